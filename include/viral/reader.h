@@ -1,0 +1,72 @@
+/* viral/reader.h - streaming readers for CSV (libcsv) and JSON (cJSON).
+ *
+ * One interface for both formats: open, then pull records one at a time.
+ * Memory does not grow with the number of rows. Limits are explicit: a record
+ * longer than max_record_bytes, a JSON document nested deeper than max_depth
+ * or a row with more than max_fields fields is an error, never a truncation. */
+#ifndef VIRAL_READER_H
+#define VIRAL_READER_H
+
+#include <stddef.h>
+
+#include "viral/error.h"
+#include "viral/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIRAL_DEFAULT_MAX_RECORD_BYTES (1u << 20) /* 1 MiB per record/line */
+#define VIRAL_DEFAULT_MAX_FIELDS 4096
+#define VIRAL_DEFAULT_MAX_DEPTH 32
+
+typedef enum viral_format {
+  VIRAL_FORMAT_AUTO = 0, /* by extension (.csv .jsonl .ndjson .json), else by content */
+  VIRAL_FORMAT_CSV,
+  VIRAL_FORMAT_JSONL,    /* one JSON object per line */
+  VIRAL_FORMAT_JSON      /* one document holding an array of objects */
+} viral_format;
+
+typedef struct viral_reader_options {
+  viral_format format;
+  const char *json_path;   /* dotted path to the array in a JSON document ("collector") */
+  int skip_bad_rows;       /* count and skip malformed rows instead of failing */
+  size_t max_record_bytes; /* 0: VIRAL_DEFAULT_MAX_RECORD_BYTES */
+  size_t max_fields;       /* 0: VIRAL_DEFAULT_MAX_FIELDS */
+  int max_depth;           /* 0: VIRAL_DEFAULT_MAX_DEPTH */
+} viral_reader_options;
+
+typedef struct viral_reader viral_reader;
+
+/* Defaults: auto format, no json path, strict, default limits. */
+void viral_reader_options_init(viral_reader_options *opts);
+
+/* Open path ("-" or NULL is stdin). opts may be NULL. Returns NULL with err
+ * set on failure. Free with viral_reader_free(). */
+viral_reader *viral_reader_open(const char *path, const viral_reader_options *opts,
+                                viral_error *err);
+
+/* Read from a caller-owned buffer (must outlive the reader); name is used in
+ * messages. */
+viral_reader *viral_reader_open_memory(const char *name, const char *data, size_t len,
+                                       const viral_reader_options *opts, viral_error *err);
+
+/* Next record: returns 1 and sets *rec (owned by the reader, valid until the
+ * next call), 0 at the end, or a negative status with err set. With
+ * skip_bad_rows a malformed row is counted and skipped instead. */
+int viral_reader_next(viral_reader *reader, const viral_record **rec, viral_error *err);
+
+/* Records returned so far, and rows skipped as malformed. */
+size_t viral_reader_rows(const viral_reader *reader);
+size_t viral_reader_skipped(const viral_reader *reader);
+
+/* The format actually used (after auto-detection). */
+viral_format viral_reader_format(const viral_reader *reader);
+
+/* NULL-safe. */
+void viral_reader_free(viral_reader *reader);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,106 @@
+/* viral/record.h - one video record, whatever file format it came from, and
+ * the value parsers that real scraped data needs.
+ *
+ * A record is a row of named fields. CSV cells arrive as text and are parsed
+ * on demand by the typed getters; JSON values keep their JSON type. Field
+ * names are the reader's schema: indices are stable for the life of a reader
+ * (a JSON reader may append new names; viral_record_schema_id() changes when
+ * it does, so callers can cache indices). */
+#ifndef VIRAL_RECORD_H
+#define VIRAL_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "viral/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Returned by the typed getters when a field is absent or empty: not an
+ * error, the caller applies its missing-value policy. */
+#define VIRAL_MISSING 1
+
+typedef enum viral_value_kind {
+  VIRAL_VALUE_MISSING = 0, /* field absent, empty CSV cell, JSON null */
+  VIRAL_VALUE_TEXT,        /* every CSV cell; JSON strings; other JSON as text */
+  VIRAL_VALUE_NUMBER,      /* JSON number */
+  VIRAL_VALUE_BOOL,        /* JSON true/false (number is 0 or 1) */
+  VIRAL_VALUE_LIST         /* JSON array of strings, or of objects with "name" */
+} viral_value_kind;
+
+/* A borrowed view of a field's value, valid until the reader moves on. */
+typedef struct viral_value {
+  viral_value_kind kind;
+  const char *text; /* TEXT: NUL-terminated bytes; LIST: items joined by '\x1f' */
+  size_t len;       /* bytes in text */
+  double number;    /* NUMBER and BOOL */
+  size_t count;     /* LIST: number of items */
+} viral_value;
+
+/* A borrowed slice of a string (not NUL-terminated). */
+typedef struct viral_strview {
+  const char *ptr;
+  size_t len;
+} viral_strview;
+
+typedef struct viral_record viral_record;
+
+/* ---- fields ---- */
+
+/* Number of fields in the schema this record belongs to. */
+size_t viral_record_field_count(const viral_record *rec);
+/* Name of field i (i < field_count). */
+const char *viral_record_field_name(const viral_record *rec, size_t i);
+/* Index of the field called name, or -1 when the schema has no such field. */
+long viral_record_find(const viral_record *rec, const char *name);
+/* Value of field i; a missing value for an index this record lacks. */
+const viral_value *viral_record_value(const viral_record *rec, size_t i);
+/* Changes whenever the schema gains a field: cache indices per schema id. */
+uint64_t viral_record_schema_id(const viral_record *rec);
+/* Where the record came from, for error messages: file name (or "-"/"stdin")
+ * and the line of its first physical line. */
+const char *viral_record_source(const viral_record *rec);
+long viral_record_line(const viral_record *rec);
+
+/* ---- typed getters ----
+ * Each returns VIRAL_OK and fills *out, VIRAL_MISSING when the value is
+ * absent, or a negative status with err set to
+ * "FILE:LINE: field 'NAME': bad number 'VALUE'" (and the like). */
+int viral_record_number(const viral_record *rec, size_t field, double *out, viral_error *err);
+/* A count: plain number or with K/M/B suffix ("1.4M", "63.6K videos"). */
+int viral_record_count(const viral_record *rec, size_t field, double *out, viral_error *err);
+/* A duration in seconds: "ss", "mm:ss", "hh:mm:ss" or a JSON number. */
+int viral_record_duration(const viral_record *rec, size_t field, double *out, viral_error *err);
+int viral_record_bool(const viral_record *rec, size_t field, int *out, viral_error *err);
+/* Unix seconds (UTC). Naive times are taken at utc_offset_minutes. */
+int viral_record_timestamp(const viral_record *rec, size_t field, int utc_offset_minutes,
+                           double *out, viral_error *err);
+/* Text of a field (JSON numbers are returned in their shortest exact form). */
+int viral_record_text(const viral_record *rec, size_t field, viral_strview *out, viral_error *err);
+/* Items of a list field: JSON arrays as they are, text split on separators
+ * (NULL: ",| "), trimmed, a leading '#' stripped, empty items dropped. Fills
+ * at most max items and returns VIRAL_OK with *count set to the number of
+ * items found (which may exceed max). */
+int viral_record_list(const viral_record *rec, size_t field, const char *separators,
+                      viral_strview *items, size_t max, size_t *count, viral_error *err);
+
+/* ---- value parsers ----
+ * Pure functions on a byte slice; VIRAL_OK or VIRAL_ERR_PARSE. Leading and
+ * trailing blanks are allowed; anything else left over is an error. */
+int viral_parse_number(const char *s, size_t len, double *out);
+int viral_parse_count(const char *s, size_t len, double *out);
+int viral_parse_duration(const char *s, size_t len, double *out);
+int viral_parse_bool(const char *s, size_t len, int *out);
+/* Unix seconds; ISO-8601 with Z or +hh:mm, "YYYY-MM-DD HH:MM:SS",
+ * "YYYY-MM-DDTHH", or plain unix seconds. */
+int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, double *out);
+/* Split s into items as viral_record_list does; returns the item count. */
+size_t viral_parse_list(const char *s, size_t len, const char *separators,
+                        viral_strview *items, size_t max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

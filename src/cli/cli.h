@@ -1,0 +1,80 @@
+/* cli.h - the command table and the one option parser every command uses.
+ *
+ * Each command describes its options in a cli_spec; cli_parse() handles
+ * --help, --version and usage errors the same way for all of them (help on
+ * stdout with exit 0, misuse as one line on stderr with a hint and exit 2). */
+#ifndef VIRAL_CLI_H
+#define VIRAL_CLI_H
+
+#include <stdio.h>
+
+#include "viral/error.h"
+
+#define CLI_MAX_OPTIONS 64
+#define CLI_CONTINUE (-1) /* cli_parse: go on and run the command */
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
+
+typedef struct cli_option {
+  const char *name; /* long name without the dashes */
+  char short_name;  /* 0 when there is none */
+  const char *arg;  /* NULL for a flag, else the argument's name ("FILE") */
+  const char *help; /* one line */
+} cli_option;
+
+typedef struct cli_spec {
+  const char *command;     /* "describe" */
+  const char *usage;       /* "[options] [FILE|-]" */
+  const char *summary;     /* one line, shown in `viral --help` */
+  const char *description; /* paragraph(s) shown in `viral CMD --help` */
+  const cli_option *options; /* terminated by an entry with name NULL */
+  int min_positional, max_positional; /* max -1: unbounded */
+} cli_spec;
+
+typedef struct cli_args {
+  const cli_spec *spec;
+  const char *values[CLI_MAX_OPTIONS]; /* by option position; "" for a given flag */
+  int positional_count;
+  char **positional;
+} cli_args;
+
+typedef struct cli_command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const cli_spec *spec;
+} cli_command;
+
+/* Parse argv (argv[0] is the command name). Returns CLI_CONTINUE, or the exit
+ * code to return at once (0 after --help/--version, 2 on misuse). */
+int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args);
+
+/* Value of option name, or NULL when it was not given. */
+const char *cli_get(const cli_args *args, const char *name);
+/* 1 when flag name was given. */
+int cli_flag(const cli_args *args, const char *name);
+/* Parse a numeric option; a bad value is a usage error (returns 2 after
+ * printing). Returns CLI_CONTINUE with *out = def when absent. */
+int cli_get_double(const cli_args *args, const char *name, double def, double *out);
+int cli_get_long(const cli_args *args, const char *name, long def, long *out);
+
+/* Print "viral CMD: MESSAGE" and the --help hint to stderr; returns 2. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Print "viral CMD: MESSAGE" to stderr for a data/runtime error; returns 1. */
+int cli_data_error(const char *command, const viral_error *err);
+
+/* Help text of a command on out. */
+void cli_print_help(const cli_spec *spec, FILE *out);
+
+/* The command table (main.c). */
+extern const cli_command cli_commands[];
+const cli_command *cli_find_command(const char *name);
+
+/* Commands: one cmd_<name>.c each. */
+#define CLI_DECLARE(name) int cmd_##name(int argc, char **argv); extern const cli_spec cmd_##name##_spec
+/* CLI_DECLARE(name); for each command */
+
+#endif

@@ -1,0 +1,73 @@
+/* main.c - `viral <command> [options] [FILE|-]`: dispatch to cmd_<name>.
+ *
+ * Exit codes: 0 ok, 1 data or runtime error, 2 usage error. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Only commands that exist are listed: no stubs. */
+const cli_command cli_commands[] = {
+/* (commands are added here as they are built) */
+    {NULL, NULL, NULL},
+};
+
+const cli_command *cli_find_command(const char *name) {
+  for (const cli_command *c = cli_commands; c->name; c++)
+    if (strcmp(c->name, name) == 0) return c;
+  return NULL;
+}
+
+static void print_main_help(FILE *out) {
+  fprintf(out,
+          "usage: viral <command> [options] [FILE|-]\n\n"
+          "Predict, from the first hours of a short video's life, the probability\n"
+          "that it goes viral.\n\ncommands:\n");
+  for (const cli_command *c = cli_commands; c->name; c++)
+    fprintf(out, "  %-10s %s\n", c->name, c->spec->summary);
+  fprintf(out,
+          "\n'viral help COMMAND' or 'viral COMMAND --help' shows a command's options.\n"
+          "A FILE of '-' (or none) is standard input. Exit status: 0 ok, 1 data or\n"
+          "runtime error, 2 usage error.\n");
+}
+
+int main(int argc, char **argv) {
+  /* Numbers are read and written in the C locale whatever the environment. */
+  setlocale(LC_ALL, "C");
+  if (argc < 2) {
+    print_main_help(stderr);
+    return CLI_EXIT_USAGE;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+    print_main_help(stdout);
+    return CLI_EXIT_OK;
+  }
+  if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+    printf("viral %s\n", VIRAL_VERSION);
+    return CLI_EXIT_OK;
+  }
+  if (strcmp(name, "help") == 0) {
+    if (argc < 3) {
+      print_main_help(stdout);
+      return CLI_EXIT_OK;
+    }
+    const cli_command *c = cli_find_command(argv[2]);
+    if (!c) {
+      fprintf(stderr, "viral: unknown command '%s' (try 'viral --help')\n", argv[2]);
+      return CLI_EXIT_USAGE;
+    }
+    cli_print_help(c->spec, stdout);
+    return CLI_EXIT_OK;
+  }
+  const cli_command *c = cli_find_command(name);
+  if (!c) {
+    if (name[0] == '-')
+      fprintf(stderr, "viral: unknown option '%s' (try 'viral --help')\n", name);
+    else
+      fprintf(stderr, "viral: unknown command '%s' (try 'viral --help')\n", name);
+    return CLI_EXIT_USAGE;
+  }
+  return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,111 @@
+/* vector.c - sparse vectors and the CSR dataset (include/viral/vector.h). */
+#include "viral/vector.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void viral_sparse_init(viral_sparse *v) { memset(v, 0, sizeof *v); }
+
+void viral_sparse_release(viral_sparse *v) {
+  if (!v) return;
+  free(v->items);
+  viral_sparse_init(v);
+}
+
+void viral_sparse_clear(viral_sparse *v) { v->count = 0; }
+
+int viral_sparse_push(viral_sparse *v, uint32_t index, double value) {
+  if (v->count == v->capacity) {
+    size_t cap = v->capacity ? v->capacity * 2 : 32;
+    viral_feature *items = realloc(v->items, cap * sizeof *items);
+    if (!items) return VIRAL_ERR_NOMEM;
+    v->items = items;
+    v->capacity = cap;
+  }
+  v->items[v->count].index = index;
+  v->items[v->count].value = value;
+  v->count++;
+  return VIRAL_OK;
+}
+
+static int by_index(const void *a, const void *b) {
+  uint32_t x = ((const viral_feature *)a)->index, y = ((const viral_feature *)b)->index;
+  return (x > y) - (x < y);
+}
+
+static int is_sorted_unique(const viral_sparse *v) {
+  for (size_t i = 1; i < v->count; i++)
+    if (v->items[i - 1].index >= v->items[i].index) return 0;
+  return 1;
+}
+
+void viral_sparse_finish(viral_sparse *v) {
+  /* Most vectors arrive already ordered: skip the sort then. Duplicates come
+   * from hash collisions and are summed, as a dense vector would. */
+  if (!is_sorted_unique(v)) qsort(v->items, v->count, sizeof *v->items, by_index);
+  size_t out = 0;
+  for (size_t i = 0; i < v->count; i++) {
+    if (out > 0 && v->items[out - 1].index == v->items[i].index)
+      v->items[out - 1].value += v->items[i].value;
+    else
+      v->items[out++] = v->items[i];
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < out; i++)
+    if (v->items[i].value != 0.0) v->items[kept++] = v->items[i];
+  v->count = kept;
+}
+
+double viral_sparse_dot(const viral_sparse *v, const double *w, size_t dim) {
+  double s = 0.0;
+  for (size_t i = 0; i < v->count; i++)
+    if (v->items[i].index < dim) s += w[v->items[i].index] * v->items[i].value;
+  return s;
+}
+
+void viral_dataset_init(viral_dataset *ds) { memset(ds, 0, sizeof *ds); }
+
+void viral_dataset_release(viral_dataset *ds) {
+  if (!ds) return;
+  free(ds->row_start);
+  free(ds->items);
+  free(ds->labels);
+  viral_dataset_init(ds);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return VIRAL_OK;
+  size_t c = *cap ? *cap : 64;
+  while (c < need) c *= 2;
+  void *q = realloc(*p, c * elem);
+  if (!q) return VIRAL_ERR_NOMEM;
+  *p = q;
+  *cap = c;
+  return VIRAL_OK;
+}
+
+int viral_dataset_append(viral_dataset *ds, const viral_sparse *v, double label) {
+  size_t items_used = ds->rows ? ds->row_start[ds->rows] : 0;
+  size_t row_cap = ds->row_capacity, label_cap = ds->row_capacity;
+  if (grow((void **)&ds->row_start, &row_cap, ds->rows + 2, sizeof *ds->row_start) ||
+      grow((void **)&ds->labels, &label_cap, ds->rows + 2, sizeof *ds->labels) ||
+      grow((void **)&ds->items, &ds->item_capacity, items_used + v->count + 1, sizeof *ds->items))
+    return VIRAL_ERR_NOMEM;
+  ds->row_capacity = row_cap < label_cap ? row_cap : label_cap;
+  if (ds->rows == 0) ds->row_start[0] = 0;
+  memcpy(ds->items + items_used, v->items, v->count * sizeof *v->items);
+  for (size_t i = 0; i < v->count; i++)
+    if (v->items[i].index + 1 > ds->dim) ds->dim = v->items[i].index + 1;
+  ds->labels[ds->rows] = label;
+  ds->rows++;
+  ds->row_start[ds->rows] = items_used + v->count;
+  return VIRAL_OK;
+}
+
+viral_sparse viral_dataset_row(const viral_dataset *ds, size_t r) {
+  viral_sparse v;
+  v.items = ds->items + ds->row_start[r];
+  v.count = ds->row_start[r + 1] - ds->row_start[r];
+  v.capacity = 0;
+  return v;
+}

@@ -1,0 +1,89 @@
+/* testutil.c - see testutil.h. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *test_repo_path(char *buf, size_t size, const char *relative) {
+  snprintf(buf, size, "%s/%s", VIRAL_SOURCE_DIR, relative);
+  return buf;
+}
+
+const char *test_shared_path(char *buf, size_t size, const char *relative) {
+  snprintf(buf, size, "%s/%s", VIRAL_SHARED_DATASETS, relative);
+  ck_assert_msg(access(buf, R_OK) == 0,
+                "shared dataset %s is missing: the tests need ../shared/datasets beside the repo",
+                buf);
+  return buf;
+}
+
+const char *test_tmpdir(char *buf, size_t size, const char *name) {
+  snprintf(buf, size, "%s/%s", VIRAL_TEST_TMP, name);
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", buf, buf);
+  ck_assert_int_eq(system(cmd), 0);
+  return buf;
+}
+
+const char *test_write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  ck_assert_int_eq(fclose(f), 0);
+  return path;
+}
+
+char *test_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  size_t got;
+  while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (cap - n - 1 == 0) {
+      char *grown = realloc(buf, cap * 2);
+      if (!grown) { free(buf); buf = NULL; break; }
+      buf = grown;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (!buf) return NULL;
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+int test_run_viral(const char *args, const char *stdin_path, char **out, char **err) {
+  char dir[4096], cmd[16384], out_path[4200], err_path[4200];
+  snprintf(dir, sizeof dir, "%s/run.XXXXXX", VIRAL_TEST_TMP);
+  mkdir(VIRAL_TEST_TMP, 0777);
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+  snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+  snprintf(cmd, sizeof cmd, "'%s' %s < '%s' > '%s' 2> '%s'", VIRAL_BINARY, args,
+           stdin_path ? stdin_path : "/dev/null", out_path, err_path);
+  int status = system(cmd);
+  char *o = test_read_file(out_path, NULL), *e = test_read_file(err_path, NULL);
+  if (out) *out = o; else free(o);
+  if (err) *err = e; else free(e);
+  unlink(out_path);
+  unlink(err_path);
+  rmdir(dir);
+  if (status == -1 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+int test_main(Suite *suite) {
+  SRunner *sr = srunner_create(suite);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,33 @@
+/* testutil.h - small helpers shared by the Check suites. */
+#ifndef VIRAL_TESTUTIL_H
+#define VIRAL_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* Path under the repository: test_path(buf, "datasets/sample.csv"). */
+const char *test_repo_path(char *buf, size_t size, const char *relative);
+/* Path under ../shared/datasets; fails the test loudly when the shared
+ * datasets are not there (CI must have them: never skip). */
+const char *test_shared_path(char *buf, size_t size, const char *relative);
+/* A fresh scratch directory for this test (created, emptied). */
+const char *test_tmpdir(char *buf, size_t size, const char *name);
+/* Write text to path; returns path. */
+const char *test_write_file(const char *path, const char *text);
+/* Read a whole file (NUL-terminated, caller frees), NULL if unreadable. */
+char *test_read_file(const char *path, size_t *len);
+
+/* Run the viral binary with a shell command line of arguments (stdin from
+ * /dev/null unless stdin_path is given); capture stdout and stderr (caller
+ * frees both) and return the exit status (or -1). */
+int test_run_viral(const char *args, const char *stdin_path, char **out, char **err);
+
+/* Run a suite built by make_suite() and return the process exit status. */
+int test_main(Suite *suite);
+
+#define ck_assert_double_near(a, b, tol)                                       \
+  ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol),                      \
+                "%s = %.17g, expected %.17g (tolerance %g)", #a, (double)(a),   \
+                (double)(b), (double)(tol))
+
+#endif
