@@ -1,0 +1,44 @@
+/* document.h - the framing shared by every JSON file viral writes that must
+ * survive a crash and be checked on load (models, stream checkpoints).
+ *
+ * A document is a cJSON object with "format" and "version" keys first and a
+ * "checksum" key last. The checksum is FNV-1a 64 over the compact
+ * (cJSON_PrintUnformatted) text of the object without its checksum key, so
+ * re-indenting a file keeps it valid while any change of content does not.
+ * It guards against truncation and accidental edits, not against an attacker:
+ * the loader validates every value it reads regardless. Internal header: it
+ * uses cJSON types, which never appear in include/viral/. */
+#ifndef VIRAL_MODEL_DOCUMENT_H
+#define VIRAL_MODEL_DOCUMENT_H
+
+#include <cJSON.h>
+
+#include "viral/error.h"
+
+/* Largest document the loader accepts (a model with 2^24 non-zero weights is
+ * well under this). */
+#define VIRAL_DOCUMENT_MAX_BYTES (1024u * 1024u * 1024u)
+
+/* Create an empty document object with "format" and "version" set. Caller
+ * owns the result (cJSON_Delete). NULL when out of memory. */
+cJSON *viral_document_create(const char *format, int version);
+
+/* Add the checksum to doc and write it to path atomically (temp file, fsync,
+ * rename, fsync of the directory). doc stays owned by the caller; its
+ * checksum key is removed again before returning. */
+int viral_document_save(cJSON *doc, const char *path, viral_error *err);
+
+/* Read path, parse it and check format, version (must equal version) and
+ * checksum. Returns the document (caller frees with cJSON_Delete; the
+ * checksum key is removed) or NULL with err = "PATH: problem". */
+cJSON *viral_document_load(const char *path, const char *format, int version, viral_error *err);
+
+/* The same checks on a document already in memory (text of len bytes);
+ * name is used in messages. */
+cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
+                            int version, viral_error *err);
+
+/* FNV-1a 64-bit hash of len bytes. */
+unsigned long long viral_fnv1a64(const void *data, size_t len);
+
+#endif
