@@ -699,7 +699,16 @@ START_TEST(bad_prediction_input_is_refused) {
   ck_assert_int_eq(viral_svm_predict(m, &x, NULL, &d, &err), VIRAL_OK);
   x.count = 2;
   ck_assert_int_eq(viral_svm_predict(m, &x, NULL, &d, &err), VIRAL_ERR_INVALID);
-  ck_assert_str_eq(err.message, "svm: vector 1: feature 3 is not a finite number");
+  ck_assert_str_eq(err.message, "svm: the vector: feature 3 is not a finite number");
+  viral_feature unordered[2] = {{3, 1.0}, {1, 1.0}};
+  x.items = unordered;
+  ck_assert_int_eq(viral_svm_predict(m, &x, NULL, &d, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "svm: the vector: feature indices are not increasing");
+  viral_feature far[1] = {{UINT32_MAX, 1.0}};
+  x.items = far;
+  x.count = 1;
+  ck_assert_int_eq(viral_svm_predict(m, &x, NULL, &d, &err), VIRAL_ERR_LIMIT);
+  ck_assert_ptr_nonnull(strstr(err.message, "beyond libsvm's range"));
   viral_svm_model_free(m);
 }
 END_TEST

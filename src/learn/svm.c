@@ -176,20 +176,23 @@ static viral_svm_model *adopt_trained(const struct svm_model *t) {
 /* Largest node index libsvm can hold, as viral index + 1, leaving -1 free. */
 #define MAX_VIRAL_INDEX ((uint32_t)INT_MAX - 2u)
 
-/* x: one row as svm_node, ended by index -1; nodes: [count + 1]. */
-static int to_nodes(const viral_feature *items, size_t count, struct svm_node *nodes,
-                    viral_error *err, const char *what, size_t row) {
+/* items: [count] as svm_node, ended by index -1; nodes: [count + 1]. row
+ * (1-based) names the training row in messages; 0 means a vector to score. */
+static int to_nodes(const viral_feature *items, size_t count, struct svm_node *nodes, size_t row,
+                    viral_error *err) {
+  char where[48] = "the vector";
+  if (row) snprintf(where, sizeof where, "row %zu", row);
   for (size_t i = 0; i < count; i++) {
     if (items[i].index > MAX_VIRAL_INDEX)
       return viral_error_set(err, VIRAL_ERR_LIMIT, NULL, 0,
-                             "svm: %s %zu: feature index %lu is beyond libsvm's range", what, row,
+                             "svm: %s: feature index %lu is beyond libsvm's range", where,
                              (unsigned long)items[i].index);
     if (i > 0 && items[i].index <= items[i - 1].index)
       return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
-                             "svm: %s %zu: feature indices are not increasing", what, row);
+                             "svm: %s: feature indices are not increasing", where);
     if (!isfinite(items[i].value))
       return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
-                             "svm: %s %zu: feature %lu is not a finite number", what, row,
+                             "svm: %s: feature %lu is not a finite number", where,
                              (unsigned long)items[i].index);
     nodes[i].index = (int)items[i].index + 1;
     nodes[i].value = items[i].value;
@@ -242,7 +245,7 @@ viral_svm_model *viral_svm_train(const viral_svm_params *params, const viral_dat
   size_t at = 0;
   for (size_t r = 0; r < ds->rows; r++) {
     size_t n = ds->row_start[r + 1] - ds->row_start[r];
-    if (to_nodes(ds->items + ds->row_start[r], n, x_space + at, err, "row", r + 1) != VIRAL_OK)
+    if (to_nodes(ds->items + ds->row_start[r], n, x_space + at, r + 1, err) != VIRAL_OK)
       goto done;
     prob.x[r] = x_space + at;
     prob.y[r] = ds->labels[r];
@@ -315,7 +318,7 @@ int viral_svm_predict(const viral_svm_model *m, const viral_sparse *x, double *p
   struct svm_node stack[STACK_NODES], *nodes = stack;
   if (x->count + 1 > STACK_NODES && !(nodes = malloc((x->count + 1) * sizeof *nodes)))
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "svm: out of memory");
-  int rc = to_nodes(x->items, x->count, nodes, err, "vector", 1);
+  int rc = to_nodes(x->items, x->count, nodes, 0, err);
   if (rc == VIRAL_OK) {
     if (decision) *decision = decision_of(m, nodes);
     if (probability) {
@@ -334,7 +337,7 @@ int viral_svm_contributions(const viral_svm_model *m, const viral_sparse *x, dou
   struct svm_node *nodes = malloc((2 * n + 2) * sizeof *nodes);
   if (!nodes) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "svm: out of memory");
   struct svm_node *without = nodes + n + 1; /* [n]: x less one item, -1 ended */
-  int rc = to_nodes(x->items, n, nodes, err, "vector", 1);
+  int rc = to_nodes(x->items, n, nodes, 0, err);
   if (rc == VIRAL_OK) {
     double full = decision_of(m, nodes);
     for (size_t i = 0; i < n; i++) {
