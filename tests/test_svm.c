@@ -650,6 +650,9 @@ START_TEST(params_are_checked) {
   p.eps = 0;
   ck_assert_str_eq(viral_svm_params_check(&p), "eps must be a finite number > 0");
   viral_svm_params_init(&p);
+  p.cache_mb = 1e30;
+  ck_assert_str_eq(viral_svm_params_check(&p), "cache size must be a number of MB > 0 and at most 1048576");
+  viral_svm_params_init(&p);
   p.kernel = (viral_svm_kernel)7;
   ck_assert_str_eq(viral_svm_params_check(&p), "kernel must be linear or rbf");
 
@@ -684,6 +687,34 @@ START_TEST(bad_training_data_is_refused) {
   viral_dataset_append(&ds, &v, 0);
   ck_assert_ptr_null(viral_svm_train(&p, &ds, &err));
   ck_assert_str_eq(err.message, "svm: row 4: feature 2 is not a finite number");
+  viral_dataset_release(&ds);
+}
+END_TEST
+
+START_TEST(two_rows_train_with_probabilities) {
+  /* fewer rows than libsvm's five probability folds */
+  viral_svm_params p;
+  viral_svm_params_init(&p);
+  viral_dataset ds;
+  viral_dataset_init(&ds);
+  viral_feature f = {0, 1.0};
+  viral_sparse v = {&f, 1, 1};
+  ck_assert_int_eq(viral_dataset_append(&ds, &v, 1), VIRAL_OK);
+  f.value = -1.0;
+  ck_assert_int_eq(viral_dataset_append(&ds, &v, 0), VIRAL_OK);
+  viral_error err = {0};
+  viral_svm_model *m = viral_svm_train(&p, &ds, &err);
+  ck_assert_msg(m != NULL, "%s", err.message);
+  double d, prob;
+  f.value = 1.0;
+  ck_assert_int_eq(viral_svm_predict(m, &v, &prob, &d, &err), VIRAL_OK);
+  /* Hard margin by hand: w = sum alpha_i y_i x_i = 2 alpha and y (w x + b)
+   * = 1 at both points give b = 0, w = 1 (alpha = 0.5 <= C = 1), so the
+   * decision at x = +1 is 1; SMO solves two points in one exact step. */
+  ck_assert_double_near(d, 1, 1e-12);
+  ck_assert(prob >= 0 && prob <= 1);
+  ck_assert_uint_eq(viral_svm_support_vector_count(m), 2);
+  viral_svm_model_free(m);
   viral_dataset_release(&ds);
 }
 END_TEST
@@ -797,6 +828,7 @@ static Suite *make_suite(void) {
   TCase *api = tcase_create("api");
   tcase_add_test(api, params_are_checked);
   tcase_add_test(api, bad_training_data_is_refused);
+  tcase_add_test(api, two_rows_train_with_probabilities);
   tcase_add_test(api, bad_prediction_input_is_refused);
   tcase_add_test(api, libsvm_messages_go_to_the_hook);
   tcase_add_test(api, estimate_grows_quadratically);

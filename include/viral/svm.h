@@ -35,6 +35,8 @@ typedef enum viral_svm_kernel {
   VIRAL_SVM_RBF = 1     /* exp(-gamma |u - v|^2) */
 } viral_svm_kernel;
 
+#define VIRAL_SVM_MAX_CACHE_MB 1048576.0 /* 1 TiB */
+
 /* Training options. Caller-owned; viral_svm_params_init() sets svm-train's
  * defaults except for the kernel (linear here: svm-train defaults to RBF). */
 typedef struct viral_svm_params {
@@ -46,7 +48,8 @@ typedef struct viral_svm_params {
   double weight0;       /* C of class 0 is weight0 * C (svm-train -w0; default 1) */
   double weight1;       /* C of class 1 is weight1 * C (svm-train -w1; default 1) */
   int probability;      /* 1: fit Platt scaling by 5-fold CV (svm-train -b 1; default 1) */
-  double cache_mb;      /* kernel cache, MB (svm-train -m; default 100) */
+  double cache_mb;      /* kernel cache, MB, at most VIRAL_SVM_MAX_CACHE_MB
+                           (svm-train -m; default 100) */
   double eps;           /* stopping tolerance (svm-train -e; default 0.001) */
   int shrinking;        /* 0 or 1 (svm-train -h; default 1) */
   unsigned int seed;    /* srand() value before training (default 1, as svm-train) */
@@ -121,7 +124,9 @@ double viral_svm_model_gamma(const viral_svm_model *model);
  * shortest form that reads back exactly (libsvm writes %.8g and loses bits);
  * a value with at most 8 significant digits prints as %.8g does, so for such
  * data the text is byte-identical to svm-train's model file. svm-predict
- * reads it. *len (may be NULL) gets strlen. */
+ * reads it. Numbers are written and read in the C locale (viral never calls
+ * setlocale; a program that does must keep LC_NUMERIC at "C"). *len (may be
+ * NULL) gets strlen. */
 int viral_svm_to_text(const viral_svm_model *model, char **text, size_t *len, viral_error *err);
 
 /* Parse model text (len bytes; need not be NUL-terminated). The text is

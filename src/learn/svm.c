@@ -58,7 +58,9 @@ const char *viral_svm_params_check(const viral_svm_params *p) {
   if (!(p->weight0 > 0) || !isfinite(p->weight0) || !(p->weight1 > 0) || !isfinite(p->weight1))
     return "class weights must be finite numbers > 0";
   if (p->probability != 0 && p->probability != 1) return "probability must be 0 or 1";
-  if (!(p->cache_mb > 0) || !isfinite(p->cache_mb)) return "cache size must be a finite number > 0";
+  /* libsvm turns the cache size into a byte count in a long */
+  if (!(p->cache_mb > 0) || !(p->cache_mb <= VIRAL_SVM_MAX_CACHE_MB))
+    return "cache size must be a number of MB > 0 and at most 1048576";
   if (!(p->eps > 0) || !isfinite(p->eps)) return "eps must be a finite number > 0";
   if (p->shrinking != 0 && p->shrinking != 1) return "shrinking must be 0 or 1";
   return NULL;
@@ -111,10 +113,37 @@ static viral_svm_model *model_alloc(size_t l, size_t nodes) {
   return m;
 }
 
-static void set_probability(viral_svm_model *m, int on) {
-  m->m.param.probability = on;
-  m->m.probA = on ? m->prob_a : NULL;
-  m->m.probB = on ? m->prob_b : NULL;
+/* Everything but the support vectors, as model text states it (the
+ * trained model is described the same way). seen: which keys were given
+ * (HAS_PROB_A for Platt coefficients). */
+typedef struct {
+  int seen, rbf;
+  double gamma, rho, prob_a, prob_b;
+  long total_sv, label[2], n_sv[2];
+} model_header;
+
+enum {
+  HAS_TYPE = 1 << 0, HAS_KERNEL = 1 << 1, HAS_GAMMA = 1 << 2, HAS_NR_CLASS = 1 << 3,
+  HAS_TOTAL = 1 << 4, HAS_RHO = 1 << 5, HAS_LABEL = 1 << 6, HAS_PROB_A = 1 << 7,
+  HAS_PROB_B = 1 << 8, HAS_NR_SV = 1 << 9
+};
+
+static void apply_header(viral_svm_model *m, const model_header *h) {
+  struct svm_model *s = &m->m;
+  s->param.kernel_type = h->rbf ? RBF : LINEAR;
+  s->param.gamma = h->rbf ? h->gamma : 0.0;
+  m->rho[0] = h->rho;
+  for (int k = 0; k < 2; k++) {
+    m->label[k] = (int)h->label[k];
+    m->n_sv[k] = (int)h->n_sv[k];
+  }
+  m->sign = m->label[0] == 1 ? 1.0 : -1.0;
+  int probability = (h->seen & HAS_PROB_A) != 0;
+  m->prob_a[0] = h->prob_a;
+  m->prob_b[0] = h->prob_b;
+  s->param.probability = probability;
+  s->probA = probability ? m->prob_a : NULL;
+  s->probB = probability ? m->prob_b : NULL;
 }
 
 void viral_svm_model_free(viral_svm_model *m) {
@@ -148,8 +177,6 @@ static viral_svm_model *adopt_trained(const struct svm_model *t) {
   }
   viral_svm_model *m = model_alloc(l, nodes);
   if (!m) return NULL;
-  m->m.param.kernel_type = t->param.kernel_type;
-  m->m.param.gamma = t->param.kernel_type == RBF ? t->param.gamma : 0.0;
   size_t at = 0;
   for (size_t i = 0; i < l; i++) {
     m->sv[i] = m->x_space + at;
@@ -157,17 +184,21 @@ static viral_svm_model *adopt_trained(const struct svm_model *t) {
     do m->x_space[at++] = *p; while ((p++)->index != -1);
     m->coef[i] = t->sv_coef[0][i];
   }
-  m->rho[0] = t->rho[0];
-  m->label[0] = t->label[0];
-  m->label[1] = t->label[1];
-  m->n_sv[0] = t->nSV[0];
-  m->n_sv[1] = t->nSV[1];
-  m->sign = m->label[0] == 1 ? 1.0 : -1.0;
-  if (t->probA && t->probB) {
-    m->prob_a[0] = t->probA[0];
-    m->prob_b[0] = t->probB[0];
+  model_header h;
+  memset(&h, 0, sizeof h);
+  h.rbf = t->param.kernel_type == RBF;
+  h.gamma = t->param.gamma;
+  h.rho = t->rho[0];
+  for (int k = 0; k < 2; k++) {
+    h.label[k] = t->label[k];
+    h.n_sv[k] = t->nSV[k];
   }
-  set_probability(m, t->probA && t->probB);
+  if (t->probA && t->probB) {
+    h.seen |= HAS_PROB_A | HAS_PROB_B;
+    h.prob_a = t->probA[0];
+    h.prob_b = t->probB[0];
+  }
+  apply_header(m, &h);
   return m;
 }
 
@@ -515,12 +546,6 @@ static int parse_int(const char *tok, long min, long max, long *out) {
   return 0;
 }
 
-enum {
-  HAS_TYPE = 1 << 0, HAS_KERNEL = 1 << 1, HAS_GAMMA = 1 << 2, HAS_NR_CLASS = 1 << 3,
-  HAS_TOTAL = 1 << 4, HAS_RHO = 1 << 5, HAS_LABEL = 1 << 6, HAS_PROB_A = 1 << 7,
-  HAS_PROB_B = 1 << 8, HAS_NR_SV = 1 << 9
-};
-
 static const struct {
   const char *key;
   int flag;
@@ -529,13 +554,6 @@ static const struct {
     {"nr_class", HAS_NR_CLASS}, {"total_sv", HAS_TOTAL}, {"rho", HAS_RHO},
     {"label", HAS_LABEL}, {"probA", HAS_PROB_A}, {"probB", HAS_PROB_B}, {"nr_sv", HAS_NR_SV},
 };
-
-/* What the header says, before any model is allocated. */
-typedef struct {
-  int seen, rbf;
-  double gamma, rho, prob_a, prob_b;
-  long total_sv, label[2], n_sv[2];
-} model_header;
 
 #define PARSE_FAIL(r, ...) viral_error_set(err, VIRAL_ERR_PARSE, "svm model", (r)->line, __VA_ARGS__)
 
@@ -703,17 +721,7 @@ viral_svm_model *viral_svm_from_text(const char *text, size_t len, viral_error *
     if (used < 0) goto fail;
     at += (size_t)used;
   }
-  m->m.param.kernel_type = h.rbf ? RBF : LINEAR;
-  m->m.param.gamma = h.rbf ? h.gamma : 0.0;
-  m->rho[0] = h.rho;
-  m->label[0] = (int)h.label[0];
-  m->label[1] = (int)h.label[1];
-  m->n_sv[0] = (int)h.n_sv[0];
-  m->n_sv[1] = (int)h.n_sv[1];
-  m->sign = m->label[0] == 1 ? 1.0 : -1.0;
-  m->prob_a[0] = h.prob_a;
-  m->prob_b[0] = h.prob_b;
-  set_probability(m, (h.seen & HAS_PROB_A) != 0);
+  apply_header(m, &h);
   free(buf);
   return m;
 fail:
