@@ -498,6 +498,9 @@ START_TEST(update_equals_svm_train_on_carried_vectors) {
   check_scores(u, &c, "test");
   free(text);
   free(ref);
+  fresh.labels[4] = 3;
+  ck_assert_ptr_null(viral_svm_update(m, &fresh, 0, &p, &err));
+  ck_assert_str_eq(err.message, "svm: new row 5: label 3 is not 0 or 1");
   viral_dataset_release(&fresh);
   viral_svm_model_free(u);
   viral_svm_model_free(m);
@@ -567,7 +570,7 @@ END_TEST
 
 /* ---- explanations ---- */
 
-START_TEST(linear_contributions_are_weight_times_value) {
+START_TEST(linear_weights_and_contributions) {
   /* w = sum_i coef_i sv_i from svm-train's linear model file, facing class 1
    * ("label 0 1": libsvm's raw decision faces class 0, so w changes sign) */
   char *ref = fixture("linear.model", NULL), *save = NULL;
@@ -588,13 +591,20 @@ START_TEST(linear_contributions_are_weight_times_value) {
   viral_dataset ds;
   load_data("test.txt", 0, &ds);
   viral_error err = {0};
-  double out[8];
+  double out[8], ours[6], bias, d;
+  ck_assert_int_eq(viral_svm_linear_weights(m, ours, 6, &bias, &err), VIRAL_OK);
+  for (size_t j = 0; j < 6; j++) ck_assert_double_near(ours[j], w[j + 1], 1e-12);
   for (size_t r = 0; r < ds.rows; r++) {
     viral_sparse x = viral_dataset_row(&ds, r);
     ck_assert_int_eq(viral_svm_contributions(m, &x, out, &err), VIRAL_OK);
     for (size_t i = 0; i < x.count; i++)
       ck_assert_double_near(out[i], w[x.items[i].index + 1] * x.items[i].value, 1e-12);
+    ck_assert_int_eq(viral_svm_predict(m, &x, NULL, &d, &err), VIRAL_OK);
+    ck_assert_double_near(viral_sparse_dot(&x, ours, 6) + bias, d, 1e-12);
   }
+  viral_svm_model *rbf = train_fixture(&configs[1]);
+  ck_assert_int_eq(viral_svm_linear_weights(rbf, ours, 6, &bias, &err), VIRAL_ERR_INVALID);
+  viral_svm_model_free(rbf);
   viral_dataset_release(&ds);
   viral_svm_model_free(m);
 }
@@ -815,7 +825,7 @@ static Suite *make_suite(void) {
   tcase_add_test(ref, sizes_and_orientation);
   tcase_add_test(ref, update_equals_svm_train_on_carried_vectors);
   tcase_add_test(ref, budget_keeps_largest_coefficients);
-  tcase_add_test(ref, linear_contributions_are_weight_times_value);
+  tcase_add_test(ref, linear_weights_and_contributions);
   tcase_add_test(ref, rbf_contributions_are_drops_in_decision);
   tcase_add_test(ref, seed_decides_the_probability_folds);
   suite_add_tcase(s, ref);

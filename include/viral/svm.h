@@ -109,6 +109,15 @@ int viral_svm_predict(const viral_svm_model *model, const viral_sparse *x, doubl
 int viral_svm_contributions(const viral_svm_model *model, const viral_sparse *x, double *out,
                             viral_error *err);
 
+/* For a linear-kernel model: the equivalent weights, decision(x) = w'x +
+ * bias (w: [dim], indexed by viral's 0-based feature index; features at or
+ * beyond dim are left out, so pass dim above the largest index in use). Sums
+ * the support vectors in model order, so w'x + bias can differ from
+ * viral_svm_predict's decision in the last bits. VIRAL_ERR_INVALID for an
+ * RBF model, which has no weights. */
+int viral_svm_linear_weights(const viral_svm_model *model, double *w, size_t dim, double *bias,
+                             viral_error *err);
+
 /* Number of support vectors. */
 size_t viral_svm_support_vector_count(const viral_svm_model *model);
 /* 1 when the model has Platt coefficients (trained with probability=1). */

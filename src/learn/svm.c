@@ -381,6 +381,20 @@ int viral_svm_contributions(const viral_svm_model *m, const viral_sparse *x, dou
   return rc;
 }
 
+int viral_svm_linear_weights(const viral_svm_model *m, double *w, size_t dim, double *bias,
+                             viral_error *err) {
+  if (m->m.param.kernel_type != LINEAR)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "svm: an rbf model has no weight vector");
+  for (size_t j = 0; j < dim; j++) w[j] = 0.0;
+  /* w: [dim] = sign * sum_i coef_i sv_i; libsvm's decision is w'x - rho */
+  for (int i = 0; i < m->m.l; i++)
+    for (const struct svm_node *p = m->sv[i]; p->index != -1; p++)
+      if ((size_t)(p->index - 1) < dim) w[p->index - 1] += m->sign * m->coef[i] * p->value;
+  *bias = -m->sign * m->rho[0];
+  return VIRAL_OK;
+}
+
 /* ---- update by support-vector carry-over ---- */
 
 typedef struct {
@@ -434,6 +448,14 @@ done:
 viral_svm_model *viral_svm_update(const viral_svm_model *m, const viral_dataset *new_rows,
                                   size_t budget, const viral_svm_params *params,
                                   viral_error *err) {
+  /* checked here so that messages count the caller's rows, not the
+   * carried-over ones in front of them */
+  for (size_t r = 0; r < new_rows->rows; r++)
+    if (new_rows->labels[r] != 0.0 && new_rows->labels[r] != 1.0) {
+      viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "svm: new row %zu: label %g is not 0 or 1",
+                      r + 1, new_rows->labels[r]);
+      return NULL;
+    }
   viral_dataset all;
   viral_dataset_init(&all);
   viral_svm_model *updated = NULL;
