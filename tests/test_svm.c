@@ -4,7 +4,9 @@
  * tools/fixtures/make_svm_fixtures.sh with Debian's libsvm-tools 3.24: model
  * files from svm-train, probabilities from svm-predict -b 1, and decision
  * values computed by that script in awk from the model files. These tests
- * never run the tools themselves. */
+ * never run the tools themselves. The probability fixtures hold for glibc's
+ * rand() (Debian's libsvm-tools were linked against it): another C library
+ * draws other folds from seed 1. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
