@@ -99,9 +99,9 @@ typedef struct viral_metrics {
 /* Fill *out with every metric of viral_metrics for labels/probs [n] at the
  * given threshold and k (k may exceed n; 0 skips the @k metrics). Sorts once.
  * n == 0 is allowed: counts are 0 and the rest NAN or 0 as documented above.
- * Returns VIRAL_OK, VIRAL_ERR_INVALID (bad label, probability or a NaN
- * threshold) or VIRAL_ERR_NOMEM, with err set. Undefined metrics are NAN in
- * *out and do not change the status. */
+ * Returns VIRAL_OK, or VIRAL_ERR_INVALID (bad label, probability or a NaN
+ * threshold) or VIRAL_ERR_NOMEM with err set and *out holding no metrics.
+ * Undefined metrics are NAN in *out and do not change the status. */
 int viral_metrics_compute(const double *labels, const double *probs, size_t n,
                           double threshold, size_t k, viral_metrics *out, viral_error *err);
 

@@ -125,14 +125,14 @@ static double ece_of(const double *labels, const double *probs, size_t n,
 
 /* ---- public single metrics ---- */
 
-static int status_of(double value) { return isnan(value) ? VIRAL_METRIC_UNDEFINED : VIRAL_OK; }
+int metrics_status(double value) { return isnan(value) ? VIRAL_METRIC_UNDEFINED : VIRAL_OK; }
 
 int viral_metrics_base_rate(const double *labels, size_t n, double *out, viral_error *err) {
   *out = NAN;
   int rc = metrics_check(labels, NULL, n, err);
   if (rc != VIRAL_OK) return rc;
   if (n > 0) *out = (double)positives_of(labels, n) / (double)n;
-  return status_of(*out);
+  return metrics_status(*out);
 }
 
 int viral_metrics_log_loss(const double *labels, const double *probs, size_t n, double *out,
@@ -140,7 +140,7 @@ int viral_metrics_log_loss(const double *labels, const double *probs, size_t n, 
   *out = NAN;
   int rc = metrics_check(labels, probs, n, err);
   if (rc != VIRAL_OK) return rc;
-  return status_of(*out = log_loss_of(labels, probs, n));
+  return metrics_status(*out = log_loss_of(labels, probs, n));
 }
 
 int viral_metrics_brier(const double *labels, const double *probs, size_t n, double *out,
@@ -148,7 +148,7 @@ int viral_metrics_brier(const double *labels, const double *probs, size_t n, dou
   *out = NAN;
   int rc = metrics_check(labels, probs, n, err);
   if (rc != VIRAL_OK) return rc;
-  return status_of(*out = brier_of(labels, probs, n));
+  return metrics_status(*out = brier_of(labels, probs, n));
 }
 
 static int check_threshold(double threshold, viral_error *err) {
@@ -172,7 +172,7 @@ int viral_metrics_ece(const double *labels, const double *probs, size_t n, doubl
   *out = NAN;
   int rc = metrics_check(labels, probs, n, err);
   if (rc != VIRAL_OK) return rc;
-  return status_of(*out = ece_of(labels, probs, n, bins ? bins : local));
+  return metrics_status(*out = ece_of(labels, probs, n, bins ? bins : local));
 }
 
 /* ---- from a confusion matrix ---- */

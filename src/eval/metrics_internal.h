@@ -28,6 +28,9 @@ typedef struct metrics_ranking {
  * labels only. Asserts the arrays are there when n > 0. */
 int metrics_check(const double *labels, const double *probs, size_t n, viral_error *err);
 
+/* VIRAL_METRIC_UNDEFINED for a NAN value, else VIRAL_OK. */
+int metrics_status(double value);
+
 /* Sort checked rows into r (r->items allocated; metrics_ranking_release()).
  * VIRAL_OK or VIRAL_ERR_NOMEM with err set. */
 int metrics_ranking_build(const double *labels, const double *probs, size_t n,

@@ -141,26 +141,25 @@ static int rank_checked(const double *labels, const double *probs, size_t n, met
   return metrics_ranking_build(labels, probs, n, r, err);
 }
 
-static int status_of(double value) { return isnan(value) ? VIRAL_METRIC_UNDEFINED : VIRAL_OK; }
-
-int viral_metrics_roc_auc(const double *labels, const double *probs, size_t n, double *out,
-                          viral_error *err) {
+/* Check, rank, and apply one metric that yields a single value. */
+static int ranked_value(const double *labels, const double *probs, size_t n,
+                        double (*metric)(const metrics_ranking *), double *out, viral_error *err) {
   metrics_ranking r;
   *out = NAN;
   int rc = rank_checked(labels, probs, n, &r, err);
-  if (rc == VIRAL_OK) rc = status_of(*out = metrics_ranking_auc(&r));
+  if (rc == VIRAL_OK) rc = metrics_status(*out = metric(&r));
   metrics_ranking_release(&r);
   return rc;
 }
 
+int viral_metrics_roc_auc(const double *labels, const double *probs, size_t n, double *out,
+                          viral_error *err) {
+  return ranked_value(labels, probs, n, metrics_ranking_auc, out, err);
+}
+
 int viral_metrics_average_precision(const double *labels, const double *probs, size_t n,
                                     double *out, viral_error *err) {
-  metrics_ranking r;
-  *out = NAN;
-  int rc = rank_checked(labels, probs, n, &r, err);
-  if (rc == VIRAL_OK) rc = status_of(*out = metrics_ranking_ap(&r));
-  metrics_ranking_release(&r);
-  return rc;
+  return ranked_value(labels, probs, n, metrics_ranking_ap, out, err);
 }
 
 int viral_metrics_best_f1(const double *labels, const double *probs, size_t n,
@@ -170,7 +169,7 @@ int viral_metrics_best_f1(const double *labels, const double *probs, size_t n,
   int rc = rank_checked(labels, probs, n, &r, err);
   if (rc == VIRAL_OK) {
     metrics_ranking_best_f1(&r, threshold, f1);
-    rc = status_of(*f1);
+    rc = metrics_status(*f1);
   }
   metrics_ranking_release(&r);
   return rc;
@@ -183,7 +182,7 @@ int viral_metrics_at_k(const double *labels, const double *probs, size_t n, size
   int rc = rank_checked(labels, probs, n, &r, err);
   if (rc == VIRAL_OK) {
     metrics_ranking_at_k(&r, k, &p, &q);
-    rc = status_of(p);
+    rc = metrics_status(p);
   }
   metrics_ranking_release(&r);
   if (precision) *precision = p;
