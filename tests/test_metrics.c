@@ -216,7 +216,8 @@ START_TEST(one_class_only_is_undefined) {
   ck_assert(isnan(v));
   /* No positives: AP and the best F1 are undefined; recall is 0 by
    * zero_division=0. All positives: every threshold has precision 1, AP 1. */
-  ck_assert_int_eq(viral_metrics_average_precision(zeros, probs, 4, &v, &err), VIRAL_METRIC_UNDEFINED);
+  ck_assert_int_eq(viral_metrics_average_precision(zeros, probs, 4, &v, &err),
+                   VIRAL_METRIC_UNDEFINED);
   ck_assert(isnan(v));
   ck_assert_int_eq(viral_metrics_average_precision(ones, probs, 4, &v, &err), VIRAL_OK);
   ck_assert_close(v, 1.0);

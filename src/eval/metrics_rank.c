@@ -21,8 +21,9 @@ int metrics_ranking_build(const double *labels, const double *probs, size_t n,
                           metrics_ranking *r, viral_error *err) {
   r->n = n;
   r->positives = 0;
-  r->items = malloc((n ? n : 1) * sizeof *r->items);
-  if (!r->items) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory ranking %zu rows", n);
+  r->items = n <= SIZE_MAX / sizeof *r->items ? malloc((n ? n : 1) * sizeof *r->items) : NULL;
+  if (!r->items)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory ranking %zu rows", n);
   for (size_t i = 0; i < n; i++) {
     r->items[i].p = probs[i];
     r->items[i].row = i;
@@ -213,7 +214,8 @@ static int curve_alloc(viral_curve *curve, size_t count, viral_error *err) {
   curve->threshold = malloc(bytes);
   if (!curve->x || !curve->y || !curve->threshold) {
     viral_curve_release(curve);
-    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory for a curve of %zu points", count);
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0,
+                           "out of memory for a curve of %zu points", count);
   }
   curve->count = count;
   return VIRAL_OK;
