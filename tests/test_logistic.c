@@ -116,6 +116,11 @@ static double reference(const char *key) {
 
 static double sigmoid(double m) { return 1.0 / (1.0 + exp(-m)); }
 
+/* Uniform in [lo, hi) from the learner's own generator. */
+static double uniform(uint64_t *rng, double lo, double hi) {
+  return lo + (hi - lo) * (double)(viral_logistic_splitmix64(rng) >> 11) * 0x1p-53;
+}
+
 /* ---- single updates, by hand ---- */
 
 START_TEST(ftrl_single_update_by_hand) {
@@ -257,8 +262,8 @@ START_TEST(gradient_matches_finite_differences) {
     double w[5], xv[5];
     viral_feature items[5];
     for (int j = 0; j < 5; j++) {
-      w[j] = (double)(viral_logistic_splitmix64(&rng) >> 11) / 9007199254740992.0 * 4 - 2;
-      xv[j] = (double)(viral_logistic_splitmix64(&rng) >> 11) / 9007199254740992.0 * 6 - 3;
+      w[j] = uniform(&rng, -2, 2);
+      xv[j] = uniform(&rng, -3, 3);
       items[j].index = (uint32_t)(2 * j + 1);
       items[j].value = xv[j];
     }
@@ -319,10 +324,10 @@ START_TEST(l1_zeroes_weak_features_exactly) {
     double mg = 0.0;
     for (uint32_t j = 0; j < 10; j++) {
       items[j].index = j;
-      items[j].value = (double)(viral_logistic_splitmix64(&rng) >> 11) / 9007199254740992.0 * 2 - 1;
+      items[j].value = uniform(&rng, -1, 1);
       if (j < 3) mg += 3.0 * items[j].value;
     }
-    double u = (double)(viral_logistic_splitmix64(&rng) >> 11) / 9007199254740992.0;
+    double u = uniform(&rng, 0, 1);
     double y = u < sigmoid(mg) ? 1.0 : 0.0;
     viral_logistic_learn(sparse, &x, y, 1.0);
     viral_logistic_learn(dense, &x, y, 1.0);
@@ -577,7 +582,7 @@ START_TEST(json_round_trip_is_exact_where_cjson_alone_is_not) {
     n = (double)(viral_logistic_splitmix64(&rng) >> 11) * 0x1p-40;
     m->z[i] = i == 3 ? 4.0730383220286894 : z;
     m->n[i] = n;
-    m->s[i] = 1.0 + (double)(viral_logistic_splitmix64(&rng) >> 11) * 0x1p-50;
+    m->s[i] = uniform(&rng, 1, 9);
     m->w[i] = viral_logistic_ftrl_weight(&m->p, m->z[i], sqrt(n), 0.0, 1.0);
   }
   m->bias_z = -0.1;

@@ -165,13 +165,22 @@ static inline void adagrad_step(const viral_logistic_params *p, double *n, doubl
   *w = prox(*w - step * g, step, l1, l2);
 }
 
-/* The value the optimizer sees for item k: x / s_i when normalising, where s
- * is the scale after this example has been seen (|x / s| <= 1). */
+/* The value the optimizer sees: x / s_i when normalising, with s_i the scale
+ * after this example (|x / s_i| <= 1). scaled() only looks, for the margin;
+ * take_scaled() also records the new scale, for the update. Both give the
+ * same bits. */
 static inline double scaled(const double *s, uint32_t i, double x) {
   if (!s) return x;
   double a = fabs(x);
   double si = s[i] < a ? a : s[i];
   return x / si;
+}
+
+static inline double take_scaled(double *s, uint32_t i, double x) {
+  if (!s) return x;
+  double a = fabs(x);
+  if (s[i] < a) s[i] = a;
+  return x / s[i];
 }
 
 double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, double c) {
@@ -202,8 +211,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0) continue;
       uint32_t i = it[k].index & m->mask;
-      double xs = scaled(s, i, it[k].value);
-      if (s && fabs(it[k].value) > s[i]) s[i] = fabs(it[k].value);
+      double xs = take_scaled(s, i, it[k].value);
       ftrl_step(par, &z[i], &n[i], &w[i], gm * xs, l1, l2);
     }
     ftrl_step(par, &m->bias_z, &m->bias_n, &m->bias_w, gm, 0.0, 0.0);
@@ -214,8 +222,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0) continue;
       uint32_t i = it[k].index & m->mask;
-      double xs = scaled(s, i, it[k].value);
-      if (s && fabs(it[k].value) > s[i]) s[i] = fabs(it[k].value);
+      double xs = take_scaled(s, i, it[k].value);
       adagrad_step(par, &n[i], &w[i], gm * xs, l1, l2);
     }
     adagrad_step(par, &m->bias_n, &m->bias_w, gm, 0.0, 0.0);
@@ -227,8 +234,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0) continue;
       uint32_t i = it[k].index & m->mask;
-      double xs = scaled(s, i, it[k].value);
-      if (s && fabs(it[k].value) > s[i]) s[i] = fabs(it[k].value);
+      double xs = take_scaled(s, i, it[k].value);
       w[i] = prox(w[i] - eta * gm * xs, eta, l1, l2);
     }
     m->bias_w -= eta * gm;
