@@ -149,13 +149,15 @@ int viral_logistic_bits(const viral_logistic *m);
 double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, double c);
 
 /* Margin b + sum_i w_i x_i and probability 1 / (1 + exp(-margin)) of x under
- * the current weights; no update. */
+ * the current weights; no update. NaN when x holds a non-finite value. The
+ * probability is a plain double: for |margin| > ~37 it rounds to exactly 0 or
+ * 1, so log-loss code must clip. */
 double viral_logistic_margin(const viral_logistic *m, const viral_sparse *x);
 double viral_logistic_predict(const viral_logistic *m, const viral_sparse *x);
 
 /* out[k] = w_i * x_k for the k-th item of x (i its index): each feature's
- * share of the margin, for explanations. out: [x->count], caller-owned.
- * Returns the margin (bias + the sum of out, added in item order). */
+ * share of the margin, for explanations. out: [x->count], caller-owned, or
+ * NULL. Returns the margin (bias + the shares, added in item order). */
 double viral_logistic_contributions(const viral_logistic *m, const viral_sparse *x, double *out);
 
 /* params.passes passes over ds (labels 0/1), each row with importance
