@@ -75,9 +75,11 @@ static const double pool_base[POOL_LEVELS] = {0,     1500,   6000,    25000,   1
 #define FOLLOWER_REACH_MAX 0.12
 #define POOL_HOURS0 1.0
 #define POOL_HOURS_GROWTH 1.6
-#define THRESHOLD0 1.0
-#define THRESHOLD_STEP 0.45
+#define THRESHOLD0 0.7
+#define THRESHOLD_STEP 0.15
+#define THRESHOLD_CURVE 0.08
 #define DECISION_NOISE_SD 0.3
+#define POOL_MATCH_SD 0.5
 #define SCORE_WATCH 5.0
 #define SCORE_LIKE 0.8
 #define SCORE_SHARE 0.6
@@ -163,7 +165,7 @@ typedef struct attrs {
 
 /* What engagement and the feed depend on; fixed at posting. */
 typedef struct hidden {
-  double watch;                          /* mean fraction watched per organic view */
+  double watch_logit;                    /* logit of the mean fraction watched per organic view */
   double p_like, p_share, p_comment, p_save;
   double seed_size;                      /* impressions of the first pool */
   double trickle0;                       /* follower/profile views per hour at age 0 */
@@ -176,6 +178,7 @@ typedef struct sim {
   double age;
   int level;            /* pool level being delivered, or the last one */
   int in_pool;          /* 0 once the feed stopped promoting: decay */
+  double match;         /* how well this pool's audience suits the video, in appeal units */
   double pool_size, pool_rate, delivered;
   uint64_t pv, pl, ps, pc, pz; /* organic views and engagement in this pool */
   double pw;            /* organic watch sum in this pool */
@@ -313,9 +316,8 @@ static void make_video(const viral_gen *g, uint64_t index, int64_t posted_at, at
   if (gen_rng_uniform(r) < MENTION_SHARE) a->mention = 1 + (uint32_t)(gen_rng_u64(r) % g->creators);
 
   double q = appeal + boost - (a->caption_words == 0 ? NO_CAPTION_PENALTY : 0);
-  h->watch = clamp(sigmoid(WATCH_LOGIT0 + WATCH_APPEAL * q +
-                           WATCH_DURATION * log(a->duration / DURATION_MEDIAN)),
-                   0.03, 0.97);
+  h->watch_logit = WATCH_LOGIT0 + WATCH_APPEAL * q +
+                   WATCH_DURATION * log(a->duration / DURATION_MEDIAN);
   h->p_like = LIKE_RATE * exp(LIKE_APPEAL * q + RATE_NOISE_SD * gen_rng_normal(r));
   h->p_share = SHARE_RATE * exp(SHARE_APPEAL * q + RATE_NOISE_SD * gen_rng_normal(r));
   h->p_comment = COMMENT_RATE * exp(COMMENT_APPEAL * q + RATE_NOISE_SD * gen_rng_normal(r)) *
@@ -341,6 +343,7 @@ static void make_video(const viral_gen *g, uint64_t index, int64_t posted_at, at
   s->in_pool = 1;
   s->pool_size = h->seed_size;
   s->pool_rate = s->pool_size / POOL_HOURS0;
+  s->match = POOL_MATCH_SD * gen_rng_normal(r);
   s->delivered = 0;
   s->pv = s->pl = s->ps = s->pc = s->pz = 0;
   s->pw = 0;
@@ -361,13 +364,14 @@ static void resolve(const hidden *h, sim *s) {
   gen_rng *r = &s->rng;
   double proof = 1.0 + SOCIAL_PROOF * log1p((double)s->likes / 100.0);
   if (proof > SOCIAL_PROOF_CAP) proof = SOCIAL_PROOF_CAP;
-  uint64_t l = gen_rng_binomial(r, n, clamp(h->p_like * proof, 0, 0.5));
-  uint64_t sh = gen_rng_binomial(r, n, clamp(h->p_share * proof, 0, 0.2));
-  uint64_t c = gen_rng_binomial(r, n, clamp(h->p_comment, 0, 0.1));
-  uint64_t z = gen_rng_binomial(r, n, clamp(h->p_save, 0, 0.2));
+  double m = s->match;
+  uint64_t l = gen_rng_binomial(r, n, clamp(h->p_like * exp(LIKE_APPEAL * m) * proof, 0, 0.5));
+  uint64_t sh = gen_rng_binomial(r, n, clamp(h->p_share * exp(SHARE_APPEAL * m) * proof, 0, 0.2));
+  uint64_t c = gen_rng_binomial(r, n, clamp(h->p_comment * exp(COMMENT_APPEAL * m), 0, 0.1));
+  uint64_t z = gen_rng_binomial(r, n, clamp(h->p_save * exp(SAVE_APPEAL * m), 0, 0.2));
   double dn = (double)n;
-  double w = dn * h->watch +
-             sqrt(dn * h->watch * (1 - h->watch) * WATCH_SD_FACTOR) * gen_rng_normal(r);
+  double watch = clamp(sigmoid(h->watch_logit + WATCH_APPEAL * m), 0.03, 0.97);
+  double w = dn * watch + sqrt(dn * watch * (1 - watch) * WATCH_SD_FACTOR) * gen_rng_normal(r);
   w = clamp(w, 0, dn);
   s->likes += l, s->shares += sh, s->comments += c, s->saves += z, s->watch_sum += w;
   s->pv += n, s->pl += l, s->ps += sh, s->pc += c, s->pz += z, s->pw += w;
@@ -391,13 +395,15 @@ static void evaluate_pool(const hidden *h, sim *s) {
                  SCORE_COMMENT * lift(s->pc, s->pv, COMMENT_RATE) +
                  SCORE_SAVE * lift(s->pz, s->pv, SAVE_RATE) +
                  DECISION_NOISE_SD * gen_rng_normal(&s->rng);
-  double threshold = THRESHOLD0 + THRESHOLD_STEP * s->level;
+  double threshold =
+      THRESHOLD0 + THRESHOLD_STEP * s->level + THRESHOLD_CURVE * s->level * s->level;
   if (s->level + 1 < POOL_LEVELS && score > threshold) {
     s->level++;
     double next = POOL_GROWTH * s->pool_size;
     s->pool_size = next > pool_base[s->level] ? next : pool_base[s->level];
     s->pool_rate = s->pool_size / (POOL_HOURS0 * pow(POOL_HOURS_GROWTH, s->level));
     s->delivered = 0;
+    s->match = POOL_MATCH_SD * gen_rng_normal(&s->rng);
     s->pv = s->pl = s->ps = s->pc = s->pz = 0;
     s->pw = 0;
     return;
