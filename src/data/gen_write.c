@@ -54,10 +54,17 @@ static void put_iso(FILE *out, int64_t t) {
   int64_t days = (t >= 0 ? t : t - 86399) / 86400, sec = t - days * 86400;
   int y, m, d;
   civil_from_days(days, &y, &m, &d);
-  char buf[32];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),
-           (int)(sec / 60 % 60), (int)(sec % 60));
-  fputs(buf, out);
+  if (y < 0 || y > 9999) { /* outside what the fixed layout below holds */
+    fprintf(out, "%d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),
+            (int)(sec / 60 % 60), (int)(sec % 60));
+    return;
+  }
+  char b[20];
+  const int parts[6] = {y / 100, y % 100, m, d, (int)(sec / 3600), (int)(sec / 60 % 60)};
+  for (int i = 0; i < 6; i++) b[2 * i] = (char)('0' + parts[i] / 10), b[2 * i + 1] = (char)('0' + parts[i] % 10);
+  char iso[21] = {b[0], b[1], b[2], b[3], '-', b[4], b[5], '-', b[6], b[7], 'T', b[8], b[9], ':',
+                  b[10], b[11], ':', (char)('0' + sec % 60 / 10), (char)('0' + sec % 10), 'Z', 0};
+  fwrite(iso, 1, 20, out);
 }
 
 static void put_json_string(FILE *out, const char *s) {
