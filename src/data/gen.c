@@ -20,8 +20,8 @@
 #define FOLLOWERS_ALPHA 0.7
 #define FOLLOWERS_CAP 1e8
 #define VERIFIED_MAX 0.9
-#define VERIFIED_HALF 3e5 /* followers at which half of VERIFIED_MAX is reached */
-#define VERIFIED_SLOPE 1.2
+#define VERIFIED_HALF 1e5 /* followers at which half of VERIFIED_MAX is reached */
+#define VERIFIED_SLOPE 1.0
 #define SKILL_SD 0.5
 
 /* videos */
@@ -51,14 +51,14 @@
 #define WATCH_APPEAL 0.55
 #define WATCH_DURATION (-0.45)
 #define WATCH_SD_FACTOR (1.0 / 3.0)
-#define LIKE_RATE 0.035
+#define LIKE_RATE 0.025
 #define LIKE_APPEAL 0.25
-#define SHARE_RATE 0.0015
+#define SHARE_RATE 0.001
 #define SHARE_APPEAL 0.5
-#define COMMENT_RATE 0.0004
+#define COMMENT_RATE 0.0003
 #define COMMENT_APPEAL 0.3
 #define COMMENT_PER_WORD 0.04
-#define SAVE_RATE 0.0015
+#define SAVE_RATE 0.001
 #define SAVE_APPEAL 0.4
 #define RATE_NOISE_SD 0.3
 #define SOCIAL_PROOF 0.04
