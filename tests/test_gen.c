@@ -8,6 +8,14 @@
 #include "testutil.h"
 #include "viral/gen.h"
 
+/* The defaults, with this many videos. */
+static viral_gen_params params_for(uint64_t videos) {
+  viral_gen_params p;
+  viral_gen_params_init(&p);
+  p.videos = videos;
+  return p;
+}
+
 static viral_gen *make(const viral_gen_params *p) {
   viral_error err = {0};
   viral_gen *g = viral_gen_create(p, &err);
@@ -81,9 +89,7 @@ START_TEST(params_are_checked) {
 END_TEST
 
 START_TEST(same_seed_same_videos_other_seed_others) {
-  viral_gen_params p;
-  viral_gen_params_init(&p);
-  p.videos = 300;
+  viral_gen_params p = params_for(300);
   viral_gen *a = make(&p), *b = make(&p);
   p.seed = 2;
   viral_gen *c = make(&p);
@@ -108,9 +114,7 @@ END_TEST
  * share is in [0.015, 0.045] and the bought share in [0.04, 0.06]; bought
  * videos have more views at 2 h but a lower watch ratio than the others. */
 START_TEST(rates_within_documented_bounds) {
-  viral_gen_params p;
-  viral_gen_params_init(&p);
-  p.videos = 20000;
+  viral_gen_params p = params_for(20000);
   p.seed = 11;
   viral_gen *g = make(&p);
   viral_gen_video *v = malloc(sizeof *v);
@@ -147,9 +151,7 @@ START_TEST(rates_within_documented_bounds) {
 END_TEST
 
 START_TEST(counters_never_decrease) {
-  viral_gen_params p;
-  viral_gen_params_init(&p);
-  p.videos = 5000;
+  viral_gen_params p = params_for(5000);
   p.hour_count = 6;
   int hours[] = {1, 2, 3, 6, 12, 24};
   memcpy(p.hours, hours, sizeof hours);
@@ -170,9 +172,7 @@ START_TEST(counters_never_decrease) {
 END_TEST
 
 START_TEST(oracle_is_a_probability_higher_for_viral_videos) {
-  viral_gen_params p;
-  viral_gen_params_init(&p);
-  p.videos = 3000;
+  viral_gen_params p = params_for(3000);
   p.oracle = 40;
   viral_gen *g = make(&p);
   viral_gen_video *v = malloc(sizeof *v);
@@ -207,9 +207,7 @@ END_TEST
  * never decrease, the last look at the horizon; every video is seen. */
 START_TEST(log_is_sorted_and_monotone) {
   enum { N = 1500 };
-  viral_gen_params p;
-  viral_gen_params_init(&p);
-  p.videos = N;
+  viral_gen_params p = params_for(N);
   p.days = 10;
   p.log = 1;
   viral_gen *g = make(&p);

@@ -426,7 +426,9 @@ static void evaluate_pool(const hidden *h, sim *s) {
 
 static double activity_at(const viral_gen *g, int64_t posted_at, double age) {
   int64_t t = posted_at + (int64_t)(age * 3600.0);
-  return g->activity[(t / 3600) % 24];
+  int64_t hour = (t / 3600) % 24;
+  if (t % 3600 < 0) hour--; /* times before 1970: round towards the past */
+  return g->activity[hour < 0 ? hour + 24 : hour];
 }
 
 /* Multiply a decaying rate by exp(-dt/tau); the one-hour factor is cached
