@@ -266,7 +266,8 @@ static int64_t next_posting_time(viral_gen *g) {
   double u = gen_rng_uniform(&g->posting);
   /* minimum of `left` uniforms on [quantile, 1) */
   g->quantile += (1.0 - g->quantile) * -expm1(log(u) / (double)left);
-  double x = g->quantile * g->p.days;
+  /* rounding can carry the last quantile to 1: keep it inside the period */
+  double x = (g->quantile < 1.0 - 1e-12 ? g->quantile : 1.0 - 1e-12) * g->p.days;
   double day = floor(x), frac = x - day;
   int h = 0;
   while (h < 23 && frac > g->hour_cdf[h + 1]) h++;
