@@ -7,32 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_number.h"
 #include "viral/writer.h"
 
 /* 2^53: every integer up to here is exact in a double, hence in JSON. */
 #define MAX_EXACT_INTEGER 9007199254740992.0
 
 /* ---- writing ---- */
-
-/* A JSON number whose text reads back to exactly x (x finite). */
-static cJSON *exact_number(double x) {
-  char buf[32];
-  return cJSON_CreateRaw(viral_format_double(buf, x));
-}
-
-static int add_number(cJSON *obj, const char *key, double x) {
-  cJSON *item = exact_number(x);
-  if (!item) return -1;
-  cJSON_AddItemToObject(obj, key, item);
-  return 0;
-}
-
-static int append_number(cJSON *array, double x) {
-  cJSON *item = exact_number(x);
-  if (!item) return -1;
-  cJSON_AddItemToArray(array, item);
-  return 0;
-}
 
 /* The optional per-coordinate columns after "index" and "weight". */
 typedef struct columns {
@@ -50,12 +31,12 @@ static columns columns_of(const viral_logistic_params *p) {
 static cJSON *write_params(const viral_logistic_params *p) {
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "optimizer", viral_logistic_optimizer_name(p->optimizer)) ||
-      add_number(o, "alpha", p->alpha) || add_number(o, "beta", p->beta) ||
-      add_number(o, "l1", p->l1) || add_number(o, "l2", p->l2) ||
+      viral_json_add_number(o, "alpha", p->alpha) || viral_json_add_number(o, "beta", p->beta) ||
+      viral_json_add_number(o, "l1", p->l1) || viral_json_add_number(o, "l2", p->l2) ||
       !cJSON_AddBoolToObject(o, "normalize", p->normalize) ||
-      add_number(o, "passes", p->passes) || !cJSON_AddBoolToObject(o, "shuffle", p->shuffle) ||
-      add_number(o, "seed", p->seed) || add_number(o, "weight0", p->weight0) ||
-      add_number(o, "weight1", p->weight1)) {
+      viral_json_add_number(o, "passes", p->passes) || !cJSON_AddBoolToObject(o, "shuffle", p->shuffle) ||
+      viral_json_add_number(o, "seed", p->seed) || viral_json_add_number(o, "weight0", p->weight0) ||
+      viral_json_add_number(o, "weight1", p->weight1)) {
     cJSON_Delete(o);
     return NULL;
   }
@@ -64,8 +45,8 @@ static cJSON *write_params(const viral_logistic_params *p) {
 
 static cJSON *write_bias(const viral_logistic *m, columns c) {
   cJSON *o = cJSON_CreateObject();
-  if (!o || add_number(o, "weight", m->bias_w) || (c.has_z && add_number(o, "z", m->bias_z)) ||
-      (c.has_n && add_number(o, "n", m->bias_n))) {
+  if (!o || viral_json_add_number(o, "weight", m->bias_w) || (c.has_z && viral_json_add_number(o, "z", m->bias_z)) ||
+      (c.has_n && viral_json_add_number(o, "n", m->bias_n))) {
     cJSON_Delete(o);
     return NULL;
   }
@@ -96,9 +77,9 @@ static cJSON *write_coordinates(const viral_logistic *m) {
     cJSON *row = cJSON_CreateArray();
     if (!row) goto fail;
     cJSON_AddItemToArray(rows, row);
-    if (append_number(row, (double)i) || append_number(row, m->w[i]) ||
-        (m->z && append_number(row, m->z[i])) || (m->n && append_number(row, m->n[i])) ||
-        (m->s && append_number(row, m->s[i])))
+    if (viral_json_append_number(row, (double)i) || viral_json_append_number(row, m->w[i]) ||
+        (m->z && viral_json_append_number(row, m->z[i])) || (m->n && viral_json_append_number(row, m->n[i])) ||
+        (m->s && viral_json_append_number(row, m->s[i])))
       goto fail;
   }
   return rows;
@@ -113,7 +94,7 @@ cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
   if (!o) goto nomem;
   if (!(part = write_params(&m->p))) goto nomem;
   cJSON_AddItemToObject(o, "params", part);
-  if (add_number(o, "bits", m->bits) || add_number(o, "rows", (double)m->rows)) goto nomem;
+  if (viral_json_add_number(o, "bits", m->bits) || viral_json_add_number(o, "rows", (double)m->rows)) goto nomem;
   if (!(part = write_bias(m, c))) goto nomem;
   cJSON_AddItemToObject(o, "bias", part);
   if (!(part = write_column_names(c))) goto nomem;

@@ -32,34 +32,53 @@ cJSON *viral_document_create(const char *format, int version) {
   return doc;
 }
 
-/* Checksum text "fnv1a64:<16 hex digits>" of doc as it is now (without a
- * checksum key). Returns VIRAL_OK or VIRAL_ERR_NOMEM. */
-static int checksum_of(const cJSON *doc, char out[32]) {
-  char *compact = cJSON_PrintUnformatted(doc);
-  if (!compact) return VIRAL_ERR_NOMEM;
-  snprintf(out, 32, CHECKSUM_PREFIX "%016llx", viral_fnv1a64(compact, strlen(compact)));
-  free(compact);
-  return VIRAL_OK;
-}
+#define CHECKSUM_MEMBER ",\n\t\"" CHECKSUM_KEY "\":\t\"" CHECKSUM_PREFIX
+#define CHECKSUM_HEX 16
 
 int viral_document_save(cJSON *doc, const char *path, viral_error *err) {
-  char sum[32];
-  cJSON_DeleteItemFromObjectCaseSensitive(doc, CHECKSUM_KEY);
-  if (checksum_of(doc, sum) != VIRAL_OK || !cJSON_AddStringToObject(doc, CHECKSUM_KEY, sum))
-    return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+  VIRAL_ASSERT(!cJSON_GetObjectItemCaseSensitive(doc, CHECKSUM_KEY));
   char *text = cJSON_Print(doc);
-  cJSON_DeleteItemFromObjectCaseSensitive(doc, CHECKSUM_KEY);
   if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+  /* cJSON_Print ends an object with "\n}": the body is what comes before. */
+  size_t len = strlen(text);
+  VIRAL_ASSERT(len >= 2 && text[len - 1] == '}');
+  size_t body = len - 1;
+  while (body > 0 && (text[body - 1] == '\n' || text[body - 1] == '\t')) body--;
   viral_atomic_file *f = viral_atomic_open(path, err);
   if (!f) {
     free(text);
     return err ? err->code : VIRAL_ERR_IO;
   }
   FILE *out = viral_atomic_stream(f);
-  fputs(text, out);
-  fputc('\n', out);
+  fwrite(text, 1, body, out);
+  fprintf(out, CHECKSUM_MEMBER "%016llx\"\n}\n", viral_fnv1a64(text, body));
   free(text);
   return viral_atomic_commit(f, err);
+}
+
+/* Find the checksum member at the end of text; set *body to the length of
+ * the hashed part and *sum to the hash written. 0 when found, -1 if not. */
+static int find_checksum(const char *text, size_t len, size_t *body, unsigned long long *sum) {
+  const size_t member = sizeof CHECKSUM_MEMBER - 1;
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == '\t' ||
+                     text[len - 1] == '\r'))
+    len--;
+  /* ...CHECKSUM_MEMBER <16 hex> "\n} */
+  size_t tail = member + CHECKSUM_HEX + 3;
+  if (len < tail) return -1;
+  const char *m = text + len - tail;
+  if (memcmp(m, CHECKSUM_MEMBER, member) != 0 || memcmp(m + member + CHECKSUM_HEX, "\"\n}", 3) != 0)
+    return -1;
+  unsigned long long h = 0;
+  for (size_t i = 0; i < CHECKSUM_HEX; i++) {
+    char c = m[member + i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return -1;
+    h = h * 16 + (unsigned)d;
+  }
+  *body = len - tail;
+  *sum = h;
+  return 0;
 }
 
 /* 1 when text ends inside a string or with brackets still open: the usual
@@ -97,24 +116,21 @@ cJSON *viral_document_parse(const char *name, const char *text, size_t len, cons
   }
   const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
   const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "version");
-  cJSON *sum = cJSON_DetachItemFromObjectCaseSensitive(doc, CHECKSUM_KEY);
-  char want[32];
+  size_t body = 0;
+  unsigned long long sum = 0;
   if (!cJSON_IsObject(doc) || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, format) != 0) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "not a %s file (no \"format\": \"%s\")", format, format);
   } else if (!cJSON_IsNumber(ver) || ver->valuedouble != version) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "unsupported %s version (this viral reads version %d)",
                     format, version);
-  } else if (!cJSON_IsString(sum)) {
-    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "no checksum");
-  } else if (checksum_of(doc, want) != VIRAL_OK) {
-    viral_error_set(err, VIRAL_ERR_NOMEM, name, 0, "out of memory");
-  } else if (strcmp(want, sum->valuestring) != 0) {
+  } else if (find_checksum(text, len, &body, &sum) != 0) {
+    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "no checksum at the end of the file");
+  } else if (viral_fnv1a64(text, body) != sum) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "checksum mismatch: the file was changed or damaged");
   } else {
-    cJSON_Delete(sum);
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, CHECKSUM_KEY);
     return doc;
   }
-  cJSON_Delete(sum);
   cJSON_Delete(doc);
   return NULL;
 }

@@ -2,12 +2,18 @@
  * survive a crash and be checked on load (models, stream checkpoints).
  *
  * A document is a cJSON object with "format" and "version" keys first and a
- * "checksum" key last. The checksum is FNV-1a 64 over the compact
- * (cJSON_PrintUnformatted) text of the object without its checksum key, so
- * re-indenting a file keeps it valid while any change of content does not.
- * It guards against truncation and accidental edits, not against an attacker:
- * the loader validates every value it reads regardless. Internal header: it
- * uses cJSON types, which never appear in include/viral/. */
+ * "checksum" member last:
+ *
+ *   {<body>,\n\t"checksum":\t"fnv1a64:<16 hex digits>"\n}\n
+ *
+ * The checksum is FNV-1a 64 over the exact bytes of <body> (everything after
+ * the opening brace up to the comma before the checksum member). Hashing the
+ * bytes rather than a re-printed tree matters: numbers are written as exact
+ * raw text (io/json_number.h) that cJSON would not print back the same way.
+ * Any edit, even of white space, invalidates the file. It guards against
+ * truncation and accidental edits, not against an attacker: the loader
+ * validates every value it reads regardless. Internal header: it uses cJSON
+ * types, which never appear in include/viral/. */
 #ifndef VIRAL_MODEL_DOCUMENT_H
 #define VIRAL_MODEL_DOCUMENT_H
 
@@ -23,9 +29,9 @@
  * owns the result (cJSON_Delete). NULL when out of memory. */
 cJSON *viral_document_create(const char *format, int version);
 
-/* Add the checksum to doc and write it to path atomically (temp file, fsync,
- * rename, fsync of the directory). doc stays owned by the caller; its
- * checksum key is removed again before returning. */
+/* Print doc, append the checksum member and write it to path atomically
+ * (temp file, fsync, rename, fsync of the directory). doc stays owned by the
+ * caller and is not changed. doc must not itself have a "checksum" key. */
 int viral_document_save(cJSON *doc, const char *path, viral_error *err);
 
 /* Read path, parse it and check format, version (must equal version) and
