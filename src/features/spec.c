@@ -13,6 +13,7 @@
 
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
+#include "viral/writer.h"
 
 char *viral_strdup_(const char *s) {
   if (!s) return NULL;
@@ -136,6 +137,46 @@ static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
   return VIRAL_OK;
 }
 
+/* A JSON number, or a raw number from viral_pipeline_to_json(): 1 and *out,
+ * or 0 when item is neither. */
+static int json_number(const cJSON *item, double *out) {
+  if (cJSON_IsNumber(item)) {
+    *out = item->valuedouble;
+    return 1;
+  }
+  if (!cJSON_IsRaw(item) || !item->valuestring) return 0;
+  char *end = NULL;
+  double x = strtod(item->valuestring, &end);
+  if (end == item->valuestring || *end) return 0;
+  *out = x;
+  return 1;
+}
+
+/* cJSON prints a number with 15 digits whenever that comes within an
+ * epsilon of it, which is not always the same double. A raw node holding
+ * viral_format_double()'s text prints exactly. */
+static cJSON *exact_number(double x) {
+  char buf[32];
+  return cJSON_CreateRaw(viral_format_double(buf, x));
+}
+
+/* Replace every number in the tree by its exact raw form. */
+static int exact_numbers(cJSON *node) {
+  for (cJSON *c = node->child; c; c = c->next) {
+    if (cJSON_IsNumber(c)) {
+      cJSON *raw = exact_number(c->valuedouble);
+      if (!raw) return VIRAL_ERR_NOMEM;
+      /* members keep their key: replace by name in objects */
+      if (c->string) cJSON_ReplaceItemInObjectCaseSensitive(node, c->string, raw);
+      else cJSON_ReplaceItemViaPointer(node, c, raw);
+      c = raw;
+    } else if (exact_numbers(c) != VIRAL_OK) {
+      return VIRAL_ERR_NOMEM;
+    }
+  }
+  return VIRAL_OK;
+}
+
 /* Typed getters: absent is fine (returns 0, leaves *out), wrong type an error. */
 static int get_string(viral_pipeline *p, const cJSON *obj, const char *where, const char *name,
                       const char **out, viral_error *err) {
@@ -154,12 +195,11 @@ static int get_number(viral_pipeline *p, const cJSON *obj, const char *where, co
                       double *out, viral_error *err) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
   if (!v) return 0;
-  if (!cJSON_IsNumber(v)) {
+  if (!json_number(v, out)) {
     char key[256];
     snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
     return spec_error(err, p, key, "expected a number");
   }
-  *out = v->valuedouble;
   return 1;
 }
 
@@ -944,7 +984,7 @@ cJSON *viral_pipeline_to_json(const viral_pipeline *p, viral_error *err) {
   cJSON *o = cJSON_CreateObject();
   if (!o) goto fail;
   cJSON *spec = cJSON_Duplicate(p->spec, 1);
-  if (!spec || !cJSON_AddItemToObject(o, "spec", spec)) {
+  if (!spec || exact_numbers(spec) != VIRAL_OK || !cJSON_AddItemToObject(o, "spec", spec)) {
     cJSON_Delete(spec);
     goto fail;
   }
@@ -954,17 +994,24 @@ cJSON *viral_pipeline_to_json(const viral_pipeline *p, viral_error *err) {
   cJSON *scaling = cJSON_AddArrayToObject(o, "scaling");
   if (!scaling) goto fail;
   for (uint32_t i = 0; i < p->ncols; i++) {
-    double ab[2] = {p->cols[i].a, p->cols[i].b};
-    cJSON *pair = cJSON_CreateDoubleArray(ab, 2);
+    cJSON *pair = cJSON_CreateArray();
     if (!pair || !cJSON_AddItemToArray(scaling, pair)) {
       cJSON_Delete(pair);
       goto fail;
     }
+    cJSON *a = exact_number(p->cols[i].a), *b = exact_number(p->cols[i].b);
+    if (!a || !cJSON_AddItemToArray(pair, a) || !b || !cJSON_AddItemToArray(pair, b)) {
+      if (!a || !cJSON_IsRaw(pair->child)) cJSON_Delete(a);
+      cJSON_Delete(b);
+      goto fail;
+    }
   }
-  if (!(isnan(p->label.threshold) ? cJSON_AddNullToObject(o, "label_threshold")
-                                  : cJSON_AddNumberToObject(o, "label_threshold",
-                                                            p->label.threshold)))
+  cJSON *threshold = isnan(p->label.threshold) ? cJSON_CreateNull()
+                                                : exact_number(p->label.threshold);
+  if (!threshold || !cJSON_AddItemToObject(o, "label_threshold", threshold)) {
+    cJSON_Delete(threshold);
     goto fail;
+  }
   cJSON *names = cJSON_AddArrayToObject(o, "names");
   if (!names) goto fail;
   for (size_t i = 0; i < p->nnames && !p->fitting; i++) {
@@ -1001,7 +1048,7 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
   const cJSON *threshold = cJSON_GetObjectItemCaseSensitive(json, "label_threshold");
   const cJSON *names = cJSON_GetObjectItemCaseSensitive(json, "names");
   if (!cJSON_IsObject(spec) || !cJSON_IsBool(leak) || !cJSON_IsBool(fitted) ||
-      !cJSON_IsArray(scaling) || !(cJSON_IsNull(threshold) || cJSON_IsNumber(threshold)) ||
+      !cJSON_IsArray(scaling) || !(cJSON_IsNull(threshold) || json_number(threshold, &(double){0})) ||
       !cJSON_IsArray(names)) {
     json_error(err, source, "missing or mistyped key (spec, allow_leakage, fitted, scaling, "
                             "label_threshold, names)");
@@ -1024,18 +1071,16 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
   uint32_t i = 0;
   for (const cJSON *pair = scaling->child; pair; pair = pair->next, i++) {
     if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
-        !cJSON_IsNumber(pair->child) || !cJSON_IsNumber(pair->child->next)) {
+        !json_number(pair->child, &p->cols[i].a) || !json_number(pair->child->next, &p->cols[i].b)) {
       json_error(err, source, "scaling entries must be [a, b] number pairs");
       goto fail;
     }
-    p->cols[i].a = pair->child->valuedouble;
-    p->cols[i].b = pair->child->next->valuedouble;
     if (!(p->cols[i].b != 0) || !isfinite(p->cols[i].a) || !isfinite(p->cols[i].b)) {
       json_error(err, source, "scaling divisor must be finite and non-zero");
       goto fail;
     }
   }
-  p->label.threshold = cJSON_IsNumber(threshold) ? threshold->valuedouble : p->label.threshold;
+  json_number(threshold, &p->label.threshold); /* null keeps the rule's own */
   size_t n = (size_t)cJSON_GetArraySize(names);
   if (n > 0 && !(p->names = calloc(n, sizeof *p->names))) {
     viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
