@@ -514,14 +514,14 @@ END_TEST
 
 START_TEST(json_malformed) {
   viral_reader_options o;
-  char deep[200] = "";
+  char deep[400] = "";
   for (int i = 0; i < 33; i++) strcat(deep, "{\"a\":");
   strcat(deep, "1");
   for (int i = 0; i < 33; i++) strcat(deep, "}");
   strcat(deep, "\n");
   EXPECT_ERROR("t.jsonl", deep, NULL, "t.jsonl:1: JSON nested deeper than 32 levels");
   /* 32 levels is fine */
-  char ok[200] = "";
+  char ok[400] = "";
   for (int i = 0; i < 31; i++) strcat(ok, "{\"a\":");
   strcat(ok, "[1]");
   for (int i = 0; i < 31; i++) strcat(ok, "}");
