@@ -11,6 +11,7 @@
 const cli_command cli_commands[] = {
 /* (commands are added here as they are built) */
     {"gen", cmd_gen, &cmd_gen_spec},
+    {"convert", cmd_convert, &cmd_convert_spec},
     {NULL, NULL, NULL},
 };
 

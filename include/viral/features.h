@@ -1,0 +1,171 @@
+/* viral/features.h - the feature pipeline: spec file, transforms, hashing,
+ * scaling, label rules and the leakage guard (DESIGN.md section 3).
+ *
+ * A pipeline is built from a JSON spec (datasets/default.spec.json when none
+ * is given), optionally fitted on training rows (scaling statistics, quantile
+ * label thresholds, names of hashed features), and then turns each record into
+ * a sparse vector and a label. The fitted pipeline serializes to JSON (inside
+ * the model file) and reads back to the same bits, so training, scoring and
+ * evaluation apply exactly the same transformation.
+ *
+ * Typical batch use:
+ *   p = viral_pipeline_load_spec(path, &opts, &err);
+ *   viral_pipeline_fit_begin(p, &err);
+ *   for each training record: viral_pipeline_fit_record(p, rec, &err);
+ *   viral_pipeline_fit_end(p, &err);
+ *   for each record: viral_pipeline_transform(p, rec, &vec, &label, &err);
+ * Online use (scaling "none" and no quantile label): viral_pipeline_needs_fit()
+ * is 0 and transform works at once; fit_record may still be called in the same
+ * pass to collect names of hashed features for explanations.
+ *
+ * Vector layout (dimension viral_pipeline_dim()):
+ *   [0, k)      the k dense columns, in spec order (a feature may own several:
+ *               sin and cos, or a value and its missing indicator);
+ *   [k, 2^b)    hashed one-hot features (categorical values, list elements,
+ *               crosses): index = k + h mod (2^b - k), h = MurmurHash3_x86_32
+ *               of the value with a per-feature seed derived from the spec's
+ *               hash_seed and the feature's name. With signed_hash the value is
+ *               -1 when bit 31 of h is set, else +1.
+ *   When the spec has no hashed feature the dimension is k. No intercept: that
+ *   is the learner's job.
+ *
+ * A pipeline is not safe to share between threads during transform (it caches
+ * per-row state and field bindings); give each thread its own copy. */
+#ifndef VIRAL_FEATURES_H
+#define VIRAL_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "viral/error.h"
+#include "viral/reader.h"
+#include "viral/record.h"
+#include "viral/vector.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- hashing ---- */
+
+/* MurmurHash3_x86_32 (Austin Appleby's algorithm) of len bytes at key. */
+uint32_t viral_murmur3_32(const void *key, size_t len, uint32_t seed);
+
+/* ---- building a pipeline ---- */
+
+typedef struct viral_pipeline viral_pipeline;
+
+typedef struct viral_pipeline_options {
+  const char *label;  /* label rule overriding the spec's ("top:10%:views_final"), NULL: keep */
+  int allow_leakage;  /* accept features observed after the window; reports must say so */
+} viral_pipeline_options;
+
+/* No label override, leakage refused. */
+void viral_pipeline_options_init(viral_pipeline_options *opts);
+
+/* Read and check the spec at path; NULL loads the built-in default spec (the
+ * same document as datasets/default.spec.json). opts may be NULL. Errors name
+ * the file, the key and the problem: "s.json: features[2].transform: unknown
+ * transform 'log2'". Free with viral_pipeline_free(). */
+viral_pipeline *viral_pipeline_load_spec(const char *path, const viral_pipeline_options *opts,
+                                         viral_error *err);
+
+/* The same from a spec held in memory; name is used in messages. */
+viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, size_t len,
+                                          const viral_pipeline_options *opts, viral_error *err);
+
+/* The built-in default spec text (static, do not free). */
+const char *viral_pipeline_default_spec(void);
+
+/* A deep copy (fitted state included), e.g. one per thread. NULL on no memory. */
+viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err);
+
+/* NULL-safe. */
+void viral_pipeline_free(viral_pipeline *p);
+
+/* ---- fitting (training rows only) ---- */
+
+/* 1 when transform needs a fitted pipeline: scaling other than "none", or a
+ * quantile label rule. */
+int viral_pipeline_needs_fit(const viral_pipeline *p);
+/* 1 once fit_end has succeeded (or the pipeline was loaded fitted). */
+int viral_pipeline_is_fitted(const viral_pipeline *p);
+
+/* Start (or restart) fitting: forget previous statistics. */
+int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err);
+/* Accumulate one training record: unscaled values of the dense columns, the
+ * label field for quantile rules, names of hashed features (at most the
+ * spec's names_max). A record whose features cannot be computed is an error,
+ * as in transform. */
+int viral_pipeline_fit_record(viral_pipeline *p, const viral_record *rec, viral_error *err);
+/* Finish: compute scaling parameters and quantile thresholds. Fails when a
+ * quantile rule saw no labelled row. */
+int viral_pipeline_fit_end(viral_pipeline *p, viral_error *err);
+
+/* ---- transforming ---- */
+
+/* Turn rec into a finished sparse vector (out is cleared first) and, when
+ * label is not NULL, its 0/1 label (NAN when the label field is missing or
+ * the label cannot be computed, e.g. ratio with a zero denominator). Returns
+ * VIRAL_OK or a negative status with err naming the record's file and line
+ * and the field ("data.csv:12: field 'views_1h': negative count -5"). A
+ * missing value follows the feature's policy; a missing value with no policy
+ * is a VIRAL_ERR_MISSING error, never a silent 0. */
+int viral_pipeline_transform(viral_pipeline *p, const viral_record *rec, viral_sparse *out,
+                             double *label, viral_error *err);
+
+/* Receives each coordinate as transform computes it (before duplicates are
+ * summed): group is the namespace ("numeric", "time", "sound", "creator",
+ * "hashtags", "text", "cross" or the spec's "group"), name the readable name
+ * ("log1p(views_1h)", "hashtag=fyp"). Strings are valid during the call. */
+typedef int (*viral_feature_sink)(void *ctx, uint32_t index, double value, const char *group,
+                                  const char *name);
+
+/* The slow, explaining path: the same coordinates as transform, with names
+ * taken from the record itself (so values never seen in training are named
+ * too). A non-zero return from sink stops and is returned. */
+int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
+                                   viral_feature_sink sink, void *ctx, double *label,
+                                   viral_error *err);
+
+/* ---- shape and names ---- */
+
+/* Vector dimension: 2^hash_bits, or the dense count when nothing is hashed. */
+uint32_t viral_pipeline_dim(const viral_pipeline *p);
+/* Number of dense columns k (indices 0..k-1). */
+uint32_t viral_pipeline_dense_count(const viral_pipeline *p);
+
+/* Readable name of a vector index into buf (always NUL-terminated): the dense
+ * column's name, the name of the hashed value seen in training at that index
+ * ("hashtag=fyp", with " (+collisions)" when several were), or "hash[INDEX]".
+ * Returns the length the full name needs, like snprintf. */
+int viral_pipeline_feature_name(const viral_pipeline *p, uint32_t index, char *buf,
+                                size_t size);
+/* Namespace of a vector index ("numeric", "hashtags", ...; "hashed" for an
+ * unnamed hashed index). Static or owned by p. */
+const char *viral_pipeline_feature_group(const viral_pipeline *p, uint32_t index);
+
+/* ---- label, window, leakage ---- */
+
+/* The label rule as text ("top:10%:views_final"), or "" when the spec has none. */
+const char *viral_pipeline_label_rule(const viral_pipeline *p);
+/* The fitted (or given) threshold of the label rule; NAN for a bool field rule
+ * or before a quantile rule is fitted. */
+double viral_pipeline_label_threshold(const viral_pipeline *p);
+/* Observation window in hours. */
+double viral_pipeline_window_hours(const viral_pipeline *p);
+/* 1 when built with allow_leakage and some feature uses a field observed
+ * after the window (every report must say so). */
+int viral_pipeline_leaks(const viral_pipeline *p);
+/* Spec name ("default", "tiktok-trending-2020"). */
+const char *viral_pipeline_name(const viral_pipeline *p);
+
+/* Reader options the spec asks for ("input": {"format", "json_path"}):
+ * fills the format and json_path of opts when the spec sets them and leaves
+ * the rest. json_path points into p. */
+void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,290 @@
+/* cmd_convert.c - `viral convert`: write feature vectors as LIBSVM or Vowpal
+ * Wabbit text, for other tools.
+ *
+ * usage: viral convert [--spec FILE] [--to libsvm|vw] [options] [FILE|-]
+ *
+ * LIBSVM lines are "LABEL IDX:VAL ..." with labels 0/1 and 1-based indices in
+ * ascending order (svm-train and liblinear-train accept both). VW lines are
+ * "LABEL |namespace name:value ..." with labels -1/+1 (VW's logistic
+ * convention) and one namespace per feature group. Values are printed so they
+ * read back exactly. A spec that needs fitting (scaling, a quantile label) is
+ * fitted on the whole input first, so the input must be a file, not stdin. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "viral/features.h"
+#include "viral/reader.h"
+#include "viral/writer.h"
+
+static const cli_option options[] = {
+    {"spec", 's', "FILE", "feature spec (default: the built-in datasets/default.spec.json)"},
+    {"to", 't', "FORMAT", "libsvm (default) or vw"},
+    {"label", 'l', "RULE", "label rule overriding the spec's (viral, views_final>=1e6, "
+                           "top:10%:views_final, ratio:views_48h/views_2h>=10)"},
+    {"allow-leakage", 0, NULL, "accept features observed after the window (reported)"},
+    {"format", 'f', "FMT", "input format: csv, jsonl or json (default: by extension)"},
+    {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},
+    {"skip-bad-rows", 0, NULL, "skip malformed rows and rows without a label, and count them"},
+    {"output", 'o', "FILE", "write to FILE (atomically) instead of standard output"},
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_spec cmd_convert_spec = {
+    "convert",
+    "[options] [FILE|-]",
+    "write feature vectors as LIBSVM or Vowpal Wabbit text",
+    "Reads records (CSV, JSONL or JSON), turns each into its feature vector with\n"
+    "the spec's pipeline and writes one line per record with its label:\n"
+    "  libsvm: LABEL IDX:VAL ...        labels 0/1, indices from 1, ascending\n"
+    "  vw:     LABEL |namespace name:value ...   labels -1/1, one namespace per group\n"
+    "Rows whose label is missing are an error (skipped with --skip-bad-rows).",
+    options,
+    0,
+    1,
+};
+
+enum { TO_LIBSVM, TO_VW };
+
+/* ---- VW: collect a row's named coordinates, then print them by group ---- */
+
+typedef struct vw_item {
+  size_t group; /* index into groups */
+  size_t name;  /* offset of the sanitized name in text */
+  double value;
+} vw_item;
+
+typedef struct vw_row {
+  vw_item *items;
+  size_t count, cap;
+  char *text;
+  size_t used, text_cap;
+  const char *groups[64];
+  size_t ngroups;
+} vw_row;
+
+static int vw_push_text(vw_row *r, const char *s) {
+  size_t n = strlen(s) + 1;
+  if (r->used + n > r->text_cap) {
+    size_t cap = (r->used + n) * 2;
+    char *t = realloc(r->text, cap);
+    if (!t) return VIRAL_ERR_NOMEM;
+    r->text = t;
+    r->text_cap = cap;
+  }
+  /* VW splits on space, ':' and '|': keep names in one piece */
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    r->text[r->used + i] = (c == ' ' || c == ':' || c == '|' || c == '\t' || c == '\n') ? '_' : c;
+  }
+  r->used += n;
+  return VIRAL_OK;
+}
+
+static int vw_sink(void *ctx, uint32_t index, double value, const char *group, const char *name) {
+  (void)index;
+  vw_row *r = ctx;
+  if (value == 0) return 0; /* as in the sparse vector */
+  size_t g = 0;
+  while (g < r->ngroups && strcmp(r->groups[g], group) != 0) g++;
+  if (g == r->ngroups) {
+    if (g == sizeof r->groups / sizeof r->groups[0]) return VIRAL_ERR_LIMIT;
+    r->groups[r->ngroups++] = group; /* group names are owned by the pipeline */
+  }
+  if (r->count == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    vw_item *items = realloc(r->items, cap * sizeof *items);
+    if (!items) return VIRAL_ERR_NOMEM;
+    r->items = items;
+    r->cap = cap;
+  }
+  size_t off = r->used;
+  if (vw_push_text(r, name)) return VIRAL_ERR_NOMEM;
+  r->items[r->count++] = (vw_item){g, off, value};
+  return 0;
+}
+
+static void vw_write(FILE *out, const vw_row *r, double label) {
+  char num[32];
+  fputs(label > 0 ? "1" : "-1", out);
+  for (size_t g = 0; g < r->ngroups; g++) {
+    int opened = 0;
+    for (size_t i = 0; i < r->count; i++) {
+      if (r->items[i].group != g) continue;
+      if (!opened) {
+        fprintf(out, " |%s", r->groups[g]);
+        opened = 1;
+      }
+      putc(' ', out);
+      fputs(r->text + r->items[i].name, out);
+      if (r->items[i].value != 1) {
+        putc(':', out);
+        fputs(viral_format_double(num, r->items[i].value), out);
+      }
+    }
+  }
+  putc('\n', out);
+}
+
+static void libsvm_write(FILE *out, const viral_sparse *v, double label) {
+  char num[32];
+  fputs(label > 0 ? "1" : "0", out);
+  for (size_t i = 0; i < v->count; i++) {
+    fprintf(out, " %u:", (unsigned)v->items[i].index + 1);
+    fputs(viral_format_double(num, v->items[i].value), out);
+  }
+  putc('\n', out);
+}
+
+/* ---- the command ---- */
+
+typedef struct convert_job {
+  const char *input;
+  viral_reader_options ropts;
+  viral_pipeline *pipe;
+  int to, skip_bad;
+  size_t written, skipped;
+} convert_job;
+
+/* One pass over the input: fit (out == NULL) or write. */
+static int pass(convert_job *job, FILE *out, viral_error *err) {
+  viral_reader *reader = viral_reader_open(job->input, &job->ropts, err);
+  if (!reader) return err->code ? err->code : VIRAL_ERR_IO;
+  viral_sparse v;
+  viral_sparse_init(&v);
+  vw_row row;
+  memset(&row, 0, sizeof row);
+  const viral_record *rec;
+  int rc;
+  size_t skipped = 0;
+  while ((rc = viral_reader_next(reader, &rec, err)) == 1) {
+    double label = NAN;
+    if (!out) {
+      rc = viral_pipeline_fit_record(job->pipe, rec, err);
+    } else if (job->to == TO_LIBSVM) {
+      rc = viral_pipeline_transform(job->pipe, rec, &v, &label, err);
+    } else {
+      row.count = row.used = 0;
+      rc = viral_pipeline_transform_named(job->pipe, rec, vw_sink, &row, &label, err);
+      if (rc > 0) rc = viral_error_set(err, rc == VIRAL_ERR_LIMIT ? rc : VIRAL_ERR_NOMEM,
+                                       viral_record_source(rec), viral_record_line(rec),
+                                       "too many feature groups or out of memory");
+    }
+    if (rc == VIRAL_OK && out && isnan(label))
+      rc = viral_error_set(err, VIRAL_ERR_MISSING, viral_record_source(rec),
+                           viral_record_line(rec), "no label (rule '%s')",
+                           viral_pipeline_label_rule(job->pipe));
+    if (rc != VIRAL_OK) {
+      if (!job->skip_bad || rc == VIRAL_ERR_NOMEM) break;
+      skipped++;
+      viral_error_clear(err);
+      rc = VIRAL_OK;
+      continue;
+    }
+    if (!out) continue;
+    if (job->to == TO_LIBSVM) libsvm_write(out, &v, label);
+    else vw_write(out, &row, label);
+    job->written++;
+  }
+  if (rc > 0) rc = VIRAL_OK;
+  if (rc == VIRAL_OK) skipped += viral_reader_skipped(reader);
+  if (out) job->skipped = skipped;
+  free(row.items);
+  free(row.text);
+  viral_sparse_release(&v);
+  viral_reader_free(reader);
+  return rc;
+}
+
+int cmd_convert(int argc, char **argv) {
+  cli_args args;
+  int rc = cli_parse(&cmd_convert_spec, argc, argv, &args);
+  if (rc != CLI_CONTINUE) return rc;
+  convert_job job;
+  memset(&job, 0, sizeof job);
+  job.input = args.positional_count ? args.positional[0] : "-";
+  job.skip_bad = cli_flag(&args, "skip-bad-rows");
+  const char *to = cli_get(&args, "to");
+  if (!to || strcmp(to, "libsvm") == 0) job.to = TO_LIBSVM;
+  else if (strcmp(to, "vw") == 0) job.to = TO_VW;
+  else return cli_usage_error("convert", "--to must be libsvm or vw, not '%s'", to);
+  const char *format = cli_get(&args, "format");
+  viral_reader_options_init(&job.ropts);
+  if (format && strcmp(format, "csv") && strcmp(format, "jsonl") && strcmp(format, "json"))
+    return cli_usage_error("convert", "--format must be csv, jsonl or json, not '%s'", format);
+
+  viral_error err;
+  viral_error_clear(&err);
+  viral_pipeline_options popts;
+  viral_pipeline_options_init(&popts);
+  popts.label = cli_get(&args, "label");
+  popts.allow_leakage = cli_flag(&args, "allow-leakage");
+  job.pipe = viral_pipeline_load_spec(cli_get(&args, "spec"), &popts, &err);
+  if (!job.pipe) return cli_data_error("convert", &err);
+  if (!*viral_pipeline_label_rule(job.pipe)) {
+    viral_pipeline_free(job.pipe);
+    return cli_usage_error("convert", "the spec has no label rule: give one with --label");
+  }
+  /* the spec's input options, then the command line's */
+  viral_pipeline_reader_options(job.pipe, &job.ropts);
+  if (format)
+    job.ropts.format = strcmp(format, "csv") == 0     ? VIRAL_FORMAT_CSV
+                       : strcmp(format, "jsonl") == 0 ? VIRAL_FORMAT_JSONL
+                                                      : VIRAL_FORMAT_JSON;
+  if (cli_get(&args, "json-path")) job.ropts.json_path = cli_get(&args, "json-path");
+  job.ropts.skip_bad_rows = job.skip_bad;
+
+  if (viral_pipeline_needs_fit(job.pipe) && strcmp(job.input, "-") == 0) {
+    viral_pipeline_free(job.pipe);
+    return cli_usage_error("convert", "the spec needs fitting (scaling or a quantile label), "
+                                      "which reads the input twice: give a FILE, not stdin");
+  }
+  if (viral_pipeline_leaks(job.pipe))
+    fprintf(stderr, "viral convert: warning: --allow-leakage: features use fields observed after "
+                    "the %gh window\n", viral_pipeline_window_hours(job.pipe));
+
+  int status = CLI_EXIT_OK;
+  viral_atomic_file *af = NULL;
+  if (viral_pipeline_needs_fit(job.pipe)) {
+    if (viral_pipeline_fit_begin(job.pipe, &err) || pass(&job, NULL, &err) ||
+        viral_pipeline_fit_end(job.pipe, &err)) {
+      status = cli_data_error("convert", &err);
+      goto done;
+    }
+  }
+  const char *path = cli_get(&args, "output");
+  FILE *out = stdout;
+  if (path) {
+    if (!(af = viral_atomic_open(path, &err))) {
+      status = cli_data_error("convert", &err);
+      goto done;
+    }
+    out = viral_atomic_stream(af);
+  }
+  if (pass(&job, out, &err) != VIRAL_OK) {
+    status = cli_data_error("convert", &err);
+    viral_atomic_abort(af);
+    af = NULL;
+    goto done;
+  }
+  if (af) {
+    rc = viral_atomic_commit(af, &err);
+    af = NULL;
+    if (rc) {
+      status = cli_data_error("convert", &err);
+      goto done;
+    }
+  } else if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "viral convert: write error on standard output\n");
+    status = CLI_EXIT_DATA;
+    goto done;
+  }
+  if (job.skipped)
+    fprintf(stderr, "viral convert: %zu rows written, %zu bad rows skipped\n", job.written,
+            job.skipped);
+done:
+  viral_pipeline_free(job.pipe);
+  return status;
+}

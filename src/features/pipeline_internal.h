@@ -1,0 +1,152 @@
+/* pipeline_internal.h - the pipeline's insides, shared by spec.c (building,
+ * serializing) and transform.c (per-row work). Not installed. */
+#ifndef VIRAL_PIPELINE_INTERNAL_H
+#define VIRAL_PIPELINE_INTERNAL_H
+
+#include <regex.h>
+
+#include <cJSON.h>
+
+#include "viral/features.h"
+
+/* Observation time of an outcome: after every window. */
+#define OBSERVED_OUTCOME 1e300
+
+typedef enum parse_rule {
+  PARSE_NUMBER,
+  PARSE_COUNT,     /* "1.4M"; negative is an error */
+  PARSE_DURATION,  /* "mm:ss" */
+  PARSE_BOOL,
+  PARSE_TIMESTAMP, /* optional strptime format and tz offset */
+  PARSE_TEXT,
+  PARSE_LIST,      /* optional separators */
+  PARSE_REGEX      /* first capture group of a POSIX extended regex */
+} parse_rule;
+
+static inline int rule_is_numeric_(parse_rule r) { return r <= PARSE_TIMESTAMP; }
+static inline int rule_is_text_(parse_rule r) { return r == PARSE_TEXT || r == PARSE_REGEX; }
+
+typedef struct field_def {
+  char *name;       /* canonical name */
+  char *source;     /* column in the data (== name unless mapped) */
+  parse_rule rule;
+  char *format;     /* timestamp: strptime format, NULL: automatic */
+  int tz_minutes;   /* timestamp: offset of naive times */
+  char *separators; /* list: NULL: the reader's default */
+  char *pattern;    /* regex */
+  regex_t re;
+  int has_re;
+  double observed;  /* hours after posting; OBSERVED_OUTCOME for outcomes; <0 unknown */
+  long col;         /* bound record column, -1 when absent */
+} field_def;
+
+typedef enum transform_kind {
+  T_IDENTITY, T_LOG1P, T_CLIP, T_BOOL, T_MISSING, T_RATIO, T_GROWTH, T_VELOCITY, T_ACCEL,
+  T_LOG_VIEWS, T_HOUR, T_WEEKDAY, T_AGE, T_LENGTH, T_COUNT, T_MENTIONS,
+  T_HASH, T_HASH_LIST, T_CROSS
+} transform_kind;
+
+typedef struct feature_def {
+  transform_kind kind;
+  char *name;       /* dense: column name; hashed: prefix of "name=value" */
+  char *group;      /* namespace */
+  int field[3];     /* indices into pipeline fields */
+  int nfields;
+  double lo, hi;    /* clip bounds */
+  double on_zero;   /* ratio: value when the denominator is 0 */
+  int has_fill;     /* missing policy */
+  double fill;
+  int indicator;
+  int scale;        /* value column is scaled */
+  uint32_t col;     /* first dense column */
+  int ncols;        /* dense columns owned: values (+1 indicator) */
+  uint32_t seed;    /* hashed: per-feature seed */
+} feature_def;
+
+typedef struct dense_col {
+  char *name;
+  const char *group;
+  int scaled;
+  double a, b;      /* fitted: mean/std or min/max */
+  /* fit accumulators (Welford) */
+  double n, mean, m2, min, max;
+} dense_col;
+
+enum { LABEL_NONE, LABEL_BOOL, LABEL_CMP, LABEL_TOP, LABEL_RATIO };
+enum { OP_GE, OP_GT, OP_LE, OP_LT, OP_EQ, OP_NE };
+
+typedef struct label_rule {
+  int kind;
+  char *text;
+  int field, field2; /* indices into fields; field2 for ratio */
+  int op;
+  double threshold;  /* CMP/RATIO: given; TOP: fitted (NAN before) */
+  double top_percent;
+  /* TOP fitting: the training values */
+  double *values;
+  size_t nvalues, cap;
+} label_rule;
+
+typedef struct name_entry {
+  uint32_t index;
+  int collided;
+  char *group;
+  char *name;
+} name_entry;
+
+/* Per-row cache of a field's parsed value. */
+typedef struct field_value {
+  int state;        /* 0 not read, 1 present, 2 missing */
+  double num;
+  viral_strview text;
+  viral_strview *items;
+  size_t count, cap;
+  char *buf;        /* scratch: NUL-terminated copy for regex/strptime */
+  size_t buf_cap;
+} field_value;
+
+struct viral_pipeline {
+  char *source;     /* spec file name, for messages */
+  cJSON *spec;      /* the spec document (with option overrides applied) */
+  char *name;
+  double window;
+  int hash_bits;
+  uint32_t hash_seed;
+  int signed_hash;
+  int scaling;      /* 0 none, 1 standard, 2 minmax */
+  size_t names_max;
+  int allow_leakage, leaks;
+  char *input_format, *json_path;
+
+  field_def *fields;
+  size_t nfields;
+  feature_def *features;
+  size_t nfeatures;
+  dense_col *cols;
+  uint32_t ncols;
+  int any_hashed;
+  label_rule label;
+
+  int fitted, fitting;
+  name_entry *names; /* sorted by index once fitted */
+  size_t nnames, names_cap;
+  uint32_t *name_slots; /* fitting: open addressing over names (index+1, 0 empty) */
+  size_t slots_cap;
+
+  /* transform state */
+  uint64_t schema_id;
+  int bound;
+  field_value *values; /* [nfields] */
+  char *namebuf;
+  size_t namebuf_cap;
+};
+
+enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
+
+/* spec.c */
+char *viral_strdup_(const char *s);
+int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
+/* transform.c */
+void viral_pipeline_reset_rows_(viral_pipeline *p);
+
+#endif

@@ -1,0 +1,1129 @@
+/* spec.c - reading and checking a feature spec, the leakage guard, the label
+ * rule grammar, names of vector indices, and serialization of the fitted
+ * pipeline (viral/features.h, pipeline_json.h).
+ *
+ * Spec errors read "SPEC: KEY: problem", KEY being a path into the document
+ * such as features[2].transform, so a user can find the line to fix. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/pipeline_internal.h"
+#include "features/pipeline_json.h"
+#include "viral/writer.h"
+
+char *viral_strdup_(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+/* ---- small helpers ---- */
+
+static int spec_error(viral_error *err, const viral_pipeline *p, const char *key, const char *fmt,
+                      ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+#include <stdarg.h>
+static int spec_error(viral_error *err, const viral_pipeline *p, const char *key, const char *fmt,
+                      ...) {
+  char msg[VIRAL_ERROR_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "%s: %s", key, msg);
+}
+
+static int nomem(viral_error *err, const viral_pipeline *p) {
+  return viral_error_set(err, VIRAL_ERR_NOMEM, p ? p->source : NULL, 0, "out of memory");
+}
+
+/* "2h", "90m", "1d", "0" -> hours; -1 when malformed. */
+static double parse_hours(const char *s) {
+  char *end = NULL;
+  errno = 0;
+  double x = strtod(s, &end);
+  if (end == s || errno || !isfinite(x) || x < 0) return -1;
+  double unit = 1;
+  if (*end == 'h') end++;
+  else if (*end == 'm') unit = 1.0 / 60, end++;
+  else if (*end == 'd') unit = 24, end++;
+  else if (*end != '\0') return -1;
+  return *end ? -1 : x * unit;
+}
+
+/* Hours from a "_<H>h" suffix ("views_24h" -> 24), -1 when there is none. */
+static double suffix_hours(const char *name) {
+  size_t n = strlen(name);
+  if (n < 3 || name[n - 1] != 'h') return -1;
+  size_t i = n - 1;
+  while (i > 0 && isdigit((unsigned char)name[i - 1])) i--;
+  if (i == n - 1 || i == 0 || name[i - 1] != '_') return -1;
+  return strtod(name + i, NULL);
+}
+
+static int has_prefix(const char *s, const char *prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Canonical fields of DESIGN.md section 2 known when the video is posted. */
+static const char *const known_at_posting[] = {
+    "video_id", "posted_at", "author_id", "author_followers", "author_verified", "duration_s",
+    "music_id", "music_original", "hashtags", "caption", "category", NULL};
+
+static int in_list(const char *name, const char *const *list) {
+  for (; *list; list++)
+    if (strcmp(name, *list) == 0) return 1;
+  return 0;
+}
+
+static int is_outcome_name(const char *name) {
+  return strcmp(name, "viral") == 0 || ends_with(name, "_final");
+}
+
+static double default_observed(const char *name) {
+  double h = suffix_hours(name);
+  if (h >= 0) return h;
+  if (in_list(name, known_at_posting)) return 0;
+  if (is_outcome_name(name)) return OBSERVED_OUTCOME;
+  return -1;
+}
+
+static parse_rule default_rule(const char *name) {
+  static const char *const counts[] = {"views_", "likes_", "shares_", "comments_", "saves_", NULL};
+  for (const char *const *c = counts; *c; c++)
+    if (has_prefix(name, *c)) return PARSE_COUNT;
+  if (strcmp(name, "author_followers") == 0) return PARSE_COUNT;
+  if (strcmp(name, "posted_at") == 0 || strcmp(name, "observed_at") == 0) return PARSE_TIMESTAMP;
+  if (strcmp(name, "author_verified") == 0 || strcmp(name, "music_original") == 0 ||
+      strcmp(name, "viral") == 0)
+    return PARSE_BOOL;
+  if (strcmp(name, "duration_s") == 0) return PARSE_DURATION;
+  if (strcmp(name, "hashtags") == 0) return PARSE_LIST;
+  if (strcmp(name, "video_id") == 0 || strcmp(name, "author_id") == 0 ||
+      strcmp(name, "music_id") == 0 || strcmp(name, "caption") == 0 ||
+      strcmp(name, "category") == 0)
+    return PARSE_TEXT;
+  return PARSE_NUMBER;
+}
+
+static const char *const rule_names[] = {"number", "count", "duration", "bool",
+                                         "timestamp", "text", "list", "regex", NULL};
+
+
+/* Check that obj has only keys from allowed ("note" is always allowed). */
+static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
+                      const char *const *allowed, viral_error *err) {
+  for (const cJSON *c = obj->child; c; c = c->next) {
+    if (strcmp(c->string, "note") == 0 || in_list(c->string, allowed)) continue;
+    char key[256];
+    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", c->string);
+    return spec_error(err, p, key, "unknown key");
+  }
+  return VIRAL_OK;
+}
+
+/* A JSON number, or a raw number from viral_pipeline_to_json(): 1 and *out,
+ * or 0 when item is neither. */
+static int json_number(const cJSON *item, double *out) {
+  if (cJSON_IsNumber(item)) {
+    *out = item->valuedouble;
+    return 1;
+  }
+  if (!cJSON_IsRaw(item) || !item->valuestring) return 0;
+  char *end = NULL;
+  double x = strtod(item->valuestring, &end);
+  if (end == item->valuestring || *end) return 0;
+  *out = x;
+  return 1;
+}
+
+/* cJSON prints a number with 15 digits whenever that comes within an
+ * epsilon of it, which is not always the same double. A raw node holding
+ * viral_format_double()'s text prints exactly. */
+static cJSON *exact_number(double x) {
+  char buf[32];
+  return cJSON_CreateRaw(viral_format_double(buf, x));
+}
+
+/* Replace every number in the tree by its exact raw form. */
+static int exact_numbers(cJSON *node) {
+  for (cJSON *c = node->child; c; c = c->next) {
+    if (cJSON_IsNumber(c)) {
+      cJSON *raw = exact_number(c->valuedouble);
+      if (!raw) return VIRAL_ERR_NOMEM;
+      /* members keep their key: replace by name in objects */
+      if (c->string) cJSON_ReplaceItemInObjectCaseSensitive(node, c->string, raw);
+      else cJSON_ReplaceItemViaPointer(node, c, raw);
+      c = raw;
+    } else if (exact_numbers(c) != VIRAL_OK) {
+      return VIRAL_ERR_NOMEM;
+    }
+  }
+  return VIRAL_OK;
+}
+
+/* Typed getters: absent is fine (returns 0, leaves *out), wrong type an error. */
+static int get_string(viral_pipeline *p, const cJSON *obj, const char *where, const char *name,
+                      const char **out, viral_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (!v || cJSON_IsNull(v)) return 0;
+  if (!cJSON_IsString(v)) {
+    char key[256];
+    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
+    return spec_error(err, p, key, "expected a string");
+  }
+  *out = v->valuestring;
+  return 1;
+}
+
+static int get_number(viral_pipeline *p, const cJSON *obj, const char *where, const char *name,
+                      double *out, viral_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (!v) return 0;
+  if (!json_number(v, out)) {
+    char key[256];
+    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
+    return spec_error(err, p, key, "expected a number");
+  }
+  return 1;
+}
+
+static int get_bool(viral_pipeline *p, const cJSON *obj, const char *where, const char *name,
+                    int *out, viral_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (!v) return 0;
+  if (!cJSON_IsBool(v)) {
+    char key[256];
+    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
+    return spec_error(err, p, key, "expected true or false");
+  }
+  *out = cJSON_IsTrue(v);
+  return 1;
+}
+
+/* ---- fields ---- */
+
+static int find_field(const viral_pipeline *p, const char *name) {
+  for (size_t i = 0; i < p->nfields; i++)
+    if (strcmp(p->fields[i].name, name) == 0) return (int)i;
+  return -1;
+}
+
+static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
+  field_def *grown = realloc(p->fields, (p->nfields + 1) * sizeof *grown);
+  if (!grown) return nomem(err, p);
+  p->fields = grown;
+  field_def *f = &p->fields[p->nfields];
+  memset(f, 0, sizeof *f);
+  f->name = viral_strdup_(name);
+  f->source = viral_strdup_(name);
+  if (!f->name || !f->source) {
+    free(f->name);
+    free(f->source);
+    return nomem(err, p);
+  }
+  f->rule = default_rule(name);
+  f->observed = default_observed(name);
+  f->col = -1;
+  return (int)p->nfields++;
+}
+
+/* Index of the field called name, adding a canonical one when the spec did
+ * not map it. */
+static int use_field(viral_pipeline *p, const char *name, viral_error *err) {
+  int i = find_field(p, name);
+  return i >= 0 ? i : add_field(p, name, err);
+}
+
+/* "+07:00", "-0530", "UTC", "Z" -> minutes east of UTC. */
+static int parse_tz(const char *s, int *minutes) {
+  if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
+    *minutes = 0;
+    return 0;
+  }
+  int sign = s[0] == '-' ? -1 : s[0] == '+' ? 1 : 0;
+  if (!sign) return -1;
+  int hh = 0, mm = 0;
+  if (sscanf(s + 1, "%2d:%2d", &hh, &mm) != 2 && sscanf(s + 1, "%2d%2d", &hh, &mm) != 2) return -1;
+  if (hh > 14 || mm > 59) return -1;
+  *minutes = sign * (hh * 60 + mm);
+  return 0;
+}
+
+static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err) {
+  static const char *const keys[] = {"from", "parse", "format", "tz", "separator",
+                                     "regex", "observed", NULL};
+  if (!fields) return VIRAL_OK;
+  if (!cJSON_IsObject(fields)) return spec_error(err, p, "fields", "expected an object");
+  for (const cJSON *f = fields->child; f; f = f->next) {
+    char where[256];
+    snprintf(where, sizeof where, "fields.%s", f->string);
+    if (!cJSON_IsObject(f)) return spec_error(err, p, where, "expected an object");
+    if (find_field(p, f->string) >= 0) return spec_error(err, p, where, "field mapped twice");
+    int rc = check_keys(p, f, where, keys, err);
+    if (rc) return rc;
+    int i = add_field(p, f->string, err);
+    if (i < 0) return i;
+    field_def *fd = &p->fields[i];
+    const char *s = NULL;
+    if ((rc = get_string(p, f, where, "from", &s, err)) < 0) return rc;
+    if (rc) {
+      free(fd->source);
+      if (!(fd->source = viral_strdup_(s))) return nomem(err, p);
+    }
+    s = NULL;
+    if ((rc = get_string(p, f, where, "parse", &s, err)) < 0) return rc;
+    if (rc) {
+      int r = 0;
+      while (rule_names[r] && strcmp(rule_names[r], s) != 0) r++;
+      if (!rule_names[r]) {
+        char key[300];
+        snprintf(key, sizeof key, "%s.parse", where);
+        return spec_error(err, p, key, "unknown parse rule '%s' (number, count, duration, bool, "
+                                       "timestamp, text, list, regex)", s);
+      }
+      fd->rule = (parse_rule)r;
+    }
+    s = NULL;
+    if ((rc = get_string(p, f, where, "format", &s, err)) < 0) return rc;
+    if (rc && !(fd->format = viral_strdup_(s))) return nomem(err, p);
+    s = NULL;
+    if ((rc = get_string(p, f, where, "tz", &s, err)) < 0) return rc;
+    if (rc && parse_tz(s, &fd->tz_minutes) != 0) {
+      char key[300];
+      snprintf(key, sizeof key, "%s.tz", where);
+      return spec_error(err, p, key, "bad time zone '%s' (UTC, +07:00, -0530)", s);
+    }
+    s = NULL;
+    if ((rc = get_string(p, f, where, "separator", &s, err)) < 0) return rc;
+    if (rc && !(fd->separators = viral_strdup_(s))) return nomem(err, p);
+    s = NULL;
+    if ((rc = get_string(p, f, where, "regex", &s, err)) < 0) return rc;
+    if (rc) {
+      char key[300];
+      snprintf(key, sizeof key, "%s.regex", where);
+      if (!(fd->pattern = viral_strdup_(s))) return nomem(err, p);
+      if (regcomp(&fd->re, s, REG_EXTENDED) != 0)
+        return spec_error(err, p, key, "bad regular expression '%s'", s);
+      fd->has_re = 1;
+      if (fd->re.re_nsub < 1) return spec_error(err, p, key, "the regex needs a capture group");
+      if (fd->rule != PARSE_REGEX) fd->rule = PARSE_REGEX;
+    } else if (fd->rule == PARSE_REGEX) {
+      return spec_error(err, p, where, "parse 'regex' needs a \"regex\" key");
+    }
+    s = NULL;
+    if ((rc = get_string(p, f, where, "observed", &s, err)) < 0) return rc;
+    if (rc) {
+      if (strcmp(s, "outcome") == 0) {
+        fd->observed = OBSERVED_OUTCOME;
+      } else if ((fd->observed = parse_hours(s)) < 0) {
+        char key[300];
+        snprintf(key, sizeof key, "%s.observed", where);
+        return spec_error(err, p, key, "expected hours after posting ('0h', '24h') or 'outcome', "
+                                       "not '%s'", s);
+      }
+    }
+  }
+  return VIRAL_OK;
+}
+
+/* ---- label rules ---- */
+
+static const char *parse_op(const char *s, int *op) {
+  if (s[0] == '>' && s[1] == '=') return *op = OP_GE, s + 2;
+  if (s[0] == '<' && s[1] == '=') return *op = OP_LE, s + 2;
+  if (s[0] == '=' && s[1] == '=') return *op = OP_EQ, s + 2;
+  if (s[0] == '!' && s[1] == '=') return *op = OP_NE, s + 2;
+  if (s[0] == '>') return *op = OP_GT, s + 1;
+  if (s[0] == '<') return *op = OP_LT, s + 1;
+  return NULL;
+}
+
+/* Length of a field name at s: letters, digits, '_', '.', '-'. */
+static size_t name_len(const char *s) {
+  size_t n = 0;
+  while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '.' || s[n] == '-') n++;
+  return n;
+}
+
+static int label_field(viral_pipeline *p, const char *s, size_t n, int *out, viral_error *err) {
+  char name[256];
+  if (n == 0 || n >= sizeof name) return 1;
+  memcpy(name, s, n);
+  name[n] = '\0';
+  int i = use_field(p, name, err);
+  if (i < 0) return i;
+  if (!rule_is_numeric_(p->fields[i].rule)) return 1;
+  *out = i;
+  return 0;
+}
+
+/* Rules: FIELD | FIELD OP NUMBER | top:P%:FIELD | ratio:A/B OP NUMBER. */
+static int parse_label(viral_pipeline *p, const char *text, viral_error *err) {
+  label_rule *l = &p->label;
+  if (!(l->text = viral_strdup_(text))) return nomem(err, p);
+  l->threshold = NAN;
+  if (!*text) {
+    l->kind = LABEL_NONE;
+    return VIRAL_OK;
+  }
+  const char *s = text;
+  char *end = NULL;
+  int rc = 1;
+  if (has_prefix(s, "top:")) {
+    s += 4;
+    errno = 0;
+    l->top_percent = strtod(s, &end);
+    if (end == s || *end != '%' || end[1] != ':' || !(l->top_percent > 0) ||
+        l->top_percent > 100)
+      goto bad;
+    s = end + 2;
+    size_t n = name_len(s);
+    if (s[n] || (rc = label_field(p, s, n, &l->field, err)) != 0) goto bad_or_rc;
+    l->kind = LABEL_TOP;
+    return VIRAL_OK;
+  }
+  int ratio = has_prefix(s, "ratio:");
+  if (ratio) s += 6;
+  size_t n = name_len(s);
+  if ((rc = label_field(p, s, n, &l->field, err)) != 0) goto bad_or_rc;
+  s += n;
+  if (ratio) {
+    if (*s++ != '/') goto bad;
+    n = name_len(s);
+    if ((rc = label_field(p, s, n, &l->field2, err)) != 0) goto bad_or_rc;
+    s += n;
+  } else if (!*s) {
+    l->kind = LABEL_BOOL;
+    return VIRAL_OK;
+  }
+  if (!(s = parse_op(s, &l->op))) goto bad;
+  errno = 0;
+  l->threshold = strtod(s, &end);
+  if (end == s || *end || errno || !isfinite(l->threshold)) goto bad;
+  l->kind = ratio ? LABEL_RATIO : LABEL_CMP;
+  return VIRAL_OK;
+bad_or_rc:
+  if (rc < 0) return rc;
+bad:
+  return spec_error(err, p, "label",
+                    "bad label rule '%s' (FIELD, FIELD>=N, top:P%%:FIELD or ratio:A/B>=N, on "
+                    "numeric fields)", text);
+}
+
+/* ---- features ---- */
+
+typedef struct transform_info {
+  const char *name;
+  transform_kind kind;
+  int nfields;   /* 0: implied (log_views) */
+  int values;    /* dense value columns; 0 for hashed */
+  int scale;     /* scaled by default */
+  const char *group;
+} transform_info;
+
+static const transform_info transforms[] = {
+    {"identity", T_IDENTITY, 1, 1, 1, "numeric"},
+    {"log1p", T_LOG1P, 1, 1, 1, "numeric"},
+    {"clip", T_CLIP, 1, 1, 1, "numeric"},
+    {"bool", T_BOOL, 1, 1, 0, "numeric"},
+    {"missing", T_MISSING, 1, 1, 0, "numeric"},
+    {"ratio", T_RATIO, 2, 1, 1, "numeric"},
+    {"growth", T_GROWTH, 2, 1, 1, "numeric"},
+    {"velocity", T_VELOCITY, 2, 1, 1, "numeric"},
+    {"acceleration", T_ACCEL, 3, 1, 1, "numeric"},
+    {"log_views", T_LOG_VIEWS, 0, 1, 1, "numeric"},
+    {"hour", T_HOUR, 1, 2, 0, "time"},
+    {"weekday", T_WEEKDAY, 1, 2, 0, "time"},
+    {"age", T_AGE, 2, 1, 1, "time"},
+    {"length", T_LENGTH, 1, 1, 1, "text"},
+    {"count", T_COUNT, 1, 1, 1, "text"},
+    {"mentions", T_MENTIONS, 1, 1, 1, "text"},
+    {"hash", T_HASH, 1, 0, 0, NULL},
+    {"hash_list", T_HASH_LIST, 1, 0, 0, NULL},
+    {"cross", T_CROSS, 2, 0, 0, "cross"},
+};
+#define N_TRANSFORMS (sizeof transforms / sizeof transforms[0])
+
+static const transform_info *find_transform(const char *name) {
+  for (size_t i = 0; i < N_TRANSFORMS; i++)
+    if (strcmp(transforms[i].name, name) == 0) return &transforms[i];
+  return NULL;
+}
+
+static int add_col(viral_pipeline *p, const char *name, const char *group, int scaled,
+                   viral_error *err) {
+  dense_col *grown = realloc(p->cols, (p->ncols + 1) * sizeof *grown);
+  if (!grown) return nomem(err, p);
+  p->cols = grown;
+  dense_col *c = &p->cols[p->ncols];
+  memset(c, 0, sizeof *c);
+  if (!(c->name = viral_strdup_(name))) return nomem(err, p);
+  c->group = group;
+  c->scaled = scaled && p->scaling != SCALING_NONE;
+  c->a = 0;
+  c->b = 1;
+  p->ncols++;
+  return VIRAL_OK;
+}
+
+/* The default display name of a feature (dense column or hashed prefix). */
+static void default_name(const viral_pipeline *p, const feature_def *f, char *buf, size_t size) {
+  const char *a = f->nfields > 0 ? p->fields[f->field[0]].name : "";
+  const char *b = f->nfields > 1 ? p->fields[f->field[1]].name : "";
+  const char *c = f->nfields > 2 ? p->fields[f->field[2]].name : "";
+  switch (f->kind) {
+  case T_IDENTITY: snprintf(buf, size, "%s", a); break;
+  case T_LOG1P: case T_LOG_VIEWS: snprintf(buf, size, "log1p(%s)", a); break;
+  case T_CLIP: snprintf(buf, size, "clip(%s,%g,%g)", a, f->lo, f->hi); break;
+  case T_BOOL: snprintf(buf, size, "bool(%s)", a); break;
+  case T_MISSING: snprintf(buf, size, "missing(%s)", a); break;
+  case T_RATIO: snprintf(buf, size, "%s/%s", a, b); break;
+  case T_GROWTH: snprintf(buf, size, "growth(%s,%s)", a, b); break;
+  case T_VELOCITY: snprintf(buf, size, "velocity(%s,%s)", a, b); break;
+  case T_ACCEL: snprintf(buf, size, "acceleration(%s,%s,%s)", a, b, c); break;
+  case T_HOUR: snprintf(buf, size, "hour(%s)", a); break;
+  case T_WEEKDAY: snprintf(buf, size, "weekday(%s)", a); break;
+  case T_AGE: snprintf(buf, size, "age_h(%s,%s)", a, b); break;
+  case T_LENGTH: snprintf(buf, size, "length(%s)", a); break;
+  case T_COUNT: snprintf(buf, size, "count(%s)", a); break;
+  case T_MENTIONS: snprintf(buf, size, "mentions(%s)", a); break;
+  case T_HASH: case T_HASH_LIST:
+    snprintf(buf, size, "%s", strcmp(a, "music_id") == 0    ? "sound"
+                              : strcmp(a, "author_id") == 0 ? "creator"
+                              : strcmp(a, "hashtags") == 0  ? "hashtag"
+                                                            : a);
+    break;
+  case T_CROSS: snprintf(buf, size, "%s^%s", a, b); break;
+  }
+}
+
+static const char *default_hash_group(const char *field) {
+  if (strcmp(field, "music_id") == 0) return "sound";
+  if (strcmp(field, "author_id") == 0) return "creator";
+  if (strcmp(field, "hashtags") == 0) return "hashtags";
+  return field;
+}
+
+/* Leakage guard: every field a feature reads must be observed within the
+ * window; outcomes never are. */
+static int check_leakage(viral_pipeline *p, const feature_def *f, const char *where,
+                         viral_error *err) {
+  for (int i = 0; i < f->nfields; i++) {
+    const field_def *fd = &p->fields[f->field[i]];
+    if (fd->observed < 0)
+      return spec_error(err, p, where, "field '%s' has no observation time: map it under "
+                                       "\"fields\" with \"observed\" ('0h', '24h' or 'outcome')",
+                        fd->name);
+    if (fd->observed <= p->window + 1e-9) continue;
+    if (p->allow_leakage) {
+      p->leaks = 1;
+      continue;
+    }
+    char when[64];
+    if (fd->observed == OBSERVED_OUTCOME) snprintf(when, sizeof when, "an outcome");
+    else snprintf(when, sizeof when, "observed at %gh", fd->observed);
+    return spec_error(err, p, where,
+                      "feature '%s' uses field '%s' (%s) after the %gh window; "
+                      "--allow-leakage keeps it",
+                      f->name, fd->name, when, p->window);
+  }
+  return VIRAL_OK;
+}
+
+static int check_field_types(viral_pipeline *p, const feature_def *f, const char *tname,
+                             const char *where, viral_error *err) {
+  for (int i = 0; i < f->nfields; i++) {
+    const field_def *fd = &p->fields[f->field[i]];
+    const char *need = NULL;
+    switch (f->kind) {
+    case T_MISSING: break;
+    case T_LENGTH: case T_MENTIONS: case T_HASH: case T_CROSS:
+      if (!rule_is_text_(fd->rule)) need = "text";
+      break;
+    case T_COUNT: case T_HASH_LIST:
+      if (fd->rule != PARSE_LIST) need = "list";
+      break;
+    default:
+      if (!rule_is_numeric_(fd->rule)) need = "numeric";
+    }
+    if (need)
+      return spec_error(err, p, where, "transform '%s' needs a %s field, and '%s' is parsed as %s",
+                        tname, need, fd->name, rule_names[fd->rule]);
+    if ((f->kind == T_VELOCITY || f->kind == T_ACCEL) &&
+        (fd->observed < 0 || fd->observed == OBSERVED_OUTCOME))
+      return spec_error(err, p, where, "transform '%s' needs snapshot fields with an observation "
+                                       "time, and '%s' has none", tname, fd->name);
+    if ((f->kind == T_VELOCITY || f->kind == T_ACCEL) && i > 0 &&
+        !(fd->observed > p->fields[f->field[i - 1]].observed))
+      return spec_error(err, p, where, "transform '%s' needs snapshots in increasing time order",
+                        tname);
+  }
+  return VIRAL_OK;
+}
+
+static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, double def_fill,
+                         int def_has_fill, int def_indicator, viral_error *err) {
+  static const char *const keys[] = {"transform", "field", "fields", "name", "group", "min",
+                                     "max", "on_zero", "fill", "indicator", "scale", NULL};
+  char where[64], key[96];
+  snprintf(where, sizeof where, "features[%zu]", index);
+  if (!cJSON_IsObject(js)) return spec_error(err, p, where, "expected an object");
+  int rc = check_keys(p, js, where, keys, err);
+  if (rc) return rc;
+  const char *tname = NULL;
+  if ((rc = get_string(p, js, where, "transform", &tname, err)) < 0) return rc;
+  snprintf(key, sizeof key, "%s.transform", where);
+  if (!rc) return spec_error(err, p, key, "missing");
+  const transform_info *ti = find_transform(tname);
+  if (!ti) return spec_error(err, p, key, "unknown transform '%s'", tname);
+
+  feature_def *grown = realloc(p->features, (p->nfeatures + 1) * sizeof *grown);
+  if (!grown) return nomem(err, p);
+  p->features = grown;
+  feature_def *f = &p->features[p->nfeatures++];
+  memset(f, 0, sizeof *f);
+  f->kind = ti->kind;
+  f->scale = ti->scale;
+  f->has_fill = def_has_fill;
+  f->fill = def_fill;
+  f->indicator = def_indicator;
+
+  /* fields: "field" for one, "fields" for several */
+  const cJSON *one = cJSON_GetObjectItemCaseSensitive(js, "field");
+  const cJSON *many = cJSON_GetObjectItemCaseSensitive(js, "fields");
+  if (ti->nfields == 0) {
+    if (one || many) return spec_error(err, p, where, "transform '%s' takes no field", tname);
+    char name[64];
+    snprintf(name, sizeof name, "views_%gh", p->window);
+    if ((f->field[0] = use_field(p, name, err)) < 0) return f->field[0];
+    f->nfields = 1;
+  } else if (ti->nfields == 1) {
+    snprintf(key, sizeof key, "%s.field", where);
+    if (!one || !cJSON_IsString(one))
+      return spec_error(err, p, key, one ? "expected a string" : "missing");
+    if ((f->field[0] = use_field(p, one->valuestring, err)) < 0) return f->field[0];
+    f->nfields = 1;
+  } else {
+    snprintf(key, sizeof key, "%s.fields", where);
+    if (!many || !cJSON_IsArray(many) || cJSON_GetArraySize(many) != ti->nfields)
+      return spec_error(err, p, key, "expected an array of %d field names", ti->nfields);
+    for (const cJSON *c = many->child; c; c = c->next) {
+      if (!cJSON_IsString(c)) return spec_error(err, p, key, "expected an array of field names");
+      if ((f->field[f->nfields] = use_field(p, c->valuestring, err)) < 0) return -1;
+      f->nfields++;
+    }
+  }
+  if ((rc = check_field_types(p, f, tname, where, err)) != 0) return rc;
+
+  if (f->kind == T_CLIP) {
+    int has_lo = get_number(p, js, where, "min", &f->lo, err);
+    if (has_lo < 0) return has_lo;
+    int has_hi = get_number(p, js, where, "max", &f->hi, err);
+    if (has_hi < 0) return has_hi;
+    if (!has_lo || !has_hi || !(f->lo <= f->hi))
+      return spec_error(err, p, where, "clip needs numbers \"min\" <= \"max\"");
+  }
+  f->on_zero = 0;
+  if ((rc = get_number(p, js, where, "on_zero", &f->on_zero, err)) < 0) return rc;
+  if ((rc = get_number(p, js, where, "fill", &f->fill, err)) < 0) return rc;
+  if (rc) f->has_fill = 1;
+  if ((rc = get_bool(p, js, where, "indicator", &f->indicator, err)) < 0) return rc;
+  if ((rc = get_bool(p, js, where, "scale", &f->scale, err)) < 0) return rc;
+
+  char name[256];
+  const char *s = NULL;
+  if ((rc = get_string(p, js, where, "name", &s, err)) < 0) return rc;
+  if (rc) snprintf(name, sizeof name, "%s", s);
+  else default_name(p, f, name, sizeof name);
+  if (!(f->name = viral_strdup_(name))) return nomem(err, p);
+  s = ti->group ? ti->group : default_hash_group(p->fields[f->field[0]].name);
+  if ((rc = get_string(p, js, where, "group", &s, err)) < 0) return rc;
+  if (!(f->group = viral_strdup_(s))) return nomem(err, p);
+
+  if ((rc = check_leakage(p, f, where, err)) != 0) return rc;
+
+  if (ti->values == 0) {
+    p->any_hashed = 1;
+    f->seed = viral_murmur3_32(f->name, strlen(f->name), p->hash_seed);
+    return VIRAL_OK;
+  }
+  f->col = p->ncols;
+  f->ncols = ti->values;
+  if (f->kind == T_HOUR || f->kind == T_WEEKDAY) {
+    const char *unit = f->kind == T_HOUR ? "hour" : "weekday";
+    const char *field = p->fields[f->field[0]].name;
+    snprintf(name, sizeof name, "%s_sin(%s)", unit, field);
+    if ((rc = add_col(p, name, f->group, f->scale, err))) return rc;
+    snprintf(name, sizeof name, "%s_cos(%s)", unit, field);
+    if ((rc = add_col(p, name, f->group, f->scale, err))) return rc;
+  } else if ((rc = add_col(p, f->name, f->group, f->scale, err))) {
+    return rc;
+  }
+  if (f->kind != T_MISSING && f->indicator) {
+    snprintf(name, sizeof name, "missing(%s)", f->name);
+    if ((rc = add_col(p, name, f->group, 0, err))) return rc;
+    f->ncols++;
+  }
+  return VIRAL_OK;
+}
+
+/* ---- the whole spec ---- */
+
+static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, viral_error *err) {
+  static const char *const keys[] = {"name", "window", "label", "hash_bits", "hash_seed",
+                                     "signed_hash", "scaling", "names_max", "missing", "input",
+                                     "fields", "features", NULL};
+  const cJSON *spec = p->spec;
+  if (!cJSON_IsObject(spec)) return spec_error(err, p, "(top)", "expected a JSON object");
+  int rc = check_keys(p, spec, "", keys, err);
+  if (rc) return rc;
+  const char *s = "spec";
+  if ((rc = get_string(p, spec, "", "name", &s, err)) < 0) return rc;
+  if (!(p->name = viral_strdup_(s))) return nomem(err, p);
+  s = NULL;
+  if ((rc = get_string(p, spec, "", "window", &s, err)) < 0) return rc;
+  if (!rc) return spec_error(err, p, "window", "missing (e.g. \"window\": \"2h\")");
+  if ((p->window = parse_hours(s)) < 0)
+    return spec_error(err, p, "window", "expected hours such as '2h', not '%s'", s);
+  double x = 18;
+  if ((rc = get_number(p, spec, "", "hash_bits", &x, err)) < 0) return rc;
+  if (x != floor(x) || x < 1 || x > 31)
+    return spec_error(err, p, "hash_bits", "expected a whole number from 1 to 31");
+  p->hash_bits = (int)x;
+  x = 0;
+  if ((rc = get_number(p, spec, "", "hash_seed", &x, err)) < 0) return rc;
+  if (x != floor(x) || x < 0 || x > 4294967295.0)
+    return spec_error(err, p, "hash_seed", "expected a whole number from 0 to 4294967295");
+  p->hash_seed = (uint32_t)x;
+  if ((rc = get_bool(p, spec, "", "signed_hash", &p->signed_hash, err)) < 0) return rc;
+  x = 10000;
+  if ((rc = get_number(p, spec, "", "names_max", &x, err)) < 0) return rc;
+  if (x != floor(x) || x < 0 || x > 1e7)
+    return spec_error(err, p, "names_max", "expected a whole number from 0 to 10000000");
+  p->names_max = (size_t)x;
+  s = "none";
+  if ((rc = get_string(p, spec, "", "scaling", &s, err)) < 0) return rc;
+  if (strcmp(s, "none") == 0) p->scaling = SCALING_NONE;
+  else if (strcmp(s, "standard") == 0) p->scaling = SCALING_STANDARD;
+  else if (strcmp(s, "minmax") == 0) p->scaling = SCALING_MINMAX;
+  else return spec_error(err, p, "scaling", "expected 'none', 'standard' or 'minmax', not '%s'", s);
+
+  const cJSON *input = cJSON_GetObjectItemCaseSensitive(spec, "input");
+  if (input) {
+    static const char *const ikeys[] = {"format", "json_path", NULL};
+    if (!cJSON_IsObject(input)) return spec_error(err, p, "input", "expected an object");
+    if ((rc = check_keys(p, input, "input", ikeys, err))) return rc;
+    s = NULL;
+    if ((rc = get_string(p, input, "input", "format", &s, err)) < 0) return rc;
+    if (rc) {
+      if (strcmp(s, "csv") && strcmp(s, "jsonl") && strcmp(s, "json"))
+        return spec_error(err, p, "input.format", "expected 'csv', 'jsonl' or 'json'");
+      if (!(p->input_format = viral_strdup_(s))) return nomem(err, p);
+    }
+    s = NULL;
+    if ((rc = get_string(p, input, "input", "json_path", &s, err)) < 0) return rc;
+    if (rc && !(p->json_path = viral_strdup_(s))) return nomem(err, p);
+  }
+
+  /* spec-wide missing-value policy, which each feature may override */
+  double fill = 0;
+  int has_fill = 0, indicator = 0;
+  const cJSON *missing = cJSON_GetObjectItemCaseSensitive(spec, "missing");
+  if (missing) {
+    static const char *const mkeys[] = {"fill", "indicator", NULL};
+    if (!cJSON_IsObject(missing)) return spec_error(err, p, "missing", "expected an object");
+    if ((rc = check_keys(p, missing, "missing", mkeys, err))) return rc;
+    if ((has_fill = get_number(p, missing, "missing", "fill", &fill, err)) < 0) return has_fill;
+    if ((rc = get_bool(p, missing, "missing", "indicator", &indicator, err)) < 0) return rc;
+  }
+
+  if ((rc = parse_fields(p, cJSON_GetObjectItemCaseSensitive(spec, "fields"), err))) return rc;
+
+  const char *label = "";
+  if ((rc = get_string(p, spec, "", "label", &label, err)) < 0) return rc;
+  if (opts && opts->label) label = opts->label;
+  if ((rc = parse_label(p, label, err))) return rc;
+
+  const cJSON *features = cJSON_GetObjectItemCaseSensitive(spec, "features");
+  if (!features) return spec_error(err, p, "features", "missing");
+  if (!cJSON_IsArray(features)) return spec_error(err, p, "features", "expected an array");
+  size_t i = 0;
+  for (const cJSON *f = features->child; f; f = f->next, i++)
+    if ((rc = parse_feature(p, f, i, fill, has_fill, indicator, err))) return rc;
+  if (p->ncols == 0 && !p->any_hashed) return spec_error(err, p, "features", "no features");
+  if (p->any_hashed && ((uint64_t)1 << p->hash_bits) <= p->ncols + 1u)
+    return spec_error(err, p, "hash_bits", "2^%d buckets leave no room for hashed features after "
+                                           "%u dense columns", p->hash_bits, (unsigned)p->ncols);
+  if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
+  return VIRAL_OK;
+}
+
+/* Build a pipeline around spec (taken over: freed with the pipeline). */
+static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeline_options *opts,
+                             viral_error *err) {
+  viral_pipeline *p = calloc(1, sizeof *p);
+  if (!p) {
+    cJSON_Delete(spec);
+    viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
+    return NULL;
+  }
+  p->spec = spec;
+  p->allow_leakage = opts ? opts->allow_leakage : 0;
+  if (!(p->source = viral_strdup_(source ? source : "spec"))) {
+    nomem(err, p);
+    goto fail;
+  }
+  if (parse_spec(p, opts, err) != VIRAL_OK) goto fail;
+  /* The stored spec carries the label actually used, so a saved model applies
+   * the training-time rule even when it came from --label. */
+  if (opts && opts->label) {
+    cJSON *l = cJSON_CreateString(opts->label);
+    if (!l) {
+      nomem(err, p);
+      goto fail;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(spec, "label")) cJSON_ReplaceItemInObjectCaseSensitive(spec, "label", l);
+    else cJSON_AddItemToObject(spec, "label", l);
+  }
+  return p;
+fail:
+  viral_pipeline_free(p);
+  return NULL;
+}
+
+/* Line of the byte at offset in text (1-based), for JSON syntax errors. */
+static long line_of(const char *text, size_t offset) {
+  long line = 1;
+  for (size_t i = 0; i < offset; i++)
+    if (text[i] == '\n') line++;
+  return line;
+}
+
+viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, size_t len,
+                                          const viral_pipeline_options *opts, viral_error *err) {
+  const char *end = NULL;
+  cJSON *spec = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  if (!spec) {
+    size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+    viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%.20s'",
+                    at < len ? text + at : "end of file");
+    return NULL;
+  }
+  return build(name, spec, opts, err);
+}
+
+viral_pipeline *viral_pipeline_load_spec(const char *path, const viral_pipeline_options *opts,
+                                         viral_error *err) {
+  if (!path) {
+    const char *text = viral_pipeline_default_spec();
+    return viral_pipeline_parse_spec("default.spec.json", text, strlen(text), opts, err);
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0, got;
+  char *buf = malloc(cap);
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *grown = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+      if (!grown) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = grown;
+      cap *= 2;
+    }
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (!buf || bad) {
+    free(buf);
+    viral_error_set(err, bad ? VIRAL_ERR_IO : VIRAL_ERR_LIMIT, path, 0,
+                    bad ? "read error" : "spec larger than 64 MiB");
+    return NULL;
+  }
+  viral_pipeline *p = viral_pipeline_parse_spec(path, buf, n, opts, err);
+  free(buf);
+  return p;
+}
+
+void viral_pipeline_options_init(viral_pipeline_options *opts) {
+  memset(opts, 0, sizeof *opts);
+}
+
+void viral_pipeline_free(viral_pipeline *p) {
+  if (!p) return;
+  for (size_t i = 0; i < p->nfields; i++) {
+    field_def *f = &p->fields[i];
+    free(f->name);
+    free(f->source);
+    free(f->format);
+    free(f->separators);
+    free(f->pattern);
+    if (f->has_re) regfree(&f->re);
+    if (p->values) {
+      free(p->values[i].items);
+      free(p->values[i].buf);
+    }
+  }
+  free(p->values);
+  free(p->fields);
+  for (size_t i = 0; i < p->nfeatures; i++) {
+    free(p->features[i].name);
+    free(p->features[i].group);
+  }
+  free(p->features);
+  for (uint32_t i = 0; i < p->ncols; i++) free(p->cols[i].name);
+  free(p->cols);
+  free(p->label.text);
+  free(p->label.values);
+  for (size_t i = 0; i < p->nnames; i++) {
+    free(p->names[i].name);
+    free(p->names[i].group);
+  }
+  free(p->names);
+  free(p->name_slots);
+  free(p->namebuf);
+  free(p->name);
+  free(p->input_format);
+  free(p->json_path);
+  free(p->source);
+  cJSON_Delete(p->spec);
+  free(p);
+}
+
+/* ---- queries ---- */
+
+uint32_t viral_pipeline_dim(const viral_pipeline *p) {
+  return p->any_hashed ? (uint32_t)1 << p->hash_bits : p->ncols;
+}
+
+uint32_t viral_pipeline_dense_count(const viral_pipeline *p) { return p->ncols; }
+
+int viral_pipeline_needs_fit(const viral_pipeline *p) {
+  return p->scaling != SCALING_NONE || p->label.kind == LABEL_TOP;
+}
+
+int viral_pipeline_is_fitted(const viral_pipeline *p) { return p->fitted; }
+
+const char *viral_pipeline_label_rule(const viral_pipeline *p) { return p->label.text; }
+
+double viral_pipeline_label_threshold(const viral_pipeline *p) { return p->label.threshold; }
+
+double viral_pipeline_window_hours(const viral_pipeline *p) { return p->window; }
+
+int viral_pipeline_leaks(const viral_pipeline *p) { return p->leaks; }
+
+const char *viral_pipeline_name(const viral_pipeline *p) { return p->name; }
+
+void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts) {
+  if (p->input_format) {
+    if (strcmp(p->input_format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;
+    else if (strcmp(p->input_format, "jsonl") == 0) opts->format = VIRAL_FORMAT_JSONL;
+    else opts->format = VIRAL_FORMAT_JSON;
+  }
+  if (p->json_path) opts->json_path = p->json_path;
+}
+
+static int by_name_index(const void *a, const void *b) {
+  uint32_t x = ((const name_entry *)a)->index, y = ((const name_entry *)b)->index;
+  return (x > y) - (x < y);
+}
+
+int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
+  (void)err;
+  if (p->nnames) qsort(p->names, p->nnames, sizeof *p->names, by_name_index);
+  free(p->name_slots);
+  p->name_slots = NULL;
+  p->slots_cap = 0;
+  return VIRAL_OK;
+}
+
+static const name_entry *lookup_name(const viral_pipeline *p, uint32_t index) {
+  if (!p->nnames || p->fitting) return NULL;
+  name_entry key = {index, 0, NULL, NULL};
+  return bsearch(&key, p->names, p->nnames, sizeof *p->names, by_name_index);
+}
+
+int viral_pipeline_feature_name(const viral_pipeline *p, uint32_t index, char *buf, size_t size) {
+  if (index < p->ncols) return snprintf(buf, size, "%s", p->cols[index].name);
+  const name_entry *e = lookup_name(p, index);
+  if (e) return snprintf(buf, size, "%s%s", e->name, e->collided ? " (+collisions)" : "");
+  return snprintf(buf, size, "hash[%u]", (unsigned)index);
+}
+
+const char *viral_pipeline_feature_group(const viral_pipeline *p, uint32_t index) {
+  if (index < p->ncols) return p->cols[index].group;
+  const name_entry *e = lookup_name(p, index);
+  return e ? e->group : "hashed";
+}
+
+/* ---- serialization ---- */
+
+cJSON *viral_pipeline_to_json(const viral_pipeline *p, viral_error *err) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) goto fail;
+  cJSON *spec = cJSON_Duplicate(p->spec, 1);
+  if (!spec || exact_numbers(spec) != VIRAL_OK || !cJSON_AddItemToObject(o, "spec", spec)) {
+    cJSON_Delete(spec);
+    goto fail;
+  }
+  if (!cJSON_AddBoolToObject(o, "allow_leakage", p->allow_leakage) ||
+      !cJSON_AddBoolToObject(o, "fitted", p->fitted))
+    goto fail;
+  cJSON *scaling = cJSON_AddArrayToObject(o, "scaling");
+  if (!scaling) goto fail;
+  for (uint32_t i = 0; i < p->ncols; i++) {
+    cJSON *pair = cJSON_CreateArray();
+    if (!pair || !cJSON_AddItemToArray(scaling, pair)) {
+      cJSON_Delete(pair);
+      goto fail;
+    }
+    cJSON *a = exact_number(p->cols[i].a), *b = exact_number(p->cols[i].b);
+    if (!a || !cJSON_AddItemToArray(pair, a) || !b || !cJSON_AddItemToArray(pair, b)) {
+      if (!a || !cJSON_IsRaw(pair->child)) cJSON_Delete(a);
+      cJSON_Delete(b);
+      goto fail;
+    }
+  }
+  cJSON *threshold = isnan(p->label.threshold) ? cJSON_CreateNull()
+                                                : exact_number(p->label.threshold);
+  if (!threshold || !cJSON_AddItemToObject(o, "label_threshold", threshold)) {
+    cJSON_Delete(threshold);
+    goto fail;
+  }
+  cJSON *names = cJSON_AddArrayToObject(o, "names");
+  if (!names) goto fail;
+  for (size_t i = 0; i < p->nnames && !p->fitting; i++) {
+    const name_entry *e = &p->names[i];
+    cJSON *row = cJSON_CreateArray();
+    if (!row || !cJSON_AddItemToArray(names, row)) {
+      cJSON_Delete(row);
+      goto fail;
+    }
+    cJSON *items[4] = {cJSON_CreateNumber(e->index), cJSON_CreateBool(e->collided),
+                       cJSON_CreateString(e->group), cJSON_CreateString(e->name)};
+    for (int k = 0; k < 4; k++)
+      if (!items[k] || !cJSON_AddItemToArray(row, items[k])) {
+        for (int j = k; j < 4; j++) cJSON_Delete(items[j]);
+        goto fail;
+      }
+  }
+  return o;
+fail:
+  cJSON_Delete(o);
+  viral_error_set(err, VIRAL_ERR_NOMEM, p->source, 0, "out of memory");
+  return NULL;
+}
+
+static int json_error(viral_error *err, const char *source, const char *what) {
+  return viral_error_set(err, VIRAL_ERR_INVALID, source, 0, "pipeline: %s", what);
+}
+
+viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, viral_error *err) {
+  const cJSON *spec = cJSON_GetObjectItemCaseSensitive(json, "spec");
+  const cJSON *leak = cJSON_GetObjectItemCaseSensitive(json, "allow_leakage");
+  const cJSON *fitted = cJSON_GetObjectItemCaseSensitive(json, "fitted");
+  const cJSON *scaling = cJSON_GetObjectItemCaseSensitive(json, "scaling");
+  const cJSON *threshold = cJSON_GetObjectItemCaseSensitive(json, "label_threshold");
+  const cJSON *names = cJSON_GetObjectItemCaseSensitive(json, "names");
+  if (!cJSON_IsObject(spec) || !cJSON_IsBool(leak) || !cJSON_IsBool(fitted) ||
+      !cJSON_IsArray(scaling) || !(cJSON_IsNull(threshold) || json_number(threshold, &(double){0})) ||
+      !cJSON_IsArray(names)) {
+    json_error(err, source, "missing or mistyped key (spec, allow_leakage, fitted, scaling, "
+                            "label_threshold, names)");
+    return NULL;
+  }
+  viral_pipeline_options opts;
+  viral_pipeline_options_init(&opts);
+  opts.allow_leakage = cJSON_IsTrue(leak);
+  cJSON *copy = cJSON_Duplicate(spec, 1);
+  if (!copy) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
+    return NULL;
+  }
+  viral_pipeline *p = build(source, copy, &opts, err);
+  if (!p) return NULL;
+  if ((uint32_t)cJSON_GetArraySize(scaling) != p->ncols) {
+    json_error(err, source, "scaling has the wrong number of columns");
+    goto fail;
+  }
+  uint32_t i = 0;
+  for (const cJSON *pair = scaling->child; pair; pair = pair->next, i++) {
+    if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
+        !json_number(pair->child, &p->cols[i].a) || !json_number(pair->child->next, &p->cols[i].b)) {
+      json_error(err, source, "scaling entries must be [a, b] number pairs");
+      goto fail;
+    }
+    if (!(p->cols[i].b != 0) || !isfinite(p->cols[i].a) || !isfinite(p->cols[i].b)) {
+      json_error(err, source, "scaling divisor must be finite and non-zero");
+      goto fail;
+    }
+  }
+  json_number(threshold, &p->label.threshold); /* null keeps the rule's own */
+  size_t n = (size_t)cJSON_GetArraySize(names);
+  if (n > 0 && !(p->names = calloc(n, sizeof *p->names))) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
+    goto fail;
+  }
+  p->names_cap = n;
+  uint32_t dim = viral_pipeline_dim(p);
+  for (const cJSON *row = names->child; row; row = row->next) {
+    const cJSON *ix = cJSON_GetArrayItem(row, 0), *col = cJSON_GetArrayItem(row, 1),
+                *grp = cJSON_GetArrayItem(row, 2), *nm = cJSON_GetArrayItem(row, 3);
+    if (!cJSON_IsNumber(ix) || !cJSON_IsBool(col) || !cJSON_IsString(grp) ||
+        !cJSON_IsString(nm) || ix->valuedouble < p->ncols || ix->valuedouble >= dim ||
+        ix->valuedouble != floor(ix->valuedouble)) {
+      json_error(err, source, "names entries must be [index, collided, group, name] with a "
+                              "hashed index");
+      goto fail;
+    }
+    name_entry *e = &p->names[p->nnames++];
+    e->index = (uint32_t)ix->valuedouble;
+    e->collided = cJSON_IsTrue(col);
+    e->group = viral_strdup_(grp->valuestring);
+    e->name = viral_strdup_(nm->valuestring);
+    if (!e->group || !e->name) {
+      viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
+      goto fail;
+    }
+  }
+  viral_pipeline_sort_names_(p, err);
+  p->fitted = cJSON_IsTrue(fitted);
+  if (p->fitted && p->label.kind == LABEL_TOP && isnan(p->label.threshold)) {
+    json_error(err, source, "a fitted quantile label needs label_threshold");
+    goto fail;
+  }
+  return p;
+fail:
+  viral_pipeline_free(p);
+  return NULL;
+}
+
+viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err) {
+  cJSON *j = viral_pipeline_to_json(p, err);
+  if (!j) return NULL;
+  viral_pipeline *q = viral_pipeline_from_json(j, p->source, err);
+  cJSON_Delete(j);
+  return q;
+}

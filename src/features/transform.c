@@ -1,0 +1,550 @@
+/* transform.c - the per-row work of the pipeline: reading fields once per
+ * row, the transforms, hashing, scaling, the label, and fitting
+ * (viral/features.h). One function (run_row) computes every coordinate; the
+ * vector, fitting and named paths differ only in where the coordinates go,
+ * so they cannot disagree. */
+#define _XOPEN_SOURCE 700 /* strptime */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "features/pipeline_internal.h"
+
+#define PI 3.14159265358979323846
+
+/* ---- reading fields ---- */
+
+static void bind(viral_pipeline *p, const viral_record *rec) {
+  uint64_t id = viral_record_schema_id(rec);
+  if (p->bound && id == p->schema_id) return;
+  for (size_t i = 0; i < p->nfields; i++) p->fields[i].col = viral_record_find(rec, p->fields[i].source);
+  p->schema_id = id;
+  p->bound = 1;
+}
+
+void viral_pipeline_reset_rows_(viral_pipeline *p) {
+  for (size_t i = 0; i < p->nfields; i++) p->values[i].state = 0;
+}
+
+static int row_error(viral_error *err, int code, const viral_record *rec, const char *fmt,
+                     const char *a, const char *b)
+{
+  char msg[VIRAL_ERROR_MAX];
+  snprintf(msg, sizeof msg, fmt, a, b);
+  return viral_error_set(err, code, viral_record_source(rec), viral_record_line(rec), "%s", msg);
+}
+
+static int copy_to_buf(field_value *v, const char *s, size_t len) {
+  if (len + 1 > v->buf_cap) {
+    char *b = realloc(v->buf, len + 1);
+    if (!b) return VIRAL_ERR_NOMEM;
+    v->buf = b;
+    v->buf_cap = len + 1;
+  }
+  memcpy(v->buf, s, len);
+  v->buf[len] = '\0';
+  return VIRAL_OK;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so naive times need no time zone database. */
+static long days_from_civil(long y, long m, long d) {
+  y -= m <= 2;
+  long era = (y >= 0 ? y : y - 399) / 400;
+  long yoe = y - era * 400;
+  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static int read_timestamp_format(const field_def *f, field_value *v, viral_strview t,
+                                 double *out) {
+  if (copy_to_buf(v, t.ptr, t.len)) return VIRAL_ERR_NOMEM;
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = strptime(v->buf, f->format, &tm);
+  if (!end) return VIRAL_ERR_PARSE;
+  while (*end == ' ') end++;
+  if (*end) return VIRAL_ERR_PARSE;
+  long days = days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
+  *out = (double)days * 86400.0 + tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec -
+         f->tz_minutes * 60.0;
+  return VIRAL_OK;
+}
+
+/* Parse field i of rec into its row cache once. Returns 1 present, 0
+ * missing, or a negative status with err set. */
+static int read_field(viral_pipeline *p, const viral_record *rec, int i, viral_error *err) {
+  field_value *v = &p->values[i];
+  if (v->state) return v->state == 1;
+  const field_def *f = &p->fields[i];
+  v->state = 2;
+  if (f->col < 0) return 0;
+  size_t col = (size_t)f->col;
+  int rc = VIRAL_MISSING, b = 0;
+  switch (f->rule) {
+  case PARSE_NUMBER: rc = viral_record_number(rec, col, &v->num, err); break;
+  case PARSE_COUNT: rc = viral_record_count(rec, col, &v->num, err); break;
+  case PARSE_DURATION: rc = viral_record_duration(rec, col, &v->num, err); break;
+  case PARSE_BOOL:
+    rc = viral_record_bool(rec, col, &b, err);
+    v->num = b;
+    break;
+  case PARSE_TIMESTAMP:
+    if (!f->format) {
+      rc = viral_record_timestamp(rec, col, f->tz_minutes, &v->num, err);
+      break;
+    }
+    rc = viral_record_text(rec, col, &v->text, err);
+    if (rc == VIRAL_OK && (rc = read_timestamp_format(f, v, v->text, &v->num)) == VIRAL_ERR_PARSE) {
+      char shown[64];
+      snprintf(shown, sizeof shown, "%.*s", (int)(v->text.len < 40 ? v->text.len : 40), v->text.ptr);
+      return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': bad timestamp '%s'", f->source,
+                       shown);
+    }
+    break;
+  case PARSE_TEXT: rc = viral_record_text(rec, col, &v->text, err); break;
+  case PARSE_LIST:
+    for (;;) {
+      rc = viral_record_list(rec, col, f->separators, v->items, v->cap, &v->count, err);
+      if (rc != VIRAL_OK || v->count <= v->cap) break;
+      viral_strview *grown = realloc(v->items, v->count * sizeof *grown);
+      if (!grown) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+      v->items = grown;
+      v->cap = v->count;
+    }
+    break;
+  case PARSE_REGEX: {
+    viral_strview t;
+    rc = viral_record_text(rec, col, &t, err);
+    if (rc != VIRAL_OK) break;
+    if (copy_to_buf(v, t.ptr, t.len)) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    regmatch_t m[2];
+    /* No match counts as missing: a URL of another shape has no id. */
+    if (regexec(&f->re, v->buf, 2, m, 0) != 0 || m[1].rm_so < 0) return 0;
+    v->text.ptr = v->buf + m[1].rm_so;
+    v->text.len = (size_t)(m[1].rm_eo - m[1].rm_so);
+    break;
+  }
+  }
+  if (rc < 0) return rc;
+  if (rc == VIRAL_MISSING) return 0;
+  if (rule_is_numeric_(f->rule)) {
+    char shown[32];
+    if (!isfinite(v->num)) {
+      snprintf(shown, sizeof shown, "%g", v->num);
+      return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': value %s out of range", f->source,
+                       shown);
+    }
+    if (f->rule == PARSE_COUNT && v->num < 0) {
+      snprintf(shown, sizeof shown, "%.17g", v->num);
+      return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': negative count %s", f->source,
+                       shown);
+    }
+  }
+  v->state = 1;
+  return 1;
+}
+
+/* ---- where coordinates go ---- */
+
+enum { EMIT_VECTOR, EMIT_FIT, EMIT_NAMED };
+
+typedef struct emitter {
+  int mode;
+  viral_sparse *out;        /* EMIT_VECTOR */
+  viral_feature_sink sink;  /* EMIT_NAMED */
+  void *ctx;
+} emitter;
+
+static int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
+  dense_col *c = &p->cols[col];
+  if (e->mode == EMIT_FIT) {
+    /* Welford: one pass, no catastrophic cancellation on large counts */
+    c->n += 1;
+    double d = x - c->mean;
+    c->mean += d / c->n;
+    c->m2 += d * (x - c->mean);
+    if (c->n == 1 || x < c->min) c->min = x;
+    if (c->n == 1 || x > c->max) c->max = x;
+    return VIRAL_OK;
+  }
+  if (c->scaled) x = (x - c->a) / c->b;
+  if (e->mode == EMIT_VECTOR) return viral_sparse_push(e->out, col, x);
+  return e->sink(e->ctx, col, x, c->group, c->name);
+}
+
+/* "name=value" (or "name=a^b" for a cross) in p->namebuf. */
+static const char *hashed_name(viral_pipeline *p, const feature_def *f, viral_strview a,
+                               const viral_strview *b) {
+  size_t need = strlen(f->name) + a.len + (b ? b->len + 1 : 0) + 2;
+  if (need > p->namebuf_cap) {
+    char *nb = realloc(p->namebuf, need * 2);
+    if (!nb) return NULL;
+    p->namebuf = nb;
+    p->namebuf_cap = need * 2;
+  }
+  if (b)
+    snprintf(p->namebuf, p->namebuf_cap, "%s=%.*s^%.*s", f->name, (int)a.len, a.ptr, (int)b->len,
+             b->ptr);
+  else
+    snprintf(p->namebuf, p->namebuf_cap, "%s=%.*s", f->name, (int)a.len, a.ptr);
+  return p->namebuf;
+}
+
+/* Remember the name of a hashed index seen in training (bounded by
+ * names_max); a second, different name at the same index marks a collision. */
+static int note_name(viral_pipeline *p, uint32_t index, const char *group, const char *name) {
+  if (p->names_max == 0) return VIRAL_OK;
+  if (!p->name_slots) {
+    size_t cap = 16;
+    while (cap < 2 * p->names_max) cap *= 2;
+    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return VIRAL_ERR_NOMEM;
+    p->slots_cap = cap;
+  }
+  size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
+  while (p->name_slots[s]) {
+    name_entry *e = &p->names[p->name_slots[s] - 1];
+    if (e->index == index) {
+      if (!e->collided && strcmp(e->name, name) != 0) e->collided = 1;
+      return VIRAL_OK;
+    }
+    s = (s + 1) & mask;
+  }
+  if (p->nnames >= p->names_max) return VIRAL_OK;
+  if (p->nnames == p->names_cap) {
+    size_t cap = p->names_cap ? p->names_cap * 2 : 64;
+    name_entry *grown = realloc(p->names, cap * sizeof *grown);
+    if (!grown) return VIRAL_ERR_NOMEM;
+    p->names = grown;
+    p->names_cap = cap;
+  }
+  name_entry *e = &p->names[p->nnames];
+  e->index = index;
+  e->collided = 0;
+  e->group = viral_strdup_(group);
+  e->name = viral_strdup_(name);
+  if (!e->group || !e->name) {
+    free(e->group);
+    free(e->name);
+    return VIRAL_ERR_NOMEM;
+  }
+  p->name_slots[s] = (uint32_t)++p->nnames;
+  return VIRAL_OK;
+}
+
+static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, viral_strview a,
+                       const viral_strview *b) {
+  uint32_t h = viral_murmur3_32(a.ptr, a.len, f->seed);
+  if (b) h = viral_murmur3_32(b->ptr, b->len, h);
+  uint32_t span = ((uint32_t)1 << p->hash_bits) - p->ncols;
+  uint32_t index = p->ncols + h % span;
+  double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
+  if (e->mode == EMIT_VECTOR) return viral_sparse_push(e->out, index, x);
+  const char *name = hashed_name(p, f, a, b);
+  if (!name) return VIRAL_ERR_NOMEM;
+  if (e->mode == EMIT_FIT) return note_name(p, index, f->group, name);
+  return e->sink(e->ctx, index, x, f->group, name);
+}
+
+/* ---- transforms ---- */
+
+static double fnum(const viral_pipeline *p, const feature_def *f, int k) {
+  return p->values[f->field[k]].num;
+}
+
+static double fhours(const viral_pipeline *p, const feature_def *f, int k) {
+  return p->fields[f->field[k]].observed;
+}
+
+static size_t utf8_length(viral_strview s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.len; i++) n += ((unsigned char)s.ptr[i] & 0xC0) != 0x80;
+  return n;
+}
+
+/* '@' followed by a name character: "@alice" counts, an e-mail's "a@b" too
+ * (rare in captions), a lone "@" does not. */
+static size_t mention_count(viral_strview s) {
+  size_t n = 0;
+  for (size_t i = 0; i + 1 < s.len; i++)
+    if (s.ptr[i] == '@' && s.ptr[i + 1] != ' ' && s.ptr[i + 1] != '@' && s.ptr[i + 1] != '\t')
+      n++;
+  return n;
+}
+
+/* Value(s) of a dense feature whose fields are all present. */
+static void dense_values(const viral_pipeline *p, const feature_def *f, double out[2]) {
+  double a = f->nfields > 0 ? fnum(p, f, 0) : 0, b = f->nfields > 1 ? fnum(p, f, 1) : 0;
+  const field_value *v0 = &p->values[f->field[0]];
+  switch (f->kind) {
+  case T_IDENTITY: out[0] = a; break;
+  case T_LOG1P: case T_LOG_VIEWS: out[0] = log1p(a); break;
+  case T_CLIP: out[0] = a < f->lo ? f->lo : a > f->hi ? f->hi : a; break;
+  case T_BOOL: out[0] = a != 0; break;
+  case T_MISSING: out[0] = 0; break;
+  case T_RATIO: out[0] = b == 0 ? f->on_zero : a / b; break;
+  /* log growth: defined at zero views and symmetric in scale */
+  case T_GROWTH: out[0] = log1p(b) - log1p(a); break;
+  case T_VELOCITY: out[0] = (b - a) / (fhours(p, f, 1) - fhours(p, f, 0)); break;
+  case T_ACCEL: {
+    double h0 = fhours(p, f, 0), h1 = fhours(p, f, 1), h2 = fhours(p, f, 2);
+    double v1 = (b - a) / (h1 - h0), v2 = (fnum(p, f, 2) - b) / (h2 - h1);
+    out[0] = (v2 - v1) / ((h2 - h0) / 2);
+    break;
+  }
+  case T_HOUR: {
+    double sec = fmod(a, 86400.0);
+    if (sec < 0) sec += 86400.0;
+    double angle = 2 * PI * (sec / 3600.0) / 24.0;
+    out[0] = sin(angle);
+    out[1] = cos(angle);
+    break;
+  }
+  case T_WEEKDAY: {
+    double wd = fmod(floor(a / 86400.0) + 3.0, 7.0); /* 1970-01-01 was a Thursday; Monday = 0 */
+    if (wd < 0) wd += 7;
+    double angle = 2 * PI * wd / 7.0;
+    out[0] = sin(angle);
+    out[1] = cos(angle);
+    break;
+  }
+  case T_AGE: out[0] = (b - a) / 3600.0; break;
+  case T_LENGTH: out[0] = (double)utf8_length(v0->text); break;
+  case T_COUNT: out[0] = (double)v0->count; break;
+  case T_MENTIONS: out[0] = (double)mention_count(v0->text); break;
+  case T_HASH: case T_HASH_LIST: case T_CROSS: break;
+  }
+}
+
+static int run_dense(viral_pipeline *p, const viral_record *rec, const feature_def *f, emitter *e,
+                     viral_error *err) {
+  int present = 1, rc;
+  const char *absent = NULL;
+  for (int k = 0; k < f->nfields; k++) {
+    if ((rc = read_field(p, rec, f->field[k], err)) < 0) return rc;
+    if (!rc && present) {
+      present = 0;
+      absent = p->fields[f->field[k]].source;
+    }
+  }
+  int values = (f->kind == T_HOUR || f->kind == T_WEEKDAY) ? 2 : 1;
+  double out[2] = {f->fill, f->fill};
+  if (f->kind == T_MISSING) {
+    return emit_dense(p, e, f->col, present ? 0.0 : 1.0);
+  } else if (present) {
+    dense_values(p, f, out);
+    for (int k = 0; k < values; k++)
+      if (!isfinite(out[k]))
+        return row_error(err, VIRAL_ERR_PARSE, rec, "feature '%s': value out of range%s", f->name,
+                         "");
+  } else if (!f->has_fill && !f->indicator) {
+    return row_error(err, VIRAL_ERR_MISSING, rec,
+                     "field '%s' is missing and feature '%s' has no missing-value policy "
+                     "(\"fill\" or \"indicator\")", absent, f->name);
+  }
+  if (present || f->has_fill)
+    for (int k = 0; k < values; k++)
+      if ((rc = emit_dense(p, e, f->col + (uint32_t)k, out[k]))) return rc;
+  if (f->indicator && (rc = emit_dense(p, e, f->col + (uint32_t)values, present ? 0.0 : 1.0)))
+    return rc;
+  return VIRAL_OK;
+}
+
+static int run_hashed(viral_pipeline *p, const viral_record *rec, const feature_def *f,
+                      emitter *e, viral_error *err) {
+  int rc;
+  for (int k = 0; k < f->nfields; k++)
+    if ((rc = read_field(p, rec, f->field[k], err)) <= 0) return rc; /* missing: no feature */
+  const field_value *a = &p->values[f->field[0]];
+  if (f->kind == T_HASH) return emit_hashed(p, e, f, a->text, NULL);
+  if (f->kind == T_CROSS) return emit_hashed(p, e, f, a->text, &p->values[f->field[1]].text);
+  for (size_t i = 0; i < a->count; i++)
+    if ((rc = emit_hashed(p, e, f, a->items[i], NULL))) return rc;
+  return VIRAL_OK;
+}
+
+/* ---- label ---- */
+
+static int compare(double x, int op, double t) {
+  switch (op) {
+  case OP_GE: return x >= t;
+  case OP_GT: return x > t;
+  case OP_LE: return x <= t;
+  case OP_LT: return x < t;
+  case OP_EQ: return x == t;
+  default: return x != t;
+  }
+}
+
+/* The raw value the rule looks at (NAN when missing or undefined). */
+static int label_value(viral_pipeline *p, const viral_record *rec, double *x, viral_error *err) {
+  label_rule *l = &p->label;
+  *x = NAN;
+  if (l->kind == LABEL_NONE) return VIRAL_OK;
+  int rc = read_field(p, rec, l->field, err);
+  if (rc <= 0) return rc;
+  *x = p->values[l->field].num;
+  if (l->kind == LABEL_RATIO) {
+    if ((rc = read_field(p, rec, l->field2, err)) <= 0) {
+      *x = NAN;
+      return rc;
+    }
+    double den = p->values[l->field2].num;
+    *x = den == 0 ? NAN : *x / den; /* no defined growth from nothing */
+  }
+  return VIRAL_OK;
+}
+
+static double apply_label(const label_rule *l, double x) {
+  if (isnan(x)) return NAN;
+  switch (l->kind) {
+  case LABEL_BOOL: return x != 0;
+  case LABEL_TOP: return x >= l->threshold;
+  case LABEL_CMP: case LABEL_RATIO: return compare(x, l->op, l->threshold);
+  default: return NAN;
+  }
+}
+
+/* ---- rows ---- */
+
+static int run_row(viral_pipeline *p, const viral_record *rec, emitter *e, viral_error *err) {
+  bind(p, rec);
+  viral_pipeline_reset_rows_(p);
+  int rc = VIRAL_OK;
+  for (size_t i = 0; i < p->nfeatures && rc == VIRAL_OK; i++) {
+    const feature_def *f = &p->features[i];
+    rc = f->kind >= T_HASH ? run_hashed(p, rec, f, e, err) : run_dense(p, rec, f, e, err);
+  }
+  if (rc == VIRAL_ERR_NOMEM && (!err || err->code != VIRAL_ERR_NOMEM))
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  return rc;
+}
+
+static int check_ready(const viral_pipeline *p, viral_error *err) {
+  if (p->fitting)
+    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "pipeline is being fitted");
+  if (viral_pipeline_needs_fit(p) && !p->fitted)
+    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0,
+                           "pipeline needs fitting on training rows first (scaling or a "
+                           "quantile label)");
+  return VIRAL_OK;
+}
+
+int viral_pipeline_transform(viral_pipeline *p, const viral_record *rec, viral_sparse *out,
+                             double *label, viral_error *err) {
+  int rc = check_ready(p, err);
+  if (rc) return rc;
+  viral_sparse_clear(out);
+  emitter e = {EMIT_VECTOR, out, NULL, NULL};
+  if ((rc = run_row(p, rec, &e, err))) return rc;
+  viral_sparse_finish(out);
+  if (label) {
+    double x;
+    if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
+    *label = apply_label(&p->label, x);
+  }
+  return VIRAL_OK;
+}
+
+int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
+                                   viral_feature_sink sink, void *ctx, double *label,
+                                   viral_error *err) {
+  int rc = check_ready(p, err);
+  if (rc) return rc;
+  emitter e = {EMIT_NAMED, NULL, sink, ctx};
+  if ((rc = run_row(p, rec, &e, err))) return rc;
+  if (label) {
+    double x;
+    if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
+    *label = apply_label(&p->label, x);
+  }
+  return VIRAL_OK;
+}
+
+/* ---- fitting ---- */
+
+int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
+  (void)err;
+  for (uint32_t i = 0; i < p->ncols; i++) {
+    dense_col *c = &p->cols[i];
+    c->n = c->mean = c->m2 = c->min = c->max = 0;
+  }
+  p->label.nvalues = 0;
+  for (size_t i = 0; i < p->nnames; i++) {
+    free(p->names[i].name);
+    free(p->names[i].group);
+  }
+  p->nnames = 0;
+  free(p->name_slots);
+  p->name_slots = NULL;
+  p->fitting = 1;
+  p->fitted = 0;
+  return VIRAL_OK;
+}
+
+int viral_pipeline_fit_record(viral_pipeline *p, const viral_record *rec, viral_error *err) {
+  if (!p->fitting)
+    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "fit_record before fit_begin");
+  emitter e = {EMIT_FIT, NULL, NULL, NULL};
+  int rc = run_row(p, rec, &e, err);
+  if (rc) return rc;
+  if (p->label.kind != LABEL_TOP) return VIRAL_OK;
+  double x;
+  if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
+  if (isnan(x)) return VIRAL_OK;
+  label_rule *l = &p->label;
+  if (l->nvalues == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 1024;
+    double *grown = realloc(l->values, cap * sizeof *grown);
+    if (!grown) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    l->values = grown;
+    l->cap = cap;
+  }
+  l->values[l->nvalues++] = x;
+  return VIRAL_OK;
+}
+
+static int descending(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x < y) - (x > y);
+}
+
+int viral_pipeline_fit_end(viral_pipeline *p, viral_error *err) {
+  if (!p->fitting)
+    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "fit_end before fit_begin");
+  label_rule *l = &p->label;
+  if (l->kind == LABEL_TOP) {
+    if (l->nvalues == 0)
+      return viral_error_set(err, VIRAL_ERR_MISSING, p->source, 0,
+                             "label rule '%s': no training row has a value", l->text);
+    /* The k-th largest value, k = ceil(n * P / 100): the top P% of rows
+     * (more on ties) are positive. */
+    qsort(l->values, l->nvalues, sizeof *l->values, descending);
+    double k = ceil((double)l->nvalues * l->top_percent / 100.0 - 1e-9);
+    size_t ki = k < 1 ? 1 : (size_t)k;
+    l->threshold = l->values[ki - 1];
+    free(l->values);
+    l->values = NULL;
+    l->nvalues = l->cap = 0;
+  }
+  for (uint32_t i = 0; i < p->ncols; i++) {
+    dense_col *c = &p->cols[i];
+    c->a = 0;
+    c->b = 1;
+    if (!c->scaled || c->n == 0) continue;
+    if (p->scaling == SCALING_STANDARD) {
+      c->a = c->mean;
+      c->b = sqrt(c->m2 / c->n);
+    } else {
+      c->a = c->min;
+      c->b = c->max - c->min;
+    }
+    if (!(c->b > 0) || !isfinite(c->b)) c->b = 1; /* a constant column stays centred */
+  }
+  p->fitting = 0;
+  p->fitted = 1;
+  return viral_pipeline_sort_names_(p, err);
+}

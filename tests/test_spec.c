@@ -1,0 +1,266 @@
+/* test_spec.c - the feature spec: parsing, bad specs, the leakage guard,
+ * label rule grammar, names, MurmurHash3 and serialization of an unfitted
+ * pipeline (the parts that need no records). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/pipeline_json.h"
+#include "testutil.h"
+#include "viral/features.h"
+
+static viral_pipeline *parse(const char *text, const viral_pipeline_options *opts,
+                             viral_error *err) {
+  viral_error_clear(err);
+  return viral_pipeline_parse_spec("t.spec.json", text, strlen(text), opts, err);
+}
+
+/* Expect text to be refused with exactly message. */
+static void refused(const char *text, const char *message) {
+  viral_error err;
+  viral_pipeline *p = parse(text, NULL, &err);
+  ck_assert_msg(p == NULL, "spec accepted: %s", text);
+  ck_assert_str_eq(err.message, message);
+}
+
+/* Reference values from tools/fixtures/murmur3.py (an independent Python
+ * implementation); "" seed 1, "hello" and the fox are also the published
+ * test vectors of MurmurHash3_x86_32. */
+START_TEST(murmur3_known_values) {
+  ck_assert_uint_eq(viral_murmur3_32("", 0, 0), 0);
+  ck_assert_uint_eq(viral_murmur3_32("", 0, 1), 0x514e28b7u);
+  ck_assert_uint_eq(viral_murmur3_32("hello", 5, 0), 0x248bfa47u);
+  const char *fox = "The quick brown fox jumps over the lazy dog";
+  ck_assert_uint_eq(viral_murmur3_32(fox, strlen(fox), 0), 0x2e4ff723u);
+  ck_assert_uint_eq(viral_murmur3_32("hello", 5, 42), 0xe2dbd2e1u);
+  ck_assert_uint_eq(viral_murmur3_32("fyp", 3, 42), 0x2845d518u);
+  ck_assert_uint_eq(viral_murmur3_32("a", 1, 0), 0x3c2569b2u);
+  ck_assert_uint_eq(viral_murmur3_32("ab", 2, 0), 0x9bbfd75fu);
+  ck_assert_uint_eq(viral_murmur3_32("abc", 3, 0), 0xb3dd93fau);
+}
+END_TEST
+
+static char *pipeline_text(const viral_pipeline *p) {
+  viral_error err;
+  cJSON *j = viral_pipeline_to_json(p, &err);
+  ck_assert_ptr_nonnull(j);
+  char *s = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return s;
+}
+
+START_TEST(default_spec_file_matches_builtin) {
+  char path[4096];
+  viral_error err;
+  viral_pipeline *file = viral_pipeline_load_spec(
+      test_repo_path(path, sizeof path, "datasets/default.spec.json"), NULL, &err);
+  ck_assert_msg(file != NULL, "%s", err.message);
+  viral_pipeline *builtin = viral_pipeline_load_spec(NULL, NULL, &err);
+  ck_assert_msg(builtin != NULL, "%s", err.message);
+  char *a = pipeline_text(file), *b = pipeline_text(builtin);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  /* Layout: 2^18 buckets; the dense columns first, in spec order. */
+  ck_assert_uint_eq(viral_pipeline_dim(builtin), 1u << 18);
+  char name[128];
+  viral_pipeline_feature_name(builtin, 0, name, sizeof name);
+  ck_assert_str_eq(name, "log1p(views_2h)");
+  viral_pipeline_feature_name(builtin, 1, name, sizeof name);
+  ck_assert_str_eq(name, "missing(log1p(views_2h))");
+  viral_pipeline_feature_name(builtin, 2, name, sizeof name);
+  ck_assert_str_eq(name, "log1p(views_1h)");
+  viral_pipeline_feature_name(builtin, 12, name, sizeof name);
+  ck_assert_str_eq(name, "likes_2h/views_2h");
+  ck_assert_str_eq(viral_pipeline_feature_group(builtin, 12), "numeric");
+  /* 12 value features with indicators (24) + clip, followers, duration with
+   * indicators (6) + 2 bools + hour and weekday 2x(2+1) + 3 text = 41 */
+  ck_assert_uint_eq(viral_pipeline_dense_count(builtin), 41);
+  viral_pipeline_feature_name(builtin, 40, name, sizeof name);
+  ck_assert_str_eq(name, "mentions(caption)");
+  /* 0-27: 14 features with indicators; 28 verified; 29-30 duration; 31
+   * music_original; 32-34 hour sin, cos, indicator */
+  viral_pipeline_feature_name(builtin, 33, name, sizeof name);
+  ck_assert_str_eq(name, "hour_cos(posted_at)");
+  ck_assert_str_eq(viral_pipeline_feature_group(builtin, 33), "time");
+  viral_pipeline_feature_name(builtin, 1000, name, sizeof name);
+  ck_assert_str_eq(name, "hash[1000]");
+  ck_assert_str_eq(viral_pipeline_label_rule(builtin), "viral");
+  ck_assert_double_near(viral_pipeline_window_hours(builtin), 2, 0);
+  ck_assert_int_eq(viral_pipeline_needs_fit(builtin), 1); /* standard scaling */
+  ck_assert_int_eq(viral_pipeline_leaks(builtin), 0);
+  viral_pipeline_free(file);
+  viral_pipeline_free(builtin);
+  viral_pipeline_free(NULL);
+}
+END_TEST
+
+START_TEST(leakage_guard_refuses_late_fields) {
+  const char *spec = "{\"window\": \"1h\", \"features\": ["
+                     "{\"transform\": \"log1p\", \"field\": \"views_1h\", \"fill\": 0},"
+                     "{\"transform\": \"log1p\", \"field\": \"views_24h\", \"fill\": 0}]}";
+  refused(spec, "t.spec.json: features[1]: feature 'log1p(views_24h)' uses field 'views_24h' "
+                "(observed at 24h) after the 1h window; --allow-leakage keeps it");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"identity\", \"field\": "
+          "\"views_final\", \"fill\": 0}]}",
+          "t.spec.json: features[0]: feature 'views_final' uses field 'views_final' (an outcome) "
+          "after the 2h window; --allow-leakage keeps it");
+  /* a field mapped as an outcome is refused too, even without a suffix */
+  refused("{\"window\": \"2h\", \"fields\": {\"plays\": {\"from\": \"playCount\", \"parse\": "
+          "\"count\", \"observed\": \"outcome\"}}, \"features\": [{\"transform\": \"log1p\", "
+          "\"field\": \"plays\", \"fill\": 0}]}",
+          "t.spec.json: features[0]: feature 'log1p(plays)' uses field 'plays' (an outcome) "
+          "after the 2h window; --allow-leakage keeps it");
+  viral_pipeline_options opts;
+  viral_pipeline_options_init(&opts);
+  opts.allow_leakage = 1;
+  viral_error err;
+  viral_pipeline *p = parse(spec, &opts, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_leaks(p), 1);
+  viral_pipeline_free(p);
+  /* within the window: fine, and no leak reported */
+  opts.allow_leakage = 1;
+  p = parse("{\"window\": \"24h\", \"features\": [{\"transform\": \"log1p\", \"field\": "
+            "\"views_24h\", \"fill\": 0}]}", &opts, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_leaks(p), 0);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(bad_specs_name_file_key_and_problem) {
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log2\", \"field\": \"views_1h\"}]}",
+          "t.spec.json: features[0].transform: unknown transform 'log2'");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log1p\", \"field\": \"foo\"}]}",
+          "t.spec.json: features[0]: field 'foo' has no observation time: map it under \"fields\" "
+          "with \"observed\" ('0h', '24h' or 'outcome')");
+  refused("{\"window\": \"2h\",\n \"features\": [}", "t.spec.json:2: bad json near '}'");
+  refused("{\"window\": \"2h\", \"hash_bits\": \"18\", \"features\": []}",
+          "t.spec.json: hash_bits: expected a number");
+  refused("{\"window\": 2, \"features\": []}", "t.spec.json: window: expected a string");
+  refused("{\"window\": \"2h\", \"features\": {}}", "t.spec.json: features: expected an array");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log1p\", \"field\": 3}]}",
+          "t.spec.json: features[0].field: expected a string");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"ratio\", \"fields\": "
+          "[\"likes_1h\"]}]}",
+          "t.spec.json: features[0].fields: expected an array of 2 field names");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log1p\", \"field\": "
+          "\"views_1h\", \"fil\": 0}]}",
+          "t.spec.json: features[0].fil: unknown key");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log1p\", \"field\": "
+          "\"caption\"}]}",
+          "t.spec.json: features[0]: transform 'log1p' needs a numeric field, and 'caption' is "
+          "parsed as text");
+  refused("{\"window\": \"2h\", \"fields\": {\"x\": {\"parse\": \"hex\"}}, \"features\": []}",
+          "t.spec.json: fields.x.parse: unknown parse rule 'hex' (number, count, duration, bool, "
+          "timestamp, text, list, regex)");
+  refused("{\"window\": \"2h\", \"fields\": {\"id\": {\"from\": \"url\", \"regex\": \"[0-9]+\", "
+          "\"observed\": \"0h\"}}, \"features\": []}",
+          "t.spec.json: fields.id.regex: the regex needs a capture group");
+  refused("{\"window\": \"2h\", \"scaling\": \"z\", \"features\": []}",
+          "t.spec.json: scaling: expected 'none', 'standard' or 'minmax', not 'z'");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"clip\", \"field\": "
+          "\"views_1h\", \"min\": 5, \"max\": 1}]}",
+          "t.spec.json: features[0]: clip needs numbers \"min\" <= \"max\"");
+  refused("{\"features\": []}", "t.spec.json: window: missing (e.g. \"window\": \"2h\")");
+  refused("{\"window\": \"2h\", \"hash_bits\": 1, \"features\": [{\"transform\": \"log1p\", "
+          "\"field\": \"views_1h\", \"fill\": 0, \"indicator\": true}, {\"transform\": \"hash\", "
+          "\"field\": \"music_id\"}]}",
+          "t.spec.json: hash_bits: 2^1 buckets leave no room for hashed features after 2 dense "
+          "columns");
+  refused("[1]", "t.spec.json: (top): expected a JSON object");
+  viral_error err;
+  ck_assert_ptr_null(viral_pipeline_load_spec("/nonexistent/x.json", NULL, &err));
+  ck_assert_str_eq(err.message, "/nonexistent/x.json: cannot open: No such file or directory");
+}
+END_TEST
+
+START_TEST(label_rules_parse) {
+  const char *base = "{\"window\": \"2h\", \"label\": \"%s\", \"features\": [{\"transform\": "
+                     "\"log1p\", \"field\": \"views_1h\", \"fill\": 0}]}";
+  char text[512];
+  viral_error err;
+  struct {
+    const char *rule;
+    double threshold; /* NAN: none */
+    int needs_fit;
+  } ok[] = {{"viral", NAN, 0},
+            {"views_final>=1000000", 1000000, 0},
+            {"views_final<5", 5, 0},
+            {"ratio:views_48h/views_2h>=10", 10, 0},
+            {"top:10%:views_final", NAN, 1},
+            {"", NAN, 0}};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    snprintf(text, sizeof text, base, ok[i].rule);
+    viral_pipeline *p = parse(text, NULL, &err);
+    ck_assert_msg(p != NULL, "%s: %s", ok[i].rule, err.message);
+    ck_assert_str_eq(viral_pipeline_label_rule(p), ok[i].rule);
+    if (isnan(ok[i].threshold)) ck_assert(isnan(viral_pipeline_label_threshold(p)));
+    else ck_assert_double_near(viral_pipeline_label_threshold(p), ok[i].threshold, 0);
+    ck_assert_int_eq(viral_pipeline_needs_fit(p), ok[i].needs_fit);
+    viral_pipeline_free(p);
+  }
+  const char *bad[] = {"views_final>=", "top:0%:views_final", "top:10:views_final",
+                       "ratio:views_48h>=10", "caption", "views_final=>3", "top:200%:x_final"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(text, sizeof text, base, bad[i]);
+    ck_assert_ptr_null(parse(text, NULL, &err));
+    char want[512];
+    snprintf(want, sizeof want, "t.spec.json: label: bad label rule '%s' (FIELD, FIELD>=N, "
+                                "top:P%%:FIELD or ratio:A/B>=N, on numeric fields)", bad[i]);
+    ck_assert_str_eq(err.message, want);
+  }
+  /* --label overrides the spec and is what the stored spec says */
+  viral_pipeline_options opts;
+  viral_pipeline_options_init(&opts);
+  opts.label = "likes_final>10";
+  snprintf(text, sizeof text, base, "viral");
+  viral_pipeline *p = parse(text, &opts, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  ck_assert_str_eq(viral_pipeline_label_rule(p), "likes_final>10");
+  char *json = pipeline_text(p);
+  ck_assert_ptr_nonnull(strstr(json, "\"label\":\"likes_final>10\""));
+  free(json);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(unfitted_round_trip) {
+  viral_error err;
+  viral_pipeline *p = viral_pipeline_load_spec(NULL, NULL, &err);
+  ck_assert_ptr_nonnull(p);
+  char *a = pipeline_text(p);
+  cJSON *j = cJSON_Parse(a);
+  viral_pipeline *q = viral_pipeline_from_json(j, "m.json", &err);
+  ck_assert_msg(q != NULL, "%s", err.message);
+  char *b = pipeline_text(q);
+  ck_assert_str_eq(a, b);
+  ck_assert_int_eq(viral_pipeline_is_fitted(q), 0);
+  /* shape checks on load */
+  cJSON_DeleteItemFromArray(cJSON_GetObjectItem(j, "scaling"), 0);
+  ck_assert_ptr_null(viral_pipeline_from_json(j, "m.json", &err));
+  ck_assert_str_eq(err.message, "m.json: pipeline: scaling has the wrong number of columns");
+  cJSON_Delete(j);
+  free(a);
+  free(b);
+  viral_pipeline_free(p);
+  viral_pipeline_free(q);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("spec");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, murmur3_known_values);
+  tcase_add_test(tc, default_spec_file_matches_builtin);
+  tcase_add_test(tc, leakage_guard_refuses_late_fields);
+  tcase_add_test(tc, bad_specs_name_file_key_and_problem);
+  tcase_add_test(tc, label_rules_parse);
+  tcase_add_test(tc, unfitted_round_trip);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }

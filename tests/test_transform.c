@@ -1,0 +1,472 @@
+/* test_transform.c - the pipeline on records: every transform with values
+ * computed by hand (or by tools/fixtures/features_reference.py, an
+ * independent Python computation), missing values, bad values, hashing,
+ * scaling fit/apply, label rules, and the fitted pipeline's round trip. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/pipeline_json.h"
+#include "testutil.h"
+#include "viral/features.h"
+#include "viral/reader.h"
+
+static viral_pipeline *spec(const char *text) {
+  viral_error err;
+  viral_error_clear(&err);
+  viral_pipeline *p = viral_pipeline_parse_spec("t.spec.json", text, strlen(text), NULL, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  return p;
+}
+
+static viral_reader *csv(const char *text) {
+  viral_error err;
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_CSV;
+  viral_reader *r = viral_reader_open_memory("t.csv", text, strlen(text), &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  return r;
+}
+
+static const viral_record *next(viral_reader *r) {
+  const viral_record *rec = NULL;
+  viral_error err;
+  int rc = viral_reader_next(r, &rec, &err);
+  ck_assert_msg(rc == 1, "reader: %d %s", rc, err.message);
+  return rec;
+}
+
+/* Value at the dense column called name (0 when absent from the vector). */
+static double value_of(const viral_pipeline *p, const viral_sparse *v, const char *name) {
+  char buf[256];
+  for (uint32_t i = 0; i < viral_pipeline_dense_count(p); i++) {
+    viral_pipeline_feature_name(p, i, buf, sizeof buf);
+    if (strcmp(buf, name) != 0) continue;
+    for (size_t k = 0; k < v->count; k++)
+      if (v->items[k].index == i) return v->items[k].value;
+    return 0;
+  }
+  ck_abort_msg("no column %s", name);
+  return NAN;
+}
+
+static const char *numbers_spec =
+    "{\"window\": \"3h\", \"label\": \"viral\", \"fields\": {\"observed_at\": {\"parse\": "
+    "\"timestamp\", \"observed\": \"0h\"}}, \"features\": ["
+    "{\"transform\": \"identity\", \"field\": \"views_1h\", \"fill\": 0},"
+    "{\"transform\": \"log1p\", \"field\": \"views_1h\", \"fill\": 0},"
+    "{\"transform\": \"clip\", \"field\": \"watch_ratio_1h\", \"min\": 0, \"max\": 0.5, "
+    "\"fill\": 0.25, \"indicator\": true},"
+    "{\"transform\": \"bool\", \"field\": \"author_verified\", \"fill\": 0},"
+    "{\"transform\": \"missing\", \"field\": \"saves_1h\"},"
+    "{\"transform\": \"ratio\", \"fields\": [\"likes_1h\", \"views_1h\"], \"on_zero\": -1, "
+    "\"fill\": 0},"
+    "{\"transform\": \"growth\", \"fields\": [\"views_1h\", \"views_2h\"], \"fill\": 0},"
+    "{\"transform\": \"velocity\", \"fields\": [\"views_1h\", \"views_2h\"], \"fill\": 0},"
+    "{\"transform\": \"acceleration\", \"fields\": [\"views_1h\", \"views_2h\", \"views_3h\"], "
+    "\"fill\": 0},"
+    "{\"transform\": \"log_views\", \"fill\": 0},"
+    "{\"transform\": \"hour\", \"field\": \"posted_at\", \"fill\": 0},"
+    "{\"transform\": \"weekday\", \"field\": \"posted_at\", \"fill\": 0},"
+    "{\"transform\": \"age\", \"fields\": [\"posted_at\", \"observed_at\"], \"fill\": 0},"
+    "{\"transform\": \"length\", \"field\": \"caption\", \"fill\": 0},"
+    "{\"transform\": \"count\", \"field\": \"hashtags\", \"fill\": 0},"
+    "{\"transform\": \"mentions\", \"field\": \"caption\", \"fill\": 0}]}";
+
+static const char *numbers_csv =
+    "views_1h,views_2h,views_3h,likes_1h,watch_ratio_1h,author_verified,posted_at,observed_at,"
+    "caption,hashtags,saves_1h,viral\n"
+    "100,300,600,10,0.8,true,2026-03-02T18:05:00Z,2026-03-02T20:05:00Z,héllo @bob @ x,fyp|dance,"
+    "3,1\n"
+    "0,0,0,0,,0,2026-03-02T18:05:00Z,2026-03-02T18:05:00Z,,,,0\n"
+    "100000000000000000000000000000000000000000000000000,200000000000000000000000000000000000000000000000000,300000000000000000000000000000000000000000000000000,10,0.1,1,1767225600,1767225600,a,b,1,\n"
+    "-5,0,0,0,0,0,0,0,a,b,1,1\n";
+
+START_TEST(transforms_by_hand) {
+  viral_pipeline *p = spec(numbers_spec);
+  ck_assert_int_eq(viral_pipeline_needs_fit(p), 0);
+  viral_reader *r = csv(numbers_csv);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  double label = -1;
+
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+  ck_assert_double_near(label, 1, 0);
+  ck_assert_double_near(value_of(p, &v, "views_1h"), 100, 0);
+  ck_assert_double_near(value_of(p, &v, "log1p(views_1h)"), 4.61512051684126, 1e-14); /* ln 101 */
+  ck_assert_double_near(value_of(p, &v, "clip(watch_ratio_1h,0,0.5)"), 0.5, 0);
+  ck_assert_double_near(value_of(p, &v, "missing(clip(watch_ratio_1h,0,0.5))"), 0, 0);
+  ck_assert_double_near(value_of(p, &v, "bool(author_verified)"), 1, 0);
+  ck_assert_double_near(value_of(p, &v, "missing(saves_1h)"), 0, 0);
+  ck_assert_double_near(value_of(p, &v, "likes_1h/views_1h"), 0.1, 1e-17);
+  /* ln 301 - ln 101 */
+  ck_assert_double_near(value_of(p, &v, "growth(views_1h,views_2h)"), 1.0919897479076157, 1e-14);
+  ck_assert_double_near(value_of(p, &v, "velocity(views_1h,views_2h)"), 200, 0); /* 200/1h */
+  /* v1 = 200/h, v2 = 300/h, over (3-1)/2 h: 100/h^2 */
+  ck_assert_double_near(value_of(p, &v, "acceleration(views_1h,views_2h,views_3h)"), 100, 0);
+  ck_assert_double_near(value_of(p, &v, "log1p(views_3h)"), 6.398594934535208, 1e-14);
+  /* 18:05 UTC: 271.25 degrees round the clock: sin = -cos(1.25 deg) */
+  ck_assert_double_near(value_of(p, &v, "hour_sin(posted_at)"), -0.9997620270799091, 1e-15);
+  ck_assert_double_near(value_of(p, &v, "hour_cos(posted_at)"), 0.021814885034560468, 1e-15);
+  /* 2026-03-02 is a Monday (0): sin 0, cos 1 */
+  ck_assert_double_near(value_of(p, &v, "weekday_sin(posted_at)"), 0, 1e-15);
+  ck_assert_double_near(value_of(p, &v, "weekday_cos(posted_at)"), 1, 1e-15);
+  ck_assert_double_near(value_of(p, &v, "age_h(posted_at,observed_at)"), 2, 0);
+  ck_assert_double_near(value_of(p, &v, "length(caption)"), 14, 0); /* code points, é is one */
+  ck_assert_double_near(value_of(p, &v, "count(hashtags)"), 2, 0);
+  ck_assert_double_near(value_of(p, &v, "mentions(caption)"), 1, 0); /* "@ " is no mention */
+
+  /* zeros and missing values */
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+  ck_assert_double_near(label, 0, 0);
+  ck_assert_double_near(value_of(p, &v, "likes_1h/views_1h"), -1, 0); /* on_zero */
+  ck_assert_double_near(value_of(p, &v, "growth(views_1h,views_2h)"), 0, 0);
+  ck_assert_double_near(value_of(p, &v, "clip(watch_ratio_1h,0,0.5)"), 0.25, 0); /* fill */
+  ck_assert_double_near(value_of(p, &v, "missing(clip(watch_ratio_1h,0,0.5))"), 1, 0);
+  ck_assert_double_near(value_of(p, &v, "missing(saves_1h)"), 1, 0);
+  ck_assert_double_near(value_of(p, &v, "length(caption)"), 0, 0); /* fill */
+  ck_assert_double_near(value_of(p, &v, "age_h(posted_at,observed_at)"), 0, 0);
+
+  /* huge values stay finite; a missing label is NAN */
+  ck_assert_msg(viral_pipeline_transform(p, next(r), &v, &label, &err) == VIRAL_OK, "%s",
+                err.message);
+  ck_assert(isnan(label));
+  /* views 1e50, 2e50, 3e50 written out in digits */
+  ck_assert_double_near(value_of(p, &v, "views_1h"), 1e50, 0);
+  ck_assert_double_near(value_of(p, &v, "log1p(views_1h)"), 115.12925464970229, 1e-13);
+  ck_assert_double_near(value_of(p, &v, "likes_1h/views_1h"), 1e-49, 1e-63);
+  ck_assert_double_near(value_of(p, &v, "velocity(views_1h,views_2h)"), 1e50, 1e35);
+  ck_assert_double_near(value_of(p, &v, "log1p(views_3h)"), 116.2278669383704, 1e-13);
+  /* 2026-01-01T00:00Z, a Thursday (3) at midnight */
+  ck_assert_double_near(value_of(p, &v, "hour_cos(posted_at)"), 1, 0);
+  ck_assert_double_near(value_of(p, &v, "weekday_sin(posted_at)"), 0.43388373911755823, 1e-15); /* sin(2 pi 3/7) */
+
+  /* negative counts are refused, naming the row and the field */
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, "t.csv:5: field 'views_1h': bad count '-5'");
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(missing_without_policy_is_an_error) {
+  viral_pipeline *p = spec("{\"window\": \"1h\", \"features\": [{\"transform\": \"log1p\", "
+                           "\"field\": \"views_1h\"}, {\"transform\": \"log1p\", \"field\": "
+                           "\"likes_1h\", \"indicator\": true}]}");
+  viral_reader *r = csv("views_1h,likes_1h\n5,\n,5\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  double label = 0;
+  /* indicator only: the value is left out and the indicator says why */
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+  ck_assert(isnan(label)); /* no label rule */
+  ck_assert_uint_eq(v.count, 2);
+  ck_assert_double_near(value_of(p, &v, "log1p(views_1h)"), log(6), 1e-15);
+  ck_assert_double_near(value_of(p, &v, "missing(log1p(likes_1h))"), 1, 0);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_ERR_MISSING);
+  ck_assert_str_eq(err.message, "t.csv:3: field 'views_1h' is missing and feature "
+                                "'log1p(views_1h)' has no missing-value policy (\"fill\" or "
+                                "\"indicator\")");
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+static int collect_names(void *ctx, uint32_t index, double value, const char *group,
+                         const char *name) {
+  char *buf = ctx;
+  char line[256];
+  snprintf(line, sizeof line, "%u %g %s %s\n", (unsigned)index, value, group, name);
+  strcat(buf, line);
+  return 0;
+}
+
+/* Indices from tools/fixtures/features_reference.py: k + murmur3(value,
+ * murmur3(name, 7)) mod (2^10 - k), with k = 1 dense column. */
+START_TEST(hashing_indices_names_and_signs) {
+  const char *text = "{\"window\": \"0h\", \"hash_bits\": 10, \"hash_seed\": 7, \"signed_hash\": "
+                     "%s, \"features\": [{\"transform\": \"count\", \"field\": \"hashtags\", "
+                     "\"fill\": 0}, {\"transform\": \"hash\", \"field\": \"music_id\"}, "
+                     "{\"transform\": \"hash_list\", \"field\": \"hashtags\"}, {\"transform\": "
+                     "\"cross\", \"fields\": [\"music_id\", \"author_id\"]}]}";
+  const char *data = "music_id,author_id,hashtags\nsnd_991,u1,fyp|dance\n,u2,fyp\n";
+  char buf[1024];
+  for (int sign = 0; sign <= 1; sign++) {
+    snprintf(buf, sizeof buf, text, sign ? "true" : "false");
+    viral_pipeline *p = spec(buf);
+    ck_assert_uint_eq(viral_pipeline_dim(p), 1024);
+    viral_reader *r = csv(data);
+    viral_sparse v;
+    viral_sparse_init(&v);
+    viral_error err;
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    /* sorted: count(hashtags)=2 at 0, fyp 5 (-), sound 338 (-), cross 464 (-), dance 633 (+) */
+    uint32_t want_index[] = {0, 5, 338, 464, 633};
+    double want_value[] = {2, sign ? -1 : 1, sign ? -1 : 1, sign ? -1 : 1, 1};
+    ck_assert_uint_eq(v.count, 5);
+    for (size_t i = 0; i < 5; i++) {
+      ck_assert_uint_eq(v.items[i].index, want_index[i]);
+      ck_assert_double_near(v.items[i].value, want_value[i], 0);
+    }
+    /* a missing sound gives no sound feature (and no cross) */
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    ck_assert_uint_eq(v.count, 2);
+    ck_assert_uint_eq(v.items[1].index, 5);
+    viral_reader_free(r);
+
+    /* the named path gives the same coordinates with readable names */
+    r = csv(data);
+    char names[2048] = "";
+    ck_assert_int_eq(viral_pipeline_transform_named(p, next(r), collect_names, names, NULL, &err),
+                     VIRAL_OK);
+    char want[512];
+    snprintf(want, sizeof want,
+             "0 2 text count(hashtags)\n338 %d sound sound=snd_991\n5 %d hashtags hashtag=fyp\n"
+             "633 1 hashtags hashtag=dance\n464 %d cross music_id^author_id=snd_991^u1\n",
+             sign ? -1 : 1, sign ? -1 : 1, sign ? -1 : 1);
+    ck_assert_str_eq(names, want);
+    viral_reader_free(r);
+    viral_sparse_release(&v);
+    viral_pipeline_free(p);
+  }
+}
+END_TEST
+
+START_TEST(fit_collects_bounded_names) {
+  viral_pipeline *p = spec("{\"window\": \"0h\", \"hash_bits\": 10, \"hash_seed\": 7, "
+                           "\"names_max\": 2, \"features\": [{\"transform\": \"hash_list\", "
+                           "\"field\": \"hashtags\"}]}");
+  ck_assert_int_eq(viral_pipeline_dense_count(p), 0);
+  viral_reader *r = csv("hashtags\nfyp|dance\nfyp|x|y\n");
+  viral_error err;
+  ck_assert_int_eq(viral_pipeline_fit_begin(p, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_fit_record(p, next(r), &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_fit_record(p, next(r), &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_fit_end(p, &err), VIRAL_OK);
+  char name[64];
+  /* no dense columns: k = 0, so fyp is at 4 (5 - 1 above, recomputed with
+   * k = 0: murmur3 mod 1024) */
+  uint32_t fyp = viral_murmur3_32("fyp", 3, viral_murmur3_32("hashtag", 7, 7)) % 1024;
+  viral_pipeline_feature_name(p, fyp, name, sizeof name);
+  ck_assert_str_eq(name, "hashtag=fyp");
+  ck_assert_str_eq(viral_pipeline_feature_group(p, fyp), "hashtags");
+  /* names_max = 2: 'x' and 'y' came after fyp and dance and are not kept */
+  uint32_t x = viral_murmur3_32("x", 1, viral_murmur3_32("hashtag", 7, 7)) % 1024;
+  viral_pipeline_feature_name(p, x, name, sizeof name);
+  char want[32];
+  snprintf(want, sizeof want, "hash[%u]", (unsigned)x);
+  ck_assert_str_eq(name, want);
+  ck_assert_str_eq(viral_pipeline_feature_group(p, x), "hashed");
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(collisions_are_marked) {
+  /* 1 bit, no dense columns: 2 buckets, so three tags must collide */
+  viral_pipeline *p = spec("{\"window\": \"0h\", \"hash_bits\": 1, \"features\": "
+                           "[{\"transform\": \"hash_list\", \"field\": \"hashtags\"}]}");
+  viral_reader *r = csv("hashtags\na|b|c\n");
+  viral_error err;
+  ck_assert_int_eq(viral_pipeline_fit_begin(p, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_fit_record(p, next(r), &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_fit_end(p, &err), VIRAL_OK);
+  char n0[64], n1[64];
+  viral_pipeline_feature_name(p, 0, n0, sizeof n0);
+  viral_pipeline_feature_name(p, 1, n1, sizeof n1);
+  ck_assert_msg(strstr(n0, " (+collisions)") || strstr(n1, " (+collisions)"), "%s / %s", n0, n1);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+static const char *scaled_spec =
+    "{\"window\": \"0h\", \"scaling\": \"%s\", \"features\": [{\"transform\": \"identity\", "
+    "\"field\": \"x\", \"fill\": 0}, {\"transform\": \"bool\", \"field\": \"b\", \"fill\": 0}], "
+    "\"fields\": {\"x\": {\"observed\": \"0h\"}, \"b\": {\"parse\": \"bool\", \"observed\": \"0h\"}}}";
+
+START_TEST(scaling_fit_and_apply) {
+  const char *train = "x,b\n1,1\n2,0\n3,1\n4,1\n";
+  const char *test = "x,b\n4,1\n10,1\n2,1\n";
+  for (int minmax = 0; minmax <= 1; minmax++) {
+    char text[1024];
+    snprintf(text, sizeof text, scaled_spec, minmax ? "minmax" : "standard");
+    viral_pipeline *p = spec(text);
+    ck_assert_int_eq(viral_pipeline_needs_fit(p), 1);
+    viral_error err;
+    viral_sparse v;
+    viral_sparse_init(&v);
+    viral_reader *r = csv(test);
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_INVALID);
+    viral_reader_free(r);
+    r = csv(train);
+    ck_assert_int_eq(viral_pipeline_fit_begin(p, &err), VIRAL_OK);
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(viral_pipeline_fit_record(p, next(r), &err), 0);
+    ck_assert_int_eq(viral_pipeline_fit_end(p, &err), VIRAL_OK);
+    viral_reader_free(r);
+    r = csv(test);
+    double want[3];
+    if (minmax) { /* (x - 1) / 3 */
+      want[0] = 1, want[1] = 3, want[2] = 1.0 / 3;
+    } else { /* mean 2.5, population std sqrt(1.25) */
+      want[0] = 1.3416407864998738, want[1] = 6.7082039324993685, want[2] = -0.5 / sqrt(1.25);
+    }
+    for (int i = 0; i < 3; i++) {
+      ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+      ck_assert_double_near(value_of(p, &v, "x"), want[i], 1e-15);
+      ck_assert_double_near(value_of(p, &v, "bool(b)"), 1, 0); /* bools are not scaled */
+    }
+    viral_reader_free(r);
+    viral_sparse_release(&v);
+    viral_pipeline_free(p);
+  }
+}
+END_TEST
+
+/* Labels of the rows of data under rule (fitted on the same rows first). */
+static void labels(const char *rule, const char *data, size_t n, const double *want,
+                   double threshold) {
+  char text[512];
+  snprintf(text, sizeof text, "{\"window\": \"2h\", \"label\": \"%s\", \"features\": "
+                              "[{\"transform\": \"log1p\", \"field\": \"views_2h\", \"fill\": 0}]}",
+           rule);
+  viral_pipeline *p = spec(text);
+  viral_error err;
+  viral_reader *r = csv(data);
+  ck_assert_int_eq(viral_pipeline_fit_begin(p, &err), VIRAL_OK);
+  for (size_t i = 0; i < n; i++) ck_assert_int_eq(viral_pipeline_fit_record(p, next(r), &err), 0);
+  ck_assert_int_eq(viral_pipeline_fit_end(p, &err), VIRAL_OK);
+  viral_reader_free(r);
+  if (isnan(threshold)) ck_assert(isnan(viral_pipeline_label_threshold(p)));
+  else ck_assert_double_near(viral_pipeline_label_threshold(p), threshold, 0);
+  r = csv(data);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  for (size_t i = 0; i < n; i++) {
+    double label = -1;
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+    if (isnan(want[i])) ck_assert_msg(isnan(label), "%s row %zu: %g", rule, i, label);
+    else ck_assert_msg(label == want[i], "%s row %zu: %g, expected %g", rule, i, label, want[i]);
+  }
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+
+START_TEST(label_rules_apply) {
+  const char *data = "views_2h,views_48h,views_final,viral\n"
+                     "10,100,10,1\n"
+                     "0,50,40,0\n"
+                     "5,49,20,\n"
+                     "1,9,30,true\n"
+                     "2,,,false\n";
+  labels("viral", data, 5, (double[]){1, 0, NAN, 1, 0}, NAN);
+  labels("views_final>=30", data, 5, (double[]){0, 1, 0, 1, NAN}, 30);
+  labels("views_final<20", data, 5, (double[]){1, 0, 0, 0, NAN}, 20);
+  /* 4 values 10,40,20,30: top 25% is the largest (40), top 50% the two largest */
+  labels("top:25%:views_final", data, 5, (double[]){0, 1, 0, 0, NAN}, 40);
+  labels("top:50%:views_final", data, 5, (double[]){0, 1, 0, 1, NAN}, 30);
+  /* 100/10 = 10 >= 10; 50/0 has no ratio; 49/5 = 9.8; 9/1 = 9; missing */
+  labels("ratio:views_48h/views_2h>=10", data, 5, (double[]){1, NAN, 0, 0, NAN}, 10);
+}
+END_TEST
+
+static char *to_text(const viral_pipeline *p) {
+  viral_error err;
+  cJSON *j = viral_pipeline_to_json(p, &err);
+  ck_assert_ptr_nonnull(j);
+  char *s = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return s;
+}
+
+START_TEST(fitted_round_trip_is_exact) {
+  viral_error err;
+  viral_pipeline_options opts;
+  viral_pipeline_options_init(&opts);
+  opts.label = "top:30%:views_final";
+  viral_pipeline *p = viral_pipeline_load_spec(NULL, &opts, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  const char *data =
+      "video_id,posted_at,author_id,author_followers,music_id,hashtags,caption,views_1h,views_2h,"
+      "likes_2h,views_final\n"
+      "1,2026-03-02T18:05:00Z,a,48200,s1,fyp|dance,hi @x,3120,9870,1290,1000000\n"
+      "2,2026-03-03T01:00:00Z,b,17,s2,fyp,,10,13,1,999\n"
+      "3,2026-03-04T11:30:00Z,a,0,,cat,wow,0,0,0,31\n"
+      "4,1767225600,c,3.3,s1,,x,1,2,3,123456\n";
+  viral_reader *r = csv(data);
+  ck_assert_int_eq(viral_pipeline_fit_begin(p, &err), VIRAL_OK);
+  for (int i = 0; i < 4; i++)
+    ck_assert_msg(viral_pipeline_fit_record(p, next(r), &err) == 0, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_fit_end(p, &err), VIRAL_OK);
+  viral_reader_free(r);
+  ck_assert_double_near(viral_pipeline_label_threshold(p), 123456, 0); /* ceil(1.2) = 2nd */
+
+  char *a = to_text(p);
+  cJSON *j = cJSON_Parse(a);
+  viral_pipeline *q = viral_pipeline_from_json(j, "m.json", &err);
+  cJSON_Delete(j);
+  ck_assert_msg(q != NULL, "%s", err.message);
+  char *b = to_text(q);
+  ck_assert_str_eq(a, b);
+  ck_assert_int_eq(viral_pipeline_is_fitted(q), 1);
+  ck_assert_str_eq(viral_pipeline_label_rule(q), "top:30%:views_final");
+  char n1[128], n2[128];
+  uint32_t dim = viral_pipeline_dim(p), found = 0;
+  for (uint32_t i = viral_pipeline_dense_count(p); i < dim; i++) {
+    viral_pipeline_feature_name(p, i, n1, sizeof n1);
+    viral_pipeline_feature_name(q, i, n2, sizeof n2);
+    ck_assert_str_eq(n1, n2);
+    found += strncmp(n1, "hash[", 5) != 0;
+  }
+  ck_assert_uint_eq(found, 8); /* fyp dance cat, s1 s2, a b c */
+
+  /* both give the same bits on every row */
+  viral_reader *r1 = csv(data), *r2 = csv(data);
+  viral_sparse v1, v2;
+  viral_sparse_init(&v1);
+  viral_sparse_init(&v2);
+  for (int i = 0; i < 4; i++) {
+    double l1, l2;
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r1), &v1, &l1, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_pipeline_transform(q, next(r2), &v2, &l2, &err), VIRAL_OK);
+    ck_assert_uint_eq(v1.count, v2.count);
+    for (size_t k = 0; k < v1.count; k++) { /* same bits: == on doubles, no tolerance */
+      ck_assert_uint_eq(v1.items[k].index, v2.items[k].index);
+      ck_assert_msg(v1.items[k].value == v2.items[k].value, "row %d index %u: %.17g vs %.17g", i, (unsigned)v1.items[k].index, v1.items[k].value, v2.items[k].value);
+    }
+    ck_assert(l1 == l2);
+  }
+  viral_sparse_release(&v1);
+  viral_sparse_release(&v2);
+  viral_reader_free(r1);
+  viral_reader_free(r2);
+  free(a);
+  free(b);
+  viral_pipeline_free(p);
+  viral_pipeline_free(q);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("transform");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, transforms_by_hand);
+  tcase_add_test(tc, missing_without_policy_is_an_error);
+  tcase_add_test(tc, hashing_indices_names_and_signs);
+  tcase_add_test(tc, fit_collects_bounded_names);
+  tcase_add_test(tc, collisions_are_marked);
+  tcase_add_test(tc, scaling_fit_and_apply);
+  tcase_add_test(tc, label_rules_apply);
+  tcase_add_test(tc, fitted_round_trip_is_exact);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }
