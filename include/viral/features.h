@@ -58,6 +58,8 @@ typedef struct viral_pipeline viral_pipeline;
 typedef struct viral_pipeline_options {
   const char *label;  /* label rule overriding the spec's ("top:10%:views_final"), NULL: keep */
   int allow_leakage;  /* accept features observed after the window; reports must say so */
+  const char *scaling; /* overrides the spec's scaling ("none" for the online learner,
+                          which normalizes in its own single pass), NULL: keep */
 } viral_pipeline_options;
 
 /* No label override, leakage refused. */

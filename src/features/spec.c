@@ -719,6 +719,7 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   p->names_max = (size_t)x;
   s = "none";
   if ((rc = get_string(p, spec, "", "scaling", &s, err)) < 0) return rc;
+  if (opts && opts->scaling) s = opts->scaling;
   if (strcmp(s, "none") == 0) p->scaling = SCALING_NONE;
   else if (strcmp(s, "standard") == 0) p->scaling = SCALING_STANDARD;
   else if (strcmp(s, "minmax") == 0) p->scaling = SCALING_MINMAX;
@@ -800,6 +801,16 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
     }
     if (cJSON_GetObjectItemCaseSensitive(spec, "label")) cJSON_ReplaceItemInObjectCaseSensitive(spec, "label", l);
     else cJSON_AddItemToObject(spec, "label", l);
+  }
+  /* Likewise the scaling actually used. */
+  if (opts && opts->scaling) {
+    cJSON *sc = cJSON_CreateString(opts->scaling);
+    if (!sc) {
+      nomem(err, p);
+      goto fail;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(spec, "scaling")) cJSON_ReplaceItemInObjectCaseSensitive(spec, "scaling", sc);
+    else cJSON_AddItemToObject(spec, "scaling", sc);
   }
   return p;
 fail:
