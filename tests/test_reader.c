@@ -623,6 +623,21 @@ START_TEST(stdin_streams_csv) {
 }
 END_TEST
 
+START_TEST(stdin_short_header_does_not_block) {
+  /* two bytes and a pause: open must not wait for a third (a BOM check) */
+  int w = pipe_to_stdin();
+  write_all(w, "v\n");
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open("-", NULL, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  write_all(w, "7\n");
+  ck_assert_str_eq(text_of(next_ok(r), "v"), "7");
+  close(w);
+  at_end(r);
+  viral_reader_free(r);
+}
+END_TEST
+
 START_TEST(stdin_streams_jsonl) {
   int w = pipe_to_stdin();
   write_all(w, "{\"id\":\"1\"}\n");
@@ -752,6 +767,7 @@ static Suite *make_suite(void) {
   tc = tcase_create("stdin");
   tcase_add_test(tc, stdin_streams_csv);
   tcase_add_test(tc, stdin_streams_jsonl);
+  tcase_add_test(tc, stdin_short_header_does_not_block);
   suite_add_tcase(s, tc);
   tc = tcase_create("shared");
   tcase_add_test(tc, shared_datasets);
