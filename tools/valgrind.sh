@@ -19,7 +19,7 @@ check() { # what, expected exit status, viral arguments...
     --error-exitcode=3 --log-file="$log" "$viral" "$@" >/dev/null 2>&1
   local got=$?
   if [ "$got" = "$want" ]; then
-    echo "ok    $what: $(grep -E 'ERROR SUMMARY|in use at exit' "$log" | sed 's/^==[0-9]*== //' | paste -sd ';' -)"
+    echo "ok    $what: $(grep -E 'ERROR SUMMARY|in use at exit' "$log" | sed 's/^==[0-9]*== *//' | paste -sd ';' -)"
   else
     echo "FAIL  $what (exit $got, expected $want):"
     cat "$log"

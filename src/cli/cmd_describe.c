@@ -143,8 +143,9 @@ static int print_text(FILE *out, const char *path, viral_format format,
   static const char *header[COLS] = {"field", "type", "missing", "distinct", "min", "median", "max"};
   for (int c = 0; c < COLS; c++) snprintf(rows[0].cell[c], sizeof rows[0].cell[c], "%s", header[c]);
   for (size_t i = 0; i < n; i++) fill_row(&rows[i + 1], viral_describe_field(d, i));
-  fprintf(out, "%s: %zu rows, %zu fields (%s)\n\n", path, viral_describe_rows(d), n,
-          format_name(format));
+  size_t nrows = viral_describe_rows(d);
+  fprintf(out, "%s: %zu row%s, %zu field%s (%s)\n\n", path, nrows, nrows == 1 ? "" : "s", n,
+          n == 1 ? "" : "s", format_name(format));
   print_table(out, rows, n + 1);
   free(rows);
   return VIRAL_OK;
