@@ -163,11 +163,7 @@ static void set_list(viral_reader *r, json_state *s, size_t len, const cJSON *ar
     char num[32];
     const char *text = item->valuestring;
     if (cJSON_IsNumber(item)) number_text(num, item->valuedouble), text = num;
-    if (count > 0 && grow(&s->arena, &s->arena_cap, s->arena_len + 1))
-      s->arena[s->arena_len - 1] = '\x1f'; /* the previous item's NUL becomes the joint */
-    else if (count > 0)
-      s->nomem = 1;
-    if (count > 0) s->arena_len--;
+    if (count > 0 && !s->nomem) s->arena[s->arena_len - 1] = '\x1f'; /* was the NUL */
     arena_add(s, text, strlen(text));
     count++;
   }
@@ -295,7 +291,7 @@ static int load_object(viral_reader *r, json_state *s, const cJSON *object, cons
 static int parse_failure(viral_reader *r, const char *text, size_t len, const char *error_at,
                          long first_line, viral_error *err) {
   int depth = 0, max_depth = 0, in_string = 0;
-  long line = first_line, error_line = first_line;
+  long line = first_line, error_line = first_line, last_line = first_line;
   size_t column = 1, error_column = 1;
   size_t at = error_at && error_at >= text && error_at <= text + len ? (size_t)(error_at - text)
                                                                     : len;
@@ -304,6 +300,7 @@ static int parse_failure(viral_reader *r, const char *text, size_t len, const ch
     if (i == at) error_line = line, error_column = column;
     column++;
     if (c == '\n') line++, column = 1;
+    else if (c != ' ' && c != '\t' && c != '\r') last_line = line;
     if (in_string) {
       if (c == '\\' && i + 1 < len) i++, column++;
       else if (c == '"') in_string = 0;
@@ -316,7 +313,7 @@ static int parse_failure(viral_reader *r, const char *text, size_t len, const ch
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, first_line,
                            "JSON nested deeper than %d levels", r->opts.max_depth);
   if (in_string || depth > 0)
-    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line,
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, last_line,
                            "truncated JSON (it ends inside %s)",
                            in_string ? "a string" : "an object or array");
   return viral_error_set(err, VIRAL_ERR_PARSE, r->name, error_line, "invalid JSON at column %zu",
@@ -387,6 +384,7 @@ static int jsonl_next(viral_reader *r, viral_error *err) {
     } else if (!(s->tree = cJSON_ParseWithLengthOpts(line, len, &end, 0))) {
       rc = parse_failure(r, line, len, end, s->line_no, err);
     } else if (end && end < line + len && !viral_is_blank_text(end, (size_t)(line + len - end))) {
+      while (*end == ' ' || *end == '\t') end++;
       rc = viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->line_no,
                            "text after the JSON value at column %zu", (size_t)(end - line) + 1);
     } else {
