@@ -10,6 +10,7 @@
 /* Only commands that exist are listed: no stubs. */
 const cli_command cli_commands[] = {
 /* (commands are added here as they are built) */
+    {"describe", cmd_describe, &cmd_describe_spec},
     {"gen", cmd_gen, &cmd_gen_spec},
     {"convert", cmd_convert, &cmd_convert_spec},
     {NULL, NULL, NULL},
