@@ -49,6 +49,10 @@ typedef struct viral_train_options {
   int balanced;                   /* class weights n / (2 n_class), from the training rows */
   double threshold;               /* probability at which score says 1 (default 0.5) */
   int skip_bad_rows;              /* count and skip rows whose features fail */
+  size_t svm_budget;              /* svm update: support vectors carried over (0: all) */
+  /* Called before a kernel SVM run estimated to take over a minute (may be NULL). */
+  void (*warn)(void *ctx, double estimated_seconds, size_t rows);
+  void *warn_ctx;
   /* Called now and then with rows read so far (may be NULL). */
   void (*progress)(void *ctx, uint64_t rows);
   void *progress_ctx;
@@ -99,6 +103,7 @@ void viral_model_free(viral_model *m);
  * when the feature is removed). */
 typedef struct viral_reason {
   char name[160];
+  uint32_t index;      /* the vector index */
   double value;        /* the feature's value in the vector */
   double contribution;
 } viral_reason;

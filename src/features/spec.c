@@ -971,7 +971,7 @@ int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
 }
 
 static const name_entry *lookup_name(const viral_pipeline *p, uint32_t index) {
-  if (!p->nnames || p->fitting) return NULL;
+  if (!p->nnames || p->fitting || p->collecting_names) return NULL;
   name_entry key = {index, 0, NULL, NULL};
   return bsearch(&key, p->names, p->nnames, sizeof *p->names, by_name_index);
 }
