@@ -196,6 +196,7 @@ int cmd_inspect(int argc, char **argv) {
   if (!m) return cli_data_error("inspect", &err);
   size_t n = 0;
   weight *ws = sorted_weights(m, &n);
+  rc = CLI_EXIT_OK;
   if (cli_flag(&args, "json")) rc = print_json(m, path, ws, n, (size_t)top);
   else print_text(m, path, ws, n, (size_t)top);
   free(ws);
