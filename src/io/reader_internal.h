@@ -1,0 +1,55 @@
+/* reader_internal.h - what reader.c (opening, input, format detection) shares
+ * with the format readers csv_reader.c and json_reader.c. */
+#ifndef VIRAL_IO_READER_INTERNAL_H
+#define VIRAL_IO_READER_INTERNAL_H
+
+#include <stddef.h>
+
+#include "io/record_internal.h"
+#include "viral/reader.h"
+
+#define VIRAL_READ_CHUNK (64u * 1024u)
+/* A JSON document is parsed whole by cJSON, so its size bounds memory. */
+#define VIRAL_MAX_JSON_DOCUMENT ((size_t)512 << 20)
+
+struct viral_reader {
+  viral_format format;
+  viral_reader_options opts; /* limits resolved; json_path points at json_path_copy */
+  char *json_path_copy;
+  char *name; /* for messages: the path, or "stdin" */
+
+  /* input: a file descriptor read in chunks, or one caller-owned buffer */
+  int fd, own_fd;
+  const char *memory;
+  size_t memory_len;
+  char *buffer; /* the chunk buffer (file input) */
+  size_t buffer_cap;
+  const char *data; /* current bytes: data[pos..len) not yet consumed */
+  size_t len, pos;
+  int eof;
+
+  size_t rows, skipped;
+  int failed; /* a fatal error happened: every later call fails the same way */
+  viral_error failure;
+
+  viral_schema schema;
+  viral_record record;
+
+  void *impl;
+  int (*next)(viral_reader *r, viral_error *err); /* 1 record, 0 end, < 0 error */
+  void (*free_impl)(viral_reader *r);
+};
+
+/* Read more input. When data[pos..len) is empty it is replaced by the next
+ * chunk; otherwise (keep = 1) the new bytes are appended to it. Returns 1 when
+ * bytes arrived, 0 at the end of input, or VIRAL_ERR_IO with err set. */
+int viral_source_read(viral_reader *r, int keep, viral_error *err);
+
+/* Format readers: set up r->impl, r->next and r->free_impl. */
+int viral_csv_reader_init(viral_reader *r, viral_error *err);
+int viral_json_reader_init(viral_reader *r, viral_error *err);
+
+/* 1 when s[0..len) is valid UTF-8. */
+int viral_utf8_valid(const char *s, size_t len);
+
+#endif

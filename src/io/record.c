@@ -1,0 +1,292 @@
+/* record.c - records, their schema, and the typed getters (viral/record.h).
+ *
+ * Getters parse on demand: a CSV reader hands over text only, so a column
+ * nobody asks for costs nothing. Error messages quote the offending value,
+ * cut to VALUE_QUOTE_MAX bytes and with control bytes escaped, so each stays
+ * on one line. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/record_internal.h"
+#include "io/value_internal.h"
+
+/* ---- schema ---- */
+
+static _Atomic uint64_t schema_ids = 0;
+
+static uint64_t next_schema_id(void) { return atomic_fetch_add(&schema_ids, 1) + 1; }
+
+static uint32_t hash_name(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+void viral_schema_init(viral_schema *schema) {
+  memset(schema, 0, sizeof *schema);
+  schema->id = next_schema_id();
+}
+
+void viral_schema_release(viral_schema *schema) {
+  if (!schema) return;
+  for (size_t i = 0; i < schema->count; i++) free(schema->names[i]);
+  free(schema->names);
+  free(schema->lengths);
+  free(schema->slots);
+  memset(schema, 0, sizeof *schema);
+}
+
+long viral_schema_find(const viral_schema *schema, const char *name, size_t len) {
+  if (schema->nslots == 0) return -1;
+  size_t mask = schema->nslots - 1;
+  for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
+    uint32_t slot = schema->slots[i];
+    if (slot == 0) return -1;
+    size_t k = slot - 1;
+    if (schema->lengths[k] == len && memcmp(schema->names[k], name, len) == 0) return (long)k;
+  }
+}
+
+static int rehash(viral_schema *schema, size_t nslots) {
+  uint32_t *slots = calloc(nslots, sizeof *slots);
+  if (!slots) return VIRAL_ERR_NOMEM;
+  for (size_t k = 0; k < schema->count; k++) {
+    size_t i = hash_name(schema->names[k], schema->lengths[k]) & (nslots - 1);
+    while (slots[i]) i = (i + 1) & (nslots - 1);
+    slots[i] = (uint32_t)(k + 1);
+  }
+  free(schema->slots);
+  schema->slots = slots;
+  schema->nslots = nslots;
+  return VIRAL_OK;
+}
+
+long viral_schema_add(viral_schema *schema, const char *name, size_t len, int *added) {
+  *added = 0;
+  long found = viral_schema_find(schema, name, len);
+  if (found >= 0) return found;
+  if (schema->count == schema->capacity) {
+    size_t cap = schema->capacity ? schema->capacity * 2 : 16;
+    char **names = realloc(schema->names, cap * sizeof *names);
+    if (!names) return -1;
+    schema->names = names;
+    size_t *lengths = realloc(schema->lengths, cap * sizeof *lengths);
+    if (!lengths) return -1;
+    schema->lengths = lengths;
+    schema->capacity = cap;
+  }
+  char *copy = malloc(len + 1);
+  if (!copy) return -1;
+  memcpy(copy, name, len);
+  copy[len] = '\0';
+  schema->names[schema->count] = copy;
+  schema->lengths[schema->count] = len;
+  schema->count++;
+  if (schema->count * 2 > schema->nslots) {
+    if (rehash(schema, schema->nslots ? schema->nslots * 2 : 32) != VIRAL_OK) {
+      free(copy);
+      schema->count--;
+      return -1;
+    }
+  } else {
+    size_t mask = schema->nslots - 1;
+    size_t i = hash_name(name, len) & mask;
+    while (schema->slots[i]) i = (i + 1) & mask;
+    schema->slots[i] = (uint32_t)schema->count;
+  }
+  schema->id = next_schema_id();
+  *added = 1;
+  return (long)(schema->count - 1);
+}
+
+/* ---- record ---- */
+
+void viral_record_init(viral_record *rec, const viral_schema *schema, const char *source) {
+  memset(rec, 0, sizeof *rec);
+  rec->schema = schema;
+  rec->source = source;
+}
+
+void viral_record_release(viral_record *rec) {
+  if (!rec) return;
+  free(rec->values);
+  rec->values = NULL;
+  rec->capacity = 0;
+}
+
+int viral_record_reserve(viral_record *rec) {
+  size_t need = rec->schema->count;
+  if (need <= rec->capacity) return VIRAL_OK;
+  size_t cap = rec->capacity ? rec->capacity : 16;
+  while (cap < need) cap *= 2;
+  viral_value *values = realloc(rec->values, cap * sizeof *values);
+  if (!values) return VIRAL_ERR_NOMEM;
+  memset(values + rec->capacity, 0, (cap - rec->capacity) * sizeof *values);
+  for (size_t i = rec->capacity; i < cap; i++) values[i].text = "";
+  rec->values = values;
+  rec->capacity = cap;
+  return VIRAL_OK;
+}
+
+void viral_record_clear(viral_record *rec) {
+  for (size_t i = 0; i < rec->capacity; i++) {
+    memset(&rec->values[i], 0, sizeof rec->values[i]);
+    rec->values[i].text = "";
+  }
+}
+
+size_t viral_record_field_count(const viral_record *rec) { return rec->schema->count; }
+
+const char *viral_record_field_name(const viral_record *rec, size_t i) {
+  return i < rec->schema->count ? rec->schema->names[i] : NULL;
+}
+
+long viral_record_find(const viral_record *rec, const char *name) {
+  return viral_schema_find(rec->schema, name, strlen(name));
+}
+
+const viral_value *viral_record_value(const viral_record *rec, size_t i) {
+  static const viral_value missing = {VIRAL_VALUE_MISSING, "", 0, 0, 0};
+  if (i >= rec->schema->count || i >= rec->capacity) return &missing;
+  return &rec->values[i];
+}
+
+uint64_t viral_record_schema_id(const viral_record *rec) { return rec->schema->id; }
+const char *viral_record_source(const viral_record *rec) { return rec->source; }
+long viral_record_line(const viral_record *rec) { return rec->line; }
+
+/* ---- typed getters ---- */
+
+#define VALUE_QUOTE_MAX 60
+
+/* Quote s for a message: at most VALUE_QUOTE_MAX bytes (cut on a UTF-8
+ * character boundary, then "..."), control bytes as \n, \t or \xHH. */
+static void quote_value(char *out, size_t size, const char *s, size_t len) {
+  size_t n = len, o = 0;
+  int cut = 0;
+  if (n > VALUE_QUOTE_MAX) {
+    n = VALUE_QUOTE_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    cut = 1;
+  }
+  for (size_t i = 0; i < n && o + 8 < size; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\n') o += (size_t)snprintf(out + o, size - o, "\\n");
+    else if (c == '\t') o += (size_t)snprintf(out + o, size - o, "\\t");
+    else if (c == '\r') o += (size_t)snprintf(out + o, size - o, "\\r");
+    else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+    else out[o++] = (char)c;
+  }
+  if (cut && o + 4 < size) {
+    memcpy(out + o, "...", 3);
+    o += 3;
+  }
+  out[o] = '\0';
+}
+
+static int bad_value(const viral_record *rec, size_t field, const char *what,
+                     const viral_value *v, viral_error *err) {
+  char quoted[VALUE_QUOTE_MAX * 4 + 8];
+  quote_value(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0);
+  return viral_error_set(err, VIRAL_ERR_PARSE, rec->source, rec->line,
+                         "field '%s': bad %s '%s'", viral_record_field_name(rec, field), what,
+                         quoted);
+}
+
+/* The value of field, or NULL when it is missing (absent, empty, blank). */
+static const viral_value *present(const viral_record *rec, size_t field) {
+  const viral_value *v = viral_record_value(rec, field);
+  if (v->kind == VIRAL_VALUE_MISSING) return NULL;
+  if (v->kind == VIRAL_VALUE_TEXT && viral_is_blank_text(v->text, v->len)) return NULL;
+  return v;
+}
+
+typedef int (*number_parser)(const char *s, size_t len, double *out);
+
+/* Shared by number, count and duration: JSON numbers pass through, booleans
+ * are 0/1 when allow_bool, text goes through parse. */
+static int get_number(const viral_record *rec, size_t field, double *out, viral_error *err,
+                      number_parser parse, const char *what, int allow_bool) {
+  const viral_value *v = present(rec, field);
+  if (!v) return VIRAL_MISSING;
+  if (v->kind == VIRAL_VALUE_NUMBER || (v->kind == VIRAL_VALUE_BOOL && allow_bool)) {
+    *out = v->number;
+    return VIRAL_OK;
+  }
+  if (v->kind == VIRAL_VALUE_TEXT && parse(v->text, v->len, out) == VIRAL_OK) return VIRAL_OK;
+  return bad_value(rec, field, what, v, err);
+}
+
+int viral_record_number(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  return get_number(rec, field, out, err, viral_parse_number, "number", 1);
+}
+
+int viral_record_count(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  return get_number(rec, field, out, err, viral_parse_count, "count", 0);
+}
+
+int viral_record_duration(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  return get_number(rec, field, out, err, viral_parse_duration, "duration", 0);
+}
+
+int viral_record_bool(const viral_record *rec, size_t field, int *out, viral_error *err) {
+  const viral_value *v = present(rec, field);
+  if (!v) return VIRAL_MISSING;
+  if ((v->kind == VIRAL_VALUE_BOOL || v->kind == VIRAL_VALUE_NUMBER) &&
+      (v->number == 0 || v->number == 1)) {
+    *out = v->number == 1;
+    return VIRAL_OK;
+  }
+  if (v->kind == VIRAL_VALUE_TEXT && viral_parse_bool(v->text, v->len, out) == VIRAL_OK)
+    return VIRAL_OK;
+  return bad_value(rec, field, "bool", v, err);
+}
+
+int viral_record_timestamp(const viral_record *rec, size_t field, int utc_offset_minutes,
+                           double *out, viral_error *err) {
+  const viral_value *v = present(rec, field);
+  if (!v) return VIRAL_MISSING;
+  if (v->kind == VIRAL_VALUE_NUMBER) {
+    *out = v->number;
+    return VIRAL_OK;
+  }
+  if (v->kind == VIRAL_VALUE_TEXT &&
+      viral_parse_timestamp(v->text, v->len, utc_offset_minutes, out) == VIRAL_OK)
+    return VIRAL_OK;
+  return bad_value(rec, field, "timestamp", v, err);
+}
+
+int viral_record_text(const viral_record *rec, size_t field, viral_strview *out, viral_error *err) {
+  (void)err;
+  const viral_value *v = viral_record_value(rec, field);
+  if (v->kind == VIRAL_VALUE_MISSING) return VIRAL_MISSING;
+  out->ptr = v->text;
+  out->len = v->len;
+  return VIRAL_OK;
+}
+
+int viral_record_list(const viral_record *rec, size_t field, const char *separators,
+                      viral_strview *items, size_t max, size_t *count, viral_error *err) {
+  (void)err;
+  const viral_value *v = viral_record_value(rec, field);
+  if (v->kind == VIRAL_VALUE_MISSING) return VIRAL_MISSING;
+  if (v->kind != VIRAL_VALUE_LIST) {
+    *count = viral_parse_list(v->text, v->len, separators, items, max);
+    return VIRAL_OK;
+  }
+  /* JSON arrays keep their items exactly: split only on the 0x1f joints */
+  size_t n = 0, start = 0;
+  for (size_t i = 0; v->count > 0 && i <= v->len; i++) {
+    if (i < v->len && v->text[i] != '\x1f') continue;
+    if (n < max) {
+      items[n].ptr = v->text + start;
+      items[n].len = i - start;
+    }
+    n++;
+    start = i + 1;
+  }
+  *count = n;
+  return VIRAL_OK;
+}

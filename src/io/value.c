@@ -1,0 +1,354 @@
+/* value.c - the value parsers of viral/record.h: numbers, counts ("1.4M"),
+ * durations ("mm:ss"), booleans, timestamps and lists, on byte slices.
+ *
+ * Decimal numbers are converted exactly: a mantissa below 2^53 and a power of
+ * ten up to 22 are both exact doubles, so one multiplication or division
+ * rounds correctly (Clinger's fast path); anything else goes through strtod
+ * on a normalised copy. That makes "1.4M" exactly 1400000 instead of
+ * 1.4 * 1e6 = 1399999.9999999998. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/value_internal.h"
+#include "viral/record.h"
+
+static int is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+void viral_trim(const char **s, size_t *len) {
+  const char *p = *s, *e = *s + *len;
+  while (p < e && is_blank(*p)) p++;
+  while (e > p && is_blank(e[-1])) e--;
+  *s = p;
+  *len = (size_t)(e - p);
+}
+
+int viral_is_blank_text(const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (!is_blank(s[i])) return 0;
+  return 1;
+}
+
+/* ---- decimal scanning ---- */
+
+#define MAX_DIGITS 80 /* longer numbers are rejected as malformed */
+
+/* A scanned decimal: value = (-1)^neg * digits * 10^exp10. */
+typedef struct decimal {
+  int neg;
+  char digits[MAX_DIGITS + 1]; /* significant digits, no dot */
+  int ndigits;
+  long exp10;
+} decimal;
+
+/* Scan [sign] digits [. digits] [e [sign] digits] from s[*pos..len), with
+ * "1,234,567" grouping when allow_groups. Needs at least one digit. Moves
+ * *pos past what was read; returns 0 when there is no number there. */
+static int scan_decimal(const char *s, size_t len, size_t *pos, int allow_sign,
+                        int allow_groups, int allow_exponent, decimal *d) {
+  size_t i = *pos;
+  d->neg = 0;
+  d->ndigits = 0;
+  d->exp10 = 0;
+  if (allow_sign && i < len && (s[i] == '+' || s[i] == '-')) d->neg = s[i++] == '-';
+  int seen = 0, group_digits = -1; /* digits since the last ',' (-1: no ',' yet) */
+  size_t int_start = i;
+  for (; i < len; i++) {
+    char c = s[i];
+    if (is_digit(c)) {
+      if (d->ndigits > 0 || c != '0') {
+        if (d->ndigits >= MAX_DIGITS) return 0;
+        d->digits[d->ndigits++] = c;
+      }
+      seen = 1;
+      if (group_digits >= 0) group_digits++;
+    } else if (c == ',' && allow_groups && seen && i + 1 < len && is_digit(s[i + 1])) {
+      /* a group separator: the first group has 1-3 digits, later ones 3 */
+      if (group_digits < 0 ? i - int_start > 3 : group_digits != 3) return 0;
+      group_digits = 0;
+    } else {
+      break;
+    }
+  }
+  if (group_digits >= 0 && group_digits != 3) return 0;
+  if (i < len && s[i] == '.') {
+    i++;
+    for (; i < len && is_digit(s[i]); i++) {
+      seen = 1;
+      if (d->ndigits == 0 && s[i] == '0') {
+        d->exp10--;
+        continue;
+      }
+      if (d->ndigits >= MAX_DIGITS) return 0;
+      d->digits[d->ndigits++] = s[i];
+      d->exp10--;
+    }
+  }
+  if (!seen) return 0;
+  if (allow_exponent && i < len && (s[i] == 'e' || s[i] == 'E')) {
+    size_t j = i + 1;
+    int eneg = 0;
+    if (j < len && (s[j] == '+' || s[j] == '-')) eneg = s[j++] == '-';
+    if (j >= len || !is_digit(s[j])) return 0;
+    long e = 0;
+    for (; j < len && is_digit(s[j]); j++)
+      if (e < 100000) e = e * 10 + (s[j] - '0');
+    d->exp10 += eneg ? -e : e;
+    i = j;
+  }
+  d->digits[d->ndigits] = '\0';
+  *pos = i;
+  return 1;
+}
+
+/* Correctly rounded value of d * 10^extra; VIRAL_ERR_PARSE when it is not
+ * finite. */
+static int decimal_value(const decimal *d, long extra, double *out) {
+  static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (d->ndigits == 0) {
+    *out = d->neg ? -0.0 : 0.0;
+    return VIRAL_OK;
+  }
+  long e = d->exp10 + extra;
+  if (d->ndigits <= 15) { /* mantissa < 10^15 < 2^53: exact */
+    uint64_t m = 0;
+    for (int k = 0; k < d->ndigits; k++) m = m * 10 + (uint64_t)(d->digits[k] - '0');
+    if (e >= -22 && e <= 22) {
+      double v = e >= 0 ? (double)m * pow10[e] : (double)m / pow10[-e];
+      *out = d->neg ? -v : v;
+      return VIRAL_OK;
+    }
+  }
+  char buf[MAX_DIGITS + 32];
+  snprintf(buf, sizeof buf, "%s%se%ld", d->neg ? "-" : "", d->digits, e);
+  double v = strtod(buf, NULL);
+  if (!isfinite(v)) return VIRAL_ERR_PARSE;
+  *out = v;
+  return VIRAL_OK;
+}
+
+int viral_parse_number(const char *s, size_t len, double *out) {
+  viral_trim(&s, &len);
+  size_t pos = 0;
+  decimal d;
+  if (!scan_decimal(s, len, &pos, 1, 0, 1, &d) || pos != len) return VIRAL_ERR_PARSE;
+  return decimal_value(&d, 0, out);
+}
+
+/* ---- counts ---- */
+
+static int word_is(const char *s, size_t len, const char *word) {
+  if (strlen(word) != len) return 0;
+  for (size_t i = 0; i < len; i++)
+    if (lower(s[i]) != word[i]) return 0;
+  return 1;
+}
+
+int viral_parse_count(const char *s, size_t len, double *out) {
+  viral_trim(&s, &len);
+  size_t pos = 0;
+  decimal d;
+  if (len > 0 && s[0] == '+') pos = 1; /* "-" is never a count */
+  if (!scan_decimal(s, len, &pos, 0, 1, 0, &d)) return VIRAL_ERR_PARSE;
+  long extra = 0;
+  if (pos < len) {
+    char c = lower(s[pos]);
+    int ends = pos + 1 == len || is_blank(s[pos + 1]);
+    if (ends && (c == 'k' || c == 'm' || c == 'b')) {
+      extra = c == 'k' ? 3 : c == 'm' ? 6 : 9;
+      pos++;
+    }
+  }
+  if (pos < len) {
+    /* one trailing word of letters ("63.6K videos"), never a multiplier */
+    size_t w = pos;
+    while (w < len && is_blank(s[w])) w++;
+    if (w == pos) return VIRAL_ERR_PARSE;
+    size_t start = w;
+    while (w < len && ((s[w] >= 'a' && s[w] <= 'z') || (s[w] >= 'A' && s[w] <= 'Z'))) w++;
+    size_t n = w - start;
+    if (n == 0 || w != len) return VIRAL_ERR_PARSE;
+    static const char *const multipliers[] = {"k", "m", "b", "thousand", "million",
+                                              "billion", "mil", "mn", "bn"};
+    for (size_t k = 0; k < sizeof multipliers / sizeof *multipliers; k++)
+      if (word_is(s + start, n, multipliers[k])) return VIRAL_ERR_PARSE;
+  }
+  return decimal_value(&d, extra, out);
+}
+
+/* ---- durations ---- */
+
+int viral_parse_duration(const char *s, size_t len, double *out) {
+  viral_trim(&s, &len);
+  double parts[3];
+  int nparts = 0;
+  size_t pos = 0;
+  for (;;) {
+    if (nparts == 3) return VIRAL_ERR_PARSE;
+    size_t start = pos;
+    decimal d;
+    if (pos >= len || !is_digit(s[pos])) return VIRAL_ERR_PARSE;
+    if (!scan_decimal(s, len, &pos, 0, 0, 0, &d)) return VIRAL_ERR_PARSE;
+    if (decimal_value(&d, 0, &parts[nparts]) != VIRAL_OK) return VIRAL_ERR_PARSE;
+    int has_fraction = memchr(s + start, '.', pos - start) != NULL;
+    nparts++;
+    if (pos == len) break;
+    if (s[pos] != ':' || has_fraction) return VIRAL_ERR_PARSE; /* fraction only last */
+    pos++;
+  }
+  /* every part after the first is a base-60 digit pair */
+  for (int k = 1; k < nparts; k++)
+    if (parts[k] >= 60) return VIRAL_ERR_PARSE;
+  double total = 0;
+  for (int k = 0; k < nparts; k++) total = total * 60 + parts[k];
+  *out = total;
+  return VIRAL_OK;
+}
+
+/* ---- booleans ---- */
+
+int viral_parse_bool(const char *s, size_t len, int *out) {
+  viral_trim(&s, &len);
+  if (word_is(s, len, "true") || word_is(s, len, "yes")) {
+    *out = 1;
+    return VIRAL_OK;
+  }
+  if (word_is(s, len, "false") || word_is(s, len, "no")) {
+    *out = 0;
+    return VIRAL_OK;
+  }
+  double x;
+  if (viral_parse_number(s, len, &x) == VIRAL_OK && (x == 0 || x == 1)) {
+    *out = x == 1;
+    return VIRAL_OK;
+  }
+  return VIRAL_ERR_PARSE;
+}
+
+/* ---- timestamps ---- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. Shift
+ * the year to start in March so the leap day is the last day of a year, then
+ * count 400-year eras (146097 days each). */
+long viral_days_from_civil(long y, int m, int d) {
+  y -= m <= 2;
+  long era = (y >= 0 ? y : y - 399) / 400;
+  long yoe = y - era * 400;                                  /* [0, 399] */
+  long doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
+  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
+  return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(long y, int m) {
+  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Exactly n digits at s[*pos]; returns -1 when they are not there. */
+static long fixed_digits(const char *s, size_t len, size_t *pos, int n) {
+  long v = 0;
+  for (int k = 0; k < n; k++) {
+    if (*pos >= len || !is_digit(s[*pos])) return -1;
+    v = v * 10 + (s[(*pos)++] - '0');
+  }
+  return v;
+}
+
+int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, double *out) {
+  viral_trim(&s, &len);
+  /* plain unix seconds: no '-' after the first character means no date */
+  if (len < 10 || s[4] != '-') return viral_parse_number(s, len, out);
+  size_t pos = 0;
+  long year = fixed_digits(s, len, &pos, 4);
+  if (year < 0 || pos >= len || s[pos++] != '-') return VIRAL_ERR_PARSE;
+  long month = fixed_digits(s, len, &pos, 2);
+  if (month < 1 || month > 12 || pos >= len || s[pos++] != '-') return VIRAL_ERR_PARSE;
+  long day = fixed_digits(s, len, &pos, 2);
+  if (day < 1 || day > days_in_month(year, (int)month)) return VIRAL_ERR_PARSE;
+  long hour = 0, minute = 0, second = 0;
+  double fraction = 0;
+  int offset = utc_offset_minutes;
+  if (pos < len) {
+    if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return VIRAL_ERR_PARSE;
+    pos++;
+    hour = fixed_digits(s, len, &pos, 2);
+    if (hour < 0 || hour > 23) return VIRAL_ERR_PARSE;
+    if (pos < len && s[pos] == ':') {
+      pos++;
+      minute = fixed_digits(s, len, &pos, 2);
+      if (minute < 0 || minute > 59) return VIRAL_ERR_PARSE;
+      if (pos < len && s[pos] == ':') {
+        pos++;
+        second = fixed_digits(s, len, &pos, 2);
+        if (second < 0 || second > 59) return VIRAL_ERR_PARSE;
+        if (pos < len && s[pos] == '.') {
+          decimal d;
+          if (pos + 1 >= len || !is_digit(s[pos + 1]) ||
+              !scan_decimal(s, len, &pos, 0, 0, 0, &d) ||
+              decimal_value(&d, 0, &fraction) != VIRAL_OK)
+            return VIRAL_ERR_PARSE;
+        }
+      }
+    }
+    if (pos < len) { /* a zone: Z, +hh, +hhmm or +hh:mm */
+      if (s[pos] == 'Z' || s[pos] == 'z') {
+        offset = 0;
+        pos++;
+      } else if (s[pos] == '+' || s[pos] == '-') {
+        int sign = s[pos++] == '-' ? -1 : 1;
+        long oh = fixed_digits(s, len, &pos, 2), om = 0;
+        if (oh < 0 || oh > 23) return VIRAL_ERR_PARSE;
+        if (pos < len) {
+          if (s[pos] == ':') pos++;
+          om = fixed_digits(s, len, &pos, 2);
+          if (om < 0 || om > 59) return VIRAL_ERR_PARSE;
+        }
+        offset = sign * (int)(oh * 60 + om);
+      }
+      if (pos != len) return VIRAL_ERR_PARSE;
+    }
+  }
+  long days = viral_days_from_civil(year, (int)month, (int)day);
+  double t = (double)days * 86400 + (double)(hour * 3600 + minute * 60 + second) -
+             (double)offset * 60;
+  *out = t + fraction;
+  return VIRAL_OK;
+}
+
+/* ---- lists ---- */
+
+size_t viral_parse_list(const char *s, size_t len, const char *separators,
+                        viral_strview *items, size_t max) {
+  if (!separators) separators = ",| ";
+  size_t count = 0, pos = 0;
+  while (pos <= len) {
+    size_t start = pos;
+    while (pos < len && !strchr(separators, s[pos])) pos++;
+    const char *item = s + start;
+    size_t n = pos - start;
+    viral_trim(&item, &n);
+    if (n > 0 && item[0] == '#') {
+      item++;
+      n--;
+      viral_trim(&item, &n);
+    }
+    if (n > 0) {
+      if (count < max) {
+        items[count].ptr = item;
+        items[count].len = n;
+      }
+      count++;
+    }
+    pos++; /* past the separator (or the end) */
+  }
+  return count;
+}

@@ -1,0 +1,14 @@
+/* value_internal.h - helpers value.c shares with the rest of src/io. */
+#ifndef VIRAL_IO_VALUE_INTERNAL_H
+#define VIRAL_IO_VALUE_INTERNAL_H
+
+#include <stddef.h>
+
+/* Narrow (*s, *len) past leading and trailing blanks (space, tab, CR, LF, VT, FF). */
+void viral_trim(const char **s, size_t *len);
+/* 1 when s holds nothing but blanks (or is empty). */
+int viral_is_blank_text(const char *s, size_t len);
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian); m in 1..12. */
+long viral_days_from_civil(long y, int m, int d);
+
+#endif

@@ -1,0 +1,763 @@
+/* test_reader.c - the CSV and JSON readers and the record getters: the
+ * parsing rules, exact error messages for malformed input, stdin streaming,
+ * and the row counts of the shared real datasets. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "viral/reader.h"
+
+/* ---- helpers ---- */
+
+static viral_reader *open_text(const char *name, const char *text, const viral_reader_options *o) {
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open_memory(name, text, strlen(text), o, &err);
+  ck_assert_msg(r != NULL, "open %s failed: %s", name, err.message);
+  return r;
+}
+
+static const viral_record *next_ok(viral_reader *r) {
+  const viral_record *rec = NULL;
+  viral_error err = {0};
+  int rc = viral_reader_next(r, &rec, &err);
+  ck_assert_msg(rc == 1, "expected a record, got %d: %s", rc, err.message);
+  return rec;
+}
+
+static void at_end(viral_reader *r) {
+  const viral_record *rec;
+  viral_error err = {0};
+  int rc = viral_reader_next(r, &rec, &err);
+  ck_assert_msg(rc == 0, "expected the end, got %d: %s", rc, err.message);
+}
+
+/* Field value as text ("" when missing). */
+static const char *text_of(const viral_record *rec, const char *name) {
+  static char buf[4096];
+  long i = viral_record_find(rec, name);
+  ck_assert_msg(i >= 0, "no field %s", name);
+  const viral_value *v = viral_record_value(rec, (size_t)i);
+  snprintf(buf, sizeof buf, "%.*s", (int)v->len, v->text ? v->text : "");
+  return buf;
+}
+
+static viral_value_kind kind_of(const viral_record *rec, const char *name) {
+  long i = viral_record_find(rec, name);
+  ck_assert_msg(i >= 0, "no field %s", name);
+  return viral_record_value(rec, (size_t)i)->kind;
+}
+
+/* Read text to the end; the first error (from open or next) must be
+ * expected, and it must stay the answer on a further call. */
+static void expect_error(const char *name, const char *text, size_t len,
+                         const viral_reader_options *o, const char *expected) {
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open_memory(name, text, len, o, &err);
+  int rc = 0;
+  if (r) {
+    const viral_record *rec;
+    while ((rc = viral_reader_next(r, &rec, &err)) == 1) {
+    }
+    ck_assert_msg(rc < 0, "%s: no error, expected '%s'", name, expected);
+    viral_error again = {0};
+    ck_assert_int_eq(viral_reader_next(r, &rec, &again), rc);
+    ck_assert_str_eq(again.message, expected);
+  }
+  ck_assert_str_eq(err.message, expected);
+  ck_assert_int_lt(err.code, 0);
+  viral_reader_free(r);
+}
+#define EXPECT_ERROR(name, text, o, expected) expect_error(name, text, strlen(text), o, expected)
+
+/* The first record of text, and its getter error for field. */
+static void expect_getter_error(const char *text, const char *field, const char *kind,
+                                const char *expected) {
+  viral_reader *r = open_text("t.csv", text, NULL);
+  const viral_record *rec = next_ok(r);
+  long i = viral_record_find(rec, field);
+  ck_assert_int_ge(i, 0);
+  viral_error err = {0};
+  double x;
+  int b, rc;
+  if (strcmp(kind, "number") == 0) rc = viral_record_number(rec, (size_t)i, &x, &err);
+  else if (strcmp(kind, "count") == 0) rc = viral_record_count(rec, (size_t)i, &x, &err);
+  else if (strcmp(kind, "duration") == 0) rc = viral_record_duration(rec, (size_t)i, &x, &err);
+  else if (strcmp(kind, "bool") == 0) rc = viral_record_bool(rec, (size_t)i, &b, &err);
+  else rc = viral_record_timestamp(rec, (size_t)i, 0, &x, &err);
+  ck_assert_int_eq(rc, VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, expected);
+  viral_reader_free(r);
+}
+
+/* ---- CSV rules ---- */
+
+START_TEST(csv_quoting_crlf_bom_and_lines) {
+  const char *text = "\xEF\xBB\xBFid,caption,views\r\n"
+                     "1,\"hello, \"\"world\"\"\",10\r\n"
+                     "\r\n"
+                     "2,\"two\nlines\",\r\n"
+                     "\n"
+                     "3, spaced ,30";
+  viral_reader *r = open_text("t.csv", text, NULL);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_CSV);
+  const viral_record *rec = next_ok(r);
+  ck_assert_uint_eq(viral_record_field_count(rec), 3);
+  ck_assert_str_eq(viral_record_field_name(rec, 0), "id"); /* BOM stripped */
+  ck_assert_str_eq(text_of(rec, "caption"), "hello, \"world\"");
+  ck_assert_int_eq(viral_record_line(rec), 2);
+  ck_assert_str_eq(viral_record_source(rec), "t.csv");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "caption"), "two\nlines");
+  ck_assert_int_eq(kind_of(rec, "views"), VIRAL_VALUE_MISSING); /* empty cell */
+  ck_assert_int_eq(viral_record_line(rec), 4);
+  double x = -1;
+  ck_assert_int_eq(viral_record_number(rec, 2, &x, NULL), VIRAL_MISSING);
+  rec = next_ok(r);
+  ck_assert_int_eq(viral_record_line(rec), 7); /* the quoted newline counts */
+  ck_assert_str_eq(text_of(rec, "caption"), " spaced "); /* cells are verbatim */
+  ck_assert_int_eq(viral_record_number(rec, 2, &x, NULL), VIRAL_OK);
+  ck_assert(x == 30);
+  at_end(r);
+  at_end(r);
+  ck_assert_uint_eq(viral_reader_rows(r), 3);
+  ck_assert_uint_eq(viral_reader_skipped(r), 0);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(csv_header_only_and_blank_cells) {
+  viral_reader *r = open_text("t.csv", "a,b,c\n", NULL);
+  ck_assert_uint_eq(viral_reader_rows(r), 0);
+  at_end(r);
+  viral_reader_free(r);
+  /* a cell of blanks reads as missing through the getters, as text as is */
+  r = open_text("t.csv", "a,b\n  ,x\n", NULL);
+  const viral_record *rec = next_ok(r);
+  double x;
+  ck_assert_int_eq(viral_record_number(rec, 0, &x, NULL), VIRAL_MISSING);
+  ck_assert_int_eq(kind_of(rec, "a"), VIRAL_VALUE_TEXT);
+  /* an index beyond the schema is missing, never a crash */
+  ck_assert_int_eq(viral_record_value(rec, 99)->kind, VIRAL_VALUE_MISSING);
+  ck_assert_int_eq(viral_record_find(rec, "nope"), -1);
+  viral_reader_free(r);
+  /* an empty header name is allowed */
+  r = open_text("t.csv", ",name\n0,x\n", NULL);
+  rec = next_ok(r);
+  ck_assert_int_eq(viral_record_find(rec, ""), 0);
+  ck_assert_str_eq(text_of(rec, "name"), "x");
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(csv_getters_and_lists) {
+  const char *text = "views,dur,ok,at,tags,n\n"
+                     "1.4M,1:02:03,True,2026-03-02T18:05:00Z,\"#fyp, dance|renegade\",1e3\n";
+  viral_reader *r = open_text("t.csv", text, NULL);
+  const viral_record *rec = next_ok(r);
+  double x;
+  int b;
+  ck_assert_int_eq(viral_record_count(rec, 0, &x, NULL), VIRAL_OK);
+  ck_assert(x == 1400000);
+  ck_assert_int_eq(viral_record_duration(rec, 1, &x, NULL), VIRAL_OK);
+  ck_assert(x == 3723);
+  ck_assert_int_eq(viral_record_bool(rec, 2, &b, NULL), VIRAL_OK);
+  ck_assert_int_eq(b, 1);
+  ck_assert_int_eq(viral_record_timestamp(rec, 3, 0, &x, NULL), VIRAL_OK);
+  ck_assert(x == 1772474700);
+  ck_assert_int_eq(viral_record_number(rec, 5, &x, NULL), VIRAL_OK);
+  ck_assert(x == 1000);
+  viral_strview items[4], t;
+  size_t n = 0;
+  ck_assert_int_eq(viral_record_list(rec, 4, NULL, items, 4, &n, NULL), VIRAL_OK);
+  ck_assert_uint_eq(n, 3);
+  ck_assert(items[0].len == 3 && memcmp(items[0].ptr, "fyp", 3) == 0);
+  ck_assert(items[2].len == 8 && memcmp(items[2].ptr, "renegade", 8) == 0);
+  ck_assert_int_eq(viral_record_text(rec, 0, &t, NULL), VIRAL_OK);
+  ck_assert(t.len == 4 && memcmp(t.ptr, "1.4M", 4) == 0);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(csv_memory_is_reused) {
+  /* 20000 rows: the reader's buffers must not move once warmed up, which is
+   * what "no allocation per row" looks like from outside */
+  size_t rows = 20000;
+  char *text = malloc(rows * 32 + 32);
+  size_t n = (size_t)sprintf(text, "id,views,caption\n");
+  for (size_t i = 0; i < rows; i++) n += (size_t)sprintf(text + n, "%zu,%zu,c%zu\n", i, i * 3, i);
+  viral_reader *r = open_text("big.csv", text, NULL);
+  const char *first = NULL;
+  for (size_t i = 0; i < rows; i++) {
+    const viral_record *rec = next_ok(r);
+    const char *p = viral_record_value(rec, 0)->text;
+    if (i == 10) first = p;
+    if (i > 10) ck_assert_ptr_eq(p, first);
+    double v;
+    ck_assert_int_eq(viral_record_number(rec, 1, &v, NULL), VIRAL_OK);
+    ck_assert(v == (double)(i * 3));
+    ck_assert_int_eq(viral_record_line(rec), (long)i + 2);
+  }
+  at_end(r);
+  viral_reader_free(r);
+  free(text);
+}
+END_TEST
+
+/* ---- CSV errors ---- */
+
+START_TEST(csv_malformed) {
+  viral_reader_options o;
+  EXPECT_ERROR("t.csv", "", NULL, "t.csv: empty file, no header");
+  EXPECT_ERROR("t.csv", "\n\r\n\n", NULL, "t.csv: empty file, no header");
+  EXPECT_ERROR("t.csv", "a,b\n1,2\n3,\"open\n4,5\n", NULL,
+               "t.csv:3: unterminated quoted cell (the file ends inside quotes)");
+  EXPECT_ERROR("t.csv", "a,b,c\n1,2,3\n1,2\n", NULL, "t.csv:3: row has 2 cells, header has 3");
+  EXPECT_ERROR("t.csv", "a,b\n\"x\ny\",2,3\n", NULL, "t.csv:2: row has 3 cells, header has 2");
+  EXPECT_ERROR("t.csv", "a,b\n1,x\"y\n", NULL,
+               "t.csv:2: misplaced quote (a '\"' inside an unquoted cell, or text after a "
+               "closing quote)");
+  EXPECT_ERROR("t.csv", "a,b\n1,\"x\"y\n", NULL,
+               "t.csv:2: misplaced quote (a '\"' inside an unquoted cell, or text after a "
+               "closing quote)");
+  EXPECT_ERROR("t.csv", "a,b\n1,ok\n2,\xff\xfe\n", NULL, "t.csv:3: field 'b': invalid UTF-8");
+  EXPECT_ERROR("t.csv", "a,b\n1,\xC0\xAF\n", NULL, "t.csv:2: field 'b': invalid UTF-8"); /* overlong */
+  EXPECT_ERROR("t.csv", "a,\xE2\x82\n", NULL, "t.csv:1: column 2: invalid UTF-8 in the header");
+  EXPECT_ERROR("t.csv", "a,b,a\n1,2,3\n", NULL, "t.csv:1: duplicate column name 'a' (columns 1 and 3)");
+  viral_reader_options_init(&o);
+  o.max_fields = 3;
+  EXPECT_ERROR("t.csv", "a,b,c,d\n1,2,3,4\n", &o, "t.csv:1: 4 fields, more than the limit of 3");
+  viral_reader_options_init(&o);
+  o.max_record_bytes = 10;
+  EXPECT_ERROR("t.csv", "a,b\n1234,567890\n", &o, "t.csv:2: record longer than 10 bytes");
+  /* exactly at the limit is fine: "1234,5678" is 9 bytes, "1234,56789" 10 */
+  viral_reader *r = open_text("t.csv", "a,b\n1234,56789\n", &o);
+  next_ok(r);
+  viral_reader_free(r);
+  EXPECT_ERROR("t.csv", "a,b\n\"12\n34\",5678\n", &o, "t.csv:2: record longer than 10 bytes");
+}
+END_TEST
+
+START_TEST(csv_default_record_limit) {
+  /* the default limit is 1 MiB = 1048576 bytes */
+  size_t n = VIRAL_DEFAULT_MAX_RECORD_BYTES + 10;
+  char *text = malloc(n + 16);
+  memcpy(text, "a\n", 2);
+  memset(text + 2, 'x', n);
+  memcpy(text + 2 + n, "\n", 2);
+  expect_error("big.csv", text, strlen(text), NULL, "big.csv:2: record longer than 1048576 bytes");
+  viral_reader_free(NULL);
+  free(text);
+}
+END_TEST
+
+START_TEST(csv_skip_bad_rows) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.skip_bad_rows = 1;
+  const char *text = "a,b\n"
+                     "1,2\n"
+                     "3\n"            /* too short */
+                     "4,5,6\n"        /* too long */
+                     "7,x\"y\n"       /* misplaced quote */
+                     "8,\xff\n"       /* invalid UTF-8 */
+                     "9,10\n";
+  viral_reader *r = open_text("t.csv", text, &o);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "1");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "9");
+  ck_assert_int_eq(viral_record_line(rec), 7);
+  at_end(r);
+  ck_assert_uint_eq(viral_reader_rows(r), 2);
+  ck_assert_uint_eq(viral_reader_skipped(r), 4);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(getter_errors) {
+  expect_getter_error("views,n\nabc,1\n", "views", "number", "t.csv:2: field 'views': bad number 'abc'");
+  expect_getter_error("views\n1.4X\n", "views", "count", "t.csv:2: field 'views': bad count '1.4X'");
+  expect_getter_error("views\n-3\n", "views", "count", "t.csv:2: field 'views': bad count '-3'");
+  expect_getter_error("d\n1:75\n", "d", "duration", "t.csv:2: field 'd': bad duration '1:75'");
+  expect_getter_error("ok\nmaybe\n", "ok", "bool", "t.csv:2: field 'ok': bad bool 'maybe'");
+  expect_getter_error("at\n2023-02-29 10:00:00\n", "at", "timestamp",
+                      "t.csv:2: field 'at': bad timestamp '2023-02-29 10:00:00'");
+  /* long values are cut to 60 bytes, control bytes escaped: one line */
+  expect_getter_error("n\n\"x2345678901234567890123456789012345678901234567890123456789012345\"\n",
+                      "n", "number",
+                      "t.csv:2: field 'n': bad number "
+                      "'x23456789012345678901234567890123456789012345678901234567890...'");
+  expect_getter_error("n\n\"a\nb\tc\"\n", "n", "number", "t.csv:2: field 'n': bad number 'a\\nb\\tc'");
+  /* a multi-byte character is not cut in half: 58 x 'a' then 'é' (2 bytes)
+   * then more: the cut falls before the 'é' would pass byte 60 */
+  char text[200];
+  snprintf(text, sizeof text, "n\n%s\xC3\xA9\xC3\xA9zz\n",
+           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"); /* 59 a */
+  expect_getter_error(text, "n", "number",
+                      "t.csv:2: field 'n': bad number "
+                      "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+}
+END_TEST
+
+START_TEST(missing_file) {
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open("/nonexistent/dir/x.csv", NULL, &err);
+  ck_assert_ptr_null(r);
+  ck_assert_str_eq(err.message, "/nonexistent/dir/x.csv: cannot open: No such file or directory");
+  ck_assert_int_eq(err.code, VIRAL_ERR_IO);
+}
+END_TEST
+
+/* ---- JSON ---- */
+
+START_TEST(jsonl_flattening) {
+  const char *text =
+      "{\"video_id\":\"7301234567890123456\",\"n\":48200,\"big\":7301234567890123456,"
+      "\"x\":0.1,\"ok\":false,\"none\":null,\"empty\":\"\",\"authorMeta\":{\"verified\":true,"
+      "\"stats\":{\"followers\":12}},\"hashtags\":[{\"id\":\"1\",\"name\":\"fyp\"},{\"name\":"
+      "\"dance\"}],\"tags\":[\"a\",\"b c\",3],\"mixed\":[1,{\"k\":2}],\"none_list\":[]}\n"
+      "\n"
+      "   \n"
+      "{\"video_id\":\"2\",\"new_field\":1}\r\n";
+  viral_reader *r = open_text("t.jsonl", text, NULL);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_JSONL);
+  const viral_record *rec = next_ok(r);
+  uint64_t first_schema = viral_record_schema_id(rec);
+  ck_assert_str_eq(text_of(rec, "video_id"), "7301234567890123456"); /* a string stays exact */
+  ck_assert_int_eq(kind_of(rec, "n"), VIRAL_VALUE_NUMBER);
+  ck_assert_str_eq(text_of(rec, "n"), "48200");
+  /* beyond 2^53 a JSON number is rounded to a double: the text shows the
+   * digits of that double, 7301234567890123776 */
+  ck_assert_str_eq(text_of(rec, "big"), "7301234567890123776");
+  ck_assert_str_eq(text_of(rec, "x"), "0.1");
+  ck_assert_int_eq(kind_of(rec, "ok"), VIRAL_VALUE_BOOL);
+  ck_assert_str_eq(text_of(rec, "ok"), "false");
+  ck_assert_int_eq(kind_of(rec, "none"), VIRAL_VALUE_MISSING);
+  ck_assert_int_eq(kind_of(rec, "empty"), VIRAL_VALUE_MISSING);
+  ck_assert_int_eq(kind_of(rec, "authorMeta.verified"), VIRAL_VALUE_BOOL);
+  ck_assert_str_eq(text_of(rec, "authorMeta.stats.followers"), "12");
+  ck_assert_int_eq(kind_of(rec, "hashtags"), VIRAL_VALUE_LIST);
+  ck_assert_str_eq(text_of(rec, "hashtags"), "fyp\x1f" "dance");
+  ck_assert_uint_eq(viral_record_value(rec, (size_t)viral_record_find(rec, "tags"))->count, 3);
+  ck_assert_int_eq(kind_of(rec, "mixed"), VIRAL_VALUE_TEXT);
+  ck_assert_str_eq(text_of(rec, "mixed"), "[1,{\"k\":2}]");
+  ck_assert_int_eq(kind_of(rec, "none_list"), VIRAL_VALUE_LIST);
+  ck_assert_int_eq(viral_record_line(rec), 1);
+
+  /* getters on JSON values */
+  double x;
+  int b;
+  long i = viral_record_find(rec, "authorMeta.verified");
+  ck_assert_int_eq(viral_record_number(rec, (size_t)i, &x, NULL), VIRAL_OK);
+  ck_assert(x == 1);
+  ck_assert_int_eq(viral_record_bool(rec, (size_t)i, &b, NULL), VIRAL_OK);
+  ck_assert_int_eq(b, 1);
+  i = viral_record_find(rec, "n");
+  ck_assert_int_eq(viral_record_count(rec, (size_t)i, &x, NULL), VIRAL_OK);
+  ck_assert(x == 48200);
+  ck_assert_int_eq(viral_record_timestamp(rec, (size_t)i, 0, &x, NULL), VIRAL_OK);
+  ck_assert(x == 48200);
+  i = viral_record_find(rec, "video_id");
+  ck_assert_int_eq(viral_record_number(rec, (size_t)i, &x, NULL), VIRAL_OK);
+  ck_assert(x == 7301234567890123456.0);
+  viral_strview items[4];
+  size_t n;
+  i = viral_record_find(rec, "tags");
+  ck_assert_int_eq(viral_record_list(rec, (size_t)i, NULL, items, 4, &n, NULL), VIRAL_OK);
+  ck_assert_uint_eq(n, 3);
+  ck_assert(items[1].len == 3 && memcmp(items[1].ptr, "b c", 3) == 0); /* not split again */
+  ck_assert(items[2].len == 1 && items[2].ptr[0] == '3');
+  i = viral_record_find(rec, "none_list");
+  ck_assert_int_eq(viral_record_list(rec, (size_t)i, NULL, items, 4, &n, NULL), VIRAL_OK);
+  ck_assert_uint_eq(n, 0);
+  viral_error err = {0};
+  i = viral_record_find(rec, "ok");
+  ck_assert_int_eq(viral_record_count(rec, (size_t)i, &x, &err), VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, "t.jsonl:1: field 'ok': bad count 'false'");
+
+  rec = next_ok(r);
+  ck_assert_int_eq(viral_record_line(rec), 4); /* blank lines counted, skipped */
+  ck_assert_uint_ne(viral_record_schema_id(rec), first_schema); /* new_field appeared */
+  ck_assert_int_eq(kind_of(rec, "n"), VIRAL_VALUE_MISSING);       /* not carried over */
+  ck_assert_str_eq(text_of(rec, "new_field"), "1");
+  at_end(r);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(snapshots_match_flat_fields) {
+  /* the two forms of DESIGN.md section 2 give the same record */
+  const char *csv =
+      "video_id,posted_at,author_followers,author_verified,duration_s,music_id,hashtags,"
+      "views_1h,likes_1h,shares_1h,comments_1h,views_2h,likes_2h,shares_2h,comments_2h,viral\n"
+      "7301,2026-03-02T18:05:00Z,48200,0,21.5,snd_991,fyp|dance|renegade,3120,402,37,19,9870,"
+      "1290,144,61,1\n";
+  const char *json =
+      "{\"video_id\":\"7301\",\"posted_at\":\"2026-03-02T18:05:00Z\",\"author_followers\":48200,"
+      "\"author_verified\":false,\"duration_s\":21.5,\"music_id\":\"snd_991\",\"hashtags\":["
+      "\"fyp\",\"dance\",\"renegade\"],\"snapshots\":[{\"h\":1,\"views\":3120,\"likes\":402,"
+      "\"shares\":37,\"comments\":19},{\"h\":2,\"views\":9870,\"likes\":1290,\"shares\":144,"
+      "\"comments\":61}],\"viral\":1}\n";
+  viral_reader *rc = open_text("t.csv", csv, NULL);
+  viral_reader *rj = open_text("t.jsonl", json, NULL);
+  const viral_record *a = next_ok(rc), *b = next_ok(rj);
+  ck_assert_uint_eq(viral_record_field_count(a), viral_record_field_count(b));
+  for (size_t i = 0; i < viral_record_field_count(a); i++) {
+    const char *name = viral_record_field_name(a, i);
+    long j = viral_record_find(b, name);
+    ck_assert_msg(j >= 0, "json record lacks %s", name);
+    double x, y;
+    int p, q;
+    viral_strview items_a[4], items_b[4];
+    size_t na, nb;
+    if (strcmp(name, "author_verified") == 0) {
+      ck_assert_int_eq(viral_record_bool(a, i, &p, NULL), VIRAL_OK);
+      ck_assert_int_eq(viral_record_bool(b, (size_t)j, &q, NULL), VIRAL_OK);
+      ck_assert_int_eq(p, q);
+    } else if (strcmp(name, "posted_at") == 0) {
+      ck_assert_int_eq(viral_record_timestamp(a, i, 0, &x, NULL), VIRAL_OK);
+      ck_assert_int_eq(viral_record_timestamp(b, (size_t)j, 0, &y, NULL), VIRAL_OK);
+      ck_assert(x == y);
+    } else if (strcmp(name, "hashtags") == 0) {
+      ck_assert_int_eq(viral_record_list(a, i, NULL, items_a, 4, &na, NULL), VIRAL_OK);
+      ck_assert_int_eq(viral_record_list(b, (size_t)j, NULL, items_b, 4, &nb, NULL), VIRAL_OK);
+      ck_assert_uint_eq(na, 3);
+      ck_assert_uint_eq(nb, 3);
+      for (size_t k = 0; k < 3; k++)
+        ck_assert(items_a[k].len == items_b[k].len &&
+                  memcmp(items_a[k].ptr, items_b[k].ptr, items_a[k].len) == 0);
+    } else {
+      ck_assert_str_eq(text_of(b, name), text_of(a, name));
+    }
+  }
+  viral_reader_free(rc);
+  viral_reader_free(rj);
+  /* fractional hours, and snapshots under a nested object */
+  viral_reader *r = open_text("t.jsonl",
+                              "{\"snapshots\":[{\"h\":0.5,\"views\":10}],\"s\":{\"snapshots\":"
+                              "[{\"h\":24,\"likes\":3}]}}\n",
+                              NULL);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "views_0.5h"), "10");
+  ck_assert_str_eq(text_of(rec, "s.likes_24h"), "3");
+  ck_assert_int_eq(viral_record_find(rec, "snapshots"), -1);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(json_documents) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = "data.items";
+  const char *doc = "{\"meta\":{\"n\":2},\n \"data\":{\"items\":[\n"
+                    "  {\"id\":\"a\",\"v\":1},\n  {\"id\":\"b\",\"w\":true}\n]}}\n";
+  viral_reader *r = open_text("t.json", doc, &o);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_JSON);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "id"), "a");
+  ck_assert_str_eq(viral_record_source(rec), "t.json:data.items[0]");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "id"), "b");
+  ck_assert_int_eq(kind_of(rec, "v"), VIRAL_VALUE_MISSING);
+  ck_assert_int_eq(kind_of(rec, "w"), VIRAL_VALUE_BOOL);
+  at_end(r);
+  viral_reader_free(r);
+  /* a top-level array, and a single top-level object */
+  r = open_text("t.json", "[{\"a\":1},{\"a\":2}]", NULL);
+  next_ok(r);
+  ck_assert_str_eq(text_of(next_ok(r), "a"), "2");
+  at_end(r);
+  viral_reader_free(r);
+  r = open_text("t.json", "{\n  \"a\": 1,\n  \"b\": 2\n}\n", NULL);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_JSON);
+  ck_assert_str_eq(text_of(next_ok(r), "b"), "2");
+  at_end(r);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(format_detection) {
+  struct {
+    const char *name, *text;
+    viral_format format;
+  } cases[] = {
+      {"x.csv", "[a]\n[b]\n", VIRAL_FORMAT_CSV}, /* the extension wins */
+      {"x.jsonl", "{\"a\":1}\n", VIRAL_FORMAT_JSONL},
+      {"x.ndjson", "{\"a\":1}\n", VIRAL_FORMAT_JSONL},
+      {"x.JSON", "[{\"a\":1}]", VIRAL_FORMAT_JSON},
+      {"x.json", "{\"a\":1}\n{\"a\":2}\n", VIRAL_FORMAT_JSONL}, /* JSON Lines named .json */
+      {"x.json", "{\"a\":1}\n", VIRAL_FORMAT_JSON},             /* one line: a document */
+      {"x.json", "{\n\"a\":1}\n", VIRAL_FORMAT_JSON},
+      {"x.data", "  \n{\"a\":1}\n", VIRAL_FORMAT_JSONL}, /* sniffed */
+      {"x.data", "[{\"a\":1}]", VIRAL_FORMAT_JSON},
+      {"x.data", "a,b\n1,2\n", VIRAL_FORMAT_CSV},
+      {"-", "\xEF\xBB\xBF{\"a\":1}\n", VIRAL_FORMAT_JSONL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    viral_reader *r = open_text(cases[i].name, cases[i].text, NULL);
+    ck_assert_msg(viral_reader_format(r) == cases[i].format, "case %zu: format %d", i,
+                  viral_reader_format(r));
+    next_ok(r);
+    viral_reader_free(r);
+  }
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_CSV;
+  viral_reader *r = open_text("x.json", "a\n1\n", &o);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_CSV);
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(json_malformed) {
+  viral_reader_options o;
+  char deep[400] = "";
+  for (int i = 0; i < 33; i++) strcat(deep, "{\"a\":");
+  strcat(deep, "1");
+  for (int i = 0; i < 33; i++) strcat(deep, "}");
+  strcat(deep, "\n");
+  EXPECT_ERROR("t.jsonl", deep, NULL, "t.jsonl:1: JSON nested deeper than 32 levels");
+  /* 32 levels is fine */
+  char ok[400] = "";
+  for (int i = 0; i < 31; i++) strcat(ok, "{\"a\":");
+  strcat(ok, "[1]");
+  for (int i = 0; i < 31; i++) strcat(ok, "}");
+  viral_reader *r = open_text("t.jsonl", ok, NULL);
+  next_ok(r);
+  viral_reader_free(r);
+  /* beyond cJSON's own limit of 1000 the message is the same */
+  size_t n = 1200;
+  char *very = malloc(2 * n + 8);
+  for (size_t i = 0; i < n; i++) very[i] = '[';
+  for (size_t i = 0; i < n; i++) very[n + i] = ']';
+  strcpy(very + 2 * n, "\n");
+  EXPECT_ERROR("t.jsonl", very, NULL, "t.jsonl:1: JSON nested deeper than 32 levels");
+  free(very);
+  EXPECT_ERROR("t.jsonl", "{\"a\":1}\n{\"a\":[1,2\n", NULL,
+               "t.jsonl:2: truncated JSON (it ends inside an object or array)");
+  EXPECT_ERROR("t.jsonl", "{\"a\":\"abc\n", NULL, "t.jsonl:1: truncated JSON (it ends inside a string)");
+  EXPECT_ERROR("t.jsonl", "{\"a\":1}\n[1,2]\n", NULL, "t.jsonl:2: expected a JSON object");
+  EXPECT_ERROR("t.jsonl", "{\"a\":1}\n\"text\"\n", NULL, "t.jsonl:2: expected a JSON object");
+  EXPECT_ERROR("t.jsonl", "{\"a\":tru}\n", NULL, "t.jsonl:1: invalid JSON at column 6");
+  EXPECT_ERROR("t.jsonl", "{\"a\":1} x\n", NULL, "t.jsonl:1: text after the JSON value at column 9");
+  EXPECT_ERROR("t.jsonl", "{\"a\":\"\xff\"}\n", NULL, "t.jsonl:1: invalid UTF-8");
+  viral_reader_options_init(&o);
+  o.max_record_bytes = 10;
+  EXPECT_ERROR("t.jsonl", "{\"a\":1}\n{\"abc\":12345}\n", &o, "t.jsonl:2: record longer than 10 bytes");
+  viral_reader_options_init(&o);
+  o.max_fields = 2;
+  EXPECT_ERROR("t.jsonl", "{\"a\":1,\"b\":2}\n{\"c\":3}\n", &o, "t.jsonl:2: more than 2 fields");
+
+  /* documents */
+  EXPECT_ERROR("t.json", "", NULL, "t.json: empty file, no JSON");
+  EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":2},\n", NULL,
+               "t.json:2: truncated JSON (it ends inside an object or array)");
+  EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":2}] [", NULL, "t.json:2: text after the JSON document");
+  EXPECT_ERROR("t.json", "[{\"a\":1}, 3]", NULL, "t.json:[1]: expected a JSON object");
+  EXPECT_ERROR("t.json", "\"just text\"", NULL,
+               "t.json: expected an array of objects or an object at the top, found a string");
+  viral_reader_options_init(&o);
+  o.json_path = "collector.items";
+  EXPECT_ERROR("t.json", "{\"collector\":[{\"a\":1}]}", &o,
+               "t.json: json path 'collector.items': no member 'items'");
+  o.json_path = "headers";
+  EXPECT_ERROR("t.json", "{\"headers\":{\"a\":1},\"collector\":[]}", &o,
+               "t.json: json path 'headers' is an object, not an array");
+  o.json_path = "nope";
+  EXPECT_ERROR("t.json", "{\"headers\":{\"a\":1},\"collector\":[]}", &o,
+               "t.json: json path 'nope': no member 'nope'");
+}
+END_TEST
+
+START_TEST(jsonl_skip_bad_rows) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.skip_bad_rows = 1;
+  viral_reader *r = open_text("t.jsonl", "{\"a\":1}\n[1]\n{\"a\":\n{bad}\n{\"a\":2}\n", &o);
+  ck_assert_str_eq(text_of(next_ok(r), "a"), "1");
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "2");
+  ck_assert_int_eq(viral_record_line(rec), 5);
+  at_end(r);
+  ck_assert_uint_eq(viral_reader_skipped(r), 3);
+  viral_reader_free(r);
+}
+END_TEST
+
+/* ---- stdin ---- */
+
+/* Make a pipe stdin (Check forks each test, so this stays in the test). */
+static int pipe_to_stdin(void) {
+  int fds[2];
+  ck_assert_int_eq(pipe(fds), 0);
+  ck_assert_int_ge(dup2(fds[0], STDIN_FILENO), 0);
+  close(fds[0]);
+  return fds[1];
+}
+
+static void write_all(int fd, const char *s) {
+  ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+START_TEST(stdin_streams_csv) {
+  int w = pipe_to_stdin();
+  write_all(w, "id,views\n1,10\n");
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open("-", NULL, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  /* the first row arrives while the writer is still open: no waiting for EOF */
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "views"), "10");
+  ck_assert_str_eq(viral_record_source(rec), "stdin");
+  write_all(w, "2,20\n3,\"x\"y\n");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "views"), "20");
+  close(w);
+  ck_assert_int_eq(viral_reader_next(r, &rec, &err), VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, "stdin:4: misplaced quote (a '\"' inside an unquoted cell, or "
+                                "text after a closing quote)");
+  viral_reader_free(r);
+}
+END_TEST
+
+START_TEST(stdin_streams_jsonl) {
+  int w = pipe_to_stdin();
+  write_all(w, "{\"id\":\"1\"}\n");
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open(NULL, NULL, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_JSONL);
+  ck_assert_str_eq(text_of(next_ok(r), "id"), "1");
+  write_all(w, "{\"id\":\"2\"}\n");
+  ck_assert_str_eq(text_of(next_ok(r), "id"), "2");
+  close(w);
+  at_end(r);
+  viral_reader_free(r);
+}
+END_TEST
+
+/* ---- the shared datasets ---- */
+
+static size_t count_rows(const char *relative, const char *json_path, size_t *fields) {
+  char path[4096];
+  test_shared_path(path, sizeof path, relative);
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = json_path;
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open(path, &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  const viral_record *rec;
+  int rc;
+  while ((rc = viral_reader_next(r, &rec, &err)) == 1) *fields = viral_record_field_count(rec);
+  ck_assert_msg(rc == 0, "%s", err.message);
+  size_t rows = viral_reader_rows(r);
+  viral_reader_free(r);
+  return rows;
+}
+
+START_TEST(shared_datasets) {
+  size_t fields = 0;
+  ck_assert_uint_eq(count_rows("raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", NULL, &fields), 4500);
+  ck_assert_uint_eq(fields, 38);
+  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/raw_data.csv", NULL, &fields), 10102);
+  ck_assert_uint_eq(fields, 19);
+  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/recrawled_1v.csv", NULL, &fields), 2409);
+  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/final_recrawl_tp.csv", NULL, &fields), 2391);
+  ck_assert_uint_eq(fields, 20); /* with pandas' "Unnamed: 0" */
+  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/recrawl_full_tp_view.csv", NULL, &fields), 3938);
+  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/recrawl_final_nmai_view_filled.csv", NULL, &fields), 3942);
+  ck_assert_uint_eq(count_rows("raw/tiktok-trending-2020/trending.json", "collector", &fields), 1000);
+  ck_assert_uint_eq(count_rows("raw/reddit-rall-hourly/2023-12/core_data.csv", NULL, &fields), 4106);
+  ck_assert_uint_eq(fields, 13);
+  ck_assert_uint_eq(count_rows("raw/reddit-rall-hourly/2024-01/core_data.csv", NULL, &fields), 21600);
+  ck_assert_uint_eq(count_rows("raw/reddit-rall-hourly/changes.csv", NULL, &fields), 25706);
+  ck_assert_uint_eq(fields, 17);
+}
+END_TEST
+
+START_TEST(shared_values) {
+  char path[4096];
+  viral_error err = {0};
+  /* recrawl files start with a BOM: the first name must be clean */
+  viral_reader *r = viral_reader_open(
+      test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/final_recrawl_tp.csv"), NULL, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(viral_record_field_name(rec, 0), "Unnamed: 0");
+  ck_assert_int_ge(viral_record_find(rec, "vid_nview"), 0);
+  viral_reader_free(r);
+
+  r = viral_reader_open(test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv"),
+                        NULL, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  rec = next_ok(r);
+  /* first row: 304.9K followers, 00:31, 541.2K views, music_nused "3 videos" */
+  double x;
+  int b;
+  ck_assert_int_eq(viral_record_count(rec, (size_t)viral_record_find(rec, "user_nfollower"), &x, &err), VIRAL_OK);
+  ck_assert(x == 304900);
+  ck_assert_int_eq(viral_record_duration(rec, (size_t)viral_record_find(rec, "vid_duration"), &x, &err), VIRAL_OK);
+  ck_assert(x == 31);
+  ck_assert_int_eq(viral_record_count(rec, (size_t)viral_record_find(rec, "vid_nview"), &x, &err), VIRAL_OK);
+  ck_assert(x == 541200);
+  ck_assert_int_eq(viral_record_count(rec, (size_t)viral_record_find(rec, "music_nused"), &x, &err), VIRAL_OK);
+  ck_assert(x == 3);
+  ck_assert_int_eq(viral_record_bool(rec, (size_t)viral_record_find(rec, "music_originality"), &b, &err), VIRAL_OK);
+  ck_assert_int_eq(b, 1);
+  /* 2025-05-21 09:44:45 UTC: SOURCE.md says vid_id >> 32 is the post time */
+  ck_assert_int_eq(viral_record_timestamp(rec, (size_t)viral_record_find(rec, "vid_postTime"), 0, &x, &err), VIRAL_OK);
+  ck_assert(x == (double)(7506832682593094928ull >> 32));
+  viral_reader_free(r);
+
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = "collector";
+  r = viral_reader_open(test_shared_path(path, sizeof path, "raw/tiktok-trending-2020/trending.json"),
+                        &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  rec = next_ok(r);
+  ck_assert_int_eq(kind_of(rec, "authorMeta.verified"), VIRAL_VALUE_BOOL);
+  ck_assert_int_eq(kind_of(rec, "videoMeta.duration"), VIRAL_VALUE_NUMBER);
+  ck_assert_int_eq(kind_of(rec, "hashtags"), VIRAL_VALUE_LIST);
+  ck_assert_int_eq(kind_of(rec, "id"), VIRAL_VALUE_TEXT);
+  viral_reader_free(r);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("reader");
+  TCase *tc = tcase_create("csv");
+  tcase_add_test(tc, csv_quoting_crlf_bom_and_lines);
+  tcase_add_test(tc, csv_header_only_and_blank_cells);
+  tcase_add_test(tc, csv_getters_and_lists);
+  tcase_add_test(tc, csv_memory_is_reused);
+  tcase_add_test(tc, csv_malformed);
+  tcase_add_test(tc, csv_default_record_limit);
+  tcase_add_test(tc, csv_skip_bad_rows);
+  tcase_add_test(tc, getter_errors);
+  tcase_add_test(tc, missing_file);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("json");
+  tcase_add_test(tc, jsonl_flattening);
+  tcase_add_test(tc, snapshots_match_flat_fields);
+  tcase_add_test(tc, json_documents);
+  tcase_add_test(tc, format_detection);
+  tcase_add_test(tc, json_malformed);
+  tcase_add_test(tc, jsonl_skip_bad_rows);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("stdin");
+  tcase_add_test(tc, stdin_streams_csv);
+  tcase_add_test(tc, stdin_streams_jsonl);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("shared");
+  tcase_add_test(tc, shared_datasets);
+  tcase_add_test(tc, shared_values);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }
