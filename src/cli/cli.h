@@ -76,5 +76,6 @@ const cli_command *cli_find_command(const char *name);
 /* Commands: one cmd_<name>.c each. */
 #define CLI_DECLARE(name) int cmd_##name(int argc, char **argv); extern const cli_spec cmd_##name##_spec
 /* CLI_DECLARE(name); for each command */
+CLI_DECLARE(assemble);
 
 #endif

@@ -10,6 +10,7 @@
 /* Only commands that exist are listed: no stubs. */
 const cli_command cli_commands[] = {
 /* (commands are added here as they are built) */
+    {"assemble", cmd_assemble, &cmd_assemble_spec},
     {NULL, NULL, NULL},
 };
 
