@@ -85,7 +85,9 @@ double viral_interpolate_at(const double *times, const double *values, size_t n,
 typedef struct viral_assemble_options {
   const char *id_field;          /* required */
   const char *id_regex;          /* POSIX ERE; the id is group 1 (or the match) */
-  const char *observed_at_field; /* required */
+  const char *observed_at_field; /* required unless has_observed_time */
+  int has_observed_time;         /* every row was observed at observed_time: a */
+  double observed_time;          /* one snapshot whose time the log lacks */
   const char *posted_at_field;   /* required unless posted_at_from_id */
   int posted_at_from_id;         /* posted_at = (uint64 id) >> 32 (TikTok ids) */
   int utc_offset_minutes;        /* of naive timestamps */

@@ -18,6 +18,7 @@ static const cli_option options[] = {
     {"id", 0, "FIELD", "source field of the video id (required)"},
     {"id-regex", 0, "RE", "take the id from FIELD by this POSIX ERE (group 1), e.g. '/video/([0-9]+)'"},
     {"observed-at", 0, "FIELD", "source field of the time of each look (required)"},
+    {"observed-time", 0, "TIME", "instead of --observed-at: every row was seen at TIME (one snapshot)"},
     {"posted-at", 0, "FIELD", "source field of the posting time"},
     {"posted-at-from-id", 0, NULL, "posting time = id >> 32 (unix seconds; TikTok ids)"},
     {"utc-offset", 0, "HOURS", "UTC offset of naive timestamps, e.g. 7 or -5.5 (default 0)"},
@@ -30,6 +31,7 @@ static const cli_option options[] = {
     {"min-sightings", 0, "N", "drop videos seen fewer than N times"},
     {"label", 0, "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
     {"unlabeled", 0, "keep|drop", "records without outcome or label (default: drop)"},
+    {"json-path", 0, "PATH", "the records' array in a JSON document, e.g. collector"},
     {"format", 0, "csv|jsonl", "output format (default: csv, or by -o's extension)"},
     {"output", 'o', "FILE", "write here (atomically) instead of stdout"},
     {"skip-bad-rows", 0, NULL, "skip (and count) rows with a malformed line or value"},
@@ -39,7 +41,7 @@ static const cli_option options[] = {
 
 const cli_spec cmd_assemble_spec = {
     "assemble",
-    "--id FIELD --observed-at FIELD (--posted-at FIELD | --posted-at-from-id) [options] [FILE...]",
+    "--id FIELD (--observed-at FIELD | --observed-time T) (--posted-at FIELD | --posted-at-from-id) [options] [FILE...]",
     "turn a snapshot log into records at fixed ages, with outcomes",
     "Reads one or more snapshot logs (CSV or JSONL, any column order; none or '-'\n"
     "is stdin), one row per look at a video, and writes one record per video in\n"
@@ -110,6 +112,7 @@ static int run(viral_assembler *a, cli_args *args, FILE *out, int jsonl, bad_row
   viral_reader_options ropts;
   viral_reader_options_init(&ropts);
   ropts.skip_bad_rows = cli_flag(args, "skip-bad-rows");
+  ropts.json_path = cli_get(args, "json-path");
   int nfiles = args->positional_count ? args->positional_count : 1;
   const viral_assembled_value *row;
   viral_assembler_write_header(a, out, jsonl);
@@ -160,9 +163,17 @@ int cmd_assemble(int argc, char **argv) {
   o.posted_at_field = cli_get(&args, "posted-at");
   o.posted_at_from_id = cli_flag(&args, "posted-at-from-id");
   o.label = cli_get(&args, "label");
-  if (!o.id_field || !o.observed_at_field) {
-    status = cli_usage_error(cmd, "--id and --observed-at are required");
+  const char *when = cli_get(&args, "observed-time");
+  if (!o.id_field || !o.observed_at_field == !when) {
+    status = cli_usage_error(cmd, "--id and one of --observed-at and --observed-time are required");
     goto done;
+  }
+  if (when) {
+    o.has_observed_time = 1;
+    if (viral_parse_timestamp(when, strlen(when), 0, &o.observed_time) != VIRAL_OK) {
+      status = cli_usage_error(cmd, "--observed-time needs a time such as 2020-12-21T15:00:00Z");
+      goto done;
+    }
   }
   if (!o.posted_at_field == !o.posted_at_from_id) {
     status = cli_usage_error(cmd, "give one of --posted-at FIELD and --posted-at-from-id");

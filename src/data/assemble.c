@@ -253,7 +253,7 @@ const char *viral_assembler_column_name(const viral_assembler *a, size_t i) {
 static int check_options(const viral_assemble_options *o, viral_error *err) {
   if (!o->id_field || !*o->id_field)
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the video id field is required");
-  if (!o->observed_at_field || !*o->observed_at_field)
+  if (!o->has_observed_time && (!o->observed_at_field || !*o->observed_at_field))
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the observed_at field is required");
   if (!o->posted_at_from_id && (!o->posted_at_field || !*o->posted_at_field))
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
@@ -559,7 +559,7 @@ static int grow_table(viral_assembler *a) {
 static void resolve_fields(viral_assembler *a, const viral_record *rec) {
   const viral_assemble_options *o = &a->o;
   a->idx_id = viral_record_find(rec, o->id_field);
-  a->idx_obs = viral_record_find(rec, o->observed_at_field);
+  a->idx_obs = o->has_observed_time ? -1 : viral_record_find(rec, o->observed_at_field);
   a->idx_post = o->posted_at_from_id ? -1 : viral_record_find(rec, o->posted_at_field);
   for (size_t c = 0; c < o->counter_count; c++)
     a->idx_counters[c] = viral_record_find(rec, o->counters[c].source);
@@ -666,8 +666,10 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
   double t, posted;
   int rc = read_id(a, rec, &id, err);
   if (rc) return rc;
-  rc = a->idx_obs < 0 ? VIRAL_MISSING
-                      : viral_record_timestamp(rec, (size_t)a->idx_obs, o->utc_offset_minutes, &t, err);
+  t = o->observed_time;
+  rc = o->has_observed_time ? VIRAL_OK
+       : a->idx_obs < 0     ? VIRAL_MISSING
+                            : viral_record_timestamp(rec, (size_t)a->idx_obs, o->utc_offset_minutes, &t, err);
   if (rc == VIRAL_MISSING) rc = missing(rec, o->observed_at_field, "observed_at time", err);
   if (rc) goto fail;
   if (o->posted_at_from_id) {

@@ -99,6 +99,9 @@ int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_r
     if (rc == VIRAL_OK) {
       char *copy = copy_span(s.ptr, s.len);
       if (!copy) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+      /* a JSON list's items are joined by '\x1f': write them as a CSV list cell */
+      for (char *c = copy; *c; c++)
+        if (*c == '\x1f') *c = '|';
       *text = copy;
     }
     return rc;
