@@ -159,6 +159,18 @@ START_TEST(horizon_outcomes_and_unlabeled_keep_or_drop) {
                    "q,2026-01-01T00:45:00Z,,0,5,5,0.25,1,0\n"
                    "s,2026-01-01T06:30:00Z,,0,,,,1,\n");
   free(out);
+  /* the first sightings stop at the horizon: p's third (6h) is an outcome */
+  o.keep_unlabeled = 0;
+  o.age_count = 0;
+  o.first = 3;
+  out = assemble_text(&o, log, &err);
+  ck_assert_msg(out != NULL, "%s", err.message);
+  ck_assert_str_eq(out,
+                   "video_id,posted_at,age_s1_h,views_s1,age_s2_h,views_s2,age_s3_h,views_s3,"
+                   "views_final,views_peak,age_last_h,sightings,viral\n"
+                   "p,2026-01-01T00:00:00Z,0,10,2,30,,,60,60,4,3,1\n"
+                   "q,2026-01-01T00:45:00Z,0.25,5,,,,,5,5,0.25,1,0\n");
+  free(out);
   free(log);
 }
 END_TEST
@@ -185,8 +197,7 @@ END_TEST
  * 90-minute look arrives half an hour after the horizon): each record can
  * leave once its 90-minute look is in, so nearly all of them come out before
  * the log ends, in posted_at order, with views_final
- * 10 + 20 * (60 - 30) / (90 - 30) = 20. (Ages: 3599/3600 h and the like are
- * printed in their shortest exact form, as Python's repr() prints them.) */
+ * 10 + 20 * (60 - 30) / (90 - 30) = 20. */
 START_TEST(horizon_streams_records_before_the_log_ends) {
   enum { N = 3000 };
   size_t cap = 200 * 2 * N, len = 0;
@@ -245,7 +256,8 @@ END_TEST
 
 /* Three videos seen twice (views first, final): x 10 -> 20 (ratio 2),
  * y 10 -> 12 (1.2), z 0 -> 5 (no ratio: zero denominator, unlabeled), and w
- * seen once (dropped by min_sightings 2). */
+ * seen once (dropped by min_sightings 2). Ages such as 3599/3600 h are
+ * printed in their shortest exact form, as Python's repr() prints them. */
 START_TEST(ratio_label_min_sightings_and_top_rule) {
   const char *log = "id,seen,posted,views\n"
                     "x,2026-01-01T01:00:00Z,2026-01-01T00:00:00Z,10\n"

@@ -514,8 +514,10 @@ static int close_video(viral_assembler *a, video *v) {
     r->cells[col++].number = ages[0] <= t && ages[n - 1] >= t;
   }
   for (size_t k = 0; k < o->first; k++) {
-    r->cells[col++].number = k < n ? ages[k] : NAN;
-    for (size_t c = 0; c < nc; c++) r->cells[col++].number = k < n ? v->obs[k * stride + 1 + c] : NAN;
+    /* the sighting that brackets the horizon is an outcome, never a feature */
+    int have = k < n && !(o->horizon_h > 0 && ages[k] > o->horizon_h);
+    r->cells[col++].number = have ? ages[k] : NAN;
+    for (size_t c = 0; c < nc; c++) r->cells[col++].number = have ? v->obs[k * stride + 1 + c] : NAN;
   }
   r->reached = o->horizon_h <= 0 || v->bracketed ||
                (a->have_now && a->now >= v->posted_at + o->horizon_h * 3600);
