@@ -397,6 +397,16 @@ START_TEST(cli_unsorted_log_with_horizon_is_a_data_error_without_output) {
   ck_assert_ptr_null(test_read_file(target, NULL));
   free(out);
   free(err);
+  /* horizon.csv has 'views', not 'v' */
+  test_repo_path(path, sizeof path, "tests/data/assemble/horizon.csv");
+  snprintf(args, sizeof args,
+           "assemble --id id --observed-at seen --posted-at posted --counters views=v "
+           "-o '%s' '%s'", target, path);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 1);
+  ck_assert_str_eq(err, "viral assemble: no input has the field 'v' (counter 'views')\n");
+  ck_assert_ptr_null(test_read_file(target, NULL));
+  free(out);
+  free(err);
   ck_assert_int_eq(test_run_viral("assemble --id id --observed-at seen", NULL, &out, &err), 2);
   ck_assert_str_eq(err, "viral assemble: give one of --posted-at FIELD and --posted-at-from-id "
                         "(try 'viral assemble --help')\n");

@@ -132,7 +132,8 @@ const char *viral_assembler_column_name(const viral_assembler *a, size_t i);
 /* Take one log row. Errors name the row's file and line: a missing id or
  * time, a bad value, an unsorted row when a horizon is set. */
 int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error *err);
-/* The log has ended: close every video. */
+/* The log has ended: close every video. VIRAL_ERR_MISSING when a counter's
+ * or attribute's source field was in none of the rows' schemas (a typo). */
 int viral_assembler_finish(viral_assembler *a, viral_error *err);
 
 /* One cell of an output row: text when text is not NULL, else number (NAN

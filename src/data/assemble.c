@@ -93,6 +93,7 @@ struct viral_assembler {
   int have_schema;
   long idx_id, idx_obs, idx_post;
   long *idx_counters, *idx_attrs;
+  unsigned char *seen_counters, *seen_attrs; /* 1: the source was in some input */
   double *scratch; /* [2 * cap_scratch]: ages then values */
   double *rowvals; /* [counter_count]: the row being added */
   viral_assembled_value *rowattrs; /* [attr_count]: its attributes */
@@ -297,7 +298,9 @@ viral_assembler *viral_assembler_create(const viral_assemble_options *opts, vira
   a->idx_counters = calloc(opts->counter_count + 1, sizeof *a->idx_counters);
   a->idx_attrs = calloc(opts->attr_count + 1, sizeof *a->idx_attrs);
   a->rowvals = calloc(opts->counter_count + 1, sizeof *a->rowvals);
-  if (!a->rowvals || !a->buckets || !a->idx_counters || !a->idx_attrs || build_columns(a)) goto nomem;
+  a->seen_counters = calloc(opts->counter_count + 1, 1);
+  a->seen_attrs = calloc(opts->attr_count + 1, 1);
+  if (!a->rowvals || !a->seen_counters || !a->seen_attrs || !a->buckets || !a->idx_counters || !a->idx_attrs || build_columns(a)) goto nomem;
   if (opts->label && parse_label(a, opts->label, err)) {
     viral_assembler_free(a);
     return NULL;
@@ -349,6 +352,8 @@ void viral_assembler_free(viral_assembler *a) {
   free(a->idx_attrs);
   free(a->scratch);
   free(a->rowvals);
+  free(a->seen_counters);
+  free(a->seen_attrs);
   free_cells(a->rowattrs, a->o.attr_count);
   free(a);
 }
@@ -563,10 +568,14 @@ static void resolve_fields(viral_assembler *a, const viral_record *rec) {
   a->idx_id = viral_record_find(rec, o->id_field);
   a->idx_obs = o->has_observed_time ? -1 : viral_record_find(rec, o->observed_at_field);
   a->idx_post = o->posted_at_from_id ? -1 : viral_record_find(rec, o->posted_at_field);
-  for (size_t c = 0; c < o->counter_count; c++)
+  for (size_t c = 0; c < o->counter_count; c++) {
     a->idx_counters[c] = viral_record_find(rec, o->counters[c].source);
-  for (size_t i = 0; i < o->attr_count; i++)
+    a->seen_counters[c] |= a->idx_counters[c] >= 0;
+  }
+  for (size_t i = 0; i < o->attr_count; i++) {
     a->idx_attrs[i] = viral_record_find(rec, o->attrs[i].source);
+    a->seen_attrs[i] |= a->idx_attrs[i] >= 0;
+  }
   a->schema = viral_record_schema_id(rec);
   a->have_schema = 1;
 }
@@ -758,9 +767,10 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
     if ((rc = release(a))) goto nomem;
   }
   if (a->nvideos > 2 * a->nbuckets && grow_table(a)) goto nomem;
+  free(id); /* a known video's: it has one already */
   return VIRAL_OK;
 nomem:
-  return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
 fail:
   free(id);
   return rc;
@@ -796,10 +806,27 @@ static int label_top(viral_assembler *a) {
   return VIRAL_OK;
 }
 
+/* A mapped field no input has is a typo, not a column of missing values. */
+static int check_sources_seen(const viral_assembler *a, viral_error *err) {
+  if (!a->stats.rows) return VIRAL_OK;
+  for (size_t c = 0; c < a->o.counter_count; c++)
+    if (!a->seen_counters[c])
+      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
+                             "no input has the field '%s' (counter '%s')", a->o.counters[c].source,
+                             a->o.counters[c].name);
+  for (size_t i = 0; i < a->o.attr_count; i++)
+    if (!a->seen_attrs[i])
+      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
+                             "no input has the field '%s' (attribute '%s')", a->o.attrs[i].source,
+                             a->o.attrs[i].name);
+  return VIRAL_OK;
+}
+
 int viral_assembler_finish(viral_assembler *a, viral_error *err) {
   VIRAL_ASSERT(!a->finished);
   a->finished = 1;
-  int rc = VIRAL_OK;
+  int rc = check_sources_seen(a, err);
+  if (rc) return rc;
   for (size_t b = 0; b < a->nbuckets && !rc; b++) {
     video *v = a->buckets[b];
     a->buckets[b] = NULL;
