@@ -67,14 +67,19 @@ static const viral_field_map basic_counters[] = {{"views", "v", VIRAL_PARSE_COUN
                                                  {"likes", "l", VIRAL_PARSE_COUNT}};
 static const viral_field_map basic_attrs[] = {{"followers", "f", VIRAL_PARSE_COUNT}};
 
-static void basic_options(viral_assemble_options *o) {
-  static const double ages[] = {2, 6};
+/* Options for the hand-made logs: columns id, seen, posted and the counters. */
+static void log_options(viral_assemble_options *o, const viral_field_map *counters, size_t n) {
   viral_assemble_options_init(o);
   o->id_field = "id";
   o->observed_at_field = "seen";
   o->posted_at_field = "posted";
-  o->counters = basic_counters;
-  o->counter_count = 2;
+  o->counters = counters;
+  o->counter_count = n;
+}
+
+static void basic_options(viral_assemble_options *o) {
+  static const double ages[] = {2, 6};
+  log_options(o, basic_counters, 2);
   o->attrs = basic_attrs;
   o->attr_count = 1;
   o->ages_h = ages;
@@ -113,12 +118,7 @@ static const viral_field_map views_only[] = {{"views", "views", VIRAL_PARSE_COUN
 
 static void horizon_options(viral_assemble_options *o) {
   static const double ages[] = {1};
-  viral_assemble_options_init(o);
-  o->id_field = "id";
-  o->observed_at_field = "seen";
-  o->posted_at_field = "posted";
-  o->counters = views_only;
-  o->counter_count = 1;
+  log_options(o, views_only, 1);
   o->ages_h = ages;
   o->age_count = 1;
   o->horizon_h = 4;
@@ -214,12 +214,7 @@ START_TEST(horizon_streams_records_before_the_log_ends) {
     }
   }
   viral_assemble_options o;
-  viral_assemble_options_init(&o);
-  o.id_field = "id";
-  o.observed_at_field = "seen";
-  o.posted_at_field = "posted";
-  o.counters = views_only;
-  o.counter_count = 1;
+  log_options(&o, views_only, 1);
   o.horizon_h = 1;
   o.grace_h = 1;
   viral_error err = {0};
@@ -268,12 +263,7 @@ START_TEST(ratio_label_min_sightings_and_top_rule) {
                     "y,2026-01-02T01:00:00Z,2026-01-01T00:00:01Z,12\n"
                     "z,2026-01-02T01:00:00Z,2026-01-01T00:00:02Z,5\n";
   viral_assemble_options o;
-  viral_assemble_options_init(&o);
-  o.id_field = "id";
-  o.observed_at_field = "seen";
-  o.posted_at_field = "posted";
-  o.counters = views_only;
-  o.counter_count = 1;
+  log_options(&o, views_only, 1);
   o.first = 1;
   o.min_sightings = 2;
   o.label = "ratio:views_final/views_s1>=1.5";
