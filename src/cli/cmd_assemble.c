@@ -27,7 +27,7 @@ static const cli_option options[] = {
     {"at", 0, "AGES", "counters at these ages, e.g. 1h,2h,3h,6h (interpolated, never extrapolated)"},
     {"first", 0, "N", "the first N sightings with their ages"},
     {"horizon", 0, "AGE", "outcome at this age (default: at the last sighting); streams the log"},
-    {"grace", 0, "AGE", "with --horizon: wait this long past it for a sighting (default 0h)"},
+    {"grace", 0, "AGE", "with --horizon: wait this long past it for a sighting (default 1h)"},
     {"min-sightings", 0, "N", "drop videos seen fewer than N times"},
     {"label", 0, "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
     {"unlabeled", 0, "keep|drop", "records without outcome or label (default: drop)"},
@@ -153,7 +153,8 @@ int cmd_assemble(int argc, char **argv) {
   viral_assembler *a = NULL;
   viral_atomic_file *file = NULL;
   viral_error err = {0};
-  double offset, horizon = 0, grace = 0;
+  /* an hourly snapshot log sees each video again within an hour of its horizon */
+  double offset, horizon = 0, grace = 1;
   long first, min_sightings;
   int status = CLI_EXIT_USAGE;
 
