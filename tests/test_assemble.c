@@ -291,6 +291,14 @@ START_TEST(ratio_label_min_sightings_and_top_rule) {
   o.label = "views_nope>=1";
   ck_assert_ptr_null(viral_assembler_create(&o, &err));
   ck_assert_str_eq(err.message, "label rule 'views_nope>=1': no output column 'views_nope'");
+  viral_field_map twice[] = {{"views", "views", VIRAL_PARSE_COUNT}, {"views", "v", VIRAL_PARSE_COUNT}};
+  o.counters = twice;
+  o.counter_count = 2;
+  ck_assert_ptr_null(viral_assembler_create(&o, &err));
+  ck_assert_str_eq(err.message,
+                   "output column 'views_final' would appear twice: rename a counter or attribute");
+  o.counters = views_only;
+  o.counter_count = 1;
   o.label = "views_final>>1";
   ck_assert_ptr_null(viral_assembler_create(&o, &err));
   ck_assert_str_eq(err.message, "label rule 'views_final>>1': bad threshold '>1'");

@@ -103,7 +103,10 @@ typedef struct viral_assemble_options {
   size_t min_sightings;          /* drop videos seen fewer times (within the horizon) */
   int keep_unlabeled;            /* 1: keep records without outcome/label */
   const char *label;             /* NULL, or a rule: FIELD>=X, FIELD>X, FIELD<=X,
-                                    FIELD<X, ratio:A/B>=X, top:P%:FIELD */
+                                    FIELD<X, FIELD==X, ratio:A/B>=X (missing when
+                                    B is 0), top:P%:FIELD (1 at or above the
+                                    ceil(P% n)-th largest; holds every record
+                                    to the end); FIELD is an output column */
 } viral_assemble_options;
 
 /* Zero everything (no horizon, no label, drop unlabeled). */

@@ -301,6 +301,15 @@ viral_assembler *viral_assembler_create(const viral_assemble_options *opts, vira
   a->seen_counters = calloc(opts->counter_count + 1, 1);
   a->seen_attrs = calloc(opts->attr_count + 1, 1);
   if (!a->rowvals || !a->seen_counters || !a->seen_attrs || !a->buckets || !a->idx_counters || !a->idx_attrs || build_columns(a)) goto nomem;
+  for (size_t i = 0; i < a->ncol; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(a->columns[i], a->columns[j]) == 0) {
+        viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                        "output column '%s' would appear twice: rename a counter or attribute",
+                        a->columns[i]);
+        viral_assembler_free(a);
+        return NULL;
+      }
   if (opts->label && parse_label(a, opts->label, err)) {
     viral_assembler_free(a);
     return NULL;
@@ -708,7 +717,8 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
   a->have_now = 1;
 
   video **slot = find_slot(a, id), *v = *slot;
-  if (H > 0 && (v ? v->bracketed : t - posted >= H)) {
+  /* a closed video has left the table, so its later rows land here too */
+  if (H > 0 && !v && t - posted >= H) {
     a->stats.late_rows++; /* after the horizon: nothing to learn from it */
     free(id);
     return VIRAL_OK;
