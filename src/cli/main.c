@@ -9,8 +9,8 @@
 
 /* Only commands that exist are listed: no stubs. */
 const cli_command cli_commands[] = {
-/* (commands are added here as they are built) */
     {"describe", cmd_describe, &cmd_describe_spec},
+    {"assemble", cmd_assemble, &cmd_assemble_spec},
     {"train", cmd_train, &cmd_train_spec},
     {"update", cmd_update, &cmd_update_spec},
     {"score", cmd_score, &cmd_score_spec},
