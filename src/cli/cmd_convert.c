@@ -48,6 +48,28 @@ const cli_spec cmd_convert_spec = {
 
 enum { TO_LIBSVM, TO_VW };
 
+/* ---- numbers ---- */
+
+/* Decimal digits of n at the end of buf[32]; returns the first digit. */
+static char *format_uint(char buf[32], uint64_t n) {
+  char *p = buf + 31;
+  *p = '\0';
+  do *--p = (char)('0' + n % 10); while ((n /= 10) > 0);
+  return p;
+}
+
+/* A value that reads back exactly. Whole numbers (one-hot 1s, indicators,
+ * counts) skip viral_format_double's search for the shortest form, which is
+ * most of the cost of writing a vector. */
+static const char *format_value(char buf[32], double x) {
+  if (x == floor(x) && fabs(x) < 1e15) {
+    char *p = format_uint(buf, (uint64_t)fabs(x));
+    if (x < 0) *--p = '-';
+    return p;
+  }
+  return viral_format_double(buf, x);
+}
+
 /* ---- VW: collect a row's named coordinates, then print them by group ---- */
 
 typedef struct vw_item {
@@ -121,7 +143,7 @@ static void vw_write(FILE *out, const vw_row *r, double label) {
       fputs(r->text + r->items[i].name, out);
       if (r->items[i].value != 1) {
         putc(':', out);
-        fputs(viral_format_double(num, r->items[i].value), out);
+        fputs(format_value(num, r->items[i].value), out);
       }
     }
   }
@@ -129,11 +151,13 @@ static void vw_write(FILE *out, const vw_row *r, double label) {
 }
 
 static void libsvm_write(FILE *out, const viral_sparse *v, double label) {
-  char num[32];
+  char num[32], idx[32];
   fputs(label > 0 ? "1" : "0", out);
   for (size_t i = 0; i < v->count; i++) {
-    fprintf(out, " %u:", (unsigned)v->items[i].index + 1);
-    fputs(viral_format_double(num, v->items[i].value), out);
+    putc(' ', out);
+    fputs(format_uint(idx, (uint64_t)v->items[i].index + 1), out);
+    putc(':', out);
+    fputs(format_value(num, v->items[i].value), out);
   }
   putc('\n', out);
 }

@@ -172,7 +172,8 @@ static int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
     return VIRAL_OK;
   }
   if (c->scaled) x = (x - c->a) / c->b;
-  if (e->mode == EMIT_VECTOR) return viral_sparse_push(e->out, col, x);
+  /* finish would drop it anyway: zeros (indicators off, most rows) cost nothing */
+  if (e->mode == EMIT_VECTOR) return x == 0.0 ? VIRAL_OK : viral_sparse_push(e->out, col, x);
   return e->sink(e->ctx, col, x, c->group, c->name);
 }
 
