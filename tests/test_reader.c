@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/reader_internal.h" /* viral_utf8_valid */
 #include "testutil.h"
 #include "viral/reader.h"
 
@@ -299,6 +300,27 @@ START_TEST(getter_errors) {
   expect_getter_error(text, "n", "number",
                       "t.csv:2: field 'n': bad number "
                       "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+}
+END_TEST
+
+START_TEST(utf8_validation) {
+#define U(s) viral_utf8_valid(s, sizeof s - 1)
+  ck_assert(U(""));
+  ck_assert(U("plain ascii, longer than eight bytes"));
+  ck_assert(U("Gi\xe1\xba\xa5" "c m\xc6\xa1"));     /* "Giấc mơ" */
+  ck_assert(U("\xf0\x9f\xa6\xa2 swan"));          /* U+1F9A2, 4 bytes */
+  ck_assert(U("\xf4\x8f\xbf\xbf"));               /* U+10FFFF, the last */
+  ck_assert(U("\xef\xbb\xbf"));                    /* U+FEFF */
+  ck_assert(!U("\xff"));
+  ck_assert(!U("abc\x80"));                        /* a lone continuation byte */
+  ck_assert(!U("\xc0\xaf"));                       /* overlong '/' */
+  ck_assert(!U("\xe0\x80\xaf"));                   /* overlong, 3 bytes */
+  ck_assert(!U("\xed\xa0\x80"));                   /* a UTF-16 surrogate */
+  ck_assert(!U("\xf4\x90\x80\x80"));               /* beyond U+10FFFF */
+  ck_assert(!U("\xf5\x80\x80\x80"));
+  ck_assert(!U("abcdefgh\xe2\x82"));               /* cut short at the end */
+  ck_assert(!U("\xe2\x28\xa1"));                   /* a bad second byte */
+#undef U
 }
 END_TEST
 
@@ -623,6 +645,21 @@ START_TEST(stdin_streams_csv) {
 }
 END_TEST
 
+START_TEST(stdin_short_header_does_not_block) {
+  /* two bytes and a pause: open must not wait for a third (a BOM check) */
+  int w = pipe_to_stdin();
+  write_all(w, "v\n");
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open("-", NULL, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  write_all(w, "7\n");
+  ck_assert_str_eq(text_of(next_ok(r), "v"), "7");
+  close(w);
+  at_end(r);
+  viral_reader_free(r);
+}
+END_TEST
+
 START_TEST(stdin_streams_jsonl) {
   int w = pipe_to_stdin();
   write_all(w, "{\"id\":\"1\"}\n");
@@ -739,6 +776,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, csv_default_record_limit);
   tcase_add_test(tc, csv_skip_bad_rows);
   tcase_add_test(tc, getter_errors);
+  tcase_add_test(tc, utf8_validation);
   tcase_add_test(tc, missing_file);
   suite_add_tcase(s, tc);
   tc = tcase_create("json");
@@ -752,6 +790,7 @@ static Suite *make_suite(void) {
   tc = tcase_create("stdin");
   tcase_add_test(tc, stdin_streams_csv);
   tcase_add_test(tc, stdin_streams_jsonl);
+  tcase_add_test(tc, stdin_short_header_does_not_block);
   suite_add_tcase(s, tc);
   tc = tcase_create("shared");
   tcase_add_test(tc, shared_datasets);

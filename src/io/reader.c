@@ -218,7 +218,11 @@ nomem:
 /* Detect the format, skip a UTF-8 byte order mark, start the format reader. */
 static viral_reader *reader_start(viral_reader *r, const char *path, viral_error *err) {
   int rc = VIRAL_OK;
-  while (r->len - r->pos < 3 && (rc = viral_source_read(r, 1, err)) > 0) {
+  /* wait for more bytes only while what came may still be a BOM: a pipe
+   * that sends "a\n" and pauses must not block the reader */
+  while (r->len - r->pos < 3 &&
+         (r->len == r->pos || memcmp(r->data + r->pos, "\xEF\xBB\xBF", r->len - r->pos) == 0) &&
+         (rc = viral_source_read(r, 1, err)) > 0) {
   }
   if (rc < 0) goto fail;
   if (r->len - r->pos >= 3 && memcmp(r->data + r->pos, "\xEF\xBB\xBF", 3) == 0) r->pos += 3;
