@@ -41,7 +41,9 @@ const cli_spec cmd_convert_spec = {
     "the spec's pipeline and writes one line per record with its label:\n"
     "  libsvm: LABEL IDX:VAL ...        labels 0/1, indices from 1, ascending\n"
     "  vw:     LABEL |namespace name:value ...   labels -1/1, one namespace per group\n"
-    "Rows whose label is missing are an error (skipped with --skip-bad-rows).",
+    "Rows whose label is missing are an error (skipped with --skip-bad-rows).\n"
+    "A spec with scaling or a top:P% label is first fitted on the whole input\n"
+    "(two passes), so FILE must then be a file, not standard input.",
     options,
     0,
     1,
