@@ -770,6 +770,9 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   if (p->any_hashed && ((uint64_t)1 << p->hash_bits) <= p->ncols + 1u)
     return spec_error(err, p, "hash_bits", "2^%d buckets leave no room for hashed features after "
                                            "%u dense columns", p->hash_bits, (unsigned)p->ncols);
+  /* always known, for viral_pipeline_field_*: temporal splits and outputs */
+  if ((rc = use_field(p, "posted_at", err)) < 0 || (rc = use_field(p, "video_id", err)) < 0)
+    return rc;
   if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
   return VIRAL_OK;
 }
