@@ -58,6 +58,8 @@ typedef struct viral_pipeline viral_pipeline;
 typedef struct viral_pipeline_options {
   const char *label;  /* label rule overriding the spec's ("top:10%:views_final"), NULL: keep */
   int allow_leakage;  /* accept features observed after the window; reports must say so */
+  const char *scaling; /* overrides the spec's scaling ("none" for the online learner,
+                          which normalizes in its own single pass), NULL: keep */
 } viral_pipeline_options;
 
 /* No label override, leakage refused. */
@@ -101,6 +103,12 @@ int viral_pipeline_fit_record(viral_pipeline *p, const viral_record *rec, viral_
 /* Finish: compute scaling parameters and quantile thresholds. Fails when a
  * quantile rule saw no labelled row. */
 int viral_pipeline_fit_end(viral_pipeline *p, viral_error *err);
+
+/* Name hashed features as transform meets them (on = 1), for the online
+ * learner, which never runs a fitting pass; on = 0 stops and makes the names
+ * available to viral_pipeline_feature_name() again. Names already known are
+ * kept; at most the spec's names_max in all. */
+int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err);
 
 /* ---- transforming ---- */
 
@@ -158,6 +166,19 @@ int viral_pipeline_feature_name(const viral_pipeline *p, uint32_t index, char *b
 /* Namespace of a vector index ("numeric", "hashtags", ...; "hashed" for an
  * unnamed hashed index). Static or owned by p. */
 const char *viral_pipeline_feature_group(const viral_pipeline *p, uint32_t index);
+
+/* ---- single fields ---- */
+
+/* A canonical field of rec read through the spec's field mapping (so
+ * "video_id" comes out of vid_url's regex when the spec says so); a field the
+ * spec does not map is read from the record column of that name. Returns
+ * VIRAL_OK, VIRAL_MISSING, or a negative status with err set. The text
+ * borrows from rec or from p and is valid until the next call on either. */
+int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const char *name,
+                              viral_strview *out, viral_error *err);
+/* The same for a time field (unix seconds, UTC). */
+int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, const char *name,
+                                   double *out, viral_error *err);
 
 /* ---- label, window, leakage ---- */
 

@@ -69,6 +69,32 @@ int cli_data_error(const char *command, const viral_error *err);
 /* Help text of a command on out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
 
+/* ---- options shared by the data commands (common.c) ---- */
+
+#include "viral/features.h"
+#include "viral/reader.h"
+
+/* --format, --json-path, --skip-bad-rows */
+#define CLI_INPUT_OPTIONS                                                                        \
+  {"format", 'f', "FMT", "input format: csv, jsonl or json (default: from the name)"},           \
+      {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},         \
+      {"skip-bad-rows", 0, NULL, "skip malformed rows, count them and report the count"}
+/* --spec, --label, --allow-leakage */
+#define CLI_SPEC_OPTIONS                                                                         \
+  {"spec", 's', "FILE", "feature spec (default: the built-in datasets/default.spec.json)"},      \
+      {"label", 'l', "RULE", "label rule overriding the spec's: viral, views_final>=1000000, "    \
+                             "top:10%:views_final, ratio:views_48h/views_2h>=10"},               \
+      {"allow-leakage", 0, NULL, "accept features observed after the window (reports say so)"}
+
+/* Apply --format, --json-path and --skip-bad-rows on top of opts (which may
+ * already hold the spec's input options). CLI_CONTINUE or exit code 2. */
+int cli_input_options(const cli_args *args, viral_reader_options *opts);
+/* Load the pipeline named by --spec/--label/--allow-leakage (scaling, when
+ * not NULL, overrides the spec's). NULL with err set. */
+viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, viral_error *err);
+/* 1 when stderr is a terminal and --quiet was not given (progress lines). */
+int cli_show_progress(const cli_args *args);
+
 /* The command table (main.c). */
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);
@@ -76,6 +102,12 @@ const cli_command *cli_find_command(const char *name);
 /* Commands: one cmd_<name>.c each. */
 #define CLI_DECLARE(name) int cmd_##name(int argc, char **argv); extern const cli_spec cmd_##name##_spec
 /* CLI_DECLARE(name); for each command */
+CLI_DECLARE(describe);
+CLI_DECLARE(gen);
 CLI_DECLARE(convert);
+CLI_DECLARE(train);
+CLI_DECLARE(update);
+CLI_DECLARE(score);
+CLI_DECLARE(inspect);
 
 #endif

@@ -10,6 +10,12 @@
 /* Only commands that exist are listed: no stubs. */
 const cli_command cli_commands[] = {
 /* (commands are added here as they are built) */
+    {"describe", cmd_describe, &cmd_describe_spec},
+    {"train", cmd_train, &cmd_train_spec},
+    {"update", cmd_update, &cmd_update_spec},
+    {"score", cmd_score, &cmd_score_spec},
+    {"inspect", cmd_inspect, &cmd_inspect_spec},
+    {"gen", cmd_gen, &cmd_gen_spec},
     {"convert", cmd_convert, &cmd_convert_spec},
     {NULL, NULL, NULL},
 };

@@ -130,6 +130,7 @@ struct viral_pipeline {
   label_rule label;
 
   int fitted, fitting;
+  int collecting_names; /* transform also notes names of hashed features */
   name_entry *names; /* sorted by index once fitted */
   size_t nnames, names_cap;
   uint32_t *name_slots; /* fitting: open addressing over names (index+1, 0 empty) */

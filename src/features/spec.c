@@ -719,6 +719,7 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   p->names_max = (size_t)x;
   s = "none";
   if ((rc = get_string(p, spec, "", "scaling", &s, err)) < 0) return rc;
+  if (opts && opts->scaling) s = opts->scaling;
   if (strcmp(s, "none") == 0) p->scaling = SCALING_NONE;
   else if (strcmp(s, "standard") == 0) p->scaling = SCALING_STANDARD;
   else if (strcmp(s, "minmax") == 0) p->scaling = SCALING_MINMAX;
@@ -803,6 +804,16 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
     }
     if (cJSON_GetObjectItemCaseSensitive(spec, "label")) cJSON_ReplaceItemInObjectCaseSensitive(spec, "label", l);
     else cJSON_AddItemToObject(spec, "label", l);
+  }
+  /* Likewise the scaling actually used. */
+  if (opts && opts->scaling) {
+    cJSON *sc = cJSON_CreateString(opts->scaling);
+    if (!sc) {
+      nomem(err, p);
+      goto fail;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(spec, "scaling")) cJSON_ReplaceItemInObjectCaseSensitive(spec, "scaling", sc);
+    else cJSON_AddItemToObject(spec, "scaling", sc);
   }
   return p;
 fail:
@@ -963,7 +974,7 @@ int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
 }
 
 static const name_entry *lookup_name(const viral_pipeline *p, uint32_t index) {
-  if (!p->nnames || p->fitting) return NULL;
+  if (!p->nnames || p->fitting || p->collecting_names) return NULL;
   name_entry key = {index, 0, NULL, NULL};
   return bsearch(&key, p->names, p->nnames, sizeof *p->names, by_name_index);
 }

@@ -283,9 +283,13 @@ static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, vira
   uint32_t span = ((uint32_t)1 << p->hash_bits) - p->ncols;
   uint32_t index = p->ncols + h % span;
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
-  if (e->mode == EMIT_VECTOR) return viral_sparse_push(e->out, index, x);
+  if (e->mode == EMIT_VECTOR && !p->collecting_names) return viral_sparse_push(e->out, index, x);
   const char *name = hashed_name(p, f, a, b);
   if (!name) return VIRAL_ERR_NOMEM;
+  if (e->mode == EMIT_VECTOR) {
+    int rc = note_name(p, index, f->group, name);
+    return rc ? rc : viral_sparse_push(e->out, index, x);
+  }
   if (e->mode == EMIT_FIT) return note_name(p, index, f->group, name);
   return e->sink(e->ctx, index, x, f->group, name);
 }
@@ -512,6 +516,74 @@ int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
     if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
     *label = apply_label(&p->label, x);
   }
+  return VIRAL_OK;
+}
+
+/* ---- naming hashed features while transforming (the online path) ---- */
+
+int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
+  if (on) {
+    /* note_name's slots point into names[], which sorting reordered */
+    free(p->name_slots);
+    p->name_slots = NULL;
+    size_t n = p->nnames;
+    p->nnames = 0;
+    for (size_t i = 0; i < n; i++) {
+      name_entry kept = p->names[i];
+      int rc = note_name(p, kept.index, kept.group, kept.name);
+      free(kept.group);
+      free(kept.name);
+      if (rc) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+      p->names[p->nnames - 1].collided = kept.collided;
+    }
+    p->collecting_names = 1;
+    return VIRAL_OK;
+  }
+  p->collecting_names = 0;
+  return viral_pipeline_sort_names_(p, err);
+}
+
+/* ---- single fields, through the spec's mapping ---- */
+
+static int find_field(const viral_pipeline *p, const char *name) {
+  for (size_t i = 0; i < p->nfields; i++)
+    if (strcmp(p->fields[i].name, name) == 0) return (int)i;
+  return -1;
+}
+
+int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const char *name,
+                              viral_strview *out, viral_error *err) {
+  int i = find_field(p, name);
+  if (i < 0) {
+    long col = viral_record_find(rec, name);
+    return col < 0 ? VIRAL_MISSING : viral_record_text(rec, (size_t)col, out, err);
+  }
+  bind(p, rec);
+  p->values[i].state = 0; /* the row cache may hold another record's value */
+  int rc = read_field(p, rec, i, err);
+  if (rc < 0) return rc;
+  if (rc == 0) return VIRAL_MISSING;
+  if (rule_is_numeric_(p->fields[i].rule) || p->fields[i].rule == PARSE_LIST)
+    return viral_record_text(rec, (size_t)p->fields[i].col, out, err);
+  *out = p->values[i].text;
+  return VIRAL_OK;
+}
+
+int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, const char *name,
+                                   double *out, viral_error *err) {
+  int i = find_field(p, name);
+  if (i < 0) {
+    long col = viral_record_find(rec, name);
+    return col < 0 ? VIRAL_MISSING : viral_record_timestamp(rec, (size_t)col, 0, out, err);
+  }
+  if (p->fields[i].rule != PARSE_TIMESTAMP && p->fields[i].rule != PARSE_NUMBER)
+    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "field '%s' is not a timestamp", name);
+  bind(p, rec);
+  p->values[i].state = 0;
+  int rc = read_field(p, rec, i, err);
+  if (rc < 0) return rc;
+  if (rc == 0) return VIRAL_MISSING;
+  *out = p->values[i].num;
   return VIRAL_OK;
 }
 

@@ -1,0 +1,183 @@
+/* viral/logistic.h - the online logistic learner: FTRL-Proximal, AdaGrad and
+ * plain SGD over hashed sparse vectors, resumable bit for bit.
+ *
+ * Model. p(y = 1 | x) = 1 / (1 + exp(-m)), margin m = b + sum_i w_i x_i, over a
+ * hashed space of 2^bits coordinates (feature indices are reduced modulo 2^bits,
+ * as Vowpal Wabbit does). The intercept b is learned like a coordinate whose
+ * value is always 1, but it is never penalised and never normalised.
+ *
+ * Loss. Each example t has a label y_t in {0, 1} and an importance c_t >= 0 that
+ * multiplies its log loss, hence its gradient: l_t = c_t * logloss(p_t, y_t),
+ * dl_t/dm = c_t (p_t - y_t). Class weights are importances chosen by label
+ * (viral_logistic_params.weight0/weight1, viral_logistic_balanced_weights()).
+ *
+ * Objective, per optimizer (the penalties differ in how often they apply):
+ *  - FTRL-Proximal (McMahan et al. 2013, "Ad Click Prediction: a View from the
+ *    Trenches", Algorithm 1, per-coordinate rate alpha / (beta + sqrt(n_i))):
+ *    the weights minimise  g_{1:t} . w + l1 ||w||_1 + (l2 / 2) ||w||^2 plus
+ *    the proximal terms, where g_{1:t} sums the gradients of all updates so
+ *    far: the penalty counts once for the whole stream (not per example), so
+ *    it matters less as data accumulates. P passes over N rows face
+ *    P sum_r l_r + l1 ||w||_1 + (l2 / 2) ||w||^2 (scikit-learn's C = P / l2
+ *    when l1 = 0), but since z keeps the gradients taken at early iterates
+ *    the weights approach that minimiser only as P grows with l2 fixed; FTRL
+ *    is an online learner, not a batch solver (tests/test_logistic.c measures
+ *    how close it gets). State per coordinate: z_i, n_i (and w_i, cached).
+ *  - AdaGrad (Duchi, Hazan and Singer 2011, diagonal composite mirror descent):
+ *    n_i += g_i^2, then a proximal step of size alpha / (beta + sqrt(n_i)) on
+ *    l_t + l1 ||w||_1 + (l2 / 2) ||w||^2. The penalty applies at every update
+ *    (as in Vowpal Wabbit), to the coordinates present in the example (sparse
+ *    updates), so it weighs against the mean loss: on dense rows one pass is
+ *    sum_r l_r + N (l2 / 2) ||w||^2, scikit-learn's C = 1 / (N l2), and many
+ *    passes converge to that minimiser. The same l2 regularises far more
+ *    strongly than with FTRL.
+ *  - SGD: a proximal step of size eta_t = alpha / sqrt(t) (t = 1, 2, ...: the
+ *    number of examples learned, including this one) on the same per-update
+ *    objective as AdaGrad (same C mapping). With l1 > 0 the step is the
+ *    soft-threshold (truncated gradient).
+ *
+ * Normalisation (params.normalize, on by default). The learner learns the
+ * scale of every coordinate in the same single pass as its weights: s_i =
+ * max |x_i| over the examples seen so far, including the current one, and the
+ * optimizer works on x_i / s_i (so every input it sees lies in [-1, 1]) with a
+ * weight u_i; the weight on the raw value is w_i = u_i / s_i. When s_i grows,
+ * u_i is kept, so w_i shrinks by s_old / s_new. This follows Vowpal Wabbit's
+ * --normalized (which also tracks max |x_i| and rescales the weight when it
+ * grows), without VW's extra global normaliser of the learning rate. Why
+ * max |x| and not a running mean and variance: centring a sparse feature would
+ * make every absent (zero) coordinate non-zero, destroying sparsity and the
+ * speed of the hashed representation; a max-abs scale keeps zeros zero, needs
+ * one number per coordinate and makes l1/l2 and the learning rate act on
+ * comparable scales (counts in millions next to ratios in [0, 1]). The scales
+ * are part of the saved state.
+ *
+ * Exact continuation. Every quantity an update reads is in the saved state
+ * (viral_logistic_json_write in src/learn/logistic_json.h), and numbers are
+ * saved so they read back to the same bits. Learning rows A, saving, loading
+ * and learning rows B gives exactly (bit for bit) the weights of learning A
+ * then B in one go. viral_logistic_train() with shuffling depends only on the
+ * seed and the pass number, never on earlier calls.
+ *
+ * Memory: 8 bytes per coordinate per state array, dense (1, 2 or 3 arrays
+ * for sgd, adagrad, ftrl, plus 1 for the scales): FTRL with normalisation
+ * takes 8 MiB at bits = 18, 512 MiB at bits = 24 (allocated zeroed, so pages
+ * never touched cost nothing). Learning allocates nothing per example; the
+ * JSON state lists only coordinates with some non-zero state. */
+#ifndef VIRAL_LOGISTIC_H
+#define VIRAL_LOGISTIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "viral/error.h"
+#include "viral/vector.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIRAL_LOGISTIC_MIN_BITS 1
+#define VIRAL_LOGISTIC_MAX_BITS 24
+#define VIRAL_LOGISTIC_DEFAULT_BITS 18
+#define VIRAL_LOGISTIC_MAX_PASSES 100000
+
+typedef enum viral_logistic_optimizer {
+  VIRAL_LOGISTIC_FTRL = 0,
+  VIRAL_LOGISTIC_ADAGRAD = 1,
+  VIRAL_LOGISTIC_SGD = 2
+} viral_logistic_optimizer;
+
+/* Hyperparameters; fill with viral_logistic_params_init() then change fields.
+ * Defaults (see viral_logistic_params_init):
+ *           alpha  beta  l1  l2
+ *   ftrl    0.1    1     0   1      (l2 once per stream)
+ *   adagrad 0.1    1     0   0      (l1, l2 per update)
+ *   sgd     0.5    -     0   0      (eta_t = alpha / sqrt(t); beta unused)
+ *   all: normalize 1, passes 1, shuffle 0, seed 1, weight0 = weight1 = 1. */
+typedef struct viral_logistic_params {
+  viral_logistic_optimizer optimizer;
+  double alpha;   /* learning rate scale, > 0 */
+  double beta;    /* ftrl, adagrad: added to sqrt(n_i) in the rate, >= 0 */
+  double l1;      /* L1 penalty, >= 0 (the intercept is never penalised) */
+  double l2;      /* L2 penalty, >= 0 (the intercept is never penalised) */
+  int normalize;  /* 1: learn per-coordinate max-abs scales (see above) */
+  int passes;     /* viral_logistic_train: passes over the data set, >= 1 */
+  int shuffle;    /* viral_logistic_train: 1 to shuffle every pass */
+  uint32_t seed;  /* the shuffle's seed */
+  double weight0; /* viral_logistic_train: importance of label-0 rows, >= 0 */
+  double weight1; /* viral_logistic_train: importance of label-1 rows, >= 0 */
+} viral_logistic_params;
+
+/* Fill p with the defaults for optimizer (table above). */
+void viral_logistic_params_init(viral_logistic_params *p, viral_logistic_optimizer optimizer);
+
+/* NULL when p is usable, else a static string saying what is wrong (like
+ * liblinear's check_parameter): "alpha must be a finite number > 0", ... */
+const char *viral_logistic_params_check(const viral_logistic_params *p);
+
+/* Name of an optimizer ("ftrl", "adagrad", "sgd"), and back: returns 0 and
+ * sets *out, or -1 for an unknown name. */
+const char *viral_logistic_optimizer_name(viral_logistic_optimizer o);
+int viral_logistic_optimizer_parse(const char *name, viral_logistic_optimizer *out);
+
+/* Balanced class weights for pos positives and neg negatives, as
+ * scikit-learn's class_weight="balanced": w_c = (pos + neg) / (2 count_c),
+ * so both classes carry the same total importance. When either count is 0
+ * there is nothing to balance and both weights are 1. */
+void viral_logistic_balanced_weights(uint64_t pos, uint64_t neg, double *w0, double *w1);
+
+typedef struct viral_logistic viral_logistic;
+
+/* A fresh learner (all weights 0) with a copy of params over 2^bits
+ * coordinates. Returns NULL and fills err when params fail the check, bits is
+ * outside [VIRAL_LOGISTIC_MIN_BITS, VIRAL_LOGISTIC_MAX_BITS] or memory runs
+ * out. Free with viral_logistic_free(). */
+viral_logistic *viral_logistic_create(const viral_logistic_params *params, int bits,
+                                      viral_error *err);
+/* NULL-safe. */
+void viral_logistic_free(viral_logistic *m);
+
+/* The learner's parameters (borrowed, valid until free) and size. */
+const viral_logistic_params *viral_logistic_get_params(const viral_logistic *m);
+int viral_logistic_bits(const viral_logistic *m);
+
+/* One online update with example (x, y) of importance c (a finished vector:
+ * sorted, no duplicates). Returns the probability predicted for x BEFORE the
+ * update (what progressive validation scores). Returns NaN and leaves the
+ * learner untouched when y is not 0 or 1, c is negative or not finite, or x
+ * holds a non-finite value. */
+double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, double c);
+
+/* Margin b + sum_i w_i x_i and probability 1 / (1 + exp(-margin)) of x under
+ * the current weights; no update. NaN when x holds a non-finite value. The
+ * probability is a plain double: for |margin| > ~37 it rounds to exactly 0 or
+ * 1, so log-loss code must clip. */
+double viral_logistic_margin(const viral_logistic *m, const viral_sparse *x);
+double viral_logistic_predict(const viral_logistic *m, const viral_sparse *x);
+
+/* out[k] = w_i * x_k for the k-th item of x (i its index): each feature's
+ * share of the margin, for explanations. out: [x->count], caller-owned, or
+ * NULL. Returns the margin (bias + the shares, added in item order). */
+double viral_logistic_contributions(const viral_logistic *m, const viral_sparse *x, double *out);
+
+/* params.passes passes over ds (labels 0/1), each row with importance
+ * params.weight0 or weight1 by label; rows in order, or in a fresh
+ * permutation per pass when params.shuffle (splitmix64 seeded by seed and
+ * pass number, identical on every machine). Checks every label and value
+ * first: on failure returns VIRAL_ERR_INVALID naming the row, and the learner
+ * is untouched. */
+int viral_logistic_train(viral_logistic *m, const viral_dataset *ds, viral_error *err);
+
+/* The weight on the raw value of coordinate index (mod 2^bits), i.e.
+ * u_i / s_i when normalising, and the intercept. */
+double viral_logistic_weight(const viral_logistic *m, uint32_t index);
+double viral_logistic_bias(const viral_logistic *m);
+/* Number of coordinates with a non-zero weight (scans all 2^bits). */
+size_t viral_logistic_nonzero(const viral_logistic *m);
+/* Examples learned so far (updates, counting every pass). */
+uint64_t viral_logistic_rows(const viral_logistic *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

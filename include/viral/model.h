@@ -1,0 +1,148 @@
+/* viral/model.h - a trained model: the fitted feature pipeline, a learner
+ * (online logistic or libsvm SVM), the decision threshold and training
+ * metadata, saved as one checked JSON document (DESIGN.md section 5).
+ *
+ * Training streams: the logistic learner reads each row once, transforms it
+ * and learns from it, so memory stays flat in the number of rows. Two things
+ * need a look at the data before learning and then read the file twice (so
+ * they need a file, not stdin): a pipeline that must be fitted (a quantile
+ * label rule such as top:10%:views_final) and balanced class weights (which
+ * need the class counts). More than one pass, and the SVM learner, hold the
+ * vectors in memory.
+ *
+ * Update continues exactly: for the logistic learner, training on A then
+ * updating with B gives bit for bit the weights of training on A followed by
+ * B in one pass (no shuffle). A quantile label threshold is fitted once, at
+ * train time, and kept by update. For the SVM, update retrains on the support
+ * vectors plus the new rows (an approximation; see viral/svm.h). */
+#ifndef VIRAL_MODEL_H
+#define VIRAL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "viral/error.h"
+#include "viral/features.h"
+#include "viral/logistic.h"
+#include "viral/reader.h"
+#include "viral/record.h"
+#include "viral/svm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VIRAL_MODEL_FORMAT "viral-model"
+#define VIRAL_MODEL_VERSION 1
+
+typedef enum viral_learner_kind { VIRAL_LEARNER_LOGISTIC = 0, VIRAL_LEARNER_SVM } viral_learner_kind;
+
+/* "logistic" / "svm"; parse returns VIRAL_OK or VIRAL_ERR_INVALID. */
+const char *viral_learner_name(viral_learner_kind kind);
+int viral_learner_parse(const char *name, viral_learner_kind *out);
+
+typedef struct viral_train_options {
+  viral_learner_kind learner;
+  viral_logistic_params logistic; /* learner = logistic */
+  int bits;                       /* logistic: weight space 2^bits; 0 = the pipeline's */
+  viral_svm_params svm;           /* learner = svm */
+  int balanced;                   /* class weights n / (2 n_class), from the training rows */
+  double threshold;               /* probability at which score says 1 (default 0.5) */
+  int skip_bad_rows;              /* count and skip rows whose features fail */
+  size_t svm_budget;              /* svm update: support vectors carried over (0: all) */
+  /* Called before a kernel SVM run estimated to take over a minute (may be NULL). */
+  void (*warn)(void *ctx, double estimated_seconds, size_t rows);
+  void *warn_ctx;
+  /* Called now and then with rows read so far (may be NULL). */
+  void (*progress)(void *ctx, uint64_t rows);
+  void *progress_ctx;
+} viral_train_options;
+
+/* Defaults: logistic FTRL with its defaults, threshold 0.5. */
+void viral_train_options_init(viral_train_options *opts);
+
+/* What training or an update saw. */
+typedef struct viral_train_summary {
+  uint64_t rows;       /* labelled rows learned from */
+  uint64_t positives;
+  uint64_t unlabeled;  /* rows without a label, skipped */
+  uint64_t bad_rows;   /* rows skipped as malformed (skip_bad_rows) */
+  double log_loss;     /* logistic: progressive (each row scored before learning it);
+                          svm: on the training rows */
+  double auc;          /* the same predictions' ROC AUC (NAN with one class) */
+} viral_train_summary;
+
+typedef struct viral_model viral_model;
+
+/* Train a model on the records of path ("-" for stdin) with pipeline p
+ * (taken over: freed with the model, or on failure). Returns the model or
+ * NULL with err naming the file, line and problem. */
+viral_model *viral_model_train(viral_pipeline *p, const char *path,
+                               const viral_reader_options *reader_opts,
+                               const viral_train_options *opts, viral_train_summary *summary,
+                               viral_error *err);
+
+/* Continue training m on the labelled records of path. On failure m is
+ * unchanged for the SVM; for the logistic learner rows learned before the
+ * failing row stay learned, so callers that must not keep a half update
+ * (the CLI) discard m and keep the file they loaded it from. */
+int viral_model_update(viral_model *m, const char *path, const viral_reader_options *reader_opts,
+                       const viral_train_options *opts, viral_train_summary *summary,
+                       viral_error *err);
+
+/* Save atomically (a crash leaves the previous file or the new one whole). */
+int viral_model_save(const viral_model *m, const char *path, viral_error *err);
+/* Load and validate (format, version, checksum, shapes, values). Errors are
+ * "PATH: problem". */
+viral_model *viral_model_load(const char *path, viral_error *err);
+/* NULL-safe. */
+void viral_model_free(viral_model *m);
+
+/* One reason behind a score: a feature and how much it moved the score
+ * (logistic: weight x value in the logit; svm: change of the decision value
+ * when the feature is removed). */
+typedef struct viral_reason {
+  char name[160];
+  uint32_t index;      /* the vector index */
+  double value;        /* the feature's value in the vector */
+  double contribution;
+} viral_reason;
+
+typedef struct viral_prediction {
+  double probability; /* P(viral) */
+  int label;          /* probability >= threshold */
+  double margin;      /* logit (logistic) or decision value (svm) */
+} viral_prediction;
+
+/* Score one record. With reasons != NULL and max_reasons > 0, also the
+ * features that moved the score most (by |contribution|, largest first):
+ * *reason_count is set to how many were written. */
+int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
+                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
+                        viral_error *err);
+
+/* ---- what is inside ---- */
+
+viral_learner_kind viral_model_learner(const viral_model *m);
+const viral_pipeline *viral_model_pipeline(const viral_model *m);
+viral_pipeline *viral_model_pipeline_mut(viral_model *m);
+double viral_model_threshold(const viral_model *m);
+void viral_model_set_threshold(viral_model *m, double threshold);
+/* Rows and positives learned in all (train plus updates), updates applied. */
+uint64_t viral_model_rows(const viral_model *m);
+uint64_t viral_model_positives(const viral_model *m);
+uint64_t viral_model_updates(const viral_model *m);
+/* Earliest and latest posted_at seen in training (unix seconds; NAN when
+ * the data had none). */
+void viral_model_time_span(const viral_model *m, double *first, double *last);
+/* The learners (NULL when the model is of the other kind). */
+const viral_logistic *viral_model_logistic(const viral_model *m);
+const viral_svm_model *viral_model_svm(const viral_model *m);
+/* The model's file as a JSON text (what save writes, without the checksum),
+ * for `viral inspect --json`; caller frees. */
+char *viral_model_to_json_text(const viral_model *m, viral_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

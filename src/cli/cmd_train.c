@@ -1,0 +1,107 @@
+/* cmd_train.c - `viral train`: fit a model from a labelled dataset.
+ *
+ *   viral train [options] -o MODEL [FILE|-] */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "learn_options.h"
+#include "viral/model.h"
+
+static const cli_option options[] = {
+    {"output", 'o', "MODEL", "where to write the model (required; written atomically)"},
+    CLI_SPEC_OPTIONS,
+    CLI_LEARNER_OPTIONS,
+    {"threshold", 't', "P", "probability at which score says viral (default 0.5)"},
+    CLI_INPUT_OPTIONS,
+    {"quiet", 'q', NULL, "no summary or progress on stderr"},
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_spec cmd_train_spec = {
+    "train",
+    "[options] -o MODEL [FILE|-]",
+    "fit a model from a labelled dataset",
+    "Reads labelled videos (CSV or JSON Lines), turns each into a feature vector\n"
+    "with the spec and fits the learner: the online logistic learner (FTRL-Proximal\n"
+    "by default; one streaming pass, memory flat in the rows) or a libsvm SVM with\n"
+    "Platt probabilities. Rows without a label are skipped and counted. A spec with\n"
+    "a quantile label (top:10%:views_final) or scaling, and --class-weight\n"
+    "balanced, read the file twice, so they need a FILE rather than stdin.\n"
+    "Prints a summary (rows, positives, log loss and AUC on the training rows:\n"
+    "progressive for the one-pass logistic learner) to stderr.\n\n"
+    "example:\n"
+    "  viral train -o model.json datasets/sample.csv\n"
+    "  viral train --learner svm --kernel rbf --C 4 -o svm.json datasets/sample.csv",
+    options,
+    0,
+    1,
+};
+
+static void progress(void *ctx, uint64_t rows) {
+  (void)ctx;
+  fprintf(stderr, "\rviral train: %llu rows", (unsigned long long)rows);
+}
+
+static void svm_warning(void *ctx, double seconds, size_t rows) {
+  (void)ctx;
+  fprintf(stderr,
+          "viral train: warning: a kernel SVM on %zu rows takes about %.0f minutes here (it "
+          "grows with the square of the rows); the logistic learner takes seconds\n",
+          rows, seconds / 60);
+}
+
+int cmd_train(int argc, char **argv) {
+  cli_args args;
+  int rc = cli_parse(&cmd_train_spec, argc, argv, &args);
+  if (rc != CLI_CONTINUE) return rc;
+  const char *out = cli_get(&args, "output");
+  if (!out) return cli_usage_error("train", "missing -o MODEL");
+  const char *data = args.positional_count ? args.positional[0] : "-";
+
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  if ((rc = cli_learner_options(&args, &opts)) != CLI_CONTINUE) return rc;
+  if ((rc = cli_get_double(&args, "threshold", 0.5, &opts.threshold)) != CLI_CONTINUE) return rc;
+  if (!(opts.threshold >= 0 && opts.threshold <= 1))
+    return cli_usage_error("train", "--threshold must be a probability from 0 to 1");
+  opts.skip_bad_rows = cli_flag(&args, "skip-bad-rows");
+  int show = cli_show_progress(&args);
+  if (show) opts.progress = progress;
+  if (!cli_flag(&args, "quiet")) opts.warn = svm_warning;
+
+  viral_error err;
+  viral_error_clear(&err);
+  /* The online learner normalizes in its own pass: no scaling pass. */
+  viral_pipeline *p =
+      cli_load_pipeline(&args, opts.learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL, &err);
+  if (!p) return cli_data_error("train", &err);
+  if (!*viral_pipeline_label_rule(p)) {
+    viral_pipeline_free(p);
+    return cli_usage_error("train", "the spec has no label rule: give one with --label");
+  }
+  if (viral_pipeline_leaks(p) && !cli_flag(&args, "quiet"))
+    fprintf(stderr, "viral train: warning: --allow-leakage: features use fields observed after the "
+                    "%gh window\n", viral_pipeline_window_hours(p));
+  viral_reader_options ropts;
+  viral_reader_options_init(&ropts);
+  viral_pipeline_reader_options(p, &ropts);
+  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
+    viral_pipeline_free(p);
+    return rc;
+  }
+
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  viral_train_summary summary;
+  viral_model *m = viral_model_train(p, data, &ropts, &opts, &summary, &err);
+  if (show) fputc('\n', stderr);
+  if (!m) return cli_data_error("train", &err);
+  rc = viral_model_save(m, out, &err);
+  viral_model_free(m);
+  if (rc != VIRAL_OK) return cli_data_error("train", &err);
+  if (!cli_flag(&args, "quiet")) cli_print_train_summary("train", &summary, cli_seconds_since(&start));
+  return CLI_EXIT_OK;
+}

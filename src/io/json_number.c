@@ -1,0 +1,27 @@
+/* json_number.c - exact numbers in cJSON documents (json_number.h). */
+#include "io/json_number.h"
+
+#include "viral/error.h"
+#include "viral/writer.h"
+
+#include <math.h>
+
+cJSON *viral_json_exact_number(double x) {
+  VIRAL_ASSERT(isfinite(x));
+  char buf[32];
+  return cJSON_CreateRaw(viral_format_double(buf, x));
+}
+
+int viral_json_add_number(cJSON *object, const char *key, double x) {
+  cJSON *item = viral_json_exact_number(x);
+  if (!item) return -1;
+  cJSON_AddItemToObject(object, key, item);
+  return 0;
+}
+
+int viral_json_append_number(cJSON *array, double x) {
+  cJSON *item = viral_json_exact_number(x);
+  if (!item) return -1;
+  cJSON_AddItemToArray(array, item);
+  return 0;
+}

@@ -1,0 +1,324 @@
+/* logistic_json.c - the learner's state to and from cJSON, exactly
+ * (src/learn/logistic_json.h describes the layout). */
+#include "learn/logistic_json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/json_number.h"
+#include "viral/writer.h"
+
+/* 2^53: every integer up to here is exact in a double, hence in JSON. */
+#define MAX_EXACT_INTEGER 9007199254740992.0
+
+/* ---- writing ---- */
+
+/* The optional per-coordinate columns after "index" and "weight". */
+typedef struct columns {
+  int has_z, has_n, has_scale;
+} columns;
+
+static columns columns_of(const viral_logistic_params *p) {
+  columns c;
+  c.has_z = p->optimizer == VIRAL_LOGISTIC_FTRL;
+  c.has_n = p->optimizer != VIRAL_LOGISTIC_SGD;
+  c.has_scale = p->normalize;
+  return c;
+}
+
+static cJSON *write_params(const viral_logistic_params *p) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o || !cJSON_AddStringToObject(o, "optimizer", viral_logistic_optimizer_name(p->optimizer)) ||
+      viral_json_add_number(o, "alpha", p->alpha) || viral_json_add_number(o, "beta", p->beta) ||
+      viral_json_add_number(o, "l1", p->l1) || viral_json_add_number(o, "l2", p->l2) ||
+      !cJSON_AddBoolToObject(o, "normalize", p->normalize) ||
+      viral_json_add_number(o, "passes", p->passes) || !cJSON_AddBoolToObject(o, "shuffle", p->shuffle) ||
+      viral_json_add_number(o, "seed", p->seed) || viral_json_add_number(o, "weight0", p->weight0) ||
+      viral_json_add_number(o, "weight1", p->weight1)) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+static cJSON *write_bias(const viral_logistic *m, columns c) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o || viral_json_add_number(o, "weight", m->bias_w) || (c.has_z && viral_json_add_number(o, "z", m->bias_z)) ||
+      (c.has_n && viral_json_add_number(o, "n", m->bias_n))) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+static cJSON *write_column_names(columns c) {
+  const char *names[5];
+  int count = 0;
+  names[count++] = "index";
+  names[count++] = "weight";
+  if (c.has_z) names[count++] = "z";
+  if (c.has_n) names[count++] = "n";
+  if (c.has_scale) names[count++] = "scale";
+  return cJSON_CreateStringArray(names, count);
+}
+
+static int has_state(const viral_logistic *m, size_t i) {
+  return m->w[i] != 0.0 || (m->z && m->z[i] != 0.0) || (m->n && m->n[i] != 0.0) ||
+         (m->s && m->s[i] != 0.0);
+}
+
+static cJSON *write_coordinates(const viral_logistic *m) {
+  cJSON *rows = cJSON_CreateArray();
+  if (!rows) return NULL;
+  for (size_t i = 0; i < m->dim; i++) {
+    if (!has_state(m, i)) continue;
+    cJSON *row = cJSON_CreateArray();
+    if (!row) goto fail;
+    cJSON_AddItemToArray(rows, row);
+    if (viral_json_append_number(row, (double)i) || viral_json_append_number(row, m->w[i]) ||
+        (m->z && viral_json_append_number(row, m->z[i])) || (m->n && viral_json_append_number(row, m->n[i])) ||
+        (m->s && viral_json_append_number(row, m->s[i])))
+      goto fail;
+  }
+  return rows;
+fail:
+  cJSON_Delete(rows);
+  return NULL;
+}
+
+cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
+  columns c = columns_of(&m->p);
+  cJSON *o = cJSON_CreateObject(), *part;
+  if (!o) goto nomem;
+  if (!(part = write_params(&m->p))) goto nomem;
+  cJSON_AddItemToObject(o, "params", part);
+  if (viral_json_add_number(o, "bits", m->bits) || viral_json_add_number(o, "rows", (double)m->rows)) goto nomem;
+  if (!(part = write_bias(m, c))) goto nomem;
+  cJSON_AddItemToObject(o, "bias", part);
+  if (!(part = write_column_names(c))) goto nomem;
+  cJSON_AddItemToObject(o, "columns", part);
+  if (!(part = write_coordinates(m))) goto nomem;
+  cJSON_AddItemToObject(o, "coordinates", part);
+  return o;
+nomem:
+  cJSON_Delete(o);
+  viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory writing the logistic learner");
+  return NULL;
+}
+
+/* ---- reading ---- */
+
+static int bad(viral_error *err, const char *key, const char *what) {
+  return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "logistic learner: \"%s\" %s", key, what);
+}
+
+static int get_item(const cJSON *obj, const char *key, const char *path, const cJSON **out,
+                    viral_error *err) {
+  *out = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!*out) {
+    viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "logistic learner: \"%s\" is missing", path);
+    return VIRAL_ERR_MISSING;
+  }
+  return VIRAL_OK;
+}
+
+/* A finite number; with min_zero, also >= 0. */
+static int number_value(const cJSON *item, const char *path, int min_zero, double *out,
+                        viral_error *err) {
+  if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+    return bad(err, path, "must be a finite number");
+  if (min_zero && !(item->valuedouble >= 0.0)) return bad(err, path, "must be >= 0");
+  *out = item->valuedouble;
+  return VIRAL_OK;
+}
+
+static int integer_value(const cJSON *item, const char *path, double lo, double hi, double *out,
+                         viral_error *err) {
+  int rc = number_value(item, path, 0, out, err);
+  if (rc) return rc;
+  if (*out != floor(*out) || *out < lo || *out > hi) {
+    char what[96];
+    snprintf(what, sizeof what, "must be an integer between %.17g and %.17g", lo, hi);
+    return bad(err, path, what);
+  }
+  return VIRAL_OK;
+}
+
+static int get_number(const cJSON *obj, const char *key, const char *path, int min_zero,
+                      double *out, viral_error *err) {
+  const cJSON *item;
+  int rc = get_item(obj, key, path, &item, err);
+  return rc ? rc : number_value(item, path, min_zero, out, err);
+}
+
+static int get_integer(const cJSON *obj, const char *key, const char *path, double lo, double hi,
+                       double *out, viral_error *err) {
+  const cJSON *item;
+  int rc = get_item(obj, key, path, &item, err);
+  return rc ? rc : integer_value(item, path, lo, hi, out, err);
+}
+
+static int get_bool(const cJSON *obj, const char *key, const char *path, int *out,
+                    viral_error *err) {
+  const cJSON *item;
+  int rc = get_item(obj, key, path, &item, err);
+  if (rc) return rc;
+  if (!cJSON_IsBool(item)) return bad(err, path, "must be true or false");
+  *out = cJSON_IsTrue(item);
+  return VIRAL_OK;
+}
+
+static int read_params(const cJSON *json, viral_logistic_params *p, viral_error *err) {
+  const cJSON *o, *opt;
+  double passes = 1.0, seed = 0.0;
+  int rc = get_item(json, "params", "params", &o, err);
+  if (rc) return rc;
+  if (!cJSON_IsObject(o)) return bad(err, "params", "must be an object");
+  if ((rc = get_item(o, "optimizer", "params.optimizer", &opt, err))) return rc;
+  viral_logistic_optimizer which;
+  if (!cJSON_IsString(opt) || viral_logistic_optimizer_parse(opt->valuestring, &which) != 0)
+    return bad(err, "params.optimizer", "must be \"ftrl\", \"adagrad\" or \"sgd\"");
+  viral_logistic_params_init(p, which);
+  if ((rc = get_number(o, "alpha", "params.alpha", 0, &p->alpha, err)) ||
+      (rc = get_number(o, "beta", "params.beta", 0, &p->beta, err)) ||
+      (rc = get_number(o, "l1", "params.l1", 0, &p->l1, err)) ||
+      (rc = get_number(o, "l2", "params.l2", 0, &p->l2, err)) ||
+      (rc = get_bool(o, "normalize", "params.normalize", &p->normalize, err)) ||
+      (rc = get_integer(o, "passes", "params.passes", 1, VIRAL_LOGISTIC_MAX_PASSES, &passes, err)) ||
+      (rc = get_bool(o, "shuffle", "params.shuffle", &p->shuffle, err)) ||
+      (rc = get_integer(o, "seed", "params.seed", 0, UINT32_MAX, &seed, err)) ||
+      (rc = get_number(o, "weight0", "params.weight0", 0, &p->weight0, err)) ||
+      (rc = get_number(o, "weight1", "params.weight1", 0, &p->weight1, err)))
+    return rc;
+  p->passes = (int)passes;
+  p->seed = (uint32_t)seed;
+  const char *why = viral_logistic_params_check(p);
+  return why ? viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "logistic learner: params: %s", why)
+             : VIRAL_OK;
+}
+
+/* A saved FTRL weight must be the one z and n give. Not bit for bit: the
+ * file may come from a build that rounds differently (e.g. fused
+ * multiply-add); the stored weight is what continues training. */
+static int ftrl_consistent(const viral_logistic_params *p, double w, double z, double n,
+                           double l1, double l2) {
+  double expect = viral_logistic_ftrl_weight(p, z, sqrt(n), l1, l2);
+  return fabs(w - expect) <= 1e-12 * fmax(1.0, fabs(expect));
+}
+
+static int read_bias(const cJSON *json, viral_logistic *m, columns c, viral_error *err) {
+  const cJSON *o;
+  int rc = get_item(json, "bias", "bias", &o, err);
+  if (rc) return rc;
+  if (!cJSON_IsObject(o)) return bad(err, "bias", "must be an object");
+  if ((rc = get_number(o, "weight", "bias.weight", 0, &m->bias_w, err)) ||
+      (c.has_z && (rc = get_number(o, "z", "bias.z", 0, &m->bias_z, err))) ||
+      (c.has_n && (rc = get_number(o, "n", "bias.n", 1, &m->bias_n, err))))
+    return rc;
+  if (c.has_z && !ftrl_consistent(&m->p, m->bias_w, m->bias_z, m->bias_n, 0.0, 0.0))
+    return bad(err, "bias.weight", "does not match bias.z and bias.n");
+  return VIRAL_OK;
+}
+
+static int read_columns(const cJSON *json, columns c, viral_error *err) {
+  const cJSON *names;
+  int rc = get_item(json, "columns", "columns", &names, err);
+  if (rc) return rc;
+  cJSON *expect = write_column_names(c);
+  if (!expect) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  int same = cJSON_Compare(names, expect, 1);
+  char *text = same ? NULL : cJSON_PrintUnformatted(expect);
+  cJSON_Delete(expect);
+  if (same) return VIRAL_OK;
+  rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                       "logistic learner: \"columns\" must be %s for these params",
+                       text ? text : "the optimizer's columns");
+  free(text);
+  return rc;
+}
+
+static int read_coordinate(const cJSON *row, size_t k, viral_logistic *m, columns c,
+                           double *last_index, viral_error *err) {
+  char path[64];
+  snprintf(path, sizeof path, "coordinates[%zu]", k);
+  int want = 2 + c.has_z + c.has_n + c.has_scale;
+  if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != want) {
+    char what[64];
+    snprintf(what, sizeof what, "must be an array of %d numbers", want);
+    return bad(err, path, what);
+  }
+  const cJSON *item = row->child;
+  double index = 0.0, w = 0.0, z = 0.0, n = 0.0, s = 0.0;
+  int rc;
+  snprintf(path, sizeof path, "coordinates[%zu][0] (index)", k);
+  if ((rc = integer_value(item, path, 0, (double)(m->dim - 1), &index, err))) return rc;
+  if (index <= *last_index) return bad(err, path, "must be larger than the previous index");
+  *last_index = index;
+  item = item->next;
+  snprintf(path, sizeof path, "coordinates[%zu][1] (weight)", k);
+  if ((rc = number_value(item, path, 0, &w, err))) return rc;
+  int col = 2;
+  if (c.has_z) {
+    item = item->next;
+    snprintf(path, sizeof path, "coordinates[%zu][%d] (z)", k, col++);
+    if ((rc = number_value(item, path, 0, &z, err))) return rc;
+  }
+  if (c.has_n) {
+    item = item->next;
+    snprintf(path, sizeof path, "coordinates[%zu][%d] (n)", k, col++);
+    if ((rc = number_value(item, path, 1, &n, err))) return rc;
+  }
+  if (c.has_scale) {
+    item = item->next;
+    snprintf(path, sizeof path, "coordinates[%zu][%d] (scale)", k, col++);
+    if ((rc = number_value(item, path, 1, &s, err))) return rc;
+    /* Any listed coordinate has been seen, and only non-zero values count. */
+    if (!(s > 0.0)) return bad(err, path, "must be > 0");
+  }
+  if (c.has_z && !ftrl_consistent(&m->p, w, z, n, m->p.l1, m->p.l2)) {
+    snprintf(path, sizeof path, "coordinates[%zu][1] (weight)", k);
+    return bad(err, path, "does not match z and n");
+  }
+  size_t i = (size_t)index;
+  m->w[i] = w;
+  if (m->z) m->z[i] = z;
+  if (m->n) m->n[i] = n;
+  if (m->s) m->s[i] = s;
+  return VIRAL_OK;
+}
+
+viral_logistic *viral_logistic_json_read(const cJSON *json, viral_error *err) {
+  viral_logistic_params p;
+  viral_logistic *m = NULL;
+  const cJSON *coords;
+  double bits = 0.0, rows = 0.0;
+  if (!cJSON_IsObject(json)) {
+    bad(err, "learner", "must be an object");
+    return NULL;
+  }
+  if (read_params(json, &p, err) ||
+      get_integer(json, "bits", "bits", VIRAL_LOGISTIC_MIN_BITS, VIRAL_LOGISTIC_MAX_BITS, &bits,
+                  err) ||
+      get_integer(json, "rows", "rows", 0, MAX_EXACT_INTEGER, &rows, err))
+    return NULL;
+  columns c = columns_of(&p);
+  if (read_columns(json, c, err) || get_item(json, "coordinates", "coordinates", &coords, err))
+    return NULL;
+  if (!cJSON_IsArray(coords)) {
+    bad(err, "coordinates", "must be an array");
+    return NULL;
+  }
+  if (!(m = viral_logistic_create(&p, (int)bits, err))) return NULL;
+  m->rows = (uint64_t)rows;
+  if (read_bias(json, m, c, err)) goto fail;
+  double last_index = -1.0;
+  size_t k = 0;
+  for (const cJSON *row = coords->child; row; row = row->next, k++)
+    if (read_coordinate(row, k, m, c, &last_index, err)) goto fail;
+  return m;
+fail:
+  viral_logistic_free(m);
+  return NULL;
+}

@@ -1,0 +1,185 @@
+/* document.c - checked, atomically written JSON documents (document.h). */
+#include "model/document.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viral/writer.h"
+
+#define CHECKSUM_KEY "checksum"
+#define CHECKSUM_PREFIX "fnv1a64:"
+
+unsigned long long viral_fnv1a64(const void *data, size_t len) {
+  const unsigned char *p = data;
+  unsigned long long h = 14695981039346656037ull;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+cJSON *viral_document_create(const char *format, int version) {
+  cJSON *doc = cJSON_CreateObject();
+  if (!doc) return NULL;
+  if (!cJSON_AddStringToObject(doc, "format", format) ||
+      !cJSON_AddNumberToObject(doc, "version", version)) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+#define CHECKSUM_MEMBER ",\n\t\"" CHECKSUM_KEY "\":\t\"" CHECKSUM_PREFIX
+#define CHECKSUM_HEX 16
+
+int viral_document_save(cJSON *doc, const char *path, viral_error *err) {
+  VIRAL_ASSERT(!cJSON_GetObjectItemCaseSensitive(doc, CHECKSUM_KEY));
+  char *text = cJSON_Print(doc);
+  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+  /* cJSON_Print ends an object with "\n}": the body is what comes before. */
+  size_t len = strlen(text);
+  VIRAL_ASSERT(len >= 2 && text[len - 1] == '}');
+  size_t body = len - 1;
+  while (body > 0 && (text[body - 1] == '\n' || text[body - 1] == '\t')) body--;
+  viral_atomic_file *f = viral_atomic_open(path, err);
+  if (!f) {
+    free(text);
+    return err ? err->code : VIRAL_ERR_IO;
+  }
+  FILE *out = viral_atomic_stream(f);
+  fwrite(text, 1, body, out);
+  fprintf(out, CHECKSUM_MEMBER "%016llx\"\n}\n", viral_fnv1a64(text, body));
+  free(text);
+  return viral_atomic_commit(f, err);
+}
+
+/* Find the checksum member at the end of text; set *body to the length of
+ * the hashed part and *sum to the hash written. 0 when found, -1 if not. */
+static int find_checksum(const char *text, size_t len, size_t *body, unsigned long long *sum) {
+  const size_t member = sizeof CHECKSUM_MEMBER - 1;
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == '\t' ||
+                     text[len - 1] == '\r'))
+    len--;
+  /* ...CHECKSUM_MEMBER <16 hex> "\n} */
+  size_t tail = member + CHECKSUM_HEX + 3;
+  if (len < tail) return -1;
+  const char *m = text + len - tail;
+  if (memcmp(m, CHECKSUM_MEMBER, member) != 0 || memcmp(m + member + CHECKSUM_HEX, "\"\n}", 3) != 0)
+    return -1;
+  unsigned long long h = 0;
+  for (size_t i = 0; i < CHECKSUM_HEX; i++) {
+    char c = m[member + i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return -1;
+    h = h * 16 + (unsigned)d;
+  }
+  *body = len - tail;
+  *sum = h;
+  return 0;
+}
+
+/* 1 when text ends inside a string or with brackets still open: the usual
+ * shape of a file cut short by a crash or a full disk. */
+static int looks_truncated(const char *text, size_t len) {
+  long depth = 0;
+  int in_string = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') i++;
+      else if (c == '"') in_string = 0;
+    } else if (c == '"') {
+      in_string = 1;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      depth--;
+    }
+  }
+  return in_string || depth > 0;
+}
+
+cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
+                            int version, viral_error *err) {
+  const char *end = NULL;
+  cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  if (!doc) {
+    if (looks_truncated(text, len))
+      viral_error_set(err, VIRAL_ERR_PARSE, name, 0, "not valid JSON: truncated");
+    else
+      viral_error_set(err, VIRAL_ERR_PARSE, name, 0, "not valid JSON near byte %ld",
+                      end ? (long)(end - text) : 0L);
+    return NULL;
+  }
+  const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
+  const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "version");
+  size_t body = 0;
+  unsigned long long sum = 0;
+  if (!cJSON_IsObject(doc) || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, format) != 0) {
+    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "not a %s file (no \"format\": \"%s\")", format, format);
+  } else if (!cJSON_IsNumber(ver) || ver->valuedouble != version) {
+    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "unsupported %s version (this viral reads version %d)",
+                    format, version);
+  } else if (find_checksum(text, len, &body, &sum) != 0) {
+    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "no checksum at the end of the file");
+  } else if (viral_fnv1a64(text, body) != sum) {
+    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "checksum mismatch: the file was changed or damaged");
+  } else {
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, CHECKSUM_KEY);
+    return doc;
+  }
+  cJSON_Delete(doc);
+  return NULL;
+}
+
+cJSON *viral_document_load(const char *path, const char *format, int version, viral_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0, got;
+  char *text = malloc(cap);
+  while (text && (got = fread(text + len, 1, cap - len, f)) > 0) {
+    len += got;
+    if (len == cap) {
+      if (cap >= VIRAL_DOCUMENT_MAX_BYTES) {
+        free(text);
+        fclose(f);
+        viral_error_set(err, VIRAL_ERR_LIMIT, path, 0, "file larger than %u bytes",
+                        VIRAL_DOCUMENT_MAX_BYTES);
+        return NULL;
+      }
+      char *grown = realloc(text, cap * 2);
+      if (!grown) {
+        free(text);
+        text = NULL;
+        break;
+      }
+      text = grown;
+      cap *= 2;
+    }
+  }
+  int read_failed = ferror(f);
+  fclose(f);
+  if (!text) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+    return NULL;
+  }
+  if (read_failed) {
+    free(text);
+    viral_error_set(err, VIRAL_ERR_IO, path, 0, "read failed");
+    return NULL;
+  }
+  if (len == 0) {
+    free(text);
+    viral_error_set(err, VIRAL_ERR_PARSE, path, 0, "empty file");
+    return NULL;
+  }
+  cJSON *doc = viral_document_parse(path, text, len, format, version, err);
+  free(text);
+  return doc;
+}

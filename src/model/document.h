@@ -1,0 +1,50 @@
+/* document.h - the framing shared by every JSON file viral writes that must
+ * survive a crash and be checked on load (models, stream checkpoints).
+ *
+ * A document is a cJSON object with "format" and "version" keys first and a
+ * "checksum" member last:
+ *
+ *   {<body>,\n\t"checksum":\t"fnv1a64:<16 hex digits>"\n}\n
+ *
+ * The checksum is FNV-1a 64 over the exact bytes of <body> (everything after
+ * the opening brace up to the comma before the checksum member). Hashing the
+ * bytes rather than a re-printed tree matters: numbers are written as exact
+ * raw text (io/json_number.h) that cJSON would not print back the same way.
+ * Any edit, even of white space, invalidates the file. It guards against
+ * truncation and accidental edits, not against an attacker: the loader
+ * validates every value it reads regardless. Internal header: it uses cJSON
+ * types, which never appear in include/viral/. */
+#ifndef VIRAL_MODEL_DOCUMENT_H
+#define VIRAL_MODEL_DOCUMENT_H
+
+#include <cJSON.h>
+
+#include "viral/error.h"
+
+/* Largest document the loader accepts (a model with 2^24 non-zero weights is
+ * well under this). */
+#define VIRAL_DOCUMENT_MAX_BYTES (1024u * 1024u * 1024u)
+
+/* Create an empty document object with "format" and "version" set. Caller
+ * owns the result (cJSON_Delete). NULL when out of memory. */
+cJSON *viral_document_create(const char *format, int version);
+
+/* Print doc, append the checksum member and write it to path atomically
+ * (temp file, fsync, rename, fsync of the directory). doc stays owned by the
+ * caller and is not changed. doc must not itself have a "checksum" key. */
+int viral_document_save(cJSON *doc, const char *path, viral_error *err);
+
+/* Read path, parse it and check format, version (must equal version) and
+ * checksum. Returns the document (caller frees with cJSON_Delete; the
+ * checksum key is removed) or NULL with err = "PATH: problem". */
+cJSON *viral_document_load(const char *path, const char *format, int version, viral_error *err);
+
+/* The same checks on a document already in memory (text of len bytes);
+ * name is used in messages. */
+cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
+                            int version, viral_error *err);
+
+/* FNV-1a 64-bit hash of len bytes. */
+unsigned long long viral_fnv1a64(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,481 @@
+/* model.c - training, updating and scoring a model (viral/model.h); the file
+ * format lives in model_file.c. */
+#include "model/model_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/logistic_json.h"
+
+const char *viral_learner_name(viral_learner_kind kind) {
+  return kind == VIRAL_LEARNER_SVM ? "svm" : "logistic";
+}
+
+int viral_learner_parse(const char *name, viral_learner_kind *out) {
+  if (strcmp(name, "logistic") == 0) *out = VIRAL_LEARNER_LOGISTIC;
+  else if (strcmp(name, "svm") == 0) *out = VIRAL_LEARNER_SVM;
+  else return VIRAL_ERR_INVALID;
+  return VIRAL_OK;
+}
+
+void viral_train_options_init(viral_train_options *opts) {
+  memset(opts, 0, sizeof *opts);
+  opts->learner = VIRAL_LEARNER_LOGISTIC;
+  viral_logistic_params_init(&opts->logistic, VIRAL_LOGISTIC_FTRL);
+  viral_svm_params_init(&opts->svm);
+  opts->threshold = 0.5;
+}
+
+/* ---- model object ---- */
+
+viral_model *viral_model_create_(viral_pipeline *p, viral_learner_kind kind) {
+  viral_model *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  m->pipeline = p;
+  m->kind = kind;
+  m->threshold = 0.5;
+  m->time_first = NAN;
+  m->time_last = NAN;
+  viral_sparse_init(&m->vec);
+  return m;
+}
+
+void viral_model_free(viral_model *m) {
+  if (!m) return;
+  viral_pipeline_free(m->pipeline);
+  viral_logistic_free(m->logistic);
+  viral_svm_model_free(m->svm);
+  viral_sparse_release(&m->vec);
+  free(m->contributions);
+  free(m);
+}
+
+viral_learner_kind viral_model_learner(const viral_model *m) { return m->kind; }
+const viral_pipeline *viral_model_pipeline(const viral_model *m) { return m->pipeline; }
+viral_pipeline *viral_model_pipeline_mut(viral_model *m) { return m->pipeline; }
+double viral_model_threshold(const viral_model *m) { return m->threshold; }
+void viral_model_set_threshold(viral_model *m, double threshold) { m->threshold = threshold; }
+uint64_t viral_model_rows(const viral_model *m) { return m->rows; }
+uint64_t viral_model_positives(const viral_model *m) { return m->positives; }
+uint64_t viral_model_updates(const viral_model *m) { return m->updates; }
+const viral_logistic *viral_model_logistic(const viral_model *m) { return m->logistic; }
+const viral_svm_model *viral_model_svm(const viral_model *m) { return m->svm; }
+
+void viral_model_time_span(const viral_model *m, double *first, double *last) {
+  if (first) *first = m->time_first;
+  if (last) *last = m->time_last;
+}
+
+/* ---- progressive summary: log loss and a binned AUC, in O(1) memory ---- */
+
+/* Probabilities are binned to 1/AUC_BINS so the summary of a stream of any
+ * length needs fixed memory; pairs within one bin count as ties, which moves
+ * the AUC by at most the share of such pairs. */
+#define AUC_BINS 4096
+
+typedef struct summary_acc {
+  double loss;
+  uint64_t n;
+  uint64_t pos[AUC_BINS], neg[AUC_BINS];
+} summary_acc;
+
+static void summary_add(summary_acc *a, double p, double y) {
+  const double eps = 1e-15;
+  double q = p < eps ? eps : p > 1 - eps ? 1 - eps : p;
+  a->loss += y > 0.5 ? -log(q) : -log(1 - q);
+  a->n++;
+  int b = (int)(p * AUC_BINS);
+  if (b >= AUC_BINS) b = AUC_BINS - 1;
+  if (b < 0) b = 0;
+  if (y > 0.5) a->pos[b]++;
+  else a->neg[b]++;
+}
+
+static void summary_finish(const summary_acc *a, viral_train_summary *s) {
+  s->log_loss = a->n ? a->loss / (double)a->n : NAN;
+  double pairs = 0, wins = 0, neg_below = 0, total_pos = 0, total_neg = 0;
+  for (int b = 0; b < AUC_BINS; b++) {
+    wins += (double)a->pos[b] * (neg_below + 0.5 * (double)a->neg[b]);
+    neg_below += (double)a->neg[b];
+    total_pos += (double)a->pos[b];
+    total_neg += (double)a->neg[b];
+  }
+  pairs = total_pos * total_neg;
+  s->auc = pairs > 0 ? wins / pairs : NAN;
+}
+
+/* ---- reading rows ---- */
+
+static int is_stdin(const char *path) { return !path || strcmp(path, "-") == 0; }
+
+/* posted_at of rec (unix seconds) through the pipeline's field mapping, or
+ * NAN when absent or unreadable: it only feeds the metadata's time span. */
+static double record_time(viral_model *m, const viral_record *rec) {
+  double t = NAN;
+  if (viral_pipeline_field_timestamp(m->pipeline, rec, "posted_at", &t, NULL) != VIRAL_OK) return NAN;
+  return t;
+}
+
+static void note_time(viral_model *m, double t) {
+  if (isnan(t)) return;
+  if (isnan(m->time_first) || t < m->time_first) m->time_first = t;
+  if (isnan(m->time_last) || t > m->time_last) m->time_last = t;
+}
+
+/* Called for each labelled, transformed row; returns VIRAL_OK or an error. */
+typedef int (*row_fn)(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err);
+
+/* Read every record of path, transform it with the model's pipeline and hand
+ * labelled rows to fn. Counts go to summary (unlabeled, bad rows). */
+static int read_rows(viral_model *m, const char *path, const viral_reader_options *ropts,
+                     const viral_train_options *opts, row_fn fn, void *ctx,
+                     viral_train_summary *summary, viral_error *err) {
+  viral_reader *r = viral_reader_open(path, ropts, err);
+  if (!r) return err ? err->code : VIRAL_ERR_IO;
+  const viral_record *rec;
+  int rc;
+  uint64_t seen = 0;
+  while ((rc = viral_reader_next(r, &rec, err)) == 1) {
+    double y = NAN;
+    rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &y, err);
+    if (rc != VIRAL_OK) {
+      if (!opts->skip_bad_rows) break;
+      summary->bad_rows++;
+      continue;
+    }
+    if (isnan(y)) {
+      summary->unlabeled++;
+      continue;
+    }
+    note_time(m, record_time(m, rec));
+    if ((rc = fn(m, &m->vec, y, ctx, err)) != VIRAL_OK) break;
+    if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
+  }
+  summary->bad_rows += viral_reader_skipped(r);
+  viral_reader_free(r);
+  return rc < 0 ? rc : VIRAL_OK;
+}
+
+/* read_rows, naming the hashed features met on the way (for inspect and
+ * explanations). */
+static int for_each_row(viral_model *m, const char *path, const viral_reader_options *ropts,
+                        const viral_train_options *opts, row_fn fn, void *ctx,
+                        viral_train_summary *summary, viral_error *err) {
+  if (viral_pipeline_collect_names(m->pipeline, 1, err) != VIRAL_OK) return err->code;
+  int rc = read_rows(m, path, ropts, opts, fn, ctx, summary, err);
+  viral_error ignored;
+  if (viral_pipeline_collect_names(m->pipeline, 0, rc ? &ignored : err) != VIRAL_OK && rc == VIRAL_OK)
+    rc = err->code;
+  return rc;
+}
+
+/* Fit the pipeline (scaling statistics, quantile label, names of hashed
+ * features) on one pass over path. */
+static int fit_pass(viral_model *m, const char *path, const viral_reader_options *ropts,
+                    const viral_train_options *opts, viral_train_summary *summary,
+                    viral_error *err) {
+  viral_reader *r = viral_reader_open(path, ropts, err);
+  if (!r) return err ? err->code : VIRAL_ERR_IO;
+  int rc = viral_pipeline_fit_begin(m->pipeline, err);
+  const viral_record *rec;
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
+    rc = viral_pipeline_fit_record(m->pipeline, rec, err);
+    if (rc != VIRAL_OK && opts->skip_bad_rows) rc = VIRAL_OK;
+  }
+  (void)summary;
+  viral_reader_free(r);
+  if (rc < 0) return rc;
+  return viral_pipeline_fit_end(m->pipeline, err);
+}
+
+static int count_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
+  (void)m, (void)x, (void)err;
+  uint64_t *counts = ctx; /* [2]: negatives, positives */
+  counts[y > 0.5]++;
+  return VIRAL_OK;
+}
+
+/* ---- logistic ---- */
+
+static int bits_for(const viral_pipeline *p) {
+  uint32_t dim = viral_pipeline_dim(p);
+  int bits = VIRAL_LOGISTIC_MIN_BITS;
+  while (bits < VIRAL_LOGISTIC_MAX_BITS && ((uint32_t)1 << bits) < dim) bits++;
+  return bits;
+}
+
+typedef struct online_ctx {
+  summary_acc *acc;
+  double weight[2]; /* importance by label */
+} online_ctx;
+
+static int learn_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
+  online_ctx *c = ctx;
+  double p = viral_logistic_learn(m->logistic, x, y, c->weight[y > 0.5]);
+  if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
+  summary_add(c->acc, p, y);
+  m->rows++;
+  m->positives += y > 0.5;
+  return VIRAL_OK;
+}
+
+static int collect_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
+  (void)err;
+  m->rows++;
+  m->positives += y > 0.5;
+  return viral_dataset_append(ctx, x, y);
+}
+
+/* Score every row of ds with the trained model, for the summary. */
+static void summarize_dataset(viral_model *m, const viral_dataset *ds, summary_acc *acc) {
+  for (size_t r = 0; r < ds->rows; r++) {
+    viral_sparse row = viral_dataset_row(ds, r);
+    double p = NAN;
+    if (m->kind == VIRAL_LEARNER_LOGISTIC) p = viral_logistic_predict(m->logistic, &row);
+    else viral_svm_predict(m->svm, &row, &p, NULL, NULL);
+    if (!isnan(p)) summary_add(acc, p, ds->labels[r]);
+  }
+}
+
+static int train_logistic(viral_model *m, const char *path, const viral_reader_options *ropts,
+                          const viral_train_options *opts, summary_acc *acc,
+                          viral_train_summary *summary, viral_error *err) {
+  viral_logistic_params params = opts->logistic;
+  int bits = opts->bits ? opts->bits : bits_for(m->pipeline);
+  if (opts->balanced) {
+    uint64_t counts[2] = {0, 0};
+    viral_train_summary scratch = {0};
+    int rc = read_rows(m, path, ropts, opts, count_row, counts, &scratch, err);
+    if (rc != VIRAL_OK) return rc;
+    viral_logistic_balanced_weights(counts[1], counts[0], &params.weight0, &params.weight1);
+  }
+  m->time_first = m->time_last = NAN;
+  if (!(m->logistic = viral_logistic_create(&params, bits, err))) return err ? err->code : VIRAL_ERR_INVALID;
+  if (params.passes <= 1 && !params.shuffle) {
+    online_ctx c = {acc, {params.weight0, params.weight1}};
+    return for_each_row(m, path, ropts, opts, learn_row, &c, summary, err);
+  }
+  /* Several passes or a shuffle: the rows are held in memory. */
+  viral_dataset ds;
+  viral_dataset_init(&ds);
+  int rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+  if (rc == VIRAL_OK) rc = viral_logistic_train(m->logistic, &ds, err);
+  if (rc == VIRAL_OK) summarize_dataset(m, &ds, acc);
+  viral_dataset_release(&ds);
+  return rc;
+}
+
+/* ---- svm ---- */
+
+static int train_svm(viral_model *m, const char *path, const viral_reader_options *ropts,
+                     const viral_train_options *opts, summary_acc *acc,
+                     viral_train_summary *summary, viral_error *err) {
+  viral_dataset ds;
+  viral_dataset_init(&ds);
+  int rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+  if (rc == VIRAL_OK) {
+    m->svm_params = opts->svm;
+    m->svm_params.probability = 1;
+    /* libsvm's default gamma, 1 / (largest index + 1), is meant for dense
+     * data: over 2^b hashed indices it makes the RBF kernel flat. Use one
+     * over the mean number of non-zeros per row instead (each standardized or
+     * one-hot feature contributes about 1 to |u - v|^2). */
+    if (m->svm_params.kernel == VIRAL_SVM_RBF && m->svm_params.gamma == 0 && ds.rows > 0)
+      m->svm_params.gamma = (double)ds.rows / (double)(ds.row_start[ds.rows] ? ds.row_start[ds.rows] : 1);
+    if (opts->balanced) {
+      uint64_t pos = m->positives, neg = m->rows - m->positives;
+      viral_logistic_balanced_weights(pos, neg, &m->svm_params.weight0, &m->svm_params.weight1);
+    }
+    if (opts->warn) {
+      double secs = viral_svm_estimate_seconds(&m->svm_params, ds.rows,
+                                               ds.rows ? (double)ds.row_start[ds.rows] / (double)ds.rows : 0);
+      if (secs > 60) opts->warn(opts->warn_ctx, secs, ds.rows);
+    }
+    m->svm = viral_svm_train(&m->svm_params, &ds, err);
+    if (!m->svm) rc = err ? err->code : VIRAL_ERR_INVALID;
+    else summarize_dataset(m, &ds, acc);
+  }
+  viral_dataset_release(&ds);
+  return rc;
+}
+
+/* ---- train and update ---- */
+
+viral_model *viral_model_train(viral_pipeline *p, const char *path,
+                               const viral_reader_options *ropts, const viral_train_options *opts,
+                               viral_train_summary *summary, viral_error *err) {
+  viral_train_summary local = {0};
+  if (!summary) summary = &local;
+  memset(summary, 0, sizeof *summary);
+  viral_model *m = viral_model_create_(p, opts->learner);
+  summary_acc *acc = calloc(1, sizeof *acc);
+  if (!m || !acc) {
+    if (!m) viral_pipeline_free(p);
+    viral_model_free(m);
+    free(acc);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  m->threshold = opts->threshold;
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  int two_passes = viral_pipeline_needs_fit(p) || opts->balanced;
+  int rc = VIRAL_OK;
+  if (two_passes && is_stdin(path)) {
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, "stdin", 0,
+                         "%s needs two passes over the data: give a file, not standard input",
+                         viral_pipeline_needs_fit(p) ? "this spec (scaling or a quantile label)"
+                                                     : "--class-weight balanced");
+  }
+  if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = fit_pass(m, path, ropts, opts, summary, err);
+  if (rc == VIRAL_OK) {
+    if (opts->learner == VIRAL_LEARNER_SVM) rc = train_svm(m, path, ropts, opts, acc, summary, err);
+    else rc = train_logistic(m, path, ropts, opts, acc, summary, err);
+  }
+  if (rc == VIRAL_OK && m->rows == 0)
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
+                         "no labelled rows to learn from");
+  if (rc != VIRAL_OK) {
+    free(acc);
+    viral_model_free(m);
+    return NULL;
+  }
+  summary->rows = m->rows;
+  summary->positives = m->positives;
+  summary_finish(acc, summary);
+  free(acc);
+  return m;
+}
+
+int viral_model_update(viral_model *m, const char *path, const viral_reader_options *ropts,
+                       const viral_train_options *opts, viral_train_summary *summary,
+                       viral_error *err) {
+  viral_train_summary local = {0};
+  if (!summary) summary = &local;
+  memset(summary, 0, sizeof *summary);
+  summary_acc *acc = calloc(1, sizeof *acc);
+  if (!acc) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  uint64_t rows_before = m->rows, pos_before = m->positives;
+  int rc;
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
+    /* One pass in file order, with the importances training used: exactly
+     * what training on the concatenation would have done next. */
+    const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
+    online_ctx c = {acc, {lp->weight0, lp->weight1}};
+    rc = for_each_row(m, path, ropts, opts, learn_row, &c, summary, err);
+  } else {
+    viral_dataset ds;
+    viral_dataset_init(&ds);
+    rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+    if (rc == VIRAL_OK && ds.rows > 0) {
+      viral_svm_params params = m->svm_params;
+      params.gamma = 0; /* keep the model's own gamma */
+      viral_svm_model *next = viral_svm_update(m->svm, &ds, opts->svm_budget, &params, err);
+      if (!next) rc = err ? err->code : VIRAL_ERR_INVALID;
+      else {
+        viral_svm_model_free(m->svm);
+        m->svm = next;
+        summarize_dataset(m, &ds, acc);
+      }
+    }
+    viral_dataset_release(&ds);
+  }
+  if (rc == VIRAL_OK) {
+    m->updates++;
+    summary->rows = m->rows - rows_before;
+    summary->positives = m->positives - pos_before;
+    summary_finish(acc, summary);
+  }
+  free(acc);
+  return rc;
+}
+
+/* ---- scoring and reasons ---- */
+
+static int ensure_capacity(viral_model *m, size_t n) {
+  if (n <= m->capacity) return VIRAL_OK;
+  size_t cap = m->capacity ? m->capacity : 64;
+  while (cap < n) cap *= 2;
+  double *c = realloc(m->contributions, cap * sizeof *c);
+  if (!c) return VIRAL_ERR_NOMEM;
+  m->contributions = c;
+  m->capacity = cap;
+  return VIRAL_OK;
+}
+
+static double sigmoid(double z) { return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)); }
+
+/* Names of the coordinates of one record, taken from the record itself (so
+ * hashed values never seen in training are named too). */
+typedef struct name_ctx {
+  viral_reason *reasons;
+  size_t count;
+} name_ctx;
+
+static int name_sink(void *ctx, uint32_t index, double value, const char *group, const char *name) {
+  (void)value, (void)group;
+  name_ctx *c = ctx;
+  for (size_t i = 0; i < c->count; i++)
+    if (c->reasons[i].index == index && !c->reasons[i].name[0])
+      snprintf(c->reasons[i].name, sizeof c->reasons[i].name, "%s", name);
+  return 0;
+}
+
+static int by_abs_contribution(const void *a, const void *b) {
+  double x = fabs(((const viral_reason *)a)->contribution);
+  double y = fabs(((const viral_reason *)b)->contribution);
+  return (x < y) - (x > y);
+}
+
+int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
+                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
+                        viral_error *err) {
+  if (reason_count) *reason_count = 0;
+  int rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, NULL, err);
+  if (rc != VIRAL_OK) return rc;
+  const viral_sparse *x = &m->vec;
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
+    out->margin = viral_logistic_margin(m->logistic, x);
+    out->probability = sigmoid(out->margin);
+  } else {
+    rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
+    if (rc != VIRAL_OK) return rc;
+  }
+  out->label = out->probability >= m->threshold;
+  if (!reasons || max_reasons == 0 || x->count == 0) return VIRAL_OK;
+
+  if (ensure_capacity(m, x->count) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
+    viral_logistic_contributions(m->logistic, x, m->contributions);
+  } else if ((rc = viral_svm_contributions(m->svm, x, m->contributions, err)) != VIRAL_OK) {
+    return rc;
+  }
+  /* Rank all coordinates, keep the largest max_reasons, then name those. */
+  viral_reason *all = calloc(x->count, sizeof *all);
+  if (!all) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  for (size_t i = 0; i < x->count; i++) {
+    all[i].value = x->items[i].value;
+    all[i].contribution = m->contributions[i];
+    all[i].index = x->items[i].index;
+  }
+  qsort(all, x->count, sizeof *all, by_abs_contribution);
+  size_t k = x->count < max_reasons ? x->count : max_reasons;
+  memcpy(reasons, all, k * sizeof *reasons);
+  free(all);
+  name_ctx c = {reasons, k};
+  /* transform_named recomputes the same coordinates; it leaves m->vec alone. */
+  rc = viral_pipeline_transform_named(m->pipeline, rec, name_sink, &c, NULL, err);
+  if (rc != VIRAL_OK) return rc;
+  for (size_t i = 0; i < k; i++)
+    if (!reasons[i].name[0])
+      viral_pipeline_feature_name(m->pipeline, reasons[i].index, reasons[i].name,
+                                  sizeof reasons[i].name);
+  *reason_count = k;
+  return VIRAL_OK;
+}

@@ -1,0 +1,259 @@
+/* model_file.c - the model as one checked JSON document (DESIGN.md section 5):
+ *
+ *   {"format": "viral-model", "version": 1,
+ *    "learner": "logistic" | "svm",
+ *    "threshold": 0.5,
+ *    "label_rule": "viral",                  (for people; the pipeline holds it)
+ *    "pipeline": {...},                      (features/pipeline_json.h)
+ *    "logistic": {...}                       (learn/logistic_json.h), or
+ *    "svm": {"params": {...}, "model": "libsvm model text"},
+ *    "training": {"rows", "positives", "updates", "posted_at_first",
+ *                 "posted_at_last", "created_at", "tool_version"},
+ *    "checksum": "fnv1a64:..."}              (model/document.h)
+ *
+ * Every number is written exactly (io/json_number.h) and every value is
+ * checked on load, whatever the checksum says. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/pipeline_json.h"
+#include "io/json_number.h"
+#include "learn/logistic_json.h"
+#include "model/document.h"
+#include "model/model_internal.h"
+
+/* 2^53: larger counts would not be exact in JSON. */
+#define MAX_EXACT_INTEGER 9007199254740992.0
+
+/* ---- writing ---- */
+
+static cJSON *svm_params_json(const viral_svm_params *p) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o || !cJSON_AddStringToObject(o, "kernel", p->kernel == VIRAL_SVM_RBF ? "rbf" : "linear") ||
+      viral_json_add_number(o, "C", p->C) || viral_json_add_number(o, "gamma", p->gamma) ||
+      viral_json_add_number(o, "weight0", p->weight0) ||
+      viral_json_add_number(o, "weight1", p->weight1) ||
+      viral_json_add_number(o, "cache_mb", p->cache_mb) || viral_json_add_number(o, "eps", p->eps) ||
+      viral_json_add_number(o, "shrinking", p->shrinking) ||
+      viral_json_add_number(o, "probability", p->probability) ||
+      viral_json_add_number(o, "seed", p->seed)) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+static int add_time(cJSON *o, const char *key, double t) {
+  if (isnan(t)) return cJSON_AddNullToObject(o, key) ? 0 : -1;
+  return viral_json_add_number(o, key, t);
+}
+
+static cJSON *training_json(const viral_model *m) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o || viral_json_add_number(o, "rows", (double)m->rows) ||
+      viral_json_add_number(o, "positives", (double)m->positives) ||
+      viral_json_add_number(o, "updates", (double)m->updates) ||
+      add_time(o, "posted_at_first", m->time_first) || add_time(o, "posted_at_last", m->time_last) ||
+      !cJSON_AddStringToObject(o, "created_at", m->created_at) ||
+      !cJSON_AddStringToObject(o, "tool_version", VIRAL_VERSION)) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* The whole model as a document object (without checksum). */
+static cJSON *model_json(const viral_model *m, viral_error *err) {
+  cJSON *doc = viral_document_create(VIRAL_MODEL_FORMAT, VIRAL_MODEL_VERSION);
+  cJSON *pipeline = NULL, *learner = NULL, *training = NULL;
+  if (!doc || !cJSON_AddStringToObject(doc, "learner", viral_learner_name(m->kind)) ||
+      viral_json_add_number(doc, "threshold", m->threshold) ||
+      !cJSON_AddStringToObject(doc, "label_rule", viral_pipeline_label_rule(m->pipeline)))
+    goto nomem;
+  if (!(pipeline = viral_pipeline_to_json(m->pipeline, err))) goto fail;
+  cJSON_AddItemToObject(doc, "pipeline", pipeline);
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
+    if (!(learner = viral_logistic_json_write(m->logistic, err))) goto fail;
+    cJSON_AddItemToObject(doc, "logistic", learner);
+  } else {
+    char *text = NULL;
+    size_t len = 0;
+    if (viral_svm_to_text(m->svm, &text, &len, err) != VIRAL_OK) goto fail;
+    learner = cJSON_CreateObject();
+    cJSON *params = svm_params_json(&m->svm_params);
+    if (!learner || !params || !cJSON_AddStringToObject(learner, "model", text)) {
+      free(text);
+      cJSON_Delete(learner);
+      cJSON_Delete(params);
+      goto nomem;
+    }
+    free(text);
+    cJSON_AddItemToObjectCS(learner, "params", params);
+    cJSON_AddItemToObject(doc, "svm", learner);
+  }
+  if (!(training = training_json(m))) goto nomem;
+  cJSON_AddItemToObject(doc, "training", training);
+  return doc;
+nomem:
+  viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+fail:
+  cJSON_Delete(doc);
+  return NULL;
+}
+
+int viral_model_save(const viral_model *m, const char *path, viral_error *err) {
+  cJSON *doc = model_json(m, err);
+  if (!doc) return viral_error_wrap(err, path, 0);
+  int rc = viral_document_save(doc, path, err);
+  cJSON_Delete(doc);
+  return rc;
+}
+
+char *viral_model_to_json_text(const viral_model *m, viral_error *err) {
+  cJSON *doc = model_json(m, err);
+  if (!doc) return NULL;
+  char *text = cJSON_Print(doc);
+  cJSON_Delete(doc);
+  if (!text) viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  return text;
+}
+
+/* ---- reading ---- */
+
+static int bad(viral_error *err, const char *path, const char *key, const char *what) {
+  return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "\"%s\" %s", key, what);
+}
+
+/* A number at key of o within [lo, hi]; whole when integral is set. */
+static int get_number(const cJSON *o, const char *key, double lo, double hi, int integral,
+                      double *out, const char *path, viral_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v)) return bad(err, path, key, "is missing or not a number");
+  double x = v->valuedouble;
+  if (!isfinite(x) || x < lo || x > hi || (integral && x != floor(x))) {
+    char range[96];
+    snprintf(range, sizeof range, "must be %s from %g to %g", integral ? "a whole number" : "a number",
+             lo, hi);
+    return bad(err, path, key, range);
+  }
+  *out = x;
+  return VIRAL_OK;
+}
+
+static int get_time(const cJSON *o, const char *key, double *out, const char *path,
+                    viral_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (cJSON_IsNull(v)) {
+    *out = NAN;
+    return VIRAL_OK;
+  }
+  return get_number(o, key, -1e12, 1e12, 0, out, path, err);
+}
+
+static int read_training(viral_model *m, const cJSON *doc, const char *path, viral_error *err) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "training");
+  if (!cJSON_IsObject(t)) return bad(err, path, "training", "is missing or not an object");
+  double rows, pos, updates;
+  int rc;
+  if ((rc = get_number(t, "rows", 0, MAX_EXACT_INTEGER, 1, &rows, path, err)) ||
+      (rc = get_number(t, "positives", 0, rows, 1, &pos, path, err)) ||
+      (rc = get_number(t, "updates", 0, MAX_EXACT_INTEGER, 1, &updates, path, err)) ||
+      (rc = get_time(t, "posted_at_first", &m->time_first, path, err)) ||
+      (rc = get_time(t, "posted_at_last", &m->time_last, path, err)))
+    return rc;
+  const cJSON *created = cJSON_GetObjectItemCaseSensitive(t, "created_at");
+  if (!cJSON_IsString(created) || strlen(created->valuestring) >= sizeof m->created_at)
+    return bad(err, path, "created_at", "is missing or not a date");
+  snprintf(m->created_at, sizeof m->created_at, "%s", created->valuestring);
+  m->rows = (uint64_t)rows;
+  m->positives = (uint64_t)pos;
+  m->updates = (uint64_t)updates;
+  return VIRAL_OK;
+}
+
+static int read_svm(viral_model *m, const cJSON *doc, const char *path, viral_error *err) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(doc, "svm");
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(s, "model");
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(s, "params");
+  if (!cJSON_IsObject(s) || !cJSON_IsString(text) || !cJSON_IsObject(params))
+    return bad(err, path, "svm", "must hold \"params\" and the libsvm \"model\" text");
+  viral_svm_params *p = &m->svm_params;
+  viral_svm_params_init(p);
+  const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(params, "kernel");
+  if (!cJSON_IsString(kernel) || (strcmp(kernel->valuestring, "linear") && strcmp(kernel->valuestring, "rbf")))
+    return bad(err, path, "kernel", "must be \"linear\" or \"rbf\"");
+  p->kernel = strcmp(kernel->valuestring, "rbf") == 0 ? VIRAL_SVM_RBF : VIRAL_SVM_LINEAR;
+  double shrinking, probability, seed;
+  int rc;
+  if ((rc = get_number(params, "C", 0, 1e300, 0, &p->C, path, err)) ||
+      (rc = get_number(params, "gamma", 0, 1e300, 0, &p->gamma, path, err)) ||
+      (rc = get_number(params, "weight0", 0, 1e300, 0, &p->weight0, path, err)) ||
+      (rc = get_number(params, "weight1", 0, 1e300, 0, &p->weight1, path, err)) ||
+      (rc = get_number(params, "cache_mb", 0, VIRAL_SVM_MAX_CACHE_MB, 0, &p->cache_mb, path, err)) ||
+      (rc = get_number(params, "eps", 0, 1e300, 0, &p->eps, path, err)) ||
+      (rc = get_number(params, "shrinking", 0, 1, 1, &shrinking, path, err)) ||
+      (rc = get_number(params, "probability", 0, 1, 1, &probability, path, err)) ||
+      (rc = get_number(params, "seed", 0, 4294967295.0, 1, &seed, path, err)))
+    return rc;
+  p->shrinking = (int)shrinking;
+  p->probability = (int)probability;
+  p->seed = (unsigned)seed;
+  const char *why = viral_svm_params_check(p);
+  if (why) return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "svm params: %s", why);
+  m->svm = viral_svm_from_text(text->valuestring, strlen(text->valuestring), err);
+  if (!m->svm) return viral_error_wrap(err, path, 0);
+  if (!viral_svm_has_probability(m->svm))
+    return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "svm model has no probability estimates");
+  return VIRAL_OK;
+}
+
+static viral_model *model_from_json(const cJSON *doc, const char *path, viral_error *err) {
+  const cJSON *learner = cJSON_GetObjectItemCaseSensitive(doc, "learner");
+  viral_learner_kind kind;
+  if (!cJSON_IsString(learner) || viral_learner_parse(learner->valuestring, &kind) != VIRAL_OK) {
+    bad(err, path, "learner", "must be \"logistic\" or \"svm\"");
+    return NULL;
+  }
+  const cJSON *pj = cJSON_GetObjectItemCaseSensitive(doc, "pipeline");
+  if (!cJSON_IsObject(pj)) {
+    bad(err, path, "pipeline", "is missing or not an object");
+    return NULL;
+  }
+  viral_pipeline *p = viral_pipeline_from_json(pj, path, err);
+  if (!p) return NULL;
+  viral_model *m = viral_model_create_(p, kind);
+  if (!m) {
+    viral_pipeline_free(p);
+    viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+    return NULL;
+  }
+  int rc = get_number(doc, "threshold", 0, 1, 0, &m->threshold, path, err);
+  if (rc == VIRAL_OK) rc = read_training(m, doc, path, err);
+  if (rc == VIRAL_OK && kind == VIRAL_LEARNER_LOGISTIC) {
+    m->logistic = viral_logistic_json_read(cJSON_GetObjectItemCaseSensitive(doc, "logistic"), err);
+    if (!m->logistic) {
+      rc = viral_error_wrap(err, path, 0);
+    } else if (((uint64_t)1 << viral_logistic_bits(m->logistic)) < viral_pipeline_dim(p)) {
+      rc = viral_error_set(err, VIRAL_ERR_INVALID, path, 0,
+                           "logistic weights (2^%d) are fewer than the pipeline's %u features",
+                           viral_logistic_bits(m->logistic), (unsigned)viral_pipeline_dim(p));
+    }
+  } else if (rc == VIRAL_OK) {
+    rc = read_svm(m, doc, path, err);
+  }
+  if (rc != VIRAL_OK) {
+    viral_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+viral_model *viral_model_load(const char *path, viral_error *err) {
+  cJSON *doc = viral_document_load(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_VERSION, err);
+  if (!doc) return NULL;
+  viral_model *m = model_from_json(doc, path, err);
+  cJSON_Delete(doc);
+  return m;
+}

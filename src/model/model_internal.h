@@ -1,0 +1,28 @@
+/* model_internal.h - the model struct, shared by model.c (training, scoring)
+ * and model_file.c (the JSON document). */
+#ifndef VIRAL_MODEL_INTERNAL_H
+#define VIRAL_MODEL_INTERNAL_H
+
+#include "viral/model.h"
+
+struct viral_model {
+  viral_pipeline *pipeline;
+  viral_learner_kind kind;
+  viral_logistic *logistic; /* kind == logistic */
+  viral_svm_model *svm;     /* kind == svm */
+  viral_svm_params svm_params; /* what the SVM was trained with (its text holds only kernel and gamma) */
+  double threshold;
+  uint64_t rows, positives, updates;
+  double time_first, time_last; /* posted_at span, unix seconds, NAN when unknown */
+  char created_at[32];          /* ISO-8601 UTC of the first training */
+
+  /* scratch for scoring */
+  viral_sparse vec;
+  double *contributions; /* [capacity] */
+  size_t capacity;
+};
+
+/* An empty model around p (taken over). NULL when out of memory. */
+viral_model *viral_model_create_(viral_pipeline *p, viral_learner_kind kind);
+
+#endif

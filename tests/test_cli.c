@@ -1,0 +1,198 @@
+/* test_cli.c - the `viral` binary end to end: `viral describe --json` on
+ * every shared real dataset (row counts as their SOURCE.md files state), the
+ * example CSV and JSONL agreeing, and --skip-bad-rows. Exact text output is
+ * covered by the golden tests in tests/cli/. */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* Run `viral ARGS`, expect exit 0 and no message, return the parsed stdout. */
+static cJSON *describe_json(const char *args) {
+  char *out = NULL, *err = NULL;
+  int status = test_run_viral(args, NULL, &out, &err);
+  ck_assert_msg(status == 0, "viral %s: exit %d, stderr: %s", args, status, err ? err : "");
+  ck_assert_msg(err && err[0] == '\0', "viral %s: stderr: %s", args, err);
+  cJSON *doc = cJSON_Parse(out);
+  ck_assert_msg(doc != NULL, "viral %s: stdout is not JSON: %.200s", args, out);
+  free(out);
+  free(err);
+  return doc;
+}
+
+static double number_of(const cJSON *obj, const char *key) {
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+  ck_assert_msg(cJSON_IsNumber(item), "no number '%s'", key);
+  return item->valuedouble;
+}
+
+static const char *string_of(const cJSON *obj, const char *key) {
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+  ck_assert_msg(cJSON_IsString(item), "no string '%s'", key);
+  return item->valuestring;
+}
+
+static const cJSON *field_of(const cJSON *doc, const char *name) {
+  const cJSON *f;
+  cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(doc, "fields"))
+    if (strcmp(string_of(f, "name"), name) == 0) return f;
+  return NULL;
+}
+
+/* ---- shared datasets: every file reads, with the documented row count ---- */
+
+static const struct {
+  const char *file;
+  const char *options;
+  double rows;
+} shared_files[] = {
+    {"raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", "", 4500},
+    {"raw/tiktok-vn-2025/raw_data.csv", "", 10102},
+    {"raw/tiktok-vn-2025/recrawled_1v.csv", "", 2409},
+    {"raw/tiktok-vn-2025/final_recrawl_tp.csv", "", 2391},
+    {"raw/tiktok-vn-2025/recrawl_full_tp_view.csv", "", 3938},
+    {"raw/tiktok-vn-2025/recrawl_final_nmai_view_filled.csv", "", 3942},
+    {"raw/tiktok-trending-2020/trending.json", "--json-path collector", 1000},
+    {"raw/reddit-rall-hourly/2023-12/core_data.csv", "", 4106},
+    {"raw/reddit-rall-hourly/2024-01/core_data.csv", "", 21600},
+    {"raw/reddit-rall-hourly/changes.csv", "", 25706},
+};
+
+START_TEST(shared_dataset_row_counts) {
+  char path[4096], args[8192];
+  test_shared_path(path, sizeof path, shared_files[_i].file);
+  snprintf(args, sizeof args, "describe --json %s '%s'", shared_files[_i].options, path);
+  cJSON *doc = describe_json(args);
+  ck_assert_double_near(number_of(doc, "rows"), shared_files[_i].rows, 0);
+  ck_assert_double_near(number_of(doc, "skipped"), 0, 0);
+  cJSON_Delete(doc);
+}
+END_TEST
+
+/* The TikTok-VN columns hold every awkward kind (SOURCE.md): counts as
+ * "541.2K", durations as "mm:ss", naive times, "True", comma lists. */
+START_TEST(tiktok_vn_types) {
+  char path[4096], args[8192];
+  test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv");
+  snprintf(args, sizeof args, "describe --json '%s'", path);
+  cJSON *doc = describe_json(args);
+  static const char *want[][2] = {
+      {"user_nfollower", "count"}, {"vid_nview", "count"},      {"music_nused", "count"},
+      {"vid_duration", "duration"}, {"vid_postTime", "timestamp"}, {"vid_scrapeTime", "timestamp"},
+      {"music_originality", "bool"}, {"vid_hashtags", "list"},   {"vid_caption", "text"},
+      {"vid_id", "number"},
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    const cJSON *f = field_of(doc, want[i][0]);
+    ck_assert_msg(f != NULL, "no field %s", want[i][0]);
+    ck_assert_msg(strcmp(string_of(f, "type"), want[i][1]) == 0, "%s is %s, expected %s",
+                  want[i][0], string_of(f, "type"), want[i][1]);
+  }
+  /* SOURCE.md: scrapeTime runs 2025-05-14 .. 05-29 (naive, read as UTC) */
+  const cJSON *t = field_of(doc, "vid_scrapeTime");
+  ck_assert_msg(strncmp(string_of(t, "earliest"), "2025-05-14", 10) == 0, "earliest %s",
+                string_of(t, "earliest"));
+  ck_assert_msg(strncmp(string_of(t, "latest"), "2025-05-29", 10) == 0, "latest %s",
+                string_of(t, "latest"));
+  cJSON_Delete(doc);
+}
+END_TEST
+
+/* ---- the example files describe the same nine videos ---- */
+
+START_TEST(example_csv_and_jsonl_agree) {
+  char csv[4096], jsonl[4096], args[8192];
+  snprintf(args, sizeof args, "describe --json '%s'",
+           test_repo_path(csv, sizeof csv, "datasets/example.csv"));
+  cJSON *a = describe_json(args);
+  snprintf(args, sizeof args, "describe --json '%s'",
+           test_repo_path(jsonl, sizeof jsonl, "datasets/example.jsonl"));
+  cJSON *b = describe_json(args);
+  ck_assert_double_near(number_of(a, "rows"), 9, 0);
+  ck_assert_double_near(number_of(b, "rows"), 9, 0);
+  ck_assert_str_eq(string_of(a, "format"), "csv");
+  ck_assert_str_eq(string_of(b, "format"), "jsonl");
+  size_t shared = 0;
+  const cJSON *fa;
+  cJSON_ArrayForEach(fa, cJSON_GetObjectItemCaseSensitive(a, "fields")) {
+    const char *name = string_of(fa, "name");
+    const cJSON *fb = field_of(b, name);
+    if (!fb) continue;
+    shared++;
+    ck_assert_msg(strcmp(string_of(fa, "type"), string_of(fb, "type")) == 0, "%s: %s vs %s", name,
+                  string_of(fa, "type"), string_of(fb, "type"));
+    static const char *keys[] = {"missing", "distinct", "min", "median", "max"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+      const cJSON *x = cJSON_GetObjectItemCaseSensitive(fa, keys[k]);
+      const cJSON *y = cJSON_GetObjectItemCaseSensitive(fb, keys[k]);
+      ck_assert_msg((x == NULL) == (y == NULL), "%s: %s only in one", name, keys[k]);
+      if (x) ck_assert_msg(x->valuedouble == y->valuedouble, "%s %s: %.17g vs %.17g", name,
+                           keys[k], x->valuedouble, y->valuedouble);
+    }
+  }
+  /* every canonical field of the CSV is in the JSONL too */
+  ck_assert_uint_eq(shared, (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "fields")));
+  /* and a few values checked by hand: 1.2M and 250.5K followers make a count,
+   * sorted 920 3400 8800 15600 48200 72000 250500 1200000 (one missing) */
+  const cJSON *f = field_of(a, "author_followers");
+  ck_assert_str_eq(string_of(f, "type"), "count");
+  ck_assert_double_near(number_of(f, "missing"), 1, 0);
+  ck_assert_double_near(number_of(f, "median"), (15600 + 48200) / 2.0, 0);
+  ck_assert_double_near(number_of(f, "max"), 1200000, 0);
+  f = field_of(a, "posted_at"); /* 7304 is posted at 1772560800 = 2026-03-03T18:00:00Z */
+  ck_assert_str_eq(string_of(f, "type"), "timestamp");
+  ck_assert_str_eq(string_of(f, "earliest"), "2026-03-02T18:05:00Z");
+  ck_assert_str_eq(string_of(f, "latest"), "2026-03-06T03:20:00Z");
+  ck_assert_double_near(number_of(f, "median"), 1772625600, 0); /* 2026-03-04T12:00:00Z */
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+}
+END_TEST
+
+/* ---- bad rows ---- */
+
+START_TEST(skip_bad_rows_counts_them) {
+  char dir[4096], path[4200], args[8192];
+  test_tmpdir(dir, sizeof dir, "skip_bad_rows");
+  snprintf(path, sizeof path, "%s/bad.jsonl", dir);
+  test_write_file(path, "{\"a\":1}\n{\"a\":2\n{\"a\":3}\nnot json\n{\"a\":5}\n");
+  char *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "describe --json '%s'", path);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 1);
+  ck_assert_str_eq(out, ""); /* nothing on stdout when the file is bad */
+  ck_assert_msg(strstr(err, "bad.jsonl:2: ") != NULL, "stderr: %s", err);
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "describe --json --skip-bad-rows '%s'", path);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  cJSON *doc = cJSON_Parse(out);
+  ck_assert_ptr_nonnull(doc);
+  ck_assert_double_near(number_of(doc, "rows"), 3, 0);
+  ck_assert_double_near(number_of(doc, "skipped"), 2, 0);
+  const cJSON *a = field_of(doc, "a");
+  ck_assert_double_near(number_of(a, "median"), 3, 0); /* 1 3 5 */
+  char want[4400];
+  snprintf(want, sizeof want, "viral describe: %s: skipped 2 bad rows\n", path);
+  ck_assert_str_eq(err, want);
+  cJSON_Delete(doc);
+  free(out);
+  free(err);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("cli");
+  TCase *tc = tcase_create("describe");
+  tcase_add_loop_test(tc, shared_dataset_row_counts, 0,
+                      (int)(sizeof shared_files / sizeof shared_files[0]));
+  tcase_add_test(tc, tiktok_vn_types);
+  tcase_add_test(tc, example_csv_and_jsonl_agree);
+  tcase_add_test(tc, skip_bad_rows_counts_them);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }

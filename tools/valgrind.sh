@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# valgrind.sh - build (normal build) and run the CLI under valgrind's leak
+# checker on real datasets. Exit status 0 when every run is clean; valgrind
+# exits 3 on a leak or a memory error.
+#   tools/valgrind.sh            uses ../shared/datasets beside the repository
+set -u
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (tools/setup.sh)" >&2; exit 1; }
+tools/build.sh || exit 1
+viral=${VIRAL_BUILD_DIR:-build}/viral
+shared=${VIRAL_SHARED_DATASETS:-../shared/datasets}/raw
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+
+check() { # what, expected exit status, viral arguments...
+  local what=$1 want=$2; shift 2
+  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+    --error-exitcode=3 --log-file="$log" "$viral" "$@" >/dev/null 2>&1
+  local got=$?
+  if [ "$got" = "$want" ]; then
+    echo "ok    $what: $(grep -E 'ERROR SUMMARY|in use at exit' "$log" | sed 's/^==[0-9]*== *//' | paste -sd ';' -)"
+  else
+    echo "FAIL  $what (exit $got, expected $want):"
+    cat "$log"
+    status=1
+  fi
+}
+
+check "describe CSV (bilibili)" 0 describe "$shared/bilibili-hot-hourly/bilibili_hot_videos_server.csv"
+check "describe JSON (tiktok trending)" 0 describe --json --json-path collector \
+  "$shared/tiktok-trending-2020/trending.json"
+check "describe, missing file" 1 describe /nonexistent/file.csv
+exit $status
