@@ -136,20 +136,6 @@ int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
                                    viral_feature_sink sink, void *ctx, double *label,
                                    viral_error *err);
 
-/* ---- single fields ---- */
-
-/* The field called name (canonical, or mapped under the spec's "fields") of
- * rec, parsed by the spec's rule: posted_at for temporal splits and event
- * time, video_id for outputs (those two are always known, whatever the
- * features). Returns VIRAL_OK, VIRAL_MISSING when the value is absent, or a
- * negative status with err set (VIRAL_ERR_INVALID when the pipeline has no
- * such field or it has the other type). Text points into rec or p: valid
- * until the next call on either. */
-int viral_pipeline_field_number(viral_pipeline *p, const viral_record *rec, const char *name,
-                                double *out, viral_error *err);
-int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const char *name,
-                              viral_strview *out, viral_error *err);
-
 /* ---- shape and names ---- */
 
 /* Vector dimension: 2^hash_bits, or the dense count when nothing is hashed. */

@@ -149,45 +149,6 @@ static int read_field(viral_pipeline *p, const viral_record *rec, int i, viral_e
   return 1;
 }
 
-/* ---- single fields ---- */
-
-/* Read the field called name afresh (outside the row cache of transform). */
-static int read_named(viral_pipeline *p, const viral_record *rec, const char *name,
-                      viral_error *err) {
-  size_t i = 0;
-  while (i < p->nfields && strcmp(p->fields[i].name, name) != 0) i++;
-  if (i == p->nfields)
-    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0,
-                           "field '%s' is not in the spec", name);
-  bind(p, rec);
-  p->values[i].state = 0;
-  int rc = read_field(p, rec, (int)i, err);
-  return rc < 0 ? rc : rc == 0 ? -(int)i - 1000 : (int)i;
-}
-
-int viral_pipeline_field_number(viral_pipeline *p, const viral_record *rec, const char *name,
-                                double *out, viral_error *err) {
-  int i = read_named(p, rec, name, err);
-  if (i <= -1000) return VIRAL_MISSING;
-  if (i < 0) return i;
-  if (!rule_is_numeric_(p->fields[i].rule))
-    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0,
-                           "field '%s' is not numeric", name);
-  *out = p->values[i].num;
-  return VIRAL_OK;
-}
-
-int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const char *name,
-                              viral_strview *out, viral_error *err) {
-  int i = read_named(p, rec, name, err);
-  if (i <= -1000) return VIRAL_MISSING;
-  if (i < 0) return i;
-  if (!rule_is_text_(p->fields[i].rule))
-    return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "field '%s' is not text", name);
-  *out = p->values[i].text;
-  return VIRAL_OK;
-}
-
 /* ---- where coordinates go ---- */
 
 enum { EMIT_VECTOR, EMIT_FIT, EMIT_NAMED };
