@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "viral/features.h"
 #include "viral/reader.h"
+#include "features/number_format.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {
@@ -40,7 +41,9 @@ const cli_spec cmd_convert_spec = {
     "the spec's pipeline and writes one line per record with its label:\n"
     "  libsvm: LABEL IDX:VAL ...        labels 0/1, indices from 1, ascending\n"
     "  vw:     LABEL |namespace name:value ...   labels -1/1, one namespace per group\n"
-    "Rows whose label is missing are an error (skipped with --skip-bad-rows).",
+    "Rows whose label is missing are an error (skipped with --skip-bad-rows).\n"
+    "A spec with scaling or a top:P% label is first fitted on the whole input\n"
+    "(two passes), so FILE must then be a file, not standard input.",
     options,
     0,
     1,
@@ -121,21 +124,41 @@ static void vw_write(FILE *out, const vw_row *r, double label) {
       fputs(r->text + r->items[i].name, out);
       if (r->items[i].value != 1) {
         putc(':', out);
-        fputs(viral_format_double(num, r->items[i].value), out);
+        fputs(viral_format_value_(num, r->items[i].value), out);
       }
     }
   }
   putc('\n', out);
 }
 
-static void libsvm_write(FILE *out, const viral_sparse *v, double label) {
-  char num[32];
-  fputs(label > 0 ? "1" : "0", out);
-  for (size_t i = 0; i < v->count; i++) {
-    fprintf(out, " %u:", (unsigned)v->items[i].index + 1);
-    fputs(viral_format_double(num, v->items[i].value), out);
+static void append(char **p, const char *s) {
+  size_t n = strlen(s);
+  memcpy(*p, s, n);
+  *p += n;
+}
+
+/* One line per row, written with one fwrite: 32 bytes per coordinate bound
+ * each number, so the line buffer holds (count + 1) * 64 bytes. */
+static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **line,
+                        size_t *cap) {
+  size_t need = (v->count + 1) * 64;
+  if (need > *cap) {
+    char *grown = realloc(*line, need);
+    if (!grown) return VIRAL_ERR_NOMEM;
+    *line = grown;
+    *cap = need;
   }
-  putc('\n', out);
+  char num[32], *p = *line;
+  *p++ = label > 0 ? '1' : '0';
+  for (size_t i = 0; i < v->count; i++) {
+    *p++ = ' ';
+    append(&p, viral_format_value_(num, (double)v->items[i].index + 1));
+    *p++ = ':';
+    append(&p, viral_format_value_(num, v->items[i].value));
+  }
+  *p++ = '\n';
+  fwrite(*line, 1, (size_t)(p - *line), out);
+  return VIRAL_OK;
 }
 
 /* ---- the command ---- */
@@ -156,6 +179,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
   viral_sparse_init(&v);
   vw_row row;
   memset(&row, 0, sizeof row);
+  char *line = NULL;
+  size_t line_cap = 0;
   const viral_record *rec;
   int rc;
   size_t skipped = 0;
@@ -184,13 +209,18 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
       continue;
     }
     if (!out) continue;
-    if (job->to == TO_LIBSVM) libsvm_write(out, &v, label);
-    else vw_write(out, &row, label);
+    if (job->to == TO_VW) {
+      vw_write(out, &row, label);
+    } else if (libsvm_write(out, &v, label, &line, &line_cap) != VIRAL_OK) {
+      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+      break;
+    }
     job->written++;
   }
   if (rc > 0) rc = VIRAL_OK;
   if (rc == VIRAL_OK) skipped += viral_reader_skipped(reader);
   if (out) job->skipped = skipped;
+  free(line);
   free(row.items);
   free(row.text);
   viral_sparse_release(&v);

@@ -98,6 +98,8 @@ typedef struct name_entry {
 typedef struct field_value {
   int state;        /* 0 not read, 1 present, 2 missing */
   double num;
+  double lg;        /* log1p(num) once computed (has_lg) */
+  int has_lg;
   viral_strview text;
   viral_strview *items;
   size_t count, cap;
