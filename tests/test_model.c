@@ -173,6 +173,17 @@ START_TEST(save_load_is_exact_for_both_learners) {
   m = train(sample, NULL, &opts);
   check_round_trip(m, "svm");
   viral_model_free(m);
+  for (int kind = VIRAL_CALIBRATION_PLATT; kind <= VIRAL_CALIBRATION_ISOTONIC; kind++) {
+    viral_train_options_init(&opts);
+    opts.calibrate = (viral_calibration_kind)kind;
+    m = train(sample, NULL, &opts);
+    ck_assert_int_eq(viral_model_calibration(m)->kind, kind);
+    /* a fifth of the labelled rows went to the calibration, not the learner */
+    ck_assert_uint_lt(viral_model_rows(m), 4200);
+    ck_assert_uint_gt(viral_model_rows(m), 3800);
+    check_round_trip(m, kind == VIRAL_CALIBRATION_PLATT ? "platt" : "isotonic");
+    viral_model_free(m);
+  }
 }
 END_TEST
 
@@ -314,6 +325,16 @@ static void as_svm(cJSON *d) {
   cJSON_AddStringToObject(svm, "model", "svm_type c_svc\nkernel_type rbf\nnr_class 2\ntotal_sv 99999999\n");
   cJSON_AddItemToObject(d, "svm", svm);
 }
+static void bad_calibration(cJSON *d) {
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "kind", "isotonic");
+  cJSON *x = cJSON_AddArrayToObject(c, "x"), *y = cJSON_AddArrayToObject(c, "y");
+  cJSON_AddItemToArray(x, cJSON_CreateNumber(0.1));
+  cJSON_AddItemToArray(x, cJSON_CreateNumber(0.2));
+  cJSON_AddItemToArray(y, cJSON_CreateNumber(0.5));
+  cJSON_AddItemToArray(y, cJSON_CreateNumber(0.4));
+  cJSON_ReplaceItemInObject(d, "calibration", c);
+}
 static void bad_spec(cJSON *d) {
   cJSON *spec = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "pipeline"), "spec");
   cJSON_ReplaceItemInObject(spec, "hash_bits", cJSON_CreateNumber(40));
@@ -362,6 +383,7 @@ START_TEST(damaged_models_are_refused_with_their_reason) {
   ck_assert_ptr_nonnull(strstr(edited_error(drop_logistic), "logistic"));
   ck_assert_ptr_nonnull(strstr(edited_error(as_svm), "svm model"));
   ck_assert_ptr_nonnull(strstr(edited_error(bad_spec), "hash_bits"));
+  ck_assert_str_eq(edited_error(bad_calibration), "\"y\" must not decrease");
 
   viral_error err = {0};
   char missing[4200];

@@ -109,6 +109,11 @@ static void print_text(const viral_model *m, const char *path, const weight *ws,
   printf("\n  window       %gh%s\n", viral_pipeline_window_hours(p),
          viral_pipeline_leaks(p) ? " (LEAKAGE ALLOWED: features observed after the window)" : "");
   printf("  threshold    %g\n", viral_model_threshold(m));
+  const viral_calibration *cal = viral_model_calibration(m);
+  printf("  calibration  %s", viral_calibration_name(cal->kind));
+  if (cal->kind == VIRAL_CALIBRATION_PLATT) printf(" (a %g, b %g)", cal->a, cal->b);
+  if (cal->kind == VIRAL_CALIBRATION_ISOTONIC) printf(" (%zu points)", cal->n);
+  printf("\n");
   printf("  trained on   %llu rows, %llu positives, posted %s .. %s, %llu update%s\n",
          (unsigned long long)viral_model_rows(m), (unsigned long long)viral_model_positives(m),
          iso_time(a, first), iso_time(b, last), (unsigned long long)viral_model_updates(m),
@@ -162,6 +167,7 @@ static int print_json(const viral_model *m, const char *path, const weight *ws, 
   cJSON_AddNumberToObject(o, "window_hours", viral_pipeline_window_hours(p));
   cJSON_AddBoolToObject(o, "leakage_allowed", viral_pipeline_leaks(p));
   cJSON_AddNumberToObject(o, "threshold", viral_model_threshold(m));
+  cJSON_AddStringToObject(o, "calibration", viral_calibration_name(viral_model_calibration(m)->kind));
   cJSON_AddNumberToObject(o, "features", viral_pipeline_dim(p));
   cJSON_AddNumberToObject(o, "rows", (double)viral_model_rows(m));
   cJSON_AddNumberToObject(o, "positives", (double)viral_model_positives(m));
