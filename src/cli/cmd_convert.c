@@ -21,14 +21,9 @@
 #include "viral/writer.h"
 
 static const cli_option options[] = {
-    {"spec", 's', "FILE", "feature spec (default: the built-in datasets/default.spec.json)"},
     {"to", 't', "FORMAT", "libsvm (default) or vw"},
-    {"label", 'l', "RULE", "label rule overriding the spec's (viral, views_final>=1e6, "
-                           "top:10%:views_final, ratio:views_48h/views_2h>=10)"},
-    {"allow-leakage", 0, NULL, "accept features observed after the window (reported)"},
-    {"format", 'f', "FMT", "input format: csv, jsonl or json (default: by extension)"},
-    {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},
-    {"skip-bad-rows", 0, NULL, "skip malformed rows and rows without a label, and count them"},
+    CLI_SPEC_OPTIONS,
+    CLI_INPUT_OPTIONS,
     {"output", 'o', "FILE", "write to FILE (atomically) instead of standard output"},
     {NULL, 0, NULL, NULL},
 };
@@ -240,31 +235,18 @@ int cmd_convert(int argc, char **argv) {
   if (!to || strcmp(to, "libsvm") == 0) job.to = TO_LIBSVM;
   else if (strcmp(to, "vw") == 0) job.to = TO_VW;
   else return cli_usage_error("convert", "--to must be libsvm or vw, not '%s'", to);
-  const char *format = cli_get(&args, "format");
-  viral_reader_options_init(&job.ropts);
-  if (format && strcmp(format, "csv") && strcmp(format, "jsonl") && strcmp(format, "json"))
-    return cli_usage_error("convert", "--format must be csv, jsonl or json, not '%s'", format);
-
   viral_error err;
   viral_error_clear(&err);
-  viral_pipeline_options popts;
-  viral_pipeline_options_init(&popts);
-  popts.label = cli_get(&args, "label");
-  popts.allow_leakage = cli_flag(&args, "allow-leakage");
-  job.pipe = viral_pipeline_load_spec(cli_get(&args, "spec"), &popts, &err);
+  job.pipe = cli_load_pipeline(&args, NULL, &err);
   if (!job.pipe) return cli_data_error("convert", &err);
+  if ((rc = cli_input_options(&args, job.pipe, &job.ropts)) != CLI_CONTINUE) {
+    viral_pipeline_free(job.pipe);
+    return rc;
+  }
   if (!*viral_pipeline_label_rule(job.pipe)) {
     viral_pipeline_free(job.pipe);
     return cli_usage_error("convert", "the spec has no label rule: give one with --label");
   }
-  /* the spec's input options, then the command line's */
-  viral_pipeline_reader_options(job.pipe, &job.ropts);
-  if (format)
-    job.ropts.format = strcmp(format, "csv") == 0     ? VIRAL_FORMAT_CSV
-                       : strcmp(format, "jsonl") == 0 ? VIRAL_FORMAT_JSONL
-                                                      : VIRAL_FORMAT_JSON;
-  if (cli_get(&args, "json-path")) job.ropts.json_path = cli_get(&args, "json-path");
-  job.ropts.skip_bad_rows = job.skip_bad;
 
   if (viral_pipeline_needs_fit(job.pipe) && strcmp(job.input, "-") == 0) {
     viral_pipeline_free(job.pipe);

@@ -97,9 +97,7 @@ int cmd_train(int argc, char **argv) {
     fprintf(stderr, "viral train: warning: --allow-leakage: features use fields observed after the "
                     "%gh window\n", viral_pipeline_window_hours(p));
   viral_reader_options ropts;
-  viral_reader_options_init(&ropts);
-  viral_pipeline_reader_options(p, &ropts);
-  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
+  if ((rc = cli_input_options(&args, p, &ropts)) != CLI_CONTINUE) {
     viral_pipeline_free(p);
     return rc;
   }
