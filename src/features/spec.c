@@ -438,6 +438,7 @@ static const transform_info transforms[] = {
     {"missing", T_MISSING, 1, 1, 0, "numeric"},
     {"ratio", T_RATIO, 2, 1, 1, "numeric"},
     {"growth", T_GROWTH, 2, 1, 1, "numeric"},
+    {"log_ratio", T_LOG_RATIO, 2, 1, 1, "numeric"},
     {"velocity", T_VELOCITY, 2, 1, 1, "numeric"},
     {"acceleration", T_ACCEL, 3, 1, 1, "numeric"},
     {"log_views", T_LOG_VIEWS, 0, 1, 1, "numeric"},
@@ -488,6 +489,7 @@ static void default_name(const viral_pipeline *p, const feature_def *f, char *bu
   case T_MISSING: snprintf(buf, size, "missing(%s)", a); break;
   case T_RATIO: snprintf(buf, size, "%s/%s", a, b); break;
   case T_GROWTH: snprintf(buf, size, "growth(%s,%s)", a, b); break;
+  case T_LOG_RATIO: snprintf(buf, size, "log_ratio(%s,%s)", a, b); break;
   case T_VELOCITY: snprintf(buf, size, "velocity(%s,%s)", a, b); break;
   case T_ACCEL: snprintf(buf, size, "acceleration(%s,%s,%s)", a, b, c); break;
   case T_HOUR: snprintf(buf, size, "hour(%s)", a); break;

@@ -305,6 +305,9 @@ static void dense_values(viral_pipeline *p, const feature_def *f, double out[2])
   case T_RATIO: out[0] = b == 0 ? f->on_zero : a / b; break;
   /* log growth: defined at zero views and symmetric in scale */
   case T_GROWTH: out[0] = flog1p(p, f, 1) - flog1p(p, f, 0); break;
+  /* a rate on the log scale: engagement effects multiply, and a raw rate
+   * such as shares/views (~0.004) is badly scaled next to counts */
+  case T_LOG_RATIO: out[0] = flog1p(p, f, 0) - flog1p(p, f, 1); break;
   case T_VELOCITY: out[0] = (b - a) / (fhours(p, f, 1) - fhours(p, f, 0)); break;
   case T_ACCEL: {
     double h0 = fhours(p, f, 0), h1 = fhours(p, f, 1), h2 = fhours(p, f, 2);
