@@ -9,11 +9,12 @@
 #include <time.h>
 
 #include "cli.h"
+#include "features/pipeline_json.h"
 #include "viral/model.h"
 
 static const cli_option options[] = {
     {"top", 'k', "K", "show the K largest positive and negative weights (default 10)"},
-    {"json", 0, NULL, "print a JSON summary instead of text"},
+    {"json", 0, NULL, "print a JSON summary, with the whole spec, instead of text"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -176,6 +177,11 @@ static int print_json(const viral_model *m, const char *path, const weight *ws, 
   cJSON_AddStringToObject(o, "posted_at_last", iso_time(b, last));
   if (viral_model_learner(m) == VIRAL_LEARNER_SVM)
     cJSON_AddNumberToObject(o, "support_vectors", (double)viral_svm_support_vector_count(viral_model_svm(m)));
+  /* the spec as the model applies it (label and scaling overrides included) */
+  cJSON *pj = viral_pipeline_to_json(p, NULL);
+  cJSON *spec = pj ? cJSON_DetachItemFromObjectCaseSensitive(pj, "spec") : NULL;
+  cJSON_Delete(pj);
+  if (spec) cJSON_AddItemToObject(o, "spec_document", spec);
   if (ws) {
     cJSON_AddItemToObject(o, "top_positive", weights_json(m, ws, n, top, 1));
     cJSON_AddItemToObject(o, "top_negative", weights_json(m, ws, n, top, 0));
