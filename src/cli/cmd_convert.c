@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "viral/features.h"
 #include "viral/reader.h"
-#include "features/number_format.h"
+#include "io/number_format.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {

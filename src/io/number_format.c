@@ -8,7 +8,7 @@
  * is proven to read back without calling strtod. Where long double is not
  * wider than double (other platforms, valgrind's x87 emulation) every value
  * takes the slow path. */
-#include "features/number_format.h"
+#include "io/number_format.h"
 
 #include <float.h>
 #include <math.h>
@@ -133,5 +133,5 @@ const char *viral_format_value_(char buf[32], double x) {
     }
   }
 #endif
-  return viral_format_double(buf, x);
+  return viral_format_double_slow_(buf, x);
 }
