@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kill_model.sh VIRAL - kill `viral train -o m.json` and `viral update -m m.json`
-# with SIGKILL at random moments (90 runs, at least 50 of them killed mid-run), and check that m.json is always a
+# with SIGKILL at random moments (130 runs, at least 50 of them killed mid-run), and check that m.json is always a
 # complete, valid model (the previous one or the new one): model files are
 # written to a temporary file, fsynced and renamed into place.
 set -u
@@ -18,7 +18,7 @@ span_us=$(( ($(date +%s%N) - start) / 1000 + 1000 ))
 
 RANDOM=20261128
 killed=0
-for i in $(seq 1 90); do
+for i in $(seq 1 130); do
   if [ $((i % 2)) = 0 ]; then
     "$viral" train -q -o "$tmp/m.json" "$tmp/data.csv" & pid=$!
   else
@@ -36,5 +36,5 @@ for i in $(seq 1 90); do
   fi
 done
 leftover=$(ls "$tmp" | grep -c '\.tmp\.' || true)
-echo "90 runs, $killed killed mid-run, m.json valid after every one ($leftover temporary files left by kills)"
+echo "130 runs, $killed killed mid-run, m.json valid after every one ($leftover temporary files left by kills)"
 [ "$killed" -ge 50 ] || { echo "too few runs were killed mid-run ($killed): the test proves little"; exit 1; }
