@@ -41,15 +41,6 @@ START_TEST(murmur3_known_values) {
 }
 END_TEST
 
-static char *pipeline_text(const viral_pipeline *p) {
-  viral_error err;
-  cJSON *j = viral_pipeline_to_json(p, &err);
-  ck_assert_ptr_nonnull(j);
-  char *s = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  return s;
-}
-
 START_TEST(default_spec_file_matches_builtin) {
   char path[4096];
   viral_error err;
@@ -58,7 +49,7 @@ START_TEST(default_spec_file_matches_builtin) {
   ck_assert_msg(file != NULL, "%s", err.message);
   viral_pipeline *builtin = viral_pipeline_load_spec(NULL, NULL, &err);
   ck_assert_msg(builtin != NULL, "%s", err.message);
-  char *a = pipeline_text(file), *b = pipeline_text(builtin);
+  char *a = test_pipeline_json(file), *b = test_pipeline_json(builtin);
   ck_assert_str_eq(a, b);
   free(a);
   free(b);
@@ -223,7 +214,7 @@ START_TEST(label_rules_parse) {
   viral_pipeline *p = parse(text, &opts, &err);
   ck_assert_msg(p != NULL, "%s", err.message);
   ck_assert_str_eq(viral_pipeline_label_rule(p), "likes_final>10");
-  char *json = pipeline_text(p);
+  char *json = test_pipeline_json(p);
   ck_assert_ptr_nonnull(strstr(json, "\"label\":\"likes_final>10\""));
   free(json);
   viral_pipeline_free(p);
@@ -234,11 +225,11 @@ START_TEST(unfitted_round_trip) {
   viral_error err;
   viral_pipeline *p = viral_pipeline_load_spec(NULL, NULL, &err);
   ck_assert_ptr_nonnull(p);
-  char *a = pipeline_text(p);
+  char *a = test_pipeline_json(p);
   cJSON *j = cJSON_Parse(a);
   viral_pipeline *q = viral_pipeline_from_json(j, "m.json", &err);
   ck_assert_msg(q != NULL, "%s", err.message);
-  char *b = pipeline_text(q);
+  char *b = test_pipeline_json(q);
   ck_assert_str_eq(a, b);
   ck_assert_int_eq(viral_pipeline_is_fitted(q), 0);
   /* shape checks on load */

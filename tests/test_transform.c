@@ -377,15 +377,6 @@ START_TEST(label_rules_apply) {
 }
 END_TEST
 
-static char *to_text(const viral_pipeline *p) {
-  viral_error err;
-  cJSON *j = viral_pipeline_to_json(p, &err);
-  ck_assert_ptr_nonnull(j);
-  char *s = cJSON_PrintUnformatted(j);
-  cJSON_Delete(j);
-  return s;
-}
-
 START_TEST(fitted_round_trip_is_exact) {
   viral_error err;
   viral_pipeline_options opts;
@@ -408,12 +399,12 @@ START_TEST(fitted_round_trip_is_exact) {
   viral_reader_free(r);
   ck_assert_double_near(viral_pipeline_label_threshold(p), 123456, 0); /* ceil(1.2) = 2nd */
 
-  char *a = to_text(p);
+  char *a = test_pipeline_json(p);
   cJSON *j = cJSON_Parse(a);
   viral_pipeline *q = viral_pipeline_from_json(j, "m.json", &err);
   cJSON_Delete(j);
   ck_assert_msg(q != NULL, "%s", err.message);
-  char *b = to_text(q);
+  char *b = test_pipeline_json(q);
   ck_assert_str_eq(a, b);
   ck_assert_int_eq(viral_pipeline_is_fitted(q), 1);
   ck_assert_str_eq(viral_pipeline_label_rule(q), "top:30%:views_final");

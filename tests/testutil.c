@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include "features/pipeline_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,4 +88,13 @@ int test_main(Suite *suite) {
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+char *test_pipeline_json(const viral_pipeline *p) {
+  viral_error err;
+  cJSON *j = viral_pipeline_to_json(p, &err);
+  ck_assert_ptr_nonnull(j);
+  char *s = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return s;
 }

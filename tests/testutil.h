@@ -22,6 +22,11 @@ char *test_read_file(const char *path, size_t *len);
  * frees both) and return the exit status (or -1). */
 int test_run_viral(const char *args, const char *stdin_path, char **out, char **err);
 
+/* A pipeline's JSON form as compact text, for exact comparisons (caller
+ * frees). */
+struct viral_pipeline;
+char *test_pipeline_json(const struct viral_pipeline *p);
+
 /* Run a suite built by make_suite() and return the process exit status. */
 int test_main(Suite *suite);
 
