@@ -14,7 +14,7 @@ work=${VIRAL_BENCH_DIR:-build/bench}
 mkdir -p "$work"
 [ -x "$viral" ] || { echo "convert.sh: build viral first ($viral missing)" >&2; exit 1; }
 csv=$work/canonical-$rows.csv
-[ -f "$csv" ] || awk -v n="$rows" -f tools/bench/gen_csv.awk > "$csv"
+[ -s "$csv" ] || { awk -v n="$rows" -f tools/bench/gen_csv.awk > "$csv.tmp" && mv "$csv.tmp" "$csv"; }
 cc -O2 -o "$work/bare_parse" tools/bench/bare_parse.c -lcsv
 sed 's/"scaling": "standard"/"scaling": "none"/' datasets/default.spec.json > "$work/unscaled.spec.json"
 
@@ -22,7 +22,7 @@ now() { date +%s.%N; }
 time_it() { # label, command...
   local label=$1; shift
   local t0 t1
-  t0=$(now); "$@" > /dev/null; t1=$(now)
+  t0=$(now); "$@" > /dev/null || { echo "convert.sh: $label failed" >&2; exit 1; }; t1=$(now)
   echo "$t1 - $t0" | bc
 }
 bytes=$(stat -c %s "$csv")

@@ -12,6 +12,6 @@ BEGIN {
       5 + rand() * 55, rand() < 0.6,
       v1, int(v1 * rand() * 0.2), int(v1 * rand() * 0.02), int(v1 * rand() * 0.01), int(v1 * rand() * 0.01), rand(),
       v2, int(v2 * rand() * 0.2), int(v2 * rand() * 0.02), int(v2 * rand() * 0.01), int(v2 * rand() * 0.01), rand(),
-      fin, fin >= 1000000
+      fin, (fin >= 1000000)
   }
 }
