@@ -1,4 +1,5 @@
 # lib.sh - helpers sourced by the benchmark scripts (bash). Not a benchmark.
+# shellcheck shell=bash
 # Needs a build in $VIRAL_BUILD_DIR (default build/) and GNU time (/usr/bin/time,
 # Debian package "time"). Every timing is one wall-clock run: read ratios, not
 # absolute seconds, and expect a few percent of noise on a shared machine.

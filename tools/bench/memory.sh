@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # measure() in lib.sh sets NAME_s and NAME_kb
 # memory.sh - peak RSS of `viral train --learner logistic` and `viral update`
 # on SMALL and BIG generated files: both stream, so memory should be flat in
 # the rows (DESIGN.md section 10). `viral score` is measured by score.sh.
@@ -10,6 +11,7 @@
 # Prints a table and the BIG / SMALL ratios; asserts nothing.
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=tools/bench/lib.sh
 . tools/bench/lib.sh
 small_n=${1:-20000}
 big_n=${2:-200000}
@@ -26,7 +28,7 @@ for n in "$small_n" "$big_n"; do
   measure u "$viral" update --quiet -m "$d/base.json" -o "$d/u-$n.json" "$f"
   printf '%-34s %9s %9s %10s\n' "viral train --learner logistic" "$n" "$t_s" "$t_kb"
   printf '%-34s %9s %9s %10s\n' "viral update" "$n" "$u_s" "$u_kb"
-  eval "t_kb_$n=$t_kb u_kb_$n=$u_kb"
+  [ "$n" = "$small_n" ] && { t_small=$t_kb; u_small=$u_kb; }
 done
-eval "echo \"peak RSS ratio train  $big_n / $small_n: \$(div \$t_kb_$big_n \$t_kb_$small_n %.3f) (target <= 1.10)\""
-eval "echo \"peak RSS ratio update $big_n / $small_n: \$(div \$u_kb_$big_n \$u_kb_$small_n %.3f) (target <= 1.10)\""
+echo "peak RSS ratio train  $big_n / $small_n: $(div "$t_kb" "$t_small" %.3f) (target <= 1.10)"
+echo "peak RSS ratio update $big_n / $small_n: $(div "$u_kb" "$u_small" %.3f) (target <= 1.10)"

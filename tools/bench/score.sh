@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # measure() in lib.sh sets NAME_s and NAME_kb
 # score.sh - scoring: memory flat in the rows, speed from disk against a bare
 # libcsv parse of the same file, and speed from memory (DESIGN.md section 10).
 #
@@ -13,6 +14,7 @@
 # One run each; asserts nothing.
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=tools/bench/lib.sh
 . tools/bench/lib.sh
 videos=${1:-200000}
 cc -O2 -o "$work/bare_parse" tools/bench/bare_parse.c -lcsv

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # measure() in lib.sh sets NAME_s and NAME_kb
 # svm.sh - kernel SVM training: `viral train --learner svm` from CSV against
 # `svm-train -b 1` on the same rows converted to LIBSVM (DESIGN.md section 10:
 # "no slower than svm-train on the same vectors").
@@ -15,6 +16,7 @@
 # Prints time and test AUC of each (tools/bench/auc.c); asserts nothing.
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=tools/bench/lib.sh
 . tools/bench/lib.sh
 command -v svm-train >/dev/null || { echo "needs svm-train: apt-get install libsvm-tools" >&2; exit 1; }
 [ $# -gt 0 ] || set -- 5000 10000

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154 # measure() in lib.sh sets NAME_s and NAME_kb
 # train.sh - online logistic training and scoring against liblinear, and the
 # ratio to Vowpal Wabbit's reference figure (DESIGN.md section 10).
 #
@@ -18,6 +19,7 @@
 # Prints a table; asserts nothing about speed.
 set -eu
 cd "$(dirname "$0")/../.."
+# shellcheck source=tools/bench/lib.sh
 . tools/bench/lib.sh
 videos=${1:-200000}
 command -v liblinear-train >/dev/null || { echo "needs liblinear-tools" >&2; exit 1; }
