@@ -40,3 +40,24 @@ div() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { if (b == 0) print "n/
 
 # auc LABELS PROBS: ROC AUC of two one-number-per-line files (same row order).
 auc() { paste -d ' ' "$1" "$2" | "$work/auc"; }
+
+# split_data VIDEOS DIR: `viral gen --videos VIDEOS` rows split by position,
+# first 80% to DIR/train.csv, last 20% to DIR/test.csv (both with the
+# header); sets ntrain and ntest. The data file's path is in $data.
+split_data() {
+  data=$(gen_data "$1")
+  local rows=$(($(wc -l < "$data") - 1))
+  ntrain=$((rows * 8 / 10))
+  ntest=$((rows - ntrain))
+  mkdir -p "$2"
+  head -n $((ntrain + 1)) "$data" > "$2/train.csv"
+  { head -n 1 "$data"; tail -n "$ntest" "$data"; } > "$2/test.csv"
+}
+
+# split_svm DIR: DIR/all.svm split as split_data split the CSV, into
+# DIR/train.svm and DIR/test.svm, and the test labels into DIR/labels.
+split_svm() {
+  head -n "$ntrain" "$1/all.svm" > "$1/train.svm"
+  tail -n "$ntest" "$1/all.svm" > "$1/test.svm"
+  cut -d ' ' -f 1 "$1/test.svm" > "$1/labels"
+}

@@ -24,18 +24,10 @@ bench_cc "$work/auc" tools/bench/auc.c
 
 printf '%-8s %-9s %-26s %9s %10s %8s\n' videos gamma tool seconds "peak KiB" "test AUC"
 for videos in "$@"; do
-  data=$(gen_data "$videos")
-  rows=$(($(wc -l < "$data") - 1))
-  ntrain=$((rows * 8 / 10))
-  ntest=$((rows - ntrain))
   d=$work/svm-$videos
-  mkdir -p "$d"
-  head -n $((ntrain + 1)) "$data" > "$d/train.csv"
-  { head -n 1 "$data"; tail -n "$ntest" "$data"; } > "$d/test.csv"
+  split_data "$videos" "$d"
   "$viral" convert --to libsvm -o "$d/all.svm" "$data"
-  head -n "$ntrain" "$d/all.svm" > "$d/train.svm"
-  tail -n "$ntest" "$d/all.svm" > "$d/test.svm"
-  cut -d ' ' -f 1 "$d/test.svm" > "$d/labels"
+  split_svm "$d"
   gamma=$(awk '{ nz += NF - 1 } END { printf "%.17g", NR / nz }' "$d/train.svm")
 
   measure vt "$viral" train --quiet --learner svm --kernel rbf --C 1 --gamma "$gamma" \

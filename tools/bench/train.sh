@@ -26,19 +26,10 @@ command -v liblinear-train >/dev/null || { echo "needs liblinear-tools" >&2; exi
 bench_cc "$work/auc" tools/bench/auc.c
 bench_cc "$work/inmem" tools/bench/inmem.c
 
-data=$(gen_data "$videos")
-rows=$(($(wc -l < "$data") - 1))
-ntrain=$((rows * 8 / 10))
-ntest=$((rows - ntrain))
 d=$work/train-$videos
-mkdir -p "$d"
-head -n $((ntrain + 1)) "$data" > "$d/train.csv"
-{ head -n 1 "$data"; tail -n "$ntest" "$data"; } > "$d/test.csv"
-
+split_data "$videos" "$d"
 measure convert "$viral" convert --to libsvm -o "$d/all.svm" "$data"
-head -n "$ntrain" "$d/all.svm" > "$d/train.svm"
-tail -n "$ntest" "$d/all.svm" > "$d/test.svm"
-cut -d ' ' -f 1 "$d/test.svm" > "$d/labels"
+split_svm "$d"
 
 measure vtrain "$viral" train --quiet -o "$d/model.json" "$d/train.csv"
 measure vscore "$viral" score -m "$d/model.json" -o "$d/scores.csv" "$d/test.csv"
