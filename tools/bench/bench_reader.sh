@@ -11,7 +11,7 @@ build=${VIRAL_BUILD_DIR:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-cc}
-$cc -O2 -o "$tmp/bare" tools/bench/bare_libcsv.c -lcsv
+$cc -O2 -o "$tmp/bare" tools/bench/bare_parse.c -lcsv
 $cc -O2 -Iinclude -o "$tmp/viral" tools/bench/viral_read.c "$build/libviral.a" -lcsv -lcjson -lsvm -lm
 awk -v rows="$rows" 'BEGIN {
   srand(7);

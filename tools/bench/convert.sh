@@ -3,7 +3,7 @@
 # of the same CSV (default 1M rows x 19 numeric columns of the canonical
 # schema, DESIGN.md section 10). Target: featurizing within 1.5x of the bare
 # parse. Three numbers, best of 3 runs each:
-#   bare       tools/bench/bare_libcsv.c: libcsv + strtod on every cell
+#   bare       tools/bench/bare_parse.c: libcsv + strtod on every cell
 #   featurize  tools/bench/featurize.c: viral reader + pipeline, no output
 #   convert    `viral convert --to libsvm > /dev/null`: the same plus writing
 #              every value so that it reads back exactly
@@ -22,7 +22,7 @@ mkdir -p "$work"
 cc=${CC:-cc}
 csv=$work/canonical-$rows.csv
 [ -f "$csv" ] || awk -v n="$rows" -f tools/bench/gen_csv.awk > "$csv"
-$cc -O2 -o "$work/bare_libcsv" tools/bench/bare_libcsv.c -lcsv
+$cc -O2 -o "$work/bare_parse" tools/bench/bare_parse.c -lcsv
 $cc -O2 -Iinclude -o "$work/featurize" tools/bench/featurize.c "$build/libviral.a" \
   -lcsv -lcjson -lsvm -lm
 sed 's/"scaling": "standard"/"scaling": "none"/' datasets/default.spec.json > "$work/unscaled.spec.json"
@@ -39,7 +39,7 @@ line() { awk -v l="$1" -v t="$2" -v n="$rows" -v base="$3" \
   'BEGIN { printf "%-44s %7.2f s %9d rows/s  %5.2fx bare\n", l, t, n / t, t / base }'; }
 
 echo "input: $csv ($rows rows, $(stat -c %s "$csv") bytes)"
-bare=$(best 3 "$work/bare_libcsv" "$csv")
+bare=$(best 3 "$work/bare_parse" "$csv")
 feat=$(best 3 "$work/featurize" "$work/unscaled.spec.json" "$csv")
 conv=$(best 3 "$viral" convert --spec "$work/unscaled.spec.json" --to libsvm "$csv")
 fitted=$(best 1 "$viral" convert --to libsvm "$csv")
