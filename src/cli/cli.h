@@ -109,5 +109,6 @@ CLI_DECLARE(train);
 CLI_DECLARE(update);
 CLI_DECLARE(score);
 CLI_DECLARE(inspect);
+CLI_DECLARE(eval);
 
 #endif

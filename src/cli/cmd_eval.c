@@ -1,0 +1,260 @@
+/* cmd_eval.c - `viral eval`: stratified K-fold cross-validation of the
+ * logistic learner, with the base rate, the views-only baseline and (when the
+ * data has it) the oracle's probabilities on the same folds.
+ *
+ *   viral eval [options] FILE */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "learn_options.h"
+#include "viral/eval.h"
+#include "viral/metrics.h"
+#include "viral/writer.h"
+
+static const cli_option options[] = {
+    {"folds", 'k', "K", "number of stratified folds (default 5)"},
+    {"per-fold", 0, NULL, "also print one row per fold"},
+    {"predictions", 0, "FILE", "write the out-of-fold probability of every row (CSV)"},
+    CLI_SPEC_OPTIONS,
+    CLI_LEARNER_OPTIONS,
+    CLI_INPUT_OPTIONS,
+    {"quiet", 'q', NULL, "no progress on stderr"},
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_spec cmd_eval_spec = {
+    "eval",
+    "[options] FILE",
+    "cross-validate the learner against reference baselines",
+    "Reads the labelled videos once, featurizes them once, deals them into K\n"
+    "stratified folds (seeded by --seed) and, for each fold, trains the learner\n"
+    "on the other folds in file order and scores the fold. The same folds score\n"
+    "two references: the base rate of the training part (a constant: ROC AUC 0.5)\n"
+    "and the Szabo-Huberman baseline, a logistic model on log1p(views at the\n"
+    "window) alone. When the data has an oracle_p column (viral gen --oracle) the\n"
+    "oracle's own probabilities are scored too. Prints the mean and standard\n"
+    "deviation of each metric over the folds.\n"
+    "Only the logistic learner is supported so far, with a spec whose label is\n"
+    "not a quantile rule.\n\n"
+    "example:\n"
+    "  viral eval --folds 5 --per-fold datasets/sample.csv",
+    options,
+    1,
+    1,
+};
+
+enum { P_MODEL, P_VIEWS, P_BASE, P_ORACLE, P_COUNT };
+static const char *const predictor_names[P_COUNT] = {"model", "views", "base rate", "oracle"};
+
+enum { M_AUC, M_AP, M_LOGLOSS, M_BRIER, M_ECE, M_COUNT };
+static const char *const metric_names[M_COUNT] = {"roc_auc", "average_precision", "log_loss",
+                                                   "brier", "ece"};
+
+static double metric_of(const viral_metrics *m, int which) {
+  switch (which) {
+  case M_AUC: return m->roc_auc;
+  case M_AP: return m->average_precision;
+  case M_LOGLOSS: return m->log_loss;
+  case M_BRIER: return m->brier;
+  default: return m->ece;
+  }
+}
+
+/* Rows of fold f gathered from labels/probs into the scratch arrays. */
+static size_t gather(const viral_eval_data *d, const int *fold, int f, const double *probs,
+                     double *y, double *p) {
+  size_t m = 0;
+  for (size_t r = 0; r < d->ds.rows; r++)
+    if (fold[r] == f) {
+      y[m] = d->ds.labels[r];
+      p[m++] = probs[r];
+    }
+  return m;
+}
+
+static void print_value(double x) {
+  if (isnan(x)) printf("  %-17s", "undefined");
+  else printf("  %-17.4f", x);
+}
+
+static int write_predictions(const char *path, const viral_eval_data *d, const int *fold,
+                             double *const probs[P_COUNT], int have[P_COUNT]) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return -1;
+  fprintf(f, "record,video_id,fold,label,probability,views_baseline,base_rate%s\n",
+          have[P_ORACLE] ? ",oracle_p" : "");
+  char buf[32];
+  for (size_t r = 0; r < d->ds.rows; r++) {
+    fprintf(f, "%llu,%s,%d,%d", (unsigned long long)d->record[r] + 1,
+            d->id[r] ? d->id[r] : "", fold[r] + 1, d->ds.labels[r] > 0.5);
+    for (int k = 0; k < P_COUNT; k++) {
+      if (k == P_ORACLE && !have[P_ORACLE]) continue;
+      fprintf(f, ",%s", have[k] ? viral_format_double(buf, probs[k][r]) : "");
+    }
+    fputc('\n', f);
+  }
+  int bad = ferror(f);
+  if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+    remove(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+int cmd_eval(int argc, char **argv) {
+  cli_args args;
+  int rc = cli_parse(&cmd_eval_spec, argc, argv, &args);
+  if (rc != CLI_CONTINUE) return rc;
+  long k;
+  if ((rc = cli_get_long(&args, "folds", 5, &k)) != CLI_CONTINUE) return rc;
+  if (k < 2 || k > 1000) return cli_usage_error("eval", "--folds must be from 2 to 1000");
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  if ((rc = cli_learner_options(&args, &opts)) != CLI_CONTINUE) return rc;
+  if (opts.learner != VIRAL_LEARNER_LOGISTIC)
+    return cli_usage_error("eval", "only --learner logistic is supported by eval so far");
+  long seed;
+  if ((rc = cli_get_long(&args, "seed", 1, &seed)) != CLI_CONTINUE) return rc;
+
+  viral_error err;
+  viral_error_clear(&err);
+  viral_pipeline *p = cli_load_pipeline(&args, "none", &err);
+  if (!p) return cli_data_error("eval", &err);
+  if (!*viral_pipeline_label_rule(p)) {
+    viral_pipeline_free(p);
+    return cli_usage_error("eval", "the spec has no label rule: give one with --label");
+  }
+  viral_reader_options ropts;
+  viral_reader_options_init(&ropts);
+  viral_pipeline_reader_options(p, &ropts);
+  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
+    viral_pipeline_free(p);
+    return rc;
+  }
+  int show = cli_show_progress(&args);
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+
+  viral_eval_data *d = viral_eval_load(p, args.positional[0], &ropts, cli_flag(&args, "skip-bad-rows"), &err);
+  int *fold = NULL;
+  double *probs[P_COUNT] = {NULL}, *y = NULL, *q = NULL;
+  int have[P_COUNT] = {1, 0, 1, 0};
+  viral_metrics *per = NULL; /* [P_COUNT * k] */
+  int status = CLI_EXIT_OK;
+  if (!d) {
+    status = cli_data_error("eval", &err);
+    goto done;
+  }
+  size_t n = d->ds.rows;
+  have[P_VIEWS] = d->has_views_window;
+  have[P_ORACLE] = d->has_oracle;
+  fold = malloc((n ? n : 1) * sizeof *fold);
+  y = malloc((n ? n : 1) * sizeof *y);
+  q = malloc((n ? n : 1) * sizeof *q);
+  per = calloc((size_t)P_COUNT * (size_t)k, sizeof *per);
+  for (int i = 0; i < P_COUNT; i++) probs[i] = calloc(n ? n : 1, sizeof **probs);
+  if (!fold || !y || !q || !per || !probs[0] || !probs[1] || !probs[2] || !probs[3]) {
+    viral_error_set(&err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    status = cli_data_error("eval", &err);
+    goto done;
+  }
+  if (viral_eval_stratified_folds(d->ds.labels, n, (int)k, (uint64_t)seed, fold, &err) != VIRAL_OK) {
+    status = cli_data_error("eval", &err);
+    goto done;
+  }
+  if (have[P_ORACLE]) memcpy(probs[P_ORACLE], d->oracle, n * sizeof *d->oracle);
+  for (int f = 0; f < (int)k; f++) {
+    if (show) {
+      double el = cli_seconds_since(&start);
+      fprintf(stderr, "\rviral eval: fold %d of %ld, %.1fs elapsed, about %.1fs left", f + 1, k, el,
+              f ? el / f * (double)(k - f) : 0.0);
+    }
+    const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
+    const int slot[3] = {P_MODEL, P_VIEWS, P_BASE};
+    for (int j = 0; j < 3; j++) {
+      if (!have[slot[j]]) continue;
+      if (viral_eval_fold_predict(d, fold, f, what[j], &opts, probs[slot[j]], &err) != VIRAL_OK) {
+        if (show) fputc('\n', stderr);
+        status = cli_data_error("eval", &err);
+        goto done;
+      }
+    }
+    for (int j = 0; j < P_COUNT; j++) {
+      if (!have[j]) continue;
+      size_t m = gather(d, fold, f, probs[j], y, q);
+      if (viral_metrics_compute(y, q, m, opts.threshold, 0, &per[(size_t)j * (size_t)k + (size_t)f], &err) !=
+          VIRAL_OK) {
+        status = cli_data_error("eval", &err);
+        goto done;
+      }
+    }
+  }
+  if (show) fputc('\n', stderr);
+  const char *pred_path = cli_get(&args, "predictions");
+  if (pred_path && write_predictions(pred_path, d, fold, probs, have) != 0) {
+    viral_error_set(&err, VIRAL_ERR_IO, pred_path, 0, "cannot write the predictions");
+    status = cli_data_error("eval", &err);
+    goto done;
+  }
+
+  /* The line that says what was measured. */
+  const viral_logistic_params *lp = &opts.logistic;
+  printf("label %s, window %gh, learner logistic (%s alpha %g beta %g l1 %g l2 %g passes %d%s), "
+         "rows %zu, positives %llu (%.2f%%), leakage %s, %ld stratified folds (seed %ld)\n",
+         viral_pipeline_label_rule(p), viral_pipeline_window_hours(p),
+         viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2,
+         lp->passes, opts.balanced ? ", balanced" : "", n, (unsigned long long)d->positives,
+         n ? 100.0 * (double)d->positives / (double)n : 0.0,
+         viral_pipeline_leaks(p) ? "ALLOWED" : "not allowed", k, seed);
+  printf("\n%-18s", "metric");
+  for (int j = 0; j < P_COUNT; j++)
+    if (have[j]) printf("  %-17s", predictor_names[j]);
+  printf("\n");
+  double vals[1000];
+  for (int m = 0; m < M_COUNT; m++) {
+    printf("%-18s", metric_names[m]);
+    for (int j = 0; j < P_COUNT; j++) {
+      if (!have[j]) continue;
+      for (long f = 0; f < k; f++) vals[f] = metric_of(&per[(size_t)j * (size_t)k + (size_t)f], m);
+      double mean, sd;
+      viral_metrics_mean_std(vals, (size_t)k, &mean, &sd, NULL);
+      char cell[64];
+      if (isnan(mean)) snprintf(cell, sizeof cell, "undefined");
+      else snprintf(cell, sizeof cell, "%.4f +- %.4f", mean, sd);
+      printf("  %-17s", cell);
+    }
+    printf("\n");
+  }
+  if (cli_flag(&args, "per-fold")) {
+    printf("\n%-6s %-8s %-10s", "fold", "rows", "positives");
+    for (int j = 0; j < P_COUNT; j++)
+      if (have[j]) printf("  %-17s", predictor_names[j]);
+    printf("   (roc_auc)\n");
+    for (long f = 0; f < k; f++) {
+      const viral_metrics *mm = &per[f];
+      printf("%-6ld %-8zu %-10zu", f + 1, mm->n, mm->positives);
+      for (int j = 0; j < P_COUNT; j++)
+        if (have[j]) print_value(per[(size_t)j * (size_t)k + (size_t)f].roc_auc);
+      printf("\n");
+    }
+  }
+  if (d->unlabeled || d->bad_rows)
+    fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",
+            (unsigned long long)d->unlabeled, (unsigned long long)d->bad_rows);
+
+done:
+  for (int i = 0; i < P_COUNT; i++) free(probs[i]);
+  free(per);
+  free(y);
+  free(q);
+  free(fold);
+  viral_eval_data_free(d);
+  viral_pipeline_free(p);
+  return status;
+}
