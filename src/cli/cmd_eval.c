@@ -223,9 +223,11 @@ int cmd_eval(int argc, char **argv) {
       if (!have[j]) continue;
       for (long f = 0; f < k; f++) vals[f] = metric_of(&per[(size_t)j * (size_t)k + (size_t)f], m);
       double mean, sd;
-      viral_metrics_mean_std(vals, (size_t)k, &mean, &sd, NULL);
+      size_t used;
+      viral_metrics_mean_std(vals, (size_t)k, &mean, &sd, &used);
       char cell[64];
       if (isnan(mean)) snprintf(cell, sizeof cell, "undefined");
+      else if (isnan(sd)) snprintf(cell, sizeof cell, "%.4f (%zu fold)", mean, used);
       else snprintf(cell, sizeof cell, "%.4f +- %.4f", mean, sd);
       printf("  %-17s", cell);
     }
