@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "eval_report.h"
 #include "learn_options.h"
 #include "viral/eval.h"
 #include "viral/metrics.h"
@@ -19,6 +20,8 @@ static const cli_option options[] = {
     {"folds", 'k', "K", "number of stratified folds (default 5)"},
     {"per-fold", 0, NULL, "also print one row per fold"},
     {"predictions", 0, "FILE", "write the out-of-fold probability of every row (CSV)"},
+    {"json", 0, "FILE", "write every number of the report as JSON"},
+    {"html", 0, "FILE", "write a self-contained HTML report with charts"},
     CLI_SPEC_OPTIONS,
     CLI_LEARNER_OPTIONS,
     CLI_INPUT_OPTIONS,
@@ -47,22 +50,12 @@ const cli_spec cmd_eval_spec = {
     1,
 };
 
-enum { P_MODEL, P_VIEWS, P_BASE, P_ORACLE, P_COUNT };
-static const char *const predictor_names[P_COUNT] = {"model", "views", "base rate", "oracle"};
-
-enum { M_AUC, M_AP, M_LOGLOSS, M_BRIER, M_ECE, M_COUNT };
-static const char *const metric_names[M_COUNT] = {"roc_auc", "average_precision", "log_loss",
-                                                   "brier", "ece"};
-
-static double metric_of(const viral_metrics *m, int which) {
-  switch (which) {
-  case M_AUC: return m->roc_auc;
-  case M_AP: return m->average_precision;
-  case M_LOGLOSS: return m->log_loss;
-  case M_BRIER: return m->brier;
-  default: return m->ece;
-  }
-}
+enum { P_MODEL = EVAL_MODEL, P_VIEWS = EVAL_VIEWS, P_BASE = EVAL_BASE, P_ORACLE = EVAL_ORACLE,
+       P_COUNT = EVAL_PREDICTORS };
+enum { M_COUNT = EVAL_METRICS };
+#define predictor_names eval_predictor_names
+#define metric_names eval_metric_names
+#define metric_of eval_metric_of
 
 /* Rows of fold f gathered from labels/probs into the scratch arrays. */
 static size_t gather(const viral_eval_data *d, const int *fold, int f, const double *probs,
@@ -205,13 +198,26 @@ int cmd_eval(int argc, char **argv) {
 
   /* The line that says what was measured. */
   const viral_logistic_params *lp = &opts.logistic;
-  printf("label %s, window %gh, learner logistic (%s alpha %g beta %g l1 %g l2 %g passes %d%s), "
-         "rows %zu, positives %llu (%.2f%%), leakage %s, %ld stratified folds (seed %ld)\n",
+  char description[1024];
+  snprintf(description, sizeof description, "label %s, window %gh, learner logistic (%s alpha %g beta %g l1 %g l2 %g passes %d%s), "
+         "rows %zu, positives %llu (%.2f%%), leakage %s, %ld stratified folds (seed %ld)",
          viral_pipeline_label_rule(p), viral_pipeline_window_hours(p),
          viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2,
          lp->passes, opts.balanced ? ", balanced" : "", n, (unsigned long long)d->positives,
          n ? 100.0 * (double)d->positives / (double)n : 0.0,
          viral_pipeline_leaks(p) ? "ALLOWED" : "not allowed", k, seed);
+  printf("%s\n", description);
+  eval_result res = {description, (int)k, {have[0], have[1], have[2], have[3]}, per, n,
+                     d->ds.labels, probs};
+  const char *json = cli_get(&args, "json"), *html = cli_get(&args, "html");
+  const char *failed = json && eval_write_json(json, &res) != 0   ? json
+                       : html && eval_write_html(html, &res) != 0 ? html
+                                                                  : NULL;
+  if (failed) {
+    viral_error_set(&err, VIRAL_ERR_IO, failed, 0, "cannot write the report");
+    status = cli_data_error("eval", &err);
+    goto done;
+  }
   printf("\n%-18s", "metric");
   for (int j = 0; j < P_COUNT; j++)
     if (have[j]) printf("  %-17s", predictor_names[j]);
