@@ -19,3 +19,8 @@ data=datasets/sample.csv
 [ -f "$data" ] || data=datasets/example.csv
 step "check a dataset: rows, and per field type, missing, distinct, min/median/max" \
   "$viral" describe "$data"
+
+report=${TMPDIR:-/tmp}/viral-eval-report.html
+step "cross-validate the logistic learner against the base rate, the views-only baseline and the oracle" \
+  "$viral" eval --folds 5 --per-fold --html "$report" "$data"
+printf '\nThe HTML report (ROC, precision-recall, reliability and per-fold charts; no network needed):\n  %s\n' "$report"
