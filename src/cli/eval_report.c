@@ -97,15 +97,17 @@ static const char *const colors[EVAL_PREDICTORS] = {"#1f5fa8", "#c0392b", "#7f8c
 static double sx(double x) { return PAD + x * (W - 2 * PAD); }
 static double sy(double y) { return H - PAD - y * (H - 2 * PAD); }
 
-static void chart_open(FILE *f, const char *title, const char *xlab, const char *ylab) {
+/* xticks 0: the x axis is labelled by the caller (folds). */
+static void chart_open(FILE *f, const char *title, const char *xlab, const char *ylab, int xticks) {
   fprintf(f, "<figure><svg width=\"%g\" height=\"%g\" "
              "role=\"img\" aria-label=\"%s\">\n", W, H, title);
   fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"#444\"/>\n",
           PAD, PAD, W - 2 * PAD, H - 2 * PAD);
   for (int i = 0; i <= 4; i++) {
     double t = i / 4.0;
-    fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"10\" text-anchor=\"middle\">%.2f</text>\n", sx(t),
-            H - PAD + 14, t);
+    if (xticks)
+      fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"10\" text-anchor=\"middle\">%.2f</text>\n", sx(t),
+              H - PAD + 14, t);
     fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"10\" text-anchor=\"end\">%.2f</text>\n", PAD - 4,
             sy(t) + 3, t);
   }
@@ -134,7 +136,7 @@ static void legend(FILE *f, const eval_result *r) {
 
 static void curve_chart(FILE *f, const eval_result *r, int roc) {
   chart_open(f, roc ? "ROC curve (out-of-fold)" : "Precision-recall curve (out-of-fold)",
-             roc ? "false positive rate" : "recall", roc ? "true positive rate" : "precision");
+             roc ? "false positive rate" : "recall", roc ? "true positive rate" : "precision", 1);
   if (roc)
     fprintf(f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>\n",
             sx(0), sy(0), sx(1), sy(1));
@@ -152,7 +154,7 @@ static void curve_chart(FILE *f, const eval_result *r, int roc) {
 }
 
 static void reliability_chart(FILE *f, const eval_result *r) {
-  chart_open(f, "Reliability diagram (out-of-fold)", "mean predicted probability", "observed rate");
+  chart_open(f, "Reliability diagram (out-of-fold)", "mean predicted probability", "observed rate", 1);
   fprintf(f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>\n",
           sx(0), sy(0), sx(1), sy(1));
   for (int j = 0; j < EVAL_PREDICTORS; j++) {
@@ -174,11 +176,14 @@ static void reliability_chart(FILE *f, const eval_result *r) {
 }
 
 static void fold_chart(FILE *f, const eval_result *r) {
-  chart_open(f, "ROC AUC per fold", "fold", "ROC AUC");
+  chart_open(f, "ROC AUC per fold", "fold", "ROC AUC", 0);
   int shown = 0;
   for (int j = 0; j < EVAL_PREDICTORS; j++) shown += r->have[j];
   double slot = (W - 2 * PAD) / r->folds, bw = slot * 0.8 / (shown ? shown : 1);
   for (int k = 0; k < r->folds; k++) {
+    if (r->folds <= 20)
+      fprintf(f, "<text x=\"%.1f\" y=\"%g\" font-size=\"10\" text-anchor=\"middle\">%d</text>\n",
+              PAD + (k + 0.5) * slot, H - PAD + 14, k + 1);
     int s = 0;
     for (int j = 0; j < EVAL_PREDICTORS; j++) {
       if (!r->have[j]) continue;
