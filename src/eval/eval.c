@@ -10,9 +10,9 @@
 
 void viral_eval_data_free(viral_eval_data *d) {
   if (!d) return;
-  viral_dataset_release(&d->ds);
   if (d->id)
     for (size_t i = 0; i < d->ds.rows; i++) free(d->id[i]);
+  viral_dataset_release(&d->ds);
   free(d->id);
   free(d->record);
   free(d->posted_at);
