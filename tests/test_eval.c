@@ -220,11 +220,34 @@ START_TEST(load_reads_oracle_views_and_ids) {
 }
 END_TEST
 
+START_TEST(temporal_split_respects_order_and_gap) {
+  /* sorted times 1,2 | 3,4 | 5,6: three parts of two rows */
+  const double t[6] = {5, 1, 3, 2, 4, 6};
+  int role[6];
+  double span[2];
+  viral_error err;
+  ck_assert_int_eq(viral_eval_temporal_split(t, 6, 2, 0, 1.5, role, span, &err), VIRAL_OK);
+  /* test: t 3 and 4; train: posted by 3 - 1.5 = 1.5, so t 1 only; t 2 unused */
+  const int want0[6] = {-1, 0, 1, -1, 1, -1};
+  ck_assert_mem_eq(role, want0, sizeof want0);
+  ck_assert_double_near(span[0], 3, 0);
+  ck_assert_double_near(span[1], 4, 0);
+  ck_assert_int_eq(viral_eval_temporal_split(t, 6, 2, 1, 1.5, role, span, &err), VIRAL_OK);
+  /* test: t 5 and 6; train: posted by 3.5, so t 1, 2, 3; t 4 unused */
+  const int want1[6] = {1, 0, 0, 0, -1, 1};
+  ck_assert_mem_eq(role, want1, sizeof want1);
+  ck_assert_int_eq(viral_eval_temporal_split(t, 6, 2, 2, 0, role, span, &err), VIRAL_ERR_INVALID);
+  const double missing[3] = {1, NAN, 3};
+  ck_assert_int_eq(viral_eval_temporal_split(missing, 3, 2, 0, 0, role, span, &err), VIRAL_ERR_MISSING);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("eval");
   TCase *tc = tcase_create("eval");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, folds_are_stratified_and_seeded);
+  tcase_add_test(tc, temporal_split_respects_order_and_gap);
   tcase_add_test(tc, load_reads_oracle_views_and_ids);
   tcase_add_test(tc, test_fold_does_not_reach_training);
   tcase_add_test(tc, predictions_equal_train_then_score);

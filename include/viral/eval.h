@@ -53,6 +53,15 @@ void viral_eval_data_free(viral_eval_data *d);
 int viral_eval_stratified_folds(const double *labels, size_t n, int k, uint64_t seed, int *fold,
                                 viral_error *err);
 
+/* Rolling-origin split f (0..k-1) of the rows by time: the rows, ordered by
+ * posted_at (ties by file order), are cut into k + 1 chunks of equal count;
+ * chunk f + 1 is the test part (role 1) and the rows posted at least gap
+ * seconds before its first video are the training part (role 0); the rest
+ * get role -1 (not used). span receives the test part's first and last
+ * posted_at. Rows without posted_at are an error. */
+int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, double gap,
+                              int *role, double span[2], viral_error *err);
+
 /* What to predict a fold with. */
 typedef enum viral_eval_predictor {
   VIRAL_EVAL_MODEL = 0,  /* the learner of opts on the rows' vectors */
@@ -60,9 +69,9 @@ typedef enum viral_eval_predictor {
   VIRAL_EVAL_VIEWS       /* Szabo-Huberman: logistic (FTRL defaults) on log1p(views at window) */
 } viral_eval_predictor;
 
-/* Train on the rows whose fold is not f, in file order, and write the
- * probability of each row of fold f into probs[row] (other entries left
- * alone). The model predictor trains exactly as viral_model_train does on a
+/* Train on the rows whose fold is neither f nor negative, in file order, and
+ * write the probability of each row of fold f into probs[row] (other entries
+ * left alone). The model predictor trains exactly as viral_model_train does on a
  * file of those rows (same importances, passes, bits), so its probabilities
  * are bit-identical to `viral train` + `viral score`. Only the logistic
  * learner is supported. Returns VIRAL_OK or a negative status with err set. */

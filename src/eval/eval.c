@@ -170,6 +170,41 @@ int viral_eval_stratified_folds(const double *labels, size_t n, int k, uint64_t 
   return VIRAL_OK;
 }
 
+typedef struct timed_row {
+  double t;
+  size_t r;
+} timed_row;
+
+static int by_time(const void *a, const void *b) {
+  const timed_row *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  return (x->r > y->r) - (x->r < y->r);
+}
+
+int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, double gap,
+                              int *role, double span[2], viral_error *err) {
+  if (k < 1 || f < 0 || f >= k || (size_t)k + 1 > n)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "%d time folds need at least %d rows, and fold %d does not exist", k,
+                           k + 1, f + 1);
+  for (size_t r = 0; r < n; r++)
+    if (isnan(posted_at[r]))
+      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
+                             "temporal evaluation needs posted_at in every row");
+  timed_row *idx = malloc(n * sizeof *idx);
+  if (!idx) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  for (size_t r = 0; r < n; r++) idx[r] = (timed_row){posted_at[r], r};
+  qsort(idx, n, sizeof *idx, by_time);
+  size_t lo = n * (size_t)(f + 1) / (size_t)(k + 1), hi = n * (size_t)(f + 2) / (size_t)(k + 1);
+  double start = idx[lo].t;
+  span[0] = start;
+  span[1] = idx[hi - 1].t;
+  for (size_t j = 0; j < n; j++)
+    role[idx[j].r] = j >= lo && j < hi ? 1 : j < lo && idx[j].t <= start - gap ? 0 : -1;
+  free(idx);
+  return VIRAL_OK;
+}
+
 /* ---- one fold ---- */
 
 /* The one-feature vector of the views baseline: log1p(views), standardized
@@ -195,7 +230,7 @@ static int predict_views(const viral_eval_data *d, const int *fold, int f, doubl
   if (!lr) return err ? err->code : VIRAL_ERR_NOMEM;
   double n = 0, mean = 0, m2 = 0; /* Welford over the training part */
   for (size_t r = 0; r < d->ds.rows; r++) {
-    if (fold[r] == f) continue;
+    if (fold[r] == f || fold[r] < 0) continue;
     double v = log1p(d->views_window[r]), delta = v - mean;
     n++;
     mean += delta / n;
@@ -206,7 +241,7 @@ static int predict_views(const viral_eval_data *d, const int *fold, int f, doubl
   viral_sparse_init(&x);
   int rc = VIRAL_OK;
   for (size_t r = 0; r < d->ds.rows && rc == VIRAL_OK; r++) {
-    if (fold[r] == f) continue;
+    if (fold[r] == f || fold[r] < 0) continue;
     if ((rc = views_vector(d, r, ms, &x)) != VIRAL_OK) break;
     if (isnan(viral_logistic_learn(lr, &x, d->ds.labels[r], 1)))
       rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "views at the window are not finite");
@@ -230,7 +265,7 @@ static int predict_model(const viral_eval_data *d, const int *fold, int f,
   viral_dataset_init(&train);
   int rc = VIRAL_OK;
   for (size_t r = 0; r < d->ds.rows && rc == VIRAL_OK; r++) {
-    if (fold[r] == f) continue;
+    if (fold[r] == f || fold[r] < 0) continue;
     viral_sparse row = viral_dataset_row(&d->ds, r);
     rc = viral_dataset_append(&train, &row, d->ds.labels[r]);
   }
@@ -263,7 +298,7 @@ int viral_eval_fold_predict(const viral_eval_data *d, const int *fold, int f,
   if (what == VIRAL_EVAL_MODEL) return predict_model(d, fold, f, opts, probs, err);
   size_t n = 0, pos = 0;
   for (size_t r = 0; r < d->ds.rows; r++)
-    if (fold[r] != f) {
+    if (fold[r] != f && fold[r] >= 0) {
       n++;
       pos += d->ds.labels[r] > 0.5;
     }
