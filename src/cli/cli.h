@@ -110,5 +110,6 @@ CLI_DECLARE(update);
 CLI_DECLARE(score);
 CLI_DECLARE(inspect);
 CLI_DECLARE(eval);
+CLI_DECLARE(tune);
 
 #endif
