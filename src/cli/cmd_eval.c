@@ -145,34 +145,20 @@ int cmd_eval(int argc, char **argv) {
 
   viral_error err;
   viral_error_clear(&err);
-  viral_pipeline *p = cli_load_pipeline(&args, "none", &err);
-  if (!p) return cli_data_error("eval", &err);
-  if (!*viral_pipeline_label_rule(p)) {
-    viral_pipeline_free(p);
-    return cli_usage_error("eval", "the spec has no label rule: give one with --label");
-  }
+  viral_pipeline *p;
+  viral_eval_data *d;
   viral_reader_options ropts;
-  viral_reader_options_init(&ropts);
-  viral_pipeline_reader_options(p, &ropts);
-  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
-    viral_pipeline_free(p);
-    return rc;
-  }
+  if ((rc = cli_eval_load(&args, &p, &d, &ropts)) != CLI_CONTINUE) return rc;
   int show = cli_show_progress(&args);
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
 
-  viral_eval_data *d = viral_eval_load(p, args.positional[0], &ropts, cli_flag(&args, "skip-bad-rows"), &err);
   int *fold = NULL, *role = NULL, *tested = NULL;
   double (*span)[2] = NULL;
   double *probs[P_COUNT] = {NULL}, *y = NULL, *q = NULL;
   int have[P_COUNT] = {1, 0, 1, 0};
   viral_metrics *per = NULL; /* [P_COUNT * k] */
   int status = CLI_EXIT_OK;
-  if (!d) {
-    status = cli_data_error("eval", &err);
-    goto done;
-  }
   size_t n = d->ds.rows;
   have[P_VIEWS] = d->has_views_window;
   have[P_ORACLE] = d->has_oracle;

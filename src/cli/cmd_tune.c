@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "eval_report.h"
 #include "learn_options.h"
 #include "viral/eval.h"
 #include "viral/metrics.h"
@@ -97,28 +98,14 @@ int cmd_tune(int argc, char **argv) {
 
   viral_error err;
   viral_error_clear(&err);
-  viral_pipeline *p = cli_load_pipeline(&args, "none", &err);
-  if (!p) return cli_data_error("tune", &err);
-  if (!*viral_pipeline_label_rule(p)) {
-    viral_pipeline_free(p);
-    return cli_usage_error("tune", "the spec has no label rule: give one with --label");
-  }
+  viral_pipeline *p;
+  viral_eval_data *d;
   viral_reader_options ropts;
-  viral_reader_options_init(&ropts);
-  viral_pipeline_reader_options(p, &ropts);
-  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
-    viral_pipeline_free(p);
-    return rc;
-  }
+  if ((rc = cli_eval_load(&args, &p, &d, &ropts)) != CLI_CONTINUE) return rc;
   int show = cli_show_progress(&args);
   int status = CLI_EXIT_OK;
   double *probs = NULL, *y = NULL, *q = NULL, *vals = NULL;
   int *fold = NULL, *role = NULL;
-  viral_eval_data *d = viral_eval_load(p, args.positional[0], &ropts, cli_flag(&args, "skip-bad-rows"), &err);
-  if (!d) {
-    status = cli_data_error("tune", &err);
-    goto done;
-  }
   size_t n = d->ds.rows ? d->ds.rows : 1;
   probs = calloc(n, sizeof *probs);
   y = malloc(n * sizeof *y);

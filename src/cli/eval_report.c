@@ -22,6 +22,35 @@ double eval_metric_of(const viral_metrics *m, int which) {
   }
 }
 
+int cli_eval_load(const cli_args *args, viral_pipeline **p, viral_eval_data **d,
+                  viral_reader_options *ropts) {
+  const char *command = args->spec->command;
+  viral_error err;
+  viral_error_clear(&err);
+  *d = NULL;
+  *p = cli_load_pipeline(args, "none", &err);
+  if (!*p) return cli_data_error(command, &err);
+  int rc;
+  viral_reader_options_init(ropts);
+  viral_pipeline_reader_options(*p, ropts);
+  if (!*viral_pipeline_label_rule(*p))
+    rc = cli_usage_error(command, "the spec has no label rule: give one with --label");
+  else if ((rc = cli_input_options(args, ropts)) == CLI_CONTINUE &&
+           !(*d = viral_eval_load(*p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"), &err)))
+    rc = cli_data_error(command, &err);
+  else if (rc == CLI_CONTINUE && (*d)->ds.rows == 0) {
+    viral_error_set(&err, VIRAL_ERR_INVALID, args->positional[0], 0, "no labelled rows to evaluate");
+    rc = cli_data_error(command, &err);
+  }
+  if (rc != CLI_CONTINUE) {
+    viral_eval_data_free(*d);
+    *d = NULL;
+    viral_pipeline_free(*p);
+    *p = NULL;
+  }
+  return rc;
+}
+
 /* A JSON number that round-trips, or null. */
 static const char *jnum(char buf[32], double x) {
   if (!isfinite(x)) return "null";

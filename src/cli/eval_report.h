@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "cli.h"
+#include "viral/eval.h"
 #include "viral/metrics.h"
 
 enum { EVAL_MODEL, EVAL_VIEWS, EVAL_BASE, EVAL_ORACLE, EVAL_PREDICTORS };
@@ -25,6 +27,12 @@ typedef struct eval_result {
   const double *labels;                  /* [rows] */
   double *const *probs;                  /* [EVAL_PREDICTORS][rows] out-of-fold */
 } eval_result;
+
+/* Load the spec (scaling "none") and featurize args' FILE once for eval and
+ * tune. Returns CLI_CONTINUE with *p, *d and *ropts filled (caller frees p
+ * and d), or the command's exit status with nothing to free. */
+int cli_eval_load(const cli_args *args, viral_pipeline **p, viral_eval_data **d,
+                  viral_reader_options *ropts);
 
 /* Write the report as JSON / a self-contained HTML page with inline SVG
  * (no scripts, no external references). Atomic; 0 or -1. */
