@@ -36,6 +36,10 @@ static viral_pipeline *dataset_spec(const char *name, const char *label) {
   return p;
 }
 
+/* Set by first_row(): the record's video_id and posted_at through the spec. */
+static char first_id[64];
+static double first_posted;
+
 /* Transform the first record of the shared file with p. */
 static void first_row(viral_pipeline *p, const char *file, viral_sparse *v, double *label) {
   char path[4096];
@@ -48,6 +52,15 @@ static void first_row(viral_pipeline *p, const char *file, viral_sparse *v, doub
   const viral_record *rec;
   ck_assert_int_eq(viral_reader_next(r, &rec, &err), 1);
   ck_assert_msg(viral_pipeline_transform(p, rec, v, label, &err) == VIRAL_OK, "%s", err.message);
+  /* the mapped id and post time, as temporal splits and outputs read them */
+  viral_strview id;
+  ck_assert_int_eq(viral_pipeline_field_text(p, rec, "video_id", &id, &err), VIRAL_OK);
+  snprintf(first_id, sizeof first_id, "%.*s", (int)id.len, id.ptr);
+  ck_assert_int_eq(viral_pipeline_field_timestamp(p, rec, "posted_at", &first_posted, &err),
+                   VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_field_timestamp(p, rec, "video_id", &first_posted, &err),
+                   VIRAL_ERR_INVALID);
+  ck_assert_int_eq(viral_pipeline_field_text(p, rec, "nope", &id, &err), VIRAL_MISSING);
   viral_reader_free(r);
 }
 
@@ -73,6 +86,8 @@ START_TEST(trending_first_row) {
   viral_sparse_init(&v);
   double label;
   first_row(p, "raw/tiktok-trending-2020/trending.json", &v, &label);
+  ck_assert_str_eq(first_id, "6907228749016714497");
+  ck_assert_double_near(first_posted, 1608214517, 0);
   ck_assert_double_near(label, 0, 0); /* 44,800 plays */
   expect want[] = {{0, 2.772588722239781},       /* log1p(15) */
                    {4, -0.5565977331986722},      /* hour sin */
@@ -96,6 +111,8 @@ START_TEST(tiktok_vn_first_row) {
   viral_sparse_init(&v);
   double label;
   first_row(p, "raw/tiktok-vn-2025/raw_data.csv", &v, &label);
+  ck_assert_str_eq(first_id, "7506832682593094928");
+  ck_assert_double_near(first_posted, 1747820685, 0);
   ck_assert_double_near(label, 1, 0);
   expect want[] = {{0, 3.4657359027997265},      /* log1p(31) */
                    {2, 1},                        /* music original */
@@ -123,6 +140,8 @@ START_TEST(bilibili_first_row) {
   viral_sparse_init(&v);
   double label;
   first_row(p, "raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", &v, &label);
+  ck_assert_str_eq(first_id, "114586338463891");
+  ck_assert_double_near(first_posted, 1748750400, 0);
   ck_assert_double_near(label, 0, 0); /* 684,033 views */
   ck_assert_uint_eq(v.count, 21);     /* 9 dense, category, creator, 10 tags */
   expect want[] = {{0, 4.804021044733257},       /* log1p(121) */
@@ -149,6 +168,8 @@ START_TEST(reddit_first_row) {
   viral_sparse_init(&v);
   double label;
   first_row(p, "raw/reddit-rall-hourly/2024-01/core_data.csv", &v, &label);
+  ck_assert_str_eq(first_id, "192tq7w");
+  ck_assert_double_near(first_posted, 1704844309, 0);
   ck_assert_double_near(label, 0, 0); /* score 3098 */
   expect want[] = {{1, -0.03569894072143081},    /* hour sin */
                    {2, 0.9993625896697194},       /* hour cos */

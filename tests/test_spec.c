@@ -74,16 +74,19 @@ START_TEST(default_spec_file_matches_builtin) {
   viral_pipeline_feature_name(builtin, 12, name, sizeof name);
   ck_assert_str_eq(name, "likes_2h/views_2h");
   ck_assert_str_eq(viral_pipeline_feature_group(builtin, 12), "numeric");
-  /* 12 value features with indicators (24) + clip, followers, duration with
-   * indicators (6) + 2 bools + hour and weekday 2x(2+1) + 3 text = 41 */
-  ck_assert_uint_eq(viral_pipeline_dense_count(builtin), 41);
-  viral_pipeline_feature_name(builtin, 40, name, sizeof name);
+  /* 12 value features with indicators (24) + 8 log ratios with indicators
+   * (16) + 2 clips, followers, duration with indicators (8) + 2 bools + hour
+   * and weekday 2x(2+1) + 3 text = 59 */
+  ck_assert_uint_eq(viral_pipeline_dense_count(builtin), 59);
+  viral_pipeline_feature_name(builtin, 20, name, sizeof name);
+  ck_assert_str_eq(name, "log_ratio(likes_2h,views_2h)");
+  viral_pipeline_feature_name(builtin, 58, name, sizeof name);
   ck_assert_str_eq(name, "mentions(caption)");
-  /* 0-27: 14 features with indicators; 28 verified; 29-30 duration; 31
-   * music_original; 32-34 hour sin, cos, indicator */
-  viral_pipeline_feature_name(builtin, 33, name, sizeof name);
+  /* 0-45: 23 features with indicators; 46 verified; 47-48 duration; 49
+   * music_original; 50-52 hour sin, cos, indicator */
+  viral_pipeline_feature_name(builtin, 51, name, sizeof name);
   ck_assert_str_eq(name, "hour_cos(posted_at)");
-  ck_assert_str_eq(viral_pipeline_feature_group(builtin, 33), "time");
+  ck_assert_str_eq(viral_pipeline_feature_group(builtin, 51), "time");
   viral_pipeline_feature_name(builtin, 1000, name, sizeof name);
   ck_assert_str_eq(name, "hash[1000]");
   ck_assert_str_eq(viral_pipeline_label_rule(builtin), "viral");

@@ -454,6 +454,65 @@ START_TEST(fitted_round_trip_is_exact) {
 }
 END_TEST
 
+/* Field mapping: a regex capture, a timestamp with its own format and zone,
+ * a list with a separator, a count with a suffix. */
+START_TEST(field_mapping_rules) {
+  viral_pipeline *p = spec(
+      "{\"window\": \"0h\", \"hash_bits\": 8, \"fields\": {"
+      "\"vid\": {\"from\": \"url\", \"regex\": \"/video/([0-9]+)\", \"observed\": \"0h\"},"
+      "\"posted_at\": {\"from\": \"when\", \"parse\": \"timestamp\", \"format\": "
+      "\"%d/%m/%Y %H:%M\", \"tz\": \"+07:00\"},"
+      "\"hashtags\": {\"from\": \"tags\", \"separator\": \";\"},"
+      "\"author_followers\": {\"from\": \"fans\"}},"
+      "\"features\": [{\"transform\": \"hour\", \"field\": \"posted_at\", \"fill\": 0},"
+      "{\"transform\": \"count\", \"field\": \"hashtags\", \"fill\": 0},"
+      "{\"transform\": \"identity\", \"field\": \"author_followers\", \"fill\": 0},"
+      "{\"transform\": \"hash\", \"field\": \"vid\", \"name\": \"video\"}]}");
+  viral_reader *r = csv("url,when,tags,fans\n"
+                        "https://x.com/@a/video/7301?lang=vi,02/03/2026 13:00,a b;c;;d,1.5K\n"
+                        "https://x.com/@a/photo/1,bad,,\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  char names[1024] = "";
+  ck_assert_int_eq(viral_pipeline_transform_named(p, next(r), collect_names, names, NULL, &err),
+                   VIRAL_OK);
+  /* 13:00 at +07:00 is 06:00 UTC: a quarter of the day, sin 1 and cos 0
+   * (6.1e-17 from rounding pi); "a b", "c", "d"; 1.5K = 1500 */
+  ck_assert_str_eq(names, "0 1 time hour_sin(posted_at)\n1 6.12323e-17 time hour_cos(posted_at)\n"
+                          "2 3 text count(hashtags)\n3 1500 numeric author_followers\n"
+                          "108 1 vid video=7301\n"); /* 4 + murmur3 mod 252 (murmur3.py) */
+  /* no regex match: no video feature; a timestamp not in the format is an error */
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, "t.csv:3: field 'when': bad timestamp 'bad'");
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* A JSON number can be negative where the CSV text parser never sees it. */
+START_TEST(negative_json_count_rejected) {
+  viral_pipeline *p = spec("{\"window\": \"1h\", \"features\": [{\"transform\": \"log1p\", "
+                           "\"field\": \"views_1h\", \"fill\": 0}]}");
+  const char *text = "{\"views_1h\": -5}\n";
+  viral_error err;
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_JSONL;
+  viral_reader *r = viral_reader_open_memory("t.jsonl", text, strlen(text), &o, &err);
+  ck_assert_ptr_nonnull(r);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(err.message, "t.jsonl:1: field 'views_1h': "));
+  ck_assert_ptr_nonnull(strstr(err.message, "-5"));
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
@@ -465,6 +524,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, scaling_fit_and_apply);
   tcase_add_test(tc, label_rules_apply);
   tcase_add_test(tc, fitted_round_trip_is_exact);
+  tcase_add_test(tc, field_mapping_rules);
+  tcase_add_test(tc, negative_json_count_rejected);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -13,14 +13,29 @@ step() { # description, command...
 
 step "build (tools/build.sh)" tools/build.sh
 
-# The bundled sample (written by `viral gen`) when it is there, else the
-# hand-made example every golden test uses.
 data=datasets/sample.csv
-[ -f "$data" ] || data=datasets/example.csv
+out=${VIRAL_DEMO_DIR:-build/demo}
+mkdir -p "$out"
+
 step "check a dataset: rows, and per field type, missing, distinct, min/median/max" \
   "$viral" describe "$data"
 
-report=${TMPDIR:-/tmp}/viral-eval-report.html
+step "train the online logistic model (one streaming pass)" \
+  "$viral" train -o "$out/model.json" "$data"
+
+step "what the model learned" "$viral" inspect --top 5 "$out/model.json"
+
+# Score videos the model never saw: a fresh draw from the same generator.
+step "new videos from the generator" "$viral" gen --videos 1000 --seed 99 -o "$out/new.csv"
+step "score them, with the top 3 reasons (first rows)" \
+  sh -c "'$viral' score -m '$out/model.json' --explain 3 '$out/new.csv' | head -n 6"
+
+step "learn from new outcomes as they arrive (online update, in place)" \
+  "$viral" update -m "$out/model.json" "$out/new.csv"
+
+report=$out/eval-report.html
 step "cross-validate the logistic learner against the base rate, the views-only baseline and the oracle" \
   "$viral" eval --folds 5 --per-fold --html "$report" "$data"
 printf '\nThe HTML report (ROC, precision-recall, reliability and per-fold charts; no network needed):\n  %s\n' "$report"
+echo
+echo "The model is $out/model.json; 'viral score' without -m uses models/default.json."

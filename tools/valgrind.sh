@@ -31,4 +31,21 @@ check "describe CSV (bilibili)" 0 describe "$shared/bilibili-hot-hourly/bilibili
 check "describe JSON (tiktok trending)" 0 describe --json --json-path collector \
   "$shared/tiktok-trending-2020/trending.json"
 check "describe, missing file" 1 describe /nonexistent/file.csv
+
+work=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$work"' EXIT
+head -n 1001 datasets/sample.csv > "$work/train.csv"
+check "train logistic" 0 train -o "$work/m.json" "$work/train.csv"
+check "train svm (rbf, isotonic calibration)" 0 train --learner svm --kernel rbf \
+  --calibrate isotonic -o "$work/s.json" "$work/train.csv"
+check "update" 0 update -m "$work/m.json" datasets/example.csv
+check "score with reasons" 0 score -m "$work/m.json" --explain 3 datasets/example.csv
+check "score svm, jsonl" 0 score -m "$work/s.json" --explain 2 --to jsonl datasets/example.csv
+check "inspect" 0 inspect "$work/m.json"
+check "inspect, damaged model" 1 inspect datasets/example.csv
+check "convert to vw" 0 convert --to vw --skip-bad-rows datasets/example.csv
+check "gen with oracle" 0 gen --videos 200 --oracle 5
+"$viral" gen --videos 100 --log -o "$work/log.csv"
+check "assemble" 0 assemble --id video_id --observed-at observed_at --posted-at posted_at \
+  --at 1h,2h --counters views,likes "$work/log.csv"
 exit $status

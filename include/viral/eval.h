@@ -73,7 +73,7 @@ typedef enum viral_eval_predictor {
  * write the probability of each row of fold f into probs[row] (other entries
  * left alone). The model predictor trains exactly as viral_model_train does on a
  * file of those rows (same importances, passes, bits), so its probabilities
- * are bit-identical to `viral train` + `viral score`. Only the logistic
+ * are bit-identical to `viral train` + `viral score`. Only the uncalibrated logistic
  * learner is supported. Returns VIRAL_OK or a negative status with err set. */
 int viral_eval_fold_predict(const viral_eval_data *d, const int *fold, int f,
                             viral_eval_predictor what, const viral_train_options *opts,

@@ -14,13 +14,18 @@
  * updating with B gives bit for bit the weights of training on A followed by
  * B in one pass (no shuffle). A quantile label threshold is fitted once, at
  * train time, and kept by update. For the SVM, update retrains on the support
- * vectors plus the new rows (an approximation; see viral/svm.h). */
+ * vectors plus the new rows (an approximation; see viral/svm.h). A
+ * calibration (Platt or isotonic, fitted at train time on held-out rows) is
+ * kept as it is by update; training with one holds its rows out of the
+ * learner, so the exact-continuation property is stated for models trained
+ * without calibration. */
 #ifndef VIRAL_MODEL_H
 #define VIRAL_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "viral/calibrate.h"
 #include "viral/error.h"
 #include "viral/features.h"
 #include "viral/logistic.h"
@@ -49,6 +54,10 @@ typedef struct viral_train_options {
   int balanced;                   /* class weights n / (2 n_class), from the training rows */
   double threshold;               /* probability at which score says 1 (default 0.5) */
   int skip_bad_rows;              /* count and skip rows whose features fail */
+  viral_calibration_kind calibrate; /* fit a calibration on held-out rows (default none) */
+  double calibration_fraction;      /* share of labelled rows held out for it (default 0.2),
+                                       chosen by a seeded hash of the row number; they are
+                                       not learned from, and they are held in memory */
   size_t svm_budget;              /* svm update: support vectors carried over (0: all) */
   /* Called before a kernel SVM run estimated to take over a minute (may be NULL). */
   void (*warn)(void *ctx, double estimated_seconds, size_t rows);
@@ -67,6 +76,7 @@ typedef struct viral_train_summary {
   uint64_t positives;
   uint64_t unlabeled;  /* rows without a label, skipped */
   uint64_t bad_rows;   /* rows skipped as malformed (skip_bad_rows) */
+  uint64_t held_out;   /* rows held out for calibration (not learned from) */
   double log_loss;     /* logistic: progressive (each row scored before learning it);
                           svm: on the training rows */
   double auc;          /* the same predictions' ROC AUC (NAN with one class) */
@@ -145,6 +155,8 @@ void viral_model_time_span(const viral_model *m, double *first, double *last);
 /* The learners (NULL when the model is of the other kind). */
 const viral_logistic *viral_model_logistic(const viral_model *m);
 const viral_svm_model *viral_model_svm(const viral_model *m);
+/* The calibration applied to the learner's probability (kind none: none). */
+const viral_calibration *viral_model_calibration(const viral_model *m);
 /* The model's file as a JSON text (what save writes, without the checksum),
  * for `viral inspect --json`; caller frees. */
 char *viral_model_to_json_text(const viral_model *m, viral_error *err);

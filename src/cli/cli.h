@@ -86,9 +86,10 @@ void cli_print_help(const cli_spec *spec, FILE *out);
                              "top:10%:views_final, ratio:views_48h/views_2h>=10"},               \
       {"allow-leakage", 0, NULL, "accept features observed after the window (reports say so)"}
 
-/* Apply --format, --json-path and --skip-bad-rows on top of opts (which may
- * already hold the spec's input options). CLI_CONTINUE or exit code 2. */
-int cli_input_options(const cli_args *args, viral_reader_options *opts);
+/* Reader options: the defaults, then the input options of pipeline p's spec
+ * (p may be NULL), then --format, --json-path and --skip-bad-rows.
+ * CLI_CONTINUE or exit code 2. */
+int cli_input_options(const cli_args *args, const viral_pipeline *p, viral_reader_options *opts);
 /* Load the pipeline named by --spec/--label/--allow-leakage (scaling, when
  * not NULL, overrides the spec's). NULL with err set. */
 viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, viral_error *err);
@@ -111,5 +112,6 @@ CLI_DECLARE(score);
 CLI_DECLARE(inspect);
 CLI_DECLARE(eval);
 CLI_DECLARE(tune);
+CLI_DECLARE(assemble);
 
 #endif

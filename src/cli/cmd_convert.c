@@ -17,17 +17,13 @@
 #include "cli.h"
 #include "viral/features.h"
 #include "viral/reader.h"
+#include "io/number_format.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {
-    {"spec", 's', "FILE", "feature spec (default: the built-in datasets/default.spec.json)"},
     {"to", 't', "FORMAT", "libsvm (default) or vw"},
-    {"label", 'l', "RULE", "label rule overriding the spec's (viral, views_final>=1e6, "
-                           "top:10%:views_final, ratio:views_48h/views_2h>=10)"},
-    {"allow-leakage", 0, NULL, "accept features observed after the window (reported)"},
-    {"format", 'f', "FMT", "input format: csv, jsonl or json (default: by extension)"},
-    {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},
-    {"skip-bad-rows", 0, NULL, "skip malformed rows and rows without a label, and count them"},
+    CLI_SPEC_OPTIONS,
+    CLI_INPUT_OPTIONS,
     {"output", 'o', "FILE", "write to FILE (atomically) instead of standard output"},
     {NULL, 0, NULL, NULL},
 };
@@ -40,7 +36,9 @@ const cli_spec cmd_convert_spec = {
     "the spec's pipeline and writes one line per record with its label:\n"
     "  libsvm: LABEL IDX:VAL ...        labels 0/1, indices from 1, ascending\n"
     "  vw:     LABEL |namespace name:value ...   labels -1/1, one namespace per group\n"
-    "Rows whose label is missing are an error (skipped with --skip-bad-rows).",
+    "Rows whose label is missing are an error (skipped with --skip-bad-rows).\n"
+    "A spec with scaling or a top:P% label is first fitted on the whole input\n"
+    "(two passes), so FILE must then be a file, not standard input.",
     options,
     0,
     1,
@@ -121,21 +119,41 @@ static void vw_write(FILE *out, const vw_row *r, double label) {
       fputs(r->text + r->items[i].name, out);
       if (r->items[i].value != 1) {
         putc(':', out);
-        fputs(viral_format_double(num, r->items[i].value), out);
+        fputs(viral_format_value_(num, r->items[i].value), out);
       }
     }
   }
   putc('\n', out);
 }
 
-static void libsvm_write(FILE *out, const viral_sparse *v, double label) {
-  char num[32];
-  fputs(label > 0 ? "1" : "0", out);
-  for (size_t i = 0; i < v->count; i++) {
-    fprintf(out, " %u:", (unsigned)v->items[i].index + 1);
-    fputs(viral_format_double(num, v->items[i].value), out);
+static void append(char **p, const char *s) {
+  size_t n = strlen(s);
+  memcpy(*p, s, n);
+  *p += n;
+}
+
+/* One line per row, written with one fwrite: 32 bytes per coordinate bound
+ * each number, so the line buffer holds (count + 1) * 64 bytes. */
+static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **line,
+                        size_t *cap) {
+  size_t need = (v->count + 1) * 64;
+  if (need > *cap) {
+    char *grown = realloc(*line, need);
+    if (!grown) return VIRAL_ERR_NOMEM;
+    *line = grown;
+    *cap = need;
   }
-  putc('\n', out);
+  char num[32], *p = *line;
+  *p++ = label > 0 ? '1' : '0';
+  for (size_t i = 0; i < v->count; i++) {
+    *p++ = ' ';
+    append(&p, viral_format_value_(num, (double)v->items[i].index + 1));
+    *p++ = ':';
+    append(&p, viral_format_value_(num, v->items[i].value));
+  }
+  *p++ = '\n';
+  fwrite(*line, 1, (size_t)(p - *line), out);
+  return VIRAL_OK;
 }
 
 /* ---- the command ---- */
@@ -156,6 +174,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
   viral_sparse_init(&v);
   vw_row row;
   memset(&row, 0, sizeof row);
+  char *line = NULL;
+  size_t line_cap = 0;
   const viral_record *rec;
   int rc;
   size_t skipped = 0;
@@ -184,13 +204,18 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
       continue;
     }
     if (!out) continue;
-    if (job->to == TO_LIBSVM) libsvm_write(out, &v, label);
-    else vw_write(out, &row, label);
+    if (job->to == TO_VW) {
+      vw_write(out, &row, label);
+    } else if (libsvm_write(out, &v, label, &line, &line_cap) != VIRAL_OK) {
+      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+      break;
+    }
     job->written++;
   }
   if (rc > 0) rc = VIRAL_OK;
   if (rc == VIRAL_OK) skipped += viral_reader_skipped(reader);
   if (out) job->skipped = skipped;
+  free(line);
   free(row.items);
   free(row.text);
   viral_sparse_release(&v);
@@ -210,31 +235,18 @@ int cmd_convert(int argc, char **argv) {
   if (!to || strcmp(to, "libsvm") == 0) job.to = TO_LIBSVM;
   else if (strcmp(to, "vw") == 0) job.to = TO_VW;
   else return cli_usage_error("convert", "--to must be libsvm or vw, not '%s'", to);
-  const char *format = cli_get(&args, "format");
-  viral_reader_options_init(&job.ropts);
-  if (format && strcmp(format, "csv") && strcmp(format, "jsonl") && strcmp(format, "json"))
-    return cli_usage_error("convert", "--format must be csv, jsonl or json, not '%s'", format);
-
   viral_error err;
   viral_error_clear(&err);
-  viral_pipeline_options popts;
-  viral_pipeline_options_init(&popts);
-  popts.label = cli_get(&args, "label");
-  popts.allow_leakage = cli_flag(&args, "allow-leakage");
-  job.pipe = viral_pipeline_load_spec(cli_get(&args, "spec"), &popts, &err);
+  job.pipe = cli_load_pipeline(&args, NULL, &err);
   if (!job.pipe) return cli_data_error("convert", &err);
+  if ((rc = cli_input_options(&args, job.pipe, &job.ropts)) != CLI_CONTINUE) {
+    viral_pipeline_free(job.pipe);
+    return rc;
+  }
   if (!*viral_pipeline_label_rule(job.pipe)) {
     viral_pipeline_free(job.pipe);
     return cli_usage_error("convert", "the spec has no label rule: give one with --label");
   }
-  /* the spec's input options, then the command line's */
-  viral_pipeline_reader_options(job.pipe, &job.ropts);
-  if (format)
-    job.ropts.format = strcmp(format, "csv") == 0     ? VIRAL_FORMAT_CSV
-                       : strcmp(format, "jsonl") == 0 ? VIRAL_FORMAT_JSONL
-                                                      : VIRAL_FORMAT_JSON;
-  if (cli_get(&args, "json-path")) job.ropts.json_path = cli_get(&args, "json-path");
-  job.ropts.skip_bad_rows = job.skip_bad;
 
   if (viral_pipeline_needs_fit(job.pipe) && strcmp(job.input, "-") == 0) {
     viral_pipeline_free(job.pipe);

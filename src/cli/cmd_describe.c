@@ -206,19 +206,6 @@ done:
 
 /* ---- the command ---- */
 
-static int parse_format(const char *name, viral_format *out) {
-  static const struct {
-    const char *name;
-    viral_format format;
-  } formats[] = {{"csv", VIRAL_FORMAT_CSV}, {"jsonl", VIRAL_FORMAT_JSONL}, {"json", VIRAL_FORMAT_JSON}};
-  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-    if (strcmp(name, formats[i].name) == 0) {
-      *out = formats[i].format;
-      return 1;
-    }
-  return 0;
-}
-
 /* A progress line on stderr, only on a terminal and only after a second. */
 typedef struct progress {
   int enabled, shown;
@@ -241,12 +228,7 @@ int cmd_describe(int argc, char **argv) {
   int rc = cli_parse(&cmd_describe_spec, argc, argv, &args);
   if (rc != CLI_CONTINUE) return rc;
   viral_reader_options opts;
-  viral_reader_options_init(&opts);
-  const char *format = cli_get(&args, "format");
-  if (format && !parse_format(format, &opts.format))
-    return cli_usage_error("describe", "--format must be csv, jsonl or json, not '%s'", format);
-  opts.json_path = cli_get(&args, "json-path");
-  opts.skip_bad_rows = cli_flag(&args, "skip-bad-rows");
+  if ((rc = cli_input_options(&args, NULL, &opts)) != CLI_CONTINUE) return rc;
   int quiet = cli_flag(&args, "quiet");
   const char *path = args.positional_count ? args.positional[0] : "-";
   const char *shown = strcmp(path, "-") == 0 ? "stdin" : path; /* as the reader names it */

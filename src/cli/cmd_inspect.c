@@ -9,11 +9,12 @@
 #include <time.h>
 
 #include "cli.h"
+#include "features/pipeline_json.h"
 #include "viral/model.h"
 
 static const cli_option options[] = {
     {"top", 'k', "K", "show the K largest positive and negative weights (default 10)"},
-    {"json", 0, NULL, "print a JSON summary instead of text"},
+    {"json", 0, NULL, "print a JSON summary, with the whole spec, instead of text"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -109,6 +110,11 @@ static void print_text(const viral_model *m, const char *path, const weight *ws,
   printf("\n  window       %gh%s\n", viral_pipeline_window_hours(p),
          viral_pipeline_leaks(p) ? " (LEAKAGE ALLOWED: features observed after the window)" : "");
   printf("  threshold    %g\n", viral_model_threshold(m));
+  const viral_calibration *cal = viral_model_calibration(m);
+  printf("  calibration  %s", viral_calibration_name(cal->kind));
+  if (cal->kind == VIRAL_CALIBRATION_PLATT) printf(" (a %g, b %g)", cal->a, cal->b);
+  if (cal->kind == VIRAL_CALIBRATION_ISOTONIC) printf(" (%zu points)", cal->n);
+  printf("\n");
   printf("  trained on   %llu rows, %llu positives, posted %s .. %s, %llu update%s\n",
          (unsigned long long)viral_model_rows(m), (unsigned long long)viral_model_positives(m),
          iso_time(a, first), iso_time(b, last), (unsigned long long)viral_model_updates(m),
@@ -162,6 +168,7 @@ static int print_json(const viral_model *m, const char *path, const weight *ws, 
   cJSON_AddNumberToObject(o, "window_hours", viral_pipeline_window_hours(p));
   cJSON_AddBoolToObject(o, "leakage_allowed", viral_pipeline_leaks(p));
   cJSON_AddNumberToObject(o, "threshold", viral_model_threshold(m));
+  cJSON_AddStringToObject(o, "calibration", viral_calibration_name(viral_model_calibration(m)->kind));
   cJSON_AddNumberToObject(o, "features", viral_pipeline_dim(p));
   cJSON_AddNumberToObject(o, "rows", (double)viral_model_rows(m));
   cJSON_AddNumberToObject(o, "positives", (double)viral_model_positives(m));
@@ -170,6 +177,11 @@ static int print_json(const viral_model *m, const char *path, const weight *ws, 
   cJSON_AddStringToObject(o, "posted_at_last", iso_time(b, last));
   if (viral_model_learner(m) == VIRAL_LEARNER_SVM)
     cJSON_AddNumberToObject(o, "support_vectors", (double)viral_svm_support_vector_count(viral_model_svm(m)));
+  /* the spec as the model applies it (label and scaling overrides included) */
+  cJSON *pj = viral_pipeline_to_json(p, NULL);
+  cJSON *spec = pj ? cJSON_DetachItemFromObjectCaseSensitive(pj, "spec") : NULL;
+  cJSON_Delete(pj);
+  if (spec) cJSON_AddItemToObject(o, "spec_document", spec);
   if (ws) {
     cJSON_AddItemToObject(o, "top_positive", weights_json(m, ws, n, top, 1));
     cJSON_AddItemToObject(o, "top_negative", weights_json(m, ws, n, top, 0));
@@ -196,6 +208,7 @@ int cmd_inspect(int argc, char **argv) {
   if (!m) return cli_data_error("inspect", &err);
   size_t n = 0;
   weight *ws = sorted_weights(m, &n);
+  rc = CLI_EXIT_OK;
   if (cli_flag(&args, "json")) rc = print_json(m, path, ws, n, (size_t)top);
   else print_text(m, path, ws, n, (size_t)top);
   free(ws);

@@ -167,9 +167,7 @@ int cmd_score(int argc, char **argv) {
   if (!m) return cli_data_error("score", &err);
   if (threshold >= 0) viral_model_set_threshold(m, threshold);
   viral_reader_options ropts;
-  viral_reader_options_init(&ropts);
-  viral_pipeline_reader_options(viral_model_pipeline(m), &ropts);
-  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
+  if ((rc = cli_input_options(&args, viral_model_pipeline(m), &ropts)) != CLI_CONTINUE) {
     viral_model_free(m);
     return rc;
   }

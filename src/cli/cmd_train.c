@@ -15,6 +15,8 @@ static const cli_option options[] = {
     CLI_SPEC_OPTIONS,
     CLI_LEARNER_OPTIONS,
     {"threshold", 't', "P", "probability at which score says viral (default 0.5)"},
+    {"calibrate", 0, "HOW", "platt or isotonic: calibrate probabilities on held-out rows"},
+    {"calibration-fraction", 0, "F", "share of rows held out for --calibrate (default 0.2)"},
     CLI_INPUT_OPTIONS,
     {"quiet", 'q', NULL, "no summary or progress on stderr"},
     {NULL, 0, NULL, NULL},
@@ -30,6 +32,8 @@ const cli_spec cmd_train_spec = {
     "Platt probabilities. Rows without a label are skipped and counted. A spec with\n"
     "a quantile label (top:10%:views_final) or scaling, and --class-weight\n"
     "balanced, read the file twice, so they need a FILE rather than stdin.\n"
+    "--calibrate holds a seeded share of the rows out of training and fits Platt\n"
+    "scaling or isotonic regression on them; score applies it.\n"
     "Prints a summary (rows, positives, log loss and AUC on the training rows:\n"
     "progressive for the one-pass logistic learner) to stderr.\n\n"
     "example:\n"
@@ -67,6 +71,13 @@ int cmd_train(int argc, char **argv) {
   if ((rc = cli_get_double(&args, "threshold", 0.5, &opts.threshold)) != CLI_CONTINUE) return rc;
   if (!(opts.threshold >= 0 && opts.threshold <= 1))
     return cli_usage_error("train", "--threshold must be a probability from 0 to 1");
+  const char *calibrate = cli_get(&args, "calibrate");
+  if (calibrate && viral_calibration_parse(calibrate, &opts.calibrate) != VIRAL_OK)
+    return cli_usage_error("train", "--calibrate must be platt or isotonic, not '%s'", calibrate);
+  if ((rc = cli_get_double(&args, "calibration-fraction", 0.2, &opts.calibration_fraction)) != CLI_CONTINUE)
+    return rc;
+  if (!(opts.calibration_fraction > 0 && opts.calibration_fraction < 1))
+    return cli_usage_error("train", "--calibration-fraction must be between 0 and 1");
   opts.skip_bad_rows = cli_flag(&args, "skip-bad-rows");
   int show = cli_show_progress(&args);
   if (show) opts.progress = progress;
@@ -86,9 +97,7 @@ int cmd_train(int argc, char **argv) {
     fprintf(stderr, "viral train: warning: --allow-leakage: features use fields observed after the "
                     "%gh window\n", viral_pipeline_window_hours(p));
   viral_reader_options ropts;
-  viral_reader_options_init(&ropts);
-  viral_pipeline_reader_options(p, &ropts);
-  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
+  if ((rc = cli_input_options(&args, p, &ropts)) != CLI_CONTINUE) {
     viral_pipeline_free(p);
     return rc;
   }

@@ -56,9 +56,7 @@ int cmd_update(int argc, char **argv) {
   viral_model *m = viral_model_load(model_path, &err);
   if (!m) return cli_data_error("update", &err);
   viral_reader_options ropts;
-  viral_reader_options_init(&ropts);
-  viral_pipeline_reader_options(viral_model_pipeline(m), &ropts);
-  if ((rc = cli_input_options(&args, &ropts)) != CLI_CONTINUE) {
+  if ((rc = cli_input_options(&args, viral_model_pipeline(m), &ropts)) != CLI_CONTINUE) {
     viral_model_free(m);
     return rc;
   }

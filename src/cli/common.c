@@ -5,7 +5,9 @@
 
 #include "cli.h"
 
-int cli_input_options(const cli_args *args, viral_reader_options *opts) {
+int cli_input_options(const cli_args *args, const viral_pipeline *p, viral_reader_options *opts) {
+  viral_reader_options_init(opts);
+  if (p) viral_pipeline_reader_options(p, opts);
   const char *format = cli_get(args, "format");
   if (format) {
     if (strcmp(format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;

@@ -31,11 +31,9 @@ int cli_eval_load(const cli_args *args, viral_pipeline **p, viral_eval_data **d,
   *p = cli_load_pipeline(args, "none", &err);
   if (!*p) return cli_data_error(command, &err);
   int rc;
-  viral_reader_options_init(ropts);
-  viral_pipeline_reader_options(*p, ropts);
   if (!*viral_pipeline_label_rule(*p))
     rc = cli_usage_error(command, "the spec has no label rule: give one with --label");
-  else if ((rc = cli_input_options(args, ropts)) == CLI_CONTINUE &&
+  else if ((rc = cli_input_options(args, *p, ropts)) == CLI_CONTINUE &&
            !(*d = viral_eval_load(*p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"), &err)))
     rc = cli_data_error(command, &err);
   else if (rc == CLI_CONTINUE && (*d)->ds.rows == 0) {

@@ -91,6 +91,7 @@ void cli_print_train_summary(const char *command, const viral_train_summary *s, 
           seconds);
   if (s->unlabeled) fprintf(stderr, ", %llu unlabelled rows skipped", (unsigned long long)s->unlabeled);
   if (s->bad_rows) fprintf(stderr, ", %llu bad rows skipped", (unsigned long long)s->bad_rows);
+  if (s->held_out) fprintf(stderr, ", %llu rows held out for calibration", (unsigned long long)s->held_out);
   fputc('\n', stderr);
 }
 

@@ -9,8 +9,8 @@
 
 /* Only commands that exist are listed: no stubs. */
 const cli_command cli_commands[] = {
-/* (commands are added here as they are built) */
     {"describe", cmd_describe, &cmd_describe_spec},
+    {"assemble", cmd_assemble, &cmd_assemble_spec},
     {"train", cmd_train, &cmd_train_spec},
     {"eval", cmd_eval, &cmd_eval_spec},
     {"tune", cmd_tune, &cmd_tune_spec},

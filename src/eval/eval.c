@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viral/calibrate.h"
 #include "viral/logistic.h"
 
 void viral_eval_data_free(viral_eval_data *d) {
@@ -261,6 +262,9 @@ static int predict_model(const viral_eval_data *d, const int *fold, int f,
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                            "eval supports the logistic learner only (the svm needs scaling "
                            "fitted per fold)");
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "eval does not support a calibrated model yet");
   viral_dataset train;
   viral_dataset_init(&train);
   int rc = VIRAL_OK;

@@ -41,7 +41,7 @@ typedef struct field_def {
 } field_def;
 
 typedef enum transform_kind {
-  T_IDENTITY, T_LOG1P, T_CLIP, T_BOOL, T_MISSING, T_RATIO, T_GROWTH, T_VELOCITY, T_ACCEL,
+  T_IDENTITY, T_LOG1P, T_CLIP, T_BOOL, T_MISSING, T_RATIO, T_GROWTH, T_LOG_RATIO, T_VELOCITY, T_ACCEL,
   T_LOG_VIEWS, T_HOUR, T_WEEKDAY, T_AGE, T_LENGTH, T_COUNT, T_MENTIONS,
   T_HASH, T_HASH_LIST, T_CROSS
 } transform_kind;
@@ -98,6 +98,8 @@ typedef struct name_entry {
 typedef struct field_value {
   int state;        /* 0 not read, 1 present, 2 missing */
   double num;
+  double lg;        /* log1p(num) once computed (has_lg) */
+  int has_lg;
   viral_strview text;
   viral_strview *items;
   size_t count, cap;

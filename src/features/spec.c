@@ -13,7 +13,7 @@
 
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
-#include "viral/writer.h"
+#include "io/json_number.h"
 
 char *viral_strdup_(const char *s) {
   if (!s) return NULL;
@@ -152,19 +152,12 @@ static int json_number(const cJSON *item, double *out) {
   return 1;
 }
 
-/* cJSON prints a number with 15 digits whenever that comes within an
- * epsilon of it, which is not always the same double. A raw node holding
- * viral_format_double()'s text prints exactly. */
-static cJSON *exact_number(double x) {
-  char buf[32];
-  return cJSON_CreateRaw(viral_format_double(buf, x));
-}
-
-/* Replace every number in the tree by its exact raw form. */
+/* Replace every number in the tree by its exact raw form (cJSON's own
+ * printing is not exact: io/json_number.h). */
 static int exact_numbers(cJSON *node) {
   for (cJSON *c = node->child; c; c = c->next) {
     if (cJSON_IsNumber(c)) {
-      cJSON *raw = exact_number(c->valuedouble);
+      cJSON *raw = viral_json_exact_number(c->valuedouble);
       if (!raw) return VIRAL_ERR_NOMEM;
       /* members keep their key: replace by name in objects */
       if (c->string) cJSON_ReplaceItemInObjectCaseSensitive(node, c->string, raw);
@@ -445,6 +438,7 @@ static const transform_info transforms[] = {
     {"missing", T_MISSING, 1, 1, 0, "numeric"},
     {"ratio", T_RATIO, 2, 1, 1, "numeric"},
     {"growth", T_GROWTH, 2, 1, 1, "numeric"},
+    {"log_ratio", T_LOG_RATIO, 2, 1, 1, "numeric"},
     {"velocity", T_VELOCITY, 2, 1, 1, "numeric"},
     {"acceleration", T_ACCEL, 3, 1, 1, "numeric"},
     {"log_views", T_LOG_VIEWS, 0, 1, 1, "numeric"},
@@ -495,6 +489,7 @@ static void default_name(const viral_pipeline *p, const feature_def *f, char *bu
   case T_MISSING: snprintf(buf, size, "missing(%s)", a); break;
   case T_RATIO: snprintf(buf, size, "%s/%s", a, b); break;
   case T_GROWTH: snprintf(buf, size, "growth(%s,%s)", a, b); break;
+  case T_LOG_RATIO: snprintf(buf, size, "log_ratio(%s,%s)", a, b); break;
   case T_VELOCITY: snprintf(buf, size, "velocity(%s,%s)", a, b); break;
   case T_ACCEL: snprintf(buf, size, "acceleration(%s,%s,%s)", a, b, c); break;
   case T_HOUR: snprintf(buf, size, "hour(%s)", a); break;
@@ -1010,15 +1005,11 @@ cJSON *viral_pipeline_to_json(const viral_pipeline *p, viral_error *err) {
       cJSON_Delete(pair);
       goto fail;
     }
-    cJSON *a = exact_number(p->cols[i].a), *b = exact_number(p->cols[i].b);
-    if (!a || !cJSON_AddItemToArray(pair, a) || !b || !cJSON_AddItemToArray(pair, b)) {
-      if (!a || !cJSON_IsRaw(pair->child)) cJSON_Delete(a);
-      cJSON_Delete(b);
+    if (viral_json_append_number(pair, p->cols[i].a) || viral_json_append_number(pair, p->cols[i].b))
       goto fail;
-    }
   }
   cJSON *threshold = isnan(p->label.threshold) ? cJSON_CreateNull()
-                                                : exact_number(p->label.threshold);
+                                                : viral_json_exact_number(p->label.threshold);
   if (!threshold || !cJSON_AddItemToObject(o, "label_threshold", threshold)) {
     cJSON_Delete(threshold);
     goto fail;

@@ -81,6 +81,7 @@ static int read_field(viral_pipeline *p, const viral_record *rec, int i, viral_e
   if (v->state) return v->state == 1;
   const field_def *f = &p->fields[i];
   v->state = 2;
+  v->has_lg = 0;
   if (f->col < 0) return 0;
   size_t col = (size_t)f->col;
   int rc = VIRAL_MISSING, b = 0;
@@ -172,7 +173,8 @@ static int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
     return VIRAL_OK;
   }
   if (c->scaled) x = (x - c->a) / c->b;
-  if (e->mode == EMIT_VECTOR) return viral_sparse_push(e->out, col, x);
+  /* finish would drop it anyway: zeros (indicators off, most rows) cost nothing */
+  if (e->mode == EMIT_VECTOR) return x == 0.0 ? VIRAL_OK : viral_sparse_push(e->out, col, x);
   return e->sink(e->ctx, col, x, c->group, c->name);
 }
 
@@ -259,6 +261,17 @@ static double fnum(const viral_pipeline *p, const feature_def *f, int k) {
   return p->values[f->field[k]].num;
 }
 
+/* log1p of a present numeric field, computed once per row: log views feed
+ * several features (log1p, Szabo-Huberman, growth). */
+static double flog1p(viral_pipeline *p, const feature_def *f, int k) {
+  field_value *v = &p->values[f->field[k]];
+  if (!v->has_lg) {
+    v->lg = log1p(v->num);
+    v->has_lg = 1;
+  }
+  return v->lg;
+}
+
 static double fhours(const viral_pipeline *p, const feature_def *f, int k) {
   return p->fields[f->field[k]].observed;
 }
@@ -280,18 +293,21 @@ static size_t mention_count(viral_strview s) {
 }
 
 /* Value(s) of a dense feature whose fields are all present. */
-static void dense_values(const viral_pipeline *p, const feature_def *f, double out[2]) {
+static void dense_values(viral_pipeline *p, const feature_def *f, double out[2]) {
   double a = f->nfields > 0 ? fnum(p, f, 0) : 0, b = f->nfields > 1 ? fnum(p, f, 1) : 0;
   const field_value *v0 = &p->values[f->field[0]];
   switch (f->kind) {
   case T_IDENTITY: out[0] = a; break;
-  case T_LOG1P: case T_LOG_VIEWS: out[0] = log1p(a); break;
+  case T_LOG1P: case T_LOG_VIEWS: out[0] = flog1p(p, f, 0); break;
   case T_CLIP: out[0] = a < f->lo ? f->lo : a > f->hi ? f->hi : a; break;
   case T_BOOL: out[0] = a != 0; break;
   case T_MISSING: out[0] = 0; break;
   case T_RATIO: out[0] = b == 0 ? f->on_zero : a / b; break;
   /* log growth: defined at zero views and symmetric in scale */
-  case T_GROWTH: out[0] = log1p(b) - log1p(a); break;
+  case T_GROWTH: out[0] = flog1p(p, f, 1) - flog1p(p, f, 0); break;
+  /* a rate on the log scale: engagement effects multiply, and a raw rate
+   * such as shares/views (~0.004) is badly scaled next to counts */
+  case T_LOG_RATIO: out[0] = flog1p(p, f, 0) - flog1p(p, f, 1); break;
   case T_VELOCITY: out[0] = (b - a) / (fhours(p, f, 1) - fhours(p, f, 0)); break;
   case T_ACCEL: {
     double h0 = fhours(p, f, 0), h1 = fhours(p, f, 1), h2 = fhours(p, f, 2);
@@ -300,16 +316,15 @@ static void dense_values(const viral_pipeline *p, const feature_def *f, double o
     break;
   }
   case T_HOUR: {
-    double sec = fmod(a, 86400.0);
-    if (sec < 0) sec += 86400.0;
+    double sec = a - 86400.0 * floor(a / 86400.0); /* in [0, 86400), before 1970 too */
     double angle = 2 * PI * (sec / 3600.0) / 24.0;
     out[0] = sin(angle);
     out[1] = cos(angle);
     break;
   }
   case T_WEEKDAY: {
-    double wd = fmod(floor(a / 86400.0) + 3.0, 7.0); /* 1970-01-01 was a Thursday; Monday = 0 */
-    if (wd < 0) wd += 7;
+    double days = floor(a / 86400.0) + 3; /* 1970-01-01 was a Thursday; Monday = 0 */
+    double wd = days - 7.0 * floor(days / 7.0);
     double angle = 2 * PI * wd / 7.0;
     out[0] = sin(angle);
     out[1] = cos(angle);

@@ -41,19 +41,16 @@ static int is_sorted_unique(const viral_sparse *v) {
 
 void viral_sparse_finish(viral_sparse *v) {
   /* Most vectors arrive already ordered: skip the sort then. Duplicates come
-   * from hash collisions and are summed, as a dense vector would. */
+   * from hash collisions and are summed, as a dense vector would. One pass
+   * sums duplicates and drops zeros (a zero sum included). */
   if (!is_sorted_unique(v)) qsort(v->items, v->count, sizeof *v->items, by_index);
   size_t out = 0;
-  for (size_t i = 0; i < v->count; i++) {
-    if (out > 0 && v->items[out - 1].index == v->items[i].index)
-      v->items[out - 1].value += v->items[i].value;
-    else
-      v->items[out++] = v->items[i];
+  for (size_t i = 0; i < v->count;) {
+    viral_feature f = v->items[i++];
+    while (i < v->count && v->items[i].index == f.index) f.value += v->items[i++].value;
+    if (f.value != 0.0) v->items[out++] = f;
   }
-  size_t kept = 0;
-  for (size_t i = 0; i < out; i++)
-    if (v->items[i].value != 0.0) v->items[kept++] = v->items[i];
-  v->count = kept;
+  v->count = out;
 }
 
 double viral_sparse_dot(const viral_sparse *v, const double *w, size_t dim) {

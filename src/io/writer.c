@@ -1,6 +1,8 @@
 /* writer.c - atomic files, CSV cells and exact numbers (viral/writer.h). */
 #include "viral/writer.h"
 
+#include "io/number_format.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -116,6 +118,12 @@ void viral_csv_write_cell(FILE *out, const char *s, size_t len) {
 }
 
 char *viral_format_double(char buf[32], double x) {
+  const char *p = viral_format_value_(buf, x);
+  if (p != buf) memmove(buf, p, strlen(p) + 1);
+  return buf;
+}
+
+char *viral_format_double_slow_(char buf[32], double x) {
   if (isnan(x)) return strcpy(buf, "nan");
   if (isinf(x)) return strcpy(buf, x > 0 ? "inf" : "-inf");
   /* Shortest of %.15g..%.17g that reads back to the same bits: exact, and

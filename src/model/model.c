@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "learn/logistic_json.h"
+#include "viral/calibrate.h"
 
 const char *viral_learner_name(viral_learner_kind kind) {
   return kind == VIRAL_LEARNER_SVM ? "svm" : "logistic";
@@ -27,6 +28,7 @@ void viral_train_options_init(viral_train_options *opts) {
   viral_logistic_params_init(&opts->logistic, VIRAL_LOGISTIC_FTRL);
   viral_svm_params_init(&opts->svm);
   opts->threshold = 0.5;
+  opts->calibration_fraction = 0.2;
 }
 
 /* ---- model object ---- */
@@ -49,6 +51,7 @@ void viral_model_free(viral_model *m) {
   viral_logistic_free(m->logistic);
   viral_svm_model_free(m->svm);
   viral_sparse_release(&m->vec);
+  viral_calibration_release(&m->calibration);
   free(m->contributions);
   free(m);
 }
@@ -63,6 +66,7 @@ uint64_t viral_model_positives(const viral_model *m) { return m->positives; }
 uint64_t viral_model_updates(const viral_model *m) { return m->updates; }
 const viral_logistic *viral_model_logistic(const viral_model *m) { return m->logistic; }
 const viral_svm_model *viral_model_svm(const viral_model *m) { return m->svm; }
+const viral_calibration *viral_model_calibration(const viral_model *m) { return &m->calibration; }
 
 void viral_model_time_span(const viral_model *m, double *first, double *last) {
   if (first) *first = m->time_first;
@@ -212,8 +216,21 @@ typedef struct online_ctx {
   double weight[2]; /* importance by label */
 } online_ctx;
 
+/* Calibration hold-out: while training with calibration, a seeded random
+ * share of the labelled rows goes to m->held_out instead of the learner.
+ * Returns 1 when the row was held out (or -1 when out of memory). */
+static int hold_out(viral_model *m, const viral_sparse *x, double y) {
+  if (!m->held_out) return 0;
+  uint64_t state = ((uint64_t)m->holdout_seed << 32) ^ m->holdout_index++;
+  double u = (double)(viral_logistic_splitmix64(&state) >> 11) * 0x1.0p-53;
+  if (u >= m->holdout_fraction) return 0;
+  return viral_dataset_append(m->held_out, x, y) == VIRAL_OK ? 1 : -1;
+}
+
 static int learn_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
   online_ctx *c = ctx;
+  int held = hold_out(m, x, y);
+  if (held) return held > 0 ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   double p = viral_logistic_learn(m->logistic, x, y, c->weight[y > 0.5]);
   if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
   summary_add(c->acc, p, y);
@@ -223,19 +240,27 @@ static int learn_row(viral_model *m, const viral_sparse *x, double y, void *ctx,
 }
 
 static int collect_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
-  (void)err;
+  int held = hold_out(m, x, y);
+  if (held) return held > 0 ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   m->rows++;
   m->positives += y > 0.5;
   return viral_dataset_append(ctx, x, y);
+}
+
+/* The learner's own probability for x (before calibration); NAN if the
+ * SVM cannot score it. */
+static double raw_probability(const viral_model *m, const viral_sparse *x) {
+  double p = NAN;
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) p = viral_logistic_predict(m->logistic, x);
+  else viral_svm_predict(m->svm, x, &p, NULL, NULL);
+  return p;
 }
 
 /* Score every row of ds with the trained model, for the summary. */
 static void summarize_dataset(viral_model *m, const viral_dataset *ds, summary_acc *acc) {
   for (size_t r = 0; r < ds->rows; r++) {
     viral_sparse row = viral_dataset_row(ds, r);
-    double p = NAN;
-    if (m->kind == VIRAL_LEARNER_LOGISTIC) p = viral_logistic_predict(m->logistic, &row);
-    else viral_svm_predict(m->svm, &row, &p, NULL, NULL);
+    double p = raw_probability(m, &row);
     if (!isnan(p)) summary_add(acc, p, ds->labels[r]);
   }
 }
@@ -331,6 +356,20 @@ static int train_svm(viral_model *m, const char *path, const viral_reader_option
   return rc;
 }
 
+/* Fit the calibration on the held-out rows, scored by the final model. */
+static int fit_calibration(viral_model *m, viral_calibration_kind kind, const viral_dataset *held,
+                           viral_error *err) {
+  double *p = malloc((held->rows ? held->rows : 1) * sizeof *p);
+  if (!p) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  for (size_t r = 0; r < held->rows; r++) {
+    viral_sparse row = viral_dataset_row(held, r);
+    p[r] = raw_probability(m, &row);
+  }
+  int rc = viral_calibration_fit(&m->calibration, kind, p, held->labels, held->rows, err);
+  free(p);
+  return rc;
+}
+
 /* ---- train and update ---- */
 
 viral_model *viral_model_train(viral_pipeline *p, const char *path,
@@ -362,10 +401,21 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                                      : "--class-weight balanced");
   }
   if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = fit_pass(m, path, ropts, opts, summary, err);
+  viral_dataset held;
+  viral_dataset_init(&held);
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
+    m->held_out = &held;
+    m->holdout_fraction = opts->calibration_fraction;
+    m->holdout_seed = opts->logistic.seed;
+  }
   if (rc == VIRAL_OK) {
     if (opts->learner == VIRAL_LEARNER_SVM) rc = train_svm(m, path, ropts, opts, acc, summary, err);
     else rc = train_logistic(m, path, ropts, opts, acc, summary, err);
   }
+  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
+  m->held_out = NULL;
+  summary->held_out = held.rows;
+  viral_dataset_release(&held);
   if (rc == VIRAL_OK && m->rows == 0)
     rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
                          "no labelled rows to learn from");
@@ -475,6 +525,7 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
     rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
     if (rc != VIRAL_OK) return rc;
   }
+  out->probability = viral_calibration_apply(&m->calibration, out->probability);
   out->label = out->probability >= m->threshold;
   if (!reasons || max_reasons == 0 || x->count == 0) return VIRAL_OK;
 

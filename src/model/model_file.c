@@ -7,6 +7,8 @@
  *    "pipeline": {...},                      (features/pipeline_json.h)
  *    "logistic": {...}                       (learn/logistic_json.h), or
  *    "svm": {"params": {...}, "model": "libsvm model text"},
+ *    "calibration": {"kind": "none"} | {"kind": "platt", "a", "b"} |
+ *                   {"kind": "isotonic", "x": [...], "y": [...]},
  *    "training": {"rows", "positives", "updates", "posted_at_first",
  *                 "posted_at_last", "created_at", "tool_version"},
  *    "checksum": "fnv1a64:..."}              (model/document.h)
@@ -64,6 +66,24 @@ static cJSON *training_json(const viral_model *m) {
   return o;
 }
 
+static cJSON *calibration_json(const viral_calibration *c) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o || !cJSON_AddStringToObject(o, "kind", viral_calibration_name(c->kind))) goto fail;
+  if (c->kind == VIRAL_CALIBRATION_PLATT &&
+      (viral_json_add_number(o, "a", c->a) || viral_json_add_number(o, "b", c->b)))
+    goto fail;
+  if (c->kind == VIRAL_CALIBRATION_ISOTONIC) {
+    cJSON *x = cJSON_AddArrayToObject(o, "x"), *y = cJSON_AddArrayToObject(o, "y");
+    if (!x || !y) goto fail;
+    for (size_t i = 0; i < c->n; i++)
+      if (viral_json_append_number(x, c->x[i]) || viral_json_append_number(y, c->y[i])) goto fail;
+  }
+  return o;
+fail:
+  cJSON_Delete(o);
+  return NULL;
+}
+
 /* The whole model as a document object (without checksum). */
 static cJSON *model_json(const viral_model *m, viral_error *err) {
   cJSON *doc = viral_document_create(VIRAL_MODEL_FORMAT, VIRAL_MODEL_VERSION);
@@ -93,6 +113,9 @@ static cJSON *model_json(const viral_model *m, viral_error *err) {
     cJSON_AddItemToObjectCS(learner, "params", params);
     cJSON_AddItemToObject(doc, "svm", learner);
   }
+  cJSON *calibration = calibration_json(&m->calibration);
+  if (!calibration) goto nomem;
+  cJSON_AddItemToObject(doc, "calibration", calibration);
   if (!(training = training_json(m))) goto nomem;
   cJSON_AddItemToObject(doc, "training", training);
   return doc;
@@ -209,6 +232,49 @@ static int read_svm(viral_model *m, const cJSON *doc, const char *path, viral_er
   return VIRAL_OK;
 }
 
+/* An array of n finite numbers in [0, 1], ascending when ascending is set. */
+static int read_unit_array(const cJSON *a, const char *key, int ascending, double *out, size_t n,
+                           const char *path, viral_error *err) {
+  size_t i = 0;
+  for (const cJSON *v = a->child; v; v = v->next, i++) {
+    if (i >= n || !cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1) ||
+        (ascending && i > 0 && !(v->valuedouble > out[i - 1])))
+      return bad(err, path, key, ascending ? "must hold increasing probabilities"
+                                           : "must hold probabilities");
+    out[i] = v->valuedouble;
+  }
+  return VIRAL_OK;
+}
+
+static int read_calibration(viral_model *m, const cJSON *doc, const char *path, viral_error *err) {
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "calibration");
+  const cJSON *kind = cJSON_GetObjectItemCaseSensitive(c, "kind");
+  viral_calibration *cal = &m->calibration;
+  if (!cJSON_IsObject(c) || !cJSON_IsString(kind) ||
+      viral_calibration_parse(kind->valuestring, &cal->kind) != VIRAL_OK)
+    return bad(err, path, "calibration", "must have \"kind\": \"none\", \"platt\" or \"isotonic\"");
+  int rc = VIRAL_OK;
+  if (cal->kind == VIRAL_CALIBRATION_PLATT) {
+    if ((rc = get_number(c, "a", -1e300, 1e300, 0, &cal->a, path, err)) ||
+        (rc = get_number(c, "b", -1e300, 1e300, 0, &cal->b, path, err)))
+      return rc;
+  } else if (cal->kind == VIRAL_CALIBRATION_ISOTONIC) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(c, "x"), *y = cJSON_GetObjectItemCaseSensitive(c, "y");
+    int n = cJSON_GetArraySize(x);
+    if (!cJSON_IsArray(x) || !cJSON_IsArray(y) || n < 1 || n != cJSON_GetArraySize(y))
+      return bad(err, path, "calibration", "isotonic needs arrays x and y of one length");
+    cal->n = (size_t)n;
+    if (!(cal->x = malloc(cal->n * sizeof *cal->x)) || !(cal->y = malloc(cal->n * sizeof *cal->y)))
+      return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+    if ((rc = read_unit_array(x, "x", 1, cal->x, cal->n, path, err)) ||
+        (rc = read_unit_array(y, "y", 0, cal->y, cal->n, path, err)))
+      return rc;
+    for (size_t i = 1; i < cal->n; i++)
+      if (cal->y[i] < cal->y[i - 1]) return bad(err, path, "y", "must not decrease");
+  }
+  return VIRAL_OK;
+}
+
 static viral_model *model_from_json(const cJSON *doc, const char *path, viral_error *err) {
   const cJSON *learner = cJSON_GetObjectItemCaseSensitive(doc, "learner");
   viral_learner_kind kind;
@@ -231,6 +297,7 @@ static viral_model *model_from_json(const cJSON *doc, const char *path, viral_er
   }
   int rc = get_number(doc, "threshold", 0, 1, 0, &m->threshold, path, err);
   if (rc == VIRAL_OK) rc = read_training(m, doc, path, err);
+  if (rc == VIRAL_OK) rc = read_calibration(m, doc, path, err);
   if (rc == VIRAL_OK && kind == VIRAL_LEARNER_LOGISTIC) {
     m->logistic = viral_logistic_json_read(cJSON_GetObjectItemCaseSensitive(doc, "logistic"), err);
     if (!m->logistic) {

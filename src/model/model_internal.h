@@ -15,6 +15,13 @@ struct viral_model {
   uint64_t rows, positives, updates;
   double time_first, time_last; /* posted_at span, unix seconds, NAN when unknown */
   char created_at[32];          /* ISO-8601 UTC of the first training */
+  viral_calibration calibration; /* applied to the learner's probability */
+
+  /* while training with calibration: the rows held out for it */
+  viral_dataset *held_out;
+  double holdout_fraction;
+  uint32_t holdout_seed;
+  uint64_t holdout_index;
 
   /* scratch for scoring */
   viral_sparse vec;

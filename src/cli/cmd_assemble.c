@@ -1,0 +1,277 @@
+/* cmd_assemble.c - `viral assemble`: a snapshot log in, one record per video out.
+ *
+ *   viral assemble --id vid_url --id-regex '/video/([0-9]+)' --posted-at-from-id \
+ *     --observed-at vid_scrapeTime --utc-offset 7 --counters views=vid_nview,likes=vid_nlike \
+ *     --first 1 --min-sightings 2 --label 'ratio:views_final/views_s1>=1.5' A.csv C1.csv C2.csv
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "viral/assemble.h"
+#include "viral/reader.h"
+#include "viral/writer.h"
+
+static const cli_option options[] = {
+    {"id", 0, "FIELD", "source field of the video id (required)"},
+    {"id-regex", 0, "RE", "take the id from FIELD by this POSIX ERE (group 1), e.g. '/video/([0-9]+)'"},
+    {"observed-at", 0, "FIELD", "source field of the time of each look (required)"},
+    {"observed-time", 0, "TIME", "instead of --observed-at: every row was seen at TIME (one snapshot)"},
+    {"posted-at", 0, "FIELD", "source field of the posting time"},
+    {"posted-at-from-id", 0, NULL, "posting time = id >> 32 (unix seconds; TikTok ids)"},
+    {"utc-offset", 0, "HOURS", "UTC offset of naive timestamps, e.g. 7 or -5.5 (default 0)"},
+    {"counters", 0, "LIST", "cumulative counters NAME=FIELD[:RULE],... (rule default: count)"},
+    {"attrs", 0, "LIST", "attributes NAME=FIELD[:RULE],... from the first sighting (default: text)"},
+    {"at", 0, "AGES", "counters at these ages, e.g. 1h,2h,3h,6h (interpolated, never extrapolated)"},
+    {"first", 0, "N", "the first N sightings with their ages"},
+    {"horizon", 0, "AGE", "outcome at this age (default: at the last sighting); streams the log"},
+    {"grace", 0, "AGE", "with --horizon: wait this long past it for a sighting (default 1h)"},
+    {"min-sightings", 0, "N", "drop videos seen fewer than N times"},
+    {"label", 0, "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
+    {"unlabeled", 0, "keep|drop", "records without outcome or label (default: drop)"},
+    {"json-path", 0, "PATH", "the records' array in a JSON document, e.g. collector"},
+    {"format", 0, "csv|jsonl", "output format (default: csv, or by -o's extension)"},
+    {"output", 'o', "FILE", "write here (atomically) instead of stdout"},
+    {"skip-bad-rows", 0, NULL, "skip (and count) rows with a malformed line or value"},
+    {"quiet", 'q', NULL, "no summary line on stderr"},
+    {NULL, 0, NULL, NULL},
+};
+
+const cli_spec cmd_assemble_spec = {
+    "assemble",
+    "--id FIELD (--observed-at FIELD | --observed-time T) (--posted-at FIELD | --posted-at-from-id) [options] [FILE...]",
+    "turn a snapshot log into records at fixed ages, with outcomes",
+    "Reads one or more snapshot logs (CSV or JSONL, any column order; none or '-'\n"
+    "is stdin), one row per look at a video, and writes one record per video in\n"
+    "posted_at order: video_id, posted_at, the attributes (from the earliest\n"
+    "sighting only), <counter>_<A>h and covered_<A>h for each --at age,\n"
+    "age_s<K>_h and <counter>_s<K> for the first K sightings, then the outcomes\n"
+    "<counter>_final, <counter>_peak, age_last_h, sightings (late values: never\n"
+    "features) and viral with --label. Rules: text, number, count (1.4M),\n"
+    "duration (mm:ss), bool, timestamp. Ages take h, m or d (default h).\n"
+    "Without --horizon every video is held to the end of the log; with it, the log\n"
+    "must be sorted by observed_at and memory holds only the videos in flight.\n"
+    "A summary line goes to stderr: records, positives, unlabeled, dropped.",
+    options,
+    0,
+    -1,
+};
+
+/* "90m", "6h", "2d" or "6" (hours) into hours; -1 when malformed. */
+static double parse_age(const char *s, size_t len) {
+  char buf[64];
+  if (len == 0 || len >= sizeof buf) return -1;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  char *end;
+  errno = 0;
+  double x = strtod(buf, &end);
+  double unit = 1;
+  if (*end == 'h') end++;
+  else if (*end == 'm') unit = 1.0 / 60, end++;
+  else if (*end == 'd') unit = 24, end++;
+  if (end == buf || *end || errno || !(x >= 0) || isinf(x)) return -1;
+  return x * unit;
+}
+
+static int parse_ages(const char *text, double **ages, size_t *count) {
+  size_t n = 1;
+  for (const char *p = text; *p; p++) n += *p == ',';
+  double *a = calloc(n, sizeof *a);
+  if (!a) return -1;
+  const char *s = text;
+  for (size_t k = 0; k < n; k++) {
+    size_t len = strcspn(s, ",");
+    if ((a[k] = parse_age(s, len)) < 0 || (k && a[k] <= a[k - 1])) {
+      free(a);
+      return -1;
+    }
+    s += len + 1;
+  }
+  *ages = a;
+  *count = n;
+  return 0;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Rows skipped by --skip-bad-rows, and the reason the first one was. */
+typedef struct bad_rows {
+  size_t count;
+  char first[VIRAL_ERROR_MAX];
+} bad_rows;
+
+/* Read every file through the assembler, writing ready rows to out. */
+static int run(viral_assembler *a, cli_args *args, FILE *out, int jsonl, bad_rows *bad,
+               viral_error *err) {
+  viral_reader_options ropts;
+  viral_reader_options_init(&ropts);
+  ropts.skip_bad_rows = cli_flag(args, "skip-bad-rows");
+  ropts.json_path = cli_get(args, "json-path");
+  int nfiles = args->positional_count ? args->positional_count : 1;
+  const viral_assembled_value *row;
+  viral_assembler_write_header(a, out, jsonl);
+  for (int f = 0; f < nfiles; f++) {
+    const char *path = args->positional_count ? args->positional[f] : "-";
+    viral_reader *r = viral_reader_open(path, &ropts, err);
+    if (!r) return err->code;
+    const viral_record *rec;
+    int rc;
+    while ((rc = viral_reader_next(r, &rec, err)) == 1) {
+      if ((rc = viral_assembler_add(a, rec, err)) == VIRAL_ERR_PARSE && ropts.skip_bad_rows) {
+        if (!bad->count++) snprintf(bad->first, sizeof bad->first, "%s", err->message);
+        viral_error_clear(err);
+        rc = VIRAL_OK;
+      }
+      if (rc) break;
+      while (viral_assembler_next(a, &row)) viral_assembler_write_row(a, row, out, jsonl);
+    }
+    bad->count += viral_reader_skipped(r);
+    viral_reader_free(r);
+    if (rc < 0) return rc;
+  }
+  int rc = viral_assembler_finish(a, err);
+  if (rc) return rc;
+  while (viral_assembler_next(a, &row)) viral_assembler_write_row(a, row, out, jsonl);
+  return VIRAL_OK;
+}
+
+int cmd_assemble(int argc, char **argv) {
+  cli_args args;
+  int rc = cli_parse(&cmd_assemble_spec, argc, argv, &args);
+  if (rc != CLI_CONTINUE) return rc;
+  const char *cmd = "assemble";
+  viral_assemble_options o;
+  viral_assemble_options_init(&o);
+  viral_field_map *counters = NULL, *attrs = NULL;
+  double *ages = NULL;
+  viral_assembler *a = NULL;
+  viral_atomic_file *file = NULL;
+  viral_error err = {0};
+  /* an hourly snapshot log sees each video again within an hour of its horizon */
+  double offset, horizon = 0, grace = 1;
+  long first, min_sightings;
+  int status = CLI_EXIT_USAGE;
+
+  o.id_field = cli_get(&args, "id");
+  o.id_regex = cli_get(&args, "id-regex");
+  o.observed_at_field = cli_get(&args, "observed-at");
+  o.posted_at_field = cli_get(&args, "posted-at");
+  o.posted_at_from_id = cli_flag(&args, "posted-at-from-id");
+  o.label = cli_get(&args, "label");
+  const char *when = cli_get(&args, "observed-time");
+  if (!o.id_field || !o.observed_at_field == !when) {
+    status = cli_usage_error(cmd, "--id and one of --observed-at and --observed-time are required");
+    goto done;
+  }
+  if (when) {
+    o.has_observed_time = 1;
+    if (viral_parse_timestamp(when, strlen(when), 0, &o.observed_time) != VIRAL_OK) {
+      status = cli_usage_error(cmd, "--observed-time needs a time such as 2020-12-21T15:00:00Z");
+      goto done;
+    }
+  }
+  if (!o.posted_at_field == !o.posted_at_from_id) {
+    status = cli_usage_error(cmd, "give one of --posted-at FIELD and --posted-at-from-id");
+    goto done;
+  }
+  if (cli_get_double(&args, "utc-offset", 0, &offset) != CLI_CONTINUE) goto done;
+  if (cli_get_long(&args, "first", 0, &first) != CLI_CONTINUE) goto done;
+  if (cli_get_long(&args, "min-sightings", 0, &min_sightings) != CLI_CONTINUE) goto done;
+  if (!(fabs(offset) <= 18) || first < 0 || first > 1000 || min_sightings < 0) {
+    status = cli_usage_error(cmd, "--utc-offset must be within +-18 h, --first in 0..1000 and "
+                                  "--min-sightings >= 0");
+    goto done;
+  }
+  o.utc_offset_minutes = (int)lround(offset * 60);
+  o.first = (size_t)first;
+  o.min_sightings = (size_t)min_sightings;
+  const char *h = cli_get(&args, "horizon"), *g = cli_get(&args, "grace");
+  if ((h && (horizon = parse_age(h, strlen(h))) <= 0) || (g && (grace = parse_age(g, strlen(g))) < 0)) {
+    status = cli_usage_error(cmd, "--horizon and --grace need an age such as 48h, 90m or 2d");
+    goto done;
+  }
+  o.horizon_h = horizon;
+  o.grace_h = grace;
+  const char *at = cli_get(&args, "at");
+  if (at && parse_ages(at, &ages, &o.age_count) != 0) {
+    status = cli_usage_error(cmd, "--at needs increasing ages such as 1h,2h,3h,6h, not '%s'", at);
+    goto done;
+  }
+  o.ages_h = ages;
+  const char *cl = cli_get(&args, "counters"), *al = cli_get(&args, "attrs");
+  if ((cl && viral_field_maps_parse(cl, VIRAL_PARSE_COUNT, &counters, &o.counter_count, &err)) ||
+      (al && viral_field_maps_parse(al, VIRAL_PARSE_TEXT, &attrs, &o.attr_count, &err))) {
+    status = cli_usage_error(cmd, "%s", err.message);
+    goto done;
+  }
+  o.counters = counters;
+  o.attrs = attrs;
+  const char *unl = cli_get(&args, "unlabeled");
+  if (unl && strcmp(unl, "keep") != 0 && strcmp(unl, "drop") != 0) {
+    status = cli_usage_error(cmd, "--unlabeled is keep or drop, not '%s'", unl);
+    goto done;
+  }
+  o.keep_unlabeled = unl && strcmp(unl, "keep") == 0;
+  const char *fmt = cli_get(&args, "format"), *path = cli_get(&args, "output");
+  if (fmt && strcmp(fmt, "csv") != 0 && strcmp(fmt, "jsonl") != 0) {
+    status = cli_usage_error(cmd, "--format is csv or jsonl, not '%s'", fmt);
+    goto done;
+  }
+  int jsonl = fmt ? strcmp(fmt, "jsonl") == 0
+                  : path && (ends_with(path, ".jsonl") || ends_with(path, ".ndjson"));
+  if (!(a = viral_assembler_create(&o, &err))) {
+    status = cli_usage_error(cmd, "%s", err.message);
+    goto done;
+  }
+  FILE *out = stdout;
+  if (path && strcmp(path, "-") != 0) {
+    if (!(file = viral_atomic_open(path, &err))) {
+      status = cli_data_error(cmd, &err);
+      goto done;
+    }
+    out = viral_atomic_stream(file);
+  }
+  bad_rows bad = {0, ""};
+  if (run(a, &args, out, jsonl, &bad, &err) != VIRAL_OK) {
+    status = cli_data_error(cmd, &err);
+    goto done;
+  }
+  if (file) {
+    rc = viral_atomic_commit(file, &err);
+    file = NULL;
+    if (rc) {
+      status = cli_data_error(cmd, &err);
+      goto done;
+    }
+  } else if (fflush(stdout) != 0 || ferror(stdout)) {
+    viral_error_set(&err, VIRAL_ERR_IO, "stdout", 0, "write failed");
+    status = cli_data_error(cmd, &err);
+    goto done;
+  }
+  if (!cli_flag(&args, "quiet")) {
+    viral_assemble_stats s;
+    viral_assembler_stats(a, &s);
+    fprintf(stderr,
+            "viral assemble: %zu records, %zu positive, from %zu rows of %zu videos; "
+            "unlabeled %zu (%s), too few sightings %zu, rows after the horizon %zu\n",
+            s.records, s.positives, s.rows, s.videos, s.unlabeled,
+            o.keep_unlabeled ? "kept" : "dropped", s.few_sightings, s.late_rows);
+    if (bad.count)
+      fprintf(stderr, "viral assemble: skipped %zu bad rows%s%s\n", bad.count,
+              bad.first[0] ? "; the first: " : "", bad.first);
+  }
+  status = CLI_EXIT_OK;
+done:
+  viral_atomic_abort(file);
+  viral_assembler_free(a);
+  viral_field_maps_free(counters, o.counter_count);
+  viral_field_maps_free(attrs, o.attr_count);
+  free(ages);
+  return status;
+}

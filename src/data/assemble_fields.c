@@ -1,0 +1,185 @@
+/* assemble_fields.c - field mappings, parse rules and the record writer of
+ * `viral assemble` (viral/assemble.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "data/assemble_internal.h"
+#include "viral/writer.h"
+
+/* ---- mappings ---- */
+
+static const char *const rule_names[] = {"text", "number", "count", "duration", "bool", "timestamp"};
+
+void viral_field_maps_free(viral_field_map *maps, size_t count) {
+  for (size_t i = 0; maps && i < count; i++) {
+    free(maps[i].name);
+    free(maps[i].source);
+  }
+  free(maps);
+}
+
+static char *copy_span(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+/* One "NAME=SOURCE[:RULE]" item of len bytes into m. */
+static int parse_map(const char *s, size_t len, viral_parse_rule def, viral_field_map *m,
+                     viral_error *err) {
+  const char *eq = memchr(s, '=', len);
+  const char *src = eq ? eq + 1 : s;
+  size_t name_len = eq ? (size_t)(eq - s) : len;
+  size_t src_len = len - (size_t)(src - s);
+  m->parse = def;
+  /* the rule is after the last ':' when it names a rule; column names may hold ':' */
+  const char *colon = NULL;
+  for (size_t i = 0; i < src_len; i++)
+    if (src[i] == ':') colon = src + i;
+  if (colon) {
+    size_t rl = src_len - (size_t)(colon + 1 - src);
+    for (size_t r = 0; r < sizeof rule_names / sizeof *rule_names; r++)
+      if (strlen(rule_names[r]) == rl && memcmp(colon + 1, rule_names[r], rl) == 0) {
+        m->parse = (viral_parse_rule)r;
+        src_len = (size_t)(colon - src);
+        if (!eq) name_len = src_len;
+        break;
+      }
+  }
+  if (name_len == 0 || src_len == 0)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "bad field mapping '%.*s': expected NAME=SOURCE[:RULE]", (int)len, s);
+  m->name = copy_span(s, name_len);
+  m->source = copy_span(src, src_len);
+  if (!m->name || !m->source) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  return VIRAL_OK;
+}
+
+int viral_field_maps_parse(const char *text, viral_parse_rule default_rule,
+                           viral_field_map **maps, size_t *count, viral_error *err) {
+  size_t n = 1;
+  for (const char *p = text; *p; p++) n += *p == ',';
+  viral_field_map *m = calloc(n, sizeof *m);
+  if (!m) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  size_t k = 0;
+  const char *s = text;
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    int rc = parse_map(s, len, default_rule, &m[k++], err);
+    if (rc) {
+      viral_field_maps_free(m, k);
+      return rc;
+    }
+    if (!s[len]) break;
+    s += len + 1;
+  }
+  *maps = m;
+  *count = k;
+  return VIRAL_OK;
+}
+
+/* ---- parse rules ---- */
+
+int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_rule rule,
+                              int utc_offset_minutes, double *number, const char **text,
+                              viral_error *err) {
+  if (field < 0) return VIRAL_MISSING;
+  size_t f = (size_t)field;
+  int b = 0, rc;
+  switch (rule) {
+  case VIRAL_PARSE_TEXT: {
+    viral_strview s;
+    VIRAL_ASSERT(text);
+    rc = viral_record_text(rec, f, &s, err);
+    if (rc == VIRAL_OK) {
+      char *copy = copy_span(s.ptr, s.len);
+      if (!copy) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+      /* a JSON list's items are joined by '\x1f': write them as a CSV list cell */
+      for (char *c = copy; *c; c++)
+        if (*c == '\x1f') *c = '|';
+      *text = copy;
+    }
+    return rc;
+  }
+  case VIRAL_PARSE_NUMBER: return viral_record_number(rec, f, number, err);
+  case VIRAL_PARSE_COUNT: return viral_record_count(rec, f, number, err);
+  case VIRAL_PARSE_DURATION: return viral_record_duration(rec, f, number, err);
+  case VIRAL_PARSE_TIMESTAMP:
+    return viral_record_timestamp(rec, f, utc_offset_minutes, number, err);
+  case VIRAL_PARSE_BOOL:
+    rc = viral_record_bool(rec, f, &b, err);
+    if (rc == VIRAL_OK) *number = b;
+    return rc;
+  }
+  return VIRAL_ERR_INVALID;
+}
+
+char *viral_assemble_format_time(char buf[32], double t) {
+  if (t == floor(t) && fabs(t) < 1e15) {
+    time_t s = (time_t)t;
+    struct tm tm;
+    if (gmtime_r(&s, &tm) && strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)) return buf;
+  }
+  return viral_format_double(buf, t);
+}
+
+/* ---- writer ---- */
+
+static void write_json_string(FILE *out, const char *s) {
+  putc('"', out);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+    else if (c == '\n') fputs("\\n", out);
+    else if (c == '\r') fputs("\\r", out);
+    else if (c == '\t') fputs("\\t", out);
+    else if (c < 0x20) fprintf(out, "\\u%04x", c);
+    else putc(c, out);
+  }
+  putc('"', out);
+}
+
+void viral_assembler_write_header(const viral_assembler *a, FILE *out, int jsonl) {
+  if (jsonl) return;
+  for (size_t i = 0; i < viral_assembler_column_count(a); i++) {
+    const char *name = viral_assembler_column_name(a, i);
+    if (i) putc(',', out);
+    viral_csv_write_cell(out, name, strlen(name));
+  }
+  putc('\n', out);
+}
+
+void viral_assembler_write_row(const viral_assembler *a, const viral_assembled_value *row,
+                               FILE *out, int jsonl) {
+  char buf[32];
+  if (jsonl) putc('{', out);
+  for (size_t i = 0; i < viral_assembler_column_count(a); i++) {
+    const viral_assembled_value *v = &row[i];
+    if (i) putc(',', out);
+    if (jsonl) {
+      write_json_string(out, viral_assembler_column_name(a, i));
+      putc(':', out);
+    }
+    /* column 1 is posted_at: written as a time people can read */
+    const char *num = isnan(v->number) ? NULL
+                      : i == 1         ? viral_assemble_format_time(buf, v->number)
+                                       : viral_format_double(buf, v->number);
+    if (v->text) {
+      if (jsonl) write_json_string(out, v->text);
+      else viral_csv_write_cell(out, v->text, strlen(v->text));
+    } else if (!num) {
+      if (jsonl) fputs("null", out);
+    } else if (jsonl && i == 1 && strchr(num, 'T')) {
+      write_json_string(out, num);
+    } else {
+      fputs(num, out);
+    }
+  }
+  if (jsonl) putc('}', out);
+  putc('\n', out);
+}

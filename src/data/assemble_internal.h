@@ -1,0 +1,20 @@
+/* assemble_internal.h - what assemble.c shares with assemble_fields.c. */
+#ifndef VIRAL_DATA_ASSEMBLE_INTERNAL_H
+#define VIRAL_DATA_ASSEMBLE_INTERNAL_H
+
+#include "viral/assemble.h"
+
+/* Read field index field of rec (-1: the schema lacks it) by rule: a number
+ * into *number, or, for VIRAL_PARSE_TEXT, a new string into *text (caller
+ * frees; text may only be NULL for non-text rules). The one place parse
+ * rules are applied, so a feature spec's rules can take over here. Returns
+ * VIRAL_OK, VIRAL_MISSING (outputs untouched) or a negative status with err
+ * naming the row and field. */
+int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_rule rule,
+                              int utc_offset_minutes, double *number, const char **text,
+                              viral_error *err);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" for whole seconds, else the exact number. */
+char *viral_assemble_format_time(char buf[32], double t);
+
+#endif

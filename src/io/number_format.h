@@ -1,0 +1,19 @@
+/* number_format.h - fast exact formatting of doubles (internal): the
+ * shortest of 15, 16 or 17 significant digits that reads back to the same
+ * double, found without three snprintf/strtod rounds in the common case.
+ * viral_format_double() (viral/writer.h) is built on it; `viral convert`
+ * calls it directly to skip a copy. */
+#ifndef VIRAL_NUMBER_FORMAT_H
+#define VIRAL_NUMBER_FORMAT_H
+
+/* The reference: try %.15g, %.16g, %.17g with snprintf and keep the first
+ * that strtod reads back exactly ("nan", "inf", "-inf" for the rest). */
+char *viral_format_double_slow_(char buf[32], double x);
+
+/* Format x into buf (32 bytes) so that strtod gives x back; returns a
+ * pointer into buf (not always its start). Whole numbers below 1e15 print as
+ * integers; values the fast path cannot prove exact go to
+ * viral_format_double_slow_(). */
+const char *viral_format_value_(char buf[32], double x);
+
+#endif

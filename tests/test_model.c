@@ -1,0 +1,412 @@
+/* test_model.c - training, exact continuation, save/load and refusal of
+ * damaged model files. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/logistic_json.h"
+#include "model/document.h"
+#include "testutil.h"
+#include "viral/model.h"
+
+static char dir[4096];
+static char sample[4200];
+
+static void setup(void) {
+  test_tmpdir(dir, sizeof dir, "model");
+  test_repo_path(sample, sizeof sample, "datasets/sample.csv");
+}
+
+/* Write the header and rows [from, to) of sample.csv to path. */
+static void write_rows(const char *path, size_t from, size_t to) {
+  char *text = test_read_file(sample, NULL);
+  ck_assert_ptr_nonnull(text);
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  char *line = text, *next;
+  size_t row = 0;
+  for (; line && *line; line = next, row++) {
+    next = strchr(line, '\n');
+    if (next) next++;
+    size_t len = next ? (size_t)(next - line) : strlen(line);
+    /* row 0 is the header; data rows are 1-based here */
+    if (row == 0 || (row - 1 >= from && row - 1 < to)) fwrite(line, 1, len, f);
+  }
+  fclose(f);
+  free(text);
+}
+
+static viral_pipeline *pipeline(const char *label, const char *scaling) {
+  viral_pipeline_options o;
+  viral_pipeline_options_init(&o);
+  o.label = label;
+  o.scaling = scaling;
+  viral_error err = {0};
+  viral_pipeline *p = viral_pipeline_load_spec(NULL, &o, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  return p;
+}
+
+static viral_model *train(const char *path, const char *label, const viral_train_options *opts) {
+  viral_error err = {0};
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  viral_model *m = viral_model_train(
+      pipeline(label, opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL), path, &ro, opts,
+      NULL, &err);
+  ck_assert_msg(m != NULL, "%s", err.message);
+  return m;
+}
+
+/* The logistic learner's whole state as JSON text (caller frees). */
+static char *learner_state(const viral_model *m) {
+  viral_error err = {0};
+  cJSON *j = viral_logistic_json_write(viral_model_logistic(m), &err);
+  ck_assert_ptr_nonnull(j);
+  char *text = cJSON_PrintUnformatted(j);
+  cJSON_Delete(j);
+  return text;
+}
+
+START_TEST(update_continues_training_exactly) {
+  char a[4200], b[4200];
+  snprintf(a, sizeof a, "%s/a.csv", dir);
+  snprintf(b, sizeof b, "%s/b.csv", dir);
+  write_rows(a, 0, 2000);
+  write_rows(b, 2000, 5000);
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  for (int opt = 0; opt < 3; opt++) {
+    viral_logistic_params_init(&opts.logistic, (viral_logistic_optimizer)opt);
+    viral_model *whole = train(sample, NULL, &opts);
+    viral_model *split = train(a, NULL, &opts);
+    /* through the file, as `viral update` does */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/split.json", dir);
+    viral_error err = {0};
+    ck_assert_int_eq(viral_model_save(split, path, &err), VIRAL_OK);
+    viral_model_free(split);
+    split = viral_model_load(path, &err);
+    ck_assert_msg(split != NULL, "%s", err.message);
+    viral_reader_options ro;
+    viral_reader_options_init(&ro);
+    viral_train_summary s;
+    ck_assert_int_eq(viral_model_update(split, b, &ro, &opts, &s, &err), VIRAL_OK);
+    ck_assert_uint_eq(s.rows, 3000);
+    char *x = learner_state(whole), *y = learner_state(split);
+    ck_assert_msg(strcmp(x, y) == 0, "optimizer %d: A then B differs from A+B", opt);
+    ck_assert_uint_eq(viral_model_rows(split), 5000);
+    ck_assert_uint_eq(viral_model_positives(split), viral_model_positives(whole));
+    ck_assert_uint_eq(viral_model_updates(split), 1);
+    free(x);
+    free(y);
+    viral_model_free(whole);
+    viral_model_free(split);
+  }
+}
+END_TEST
+
+START_TEST(quantile_threshold_is_fitted_once) {
+  char a[4200], b[4200];
+  snprintf(a, sizeof a, "%s/a.csv", dir);
+  snprintf(b, sizeof b, "%s/b.csv", dir);
+  write_rows(a, 0, 1000);
+  write_rows(b, 1000, 5000);
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_model *m = train(a, "top:10%:views_final", &opts);
+  double t = viral_pipeline_label_threshold(viral_model_pipeline(m));
+  ck_assert(isfinite(t) && t > 0);
+  /* 10% of 1000 rows at or above the threshold (ties could add more) */
+  ck_assert_uint_ge(viral_model_positives(m), 100);
+  ck_assert_uint_le(viral_model_positives(m), 110);
+  viral_error err = {0};
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  ck_assert_int_eq(viral_model_update(m, b, &ro, &opts, NULL, &err), VIRAL_OK);
+  ck_assert(viral_pipeline_label_threshold(viral_model_pipeline(m)) == t);
+  viral_model_free(m);
+}
+END_TEST
+
+/* Save, load, save: the same bytes; and the same predictions. */
+static void check_round_trip(viral_model *m, const char *name) {
+  char p1[4200], p2[4200];
+  snprintf(p1, sizeof p1, "%s/%s-1.json", dir, name);
+  snprintf(p2, sizeof p2, "%s/%s-2.json", dir, name);
+  viral_error err = {0};
+  ck_assert_int_eq(viral_model_save(m, p1, &err), VIRAL_OK);
+  viral_model *back = viral_model_load(p1, &err);
+  ck_assert_msg(back != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_model_save(back, p2, &err), VIRAL_OK);
+  size_t n1, n2;
+  char *t1 = test_read_file(p1, &n1), *t2 = test_read_file(p2, &n2);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert_msg(memcmp(t1, t2, n1) == 0, "%s: save/load/save changed the file", name);
+  free(t1);
+  free(t2);
+
+  viral_reader *r = viral_reader_open(sample, NULL, &err);
+  const viral_record *rec;
+  size_t rows = 0;
+  while (viral_reader_next(r, &rec, &err) == 1 && rows < 500) {
+    viral_prediction a, b;
+    ck_assert_int_eq(viral_model_predict(m, rec, &a, NULL, 0, NULL, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(back, rec, &b, NULL, 0, NULL, &err), VIRAL_OK);
+    ck_assert_msg(a.probability == b.probability && a.margin == b.margin, "row %zu", rows);
+    rows++;
+  }
+  ck_assert_uint_eq(rows, 500);
+  viral_reader_free(r);
+  viral_model_free(back);
+}
+
+START_TEST(save_load_is_exact_for_both_learners) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_model *m = train(sample, NULL, &opts);
+  check_round_trip(m, "logistic");
+  viral_model_free(m);
+  opts.learner = VIRAL_LEARNER_SVM;
+  opts.svm.kernel = VIRAL_SVM_RBF;
+  m = train(sample, NULL, &opts);
+  check_round_trip(m, "svm");
+  viral_model_free(m);
+  for (int kind = VIRAL_CALIBRATION_PLATT; kind <= VIRAL_CALIBRATION_ISOTONIC; kind++) {
+    viral_train_options_init(&opts);
+    opts.calibrate = (viral_calibration_kind)kind;
+    m = train(sample, NULL, &opts);
+    ck_assert_int_eq(viral_model_calibration(m)->kind, kind);
+    /* a fifth of the labelled rows went to the calibration, not the learner */
+    ck_assert_uint_lt(viral_model_rows(m), 4200);
+    ck_assert_uint_gt(viral_model_rows(m), 3800);
+    check_round_trip(m, kind == VIRAL_CALIBRATION_PLATT ? "platt" : "isotonic");
+    viral_model_free(m);
+  }
+}
+END_TEST
+
+START_TEST(reasons_add_up_to_the_margin) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_model *m = train(sample, NULL, &opts);
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open(sample, NULL, &err);
+  const viral_record *rec;
+  viral_reason reasons[400];
+  for (int row = 0; row < 50 && viral_reader_next(r, &rec, &err) == 1; row++) {
+    viral_prediction p;
+    size_t n = 0;
+    ck_assert_int_eq(viral_model_predict(m, rec, &p, reasons, 400, &n, &err), VIRAL_OK);
+    ck_assert_uint_gt(n, 10);
+    double sum = viral_logistic_bias(viral_model_logistic(m));
+    for (size_t i = 0; i < n; i++) {
+      sum += reasons[i].contribution;
+      ck_assert_msg(reasons[i].name[0], "reason %zu has a name", i);
+      if (i) ck_assert(fabs(reasons[i].contribution) <= fabs(reasons[i - 1].contribution));
+    }
+    ck_assert_double_near(sum, p.margin, 1e-9);
+    ck_assert_double_near(p.probability, 1 / (1 + exp(-p.margin)), 1e-15);
+    ck_assert_int_eq(p.label, p.probability >= 0.5);
+  }
+  viral_reader_free(r);
+  viral_model_free(m);
+}
+END_TEST
+
+START_TEST(training_refuses_what_it_cannot_do) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_error err = {0};
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  /* a quantile label needs two passes: not over stdin */
+  ck_assert_ptr_null(viral_model_train(pipeline("top:10%:views_final", "none"), "-", &ro, &opts,
+                                       NULL, &err));
+  ck_assert_str_eq(err.message, "stdin: this spec (scaling or a quantile label) needs two passes "
+                                "over the data: give a file, not standard input");
+  /* no labelled rows */
+  char path[4200];
+  snprintf(path, sizeof path, "%s/nolabel.csv", dir);
+  test_write_file(path, "video_id,views_1h\nv1,10\n");
+  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "no labelled rows to learn from"));
+  /* a bad value names file, line and field */
+  snprintf(path, sizeof path, "%s/bad.csv", dir);
+  test_write_file(path, "video_id,views_1h,views_2h,viral\nv1,10,20,1\nv2,ten,20,0\n");
+  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), path, &ro, &opts, NULL, &err));
+  ck_assert_msg(strstr(err.message, "bad.csv:3: field 'views_1h': bad count 'ten'") != NULL, "%s",
+                err.message);
+}
+END_TEST
+
+/* ---- damaged model files ---- */
+
+static char good_path[4200];
+
+static void save_good(void) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  char small[4200];
+  snprintf(small, sizeof small, "%s/small.csv", dir);
+  write_rows(small, 0, 300);
+  viral_model *m = train(small, NULL, &opts);
+  snprintf(good_path, sizeof good_path, "%s/good.json", dir);
+  viral_error err = {0};
+  ck_assert_int_eq(viral_model_save(m, good_path, &err), VIRAL_OK);
+  viral_model_free(m);
+}
+
+/* The load error of a file holding text, without the "PATH: " prefix. */
+static const char *load_error(const char *text) {
+  static viral_error err;
+  static char path[4200];
+  snprintf(path, sizeof path, "%s/bad.json", dir);
+  test_write_file(path, text);
+  viral_error_clear(&err);
+  viral_model *m = viral_model_load(path, &err);
+  ck_assert_msg(m == NULL, "a damaged model was accepted");
+  ck_assert_msg(strncmp(err.message, path, strlen(path)) == 0, "names the file: %s", err.message);
+  return err.message + strlen(path) + 2;
+}
+
+/* The good model with one change made through cJSON and a valid checksum:
+ * what the loader must catch by checking values, not the checksum. */
+typedef void (*edit_fn)(cJSON *doc);
+
+static const char *edited_error(edit_fn edit) {
+  char *text = test_read_file(good_path, NULL);
+  cJSON *doc = cJSON_Parse(text);
+  free(text);
+  cJSON_DeleteItemFromObject(doc, "checksum");
+  edit(doc);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/edited.json", dir);
+  viral_error err = {0};
+  ck_assert_int_eq(viral_document_save(doc, path, &err), VIRAL_OK);
+  cJSON_Delete(doc);
+  char *saved = test_read_file(path, NULL);
+  const char *msg = load_error(saved);
+  free(saved);
+  return msg;
+}
+
+static void set_learner(cJSON *d) { cJSON_ReplaceItemInObject(d, "learner", cJSON_CreateString("tree")); }
+static void set_threshold(cJSON *d) { cJSON_ReplaceItemInObject(d, "threshold", cJSON_CreateNumber(1.5)); }
+static void drop_pipeline(cJSON *d) { cJSON_DeleteItemFromObject(d, "pipeline"); }
+static void more_positives(cJSON *d) {
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItem(d, "training"), "positives", cJSON_CreateNumber(1e6));
+}
+static void bad_coordinate(cJSON *d) {
+  cJSON *coords = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "logistic"), "coordinates");
+  cJSON_ReplaceItemInArray(cJSON_GetArrayItem(coords, 0), 0, cJSON_CreateNumber(1 << 30));
+}
+static void nan_weight(cJSON *d) {
+  cJSON *coords = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "logistic"), "coordinates");
+  cJSON_ReplaceItemInArray(cJSON_GetArrayItem(coords, 0), 1, cJSON_CreateString("nan"));
+}
+static void drop_logistic(cJSON *d) { cJSON_DeleteItemFromObject(d, "logistic"); }
+static void as_svm(cJSON *d) {
+  cJSON_ReplaceItemInObject(d, "learner", cJSON_CreateString("svm"));
+  cJSON *svm = cJSON_CreateObject();
+  cJSON *params = cJSON_CreateObject();
+  cJSON_AddStringToObject(params, "kernel", "rbf");
+  cJSON_AddNumberToObject(params, "C", 1);
+  cJSON_AddNumberToObject(params, "gamma", 0.5);
+  cJSON_AddNumberToObject(params, "weight0", 1);
+  cJSON_AddNumberToObject(params, "weight1", 1);
+  cJSON_AddNumberToObject(params, "cache_mb", 100);
+  cJSON_AddNumberToObject(params, "eps", 0.001);
+  cJSON_AddNumberToObject(params, "shrinking", 1);
+  cJSON_AddNumberToObject(params, "probability", 1);
+  cJSON_AddNumberToObject(params, "seed", 1);
+  cJSON_AddItemToObject(svm, "params", params);
+  cJSON_AddStringToObject(svm, "model", "svm_type c_svc\nkernel_type rbf\nnr_class 2\ntotal_sv 99999999\n");
+  cJSON_AddItemToObject(d, "svm", svm);
+}
+static void bad_calibration(cJSON *d) {
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "kind", "isotonic");
+  cJSON *x = cJSON_AddArrayToObject(c, "x"), *y = cJSON_AddArrayToObject(c, "y");
+  cJSON_AddItemToArray(x, cJSON_CreateNumber(0.1));
+  cJSON_AddItemToArray(x, cJSON_CreateNumber(0.2));
+  cJSON_AddItemToArray(y, cJSON_CreateNumber(0.5));
+  cJSON_AddItemToArray(y, cJSON_CreateNumber(0.4));
+  cJSON_ReplaceItemInObject(d, "calibration", c);
+}
+static void bad_spec(cJSON *d) {
+  cJSON *spec = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "pipeline"), "spec");
+  cJSON_ReplaceItemInObject(spec, "hash_bits", cJSON_CreateNumber(40));
+}
+
+START_TEST(damaged_models_are_refused_with_their_reason) {
+  save_good();
+  char *good = test_read_file(good_path, NULL);
+  size_t len = strlen(good);
+
+  char *cut = strdup(good);
+  cut[len / 2] = '\0';
+  ck_assert_str_eq(load_error(cut), "not valid JSON: truncated");
+  free(cut);
+
+  char *flipped = strdup(good);
+  char *digit = strstr(flipped, "\"coordinates\"");
+  while (*digit < '1' || *digit > '8') digit++;
+  (*digit)++;
+  ck_assert_str_eq(load_error(flipped), "checksum mismatch: the file was changed or damaged");
+  free(flipped);
+
+  ck_assert_str_eq(load_error(""), "empty file");
+  ck_assert_str_eq(load_error("{\"format\": \"something-else\", \"version\": 1}"),
+                   "not a viral-model file (no \"format\": \"viral-model\")");
+  ck_assert_str_eq(load_error("{\"format\": \"viral-model\", \"version\": 7}"),
+                   "unsupported viral-model version (this viral reads version 1)");
+  ck_assert_str_eq(load_error("{\"format\": \"viral-model\", \"version\": 1}"),
+                   "no checksum at the end of the file");
+
+  /* nesting far beyond anything a model has: an error, not a crash */
+  size_t depth = 200000;
+  char *deep = malloc(2 * depth + 1);
+  memset(deep, '[', depth);
+  memset(deep + depth, ']', depth);
+  deep[2 * depth] = '\0';
+  ck_assert_ptr_nonnull(strstr(load_error(deep), "not valid JSON"));
+  free(deep);
+
+  ck_assert_str_eq(edited_error(set_learner), "\"learner\" must be \"logistic\" or \"svm\"");
+  ck_assert_str_eq(edited_error(set_threshold), "\"threshold\" must be a number from 0 to 1");
+  ck_assert_str_eq(edited_error(drop_pipeline), "\"pipeline\" is missing or not an object");
+  ck_assert_str_eq(edited_error(more_positives), "\"positives\" must be a whole number from 0 to 300");
+  ck_assert_ptr_nonnull(strstr(edited_error(bad_coordinate), "coordinates[0][0] (index)"));
+  ck_assert_ptr_nonnull(strstr(edited_error(nan_weight), "coordinates[0]"));
+  ck_assert_ptr_nonnull(strstr(edited_error(drop_logistic), "logistic"));
+  ck_assert_ptr_nonnull(strstr(edited_error(as_svm), "svm model"));
+  ck_assert_ptr_nonnull(strstr(edited_error(bad_spec), "hash_bits"));
+  ck_assert_str_eq(edited_error(bad_calibration), "\"y\" must not decrease");
+
+  viral_error err = {0};
+  char missing[4200];
+  snprintf(missing, sizeof missing, "%s/none.json", dir);
+  ck_assert_ptr_null(viral_model_load(missing, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "none.json: cannot open: No such file or directory"));
+  free(good);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("model");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_checked_fixture(tc, setup, NULL);
+  tcase_add_test(tc, update_continues_training_exactly);
+  tcase_add_test(tc, quantile_threshold_is_fitted_once);
+  tcase_add_test(tc, save_load_is_exact_for_both_learners);
+  tcase_add_test(tc, reasons_add_up_to_the_margin);
+  tcase_add_test(tc, training_refuses_what_it_cannot_do);
+  tcase_add_test(tc, damaged_models_are_refused_with_their_reason);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }

@@ -1,0 +1,71 @@
+/* test_number_format.c - the fast exact formatter of `viral convert` gives
+ * the same text as viral_format_double() (the shortest of %.15g, %.16g and
+ * %.17g that reads back) and always reads back to the same double. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/number_format.h"
+#include "testutil.h"
+#include "viral/writer.h"
+
+static void same(double x) {
+  char a[32], b[32], c[32];
+  const char *fast = viral_format_value_(a, x);
+  viral_format_double_slow_(b, x);
+  ck_assert_msg(strcmp(fast, b) == 0, "%.17g: fast '%s', slow reference '%s'", x, fast, b);
+  viral_format_double(c, x); /* the public function is the fast one, copied to the start */
+  ck_assert_str_eq(c, b);
+  if (isfinite(x)) ck_assert_msg(strtod(fast, NULL) == x, "%s does not read back", fast);
+}
+
+START_TEST(known_values) {
+  char buf[32];
+  ck_assert_str_eq(viral_format_value_(buf, 0.1), "0.1");
+  ck_assert_str_eq(viral_format_value_(buf, -0.25), "-0.25");
+  ck_assert_str_eq(viral_format_value_(buf, 1.0 / 3), "0.3333333333333333"); /* 16 digits suffice */
+  ck_assert_str_eq(viral_format_value_(buf, 4.61512051684126), "4.61512051684126");
+  ck_assert_str_eq(viral_format_value_(buf, 1e-5), "1e-05");
+  ck_assert_str_eq(viral_format_value_(buf, 0.1 + 0.2), "0.30000000000000004");
+  ck_assert_str_eq(viral_format_value_(buf, 262144), "262144");
+  ck_assert_str_eq(viral_format_value_(buf, -3), "-3");
+  ck_assert_str_eq(viral_format_value_(buf, 1e22), "1e+22");
+  double cases[] = {0.5, 1e-300, 5e-324, 1e300, -1e15, 123456.789, 0.001, 0.0001, 1e16 + 2,
+                    9007199254740993.0, 2.5e-5, 137.3763888888889, -0.9997620270799091,
+                    0.021814885034560468, 6.7082039324993685, 1e-49, 1e50, INFINITY, -INFINITY};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) same(cases[i]);
+}
+END_TEST
+
+/* Random values over the magnitudes vectors hold, and raw bit patterns. */
+START_TEST(random_values_match) {
+  uint64_t s = 88172645463325252u;
+  for (int i = 0; i < 400000; i++) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    double x;
+    switch (i % 4) {
+    case 0: x = log1p(i); break;
+    case 1: x = (double)(s % 2000000) / (double)(1 + s % 997) - 1000; break;
+    case 2: {
+      uint64_t bits = (s & 0x800FFFFFFFFFFFFFu) | ((uint64_t)(1023 - 60 + s % 120) << 52);
+      memcpy(&x, &bits, sizeof x);
+      break;
+    }
+    default: x = sin(i) * pow(10, (int)(s % 30) - 15);
+    }
+    same(x);
+  }
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("number_format");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, known_values);
+  tcase_add_test(tc, random_values_match);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }
