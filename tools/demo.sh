@@ -33,5 +33,9 @@ step "score them, with the top 3 reasons (first rows)" \
 step "learn from new outcomes as they arrive (online update, in place)" \
   "$viral" update -m "$out/model.json" "$out/new.csv"
 
+report=$out/eval-report.html
+step "cross-validate the logistic learner against the base rate, the views-only baseline and the oracle" \
+  "$viral" eval --folds 5 --per-fold --html "$report" "$data"
+printf '\nThe HTML report (ROC, precision-recall, reliability and per-fold charts; no network needed):\n  %s\n' "$report"
 echo
 echo "The model is $out/model.json; 'viral score' without -m uses models/default.json."

@@ -92,6 +92,13 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                const viral_train_options *opts, viral_train_summary *summary,
                                viral_error *err);
 
+/* Train the logistic learner of opts on the rows of ds, in order, exactly as
+ * viral_model_train does on a file holding those rows (same bits for pipeline
+ * p, class importances, passes and shuffle): the learner is bit-identical.
+ * Caller frees the result with viral_logistic_free(); NULL on error. */
+viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
+                                         const viral_train_options *opts, viral_error *err);
+
 /* Continue training m on the labelled records of path. On failure m is
  * unchanged for the SVM; for the logistic learner rows learned before the
  * failing row stay learned, so callers that must not keep a half update

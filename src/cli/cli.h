@@ -110,6 +110,8 @@ CLI_DECLARE(train);
 CLI_DECLARE(update);
 CLI_DECLARE(score);
 CLI_DECLARE(inspect);
+CLI_DECLARE(eval);
+CLI_DECLARE(tune);
 CLI_DECLARE(assemble);
 
 #endif

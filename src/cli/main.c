@@ -12,6 +12,8 @@ const cli_command cli_commands[] = {
     {"describe", cmd_describe, &cmd_describe_spec},
     {"assemble", cmd_assemble, &cmd_assemble_spec},
     {"train", cmd_train, &cmd_train_spec},
+    {"eval", cmd_eval, &cmd_eval_spec},
+    {"tune", cmd_tune, &cmd_tune_spec},
     {"update", cmd_update, &cmd_update_spec},
     {"score", cmd_score, &cmd_score_spec},
     {"inspect", cmd_inspect, &cmd_inspect_spec},

@@ -293,6 +293,35 @@ static int train_logistic(viral_model *m, const char *path, const viral_reader_o
   return rc;
 }
 
+viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
+                                         const viral_train_options *opts, viral_error *err) {
+  viral_logistic_params params = opts->logistic;
+  int bits = opts->bits ? opts->bits : bits_for(p);
+  if (opts->balanced) {
+    uint64_t pos = 0;
+    for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
+    viral_logistic_balanced_weights(pos, ds->rows - pos, &params.weight0, &params.weight1);
+  }
+  viral_logistic *lr = viral_logistic_create(&params, bits, err);
+  if (!lr) return NULL;
+  int rc = VIRAL_OK;
+  if (params.passes <= 1 && !params.shuffle) {
+    for (size_t r = 0; r < ds->rows && rc == VIRAL_OK; r++) {
+      viral_sparse row = viral_dataset_row(ds, r);
+      double y = ds->labels[r];
+      if (isnan(viral_logistic_learn(lr, &row, y, y > 0.5 ? params.weight1 : params.weight0)))
+        rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
+    }
+  } else {
+    rc = viral_logistic_train(lr, ds, err);
+  }
+  if (rc != VIRAL_OK) {
+    viral_logistic_free(lr);
+    return NULL;
+  }
+  return lr;
+}
+
 /* ---- svm ---- */
 
 static int train_svm(viral_model *m, const char *path, const viral_reader_options *ropts,
