@@ -13,6 +13,7 @@ const cli_command cli_commands[] = {
     {"assemble", cmd_assemble, &cmd_assemble_spec},
     {"train", cmd_train, &cmd_train_spec},
     {"update", cmd_update, &cmd_update_spec},
+    {"stream", cmd_stream, &cmd_stream_spec},
     {"score", cmd_score, &cmd_score_spec},
     {"inspect", cmd_inspect, &cmd_inspect_spec},
     {"gen", cmd_gen, &cmd_gen_spec},
