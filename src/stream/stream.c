@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ struct viral_stream {
   FILE *journal;
   uint64_t ckpt_no, since_ckpt, since_sync;
   int replaying;
+  int lock_fd;
   viral_stream_stats st;
 };
 
@@ -828,6 +830,22 @@ static int default_fields(viral_stream *s, viral_error *err) {
   return VIRAL_OK;
 }
 
+/* One stream per state directory: a second one would interleave journals. */
+static int lock_state(viral_stream *s, viral_error *err) {
+  size_t n = strlen(s->o.state_dir) + 16;
+  char *p = malloc(n);
+  if (!p) return nomem(err);
+  snprintf(p, n, "%s/lock", s->o.state_dir);
+  s->lock_fd = open(p, O_RDWR | O_CREAT, 0666);
+  int rc = VIRAL_OK;
+  if (s->lock_fd < 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, p, 0, "cannot open: %s", strerror(errno));
+  else if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "another stream is running on this state directory");
+  free(p);
+  return rc;
+}
+
 viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *opts, viral_error *err) {
   viral_stream *s = calloc(1, sizeof *s);
   if (!s) {
@@ -838,6 +856,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   s->model = model;
   s->last_seq = s->last_t = s->st.clock = NAN;
   s->nbuckets = 1024;
+  s->lock_fd = -1;
   int rc = VIRAL_OK;
   if (!(s->buckets = calloc(s->nbuckets, sizeof *s->buckets))) rc = nomem(err);
   if (rc == VIRAL_OK && s->o.metrics_window &&
@@ -850,6 +869,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   if (rc == VIRAL_OK && s->o.state_dir && mkdir(s->o.state_dir, 0777) != 0 && errno != EEXIST)
     rc = viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "cannot make the state directory: %s",
                          strerror(errno));
+  if (rc == VIRAL_OK && s->o.state_dir) rc = lock_state(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
     rc = load_checkpoint(s, err);
     if (rc >= 0) rc = VIRAL_OK;
@@ -905,6 +925,7 @@ void viral_stream_free(viral_stream *s) {
   free(s->ring_p);
   free(s->ring_y);
   if (s->journal) fclose(s->journal);
+  if (s->lock_fd >= 0) close(s->lock_fd);
   viral_field_maps_free(s->default_counters, s->o.counter_count);
   viral_field_maps_free(s->default_attrs, s->o.attr_count);
   free(s->default_ages);
