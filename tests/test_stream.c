@@ -248,7 +248,7 @@ START_TEST(equals_assemble_then_progressive_replay) {
   viral_reader_free(r);
   ck_assert_uint_eq(scores, out.n);
   viral_stream_stats st;
-  viral_stream_stats_get(s, &st);
+  viral_stream_stats_get(s, 1, &st);
   ck_assert_uint_eq(st.learned, learned);
   ck_assert_uint_gt(st.evicted, 0); /* some videos closed by the clock */
   char *a = viral_model_to_json_text(viral_stream_model(s), &err);
@@ -290,7 +290,7 @@ START_TEST(restart_from_checkpoint_and_journal) {
   ck_assert_msg(t != NULL, "%s", err.message);
   feed_lines(t, text, 1, n + 1);
   viral_stream_stats st;
-  viral_stream_stats_get(t, &st);
+  viral_stream_stats_get(t, 1, &st);
   ck_assert_uint_gt(st.skipped, (uint64_t)n / 2); /* the replayed input was skipped */
   ck_assert_uint_eq(st.applied, (uint64_t)n);
   /* every reference score appears, identical; the extra ones are repeats */
@@ -341,7 +341,7 @@ START_TEST(bad_events_are_reported_and_skipped) {
   ck_assert_int_eq(viral_stream_feed(s, obs, strlen(obs), 7, &err), VIRAL_OK);
   ck_assert_int_eq(viral_stream_feed(s, lab, strlen(lab), 8, &err), VIRAL_OK);
   viral_stream_stats st;
-  viral_stream_stats_get(s, &st);
+  viral_stream_stats_get(s, 1, &st);
   ck_assert_uint_eq(st.scored, 1); /* z: age 2h = window */
   ck_assert_uint_eq(st.learned, 1);
   ck_assert_uint_eq(st.in_flight, 0);

@@ -118,7 +118,9 @@ int viral_stream_feed(viral_stream *s, const char *line, size_t len, long line_n
 /* Write a checkpoint now (no-op without a state directory). */
 int viral_stream_checkpoint(viral_stream *s, viral_error *err);
 
-void viral_stream_stats_get(viral_stream *s, viral_stream_stats *out);
+/* Counters now; with with_metrics also the sliding-window metrics (a sort of
+ * up to metrics_window outcomes: not for every event). */
+void viral_stream_stats_get(viral_stream *s, int with_metrics, viral_stream_stats *out);
 
 /* The model (owned by the stream). */
 const viral_model *viral_stream_model(const viral_stream *s);

@@ -82,7 +82,7 @@ static double parse_hours(const char *s) {
 
 static void print_metrics(viral_stream *s, const char *when) {
   viral_stream_stats st;
-  viral_stream_stats_get(s, &st);
+  viral_stream_stats_get(s, 1, &st);
   fprintf(stderr,
           "stream: %s: lines %llu applied %llu skipped %llu scored %llu learned %llu unlabeled %llu "
           "late %llu in_flight %llu; last %zu outcomes: auc %.4f log_loss %.4f calibration %+.4f\n",
@@ -226,7 +226,7 @@ int cmd_stream(int argc, char **argv) {
     }
     if (metrics_requested) metrics_requested = 0, print_metrics(s, "now");
     viral_stream_stats st;
-    viral_stream_stats_get(s, &st);
+    viral_stream_stats_get(s, 0, &st);
     if (!quiet && metrics_every && st.learned >= learned_mark + (uint64_t)metrics_every) {
       learned_mark = st.learned;
       print_metrics(s, "progress");

@@ -596,7 +596,7 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
          add_num(d, "labels_unknown", (double)s->st.labels_unknown);
   if (!bad_) {
     viral_stream_stats m;
-    viral_stream_stats_get(s, &m);
+    viral_stream_stats_get(s, 1, &m);
     bad_ = add_num(d, "auc", m.auc) || add_num(d, "log_loss", m.log_loss) ||
            add_num(d, "calibration", m.calibration);
   }
@@ -888,12 +888,12 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   return s;
 }
 
-void viral_stream_stats_get(viral_stream *s, viral_stream_stats *out) {
+void viral_stream_stats_get(viral_stream *s, int with_metrics, viral_stream_stats *out) {
   *out = s->st;
   out->in_flight = s->nvideos;
   out->window_n = s->ring_n;
   out->auc = out->log_loss = out->calibration = NAN;
-  if (s->ring_n == 0) return;
+  if (s->ring_n == 0 || !with_metrics) return;
   size_t n = s->ring_n, cap = s->o.metrics_window;
   double *p = malloc(n * sizeof *p), *y = malloc(n * sizeof *y);
   if (p && y) {
