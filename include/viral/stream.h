@@ -73,6 +73,7 @@ typedef struct viral_stream_options {
   uint64_t fsync_every;             /* fsync the journal every N appends (0: never) */
   size_t reasons;                   /* reasons per score (default 3) */
   size_t metrics_window;            /* outcomes in the sliding metrics (default 10000) */
+  const char *source;               /* input name in messages (NULL: "stdin") */
   /* Called with each output line (no newline). */
   void (*emit)(void *ctx, const char *line);
   void *emit_ctx;

@@ -166,6 +166,7 @@ int cmd_stream(int argc, char **argv) {
   o.ages_h = ages;
 
   const char *path = args.positional_count ? args.positional[0] : "-";
+  o.source = strcmp(path, "-") == 0 ? "stdin" : path;
   const char *model_path = cli_get(&args, "model");
   int exit_code = CLI_EXIT_OK;
   viral_stream *s = NULL;

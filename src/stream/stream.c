@@ -388,8 +388,8 @@ typedef struct event {
   double y;         /* label */
 } event;
 
-static int bad(viral_error *err, long line_no, const char *what, const char *detail) {
-  return viral_error_set(err, VIRAL_ERR_PARSE, "stream", line_no, "%s%s", what, detail ? detail : "");
+static int bad(viral_error *err, const char *src, long line_no, const char *what, const char *detail) {
+  return viral_error_set(err, VIRAL_ERR_PARSE, src, line_no, "%s%s", what, detail ? detail : "");
 }
 
 static int read_time(const cJSON *o, const char *key, double *out) {
@@ -404,35 +404,35 @@ static int read_time(const cJSON *o, const char *key, double *out) {
 
 /* Parse the fields the stream itself needs (the rest is read by the record
  * reader when a record is built). ev points into doc. */
-static int parse_event(const cJSON *doc, long line_no, event *ev, viral_error *err) {
+static int parse_event(const cJSON *doc, const char *src, long line_no, event *ev, viral_error *err) {
   memset(ev, 0, sizeof *ev);
   ev->seq = NAN;
   ev->y = NAN;
-  if (!cJSON_IsObject(doc)) return bad(err, line_no, "not a JSON object", NULL);
+  if (!cJSON_IsObject(doc)) return bad(err, src, line_no, "not a JSON object", NULL);
   const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "event");
-  if (!cJSON_IsString(kind)) return bad(err, line_no, "no \"event\" string", NULL);
+  if (!cJSON_IsString(kind)) return bad(err, src, line_no, "no \"event\" string", NULL);
   if (strcmp(kind->valuestring, "observe") == 0) ev->kind = EV_OBSERVE;
   else if (strcmp(kind->valuestring, "label") == 0) ev->kind = EV_LABEL;
   else if (strcmp(kind->valuestring, "score") == 0) ev->kind = EV_SCORE;
-  else return bad(err, line_no, "unknown event: ", kind->valuestring);
+  else return bad(err, src, line_no, "unknown event: ", kind->valuestring);
   const cJSON *seq = cJSON_GetObjectItemCaseSensitive(doc, "seq");
   if (seq && !cJSON_IsNull(seq)) {
-    if (!cJSON_IsNumber(seq) || !isfinite(seq->valuedouble)) return bad(err, line_no, "\"seq\" is not a number", NULL);
+    if (!cJSON_IsNumber(seq) || !isfinite(seq->valuedouble)) return bad(err, src, line_no, "\"seq\" is not a number", NULL);
     ev->seq = seq->valuedouble;
   }
   if (ev->kind == EV_SCORE) return VIRAL_OK;
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "video_id");
   if (cJSON_IsString(id)) ev->id = id->valuestring;
-  else return bad(err, line_no, "no \"video_id\" string", NULL);
+  else return bad(err, src, line_no, "no \"video_id\" string", NULL);
   if (ev->kind == EV_LABEL) {
     const cJSON *y = cJSON_GetObjectItemCaseSensitive(doc, "viral");
     if (cJSON_IsNumber(y) && (y->valuedouble == 0 || y->valuedouble == 1)) ev->y = y->valuedouble;
     else if (cJSON_IsBool(y)) ev->y = cJSON_IsTrue(y);
-    else return bad(err, line_no, "label: \"viral\" must be 0 or 1", NULL);
+    else return bad(err, src, line_no, "label: \"viral\" must be 0 or 1", NULL);
     return VIRAL_OK;
   }
-  if (read_time(doc, "observed_at", &ev->t) != VIRAL_OK) return bad(err, line_no, "observe: bad or missing observed_at", NULL);
-  if (read_time(doc, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, line_no, "observe: bad or missing posted_at", NULL);
+  if (read_time(doc, "observed_at", &ev->t) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing observed_at", NULL);
+  if (read_time(doc, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing posted_at", NULL);
   return VIRAL_OK;
 }
 
@@ -526,10 +526,11 @@ static int apply(viral_stream *s, const event *ev, const char *line, size_t len,
 }
 
 static int score_event(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
+  const char *src = s->o.source ? s->o.source : "stdin";
   viral_reader_options ro;
   viral_reader_options_init(&ro);
   ro.format = VIRAL_FORMAT_JSONL;
-  viral_reader *r = viral_reader_open_memory("stream", line, len, &ro, err);
+  viral_reader *r = viral_reader_open_memory(src, line, len, &ro, err);
   if (!r) return err->code;
   const viral_record *rec;
   int rc = viral_reader_next(r, &rec, err);
@@ -541,17 +542,18 @@ static int score_event(viral_stream *s, const char *line, size_t len, long line_
     rc = score_and_emit(s, idtext ? idtext : "", rec, 0, NULL, err);
     free(idtext);
   } else if (rc == 0) {
-    rc = bad(err, line_no, "score: empty record", NULL);
+    rc = bad(err, src, line_no, "score: empty record", NULL);
   }
   viral_reader_free(r);
   return rc;
 }
 
 static int feed(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
+  const char *src = s->o.source ? s->o.source : "stdin";
   cJSON *doc = cJSON_ParseWithLength(line, len);
-  if (!doc) return bad(err, line_no, "malformed JSON", NULL);
+  if (!doc) return bad(err, src, line_no, "malformed JSON", NULL);
   event ev;
-  int rc = parse_event(doc, line_no, &ev, err);
+  int rc = parse_event(doc, src, line_no, &ev, err);
   if (rc == VIRAL_OK) {
     if (ev.kind == EV_SCORE) rc = score_event(s, line, len, line_no, err);
     else if (already_applied(s, &ev)) s->st.skipped++;
@@ -776,7 +778,7 @@ static int replay_journal(viral_stream *s, viral_error *err) {
     no++;
     cJSON *doc = cJSON_ParseWithLength(line, (size_t)n - 1);
     event ev;
-    rc = doc ? parse_event(doc, no, &ev, err) : bad(err, no, "journal: malformed JSON", NULL);
+    rc = doc ? parse_event(doc, p, no, &ev, err) : bad(err, p, no, "malformed JSON", NULL);
     if (rc == VIRAL_OK) rc = apply(s, &ev, line, (size_t)n - 1, err);
     cJSON_Delete(doc);
     good += n;
