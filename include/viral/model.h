@@ -107,6 +107,14 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
                        const viral_train_options *opts, viral_train_summary *summary,
                        viral_error *err);
 
+/* Learn from one record (logistic only; test-then-train): *p_before gets
+ * the probability the model gave rec before learning (may be NULL). The label
+ * is y when y is 0 or 1, else the model's label rule applied to rec; returns
+ * VIRAL_MISSING (nothing learned) when that gives none. The same arithmetic
+ * as viral_model_update on a file holding rec. */
+int viral_model_learn(viral_model *m, const viral_record *rec, double y, double *p_before,
+                      viral_error *err);
+
 /* Save atomically (a crash leaves the previous file or the new one whole). */
 int viral_model_save(const viral_model *m, const char *path, viral_error *err);
 /* Load and validate (format, version, checksum, shapes, values). Errors are

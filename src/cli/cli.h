@@ -108,6 +108,7 @@ CLI_DECLARE(gen);
 CLI_DECLARE(convert);
 CLI_DECLARE(train);
 CLI_DECLARE(update);
+CLI_DECLARE(stream);
 CLI_DECLARE(score);
 CLI_DECLARE(inspect);
 CLI_DECLARE(eval);

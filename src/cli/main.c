@@ -15,6 +15,7 @@ const cli_command cli_commands[] = {
     {"eval", cmd_eval, &cmd_eval_spec},
     {"tune", cmd_tune, &cmd_tune_spec},
     {"update", cmd_update, &cmd_update_spec},
+    {"stream", cmd_stream, &cmd_stream_spec},
     {"score", cmd_score, &cmd_score_spec},
     {"inspect", cmd_inspect, &cmd_inspect_spec},
     {"gen", cmd_gen, &cmd_gen_spec},

@@ -474,6 +474,25 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
   return rc;
 }
 
+int viral_model_learn(viral_model *m, const viral_record *rec, double y, double *p_before,
+                      viral_error *err) {
+  if (m->kind != VIRAL_LEARNER_LOGISTIC)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "learning one record needs the logistic learner");
+  double rule_y = NAN;
+  int rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &rule_y, err);
+  if (rc != VIRAL_OK) return rc;
+  if (!(y == 0 || y == 1)) y = rule_y;
+  if (isnan(y)) return VIRAL_MISSING;
+  note_time(m, record_time(m, rec));
+  const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
+  double p = viral_logistic_learn(m->logistic, &m->vec, y, y > 0.5 ? lp->weight1 : lp->weight0);
+  if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
+  if (p_before) *p_before = p;
+  m->rows++;
+  m->positives += y > 0.5;
+  return VIRAL_OK;
+}
+
 /* ---- scoring and reasons ---- */
 
 static int ensure_capacity(viral_model *m, size_t n) {

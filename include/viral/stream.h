@@ -1,0 +1,135 @@
+/* viral/stream.h - online learning from a stream of JSON Lines events, in
+ * event time, with a journal and checkpoints so a crash loses nothing.
+ *
+ * Events (one JSON object per line):
+ *   {"event":"observe","video_id","observed_at","posted_at",<counters>,<attrs>}
+ *   {"event":"label","video_id","viral":0|1}
+ *   {"event":"score",<a full record>}
+ * An optional "seq" (a number increasing along the input) gives an event its
+ * position; without it an observe's position is (observed_at, video_id).
+ *
+ * Event order (the one definition the stream and a replay share). The clock
+ * is the largest observed_at seen. For each observe event at time t:
+ *   1. when t > clock: clock = t, and every video whose posted_at + horizon
+ *      + grace <= clock closes by time, in (that deadline, video_id) order:
+ *      it is scored (if it was not yet) and learned from, then forgotten;
+ *   2. a video not in flight whose age t - posted_at is >= horizon is late:
+ *      counted, ignored (as `viral assemble` does);
+ *   3. the sighting joins its video; when its age is >= window and the video
+ *      was not scored yet, the video is scored now ("its observations first
+ *      cover the window": the counters at every age <= window are then what
+ *      `viral assemble` interpolates from the whole log);
+ *   4. when its age is >= horizon the video is learned from and forgotten.
+ * A video whose sightings never reach the window age is scored when it closes
+ * by time, just before it is learned from. Records are built by the assemble
+ * library (viral/assemble.h) from the video's own sightings: for scoring from
+ * those seen so far (no horizon: at that moment they end at the first
+ * sighting at age >= window), for learning with horizon = the horizon
+ * (closing by time: outcome at the last sighting, which is what
+ * `viral assemble --horizon` gives when no sighting brackets the horizon). The label comes from the
+ * assemble label rule (opts.label) or else the model's own rule.
+ *
+ * Output: one JSON line per score,
+ *   {"seq":N,"video_id":..,"probability":..,"viral":0|1,"reasons":[..]}
+ * where N is the ordinal of the input event (among those applied) that made
+ * it. Each video is scored once in a stream's life, but after a crash a score
+ * written before the crash may be written again (journal replay): consumers
+ * drop duplicates by video_id (or seq + video_id). "score" events answer
+ * with "seq":null.
+ *
+ * Durability. With a state directory every event that changes state is
+ * appended to the journal (journal-K.jsonl) before it is applied. A
+ * checkpoint writes model-K.json (an ordinary model file), then
+ * checkpoint.json (position, clock, per-video sightings, metrics) atomically,
+ * then removes the previous journal and model. Opening a stream on a state
+ * directory loads the last checkpoint and replays its journal. */
+#ifndef VIRAL_STREAM_H
+#define VIRAL_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "viral/assemble.h"
+#include "viral/error.h"
+#include "viral/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct viral_stream_options {
+  double window_h;                  /* score age (default 2) */
+  double horizon_h;                 /* outcome age (default 168) */
+  double grace_h;                   /* wait past the horizon for a sighting (default 1) */
+  const viral_field_map *counters;  /* as viral_assemble_options; NULL: the gen log's */
+  size_t counter_count;
+  const viral_field_map *attrs;     /* NULL: the gen log's attributes */
+  size_t attr_count;
+  const double *ages_h;             /* NULL: 1,2,3,6 cut at the window */
+  size_t age_count;
+  const char *label;                /* assemble label rule, or NULL: the model's rule */
+  const char *state_dir;            /* NULL: no journal, no checkpoints */
+  uint64_t checkpoint_every;        /* applied events between checkpoints (0: never) */
+  uint64_t fsync_every;             /* fsync the journal every N appends (0: never) */
+  size_t reasons;                   /* reasons per score (default 3) */
+  size_t metrics_window;            /* outcomes in the sliding metrics (default 10000) */
+  const char *source;               /* input name in messages (NULL: "stdin") */
+  /* Called with each output line (no newline). */
+  void (*emit)(void *ctx, const char *line);
+  void *emit_ctx;
+} viral_stream_options;
+
+/* Defaults as documented above. */
+void viral_stream_options_init(viral_stream_options *opts);
+
+/* Counters and running metrics. */
+typedef struct viral_stream_stats {
+  uint64_t lines;        /* events read (all kinds) */
+  uint64_t applied;      /* state events applied (the seq of the last one) */
+  uint64_t skipped;      /* at or before the applied position (replays) */
+  uint64_t scored;       /* videos scored */
+  uint64_t learned;      /* videos learned from */
+  uint64_t unlabeled;    /* closed videos without a label */
+  uint64_t late;         /* sightings after their video's horizon */
+  uint64_t evicted;      /* videos closed by time (event clock past horizon + grace) */
+  uint64_t labels_unknown; /* label events for no video in flight */
+  uint64_t in_flight;    /* videos held now */
+  double clock;          /* unix seconds, NAN before the first observe */
+  /* over the last metrics_window outcomes (NAN when undefined) */
+  size_t window_n;
+  double auc, log_loss, calibration; /* calibration: mean p - mean y */
+} viral_stream_stats;
+
+typedef struct viral_stream viral_stream;
+
+/* Open a stream. model is taken over (freed with the stream, or on failure);
+ * when state_dir holds a checkpoint the model from the checkpoint is used
+ * instead (model may then be NULL) and the journal is replayed (its scores
+ * are emitted again). Returns NULL with err set. Free with viral_stream_free. */
+viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *opts,
+                                viral_error *err);
+
+/* Process one input line (without its newline; line_no for messages).
+ * Returns VIRAL_OK, or a negative status with err set for a malformed or
+ * unknown event (the stream is unchanged and may go on) or an I/O failure
+ * of the journal (it may not). */
+int viral_stream_feed(viral_stream *s, const char *line, size_t len, long line_no,
+                      viral_error *err);
+
+/* Write a checkpoint now (no-op without a state directory). */
+int viral_stream_checkpoint(viral_stream *s, viral_error *err);
+
+/* Counters now; with with_metrics also the sliding-window metrics (a sort of
+ * up to metrics_window outcomes: not for every event). */
+void viral_stream_stats_get(viral_stream *s, int with_metrics, viral_stream_stats *out);
+
+/* The model (owned by the stream). */
+const viral_model *viral_stream_model(const viral_stream *s);
+
+/* NULL-safe. Does not checkpoint. */
+void viral_stream_free(viral_stream *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,71 @@
+#!/bin/sh
+# SIGKILL `viral stream` at random points, at least 30 times (episodes of 3),
+# restarting it each time on its state directory with the whole log replayed from the start
+# (as a producer that replays its input after a restart). The final model
+# (--fsync-every 0: a SIGKILL loses nothing written to the page cache; fsync
+# matters only for power loss, which this test cannot make) must
+# be byte-identical to an uninterrupted run's, and the scores written across
+# all runs, once duplicates (scores repeated after a crash, same line) are
+# dropped, must be exactly the uninterrupted run's.
+# Usage: tests/stream_kill.sh path/to/viral [kills]
+set -eu
+VIRAL=$1
+KILLS=${2:-30}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+"$VIRAL" gen --log --format jsonl -n 300 --days 3 -s 7 -q > "$T/log.jsonl"
+run() { # state-dir [model]
+  if [ -n "${2:-}" ]; then set -- "$1" -m "$2"; fi
+  exec "$VIRAL" stream -q --label 'views_final>=1000000' --checkpoint-every 1000 --fsync-every 0 --state "$@" "$T/log.jsonl"
+}
+start=$(date +%s%N)
+(run "$T/ref" "$ROOT/models/default.json") > "$T/ref.out"
+span_ms=$(( ($(date +%s%N) - start) / 1000000 + 20 )) # one whole run: kills spread over it
+n_ref=$(wc -l < "$T/ref.out")
+[ "$n_ref" -gt 100 ] || { echo "stream_kill: only $n_ref scores in the reference run" >&2; exit 1; }
+
+# Episodes of 3 kills each, from a fresh state directory: a restart that
+# finished the whole log would leave later kills nothing to interrupt.
+kills=0
+tries=0
+dups=0
+episode=0
+while [ "$kills" -lt "$KILLS" ]; do
+  episode=$((episode + 1))
+  rm -rf "$T/state"
+  : > "$T/all.out"
+  model=$ROOT/models/default.json
+  k=0
+  while [ "$k" -lt 3 ]; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt $((KILLS * 10)) ]; then
+      echo "stream_kill: only $kills of $tries runs were killed before they ended" >&2
+      exit 1
+    fi
+    (run "$T/state" $model) >> "$T/all.out" & # the subshell execs: $! is viral itself
+    pid=$!
+    # anywhere in a run: startup, replay, events, checkpoints, exit
+    sleep "$(awk -v s="$tries" -v span="$span_ms" 'BEGIN { srand(s * 7919 + 13); printf "%.3f", rand() * span / 1000 }')"
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); k=$((k + 1)); fi
+    wait "$pid" 2>/dev/null || true
+    if [ -f "$T/state/checkpoint.json" ]; then model=; fi
+  done
+  (run "$T/state" $model) >> "$T/all.out"
+  sort -u "$T/all.out" > "$T/all.sorted"
+  sort -u "$T/ref.out" > "$T/ref.sorted"
+  if ! cmp -s "$T/all.sorted" "$T/ref.sorted"; then
+    echo "stream_kill: episode $episode: the scores differ from the uninterrupted run's" >&2
+    diff "$T/ref.sorted" "$T/all.sorted" | head -5 >&2
+    exit 1
+  fi
+  dups=$((dups + $(wc -l < "$T/all.out") - n_ref))
+  ref_model=$(ls "$T"/ref/model-*.json)
+  got_model=$(ls "$T"/state/model-*.json | tail -n 1)
+  # the checkpoint number differs, the model's content must not
+  if ! cmp -s "$ref_model" "$got_model"; then
+    echo "stream_kill: episode $episode: the final model differs from the uninterrupted run's" >&2
+    exit 1
+  fi
+done
+echo "stream_kill: $kills kills in $episode episodes ($tries runs), $n_ref scores, $dups repeated after restarts, same scores and model every time"

@@ -1,0 +1,366 @@
+/* test_stream.c - viral stream's engine: equivalence with `viral assemble`
+ * records scored and learned in the documented event order, restart from a
+ * checkpoint plus journal, replay idempotence, bad events, bounded state. */
+#define _POSIX_C_SOURCE 200809L
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "viral/reader.h"
+#include "viral/record.h"
+#include "viral/stream.h"
+
+#define LABEL "views_final>=1000000"
+
+/* ---- captured output ---- */
+
+typedef struct outbuf {
+  char **lines;
+  size_t n, cap;
+} outbuf;
+
+static void capture(void *ctx, const char *line) {
+  outbuf *o = ctx;
+  if (o->n == o->cap) {
+    o->cap = o->cap ? o->cap * 2 : 64;
+    o->lines = realloc(o->lines, o->cap * sizeof *o->lines);
+    ck_assert_ptr_nonnull(o->lines);
+  }
+  o->lines[o->n++] = strdup(line);
+}
+
+static void outbuf_release(outbuf *o) {
+  for (size_t i = 0; i < o->n; i++) free(o->lines[i]);
+  free(o->lines);
+  memset(o, 0, sizeof *o);
+}
+
+static viral_model *default_model(void) {
+  char path[4096];
+  viral_error err;
+  viral_model *m = viral_model_load(test_repo_path(path, sizeof path, "models/default.json"), &err);
+  ck_assert_msg(m != NULL, "%s", err.message);
+  return m;
+}
+
+static void options(viral_stream_options *o, outbuf *out, const char *state) {
+  viral_stream_options_init(o);
+  o->window_h = 2;
+  o->horizon_h = 48;
+  o->grace_h = 1;
+  o->label = LABEL;
+  o->state_dir = state;
+  o->checkpoint_every = 500;
+  o->fsync_every = 0;
+  o->emit = capture;
+  o->emit_ctx = out;
+}
+
+/* The generated log (200 videos over 2 days), as a file and its lines. */
+static char *make_log(const char *dir, char *path, size_t size) {
+  snprintf(path, size, "%s/log.jsonl", dir);
+  char args[4200], *out = NULL, *errs = NULL;
+  snprintf(args, sizeof args, "gen --log --format jsonl -n 200 --days 2 -s 5 -q -o %s", path);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &errs), 0);
+  free(out);
+  free(errs);
+  char *text = test_read_file(path, NULL);
+  ck_assert_ptr_nonnull(text);
+  return text;
+}
+
+/* Feed lines [from, to) of text (line numbers from 1). */
+static void feed_lines(viral_stream *s, const char *text, long from, long to) {
+  long no = 0;
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    no++;
+    if (no >= from && no < to) {
+      viral_error err;
+      int rc = viral_stream_feed(s, p, len, no, &err);
+      ck_assert_msg(rc == VIRAL_OK, "line %ld: %s", no, err.message);
+    }
+    p += len + (nl != NULL);
+  }
+}
+
+static long count_lines(const char *text) {
+  long n = 0;
+  for (const char *p = text; *p; p++) n += *p == '\n';
+  return n;
+}
+
+/* ---- the reference: assemble + progressive replay, written independently ---- */
+
+typedef struct ref_video {
+  char id[64];
+  double posted, deadline;
+  int scored, done;
+} ref_video;
+
+typedef struct action {
+  int learn; /* 0: score */
+  char id[64];
+} action;
+
+/* The documented event order (viral/stream.h), re-derived from the raw log:
+ * closes by time at clock advances in (deadline, id) order, scores at the
+ * first sighting at age >= window, learns at the first at age >= horizon. */
+static action *reference_order(const char *text, double W, double H, double G, size_t *count) {
+  ref_video *v = calloc(4096, sizeof *v);
+  action *acts = calloc(8192, sizeof *acts);
+  size_t nv = 0, na = 0;
+  double clock = -INFINITY;
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    cJSON *o = cJSON_ParseWithLength(p, len);
+    ck_assert_ptr_nonnull(o);
+    const char *id = cJSON_GetObjectItem(o, "video_id")->valuestring;
+    const char *ot = cJSON_GetObjectItem(o, "observed_at")->valuestring;
+    const char *pt = cJSON_GetObjectItem(o, "posted_at")->valuestring;
+    double t, posted;
+    ck_assert_int_eq(viral_parse_timestamp(ot, strlen(ot), 0, &t), VIRAL_OK);
+    ck_assert_int_eq(viral_parse_timestamp(pt, strlen(pt), 0, &posted), VIRAL_OK);
+    if (t > clock) {
+      clock = t;
+      for (;;) { /* smallest (deadline, id) among open videos past their deadline */
+        ref_video *best = NULL;
+        for (size_t i = 0; i < nv; i++)
+          if (!v[i].done && v[i].deadline <= clock &&
+              (!best || v[i].deadline < best->deadline ||
+               (v[i].deadline == best->deadline && strcmp(v[i].id, best->id) < 0)))
+            best = &v[i];
+        if (!best) break;
+        if (!best->scored) acts[na].learn = 0, strcpy(acts[na++].id, best->id);
+        acts[na].learn = 1, strcpy(acts[na++].id, best->id);
+        best->done = 1;
+      }
+    }
+    ref_video *x = NULL;
+    for (size_t i = 0; i < nv; i++)
+      if (strcmp(v[i].id, id) == 0 && !v[i].done) x = &v[i];
+    int known = 0;
+    for (size_t i = 0; i < nv; i++) known |= strcmp(v[i].id, id) == 0;
+    if (!x && !known && (t - posted) / 3600 < H) {
+      x = &v[nv++];
+      snprintf(x->id, sizeof x->id, "%s", id);
+      x->posted = posted;
+      x->deadline = posted + (H + G) * 3600;
+    }
+    if (x) {
+      double age = (t - x->posted) / 3600;
+      if (!x->scored && age >= W) x->scored = 1, acts[na].learn = 0, strcpy(acts[na++].id, id);
+      if (age >= H) {
+        if (!x->scored) x->scored = 1, acts[na].learn = 0, strcpy(acts[na++].id, id);
+        acts[na].learn = 1, strcpy(acts[na++].id, id);
+        x->done = 1;
+      }
+    }
+    for (size_t i = 0; i < nv; i++) /* a score at a close-by-time counts as scored */
+      if (v[i].done) v[i].scored = 1;
+    cJSON_Delete(o);
+    p += len + (nl != NULL);
+  }
+  free(v);
+  *count = na;
+  return acts;
+}
+
+static double stream_probability(const outbuf *out, const char *id) {
+  for (size_t i = 0; i < out->n; i++) {
+    cJSON *o = cJSON_Parse(out->lines[i]);
+    ck_assert_ptr_nonnull(o);
+    int hit = strcmp(cJSON_GetObjectItem(o, "video_id")->valuestring, id) == 0;
+    double p = cJSON_GetObjectItem(o, "probability")->valuedouble;
+    cJSON_Delete(o);
+    if (hit) return p;
+  }
+  return NAN;
+}
+
+START_TEST(equals_assemble_then_progressive_replay) {
+  char dir[4096], logp[4200], recp[4200];
+  test_tmpdir(dir, sizeof dir, "stream_equiv");
+  char *text = make_log(dir, logp, sizeof logp);
+
+  /* stream, no state directory */
+  outbuf out = {0};
+  viral_stream_options o;
+  options(&o, &out, NULL);
+  viral_error err;
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  feed_lines(s, text, 1, count_lines(text) + 1);
+
+  /* reference: `viral assemble` records, scored and learned in the event order */
+  snprintf(recp, sizeof recp, "%s/records.jsonl", dir);
+  char args[16000], *so = NULL, *se = NULL;
+  snprintf(args, sizeof args,
+           "assemble --id video_id --observed-at observed_at --posted-at posted_at "
+           "--counters views,likes,shares,comments,saves,watch_ratio:number "
+           "--attrs author_id,author_followers:number,author_verified:bool,duration_s:number,"
+           "music_id,music_original:bool,hashtags,caption --at 1h,2h --horizon 48h --grace 1h "
+           "--label '" LABEL "' --unlabeled keep --format jsonl -q -o %s %s", recp, logp);
+  ck_assert_msg(test_run_viral(args, NULL, &so, &se) == 0, "%s", se);
+  free(so);
+  free(se);
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  viral_reader *r = viral_reader_open(recp, &ro, &err);
+  ck_assert_ptr_nonnull(r);
+  viral_model *ref = default_model();
+  size_t na = 0;
+  action *acts = reference_order(text, 2, 48, 1, &na);
+  ck_assert_uint_gt(na, 300);
+  size_t scores = 0, learned = 0;
+  for (size_t a = 0; a < na; a++) {
+    /* find the video's record (the reader is reopened: few hundred records) */
+    viral_reader_free(r);
+    r = viral_reader_open(recp, &ro, &err);
+    const viral_record *rec = NULL, *x;
+    while (viral_reader_next(r, &x, &err) == 1) {
+      viral_strview id;
+      ck_assert_int_eq(viral_record_text(x, (size_t)viral_record_find(x, "video_id"), &id, &err), VIRAL_OK);
+      if (id.len == strlen(acts[a].id) && memcmp(id.ptr, acts[a].id, id.len) == 0) {
+        rec = x;
+        break;
+      }
+    }
+    ck_assert_msg(rec != NULL, "no assembled record for %s", acts[a].id);
+    if (!acts[a].learn) {
+      viral_prediction pred;
+      ck_assert_int_eq(viral_model_predict(ref, rec, &pred, NULL, 0, NULL, &err), VIRAL_OK);
+      double got = stream_probability(&out, acts[a].id);
+      ck_assert_msg(got == pred.probability, "%s: stream %.17g, reference %.17g", acts[a].id, got,
+                    pred.probability);
+      scores++;
+    } else {
+      int rc = viral_model_learn(ref, rec, NAN, NULL, &err);
+      ck_assert_msg(rc == VIRAL_OK, "%s: %s", acts[a].id, err.message);
+      learned++;
+    }
+  }
+  viral_reader_free(r);
+  ck_assert_uint_eq(scores, out.n);
+  viral_stream_stats st;
+  viral_stream_stats_get(s, 1, &st);
+  ck_assert_uint_eq(st.learned, learned);
+  ck_assert_uint_gt(st.evicted, 0); /* some videos closed by the clock */
+  char *a = viral_model_to_json_text(viral_stream_model(s), &err);
+  char *b = viral_model_to_json_text(ref, &err);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  free(acts);
+  viral_model_free(ref);
+  viral_stream_free(s);
+  outbuf_release(&out);
+  free(text);
+}
+END_TEST
+
+/* Stop after some events (no final checkpoint: a crash), reopen, replay the
+ * whole input: same scores (after dropping repeats) and the same model. */
+START_TEST(restart_from_checkpoint_and_journal) {
+  char dir[4096], logp[4200], state[4200], state2[4200];
+  test_tmpdir(dir, sizeof dir, "stream_restart");
+  char *text = make_log(dir, logp, sizeof logp);
+  long n = count_lines(text);
+  snprintf(state, sizeof state, "%s/a", dir);
+  snprintf(state2, sizeof state2, "%s/b", dir);
+  viral_error err;
+  outbuf ref = {0}, out = {0};
+  viral_stream_options o;
+  options(&o, &ref, state);
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  feed_lines(s, text, 1, n + 1);
+  ck_assert_int_eq(viral_stream_checkpoint(s, &err), VIRAL_OK);
+
+  options(&o, &out, state2);
+  viral_stream *t = viral_stream_open(default_model(), &o, &err);
+  feed_lines(t, text, 1, n / 2 + 123); /* past a checkpoint, into the journal */
+  viral_stream_free(t);                /* "crash": no checkpoint */
+  size_t before = out.n;
+  t = viral_stream_open(NULL, &o, &err);
+  ck_assert_msg(t != NULL, "%s", err.message);
+  feed_lines(t, text, 1, n + 1);
+  viral_stream_stats st;
+  viral_stream_stats_get(t, 1, &st);
+  ck_assert_uint_gt(st.skipped, (uint64_t)n / 2); /* the replayed input was skipped */
+  ck_assert_uint_eq(st.applied, (uint64_t)n);
+  /* every reference score appears, identical; the extra ones are repeats */
+  for (size_t i = 0; i < ref.n; i++) {
+    int found = 0;
+    for (size_t j = 0; j < out.n && !found; j++) found = strcmp(ref.lines[i], out.lines[j]) == 0;
+    ck_assert_msg(found, "missing after restart: %s", ref.lines[i]);
+  }
+  ck_assert_uint_ge(out.n, ref.n);
+  ck_assert_uint_gt(before, 0);
+  char *a = viral_model_to_json_text(viral_stream_model(s), &err);
+  char *b = viral_model_to_json_text(viral_stream_model(t), &err);
+  ck_assert_str_eq(a, b);
+  free(a);
+  free(b);
+  viral_stream_free(s);
+  viral_stream_free(t);
+  outbuf_release(&ref);
+  outbuf_release(&out);
+  free(text);
+}
+END_TEST
+
+START_TEST(bad_events_are_reported_and_skipped) {
+  outbuf out = {0};
+  viral_stream_options o;
+  options(&o, &out, NULL);
+  viral_error err;
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  const char *bad[] = {"{not json", "[1,2]", "{\"event\":\"dance\",\"video_id\":\"x\"}",
+                       "{\"event\":\"observe\",\"video_id\":\"x\"}",
+                       "{\"event\":\"label\",\"video_id\":\"x\",\"viral\":7}"};
+  for (long i = 0; i < 5; i++) {
+    ck_assert_int_ne(viral_stream_feed(s, bad[i], strlen(bad[i]), i + 1, &err), VIRAL_OK);
+    ck_assert_msg(strstr(err.message, ":") != NULL, "%s", err.message);
+  }
+  /* the stream goes on: a score event answers with seq null */
+  const char *score = "{\"event\":\"score\",\"video_id\":\"q\",\"views_1h\":10,\"views_2h\":20}";
+  ck_assert_int_eq(viral_stream_feed(s, score, strlen(score), 6, &err), VIRAL_OK);
+  ck_assert_uint_eq(out.n, 1);
+  ck_assert_ptr_nonnull(strstr(out.lines[0], "\"seq\":null,\"video_id\":\"q\""));
+  /* a label for a video in flight learns at once and closes it */
+  const char *obs = "{\"event\":\"observe\",\"video_id\":\"z\",\"observed_at\":7200,\"posted_at\":0,"
+                    "\"views\":5,\"likes\":1,\"shares\":0,\"comments\":0,\"saves\":0,\"watch_ratio\":0.5,"
+                    "\"author_id\":\"u\",\"author_followers\":3,\"author_verified\":false,\"duration_s\":9,"
+                    "\"music_id\":\"m\",\"music_original\":true,\"hashtags\":[\"a\"],\"caption\":\"c\"}";
+  const char *lab = "{\"event\":\"label\",\"video_id\":\"z\",\"viral\":1}";
+  ck_assert_int_eq(viral_stream_feed(s, obs, strlen(obs), 7, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_stream_feed(s, lab, strlen(lab), 8, &err), VIRAL_OK);
+  viral_stream_stats st;
+  viral_stream_stats_get(s, 1, &st);
+  ck_assert_uint_eq(st.scored, 1); /* z: age 2h = window */
+  ck_assert_uint_eq(st.learned, 1);
+  ck_assert_uint_eq(st.in_flight, 0);
+  ck_assert_uint_eq(st.window_n, 1); /* one outcome: AUC undefined */
+  ck_assert(isnan(st.auc));
+  viral_stream_free(s);
+  outbuf_release(&out);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("stream");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, equals_assemble_then_progressive_replay);
+  tcase_add_test(tc, restart_from_checkpoint_and_journal);
+  tcase_add_test(tc, bad_events_are_reported_and_skipped);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }
