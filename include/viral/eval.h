@@ -79,6 +79,66 @@ int viral_eval_fold_predict(const viral_eval_data *d, const int *fold, int f,
                             viral_eval_predictor what, const viral_train_options *opts,
                             double *probs, viral_error *err);
 
+
+/* ---- progressive validation: test-then-train in event time ---- */
+
+/* One step of a progressive run: score a row, or learn from it. */
+typedef struct viral_eval_step {
+  size_t row;
+  int learn; /* 0: score, 1: learn */
+} viral_eval_step;
+
+/* When each row is scored and learned from, in the order a live system
+ * (viral stream) does it. From the columns `viral assemble --window` writes
+ * when the data has them: scored_seq / learned_seq (the log position: the
+ * ordinal of the log row at which it happened; R - 0.5 for a video closed
+ * by time just before row R) with scored_at / learned_at (event times), a
+ * missing value meaning "not within the log". Steps sort by (seq, time,
+ * video_id, score before learn); without seq columns, by (time, video_id).
+ * Without the columns: scored at posted_at + window, learned at posted_at +
+ * horizon; at equal times outcomes come first (a label known at t is used by
+ * a score at t), then by video_id and file order. */
+typedef struct viral_eval_schedule {
+  viral_eval_step *steps; /* [count], in event order */
+  size_t count;
+  int from_columns;       /* 1: the data's scored_at / learned_at columns */
+  size_t evaluated;       /* rows both scored and learned from */
+  size_t unscored;        /* rows never scored within the log */
+  size_t unlearned;       /* rows scored whose outcome came after the log's end */
+} viral_eval_schedule;
+
+typedef struct viral_eval_progressive_options {
+  double window_h;  /* without columns: scored at posted_at + window */
+  double horizon_h; /* without columns: learned at posted_at + horizon (> window) */
+  int no_delay;     /* learn from each row right after scoring it (the classic,
+                       label-at-once progressive validation) */
+} viral_eval_progressive_options;
+
+/* Build the schedule of d's rows. path (a file, not stdin) is read again
+ * for the event columns, through ropts; d must have been loaded from it.
+ * Fills *out (release with viral_eval_schedule_release). Returns VIRAL_OK or
+ * a negative status with err set (no posted_at without columns, I/O). */
+int viral_eval_schedule_build(const viral_eval_data *d, const char *path,
+                              const viral_reader_options *ropts,
+                              const viral_eval_progressive_options *opts,
+                              viral_eval_schedule *out, viral_error *err);
+/* NULL-safe on s->steps. */
+void viral_eval_schedule_release(viral_eval_schedule *s);
+
+/* Run schedule s with one predictor: probs[row] receives the probability
+ * each scored row got when it was scored (rows never scored: NAN).
+ *   VIRAL_EVAL_MODEL: model m (logistic, featurized by the pipeline d was
+ *     loaded with) scores with viral_model_predict_vector and learns with
+ *     viral_model_learn_vector; m is left as the run ends.
+ *   VIRAL_EVAL_VIEWS: a logistic (FTRL defaults) on log1p(views at window),
+ *     standardized by the mean and deviation of the rows learned so far.
+ *   VIRAL_EVAL_BASE_RATE: (positives + 1) / (learned + 2) of the rows
+ *     learned so far.
+ * m is used only for VIRAL_EVAL_MODEL. Returns VIRAL_OK or a negative status. */
+int viral_eval_progressive(const viral_eval_data *d, const viral_eval_schedule *s,
+                           viral_eval_predictor what, viral_model *m, double *probs,
+                           viral_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -146,6 +146,26 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
                         viral_reason *reasons, size_t max_reasons, size_t *reason_count,
                         viral_error *err);
 
+/* An untrained logistic model around p (taken over: freed with the model, or
+ * on failure), as viral_model_train starts one: opts' learner parameters,
+ * bits and threshold, no rows. For learning one row at a time (progressive
+ * validation); balanced class weights, several passes, a shuffle and a
+ * calibration need the data first and are refused. NULL with err set. */
+viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *opts,
+                                viral_error *err);
+
+/* viral_model_learn on a row already transformed by the model's pipeline:
+ * x its vector, y its label (0 or 1), posted_at its time (NAN: unknown; it
+ * only feeds the time span). Bit for bit what viral_model_learn does with
+ * the record x came from. */
+int viral_model_learn_vector(viral_model *m, const viral_sparse *x, double y, double posted_at,
+                             viral_error *err);
+
+/* viral_model_predict without reasons on a row already transformed by the
+ * model's pipeline (bit-identical probability). */
+int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, viral_prediction *out,
+                               viral_error *err);
+
 /* ---- what is inside ---- */
 
 viral_learner_kind viral_model_learner(const viral_model *m);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "cli.h"
 #include "viral/assemble.h"
 #include "viral/reader.h"
@@ -58,42 +59,6 @@ const cli_spec cmd_assemble_spec = {
     0,
     -1,
 };
-
-/* "90m", "6h", "2d" or "6" (hours) into hours; -1 when malformed. */
-static double parse_age(const char *s, size_t len) {
-  char buf[64];
-  if (len == 0 || len >= sizeof buf) return -1;
-  memcpy(buf, s, len);
-  buf[len] = '\0';
-  char *end;
-  errno = 0;
-  double x = strtod(buf, &end);
-  double unit = 1;
-  if (*end == 'h') end++;
-  else if (*end == 'm') unit = 1.0 / 60, end++;
-  else if (*end == 'd') unit = 24, end++;
-  if (end == buf || *end || errno || !(x >= 0) || isinf(x)) return -1;
-  return x * unit;
-}
-
-static int parse_ages(const char *text, double **ages, size_t *count) {
-  size_t n = 1;
-  for (const char *p = text; *p; p++) n += *p == ',';
-  double *a = calloc(n, sizeof *a);
-  if (!a) return -1;
-  const char *s = text;
-  for (size_t k = 0; k < n; k++) {
-    size_t len = strcspn(s, ",");
-    if ((a[k] = parse_age(s, len)) < 0 || (k && a[k] <= a[k - 1])) {
-      free(a);
-      return -1;
-    }
-    s += len + 1;
-  }
-  *ages = a;
-  *count = n;
-  return 0;
-}
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -192,14 +157,14 @@ int cmd_assemble(int argc, char **argv) {
   o.first = (size_t)first;
   o.min_sightings = (size_t)min_sightings;
   const char *h = cli_get(&args, "horizon"), *g = cli_get(&args, "grace");
-  if ((h && (horizon = parse_age(h, strlen(h))) <= 0) || (g && (grace = parse_age(g, strlen(g))) < 0)) {
+  if ((h && (horizon = cli_parse_hours(h, strlen(h))) <= 0) || (g && (grace = cli_parse_hours(g, strlen(g))) < 0)) {
     status = cli_usage_error(cmd, "--horizon and --grace need an age such as 48h, 90m or 2d");
     goto done;
   }
   o.horizon_h = horizon;
   o.grace_h = grace;
   const char *at = cli_get(&args, "at");
-  if (at && parse_ages(at, &ages, &o.age_count) != 0) {
+  if (at && cli_parse_hours_list(at, &ages, &o.age_count) != 0) {
     status = cli_usage_error(cmd, "--at needs increasing ages such as 1h,2h,3h,6h, not '%s'", at);
     goto done;
   }

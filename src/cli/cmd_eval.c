@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "eval_progressive.h"
 #include "eval_report.h"
 #include "learn_options.h"
 #include "viral/eval.h"
@@ -24,6 +25,7 @@ static const cli_option options[] = {
     {"predictions", 0, "FILE", "write the out-of-fold probability of every row (CSV)"},
     {"json", 0, "FILE", "write every number of the report as JSON"},
     {"html", 0, "FILE", "write a self-contained HTML report with charts"},
+    CLI_PROGRESSIVE_OPTIONS,
     CLI_SPEC_OPTIONS,
     CLI_LEARNER_OPTIONS,
     CLI_INPUT_OPTIONS,
@@ -49,7 +51,13 @@ const cli_spec cmd_eval_spec = {
     "overlaps the test videos); --per-fold shows each fold's time span.\n"
     "--predictions writes the rows that were tested, with their fold.\n"
     "Only the logistic learner is supported so far, with a spec whose label is\n"
-    "not a quantile rule.\n\n"
+    "not a quantile rule.\n"
+    "With --progressive each video is scored when its window closes and learned\n"
+    "from when its outcome is known, in event order (the order of viral stream:\n"
+    "from the scored_at/learned_at columns of viral assemble --window, else at\n"
+    "posted_at + window and posted_at + --horizon); --no-delay learns right after\n"
+    "scoring. Metrics over all outcomes and the last --window-size; -m starts\n"
+    "from a saved model, --final-model writes the model the run ends with.\n\n"
     "example:\n"
     "  viral eval --folds 5 --per-fold datasets/sample.csv",
     options,
@@ -126,6 +134,8 @@ int cmd_eval(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_eval_spec, argc, argv, &args);
   if (rc != CLI_CONTINUE) return rc;
+  if (cli_flag(&args, "progressive")) return eval_progressive(&args);
+  if ((rc = eval_progressive_check_unused(&args)) != CLI_CONTINUE) return rc;
   long k;
   if ((rc = cli_get_long(&args, "folds", 5, &k)) != CLI_CONTINUE) return rc;
   if (k < 2 || k > 1000) return cli_usage_error("eval", "--folds must be from 2 to 1000");

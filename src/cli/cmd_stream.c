@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "cli.h"
 #include "viral/stream.h"
 
@@ -66,20 +67,6 @@ static void emit_line(void *ctx, const char *line) {
   fflush(out);
 }
 
-/* "90m", "6h", "2d", "30s" or "6" (hours) into hours; -1 when malformed. */
-static double parse_hours(const char *s) {
-  char *end;
-  errno = 0;
-  double x = strtod(s, &end);
-  double unit = 1;
-  if (*end == 'h') end++;
-  else if (*end == 'm') unit = 1.0 / 60, end++;
-  else if (*end == 'd') unit = 24, end++;
-  else if (*end == 's') unit = 1.0 / 3600, end++;
-  if (end == s || *end || errno || !(x >= 0) || isinf(x)) return -1;
-  return x * unit;
-}
-
 static void print_metrics(viral_stream *s, const char *when) {
   viral_stream_stats st;
   viral_stream_stats_get(s, 1, &st);
@@ -93,32 +80,6 @@ static void print_metrics(viral_stream *s, const char *when) {
           st.log_loss, st.calibration);
 }
 
-static int parse_ages(const char *text, double **ages, size_t *count) {
-  size_t n = 1;
-  for (const char *p = text; *p; p++) n += *p == ',';
-  double *a = malloc(n * sizeof *a);
-  char *copy = strdup(text);
-  if (!a || !copy) {
-    free(a);
-    free(copy);
-    return -1;
-  }
-  size_t k = 0;
-  for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    double h = parse_hours(tok);
-    if (h < 0 || (k && h <= a[k - 1])) break;
-    a[k++] = h;
-  }
-  free(copy);
-  if (k != n) {
-    free(a);
-    return -1;
-  }
-  *ages = a;
-  *count = k;
-  return 0;
-}
-
 int cmd_stream(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_stream_spec, argc, argv, &args);
@@ -126,9 +87,9 @@ int cmd_stream(int argc, char **argv) {
   viral_stream_options o;
   viral_stream_options_init(&o);
   const char *w = cli_get(&args, "window"), *h = cli_get(&args, "horizon"), *g = cli_get(&args, "grace");
-  if (w && (o.window_h = parse_hours(w)) < 0) return cli_usage_error("stream", "bad --window '%s'", w);
-  if (h && (o.horizon_h = parse_hours(h)) <= 0) return cli_usage_error("stream", "bad --horizon '%s'", h);
-  if (g && (o.grace_h = parse_hours(g)) < 0) return cli_usage_error("stream", "bad --grace '%s'", g);
+  if (w && (o.window_h = cli_parse_hours(w, strlen(w))) < 0) return cli_usage_error("stream", "bad --window '%s'", w);
+  if (h && (o.horizon_h = cli_parse_hours(h, strlen(h))) <= 0) return cli_usage_error("stream", "bad --horizon '%s'", h);
+  if (g && (o.grace_h = cli_parse_hours(g, strlen(g))) < 0) return cli_usage_error("stream", "bad --grace '%s'", g);
   if (o.horizon_h <= o.window_h) return cli_usage_error("stream", "--horizon must be longer than --window");
   long every = 10000, sync_every = 1, metrics_every = 10000, reasons = 3;
   if ((rc = cli_get_long(&args, "checkpoint-every", 10000, &every)) != CLI_CONTINUE) return rc;
@@ -156,7 +117,7 @@ int cmd_stream(int argc, char **argv) {
     viral_field_maps_free(counters, o.counter_count);
     return cli_usage_error("stream", "%s", err.message);
   }
-  if (at && parse_ages(at, &ages, &o.age_count) != 0) {
+  if (at && cli_parse_hours_list(at, &ages, &o.age_count) != 0) {
     viral_field_maps_free(counters, o.counter_count);
     viral_field_maps_free(attrs, o.attr_count);
     return cli_usage_error("stream", "bad --at '%s'", at);

@@ -372,6 +372,13 @@ static int fit_calibration(viral_model *m, viral_calibration_kind kind, const vi
 
 /* ---- train and update ---- */
 
+static void stamp_created(viral_model *m) {
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                const viral_reader_options *ropts, const viral_train_options *opts,
                                viral_train_summary *summary, viral_error *err) {
@@ -388,10 +395,7 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
     return NULL;
   }
   m->threshold = opts->threshold;
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  stamp_created(m);
   int two_passes = viral_pipeline_needs_fit(p) || opts->balanced;
   int rc = VIRAL_OK;
   if (two_passes && is_stdin(path)) {
@@ -474,6 +478,20 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
   return rc;
 }
 
+/* Learn x with label y (0/1) at posted_at: the one step behind learn and
+ * learn_vector. */
+static int learn_one(viral_model *m, const viral_sparse *x, double y, double posted_at,
+                     double *p_before, viral_error *err) {
+  note_time(m, posted_at);
+  const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
+  double p = viral_logistic_learn(m->logistic, x, y, y > 0.5 ? lp->weight1 : lp->weight0);
+  if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
+  if (p_before) *p_before = p;
+  m->rows++;
+  m->positives += y > 0.5;
+  return VIRAL_OK;
+}
+
 int viral_model_learn(viral_model *m, const viral_record *rec, double y, double *p_before,
                       viral_error *err) {
   if (m->kind != VIRAL_LEARNER_LOGISTIC)
@@ -483,14 +501,43 @@ int viral_model_learn(viral_model *m, const viral_record *rec, double y, double 
   if (rc != VIRAL_OK) return rc;
   if (!(y == 0 || y == 1)) y = rule_y;
   if (isnan(y)) return VIRAL_MISSING;
-  note_time(m, record_time(m, rec));
-  const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
-  double p = viral_logistic_learn(m->logistic, &m->vec, y, y > 0.5 ? lp->weight1 : lp->weight0);
-  if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
-  if (p_before) *p_before = p;
-  m->rows++;
-  m->positives += y > 0.5;
-  return VIRAL_OK;
+  return learn_one(m, &m->vec, y, record_time(m, rec), p_before, err);
+}
+
+int viral_model_learn_vector(viral_model *m, const viral_sparse *x, double y, double posted_at,
+                             viral_error *err) {
+  if (m->kind != VIRAL_LEARNER_LOGISTIC)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "learning one row needs the logistic learner");
+  if (!(y == 0 || y == 1)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a label must be 0 or 1");
+  return learn_one(m, x, y, posted_at, NULL, err);
+}
+
+viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *opts,
+                                viral_error *err) {
+  const char *why = opts->learner != VIRAL_LEARNER_LOGISTIC    ? "it needs the logistic learner"
+                    : opts->balanced                           ? "balanced class weights need the data first"
+                    : opts->logistic.passes > 1 || opts->logistic.shuffle ? "passes and shuffling need the data first"
+                    : opts->calibrate != VIRAL_CALIBRATION_NONE ? "a calibration needs the data first"
+                                                                : NULL;
+  if (why) {
+    viral_pipeline_free(p);
+    viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "an untrained model learns one row at a time: %s", why);
+    return NULL;
+  }
+  viral_model *m = viral_model_create_(p, VIRAL_LEARNER_LOGISTIC);
+  if (!m) {
+    viral_pipeline_free(p);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  m->threshold = opts->threshold;
+  stamp_created(m);
+  m->logistic = viral_logistic_create(&opts->logistic, opts->bits ? opts->bits : bits_for(p), err);
+  if (!m->logistic) {
+    viral_model_free(m);
+    return NULL;
+  }
+  return m;
 }
 
 /* ---- scoring and reasons ---- */
@@ -530,6 +577,20 @@ static int by_abs_contribution(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
+int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, viral_prediction *out,
+                               viral_error *err) {
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
+    out->margin = viral_logistic_margin(m->logistic, x);
+    out->probability = sigmoid(out->margin);
+  } else {
+    int rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
+    if (rc != VIRAL_OK) return rc;
+  }
+  out->probability = viral_calibration_apply(&m->calibration, out->probability);
+  out->label = out->probability >= m->threshold;
+  return VIRAL_OK;
+}
+
 int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
                         viral_reason *reasons, size_t max_reasons, size_t *reason_count,
                         viral_error *err) {
@@ -537,15 +598,7 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
   int rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, NULL, err);
   if (rc != VIRAL_OK) return rc;
   const viral_sparse *x = &m->vec;
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    out->margin = viral_logistic_margin(m->logistic, x);
-    out->probability = sigmoid(out->margin);
-  } else {
-    rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
-    if (rc != VIRAL_OK) return rc;
-  }
-  out->probability = viral_calibration_apply(&m->calibration, out->probability);
-  out->label = out->probability >= m->threshold;
+  if ((rc = viral_model_predict_vector(m, x, out, err)) != VIRAL_OK) return rc;
   if (!reasons || max_reasons == 0 || x->count == 0) return VIRAL_OK;
 
   if (ensure_capacity(m, x->count) != VIRAL_OK)

@@ -1,0 +1,378 @@
+/* eval_progressive.c - `viral eval --progressive`: every video scored when
+ * its window closes and learned from when its outcome is known, in the event
+ * order `viral stream` uses (viral_eval_progressive), reported overall and
+ * over a sliding window of the last outcomes. */
+#include "eval_progressive.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "age.h"
+#include "eval_report.h"
+#include "learn_options.h"
+#include "viral/eval.h"
+#include "viral/metrics.h"
+#include "viral/writer.h"
+
+#define CMD "eval"
+
+static const char *const only_progressive[] = {"no-delay", "horizon", "window-size", "model",
+                                               "final-model", NULL};
+
+int eval_progressive_check_unused(const cli_args *args) {
+  for (int i = 0; only_progressive[i]; i++)
+    if (cli_get(args, only_progressive[i]))
+      return cli_usage_error(CMD, "--%s needs --progressive", only_progressive[i]);
+  return CLI_CONTINUE;
+}
+
+/* Options that do not go with --progressive, or not with -m. */
+static int check_options(const cli_args *args, const viral_train_options *opts, int with_model) {
+  static const char *const not_here[] = {"folds", "temporal", "gap", NULL};
+  for (int i = 0; not_here[i]; i++)
+    if (cli_get(args, not_here[i])) return cli_usage_error(CMD, "--%s does not go with --progressive", not_here[i]);
+  if (opts->learner != VIRAL_LEARNER_LOGISTIC)
+    return cli_usage_error(CMD, "--progressive learns online, one video at a time: it needs the "
+                                "logistic learner, not svm");
+  if (opts->balanced || opts->logistic.passes > 1 || opts->logistic.shuffle)
+    return cli_usage_error(CMD, "--progressive learns each video once, as it comes: no --passes, "
+                                "--shuffle or --class-weight balanced");
+  if (!with_model) return CLI_CONTINUE;
+  /* the start model brings its pipeline and learner */
+  static const char *const from_model[] = {"spec", "label", "allow-leakage", "learner", "optimizer",
+                                           "alpha", "beta", "l1", "l2", "passes", "shuffle", "bits",
+                                           "no-normalize", "class-weight", "kernel", "C", "gamma", NULL};
+  for (int i = 0; from_model[i]; i++)
+    if (cli_get(args, from_model[i]))
+      return cli_usage_error(CMD, "--%s does not go with -m: the model brings its spec and learner",
+                             from_model[i]);
+  return CLI_CONTINUE;
+}
+
+/* Featurize the file with the start model's pipeline (cli_eval_load's path
+ * for a model instead of a spec). */
+static int load_with_model(const cli_args *args, viral_model *m, viral_eval_data **d,
+                           viral_reader_options *ropts) {
+  viral_error err;
+  viral_error_clear(&err);
+  viral_pipeline *p = viral_model_pipeline_mut(m);
+  int rc = cli_input_options(args, p, ropts);
+  if (rc != CLI_CONTINUE) return rc;
+  if (!*viral_pipeline_label_rule(p)) {
+    viral_error_set(&err, VIRAL_ERR_INVALID, cli_get(args, "model"), 0, "the model has no label rule");
+    return cli_data_error(CMD, &err);
+  }
+  *d = viral_eval_load(p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"), &err);
+  if (!*d) return cli_data_error(CMD, &err);
+  if ((*d)->ds.rows == 0) {
+    viral_eval_data_free(*d);
+    *d = NULL;
+    viral_error_set(&err, VIRAL_ERR_INVALID, args->positional[0], 0, "no labelled rows to evaluate");
+    return cli_data_error(CMD, &err);
+  }
+  return CLI_CONTINUE;
+}
+
+/* ---- what the run produced ---- */
+
+typedef struct run {
+  const viral_eval_data *d;
+  int have[EVAL_PREDICTORS];
+  double *probs[EVAL_PREDICTORS]; /* [rows]: the probability at scoring (NAN: not scored) */
+  size_t *learned;                /* [n] evaluated rows in the order their outcomes came */
+  size_t *scored;                 /* [n] the same rows in the order they were scored */
+  size_t n;
+  size_t window;                  /* sliding window, outcomes */
+  double threshold;
+} run;
+
+/* Metrics of predictor j over learned[from .. to). */
+static int metrics_of(const run *r, int j, size_t from, size_t to, viral_metrics *out, double *y,
+                      double *p, viral_error *err) {
+  for (size_t i = from; i < to; i++) {
+    y[i - from] = r->d->ds.labels[r->learned[i]];
+    p[i - from] = r->probs[j][r->learned[i]];
+  }
+  return viral_metrics_compute(y, p, to - from, r->threshold, 0, out, err);
+}
+
+static void print_table(const run *r, const viral_metrics *m /* [EVAL_PREDICTORS] */) {
+  printf("%-18s", "metric");
+  for (int j = 0; j < EVAL_PREDICTORS; j++)
+    if (r->have[j]) printf("  %-17s", eval_predictor_names[j]);
+  printf("\n");
+  for (int k = 0; k < EVAL_METRICS; k++) {
+    printf("%-18s", eval_metric_names[k]);
+    for (int j = 0; j < EVAL_PREDICTORS; j++) {
+      if (!r->have[j]) continue;
+      double v = eval_metric_of(&m[j], k);
+      if (isnan(v)) printf("  %-17s", "undefined");
+      else printf("  %-17.4f", v);
+    }
+    printf("\n");
+  }
+}
+
+static void json_metrics(FILE *f, const viral_metrics *m) {
+  char b[32];
+  fputc('{', f);
+  for (int k = 0; k < EVAL_METRICS; k++) {
+    double v = eval_metric_of(m, k);
+    fprintf(f, "%s\"%s\":%s", k ? "," : "", eval_metric_names[k], isfinite(v) ? viral_format_double(b, v) : "null");
+  }
+  fprintf(f, ",\"rows\":%zu,\"positives\":%zu}", m->n, m->positives);
+}
+
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
+    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
+    else fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+/* overall, last: [EVAL_PREDICTORS]; windows: [EVAL_PREDICTORS * nw]. */
+static int write_json(const char *path, const run *r, const char *description, int delayed,
+                      const viral_metrics *overall, const viral_metrics *last,
+                      const viral_metrics *windows, size_t nw, viral_error *err) {
+  viral_atomic_file *file = viral_atomic_open(path, err);
+  if (!file) return err->code;
+  FILE *f = viral_atomic_stream(file);
+  fprintf(f, "{\"mode\":\"progressive\",\"description\":");
+  json_string(f, description);
+  fprintf(f, ",\"delayed_labels\":%s,\"rows\":%zu,\"window_size\":%zu,\"predictors\":{",
+          delayed ? "true" : "false", r->n, r->window);
+  int first = 1;
+  for (int j = 0; j < EVAL_PREDICTORS; j++) {
+    if (!r->have[j]) continue;
+    fprintf(f, "%s\"%s\":{\"overall\":", first ? "" : ",", eval_predictor_names[j]);
+    first = 0;
+    json_metrics(f, &overall[j]);
+    fprintf(f, ",\"last_window\":");
+    json_metrics(f, &last[j]);
+    fprintf(f, ",\"windows\":[");
+    for (size_t w = 0; w < nw; w++) {
+      if (w) fputc(',', f);
+      json_metrics(f, &windows[(size_t)j * nw + w]);
+    }
+    fprintf(f, "]}");
+  }
+  fprintf(f, "}}\n");
+  return viral_atomic_commit(file, err);
+}
+
+/* One line per evaluated video, in the order they were scored. */
+static int write_predictions(const char *path, const run *r, viral_error *err) {
+  viral_atomic_file *file = viral_atomic_open(path, err);
+  if (!file) return err->code;
+  FILE *f = viral_atomic_stream(file);
+  fprintf(f, "record,video_id,order,label");
+  for (int j = 0; j < EVAL_PREDICTORS; j++)
+    if (r->have[j]) fprintf(f, ",%s", j == EVAL_MODEL ? "probability" : j == EVAL_VIEWS ? "views_baseline"
+                                                       : j == EVAL_BASE ? "base_rate" : "oracle_p");
+  fputc('\n', f);
+  char b[32];
+  for (size_t i = 0; i < r->n; i++) {
+    size_t row = r->scored[i];
+    fprintf(f, "%llu,%s,%zu,%d", (unsigned long long)r->d->record[row] + 1,
+            r->d->id[row] ? r->d->id[row] : "", i + 1, r->d->ds.labels[row] > 0.5);
+    for (int j = 0; j < EVAL_PREDICTORS; j++)
+      if (r->have[j]) fprintf(f, ",%s", viral_format_double(b, r->probs[j][row]));
+    fputc('\n', f);
+  }
+  return viral_atomic_commit(file, err);
+}
+
+/* The evaluated rows (scored and learned) in learn order and score order. */
+static void order_rows(run *r, const viral_eval_schedule *s) {
+  size_t nl = 0, ns = 0;
+  char *learns = calloc(r->d->ds.rows ? r->d->ds.rows : 1, 1);
+  if (!learns) return;
+  for (size_t i = 0; i < s->count; i++)
+    if (s->steps[i].learn) learns[s->steps[i].row] = 1, r->learned[nl++] = s->steps[i].row;
+  for (size_t i = 0; i < s->count; i++)
+    if (!s->steps[i].learn && learns[s->steps[i].row]) r->scored[ns++] = s->steps[i].row;
+  free(learns);
+  r->n = nl;
+}
+
+int eval_progressive(const cli_args *args) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  int rc = cli_learner_options(args, &opts);
+  if (rc != CLI_CONTINUE) return rc;
+  const char *model_path = cli_get(args, "model");
+  if ((rc = check_options(args, &opts, model_path != NULL)) != CLI_CONTINUE) return rc;
+  long window = 10000;
+  if ((rc = cli_get_long(args, "window-size", 10000, &window)) != CLI_CONTINUE) return rc;
+  if (window < 2) return cli_usage_error(CMD, "--window-size must be 2 or more");
+  viral_eval_progressive_options po = {0, 168, cli_flag(args, "no-delay")};
+  const char *h = cli_get(args, "horizon");
+  if (h && (po.horizon_h = cli_parse_hours(h, strlen(h))) <= 0)
+    return cli_usage_error(CMD, "--horizon needs an age such as 48h or 7d, not '%s'", h);
+  const char *path = args->positional[0];
+  if (strcmp(path, "-") == 0)
+    return cli_usage_error(CMD, "--progressive reads the file twice (for its event times): give a "
+                                "file, not stdin");
+
+  viral_error err;
+  viral_error_clear(&err);
+  viral_model *m = NULL;
+  viral_pipeline *p = NULL;
+  viral_eval_data *d = NULL;
+  viral_reader_options ropts;
+  if (model_path) {
+    if (!(m = viral_model_load(model_path, &err))) return cli_data_error(CMD, &err);
+    if (viral_model_learner(m) != VIRAL_LEARNER_LOGISTIC) {
+      viral_error_set(&err, VIRAL_ERR_INVALID, model_path, 0,
+                      "an svm model cannot learn one video at a time: --progressive needs a logistic model");
+      viral_model_free(m);
+      return cli_data_error(CMD, &err);
+    }
+    if ((rc = load_with_model(args, m, &d, &ropts)) != CLI_CONTINUE) {
+      viral_model_free(m);
+      return rc;
+    }
+  } else {
+    if ((rc = cli_eval_load(args, &p, &d, &ropts)) != CLI_CONTINUE) return rc;
+    /* the model takes p over; d borrows it until both are freed below */
+    if (!(m = viral_model_create(p, &opts, &err))) {
+      viral_eval_data_free(d);
+      return cli_data_error(CMD, &err);
+    }
+  }
+  const viral_pipeline *pl = viral_model_pipeline(m);
+  po.window_h = viral_pipeline_window_hours(pl);
+  int status = CLI_EXIT_OK;
+  viral_eval_schedule sched = {0};
+  run r = {d, {1, d->has_views_window, 1, d->has_oracle}, {NULL}, NULL, NULL, 0, (size_t)window,
+           viral_model_threshold(m)};
+  size_t rows = d->ds.rows;
+  viral_metrics overall[EVAL_PREDICTORS], last[EVAL_PREDICTORS], *windows = NULL;
+  double *y = malloc((rows ? rows : 1) * sizeof *y), *q = malloc((rows ? rows : 1) * sizeof *q);
+  r.learned = malloc((rows ? rows : 1) * sizeof *r.learned);
+  r.scored = malloc((rows ? rows : 1) * sizeof *r.scored);
+  int nomem = !y || !q || !r.learned || !r.scored;
+  for (int j = 0; j < EVAL_PREDICTORS; j++) nomem |= !(r.probs[j] = malloc((rows ? rows : 1) * sizeof **r.probs));
+  if (nomem) {
+    viral_error_set(&err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    goto fail;
+  }
+  if (!(po.horizon_h > po.window_h)) {
+    status = cli_usage_error(CMD, "--horizon (%gh) must be longer than the window (%gh)", po.horizon_h, po.window_h);
+    goto done;
+  }
+  if (viral_eval_schedule_build(d, path, &ropts, &po, &sched, &err) != VIRAL_OK) goto fail;
+  const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
+  const int slot[3] = {EVAL_MODEL, EVAL_VIEWS, EVAL_BASE};
+  for (int j = 0; j < 3; j++)
+    if (r.have[slot[j]] && viral_eval_progressive(d, &sched, what[j], m, r.probs[slot[j]], &err) != VIRAL_OK)
+      goto fail;
+  if (r.have[EVAL_ORACLE]) memcpy(r.probs[EVAL_ORACLE], d->oracle, rows * sizeof *d->oracle);
+  order_rows(&r, &sched);
+  if (r.n == 0) {
+    viral_error_set(&err, VIRAL_ERR_INVALID, path, 0,
+                    "no video was both scored and learned from within the data's time");
+    goto fail;
+  }
+  size_t nw = (r.n + r.window - 1) / r.window;
+  if (!(windows = calloc((size_t)EVAL_PREDICTORS * nw, sizeof *windows))) {
+    viral_error_set(&err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    goto fail;
+  }
+  size_t from_last = r.n > r.window ? r.n - r.window : 0;
+  for (int j = 0; j < EVAL_PREDICTORS; j++) {
+    if (!r.have[j]) continue;
+    if (metrics_of(&r, j, 0, r.n, &overall[j], y, q, &err) != VIRAL_OK ||
+        metrics_of(&r, j, from_last, r.n, &last[j], y, q, &err) != VIRAL_OK)
+      goto fail;
+    for (size_t w = 0; w < nw; w++) {
+      size_t to = (w + 1) * r.window < r.n ? (w + 1) * r.window : r.n;
+      if (metrics_of(&r, j, w * r.window, to, &windows[(size_t)j * nw + w], y, q, &err) != VIRAL_OK) goto fail;
+    }
+  }
+
+  const viral_logistic_params *lp = viral_logistic_get_params(viral_model_logistic(m));
+  char when[160], description[1400];
+  if (sched.from_columns) snprintf(when, sizeof when, "event times from the data's scored_at/learned_at");
+  else snprintf(when, sizeof when, "scored at posted_at + %gh, outcome at posted_at + %gh", po.window_h, po.horizon_h);
+  snprintf(description, sizeof description,
+           "label %s, window %gh, learner logistic (%s alpha %g beta %g l1 %g l2 %g%s%s%s), rows %zu, "
+           "positives %zu (%.2f%%), leakage %s, progressive validation, %s (%s); not evaluated: "
+           "%zu never scored, %zu outcome after the data's end; sliding window %zu outcomes",
+           viral_pipeline_label_rule(pl), po.window_h, viral_logistic_optimizer_name(lp->optimizer), lp->alpha,
+           lp->beta, lp->l1, lp->l2, model_path ? ", from " : "", model_path ? model_path : "",
+           model_path ? "" : ", untrained", r.n, overall[EVAL_MODEL].positives,
+           100.0 * (double)overall[EVAL_MODEL].positives / (double)r.n,
+           viral_pipeline_leaks(pl) ? "ALLOWED" : "not allowed",
+           po.no_delay ? "no delay (learned right after scoring)" : "delayed labels (scored when the window "
+                                                                    "closes, learned when the outcome is known)",
+           when, sched.unscored, sched.unlearned, r.window);
+  printf("%s\n\nall %zu outcomes\n", description, r.n);
+  print_table(&r, overall);
+  printf("\nlast %zu outcomes (sliding window)\n", r.n - from_last);
+  print_table(&r, last);
+  if (cli_flag(args, "per-fold")) {
+    printf("\n%-6s %-8s %-10s", "window", "rows", "positives");
+    for (int j = 0; j < EVAL_PREDICTORS; j++)
+      if (r.have[j]) printf("  %-17s", eval_predictor_names[j]);
+    printf("   (roc_auc)\n");
+    for (size_t w = 0; w < nw; w++) {
+      printf("%-6zu %-8zu %-10zu", w + 1, windows[w].n, windows[w].positives);
+      for (int j = 0; j < EVAL_PREDICTORS; j++) {
+        if (!r.have[j]) continue;
+        double v = windows[(size_t)j * nw + w].roc_auc;
+        if (isnan(v)) printf("  %-17s", "undefined");
+        else printf("  %-17.4f", v);
+      }
+      printf("\n");
+    }
+  }
+  const char *json = cli_get(args, "json"), *html = cli_get(args, "html"), *pred = cli_get(args, "predictions"),
+             *final = cli_get(args, "final-model");
+  if (json && write_json(json, &r, description, !po.no_delay, overall, last, windows, nw, &err) != VIRAL_OK) goto fail;
+  if (pred && write_predictions(pred, &r, &err) != VIRAL_OK) goto fail;
+  if (final && viral_model_save(m, final, &err) != VIRAL_OK) goto fail;
+  if (html) {
+    /* the HTML report shows the pooled outcomes as one "fold" */
+    double *labels = y;
+    double *hp[EVAL_PREDICTORS] = {NULL};
+    for (size_t i = 0; i < r.n; i++) labels[i] = d->ds.labels[r.learned[i]];
+    int bad = 0;
+    for (int j = 0; j < EVAL_PREDICTORS && !bad; j++) {
+      if (!r.have[j]) continue;
+      if (!(hp[j] = malloc(r.n * sizeof *hp[j]))) bad = 1;
+      else
+        for (size_t i = 0; i < r.n; i++) hp[j][i] = r.probs[j][r.learned[i]];
+    }
+    eval_result res = {description, 1, {r.have[0], r.have[1], r.have[2], r.have[3]}, overall, r.n, labels, hp};
+    if (!bad && eval_write_html(html, &res) != 0) bad = 2;
+    for (int j = 0; j < EVAL_PREDICTORS; j++) free(hp[j]);
+    if (bad) {
+      viral_error_set(&err, bad == 1 ? VIRAL_ERR_NOMEM : VIRAL_ERR_IO, bad == 1 ? NULL : html, 0,
+                      bad == 1 ? "out of memory" : "cannot write the report");
+      goto fail;
+    }
+  }
+  if (d->unlabeled || d->bad_rows)
+    fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",
+            (unsigned long long)d->unlabeled, (unsigned long long)d->bad_rows);
+  goto done;
+fail:
+  status = cli_data_error(CMD, &err);
+done:
+  for (int j = 0; j < EVAL_PREDICTORS; j++) free(r.probs[j]);
+  free(r.learned);
+  free(r.scored);
+  free(windows);
+  free(y);
+  free(q);
+  viral_eval_schedule_release(&sched);
+  viral_eval_data_free(d);
+  viral_model_free(m);
+  return status;
+}
