@@ -122,6 +122,7 @@ static void horizon_options(viral_assemble_options *o) {
   o->ages_h = ages;
   o->age_count = 1;
   o->horizon_h = 4;
+  o->grace_h = 3; /* p's 6h look comes before its deadline 07:00: it brackets */
   o->label = "views_final>=50";
 }
 
@@ -171,6 +172,42 @@ START_TEST(horizon_outcomes_and_unlabeled_keep_or_drop) {
                    "p,2026-01-01T00:00:00Z,0,10,2,30,,,60,60,4,3,1\n"
                    "q,2026-01-01T00:45:00Z,0.25,5,,,,,5,5,0.25,1,0\n");
   free(out);
+  free(log);
+}
+END_TEST
+
+/* horizon.csv, horizon 4h with no grace, window 1h, event times (rows
+ * numbered 1..7 in log order):
+ *   row 3: p at age 2h >= 1h: scored (02:00, seq 3);
+ *   row 4 (06:00) moves the clock past p's deadline 04:00 and q's 04:45: both
+ *     close by time before row 4, in deadline order (seq 3.5), q scored then
+ *     too; p's outcome is its last sighting (30 at 2h: not viral); row 4
+ *     itself is then late, as in the stream, not a bracket;
+ *   rows 5-6 are late; s (row 7) is still open at the end: unlabeled,
+ *     neither scored (age 0.5h) nor learned. */
+START_TEST(event_times_close_by_time_before_a_late_look) {
+  viral_assemble_options o;
+  horizon_options(&o);
+  o.grace_h = 0;
+  o.event_times = 1;
+  o.window_h = 1;
+  o.keep_unlabeled = 1;
+  viral_error err = {0};
+  char *log = read_data("horizon.csv");
+  char *out = assemble_text(&o, log, &err);
+  ck_assert_msg(out != NULL, "%s", err.message);
+  ck_assert_str_eq(out,
+                   "video_id,posted_at,views_1h,covered_1h,views_final,views_peak,age_last_h,"
+                   "sightings,scored_at,scored_seq,learned_at,learned_seq,viral\n"
+                   "p,2026-01-01T00:00:00Z,20,1,30,30,2,2,2026-01-01T02:00:00Z,3,"
+                   "2026-01-01T04:00:00Z,3.5,0\n"
+                   "q,2026-01-01T00:45:00Z,,0,5,5,0.25,1,2026-01-01T04:45:00Z,3.5,"
+                   "2026-01-01T04:45:00Z,3.5,0\n"
+                   "s,2026-01-01T06:30:00Z,,0,,,,1,,,,,\n");
+  free(out);
+  o.window_h = 4; /* not shorter than the horizon */
+  ck_assert_ptr_null(viral_assembler_create(&o, &err));
+  ck_assert_int_eq(err.code, VIRAL_ERR_INVALID);
   free(log);
 }
 END_TEST
@@ -463,6 +500,7 @@ static Suite *make_suite(void) {
   tcase_add_test(core, interpolates_at_ages_orders_by_posted_at_and_keeps_first_attributes);
   tcase_add_test(core, horizon_outcomes_and_unlabeled_keep_or_drop);
   tcase_add_test(core, horizon_refuses_an_unsorted_log);
+  tcase_add_test(core, event_times_close_by_time_before_a_late_look);
   tcase_add_test(core, horizon_streams_records_before_the_log_ends);
   tcase_add_test(core, ratio_label_min_sightings_and_top_rule);
   tcase_add_test(core, field_maps_parse_rules);

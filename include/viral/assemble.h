@@ -35,7 +35,22 @@
  * videos in flight; that needs the log sorted by observed_at, and an
  * unsorted log is refused with a message naming the row. A video first seen
  * after its horizon has no record. A video whose horizon was not reached by
- * the end of the log is unlabeled: kept with empty outcomes or dropped. */
+ * the end of the log is unlabeled: kept with empty outcomes or dropped.
+ *
+ * Event times (event_times, with a horizon and a window): when a live
+ * `viral stream` with the same window, horizon and grace scores the video
+ * and learns from it, so `viral eval --progressive` replays the stream's
+ * order (viral/stream.h defines it). Columns after sightings:
+ *   scored_at, scored_seq     the first sighting at age >= window (its
+ *                             observed_at and its row number in the log, 1-based)
+ *   learned_at, learned_seq   the first sighting at age >= horizon, likewise
+ * A video closed by time (event time reached posted_at + horizon + grace)
+ * is closed when the first row at or past that time arrives, before that row
+ * is applied: its *_at is the deadline and its *_seq that row's number - 0.5
+ * (scored then too when it was not yet). Missing: it did not happen within
+ * the log. Rows numbered are those with a readable id and times. Closing by
+ * time is done as each row arrives, so a sighting after its video's
+ * deadline is late (as in the stream), never a bracket. */
 #ifndef VIRAL_ASSEMBLE_H
 #define VIRAL_ASSEMBLE_H
 
@@ -107,6 +122,8 @@ typedef struct viral_assemble_options {
                                     B is 0), top:P%:FIELD (1 at or above the
                                     ceil(P% n)-th largest; holds every record
                                     to the end); FIELD is an output column */
+  int event_times;               /* 1 (needs a horizon): add the columns below */
+  double window_h;               /* with event_times: the scoring age, < horizon */
 } viral_assemble_options;
 
 /* Zero everything (no horizon, no label, drop unlabeled). */

@@ -29,6 +29,7 @@ static const cli_option options[] = {
     {"first", 0, "N", "the first N sightings with their ages"},
     {"horizon", 0, "AGE", "outcome at this age (default: at the last sighting); streams the log"},
     {"grace", 0, "AGE", "with --horizon: wait this long past it for a sighting (default 1h)"},
+    {"window", 0, "AGE", "with --horizon: add when viral stream scores and learns (scored_at, ...)"},
     {"min-sightings", 0, "N", "drop videos seen fewer than N times"},
     {"label", 0, "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
     {"unlabeled", 0, "keep|drop", "records without outcome or label (default: drop)"},
@@ -54,6 +55,9 @@ const cli_spec cmd_assemble_spec = {
     "duration (mm:ss), bool, timestamp. Ages take h, m or d (default h).\n"
     "Without --horizon every video is held to the end of the log; with it, the log\n"
     "must be sorted by observed_at and memory holds only the videos in flight.\n"
+    "--window W adds scored_at, scored_seq, learned_at, learned_seq: when (time\n"
+    "and log row) viral stream --window W --horizon H --grace G scores a video and\n"
+    "learns from it; viral eval --progressive replays that order.\n"
     "A summary line goes to stderr: records, positives, unlabeled, dropped.",
     options,
     0,
@@ -163,6 +167,12 @@ int cmd_assemble(int argc, char **argv) {
   }
   o.horizon_h = horizon;
   o.grace_h = grace;
+  const char *w = cli_get(&args, "window");
+  if (w && (!h || (o.window_h = cli_parse_hours(w, strlen(w))) < 0 || o.window_h >= horizon)) {
+    status = cli_usage_error(cmd, "--window needs --horizon and an age shorter than it, such as 2h");
+    goto done;
+  }
+  o.event_times = w != NULL;
   const char *at = cli_get(&args, "at");
   if (at && cli_parse_hours_list(at, &ages, &o.age_count) != 0) {
     status = cli_usage_error(cmd, "--at needs increasing ages such as 1h,2h,3h,6h, not '%s'", at);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "data/assemble_internal.h"
+#include "data/video_table.h"
 
 /* ---- small helpers ---- */
 
@@ -22,12 +23,6 @@ static char *dup_n(const char *s, size_t n) {
   memcpy(d, s, n);
   d[n] = '\0';
   return d;
-}
-
-static uint64_t hash_text(const char *s) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
 }
 
 double viral_interpolate_at(const double *times, const double *values, size_t n, double t) {
@@ -48,13 +43,14 @@ void viral_assemble_options_init(viral_assemble_options *opts) { memset(opts, 0,
 /* ---- state ---- */
 
 typedef struct video {
-  struct video *next; /* hash chain */
+  viral_vt_node node; /* first: by id, and by deadline posted_at + horizon + grace */
   char *id;
   double posted_at;
   viral_assembled_value *attrs; /* [attr_count], from the earliest sighting */
   double *obs;                  /* [n_obs][1 + counter_count]: observed_at, counters */
   size_t n_obs, cap_obs;
   int bracketed; /* has a sighting at age >= horizon */
+  double scored_at, scored_seq, learned_at, learned_seq; /* event times; NAN: not yet */
 } video;
 
 typedef struct row {
@@ -71,14 +67,13 @@ struct viral_assembler {
   regex_t re;
   int has_re;
   char **columns;
-  size_t ncol, col_attrs, col_ages, col_first, col_out, col_label;
+  size_t ncol, col_attrs, col_ages, col_first, col_out, col_events, col_label;
   /* label rule */
   int label_kind, label_op;
   size_t label_a, label_b;
   double label_x;
-  /* videos in flight */
-  video **buckets;
-  size_t nbuckets, nvideos;
+  viral_vt videos; /* in flight */
+  double seq;      /* rows numbered so far (event_times) */
   /* closed rows: heap by (posted_at, id), then the ready queue */
   row **heap;
   size_t nheap, capheap;
@@ -87,7 +82,6 @@ struct viral_assembler {
   row *current;
   double now;
   int have_now, finished;
-  size_t rows_since_check;
   /* field indices for the current schema */
   uint64_t schema;
   int have_schema;
@@ -208,7 +202,7 @@ static int add_column(viral_assembler *a, size_t cap, const char *fmt, const cha
 static int build_columns(viral_assembler *a) {
   const viral_assemble_options *o = &a->o;
   size_t nc = o->counter_count;
-  size_t cap = 2 + o->attr_count + o->age_count * (nc + 1) + o->first * (nc + 1) + 2 * nc + 3;
+  size_t cap = 2 + o->attr_count + o->age_count * (nc + 1) + o->first * (nc + 1) + 2 * nc + 7;
   a->columns = calloc(cap, sizeof *a->columns);
   if (!a->columns) return VIRAL_ERR_NOMEM;
   int rc = add_column(a, cap, "video_id", NULL, 0);
@@ -239,6 +233,13 @@ static int build_columns(viral_assembler *a) {
   }
   rc |= add_column(a, cap, "age_last_h", NULL, 0);
   rc |= add_column(a, cap, "sightings", NULL, 0);
+  a->col_events = a->ncol;
+  if (o->event_times) {
+    rc |= add_column(a, cap, "scored_at", NULL, 0);
+    rc |= add_column(a, cap, "scored_seq", NULL, 0);
+    rc |= add_column(a, cap, "learned_at", NULL, 0);
+    rc |= add_column(a, cap, "learned_seq", NULL, 0);
+  }
   a->col_label = a->ncol;
   if (o->label) rc |= add_column(a, cap, "viral", NULL, 0);
   return rc ? VIRAL_ERR_NOMEM : VIRAL_OK;
@@ -262,6 +263,9 @@ static int check_options(const viral_assemble_options *o, viral_error *err) {
   if (!(o->horizon_h >= 0) || !(o->grace_h >= 0) || isinf(o->horizon_h) || isinf(o->grace_h))
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                            "horizon and grace must be finite and >= 0");
+  if (o->event_times && !(o->horizon_h > 0 && o->window_h >= 0 && o->window_h < o->horizon_h))
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "event times need a horizon and a window shorter than it");
   for (size_t c = 0; c < o->counter_count; c++)
     if (o->counters[c].parse == VIRAL_PARSE_TEXT)
       return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
@@ -293,14 +297,13 @@ viral_assembler *viral_assembler_create(const viral_assemble_options *opts, vira
     }
     a->has_re = 1;
   }
-  a->nbuckets = 1024;
-  a->buckets = calloc(a->nbuckets, sizeof *a->buckets);
+  int table = viral_vt_init(&a->videos);
   a->idx_counters = calloc(opts->counter_count + 1, sizeof *a->idx_counters);
   a->idx_attrs = calloc(opts->attr_count + 1, sizeof *a->idx_attrs);
   a->rowvals = calloc(opts->counter_count + 1, sizeof *a->rowvals);
   a->seen_counters = calloc(opts->counter_count + 1, 1);
   a->seen_attrs = calloc(opts->attr_count + 1, 1);
-  if (!a->rowvals || !a->seen_counters || !a->seen_attrs || !a->buckets || !a->idx_counters || !a->idx_attrs || build_columns(a)) goto nomem;
+  if (table != VIRAL_OK || !a->rowvals || !a->seen_counters || !a->seen_attrs || !a->idx_counters || !a->idx_attrs || build_columns(a)) goto nomem;
   for (size_t i = 0; i < a->ncol; i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp(a->columns[i], a->columns[j]) == 0) {
@@ -343,12 +346,9 @@ static void free_video(const viral_assembler *a, video *v) {
 
 void viral_assembler_free(viral_assembler *a) {
   if (!a) return;
-  for (size_t b = 0; a->buckets && b < a->nbuckets; b++)
-    for (video *v = a->buckets[b], *next; v; v = next) {
-      next = v->next;
-      free_video(a, v);
-    }
-  free(a->buckets);
+  for (size_t i = 0; a->videos.heap && i < a->videos.count; i++)
+    free_video(a, (video *)viral_vt_at(&a->videos, i));
+  viral_vt_release(&a->videos);
   for (size_t i = 0; i < a->nheap; i++) free_row(a, a->heap[i]);
   free(a->heap);
   for (size_t i = a->ready_head; i < a->nready; i++) free_row(a, a->ready[i]);
@@ -537,6 +537,12 @@ static int close_video(viral_assembler *a, video *v) {
                (a->have_now && a->now >= v->posted_at + o->horizon_h * 3600);
   if (r->reached) fill_outcomes(a, v, ages, vals, r->cells);
   r->cells[a->col_out + 2 * nc + 1].number = (double)n;
+  if (o->event_times) {
+    r->cells[a->col_events].number = v->scored_at;
+    r->cells[a->col_events + 1].number = v->scored_seq;
+    r->cells[a->col_events + 2].number = v->learned_at;
+    r->cells[a->col_events + 3].number = v->learned_seq;
+  }
   if (r->reached && (a->label_kind == LABEL_CMP || a->label_kind == LABEL_RATIO))
     r->cells[a->col_label].number = label_value(a, r);
   rc = heap_push(a, r);
@@ -548,29 +554,6 @@ done:
 }
 
 /* ---- adding rows ---- */
-
-static video **find_slot(viral_assembler *a, const char *id) {
-  video **slot = &a->buckets[hash_text(id) % a->nbuckets];
-  while (*slot && strcmp((*slot)->id, id) != 0) slot = &(*slot)->next;
-  return slot;
-}
-
-static int grow_table(viral_assembler *a) {
-  size_t nb = a->nbuckets * 2;
-  video **b = calloc(nb, sizeof *b);
-  if (!b) return VIRAL_ERR_NOMEM;
-  for (size_t i = 0; i < a->nbuckets; i++)
-    for (video *v = a->buckets[i], *next; v; v = next) {
-      next = v->next;
-      size_t h = hash_text(v->id) % nb;
-      v->next = b[h];
-      b[h] = v;
-    }
-  free(a->buckets);
-  a->buckets = b;
-  a->nbuckets = nb;
-  return VIRAL_OK;
-}
 
 static void resolve_fields(viral_assembler *a, const viral_record *rec) {
   const viral_assemble_options *o = &a->o;
@@ -652,27 +635,31 @@ static int read_attrs(viral_assembler *a, const viral_record *rec, viral_error *
   return VIRAL_OK;
 }
 
-/* Close videos past horizon + grace and release the rows nothing can precede. */
-static int release(viral_assembler *a) {
-  double H = a->o.horizon_h * 3600, G = a->o.grace_h * 3600;
-  double min_posted = INFINITY;
-  for (size_t b = 0; b < a->nbuckets; b++) {
-    video **slot = &a->buckets[b];
-    while (*slot) {
-      video *v = *slot;
-      if (a->now >= v->posted_at + H + G) {
-        *slot = v->next;
-        a->nvideos--;
-        int rc = close_video(a, v);
-        if (rc) return rc;
-      } else {
-        if (v->posted_at < min_posted) min_posted = v->posted_at;
-        slot = &v->next;
-      }
+/* Close the videos whose deadline (posted_at + horizon + grace) event time
+ * reached, in (deadline, id) order as the stream does: just before row seq. */
+static int close_due(viral_assembler *a) {
+  viral_vt_node *n;
+  while ((n = viral_vt_due(&a->videos, a->now))) {
+    video *v = (video *)n;
+    viral_vt_remove(&a->videos, n);
+    if (a->o.event_times) {
+      if (isnan(v->scored_seq)) v->scored_seq = a->seq - 0.5, v->scored_at = n->deadline;
+      v->learned_seq = a->seq - 0.5;
+      v->learned_at = n->deadline;
     }
+    int rc = close_video(a, v);
+    if (rc) return rc;
   }
-  /* a video not seen yet is first seen at age < H, so it was posted after now - H */
-  double bound = a->now - H;
+  return VIRAL_OK;
+}
+
+/* Release the rows nothing still to come can sort before. */
+static int release(viral_assembler *a) {
+  /* the first deadline is the earliest posted_at in flight; a video not seen
+   * yet is first seen at age < H, so it was posted after now - H */
+  const viral_vt_node *first = viral_vt_first(&a->videos);
+  double min_posted = first ? ((const video *)first)->posted_at : INFINITY;
+  double bound = a->now - a->o.horizon_h * 3600;
   return release_before(a, min_posted < bound ? min_posted : bound);
 }
 
@@ -713,10 +700,13 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
                          got, was, o->observed_at_field);
     goto fail;
   }
-  if (!a->have_now || t > a->now) a->now = t;
+  int advanced = !a->have_now || t > a->now;
+  if (advanced) a->now = t;
   a->have_now = 1;
+  a->seq++;
+  if (H > 0 && advanced && (rc = close_due(a))) goto nomem;
 
-  video **slot = find_slot(a, id), *v = *slot;
+  video *v = (video *)viral_vt_find(&a->videos, id);
   /* a closed video has left the table, so its later rows land here too */
   if (H > 0 && !v && t - posted >= H) {
     a->stats.late_rows++; /* after the horizon: nothing to learn from it */
@@ -741,9 +731,14 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
     }
     v->id = id;
     id = NULL;
-    v->next = *slot;
-    *slot = v;
-    a->nvideos++;
+    v->posted_at = posted;
+    v->scored_at = v->scored_seq = v->learned_at = v->learned_seq = NAN;
+    v->node.id = v->id;
+    v->node.deadline = H > 0 ? posted + H + o->grace_h * 3600 : INFINITY;
+    if (viral_vt_add(&a->videos, &v->node)) {
+      free_video(a, v);
+      goto nomem;
+    }
     a->stats.videos++;
   }
   if (v->n_obs == v->cap_obs) {
@@ -766,17 +761,17 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
     v->attrs = a->rowattrs;
     a->rowattrs = NULL;
   }
+  /* the same test as the stream's, so both score at the same sighting */
+  if (o->event_times && isnan(v->scored_seq) && (t - v->posted_at) / 3600 >= o->window_h)
+    v->scored_seq = a->seq, v->scored_at = t;
   if (H > 0 && t - v->posted_at >= H) {
     v->bracketed = 1;
-    *find_slot(a, v->id) = v->next;
-    a->nvideos--;
+    v->learned_seq = a->seq;
+    v->learned_at = t;
+    viral_vt_remove(&a->videos, &v->node);
     if ((rc = close_video(a, v))) goto nomem;
   }
-  if (H > 0 && a->label_kind != LABEL_TOP && ++a->rows_since_check >= 64 + a->nvideos / 4) {
-    a->rows_since_check = 0;
-    if ((rc = release(a))) goto nomem;
-  }
-  if (a->nvideos > 2 * a->nbuckets && grow_table(a)) goto nomem;
+  if (H > 0 && a->label_kind != LABEL_TOP && (rc = release(a))) goto nomem;
   free(id); /* a known video's: it has one already */
   return VIRAL_OK;
 nomem:
@@ -837,17 +832,11 @@ int viral_assembler_finish(viral_assembler *a, viral_error *err) {
   a->finished = 1;
   int rc = check_sources_seen(a, err);
   if (rc) return rc;
-  for (size_t b = 0; b < a->nbuckets && !rc; b++) {
-    video *v = a->buckets[b];
-    a->buckets[b] = NULL;
-    while (v) {
-      video *next = v->next;
-      if (!rc) rc = close_video(a, v);
-      else free_video(a, v);
-      v = next;
-    }
+  while (a->videos.count && !rc) {
+    video *v = (video *)viral_vt_at(&a->videos, a->videos.count - 1);
+    viral_vt_remove(&a->videos, &v->node);
+    rc = close_video(a, v);
   }
-  a->nvideos = 0;
   if (!rc && a->label_kind == LABEL_TOP) rc = label_top(a);
   if (!rc) rc = release_before(a, INFINITY);
   if (rc) return viral_error_set(err, rc, NULL, 0, "out of memory");

@@ -165,16 +165,18 @@ void viral_assembler_write_row(const viral_assembler *a, const viral_assembled_v
       write_json_string(out, viral_assembler_column_name(a, i));
       putc(':', out);
     }
-    /* column 1 is posted_at: written as a time people can read */
+    /* posted_at (column 1) and the event times: written as times people can read */
+    const char *name = viral_assembler_column_name(a, i);
+    int is_time = i == 1 || strcmp(name, "scored_at") == 0 || strcmp(name, "learned_at") == 0;
     const char *num = isnan(v->number) ? NULL
-                      : i == 1         ? viral_assemble_format_time(buf, v->number)
+                      : is_time        ? viral_assemble_format_time(buf, v->number)
                                        : viral_format_double(buf, v->number);
     if (v->text) {
       if (jsonl) write_json_string(out, v->text);
       else viral_csv_write_cell(out, v->text, strlen(v->text));
     } else if (!num) {
       if (jsonl) fputs("null", out);
-    } else if (jsonl && i == 1 && strchr(num, 'T')) {
+    } else if (jsonl && is_time && strchr(num, 'T')) {
       write_json_string(out, num);
     } else {
       fputs(num, out);

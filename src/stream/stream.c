@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data/video_table.h"
 #include "io/json_number.h"
 #include "model/document.h"
 #include "viral/metrics.h"
@@ -26,13 +27,13 @@
 #define MAX_REASONS 16
 
 typedef struct video {
+  viral_vt_node node;      /* first: deadline = posted + horizon + grace */
   char *id;
-  double posted, deadline; /* deadline = posted + horizon + grace */
-  int scored, closed;
+  double posted;
+  int scored;
   double p;                /* the score, when scored */
   char *buf;               /* the sightings' lines, each ending in '\n' */
   size_t len, cap;
-  struct video *next;      /* hash chain */
 } video;
 
 struct viral_stream {
@@ -40,10 +41,7 @@ struct viral_stream {
   viral_model *model;
   viral_field_map *default_counters, *default_attrs;
   double *default_ages;
-  video **buckets;
-  size_t nbuckets, nvideos;
-  video **heap; /* by (deadline, id); closed videos are dropped when popped */
-  size_t heap_n, heap_cap;
+  viral_vt videos; /* in flight, by id and by (deadline, id) */
   /* position */
   double last_seq;     /* NAN: none seen */
   double last_t;       /* NAN: none */
@@ -71,10 +69,6 @@ static char *dup_n(const char *s, size_t n) {
   return d;
 }
 
-static size_t hash_text(const char *s) {
-  return (size_t)viral_fnv1a64(s, strlen(s));
-}
-
 static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory"); }
 
 static char *path_in(const viral_stream *s, const char *name, uint64_t k) {
@@ -85,67 +79,7 @@ static char *path_in(const viral_stream *s, const char *name, uint64_t k) {
   return p;
 }
 
-/* ---- videos: hash table and deadline heap ---- */
-
-static video **find_slot(viral_stream *s, const char *id) {
-  video **slot = &s->buckets[hash_text(id) % s->nbuckets];
-  while (*slot && strcmp((*slot)->id, id) != 0) slot = &(*slot)->next;
-  return slot;
-}
-
-static int grow_table(viral_stream *s) {
-  size_t nb = s->nbuckets * 2;
-  video **b = calloc(nb, sizeof *b);
-  if (!b) return VIRAL_ERR_NOMEM;
-  for (size_t i = 0; i < s->nbuckets; i++)
-    for (video *v = s->buckets[i], *next; v; v = next) {
-      next = v->next;
-      size_t h = hash_text(v->id) % nb;
-      v->next = b[h];
-      b[h] = v;
-    }
-  free(s->buckets);
-  s->buckets = b;
-  s->nbuckets = nb;
-  return VIRAL_OK;
-}
-
-static int before(const video *a, const video *b) {
-  if (a->deadline != b->deadline) return a->deadline < b->deadline;
-  return strcmp(a->id, b->id) < 0;
-}
-
-static int heap_push(viral_stream *s, video *v) {
-  if (s->heap_n == s->heap_cap) {
-    size_t cap = s->heap_cap ? s->heap_cap * 2 : 256;
-    video **h = realloc(s->heap, cap * sizeof *h);
-    if (!h) return VIRAL_ERR_NOMEM;
-    s->heap = h;
-    s->heap_cap = cap;
-  }
-  size_t i = s->heap_n++;
-  while (i > 0 && before(v, s->heap[(i - 1) / 2])) {
-    s->heap[i] = s->heap[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  s->heap[i] = v;
-  return VIRAL_OK;
-}
-
-static video *heap_pop(viral_stream *s) {
-  video *top = s->heap[0], *last = s->heap[--s->heap_n];
-  size_t i = 0;
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= s->heap_n) break;
-    if (c + 1 < s->heap_n && before(s->heap[c + 1], s->heap[c])) c++;
-    if (!before(s->heap[c], last)) break;
-    s->heap[i] = s->heap[c];
-    i = c;
-  }
-  if (s->heap_n) s->heap[i] = last;
-  return top;
-}
+/* ---- videos ---- */
 
 static void video_free(video *v) {
   if (!v) return;
@@ -154,15 +88,10 @@ static void video_free(video *v) {
   free(v);
 }
 
-/* Take v out of the table; its memory goes when the heap pops it. */
+/* Take v out of the table and free it. */
 static void forget(viral_stream *s, video *v) {
-  video **slot = find_slot(s, v->id);
-  if (*slot == v) *slot = v->next;
-  s->nvideos--;
-  v->closed = 1;
-  free(v->buf);
-  v->buf = NULL;
-  v->len = v->cap = 0;
+  viral_vt_remove(&s->videos, &v->node);
+  video_free(v);
 }
 
 static int append_line(video *v, const char *line, size_t len) {
@@ -181,22 +110,19 @@ static int append_line(video *v, const char *line, size_t len) {
 }
 
 static video *video_add(viral_stream *s, const char *id, double posted, viral_error *err) {
-  if (s->nvideos >= 2 * s->nbuckets && grow_table(s) != VIRAL_OK) return nomem(err), NULL;
   video *v = calloc(1, sizeof *v);
   if (!v || !(v->id = dup_n(id, strlen(id)))) {
     free(v);
     return nomem(err), NULL;
   }
   v->posted = posted;
-  v->deadline = posted + (s->o.horizon_h + s->o.grace_h) * 3600;
+  v->node.id = v->id;
+  v->node.deadline = posted + (s->o.horizon_h + s->o.grace_h) * 3600;
   v->p = NAN;
-  if (heap_push(s, v) != VIRAL_OK) {
+  if (viral_vt_add(&s->videos, &v->node) != VIRAL_OK) {
     video_free(v);
     return nomem(err), NULL;
   }
-  video **slot = find_slot(s, id);
-  *slot = v;
-  s->nvideos++;
   return v;
 }
 
@@ -362,16 +288,15 @@ static int learn_video(viral_stream *s, video *v, double y, int by_time, viral_e
 
 /* Close every video whose deadline the clock reached. */
 static int close_by_time(viral_stream *s, viral_error *err) {
-  while (s->heap_n && s->heap[0]->deadline <= s->st.clock) {
-    video *v = heap_pop(s);
-    int rc = VIRAL_OK;
-    if (!v->closed) {
-      s->st.evicted++;
-      rc = learn_video(s, v, NAN, 1, err);
+  viral_vt_node *n;
+  while ((n = viral_vt_due(&s->videos, s->st.clock))) {
+    video *v = (video *)n;
+    s->st.evicted++;
+    int rc = learn_video(s, v, NAN, 1, err); /* forgets v when it succeeds */
+    if (rc != VIRAL_OK) {
+      forget(s, v); /* failed: drop it, or every event would fail on it again */
+      return rc;
     }
-    if (!v->closed) forget(s, v); /* failed: drop it, or every event would fail on it again */
-    video_free(v);
-    if (rc != VIRAL_OK) return rc;
   }
   return VIRAL_OK;
 }
@@ -492,7 +417,7 @@ static int apply_observe(viral_stream *s, const event *ev, const char *line, siz
     if ((rc = close_by_time(s, err)) != VIRAL_OK) return rc;
   }
   double age = (ev->t - ev->posted) / 3600;
-  video *v = *find_slot(s, ev->id);
+  video *v = (video *)viral_vt_find(&s->videos, ev->id);
   if (!v) {
     if (age >= s->o.horizon_h) {
       s->st.late++;
@@ -517,7 +442,7 @@ static int apply(viral_stream *s, const event *ev, const char *line, size_t len,
   if (ev->kind == EV_OBSERVE) {
     rc = apply_observe(s, ev, line, len, err);
   } else {
-    video *v = *find_slot(s, ev->id);
+    video *v = (video *)viral_vt_find(&s->videos, ev->id);
     if (!v) s->st.labels_unknown++;
     else rc = learn_video(s, v, ev->y, 0, err);
   }
@@ -609,17 +534,17 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
     bad_ = viral_json_append_number(cJSON_GetObjectItem(d, "metrics_p"), s->ring_p[k]) ||
            viral_json_append_number(cJSON_GetObjectItem(d, "metrics_y"), s->ring_y[k]);
   }
-  /* videos in heap order is not sorted; any order restores the same state */
-  for (size_t b = 0; !bad_ && b < s->nbuckets; b++)
-    for (video *v = s->buckets[b]; !bad_ && v; v = v->next) {
-      cJSON *o = cJSON_CreateObject();
-      char *lines = dup_n(v->buf, v->len);
-      bad_ = !o || !lines || !cJSON_AddItemToArray(cJSON_GetObjectItem(d, "videos"), o) ||
-             !cJSON_AddStringToObject(o, "id", v->id) || add_num(o, "posted_at", v->posted) ||
-             add_num(o, "p", v->p) || !cJSON_AddBoolToObject(o, "scored", v->scored) ||
-             !cJSON_AddStringToObject(o, "lines", lines);
-      free(lines);
-    }
+  /* any order of the videos restores the same state */
+  for (size_t i = 0; !bad_ && i < s->videos.count; i++) {
+    const video *v = (const video *)viral_vt_at(&s->videos, i);
+    cJSON *o = cJSON_CreateObject();
+    char *lines = dup_n(v->buf, v->len);
+    bad_ = !o || !lines || !cJSON_AddItemToArray(cJSON_GetObjectItem(d, "videos"), o) ||
+           !cJSON_AddStringToObject(o, "id", v->id) || add_num(o, "posted_at", v->posted) ||
+           add_num(o, "p", v->p) || !cJSON_AddBoolToObject(o, "scored", v->scored) ||
+           !cJSON_AddStringToObject(o, "lines", lines);
+    free(lines);
+  }
   cJSON_Delete(ids);
   cJSON_Delete(videos);
   cJSON_Delete(rp);
@@ -857,10 +782,9 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   s->o = *opts;
   s->model = model;
   s->last_seq = s->last_t = s->st.clock = NAN;
-  s->nbuckets = 1024;
   s->lock_fd = -1;
   int rc = VIRAL_OK;
-  if (!(s->buckets = calloc(s->nbuckets, sizeof *s->buckets))) rc = nomem(err);
+  if (viral_vt_init(&s->videos) != VIRAL_OK) rc = nomem(err);
   if (rc == VIRAL_OK && s->o.metrics_window &&
       (!(s->ring_p = malloc(s->o.metrics_window * sizeof *s->ring_p)) ||
        !(s->ring_y = malloc(s->o.metrics_window * sizeof *s->ring_y))))
@@ -892,7 +816,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
 
 void viral_stream_stats_get(viral_stream *s, int with_metrics, viral_stream_stats *out) {
   *out = s->st;
-  out->in_flight = s->nvideos;
+  out->in_flight = s->videos.count;
   out->window_n = s->ring_n;
   out->auc = out->log_loss = out->calibration = NAN;
   if (s->ring_n == 0 || !with_metrics) return;
@@ -919,9 +843,8 @@ const viral_model *viral_stream_model(const viral_stream *s) { return s->model; 
 
 void viral_stream_free(viral_stream *s) {
   if (!s) return;
-  for (size_t i = 0; i < s->heap_n; i++) video_free(s->heap[i]);
-  free(s->heap);
-  free(s->buckets);
+  for (size_t i = 0; s->videos.heap && i < s->videos.count; i++) video_free((video *)viral_vt_at(&s->videos, i));
+  viral_vt_release(&s->videos);
   clear_last_ids(s);
   free(s->last_ids);
   free(s->ring_p);
