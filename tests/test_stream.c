@@ -314,6 +314,58 @@ START_TEST(restart_from_checkpoint_and_journal) {
 }
 END_TEST
 
+/* --checkpoint-every 6h: a checkpoint each time the event clock has moved 6h
+ * past the last one's (the first period starts at the first event's time).
+ * The expected count is re-derived from the log's observed_at column. */
+START_TEST(checkpoints_by_event_time) {
+  char dir[4096], logp[4200], state[4200];
+  test_tmpdir(dir, sizeof dir, "stream_ckpt_time");
+  char *text = make_log(dir, logp, sizeof logp);
+  snprintf(state, sizeof state, "%s/state", dir);
+  size_t expected = 0;
+  double clock = -INFINITY, mark = NAN;
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    cJSON *o = cJSON_ParseWithLength(p, len);
+    const char *ot = cJSON_GetObjectItem(o, "observed_at")->valuestring;
+    double t;
+    ck_assert_int_eq(viral_parse_timestamp(ot, strlen(ot), 0, &t), VIRAL_OK);
+    if (t > clock) clock = t;
+    if (isnan(mark)) mark = clock;
+    if (clock - mark >= 6 * 3600) expected++, mark = clock;
+    cJSON_Delete(o);
+    p += len + (nl != NULL);
+  }
+  ck_assert_uint_ge(expected, 6); /* a 2-day log */
+  outbuf out = {0};
+  viral_stream_options o;
+  options(&o, &out, state);
+  o.checkpoint_every = 0;
+  o.checkpoint_every_h = 6;
+  viral_error err;
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  feed_lines(s, text, 1, count_lines(text) + 1);
+  viral_stream_stats st;
+  viral_stream_stats_get(s, 0, &st);
+  ck_assert_uint_eq(st.checkpoints, expected);
+  viral_stream_free(s);
+  /* the last checkpoint restores: reopening replays only its journal */
+  outbuf again = {0};
+  options(&o, &again, state);
+  s = viral_stream_open(NULL, &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  viral_stream_stats_get(s, 0, &st);
+  ck_assert_uint_eq(st.checkpoints, expected);
+  ck_assert_uint_eq(st.applied, (uint64_t)count_lines(text));
+  viral_stream_free(s);
+  outbuf_release(&out);
+  outbuf_release(&again);
+  free(text);
+}
+END_TEST
+
 START_TEST(bad_events_are_reported_and_skipped) {
   outbuf out = {0};
   viral_stream_options o;
@@ -359,6 +411,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, equals_assemble_then_progressive_replay);
   tcase_add_test(tc, restart_from_checkpoint_and_journal);
   tcase_add_test(tc, bad_events_are_reported_and_skipped);
+  tcase_add_test(tc, checkpoints_by_event_time);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -70,6 +70,9 @@ typedef struct viral_stream_options {
   const char *label;                /* assemble label rule, or NULL: the model's rule */
   const char *state_dir;            /* NULL: no journal, no checkpoints */
   uint64_t checkpoint_every;        /* applied events between checkpoints (0: never) */
+  double checkpoint_every_h;        /* or event time: checkpoint when the clock has moved
+                                       this many hours past the last checkpoint's (0: not
+                                       by time); either trigger checkpoints */
   uint64_t fsync_every;             /* fsync the journal every N appends (0: never) */
   size_t reasons;                   /* reasons per score (default 3) */
   size_t metrics_window;            /* outcomes in the sliding metrics (default 10000) */
@@ -94,6 +97,7 @@ typedef struct viral_stream_stats {
   uint64_t evicted;      /* videos closed by time (event clock past horizon + grace) */
   uint64_t labels_unknown; /* label events for no video in flight */
   uint64_t in_flight;    /* videos held now */
+  uint64_t checkpoints;  /* written in the stream's life (the number of the last one) */
   double clock;          /* unix seconds, NAN before the first observe */
   /* over the last metrics_window outcomes (NAN when undefined) */
   size_t window_n;

@@ -25,7 +25,8 @@ static const cli_option options[] = {
     {"counters", 0, "LIST", "cumulative counters NAME=FIELD[:RULE],... (default: the gen log's)"},
     {"attrs", 0, "LIST", "attributes NAME=FIELD[:RULE],... (default: the gen log's)"},
     {"state", 0, "DIR", "journal and checkpoints here; restart from them"},
-    {"checkpoint-every", 0, "N", "checkpoint every N applied events (default 10000; 0: only at exit)"},
+    {"checkpoint-every", 0, "N|AGE", "checkpoint every N applied events (default 10000; 0: only at exit), "
+                                     "or every AGE of event time, e.g. 6h"},
     {"fsync-every", 0, "N", "fsync the journal every N events (default 1; 0: never)"},
     {"metrics-every", 0, "N", "print running metrics every N learned videos (default 10000; 0: never)"},
     {"reasons", 0, "N", "reasons per score (default 3)"},
@@ -92,7 +93,14 @@ int cmd_stream(int argc, char **argv) {
   if (g && (o.grace_h = cli_parse_hours(g, strlen(g))) < 0) return cli_usage_error("stream", "bad --grace '%s'", g);
   if (o.horizon_h <= o.window_h) return cli_usage_error("stream", "--horizon must be longer than --window");
   long every = 10000, sync_every = 1, metrics_every = 10000, reasons = 3;
-  if ((rc = cli_get_long(&args, "checkpoint-every", 10000, &every)) != CLI_CONTINUE) return rc;
+  const char *ce = cli_get(&args, "checkpoint-every");
+  if (ce && cli_has_time_unit(ce)) {
+    if (!((o.checkpoint_every_h = cli_parse_hours(ce, strlen(ce))) > 0))
+      return cli_usage_error("stream", "--checkpoint-every needs a count or an age such as 6h, not '%s'", ce);
+    every = 0; /* by event time only */
+  } else if ((rc = cli_get_long(&args, "checkpoint-every", 10000, &every)) != CLI_CONTINUE) {
+    return rc;
+  }
   if ((rc = cli_get_long(&args, "fsync-every", 1, &sync_every)) != CLI_CONTINUE) return rc;
   if ((rc = cli_get_long(&args, "metrics-every", 10000, &metrics_every)) != CLI_CONTINUE) return rc;
   if ((rc = cli_get_long(&args, "reasons", 3, &reasons)) != CLI_CONTINUE) return rc;

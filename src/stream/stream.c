@@ -54,6 +54,7 @@ struct viral_stream {
   /* journal */
   FILE *journal;
   uint64_t ckpt_no, since_ckpt, since_sync;
+  double ckpt_clock;   /* the clock at the last checkpoint (NAN: none yet) */
   int replaying;
   int lock_fd;
   viral_stream_stats st;
@@ -491,8 +492,12 @@ static int feed(viral_stream *s, const char *line, size_t len, long line_no, vir
 int viral_stream_feed(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
   s->st.lines++;
   int rc = feed(s, line, len, line_no, err);
-  if (rc == VIRAL_OK && s->o.checkpoint_every && s->since_ckpt >= s->o.checkpoint_every)
-    rc = viral_stream_checkpoint(s, err);
+  if (rc != VIRAL_OK) return rc;
+  /* by event time: the first checkpoint period starts at the first clock */
+  if (isnan(s->ckpt_clock)) s->ckpt_clock = s->st.clock;
+  int by_count = s->o.checkpoint_every && s->since_ckpt >= s->o.checkpoint_every;
+  int by_time = s->o.checkpoint_every_h > 0 && s->st.clock - s->ckpt_clock >= s->o.checkpoint_every_h * 3600;
+  if ((by_count || by_time) && s->o.state_dir) rc = viral_stream_checkpoint(s, err);
   return rc;
 }
 
@@ -598,6 +603,7 @@ int viral_stream_checkpoint(viral_stream *s, viral_error *err) {
   free(old_j);
   free(old_m);
   s->since_ckpt = 0;
+  s->ckpt_clock = s->st.clock;
   return VIRAL_OK;
 }
 
@@ -642,6 +648,7 @@ static int load_checkpoint(viral_stream *s, viral_error *err) {
   s->last_seq = num_or_nan(d, "last_seq");
   s->last_t = num_or_nan(d, "last_t");
   s->st.clock = num_or_nan(d, "clock");
+  s->ckpt_clock = s->st.clock;
   s->st.scored = count_of(d, "scored");
   s->st.learned = count_of(d, "learned");
   s->st.unlabeled = count_of(d, "unlabeled");
@@ -781,7 +788,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   }
   s->o = *opts;
   s->model = model;
-  s->last_seq = s->last_t = s->st.clock = NAN;
+  s->last_seq = s->last_t = s->st.clock = s->ckpt_clock = NAN;
   s->lock_fd = -1;
   int rc = VIRAL_OK;
   if (viral_vt_init(&s->videos) != VIRAL_OK) rc = nomem(err);
@@ -817,6 +824,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
 void viral_stream_stats_get(viral_stream *s, int with_metrics, viral_stream_stats *out) {
   *out = s->st;
   out->in_flight = s->videos.count;
+  out->checkpoints = s->ckpt_no;
   out->window_n = s->ring_n;
   out->auc = out->log_loss = out->calibration = NAN;
   if (s->ring_n == 0 || !with_metrics) return;
