@@ -32,8 +32,12 @@ static viral_eval_data *load(viral_pipeline *p, const char *name, char *path, si
   return d;
 }
 
-/* "aS bS aL ..." for the steps, by video id. */
-static void steps_text(const viral_eval_data *d, const viral_eval_schedule *s, char *out, size_t size) {
+/* Build d's schedule and write its steps as "aS bS aL ..." (by video id). */
+static void schedule(const viral_eval_data *d, const char *path, const viral_reader_options *ro,
+                     const viral_eval_progressive_options *o, viral_eval_schedule *s, char *out,
+                     size_t size) {
+  viral_error err;
+  ck_assert_msg(viral_eval_schedule_build(d, path, ro, o, s, &err) == VIRAL_OK, "%s", err.message);
   out[0] = '\0';
   for (size_t i = 0; i < s->count; i++) {
     size_t n = strlen(out);
@@ -56,8 +60,7 @@ START_TEST(order_without_columns) {
   viral_eval_progressive_options o = {2, 4, 0};
   viral_eval_schedule s;
   viral_error err;
-  ck_assert_int_eq(viral_eval_schedule_build(d, path, &ro, &o, &s, &err), VIRAL_OK);
-  steps_text(d, &s, text, sizeof text);
+  schedule(d, path, &ro, &o, &s, text, sizeof text);
   ck_assert_str_eq(text, "aS bS aL bL cS cL");
   ck_assert_int_eq(s.from_columns, 0);
   ck_assert_uint_eq(s.evaluated, 3);
@@ -70,8 +73,7 @@ START_TEST(order_without_columns) {
   viral_eval_schedule_release(&s);
 
   o.no_delay = 1;
-  ck_assert_int_eq(viral_eval_schedule_build(d, path, &ro, &o, &s, &err), VIRAL_OK);
-  steps_text(d, &s, text, sizeof text);
+  schedule(d, path, &ro, &o, &s, text, sizeof text);
   ck_assert_str_eq(text, "aS aL bS bL cS cL");
   ck_assert_int_eq(viral_eval_progressive(d, &s, VIRAL_EVAL_BASE_RATE, NULL, probs, &err), VIRAL_OK);
   ck_assert_double_eq(probs[0], 0.5);
@@ -98,8 +100,7 @@ START_TEST(order_from_event_columns) {
   viral_eval_progressive_options o = {2, 48, 0};
   viral_eval_schedule s;
   viral_error err;
-  ck_assert_int_eq(viral_eval_schedule_build(d, path, &ro, &o, &s, &err), VIRAL_OK);
-  steps_text(d, &s, text, sizeof text);
+  schedule(d, path, &ro, &o, &s, text, sizeof text);
   ck_assert_str_eq(text, "aS cS dS cL bS bL aL");
   ck_assert_int_eq(s.from_columns, 1);
   ck_assert_uint_eq(s.evaluated, 3);

@@ -125,16 +125,6 @@ static void json_metrics(FILE *f, const viral_metrics *m) {
   fprintf(f, ",\"rows\":%zu,\"positives\":%zu}", m->n, m->positives);
 }
 
-static void json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-    else fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 /* overall, last: [EVAL_PREDICTORS]; windows: [EVAL_PREDICTORS * nw]. */
 static int write_json(const char *path, const run *r, const char *description, int delayed,
                       const viral_metrics *overall, const viral_metrics *last,
@@ -143,7 +133,7 @@ static int write_json(const char *path, const run *r, const char *description, i
   if (!file) return err->code;
   FILE *f = viral_atomic_stream(file);
   fprintf(f, "{\"mode\":\"progressive\",\"description\":");
-  json_string(f, description);
+  eval_json_string(f, description);
   fprintf(f, ",\"delayed_labels\":%s,\"rows\":%zu,\"window_size\":%zu,\"predictors\":{",
           delayed ? "true" : "false", r->n, r->window);
   int first = 1;

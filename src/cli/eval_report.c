@@ -74,7 +74,7 @@ static int atomic_write(const char *path, void (*fn)(FILE *, const eval_result *
   return rc;
 }
 
-static void json_string(FILE *f, const char *s) {
+void eval_json_string(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) {
     if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
@@ -87,7 +87,7 @@ static void json_string(FILE *f, const char *s) {
 static void json_body(FILE *f, const eval_result *r) {
   char b[32];
   fprintf(f, "{\"description\":");
-  json_string(f, r->description);
+  eval_json_string(f, r->description);
   fprintf(f, ",\"folds\":%d,\"rows\":%zu,\"predictors\":{", r->folds, r->rows);
   int first = 1;
   for (int j = 0; j < EVAL_PREDICTORS; j++) {

@@ -34,6 +34,9 @@ typedef struct eval_result {
 int cli_eval_load(const cli_args *args, viral_pipeline **p, viral_eval_data **d,
                   viral_reader_options *ropts);
 
+/* s as a JSON string literal (quoted, escaped) on f. */
+void eval_json_string(FILE *f, const char *s);
+
 /* Write the report as JSON / a self-contained HTML page with inline SVG
  * (no scripts, no external references). Atomic; 0 or -1. */
 int eval_write_json(const char *path, const eval_result *r);
