@@ -8,7 +8,9 @@
  * An optional "seq" (a number increasing along the input) gives an event its
  * position; without it an observe's position is (observed_at, video_id).
  *
- * Event order (the one definition the stream and a replay share). The clock
+ * Event order (the one definition the stream and `viral eval --progressive`
+ * share: `viral assemble --window` writes it as scored_seq/learned_seq, see
+ * viral/assemble.h and datasets/STREAM.md). The clock
  * is the largest observed_at seen. For each observe event at time t:
  *   1. when t > clock: clock = t, and every video whose posted_at + horizon
  *      + grace <= clock closes by time, in (that deadline, video_id) order:
