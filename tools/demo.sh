@@ -37,5 +37,8 @@ report=$out/eval-report.html
 step "cross-validate the logistic learner against the base rate, the views-only baseline and the oracle" \
   "$viral" eval --folds 5 --per-fold --html "$report" "$data"
 printf '\nThe HTML report (ROC, precision-recall, reliability and per-fold charts; no network needed):\n  %s\n' "$report"
+
+step "progressive validation as a live system sees it: scored at 2h, learned when the 7-day outcome is known" \
+  sh -c "'$viral' eval --progressive --window-size 1000 '$data' | head -n 10"
 echo
 echo "The model is $out/model.json; 'viral score' without -m uses models/default.json."
