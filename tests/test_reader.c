@@ -226,6 +226,11 @@ START_TEST(csv_malformed) {
   EXPECT_ERROR("t.csv", "a,b\n1,ok\n2,\xff\xfe\n", NULL, "t.csv:3: field 'b': invalid UTF-8");
   EXPECT_ERROR("t.csv", "a,b\n1,\xC0\xAF\n", NULL, "t.csv:2: field 'b': invalid UTF-8"); /* overlong */
   EXPECT_ERROR("t.csv", "a,\xE2\x82\n", NULL, "t.csv:1: column 2: invalid UTF-8 in the header");
+  /* the row is checked whole, then cell by cell: the first bad cell is named,
+   * after a good multibyte one, and a sequence split across two cells
+   * (valid if the cells were joined) is bad in the first */
+  EXPECT_ERROR("t.csv", "a,b,c\n\xC3\xA9,x,\xff\n", NULL, "t.csv:2: field 'c': invalid UTF-8");
+  EXPECT_ERROR("t.csv", "a,b\n1\xE2\x82,\xAC\n", NULL, "t.csv:2: field 'a': invalid UTF-8");
   EXPECT_ERROR("t.csv", "a,b,a\n1,2,3\n", NULL, "t.csv:1: duplicate column name 'a' (columns 1 and 3)");
   viral_reader_options_init(&o);
   o.max_fields = 3;

@@ -107,12 +107,14 @@ static int scan_decimal(const char *s, size_t len, size_t *pos, int allow_sign,
   return 1;
 }
 
+/* The powers of ten that are exact doubles. */
+static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /* Correctly rounded value of d * 10^extra; VIRAL_ERR_PARSE when it is not
  * finite. */
 static int decimal_value(const decimal *d, long extra, double *out) {
-  static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   if (d->ndigits == 0) {
     *out = d->neg ? -0.0 : 0.0;
     return VIRAL_OK;
@@ -135,7 +137,36 @@ static int decimal_value(const decimal *d, long extra, double *out) {
   return VIRAL_OK;
 }
 
+/* The common cell, [-]digits[.digits] with nothing around it, without the
+ * general scanner. At most 19 digits, so the mantissa m fits in 64 bits;
+ * when m <= 2^53 it is an exact double and so is 10^decimals (decimals <=
+ * 19), and one division rounds correctly, as decimal_value (or strtod) does:
+ * the same double either way. A digit must come first: ".5" is left to the
+ * general path, which durations refuse. Returns 1 with *out set, 0 when the general path
+ * must decide (blanks, sign, grouping, exponent, suffix, long mantissas). */
+static int plain_decimal(const char *s, size_t len, int allow_minus, double *out) {
+  size_t i = 0;
+  int neg = allow_minus && len > 0 && s[0] == '-';
+  i += (size_t)neg;
+  uint64_t m = 0;
+  size_t int_start = i;
+  for (; i < len && is_digit(s[i]); i++) m = m * 10 + (uint64_t)(s[i] - '0');
+  size_t digits = i - int_start, decimals = 0;
+  if (digits == 0) return 0;
+  if (i < len && s[i] == '.') {
+    size_t frac_start = ++i;
+    for (; i < len && is_digit(s[i]); i++) m = m * 10 + (uint64_t)(s[i] - '0');
+    decimals = i - frac_start;
+    digits += decimals;
+  }
+  if (i != len || digits > 19 || m > ((uint64_t)1 << 53)) return 0;
+  double v = (double)m / pow10[decimals];
+  *out = neg ? -v : v;
+  return 1;
+}
+
 int viral_parse_number(const char *s, size_t len, double *out) {
+  if (plain_decimal(s, len, 1, out)) return VIRAL_OK;
   viral_trim(&s, &len);
   size_t pos = 0;
   decimal d;
@@ -153,6 +184,7 @@ static int word_is(const char *s, size_t len, const char *word) {
 }
 
 int viral_parse_count(const char *s, size_t len, double *out) {
+  if (plain_decimal(s, len, 0, out)) return VIRAL_OK;
   viral_trim(&s, &len);
   size_t pos = 0;
   decimal d;
@@ -187,6 +219,7 @@ int viral_parse_count(const char *s, size_t len, double *out) {
 /* ---- durations ---- */
 
 int viral_parse_duration(const char *s, size_t len, double *out) {
+  if (plain_decimal(s, len, 0, out)) return VIRAL_OK; /* plain seconds */
   viral_trim(&s, &len);
   double parts[3];
   int nparts = 0;
@@ -216,6 +249,10 @@ int viral_parse_duration(const char *s, size_t len, double *out) {
 /* ---- booleans ---- */
 
 int viral_parse_bool(const char *s, size_t len, int *out) {
+  if (len == 1 && (s[0] == '0' || s[0] == '1')) { /* the common cell */
+    *out = s[0] == '1';
+    return VIRAL_OK;
+  }
   viral_trim(&s, &len);
   if (word_is(s, len, "true") || word_is(s, len, "yes")) {
     *out = 1;
