@@ -504,6 +504,60 @@ START_TEST(negative_json_count_rejected) {
 }
 END_TEST
 
+/* The log1p and weekday values come from tables for whole numbers (0-1023)
+ * and the seven days; each must be the very double libm gives for the same
+ * expression, the table's edges, -0 (log1p(-0) is -0) and fractions
+ * included. The reference is computed here with log1p, sin and cos. */
+static int record_values(void *ctx, uint32_t index, double value, const char *group,
+                         const char *name) {
+  (void)group;
+  (void)name;
+  if (index < 3) ((double *)ctx)[index] = value;
+  return 0;
+}
+
+START_TEST(tabled_values_are_libm_values) {
+  viral_pipeline *p = spec(
+      "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"x\": {\"parse\": \"number\", "
+      "\"observed\": \"0h\"}}, \"features\": ["
+      "{\"transform\": \"log1p\", \"field\": \"x\", \"fill\": 0, \"indicator\": false},"
+      "{\"transform\": \"weekday\", \"field\": \"posted_at\", \"fill\": 0, \"indicator\": false}]}");
+  static const char *const xs[] = {"0", "1", "2", "7", "999", "1022", "1023", "1024", "1025",
+                                   "1023.5", "0.5", "-0", "-0.5", "4294967296", "123456789"};
+  char text[4096] = "x,posted_at\n";
+  size_t nx = sizeof xs / sizeof *xs;
+  for (size_t i = 0; i < nx; i++) {
+    /* posted_at: day k after 1970-01-01 (a Thursday) at 10:00, then day -3
+     * (a Monday) and -4 (a Sunday) */
+    long day = i < 7 ? (long)i : i == 7 ? -3 : -4;
+    char row[64];
+    snprintf(row, sizeof row, "%s,%ld\n", xs[i], day * 86400 + 36000);
+    strcat(text, row);
+  }
+  viral_reader *r = csv(text);
+  viral_error err;
+  viral_error_clear(&err);
+  for (size_t i = 0; i < nx; i++) {
+    double got[3] = {NAN, NAN, NAN};
+    const viral_record *rec = next(r);
+    ck_assert_int_eq(viral_pipeline_transform_named(p, rec, record_values, got, NULL, &err),
+                     VIRAL_OK);
+    double want = log1p(strtod(xs[i], NULL));
+    ck_assert_msg(memcmp(&got[0], &want, sizeof want) == 0, "log1p(%s): %.17g, libm %.17g", xs[i],
+                  got[0], want);
+    long day = i < 7 ? (long)i : i == 7 ? -3 : -4;
+    double wd = (double)(((day + 3) % 7 + 7) % 7); /* Monday = 0 */
+    double angle = 2 * 3.14159265358979323846 * wd / 7.0;
+    double ws = sin(angle), wc = cos(angle);
+    ck_assert_msg(memcmp(&got[1], &ws, sizeof ws) == 0 && memcmp(&got[2], &wc, sizeof wc) == 0,
+                  "day %ld: %.17g %.17g, libm %.17g %.17g", day, got[1], got[2], ws, wc);
+  }
+  ck_assert(signbit(log1p(-0.0))); /* the case the table must leave alone */
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
@@ -517,6 +571,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, fitted_round_trip_is_exact);
   tcase_add_test(tc, field_mapping_rules);
   tcase_add_test(tc, negative_json_count_rejected);
+  tcase_add_test(tc, tabled_values_are_libm_values);
   suite_add_tcase(s, tc);
   return s;
 }
