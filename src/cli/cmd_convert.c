@@ -126,14 +126,9 @@ static void vw_write(FILE *out, const vw_row *r, double label) {
   putc('\n', out);
 }
 
-static void append(char **p, const char *s) {
-  size_t n = strlen(s);
-  memcpy(*p, s, n);
-  *p += n;
-}
-
-/* One line per row, written with one fwrite: 32 bytes per coordinate bound
- * each number, so the line buffer holds (count + 1) * 64 bytes. */
+/* One line per row, written with one fwrite: 32 bytes bound each number,
+ * so the line buffer holds (count + 1) * 64 bytes. An index prints as the
+ * whole number it is (what formatting it as a double gives). */
 static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **line,
                         size_t *cap) {
   size_t need = (v->count + 1) * 64;
@@ -143,13 +138,13 @@ static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **l
     *line = grown;
     *cap = need;
   }
-  char num[32], *p = *line;
+  char *p = *line;
   *p++ = label > 0 ? '1' : '0';
   for (size_t i = 0; i < v->count; i++) {
     *p++ = ' ';
-    append(&p, viral_format_value_(num, (double)v->items[i].index + 1));
+    p += viral_format_index_(p, (uint64_t)v->items[i].index + 1);
     *p++ = ':';
-    append(&p, viral_format_value_(num, v->items[i].value));
+    p += viral_format_value_into_(p, v->items[i].value);
   }
   *p++ = '\n';
   fwrite(*line, 1, (size_t)(p - *line), out);

@@ -33,25 +33,25 @@ static int wide_long_double(void) {
   return wide;
 }
 
-/* 1 when n * 10^p, correctly rounded to double, is ax (> 0), 0 when it is
- * not, -1 when this cannot tell (a midpoint, or p out of range). */
-static int reads_back(uint64_t n, int p, double ax) {
-  if (p < -27 || p > 27) return -1;
-  long double v = p >= 0 ? (long double)n * pow10_ld[p] : (long double)n / pow10_ld[-p];
-  double d = (double)v;
-  long double below = (long double)nextafter(d, 0.0), above = (long double)nextafter(d, INFINITY);
-  long double mid_low = ((long double)d + below) / 2, mid_high = ((long double)d + above) / 2;
-  if (v == mid_low || v == mid_high) return -1; /* the exact value may be on either side */
-  return d == ax;
+/* The `count` decimal digits of n (leading zeros included) at d, two at a
+ * time: half the dependent divisions. */
+static void write_digits(char *d, uint64_t n, int count) {
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                              "25262728293031323334353637383940414243444546474849"
+                              "50515253545556575859606162636465666768697071727374"
+                              "75767778798081828384858687888990919293949596979899";
+  int i = count;
+  for (; i >= 2; i -= 2, n /= 100) memcpy(d + i - 2, pairs + 2 * (n % 100), 2);
+  if (i == 1) d[0] = (char)('0' + n % 10);
 }
 
 /* printf("%.{precision}g") of the decimal n * 10^(e10 - precision + 1), n
  * having exactly `precision` digits: trailing zeros dropped, exponent form
- * when e10 < -4 or e10 >= precision. */
+ * when e10 < -4 or e10 >= precision. Returns the end of the text (its NUL). */
 static char *format_g(char *out, uint64_t n, int precision, int e10) {
   char d[24];
   int digits = precision;
-  for (int i = digits - 1; i >= 0; i--, n /= 10) d[i] = (char)('0' + n % 10);
+  write_digits(d, n, digits);
   while (digits > 1 && d[digits - 1] == '0') digits--;
   char *o = out;
   if (e10 < -4 || e10 >= precision) {
@@ -82,56 +82,98 @@ static char *format_g(char *out, uint64_t n, int precision, int e10) {
     }
   }
   *o = '\0';
-  return out;
+  return o;
 }
 
-/* The shortest exact form with 15..17 digits, or NULL when unproven. */
+/* ax * 10^shift in long double (|shift| <= 27, so 10^shift is exact and
+ * this is one rounding). */
+static long double scale(double ax, int shift) {
+  return shift >= 0 ? (long double)ax * pow10_ld[shift] : (long double)ax / pow10_ld[-shift];
+}
+
+/* The shortest exact form with 15..17 digits; returns the end of the text,
+ * or NULL when unproven.
+ *
+ * One product S = ax * 10^(16 - e10) (17 digits before the point) decides
+ * all three lengths. In long double it is W + f (W whole, 0 <= f < 1)
+ * within half an ulp, 2^-8, of the exact S (S < 10^17 < 2^57). The k-digit
+ * candidate is S / q rounded, q = 10^(17 - k): floor(W / q) plus one when
+ * (W mod q) + f passes q / 2. It reads back when its distance to S, |n q -
+ * W - f|, is below half the gap between doubles at ax, in the same units
+ * (a quarter below a power of two, where the gap below is half as wide).
+ * Within BLUR of either decision the answer is "unproven". */
 static char *fast_shortest(char *out, double ax) {
+  const long double BLUR = 1.0L / 128; /* twice the error bound of S, r and dist */
   if (!(ax > 1e-280 && ax < 1e280) || !wide_long_double()) return NULL;
-  int e10 = (int)floor(log10(ax));
-  for (int digits = 15; digits <= 17; digits++) {
-    int shift = digits - 1 - e10; /* ax * 10^shift has `digits` digits */
-    if (shift < -27 || shift > 27) return NULL;
-    long double scaled = shift >= 0 ? (long double)ax * pow10_ld[shift]
-                                    : (long double)ax / pow10_ld[-shift];
-    long double lo = pow10_ld[digits - 1], hi = pow10_ld[digits];
-    if (scaled < lo || scaled >= hi) return NULL; /* log10 was off near a power of 10 */
-    /* scaled is within half a long double ulp (< hi * 2^-64) of the exact
-     * product: that near a half, rounding it might not be what printf's
-     * exact rounding gives */
-    long double frac = scaled - floorl(scaled);
-    if (fabsl(frac - 0.5L) <= hi * LDBL_EPSILON) return NULL;
-    uint64_t n = (uint64_t)llrintl(scaled);
-    if ((long double)n >= hi) return NULL;
-    int back = reads_back(n, -shift, ax);
-    if (back < 0) return NULL;
-    if (back) return format_g(out, n, digits, e10);
+  uint64_t bits;
+  memcpy(&bits, &ax, sizeof bits);
+  int e2 = (int)(bits >> 52) - 1023; /* ax in [2^e2, 2^(e2+1)) */
+  /* e10 = floor(log10(ax)): floor(e2 * log10(2)) (78913 / 2^18 is log10(2)
+   * to 6 digits) is e10 or one less; where S falls settles it */
+  int e10 = e2 >= 0 ? (int)(((long)e2 * 78913) >> 18) : -(int)((-(long)e2 * 78913 + 262143) >> 18);
+  long double S = 0;
+  for (int tries = 0; tries < 3; tries++) {
+    if (16 - e10 < -27 || 16 - e10 > 27) return NULL;
+    S = scale(ax, 16 - e10);
+    if (S >= 1e17L) e10++;
+    else if (S < 1e16L) e10--;
+    else break;
+  }
+  if (!(S >= 1e16L && S < 1e17L)) return NULL;
+  uint64_t W = (uint64_t)S;
+  long double f = S - (long double)W;
+  /* half the gap between doubles at ax, 2^(e2 - 53), in units of S */
+  uint64_t gap_bits = (uint64_t)(e2 - 53 + 1023) << 52;
+  double gap;
+  memcpy(&gap, &gap_bits, sizeof gap);
+  long double half_gap = scale(gap, 16 - e10);
+  int power_of_two = (bits & 0xFFFFFFFFFFFFFu) == 0;
+  uint64_t q = 100, top = 1000000000000000u; /* 10^15: the smallest 16-digit number */
+  for (int digits = 15; digits <= 17; digits++, q /= 10, top *= 10) {
+    long double r = (long double)(W % q) + f;
+    if (fabsl(r - (long double)q / 2) <= BLUR) return NULL; /* a near tie */
+    uint64_t n = W / q + (r > (long double)q / 2);
+    if (n >= top) return NULL; /* rounded up to one more digit */
+    long double off = (long double)((int64_t)(n * q - W)) - f; /* candidate - S */
+    long double limit = power_of_two && off < 0 ? half_gap / 2 : half_gap;
+    long double dist = fabsl(off);
+    if (fabsl(dist - limit) <= BLUR) return NULL;
+    if (dist < limit) return format_g(out, n, digits, e10);
   }
   return NULL;
 }
 #endif
 
-static char *format_uint(char buf[32], uint64_t n) {
-  char *p = buf + 31;
-  *p = '\0';
-  do *--p = (char)('0' + n % 10); while ((n /= 10) > 0);
-  return p;
+/* Decimal digits of n at out; returns the end (its NUL). */
+static char *format_uint(char *out, uint64_t n) {
+  char d[24];
+  int k = 0;
+  do d[k++] = (char)('0' + n % 10); while ((n /= 10) > 0);
+  while (k > 0) *out++ = d[--k];
+  *out = '\0';
+  return out;
 }
 
-const char *viral_format_value_(char buf[32], double x) {
-  if (x == floor(x) && fabs(x) < 1e15) {
-    char *p = format_uint(buf, (uint64_t)fabs(x));
-    if (x < 0 || (x == 0 && signbit(x))) *--p = '-';
-    return p;
+size_t viral_format_index_(char buf[32], uint64_t n) { return (size_t)(format_uint(buf, n) - buf); }
+
+size_t viral_format_value_into_(char buf[32], double x) {
+  char *o = buf;
+  /* whole numbers below 1e15 print as integers (%.15g would too) */
+  if (fabs(x) < 1e15 && x == (double)(int64_t)x) {
+    if (x < 0 || (x == 0 && signbit(x))) *o++ = '-';
+    return (size_t)(format_uint(o, (uint64_t)fabs(x)) - buf);
   }
 #if LDBL_MANT_DIG >= 64
   if (isfinite(x)) {
-    char *p = buf + (x < 0);
-    if (fast_shortest(p, fabs(x))) {
-      if (x < 0) buf[0] = '-';
-      return buf;
-    }
+    if (x < 0) *o++ = '-';
+    char *end = fast_shortest(o, fabs(x));
+    if (end) return (size_t)(end - buf);
   }
 #endif
-  return viral_format_double_slow_(buf, x);
+  return strlen(viral_format_double_slow_(buf, x));
+}
+
+const char *viral_format_value_(char buf[32], double x) {
+  viral_format_value_into_(buf, x);
+  return buf;
 }
