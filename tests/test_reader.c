@@ -770,11 +770,41 @@ START_TEST(shared_values) {
 }
 END_TEST
 
+/* Blanks stay in cells whichever way a record is cut into lines: a record
+ * whose first line has blanks and whose second has none, and the reverse
+ * (the reader gives libcsv a line at a time and switches its blank test on
+ * lines without blanks). */
+START_TEST(csv_blanks_across_lines) {
+  const char *text = "a,b,c\n"
+                     "\tx ,\"line1\nline2\",y\n"
+                     "p,\"q\n r \",  s\t\n"
+                     "1,2,3\n";
+  viral_reader *r = open_text("t.csv", text, NULL);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "\tx ");
+  ck_assert_str_eq(text_of(rec, "b"), "line1\nline2");
+  ck_assert_str_eq(text_of(rec, "c"), "y");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "p");
+  ck_assert_str_eq(text_of(rec, "b"), "q\n r ");
+  ck_assert_str_eq(text_of(rec, "c"), "  s\t");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "c"), "3");
+  at_end(r);
+  viral_reader_free(r);
+  /* a blank after a closing quote is still a misplaced quote, not trimmed */
+  EXPECT_ERROR("t.csv", "a,b\n\"z\" ,w\n", NULL,
+               "t.csv:2: misplaced quote (a '\"' inside an unquoted cell, or text after a "
+               "closing quote)");
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("reader");
   TCase *tc = tcase_create("csv");
   tcase_add_test(tc, csv_quoting_crlf_bom_and_lines);
   tcase_add_test(tc, csv_header_only_and_blank_cells);
+  tcase_add_test(tc, csv_blanks_across_lines);
   tcase_add_test(tc, csv_getters_and_lists);
   tcase_add_test(tc, csv_memory_is_reused);
   tcase_add_test(tc, csv_malformed);
