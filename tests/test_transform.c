@@ -286,6 +286,69 @@ START_TEST(collisions_are_marked) {
 }
 END_TEST
 
+/* Naming while transforming (the online learner's path) checks a named
+ * index against its name in place instead of writing the name again: the
+ * names and collision marks must be what writing them gives. 1 bit, no
+ * dense columns: 2 buckets for 4 distinct names. The expectation is
+ * worked out from the vectors: an index is marked when two different names
+ * ("sound=", the hash feature's prefix for music_id, and the value up to a
+ * NUL, as "%.*s" writes it) land there. */
+START_TEST(collecting_names_while_transforming) {
+  viral_pipeline *p = spec("{\"window\": \"0h\", \"hash_bits\": 1, \"features\": "
+                           "[{\"transform\": \"hash\", \"field\": \"music_id\"}]}");
+  static const char data[] = "music_id\na\nb\na\nb\0z\nc\nb\nd\0\nb\0z\n";
+  static const char *const names[] = {"a", "b", "a", "b", "c", "b", "d", "b"};
+  viral_error err;
+  viral_error_clear(&err);
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_CSV;
+  viral_reader *r = viral_reader_open_memory("t.csv", data, sizeof data - 1, &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 1, &err), VIRAL_OK);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  const char *first[2] = {NULL, NULL};
+  int collided[2] = {0, 0};
+  for (size_t i = 0; i < 8; i++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    ck_assert_uint_eq(v.count, 1);
+    uint32_t k = v.items[0].index;
+    ck_assert_uint_lt(k, 2);
+    if (!first[k]) first[k] = names[i];
+    else if (strcmp(first[k], names[i]) != 0) collided[k] = 1;
+  }
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 0, &err), VIRAL_OK);
+  for (uint32_t k = 0; k < 2; k++) {
+    if (!first[k]) continue;
+    char want[64], got[64];
+    snprintf(want, sizeof want, "sound=%s%s", first[k], collided[k] ? " (+collisions)" : "");
+    viral_pipeline_feature_name(p, k, got, sizeof got);
+    ck_assert_str_eq(got, want);
+  }
+  ck_assert(collided[0] || collided[1]); /* 4 names, 2 buckets */
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+  /* a value with a NUL is named up to it, and the same value again is no
+   * collision (10 bits: nothing else shares its index) */
+  p = spec("{\"window\": \"0h\", \"hash_bits\": 10, \"features\": "
+           "[{\"transform\": \"hash\", \"field\": \"music_id\"}]}");
+  static const char nul_data[] = "music_id\nb\0z\nb\0z\n";
+  r = viral_reader_open_memory("t.csv", nul_data, sizeof nul_data - 1, &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 1, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 0, &err), VIRAL_OK);
+  char got[64];
+  viral_pipeline_feature_name(p, v.items[0].index, got, sizeof got);
+  ck_assert_str_eq(got, "sound=b");
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static const char *scaled_spec =
     "{\"window\": \"0h\", \"scaling\": \"%s\", \"features\": [{\"transform\": \"identity\", "
     "\"field\": \"x\", \"fill\": 0}, {\"transform\": \"bool\", \"field\": \"b\", \"fill\": 0}], "
@@ -566,6 +629,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, hashing_indices_names_and_signs);
   tcase_add_test(tc, fit_collects_bounded_names);
   tcase_add_test(tc, collisions_are_marked);
+  tcase_add_test(tc, collecting_names_while_transforming);
   tcase_add_test(tc, scaling_fit_and_apply);
   tcase_add_test(tc, label_rules_apply);
   tcase_add_test(tc, fitted_round_trip_is_exact);

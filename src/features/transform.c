@@ -213,25 +213,33 @@ static const char *hashed_name(viral_pipeline *p, const feature_def *f, viral_st
   return p->namebuf;
 }
 
+/* The entry naming index, or NULL with *slot set to the empty slot where
+ * it would go (open addressing over names[], made on first use). */
+static name_entry *find_name(viral_pipeline *p, uint32_t index, size_t *slot) {
+  if (!p->name_slots) {
+    size_t cap = 16;
+    while (cap < 2 * p->names_max) cap *= 2;
+    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return NULL;
+    p->slots_cap = cap;
+  }
+  size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
+  for (; p->name_slots[s]; s = (s + 1) & mask)
+    if (p->names[p->name_slots[s] - 1].index == index) return &p->names[p->name_slots[s] - 1];
+  *slot = s;
+  return NULL;
+}
+
 /* Remember the name of a hashed index seen in training (bounded by
  * names_max); a second, different name at the same index marks a collision. */
 static int note_name(viral_pipeline *p, uint32_t index, const char *group, const char *name) {
   if (p->names_max == 0) return VIRAL_OK;
-  if (!p->name_slots) {
-    size_t cap = 16;
-    while (cap < 2 * p->names_max) cap *= 2;
-    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return VIRAL_ERR_NOMEM;
-    p->slots_cap = cap;
+  size_t s = 0;
+  name_entry *e = find_name(p, index, &s);
+  if (e) {
+    if (!e->collided && strcmp(e->name, name) != 0) e->collided = 1;
+    return VIRAL_OK;
   }
-  size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
-  while (p->name_slots[s]) {
-    name_entry *e = &p->names[p->name_slots[s] - 1];
-    if (e->index == index) {
-      if (!e->collided && strcmp(e->name, name) != 0) e->collided = 1;
-      return VIRAL_OK;
-    }
-    s = (s + 1) & mask;
-  }
+  if (!p->name_slots) return VIRAL_ERR_NOMEM;
   if (p->nnames >= p->names_max) return VIRAL_OK;
   if (p->nnames == p->names_cap) {
     size_t cap = p->names_cap ? p->names_cap * 2 : 64;
@@ -240,7 +248,7 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
     p->names = grown;
     p->names_cap = cap;
   }
-  name_entry *e = &p->names[p->nnames];
+  e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
   e->group = viral_strdup_(group);
@@ -254,6 +262,42 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   return VIRAL_OK;
 }
 
+/* 1 when name is what hashed_name would write for (f, a, b): "%.*s" stops
+ * at a NUL, so the values count up to their first one. */
+static int name_is(const char *name, const feature_def *f, viral_strview a,
+                   const viral_strview *b) {
+  size_t n = strlen(f->name);
+  if (strncmp(name, f->name, n) != 0 || name[n] != '=') return 0;
+  name += n + 1;
+  size_t alen = strnlen(a.ptr, a.len);
+  if (strncmp(name, a.ptr, alen) != 0) return 0;
+  name += alen;
+  if (b) {
+    size_t blen = strnlen(b->ptr, b->len);
+    if (*name++ != '^' || strncmp(name, b->ptr, blen) != 0) return 0;
+    name += blen;
+  }
+  return *name == '\0';
+}
+
+/* note_name for a hashed coordinate, building its name only when it may be
+ * kept: an index already named (every row after its first) is checked
+ * against the name in place, and one past names_max is not named at all. */
+static int note_hashed(viral_pipeline *p, uint32_t index, const feature_def *f, viral_strview a,
+                       const viral_strview *b) {
+  if (p->names_max == 0) return VIRAL_OK;
+  size_t s = 0;
+  name_entry *e = find_name(p, index, &s);
+  if (e) {
+    if (!e->collided && !name_is(e->name, f, a, b)) e->collided = 1;
+    return VIRAL_OK;
+  }
+  if (!p->name_slots) return VIRAL_ERR_NOMEM;
+  if (p->nnames >= p->names_max) return VIRAL_OK;
+  const char *name = hashed_name(p, f, a, b);
+  return name ? note_name(p, index, f->group, name) : VIRAL_ERR_NOMEM;
+}
+
 static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, viral_strview a,
                        const viral_strview *b) {
   uint32_t h = viral_murmur3_32(a.ptr, a.len, f->seed);
@@ -262,13 +306,13 @@ static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, vira
   uint32_t index = p->ncols + h % span;
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
   if (e->mode == EMIT_VECTOR && !p->collecting_names) return push(e->out, index, x);
-  const char *name = hashed_name(p, f, a, b);
-  if (!name) return VIRAL_ERR_NOMEM;
   if (e->mode == EMIT_VECTOR) {
-    int rc = note_name(p, index, f->group, name);
+    int rc = note_hashed(p, index, f, a, b);
     return rc ? rc : push(e->out, index, x);
   }
-  if (e->mode == EMIT_FIT) return note_name(p, index, f->group, name);
+  if (e->mode == EMIT_FIT) return note_hashed(p, index, f, a, b);
+  const char *name = hashed_name(p, f, a, b);
+  if (!name) return VIRAL_ERR_NOMEM;
   return e->sink(e->ctx, index, x, f->group, name);
 }
 
