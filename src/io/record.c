@@ -209,7 +209,12 @@ typedef int (*number_parser)(const char *s, size_t len, double *out);
  * are 0/1 when allow_bool, text goes through parse. */
 static int get_number(const viral_record *rec, size_t field, double *out, viral_error *err,
                       number_parser parse, const char *what, int allow_bool) {
-  const viral_value *v = present(rec, field);
+  const viral_value *v = viral_record_value(rec, field);
+  /* most CSV cells: no blank check, no parser call */
+  if (v->kind == VIRAL_VALUE_TEXT &&
+      viral_parse_plain_(v->text, v->len, parse == viral_parse_number, out))
+    return VIRAL_OK;
+  v = present(rec, field);
   if (!v) return VIRAL_MISSING;
   if (v->kind == VIRAL_VALUE_NUMBER || (v->kind == VIRAL_VALUE_BOOL && allow_bool)) {
     *out = v->number;

@@ -144,7 +144,7 @@ static int decimal_value(const decimal *d, long extra, double *out) {
  * the same double either way. A digit must come first: ".5" is left to the
  * general path, which durations refuse. Returns 1 with *out set, 0 when the general path
  * must decide (blanks, sign, grouping, exponent, suffix, long mantissas). */
-static int plain_decimal(const char *s, size_t len, int allow_minus, double *out) {
+int viral_parse_plain_(const char *s, size_t len, int allow_minus, double *out) {
   size_t i = 0;
   int neg = allow_minus && len > 0 && s[0] == '-';
   i += (size_t)neg;
@@ -160,13 +160,14 @@ static int plain_decimal(const char *s, size_t len, int allow_minus, double *out
     digits += decimals;
   }
   if (i != len || digits > 19 || m > ((uint64_t)1 << 53)) return 0;
-  double v = (double)m / pow10[decimals];
+  double v = (double)m;
+  if (decimals) v /= pow10[decimals]; /* whole numbers, most cells, need no division */
   *out = neg ? -v : v;
   return 1;
 }
 
 int viral_parse_number(const char *s, size_t len, double *out) {
-  if (plain_decimal(s, len, 1, out)) return VIRAL_OK;
+  if (viral_parse_plain_(s, len, 1, out)) return VIRAL_OK;
   viral_trim(&s, &len);
   size_t pos = 0;
   decimal d;
@@ -184,7 +185,7 @@ static int word_is(const char *s, size_t len, const char *word) {
 }
 
 int viral_parse_count(const char *s, size_t len, double *out) {
-  if (plain_decimal(s, len, 0, out)) return VIRAL_OK;
+  if (viral_parse_plain_(s, len, 0, out)) return VIRAL_OK;
   viral_trim(&s, &len);
   size_t pos = 0;
   decimal d;
@@ -219,7 +220,7 @@ int viral_parse_count(const char *s, size_t len, double *out) {
 /* ---- durations ---- */
 
 int viral_parse_duration(const char *s, size_t len, double *out) {
-  if (plain_decimal(s, len, 0, out)) return VIRAL_OK; /* plain seconds */
+  if (viral_parse_plain_(s, len, 0, out)) return VIRAL_OK; /* plain seconds */
   viral_trim(&s, &len);
   double parts[3];
   int nparts = 0;
