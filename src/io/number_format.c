@@ -33,16 +33,26 @@ static int wide_long_double(void) {
   return wide;
 }
 
-/* The `count` decimal digits of n (leading zeros included) at d, two at a
- * time: half the dependent divisions. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* The 8 decimal digits of v (< 10^8, leading zeros included) at d. */
+static void write8(char *d, uint32_t v) {
+  uint32_t hi = v / 10000, lo = v % 10000;
+  memcpy(d, digit_pairs + 2 * (hi / 100), 2);
+  memcpy(d + 2, digit_pairs + 2 * (hi % 100), 2);
+  memcpy(d + 4, digit_pairs + 2 * (lo / 100), 2);
+  memcpy(d + 6, digit_pairs + 2 * (lo % 100), 2);
+}
+
+/* The `count` decimal digits of n (leading zeros included) at d: blocks of
+ * eight in 32-bit arithmetic, independent of one another. */
 static void write_digits(char *d, uint64_t n, int count) {
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                              "25262728293031323334353637383940414243444546474849"
-                              "50515253545556575859606162636465666768697071727374"
-                              "75767778798081828384858687888990919293949596979899";
   int i = count;
-  for (; i >= 2; i -= 2, n /= 100) memcpy(d + i - 2, pairs + 2 * (n % 100), 2);
-  if (i == 1) d[0] = (char)('0' + n % 10);
+  for (; i >= 8; i -= 8, n /= 100000000) write8(d + i - 8, (uint32_t)(n % 100000000));
+  for (; i > 0; i--, n /= 10) d[i - 1] = (char)('0' + n % 10);
 }
 
 /* printf("%.{precision}g") of the decimal n * 10^(e10 - precision + 1), n
@@ -144,6 +154,89 @@ static char *fast_shortest(char *out, double ax) {
 }
 #endif
 
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 u128;
+
+static const uint64_t pow5[28] = {
+    1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u, 48828125u,
+    244140625u, 1220703125u, 6103515625u, 30517578125u, 152587890625u, 762939453125u,
+    3814697265625u, 19073486328125u, 95367431640625u, 476837158203125u, 2384185791015625u,
+    11920928955078125u, 59604644775390625u, 298023223876953125u, 1490116119384765625u,
+    7450580596923828125u};
+
+/* exact_shortest's test of one length: the candidate W / q rounded (q =
+ * 10^(17 - digits), top = 10^digits). Returns 1 with *n set when it reads
+ * back, 0 when it does not, -1 when this cannot tell (an exact tie). */
+static inline int try_digits(uint64_t W, u128 P, u128 R, int s, u128 gap4, int power_of_two,
+                             uint64_t q, uint64_t top, uint64_t *n) {
+  u128 twice_rest = (((u128)(W % q) << s) + R) * 2, unit = (u128)q << s;
+  if (twice_rest == unit) return -1; /* a tie in the rounding */
+  *n = W / q + (twice_rest > unit);
+  if (*n >= top) return -1;
+  u128 D = (u128)(*n * q) << s;
+  int below = D < P;
+  u128 dist4 = (below ? P - D : D - P) * 4;
+  u128 limit4 = power_of_two && below ? gap4 / 2 : gap4;
+  if (dist4 == limit4) return -1; /* a tie in reading back */
+  return dist4 < limit4;
+}
+
+/* The shortest exact form with 15..17 digits by integer arithmetic, for ax
+ * (positive, normal) from about 1e-11 to 1e17; returns the end of the
+ * text, or NULL to leave the value to another path.
+ *
+ * ax = m 2^e exactly, so S = ax 10^k = m 5^k 2^(e+k) is P / 2^s with the
+ * integer P = m 5^k (shifted left when e + k > 0): no rounding anywhere.
+ * With k = 16 - e10, S has 17 digits before the point: W = floor(S). The
+ * k-digit candidate is S / q rounded (q = 10^(17 - k)), decided on the
+ * exact remainder; it reads back when |n q - S| is below half the gap
+ * between doubles at ax, 2^(e-1) 10^k, which in units of 2^-s is 5^k / 2
+ * (a quarter below a power of two, where the gap below is half as wide).
+ * Exact ties, in the rounding or in the reading back, go to the slow path. */
+static char *exact_shortest(char *out, double ax) {
+  uint64_t bits;
+  memcpy(&bits, &ax, sizeof bits);
+  int biased = (int)(bits >> 52);
+  if (biased == 0 || biased == 0x7FF) return NULL;
+  uint64_t m = (bits & 0xFFFFFFFFFFFFFu) | ((uint64_t)1 << 52);
+  int e = biased - 1075, e2 = biased - 1023;
+  int power_of_two = (bits & 0xFFFFFFFFFFFFFu) == 0;
+  /* e10 = floor(log10(ax)) from floor(e2 log10(2)), which is e10 or one less */
+  int e10 = e2 >= 0 ? (int)(((long)e2 * 78913) >> 18) : -(int)((-(long)e2 * 78913 + 262143) >> 18);
+  u128 P = 0;
+  int s = 0, k = 0;
+  uint64_t W = 0;
+  for (int tries = 0;; tries++) {
+    k = 16 - e10;
+    if (tries == 3 || k < 0 || k > 27) return NULL;
+    int sh = -(e + k);
+    if (sh > 64 || sh < -8) return NULL;
+    P = (u128)m * pow5[k];
+    if (sh < 0) P <<= -sh;
+    s = sh > 0 ? sh : 0;
+    u128 whole = P >> s;
+    if (whole >= (u128)100000000000000000u) e10++;
+    else if (whole < (u128)10000000000000000u) e10--;
+    else {
+      W = (uint64_t)whole;
+      break;
+    }
+  }
+  u128 R = P - ((u128)W << s); /* S - W, in units of 2^-s */
+  /* four times the half gap, in units of 2^-s: 2 * 5^k, shifted when s was
+   * clipped at 0 */
+  int up = e + k > 0 ? e + k : 0;
+  u128 gap4 = (u128)pow5[k] << (1 + up);
+  /* q and top are constants in each call, so their divisions are
+   * multiplications */
+  uint64_t n = 0;
+  int digits = 15, found = try_digits(W, P, R, s, gap4, power_of_two, 100, 1000000000000000u, &n);
+  if (found == 0) digits = 16, found = try_digits(W, P, R, s, gap4, power_of_two, 10, 10000000000000000u, &n);
+  if (found == 0) digits = 17, found = try_digits(W, P, R, s, gap4, power_of_two, 1, 100000000000000000u, &n);
+  return found > 0 ? format_g(out, n, digits, e10) : NULL;
+}
+#endif
+
 /* Decimal digits of n at out; returns the end (its NUL). */
 static char *format_uint(char *out, uint64_t n) {
   char d[24];
@@ -166,7 +259,12 @@ size_t viral_format_value_into_(char buf[32], double x) {
 #if LDBL_MANT_DIG >= 64
   if (isfinite(x)) {
     if (x < 0) *o++ = '-';
-    char *end = fast_shortest(o, fabs(x));
+    char *end = NULL;
+#ifdef __SIZEOF_INT128__
+    end = exact_shortest(o, fabs(x));
+    if (!end)
+#endif
+      end = fast_shortest(o, fabs(x));
     if (end) return (size_t)(end - buf);
   }
 #endif
