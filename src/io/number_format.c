@@ -1,13 +1,17 @@
 /* number_format.c - see number_format.h.
  *
- * For a candidate decimal n * 10^p (n < 10^17, |p| <= 27) both n and 10^p are
- * exact in an x87 long double (64-bit significand), so the product or
- * quotient is rounded once to 64 bits. Rounding that to double gives the
- * correctly rounded result (what strtod gives) unless the long double landed
- * exactly on a midpoint between two doubles, which is checked. So a candidate
- * is proven to read back without calling strtod. Where long double is not
- * wider than double (other platforms, valgrind's x87 emulation) every value
- * takes the slow path. */
+ * Two ways to prove a candidate of 15, 16 or 17 digits reads back without
+ * calling strtod, both deciding the three lengths from one product
+ * S = ax * 10^k (17 digits before the point):
+ * - exact_shortest (where the compiler has 128-bit integers, values from
+ *   about 1e-11 to 1e17): ax = m 2^e, so S = m 5^k 2^(e+k) is an integer
+ *   over a power of two, and every rounding and distance is exact;
+ * - fast_shortest (the other magnitudes, where long double has a 64-bit
+ *   significand): S in long double, within half an ulp of the exact value,
+ *   and a candidate is taken only when that error cannot change a decision.
+ *   Where long double is not wider than double (other platforms, valgrind's
+ *   x87 emulation) this path gives up.
+ * Anything either cannot prove takes the slow path, snprintf and strtod. */
 #include "io/number_format.h"
 
 #include <float.h>
@@ -17,22 +21,7 @@
 
 #include "viral/writer.h"
 
-#if LDBL_MANT_DIG >= 64
-static const long double pow10_ld[28] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-
-/* 1 when long double arithmetic really has 64 bits here. */
-static int wide_long_double(void) {
-  static int wide = -1;
-  if (wide < 0) {
-    volatile long double one = 1.0L, tiny = LDBL_EPSILON;
-    wide = one + tiny != one;
-  }
-  return wide;
-}
-
+#if defined(__SIZEOF_INT128__) || LDBL_MANT_DIG >= 64 /* the fast paths' output */
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
                                   "25262728293031323334353637383940414243444546474849"
                                   "50515253545556575859606162636465666768697071727374"
@@ -93,6 +82,24 @@ static char *format_g(char *out, uint64_t n, int precision, int e10) {
   }
   *o = '\0';
   return o;
+}
+
+#endif
+
+#if LDBL_MANT_DIG >= 64
+static const long double pow10_ld[28] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* 1 when long double arithmetic really has 64 bits here. */
+static int wide_long_double(void) {
+  static int wide = -1;
+  if (wide < 0) {
+    volatile long double one = 1.0L, tiny = LDBL_EPSILON;
+    wide = one + tiny != one;
+  }
+  return wide;
 }
 
 /* ax * 10^shift in long double (|shift| <= 27, so 10^shift is exact and
@@ -256,18 +263,17 @@ size_t viral_format_value_into_(char buf[32], double x) {
     if (x < 0 || (x == 0 && signbit(x))) *o++ = '-';
     return (size_t)(format_uint(o, (uint64_t)fabs(x)) - buf);
   }
-#if LDBL_MANT_DIG >= 64
   if (isfinite(x)) {
     if (x < 0) *o++ = '-';
     char *end = NULL;
 #ifdef __SIZEOF_INT128__
     end = exact_shortest(o, fabs(x));
-    if (!end)
 #endif
-      end = fast_shortest(o, fabs(x));
+#if LDBL_MANT_DIG >= 64
+    if (!end) end = fast_shortest(o, fabs(x));
+#endif
     if (end) return (size_t)(end - buf);
   }
-#endif
   return strlen(viral_format_double_slow_(buf, x));
 }
 
