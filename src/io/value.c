@@ -137,35 +137,6 @@ static int decimal_value(const decimal *d, long extra, double *out) {
   return VIRAL_OK;
 }
 
-/* The common cell, [-]digits[.digits] with nothing around it, without the
- * general scanner. At most 19 digits, so the mantissa m fits in 64 bits;
- * when m <= 2^53 it is an exact double and so is 10^decimals (decimals <=
- * 19), and one division rounds correctly, as decimal_value (or strtod) does:
- * the same double either way. A digit must come first: ".5" is left to the
- * general path, which durations refuse. Returns 1 with *out set, 0 when the general path
- * must decide (blanks, sign, grouping, exponent, suffix, long mantissas). */
-int viral_parse_plain_(const char *s, size_t len, int allow_minus, double *out) {
-  size_t i = 0;
-  int neg = allow_minus && len > 0 && s[0] == '-';
-  i += (size_t)neg;
-  uint64_t m = 0;
-  size_t int_start = i;
-  for (; i < len && is_digit(s[i]); i++) m = m * 10 + (uint64_t)(s[i] - '0');
-  size_t digits = i - int_start, decimals = 0;
-  if (digits == 0) return 0;
-  if (i < len && s[i] == '.') {
-    size_t frac_start = ++i;
-    for (; i < len && is_digit(s[i]); i++) m = m * 10 + (uint64_t)(s[i] - '0');
-    decimals = i - frac_start;
-    digits += decimals;
-  }
-  if (i != len || digits > 19 || m > ((uint64_t)1 << 53)) return 0;
-  double v = (double)m;
-  if (decimals) v /= pow10[decimals]; /* whole numbers, most cells, need no division */
-  *out = neg ? -v : v;
-  return 1;
-}
-
 int viral_parse_number(const char *s, size_t len, double *out) {
   if (viral_parse_plain_(s, len, 1, out)) return VIRAL_OK;
   viral_trim(&s, &len);
