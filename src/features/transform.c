@@ -342,7 +342,7 @@ static double small_log1p(viral_pipeline *p, double x) {
 
 /* log1p of a present numeric field, computed once per row: log views feed
  * several features (log1p, Szabo-Huberman, growth). */
-static double flog1p(viral_pipeline *p, const feature_def *f, int k) {
+static inline double flog1p(viral_pipeline *p, const feature_def *f, int k) {
   field_value *v = &p->values[f->field[k]];
   if (!v->has_lg) {
     v->lg = small_log1p(p, v->num);

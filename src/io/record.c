@@ -211,14 +211,9 @@ typedef int (*number_parser)(const char *s, size_t len, double *out);
 
 /* Shared by number, count and duration: JSON numbers pass through, booleans
  * are 0/1 when allow_bool, text goes through parse. */
-static inline int get_number(const viral_record *rec, size_t field, double *out, viral_error *err,
-                             number_parser parse, const char *what, int allow_bool) {
-  const viral_value *v = value_at(rec, field);
-  /* most CSV cells: no blank check, no parser call */
-  if (v->kind == VIRAL_VALUE_TEXT &&
-      viral_parse_plain_(v->text, v->len, parse == viral_parse_number, out))
-    return VIRAL_OK;
-  v = present(rec, field);
+static int get_number(const viral_record *rec, size_t field, double *out, viral_error *err,
+                      number_parser parse, const char *what, int allow_bool) {
+  const viral_value *v = present(rec, field);
   if (!v) return VIRAL_MISSING;
   if (v->kind == VIRAL_VALUE_NUMBER || (v->kind == VIRAL_VALUE_BOOL && allow_bool)) {
     *out = v->number;
@@ -228,15 +223,25 @@ static inline int get_number(const viral_record *rec, size_t field, double *out,
   return bad_value(rec, field, what, v, err);
 }
 
+/* 1 with *out set when field is a plain decimal cell (most CSV cells): no
+ * blank check, no parser call. */
+static inline int plain_cell(const viral_record *rec, size_t field, int allow_minus, double *out) {
+  const viral_value *v = value_at(rec, field);
+  return v->kind == VIRAL_VALUE_TEXT && viral_parse_plain_(v->text, v->len, allow_minus, out);
+}
+
 int viral_record_number(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  if (plain_cell(rec, field, 1, out)) return VIRAL_OK;
   return get_number(rec, field, out, err, viral_parse_number, "number", 1);
 }
 
 int viral_record_count(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  if (plain_cell(rec, field, 0, out)) return VIRAL_OK;
   return get_number(rec, field, out, err, viral_parse_count, "count", 0);
 }
 
 int viral_record_duration(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  if (plain_cell(rec, field, 0, out)) return VIRAL_OK;
   return get_number(rec, field, out, err, viral_parse_duration, "duration", 0);
 }
 
