@@ -10,7 +10,7 @@
 #define CLI_LEARNER_OPTIONS                                                                      \
   {"learner", 0, "NAME", "logistic (default, online) or svm (libsvm)"},                          \
       {"optimizer", 0, "NAME", "logistic: ftrl (default), adagrad or sgd"},                      \
-      {"alpha", 0, "X", "logistic: learning rate scale (ftrl default 0.1)"},                     \
+      {"alpha", 0, "X", "logistic: learning rate scale (ftrl default 0.5)"},                     \
       {"beta", 0, "X", "logistic: ftrl/adagrad rate smoothing (default 1)"},                     \
       {"l1", 0, "X", "logistic: L1 penalty (default 0)"},                                        \
       {"l2", 0, "X", "logistic: L2 penalty (ftrl default 1)"},                                   \

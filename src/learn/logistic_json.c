@@ -33,7 +33,7 @@ static cJSON *write_params(const viral_logistic_params *p) {
   if (!o || !cJSON_AddStringToObject(o, "optimizer", viral_logistic_optimizer_name(p->optimizer)) ||
       viral_json_add_number(o, "alpha", p->alpha) || viral_json_add_number(o, "beta", p->beta) ||
       viral_json_add_number(o, "l1", p->l1) || viral_json_add_number(o, "l2", p->l2) ||
-      !cJSON_AddBoolToObject(o, "normalize", p->normalize) ||
+      !cJSON_AddBoolToObject(o, "normalize", p->normalize) || viral_json_add_number(o, "dense", p->dense) ||
       viral_json_add_number(o, "passes", p->passes) || !cJSON_AddBoolToObject(o, "shuffle", p->shuffle) ||
       viral_json_add_number(o, "seed", p->seed) || viral_json_add_number(o, "weight0", p->weight0) ||
       viral_json_add_number(o, "weight1", p->weight1)) {
@@ -69,26 +69,60 @@ static int has_state(const viral_logistic *m, size_t i) {
          (m->s && m->s[i] != 0.0);
 }
 
-static cJSON *write_coordinates(const viral_logistic *m) {
-  cJSON *rows = cJSON_CreateArray();
-  if (!rows) return NULL;
+/* One coordinate's row "[index, weight, ...]" into buf; returns its length. */
+static size_t format_row(const viral_logistic *m, size_t i, char *buf) {
+  char num[32];
+  size_t len = 0;
+  const double cols[4] = {m->w[i], m->z ? m->z[i] : 0.0, m->n ? m->n[i] : 0.0, m->s ? m->s[i] : 0.0};
+  const int present[4] = {1, m->z != NULL, m->n != NULL, m->s != NULL};
+  len += (size_t)sprintf(buf, "[%zu", i);
+  for (int c = 0; c < 4; c++)
+    if (present[c]) {
+      buf[len++] = ',';
+      buf[len++] = ' ';
+      const char *t = viral_format_double(num, cols[c]);
+      size_t n = strlen(t);
+      memcpy(buf + len, t, n);
+      len += n;
+    }
+  buf[len++] = ']';
+  return len;
+}
+
+int viral_logistic_json_write_coordinates(const viral_logistic *m, viral_text_emit emit, void *ctx) {
+  /* "[" index + 4 numbers of at most 31 characters and separators "]," */
+  char row[4 + 24 + 4 * 33 + 8];
+  int first = 1;
+  if (emit(ctx, "[", 1)) return -1;
   for (size_t i = 0; i < m->dim; i++) {
     if (!has_state(m, i)) continue;
-    cJSON *row = cJSON_CreateArray();
-    if (!row) goto fail;
-    cJSON_AddItemToArray(rows, row);
-    if (viral_json_append_number(row, (double)i) || viral_json_append_number(row, m->w[i]) ||
-        (m->z && viral_json_append_number(row, m->z[i])) || (m->n && viral_json_append_number(row, m->n[i])) ||
-        (m->s && viral_json_append_number(row, m->s[i])))
-      goto fail;
+    size_t len = 0;
+    if (!first) {
+      memcpy(row, ",\n\t\t\t", 5);
+      len = 5;
+    }
+    first = 0;
+    len += format_row(m, i, row + len);
+    if (emit(ctx, row, len)) return -1;
   }
-  return rows;
+  return emit(ctx, "]", 1);
+}
+
+/* The dense coordinates' running statistics: {"mean": [...], "m2": [...]}. */
+static cJSON *write_standardize(const viral_logistic *m) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *mean = o ? cJSON_AddArrayToObject(o, "mean") : NULL;
+  cJSON *m2 = o ? cJSON_AddArrayToObject(o, "m2") : NULL;
+  if (!mean || !m2) goto fail;
+  for (uint32_t i = 0; i < m->dense; i++)
+    if (viral_json_append_number(mean, m->mean[i]) || viral_json_append_number(m2, m->m2[i])) goto fail;
+  return o;
 fail:
-  cJSON_Delete(rows);
+  cJSON_Delete(o);
   return NULL;
 }
 
-cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
+cJSON *viral_logistic_json_write_head(const viral_logistic *m, cJSON *coordinates, viral_error *err) {
   columns c = columns_of(&m->p);
   cJSON *o = cJSON_CreateObject(), *part;
   if (!o) goto nomem;
@@ -97,15 +131,31 @@ cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
   if (viral_json_add_number(o, "bits", m->bits) || viral_json_add_number(o, "rows", (double)m->rows)) goto nomem;
   if (!(part = write_bias(m, c))) goto nomem;
   cJSON_AddItemToObject(o, "bias", part);
+  if (m->dense) {
+    if (!(part = write_standardize(m))) goto nomem;
+    cJSON_AddItemToObject(o, "standardize", part);
+  }
   if (!(part = write_column_names(c))) goto nomem;
   cJSON_AddItemToObject(o, "columns", part);
-  if (!(part = write_coordinates(m))) goto nomem;
-  cJSON_AddItemToObject(o, "coordinates", part);
+  cJSON_AddItemToObject(o, "coordinates", coordinates);
   return o;
 nomem:
   cJSON_Delete(o);
+  cJSON_Delete(coordinates);
   viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory writing the logistic learner");
   return NULL;
+}
+
+cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
+  viral_text_buf b = {NULL, 0, 0};
+  cJSON *coords = NULL;
+  if (viral_logistic_json_write_coordinates(m, viral_text_buf_emit, &b) == 0) coords = cJSON_CreateRaw(b.text);
+  free(b.text);
+  if (!coords) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory writing the logistic learner");
+    return NULL;
+  }
+  return viral_logistic_json_write_head(m, coords, err);
 }
 
 /* ---- reading ---- */
@@ -192,6 +242,13 @@ static int read_params(const cJSON *json, viral_logistic_params *p, viral_error 
       (rc = get_number(o, "weight0", "params.weight0", 0, &p->weight0, err)) ||
       (rc = get_number(o, "weight1", "params.weight1", 0, &p->weight1, err)))
     return rc;
+  /* "dense" came with version 2 of the model file; a version 1 learner has
+   * none (max-abs scales only) and reads the same as before. */
+  double dense = 0.0;
+  if (cJSON_GetObjectItemCaseSensitive(o, "dense") &&
+      (rc = get_integer(o, "dense", "params.dense", 0, 1u << VIRAL_LOGISTIC_MAX_BITS, &dense, err)))
+    return rc;
+  p->dense = (uint32_t)dense;
   p->passes = (int)passes;
   p->seed = (uint32_t)seed;
   const char *why = viral_logistic_params_check(p);
@@ -219,6 +276,37 @@ static int read_bias(const cJSON *json, viral_logistic *m, columns c, viral_erro
     return rc;
   if (c.has_z && !ftrl_consistent(&m->p, m->bias_w, m->bias_z, m->bias_n, 0.0, 0.0))
     return bad(err, "bias.weight", "does not match bias.z and bias.n");
+  return VIRAL_OK;
+}
+
+/* "standardize": {"mean": [dense numbers], "m2": [dense numbers >= 0]},
+ * present exactly when the learner standardizes dense coordinates. */
+static int read_standardize(const cJSON *json, viral_logistic *m, viral_error *err) {
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(json, "standardize");
+  if (!m->dense) return o ? bad(err, "standardize", "must be absent without dense coordinates") : VIRAL_OK;
+  if (!o) return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "logistic learner: \"standardize\" is missing");
+  const char *keys[2] = {"mean", "m2"};
+  double *dest[2] = {m->mean, m->m2};
+  for (int a = 0; a < 2; a++) {
+    char path[64];
+    snprintf(path, sizeof path, "standardize.%s", keys[a]);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, keys[a]);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != (int)m->dense) {
+      char what[64];
+      snprintf(what, sizeof what, "must be an array of %u numbers", (unsigned)m->dense);
+      return bad(err, path, what);
+    }
+    uint32_t i = 0;
+    for (const cJSON *v = arr->child; v; v = v->next, i++) {
+      snprintf(path, sizeof path, "standardize.%s[%u]", keys[a], (unsigned)i);
+      int rc = number_value(v, path, a == 1, &dest[a][i], err);
+      if (rc) return rc;
+    }
+  }
+  if (m->rows == 0)
+    for (uint32_t i = 0; i < m->dense; i++)
+      if (m->mean[i] != 0.0 || m->m2[i] != 0.0)
+        return bad(err, "standardize", "must be all zero before any row is learned");
   return VIRAL_OK;
 }
 
@@ -274,8 +362,10 @@ static int read_coordinate(const cJSON *row, size_t k, viral_logistic *m, column
     item = item->next;
     snprintf(path, sizeof path, "coordinates[%zu][%d] (scale)", k, col++);
     if ((rc = number_value(item, path, 1, &s, err))) return rc;
-    /* Any listed coordinate has been seen, and only non-zero values count. */
-    if (!(s > 0.0)) return bad(err, path, "must be > 0");
+    /* Any listed hashed coordinate has been seen, and only non-zero values
+     * count; a dense coordinate has no max-abs scale (unless a hashed value
+     * collided with it). */
+    if (!(s > 0.0) && index >= m->dense) return bad(err, path, "must be > 0");
   }
   if (c.has_z && !ftrl_consistent(&m->p, w, z, n, m->p.l1, m->p.l2)) {
     snprintf(path, sizeof path, "coordinates[%zu][1] (weight)", k);
@@ -312,11 +402,12 @@ viral_logistic *viral_logistic_json_read(const cJSON *json, viral_error *err) {
   }
   if (!(m = viral_logistic_create(&p, (int)bits, err))) return NULL;
   m->rows = (uint64_t)rows;
-  if (read_bias(json, m, c, err)) goto fail;
+  if (read_bias(json, m, c, err) || read_standardize(json, m, err)) goto fail;
   double last_index = -1.0;
   size_t k = 0;
   for (const cJSON *row = coords->child; row; row = row->next, k++)
     if (read_coordinate(row, k, m, c, &last_index, err)) goto fail;
+  viral_logistic_refresh_(m);
   return m;
 fail:
   viral_logistic_free(m);

@@ -6,20 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_number.h"
 #include "viral/writer.h"
 
 #define CHECKSUM_KEY "checksum"
 #define CHECKSUM_PREFIX "fnv1a64:"
 
-unsigned long long viral_fnv1a64(const void *data, size_t len) {
+#define FNV_OFFSET 14695981039346656037ull
+
+static unsigned long long fnv_update(unsigned long long h, const void *data, size_t len) {
   const unsigned char *p = data;
-  unsigned long long h = 14695981039346656037ull;
   for (size_t i = 0; i < len; i++) {
     h ^= p[i];
     h *= 1099511628211ull;
   }
   return h;
 }
+
+unsigned long long viral_fnv1a64(const void *data, size_t len) { return fnv_update(FNV_OFFSET, data, len); }
 
 cJSON *viral_document_create(const char *format, int version) {
   cJSON *doc = cJSON_CreateObject();
@@ -35,25 +39,95 @@ cJSON *viral_document_create(const char *format, int version) {
 #define CHECKSUM_MEMBER ",\n\t\"" CHECKSUM_KEY "\":\t\"" CHECKSUM_PREFIX
 #define CHECKSUM_HEX 16
 
-int viral_document_save(cJSON *doc, const char *path, viral_error *err) {
+#define PLACEHOLDER_MARK '\001'
+
+cJSON *viral_document_placeholder(unsigned index) {
+  VIRAL_ASSERT(index < VIRAL_DOCUMENT_MAX_PARTS);
+  char text[4] = {PLACEHOLDER_MARK, (char)('0' + index), PLACEHOLDER_MARK, '\0'};
+  return cJSON_CreateRaw(text);
+}
+
+/* The printed document without its closing brace (and the white space
+ * before it): what follows is the checksum member. Sets *body. */
+static char *print_body(cJSON *doc, size_t *body) {
   VIRAL_ASSERT(!cJSON_GetObjectItemCaseSensitive(doc, CHECKSUM_KEY));
   char *text = cJSON_Print(doc);
-  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+  if (!text) return NULL;
   /* cJSON_Print ends an object with "\n}": the body is what comes before. */
   size_t len = strlen(text);
   VIRAL_ASSERT(len >= 2 && text[len - 1] == '}');
-  size_t body = len - 1;
-  while (body > 0 && (text[body - 1] == '\n' || text[body - 1] == '\t')) body--;
+  size_t end = len - 1;
+  while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\t')) end--;
+  *body = end;
+  return text;
+}
+
+/* Emit text[0, len), with every placeholder replaced by its part's text. */
+static int emit_expanded(const char *text, size_t len, const viral_document_part *parts,
+                         size_t count, viral_text_emit emit, void *ctx) {
+  const char *p = text, *end = text + len;
+  while (p < end) {
+    const char *mark = memchr(p, PLACEHOLDER_MARK, (size_t)(end - p));
+    if (!mark) return emit(ctx, p, (size_t)(end - p));
+    if (emit(ctx, p, (size_t)(mark - p))) return -1;
+    unsigned index = (unsigned)(mark[1] - '0');
+    VIRAL_ASSERT(mark + 2 < end && mark[2] == PLACEHOLDER_MARK && index < count);
+    if (parts[index].write(parts[index].ctx, emit, ctx)) return -1;
+    p = mark + 3;
+  }
+  return 0;
+}
+
+typedef struct file_emit {
+  FILE *out;
+  unsigned long long hash;
+} file_emit;
+
+static int to_file(void *ctx, const char *text, size_t len) {
+  file_emit *f = ctx;
+  f->hash = fnv_update(f->hash, text, len);
+  return fwrite(text, 1, len, f->out) == len ? 0 : -1;
+}
+
+int viral_document_save_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                              const char *path, viral_error *err) {
+  size_t body = 0;
+  char *text = print_body(doc, &body);
+  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
   viral_atomic_file *f = viral_atomic_open(path, err);
   if (!f) {
     free(text);
     return err ? err->code : VIRAL_ERR_IO;
   }
-  FILE *out = viral_atomic_stream(f);
-  fwrite(text, 1, body, out);
-  fprintf(out, CHECKSUM_MEMBER "%016llx\"\n}\n", viral_fnv1a64(text, body));
+  file_emit fe = {viral_atomic_stream(f), FNV_OFFSET};
+  int failed = emit_expanded(text, body, parts, count, to_file, &fe);
   free(text);
+  if (failed) { /* nothing half-written replaces the old file */
+    viral_atomic_abort(f);
+    return viral_error_set(err, VIRAL_ERR_IO, path, 0, "write failed");
+  }
+  fprintf(fe.out, CHECKSUM_MEMBER "%016llx\"\n}\n", fe.hash);
   return viral_atomic_commit(f, err);
+}
+
+int viral_document_save(cJSON *doc, const char *path, viral_error *err) {
+  return viral_document_save_parts(doc, NULL, 0, path, err);
+}
+
+char *viral_document_print_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                                 viral_error *err) {
+  size_t body = 0;
+  char *text = print_body(doc, &body);
+  viral_text_buf b = {NULL, 0, 0};
+  if (!text || emit_expanded(text, body, parts, count, viral_text_buf_emit, &b) ||
+      viral_text_buf_emit(&b, "\n}", 2)) {
+    free(text);
+    free(b.text);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  free(text);
+  return b.text;
 }
 
 /* Find the checksum member at the end of text; set *body to the length of
@@ -102,8 +176,8 @@ static int looks_truncated(const char *text, size_t len) {
   return in_string || depth > 0;
 }
 
-cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
-                            int version, viral_error *err) {
+static cJSON *parse_versions(const char *name, const char *text, size_t len, const char *format,
+                             int oldest, int newest, viral_error *err) {
   const char *end = NULL;
   cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   if (!doc) {
@@ -120,9 +194,15 @@ cJSON *viral_document_parse(const char *name, const char *text, size_t len, cons
   unsigned long long sum = 0;
   if (!cJSON_IsObject(doc) || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, format) != 0) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "not a %s file (no \"format\": \"%s\")", format, format);
-  } else if (!cJSON_IsNumber(ver) || ver->valuedouble != version) {
-    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "unsupported %s version (this viral reads version %d)",
-                    format, version);
+  } else if (!cJSON_IsNumber(ver) || !(ver->valuedouble >= oldest && ver->valuedouble <= newest) ||
+             ver->valuedouble != (int)ver->valuedouble) {
+    if (oldest == newest)
+      viral_error_set(err, VIRAL_ERR_INVALID, name, 0,
+                      "unsupported %s version (this viral reads version %d)", format, newest);
+    else
+      viral_error_set(err, VIRAL_ERR_INVALID, name, 0,
+                      "unsupported %s version (this viral reads versions %d to %d)", format, oldest,
+                      newest);
   } else if (find_checksum(text, len, &body, &sum) != 0) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "no checksum at the end of the file");
   } else if (viral_fnv1a64(text, body) != sum) {
@@ -135,7 +215,17 @@ cJSON *viral_document_parse(const char *name, const char *text, size_t len, cons
   return NULL;
 }
 
+cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
+                            int version, viral_error *err) {
+  return parse_versions(name, text, len, format, version, version, err);
+}
+
 cJSON *viral_document_load(const char *path, const char *format, int version, viral_error *err) {
+  return viral_document_load_versions(path, format, version, version, err);
+}
+
+cJSON *viral_document_load_versions(const char *path, const char *format, int oldest, int newest,
+                                    viral_error *err) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
@@ -179,7 +269,7 @@ cJSON *viral_document_load(const char *path, const char *format, int version, vi
     viral_error_set(err, VIRAL_ERR_PARSE, path, 0, "empty file");
     return NULL;
   }
-  cJSON *doc = viral_document_parse(path, text, len, format, version, err);
+  cJSON *doc = parse_versions(path, text, len, format, oldest, newest, err);
   free(text);
   return doc;
 }
