@@ -207,6 +207,62 @@ START_TEST(parts_are_written_in_place_and_checked) {
 }
 END_TEST
 
+START_TEST(split_load_cuts_out_the_right_member) {
+  /* Decoys: a "coordinates" key in another object, the same text inside a
+   * string, and a bracket in a string before the real member. */
+  char path[4200];
+  snprintf(path, sizeof path, "%s/split.json", dir);
+  cJSON *doc = viral_document_create("viral-model", 2);
+  cJSON *pipe = cJSON_AddObjectToObject(doc, "pipeline");
+  cJSON *decoy = cJSON_AddArrayToObject(pipe, "coordinates");
+  cJSON_AddItemToArray(decoy, cJSON_CreateNumber(9));
+  cJSON_AddStringToObject(pipe, "note", "\"coordinates\": [1]");
+  cJSON *lr = cJSON_AddObjectToObject(doc, "logistic");
+  cJSON_AddStringToObject(lr, "x", "]");
+  cJSON *coords = cJSON_AddArrayToObject(lr, "coordinates");
+  for (int r = 0; r < 2; r++) {
+    cJSON *row = cJSON_CreateArray();
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(2 * r + 1));
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(2 * r + 2));
+    cJSON_AddItemToArray(coords, row);
+  }
+  cJSON_AddNumberToObject(lr, "y", 1);
+  viral_error err = {0};
+  ck_assert_int_eq(viral_document_save(doc, path, &err), VIRAL_OK);
+  cJSON_Delete(doc);
+  char *text = NULL;
+  size_t start = 0, len = 0;
+  cJSON *back = viral_document_load_split(path, "viral-model", 1, 2, "logistic", "coordinates", &text,
+                                          &start, &len, &err);
+  ck_assert_msg(back != NULL, "%s", err.message);
+  ck_assert_uint_eq(len, strlen("[[1, 2], [3, 4]]"));
+  ck_assert(strncmp(text + start, "[[1, 2], [3, 4]]", len) == 0);
+  const cJSON *cut = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "logistic"), "coordinates");
+  ck_assert(cJSON_IsArray(cut) && cJSON_GetArraySize(cut) == 0);
+  ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "logistic"), "y")->valueint, 1);
+  const cJSON *kept = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "pipeline"), "coordinates");
+  ck_assert_int_eq(cJSON_GetArrayItem(kept, 0)->valueint, 9);
+  cJSON_Delete(back);
+  /* the cut-out bytes are still under the checksum */
+  text[start + 2] = '7';
+  test_write_file(path, text);
+  free(text);
+  ck_assert_ptr_null(viral_document_load_split(path, "viral-model", 1, 2, "logistic", "coordinates",
+                                               &text, &start, &len, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "checksum mismatch"));
+  ck_assert_ptr_null(text);
+  /* no such member: the whole tree, len 0 */
+  save_sample(path, sizeof path, "plain.json");
+  back = viral_document_load_split(path, "viral-model", 1, 1, "logistic", "coordinates", &text,
+                                   &start, &len, &err);
+  ck_assert_ptr_nonnull(back);
+  ck_assert_uint_eq(len, 0);
+  ck_assert(cJSON_GetObjectItem(back, "third")->valuedouble == 1.0 / 3.0);
+  cJSON_Delete(back);
+  free(text);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("document");
   TCase *tc = tcase_create("core");
@@ -217,6 +273,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, any_edit_is_detected);
   tcase_add_test(tc, fnv1a64_known_values);
   tcase_add_test(tc, parts_are_written_in_place_and_checked);
+  tcase_add_test(tc, split_load_cuts_out_the_right_member);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -710,7 +710,8 @@ START_TEST(json_round_trip_is_exact_where_cjson_alone_is_not) {
   char *t1 = cJSON_PrintUnformatted(j1), *t2 = cJSON_PrintUnformatted(j2);
   ck_assert_str_eq(t1, t2);
   ck_assert_ptr_null(strstr(t1, "4.07303832202869,")); /* cJSON's own text */
-  ck_assert_ptr_nonnull(strstr(t1, "4.073038322028689,"));
+  /* the coordinate table holds state with %.17g (17 significant digits) */
+  ck_assert_ptr_nonnull(strstr(t1, "4.0730383220286894,"));
   free(t1);
   free(t2);
   cJSON_Delete(j1);
@@ -799,6 +800,39 @@ START_TEST(json_reader_names_the_bad_key) {
     ck_assert_msg(m != NULL, "%s", err.message);
     ck_assert_double_near(viral_logistic_weight(m, 0), 0.5, 0);
     ck_assert_double_near(viral_logistic_bias(m), -0.5, 0);
+    viral_logistic_free(m);
+    cJSON_Delete(json);
+  }
+  /* The coordinate table as text (how a model file is loaded): the same
+   * checks, JSON's number syntax only, and the same bits as cJSON. */
+  {
+    const char *head = "{" PARAMS_SGD ",\"bits\":4,\"rows\":1,\"bias\":{\"weight\":0}," COLS_SGD
+                       ",\"coordinates\":[]}";
+    cJSON *json = cJSON_Parse(head);
+    const char *refused[][2] = {
+        {"[[16, 0.5, 1]]", "logistic learner: \"coordinates[0][0] (index)\" must be an integer between 0 and 15"},
+        {"[[3, 0.5, 1], [3, 0.5, 1]]",
+         "logistic learner: \"coordinates[1][0] (index)\" must be larger than the previous index"},
+        {"[[3, inf, 1]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, +0.5, 1]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, \"0.5\", 1]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, 0.5]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, 1e999, 1]]", "logistic learner: \"coordinates[0][1] (weight)\" must be a finite number"},
+        {"[[3, 0.5, 1] [4, 0.5, 1]]", "logistic learner: \"coordinates\" must be an array of arrays"},
+        {"[[3, 0.5, 1]] x", "logistic learner: \"coordinates\" has text after the array"},
+        {"{}", "logistic learner: \"coordinates\" must be an array"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+      viral_error err = {0};
+      ck_assert_ptr_null(viral_logistic_json_read_split(json, refused[i][0], strlen(refused[i][0]), &err));
+      ck_assert_str_eq(err.message, refused[i][1]);
+    }
+    const char *good = " [ [3 , 4.0730383220286894,1],\n\t[7, -1e-300, 0.25]\n] ";
+    viral_error err = {0};
+    viral_logistic *m = viral_logistic_json_read_split(json, good, strlen(good), &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    ck_assert(m->w[3] == 4.0730383220286894 && m->s[3] == 1.0);
+    ck_assert(m->w[7] == -1e-300 && m->s[7] == 0.25);
     viral_logistic_free(m);
     cJSON_Delete(json);
   }

@@ -150,11 +150,16 @@ static double sigmoid(double m) {
   return e / (1.0 + e);
 }
 
-double viral_logistic_ftrl_weight(const viral_logistic_params *p, double z, double sqrt_n,
-                                  double l1, double l2) {
+static inline double ftrl_weight(const viral_logistic_params *p, double z, double sqrt_n,
+                                 double l1, double l2) {
   if (fabs(z) <= l1) return 0.0; /* L1 makes weak coordinates exactly zero */
   double shrunk = z > 0.0 ? z - l1 : z + l1;
   return -shrunk / ((p->beta + sqrt_n) / p->alpha + l2);
+}
+
+double viral_logistic_ftrl_weight(const viral_logistic_params *p, double z, double sqrt_n,
+                                  double l1, double l2) {
+  return ftrl_weight(p, z, sqrt_n, l1, l2);
 }
 
 /* One FTRL-Proximal step (Algorithm 1) on a coordinate with gradient g. */
@@ -166,7 +171,7 @@ static inline void ftrl_step(const viral_logistic_params *p, double *z, double *
   double sigma = (sqrt_new - sqrt_old) / p->alpha;
   *z += g - sigma * *w;
   *n = n_new;
-  *w = viral_logistic_ftrl_weight(p, *z, sqrt_new, l1, l2);
+  *w = ftrl_weight(p, *z, sqrt_new, l1, l2);
 }
 
 /* Proximal operator of step * (l1 |u| + l2 u^2 / 2) at v: soft-threshold, then
@@ -237,16 +242,6 @@ void viral_logistic_refresh_(viral_logistic *m) {
   m->raw_bias = raw_bias_of(m);
 }
 
-/* One optimizer step on coordinate i with gradient g (eta: sgd's step). */
-static inline void step(const viral_logistic_params *par, viral_logistic *m, uint32_t i, double g,
-                        double eta) {
-  switch (par->optimizer) {
-  case VIRAL_LOGISTIC_FTRL: ftrl_step(par, &m->z[i], &m->n[i], &m->w[i], g, par->l1, par->l2); break;
-  case VIRAL_LOGISTIC_ADAGRAD: adagrad_step(par, &m->n[i], &m->w[i], g, par->l1, par->l2); break;
-  case VIRAL_LOGISTIC_SGD: m->w[i] = prox(m->w[i] - eta * g, eta, par->l1, par->l2); break;
-  }
-}
-
 double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, double c) {
   if (!(y == 0.0 || y == 1.0) || !nonneg(c)) return NAN;
   const viral_feature *it = x->items;
@@ -286,26 +281,54 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   double gm = c * (p - y); /* d(c * logloss) / d margin */
   const viral_logistic_params *par = &m->p;
   m->rows++;
-  /* eta_t = alpha / sqrt(t) for sgd, t counting this example: one sqrt per row. */
-  const double eta = par->optimizer == VIRAL_LOGISTIC_SGD ? par->alpha / sqrt(t) : 0.0;
 
-  /* Pass 2: commit the statistics, update every dense coordinate and every
-   * present hashed one, and the scales. */
+  /* Pass 2: commit the statistics, then update every dense coordinate, every
+   * present hashed one (and its scale) and the intercept. One loop per
+   * optimizer so that the step inlines. */
   for (uint32_t i = 0; i < dense; i++) {
     m->mean[i] = mean1[i];
     m->m2[i] = m21[i];
     m->sd[i] = dense_sd(m21[i], t);
-    if (xd[i] != 0.0) step(par, m, i, gm * xd[i], eta);
   }
-  for (size_t k = 0; k < count; k++) {
-    if (it[k].value == 0.0 || it[k].index < dense) continue;
-    uint32_t i = it[k].index & m->mask;
-    step(par, m, i, gm * take_scaled(s, i, it[k].value), eta);
-  }
+  const double l1 = par->l1, l2 = par->l2;
   switch (par->optimizer) {
-  case VIRAL_LOGISTIC_FTRL: ftrl_step(par, &m->bias_z, &m->bias_n, &m->bias_w, gm, 0.0, 0.0); break;
-  case VIRAL_LOGISTIC_ADAGRAD: adagrad_step(par, &m->bias_n, &m->bias_w, gm, 0.0, 0.0); break;
-  case VIRAL_LOGISTIC_SGD: m->bias_w -= eta * gm; break;
+  case VIRAL_LOGISTIC_FTRL: {
+    double *restrict z = m->z, *restrict n = m->n;
+    for (uint32_t i = 0; i < dense; i++)
+      if (xd[i] != 0.0) ftrl_step(par, &z[i], &n[i], &w[i], gm * xd[i], l1, l2);
+    for (size_t k = 0; k < count; k++) {
+      if (it[k].value == 0.0 || it[k].index < dense) continue;
+      uint32_t i = it[k].index & m->mask;
+      ftrl_step(par, &z[i], &n[i], &w[i], gm * take_scaled(s, i, it[k].value), l1, l2);
+    }
+    ftrl_step(par, &m->bias_z, &m->bias_n, &m->bias_w, gm, 0.0, 0.0);
+    break;
+  }
+  case VIRAL_LOGISTIC_ADAGRAD: {
+    double *restrict n = m->n;
+    for (uint32_t i = 0; i < dense; i++)
+      if (xd[i] != 0.0) adagrad_step(par, &n[i], &w[i], gm * xd[i], l1, l2);
+    for (size_t k = 0; k < count; k++) {
+      if (it[k].value == 0.0 || it[k].index < dense) continue;
+      uint32_t i = it[k].index & m->mask;
+      adagrad_step(par, &n[i], &w[i], gm * take_scaled(s, i, it[k].value), l1, l2);
+    }
+    adagrad_step(par, &m->bias_n, &m->bias_w, gm, 0.0, 0.0);
+    break;
+  }
+  case VIRAL_LOGISTIC_SGD: {
+    /* eta_t = alpha / sqrt(t), t counting this example: one sqrt per row. */
+    const double eta = par->alpha / sqrt(t);
+    for (uint32_t i = 0; i < dense; i++)
+      if (xd[i] != 0.0) w[i] = prox(w[i] - eta * gm * xd[i], eta, l1, l2);
+    for (size_t k = 0; k < count; k++) {
+      if (it[k].value == 0.0 || it[k].index < dense) continue;
+      uint32_t i = it[k].index & m->mask;
+      w[i] = prox(w[i] - eta * gm * take_scaled(s, i, it[k].value), eta, l1, l2);
+    }
+    m->bias_w -= eta * gm;
+    break;
+  }
   }
   m->raw_bias = raw_bias_of(m);
   return p;

@@ -92,4 +92,10 @@ cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err);
  * wrong type, out of range, not finite or inconsistent. */
 viral_logistic *viral_logistic_json_read(const cJSON *json, viral_error *err);
 
+/* The same, with the coordinate table given as its JSON text (len bytes)
+ * instead of json's "coordinates" member, which is ignored: a large model is
+ * loaded without a cJSON node per number (model/document.h cuts it out). */
+viral_logistic *viral_logistic_json_read_split(const cJSON *json, const char *coordinates,
+                                               size_t len, viral_error *err);
+
 #endif

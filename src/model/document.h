@@ -73,6 +73,17 @@ cJSON *viral_document_load(const char *path, const char *format, int version, vi
 cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
                             int version, viral_error *err);
 
+/* viral_document_load_versions, with the array value of member inner of
+ * the top-level member outer (the model's "logistic"."coordinates", a number
+ * per coordinate and column) cut out of the tree, where it would cost a
+ * cJSON node per number: the tree holds an empty array there, *text holds
+ * the whole file (caller frees, also on failure it is NULL) and the array's
+ * text is (*text + *start, *len bytes). *len is 0 when there is no such
+ * member: the tree then holds whatever the file has. */
+cJSON *viral_document_load_split(const char *path, const char *format, int oldest, int newest,
+                                 const char *outer, const char *inner, char **text, size_t *start,
+                                 size_t *len, viral_error *err);
+
 /* viral_document_load accepting any version from oldest to newest (a file
  * format that changed compatibly); the caller reads "version" from the
  * result to tell them apart. */

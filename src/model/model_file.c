@@ -290,7 +290,10 @@ static int read_calibration(viral_model *m, const cJSON *doc, const char *path, 
   return VIRAL_OK;
 }
 
-static viral_model *model_from_json(const cJSON *doc, const char *path, viral_error *err) {
+/* coords: the coordinate table's text cut out of doc (coords_len bytes), or
+ * NULL when doc holds it. */
+static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t coords_len,
+                                    const char *path, viral_error *err) {
   const cJSON *learner = cJSON_GetObjectItemCaseSensitive(doc, "learner");
   viral_learner_kind kind;
   if (!cJSON_IsString(learner) || viral_learner_parse(learner->valuestring, &kind) != VIRAL_OK) {
@@ -314,7 +317,9 @@ static viral_model *model_from_json(const cJSON *doc, const char *path, viral_er
   if (rc == VIRAL_OK) rc = read_training(m, doc, path, err);
   if (rc == VIRAL_OK) rc = read_calibration(m, doc, path, err);
   if (rc == VIRAL_OK && kind == VIRAL_LEARNER_LOGISTIC) {
-    m->logistic = viral_logistic_json_read(cJSON_GetObjectItemCaseSensitive(doc, "logistic"), err);
+    const cJSON *lj = cJSON_GetObjectItemCaseSensitive(doc, "logistic");
+    m->logistic = coords ? viral_logistic_json_read_split(lj, coords, coords_len, err)
+                         : viral_logistic_json_read(lj, err);
     if (!m->logistic) {
       rc = viral_error_wrap(err, path, 0);
     } else if (((uint64_t)1 << viral_logistic_bits(m->logistic)) < viral_pipeline_dim(p)) {
@@ -333,10 +338,14 @@ static viral_model *model_from_json(const cJSON *doc, const char *path, viral_er
 }
 
 viral_model *viral_model_load(const char *path, viral_error *err) {
-  cJSON *doc = viral_document_load_versions(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_OLDEST_VERSION,
-                                            VIRAL_MODEL_VERSION, err);
+  char *text = NULL;
+  size_t start = 0, len = 0;
+  cJSON *doc = viral_document_load_split(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_OLDEST_VERSION,
+                                         VIRAL_MODEL_VERSION, "logistic", "coordinates", &text,
+                                         &start, &len, err);
   if (!doc) return NULL;
-  viral_model *m = model_from_json(doc, path, err);
+  viral_model *m = model_from_json(doc, len ? text + start : NULL, len, path, err);
   cJSON_Delete(doc);
+  free(text);
   return m;
 }
