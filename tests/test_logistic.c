@@ -28,16 +28,7 @@ static viral_logistic *make_dense(viral_logistic_optimizer o, double alpha, doub
 
 static viral_logistic *make(viral_logistic_optimizer o, double alpha, double l1, double l2,
                             int normalize, int bits) {
-  viral_logistic_params p;
-  viral_logistic_params_init(&p, o);
-  p.alpha = alpha;
-  p.l1 = l1;
-  p.l2 = l2;
-  p.normalize = normalize;
-  viral_error err = {0};
-  viral_logistic *m = viral_logistic_create(&p, bits, &err);
-  ck_assert_msg(m != NULL, "create: %s", err.message);
-  return m;
+  return make_dense(o, alpha, l1, l2, normalize, bits, 0);
 }
 
 /* A one-feature vector (index, value). */
