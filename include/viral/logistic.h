@@ -74,7 +74,7 @@
  * Memory: 8 bytes per coordinate per state array, dense (1, 2 or 3 arrays
  * for sgd, adagrad, ftrl, plus 1 for the scales): FTRL with normalisation
  * takes 8 MiB at bits = 18, 512 MiB at bits = 24 (allocated zeroed, so pages
- * never touched cost nothing), plus 48 bytes per dense coordinate. Learning
+ * never touched cost nothing), plus 56 bytes per dense coordinate. Learning
  * allocates nothing per example; the JSON state lists only coordinates with
  * some non-zero state. */
 #ifndef VIRAL_LOGISTIC_H

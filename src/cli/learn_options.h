@@ -18,7 +18,7 @@
       {"shuffle", 0, NULL, "logistic: shuffle the rows every pass (seeded)"},                    \
       {"seed", 0, "N", "seed of the shuffle and of libsvm's random generator (default 1)"},     \
       {"bits", 0, "B", "logistic: weights for 2^B hashed features (default: the spec's)"},       \
-      {"no-normalize", 0, NULL, "logistic: do not learn per-feature scales"},                    \
+      {"no-normalize", 0, NULL, "logistic: raw values (no learned means, sds or scales)"},                 \
       {"class-weight", 0, "W", "balanced, or W0:W1 importances of the two classes"},             \
       {"kernel", 0, "K", "svm: linear (default) or rbf"},                                        \
       {"C", 0, "X", "svm: cost (default 1)"},                                                    \

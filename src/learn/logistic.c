@@ -116,7 +116,7 @@ viral_logistic *viral_logistic_create(const viral_logistic_params *params, int b
     m->dense = params->dense;
     if (!(m->mean = calloc(m->dense, sizeof *m->mean)) || !(m->m2 = calloc(m->dense, sizeof *m->m2)) ||
         !(m->sd = calloc(m->dense, sizeof *m->sd)) ||
-        !(m->scratch = calloc(3 * (size_t)m->dense, sizeof *m->scratch)))
+        !(m->scratch = calloc(4 * (size_t)m->dense, sizeof *m->scratch)))
       goto nomem;
   }
   return m;
@@ -249,8 +249,9 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   const uint32_t dense = m->dense;
   double *restrict w = m->w, *restrict s = m->s;
   /* scratch: xd [dense] this example's dense values, then standardized;
-   * mean1, m21 [dense] the statistics after this example. */
-  double *restrict xd = m->scratch, *restrict mean1 = xd + dense, *restrict m21 = mean1 + dense;
+   * mean1, m21, sd1 [dense] the statistics after this example. */
+  double *restrict xd = m->scratch, *restrict mean1 = xd + dense, *restrict m21 = mean1 + dense,
+                 *restrict sd1 = m21 + dense;
   /* Pass 1: the margin with the scales this example will leave behind, so
    * prediction and update see the same inputs; nothing is written to the
    * state yet, so a non-finite value can still be refused with the learner
@@ -272,8 +273,8 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
     double delta = xd[i] - m->mean[i];
     mean1[i] = m->mean[i] + delta / t;
     m21[i] = m->m2[i] + delta * (xd[i] - mean1[i]);
-    double sd = dense_sd(m21[i], t);
-    xd[i] = standardized(xd[i], mean1[i], sd);
+    sd1[i] = dense_sd(m21[i], t);
+    xd[i] = standardized(xd[i], mean1[i], sd1[i]);
     margin += w[i] * xd[i];
   }
   if (!isfinite(margin)) return NAN;
@@ -288,7 +289,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   for (uint32_t i = 0; i < dense; i++) {
     m->mean[i] = mean1[i];
     m->m2[i] = m21[i];
-    m->sd[i] = dense_sd(m21[i], t);
+    m->sd[i] = sd1[i];
   }
   const double l1 = par->l1, l2 = par->l2;
   switch (par->optimizer) {

@@ -58,7 +58,7 @@ struct viral_logistic {
    * bits either way. */
   double *sd;      /* [dense] sqrt(m2_i / rows) */
   double raw_bias; /* bias_w - sum_i w_i mean_i / sd_i: the intercept on raw values */
-  double *scratch; /* [3 * dense] one example's standardized values, new mean, new m2 */
+  double *scratch; /* [4 * dense] one example's standardized values, new mean, m2, sd */
 };
 
 /* Recompute the derived fields (sd, raw_bias) from the state. */
