@@ -38,7 +38,11 @@ extern "C" {
 #endif
 
 #define VIRAL_MODEL_FORMAT "viral-model"
-#define VIRAL_MODEL_VERSION 1
+/* Version 2 (2026-11): the logistic learner standardizes the dense columns
+ * ("params.dense", "standardize"). Version 1 files still load: their learner
+ * has no dense columns and scores as it did. */
+#define VIRAL_MODEL_VERSION 2
+#define VIRAL_MODEL_OLDEST_VERSION 1
 
 typedef enum viral_learner_kind { VIRAL_LEARNER_LOGISTIC = 0, VIRAL_LEARNER_SVM } viral_learner_kind;
 
@@ -78,8 +82,11 @@ typedef struct viral_train_summary {
   uint64_t bad_rows;   /* rows skipped as malformed (skip_bad_rows) */
   uint64_t held_out;   /* rows held out for calibration (not learned from) */
   double log_loss;     /* logistic: progressive (each row scored before learning it);
-                          svm: on the training rows */
-  double auc;          /* the same predictions' ROC AUC (NAN with one class) */
+                          svm update: on the new rows; svm train: NAN, not computed
+                          (scoring every training row against every support vector
+                          costs about as much as the training itself) */
+  double auc;          /* the same predictions' ROC AUC (NAN with one class, or
+                          not computed) */
 } viral_train_summary;
 
 typedef struct viral_model viral_model;

@@ -34,8 +34,9 @@ const cli_spec cmd_train_spec = {
     "balanced, read the file twice, so they need a FILE rather than stdin.\n"
     "--calibrate holds a seeded share of the rows out of training and fits Platt\n"
     "scaling or isotonic regression on them; score applies it.\n"
-    "Prints a summary (rows, positives, log loss and AUC on the training rows:\n"
-    "progressive for the one-pass logistic learner) to stderr.\n\n"
+    "Prints a summary to stderr: rows, positives and, for the logistic learner,\n"
+    "the progressive log loss and AUC (each row scored before it is learned; the\n"
+    "SVM's training rows are not scored: that would cost as much as training).\n\n"
     "example:\n"
     "  viral train -o model.json datasets/sample.csv\n"
     "  viral train --learner svm --kernel rbf --C 4 -o svm.json datasets/sample.csv",
