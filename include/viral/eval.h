@@ -36,7 +36,8 @@ typedef struct viral_eval_data {
   viral_dataset ds;     /* unscaled vectors and 0/1 labels, in file order */
   uint64_t *record;     /* [ds.rows] 0-based index of the row's record in the file */
   double *posted_at;    /* [ds.rows] unix seconds, NAN when absent */
-  double *views_window; /* [ds.rows] views at the window (views_<W>h), NAN when absent */
+  double *views_window; /* [ds.rows] views at the window (views_<W>h, or the column
+                           named at load), NAN when absent */
   double *oracle;       /* [ds.rows] oracle_p column, NAN when absent */
   char **id;            /* [ds.rows] video_id (NULL when absent) */
   int has_views_window, has_oracle; /* 1 when every row has the value */
@@ -53,6 +54,12 @@ typedef struct viral_eval_data {
 viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err);
+/* The same, with the views baseline on the column views_field (literal
+ * name, e.g. "views_s1" or "score_s2" for data first seen after posting)
+ * instead of views_<window>h; NULL: views_<window>h. */
+viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+                                            const viral_reader_options *ropts, int skip_bad_rows,
+                                            const char *views_field, viral_error *err);
 /* NULL-safe. */
 void viral_eval_data_free(viral_eval_data *d);
 

@@ -25,6 +25,7 @@ static const cli_option options[] = {
     {"predictions", 0, "FILE", "write the out-of-fold probability of every row (CSV)"},
     {"json", 0, "FILE", "write every number of the report as JSON"},
     {"html", 0, "FILE", "write a self-contained HTML report with charts"},
+    {"views-field", 0, "NAME", "column of the views baseline (default views_<window>h)"},
     {"threshold", 't', "P", "probability at which the model says viral (default 0.5)"},
     CLI_SPEC_OPTIONS,
     CLI_LEARNER_OPTIONS,

@@ -110,9 +110,10 @@ static int grow(viral_eval_data *d, size_t *cap) {
 
 /* Featurize every record of r with q (ready to transform) into d. */
 static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int skip_bad_rows,
-                     viral_error *err) {
+                     const char *views_field, viral_error *err) {
   char views_name[64];
   snprintf(views_name, sizeof views_name, "views_%gh", viral_pipeline_window_hours(q));
+  if (views_field) snprintf(views_name, sizeof views_name, "%s", views_field);
   viral_sparse x;
   viral_sparse_init(&x);
   size_t cap = 0;
@@ -190,6 +191,16 @@ static int fit_records(viral_pipeline *q, viral_reader *r, const uint64_t *row_r
 viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err) {
+  return viral_eval_load_with_views(p, path, ropts, skip_bad_rows, NULL, err);
+}
+
+viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+                                            const viral_reader_options *ropts, int skip_bad_rows,
+                                            const char *views_field, viral_error *err) {
+  if (views_field && strlen(views_field) >= 64) {
+    viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
+    return NULL;
+  }
   viral_eval_data *d = calloc(1, sizeof *d);
   struct viral_eval_source *s = calloc(1, sizeof *s);
   if (d) d->source = s;
@@ -224,7 +235,7 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
       if (!(r = source_open(s, err))) rc = err ? err->code : VIRAL_ERR_IO;
     }
   }
-  if (rc == VIRAL_OK) rc = read_rows(d, q, r, skip_bad_rows, err);
+  if (rc == VIRAL_OK) rc = read_rows(d, q, r, skip_bad_rows, views_field, err);
   viral_reader_free(r);
   if (q != p) viral_pipeline_free(q);
   if (rc != VIRAL_OK) {
