@@ -129,7 +129,7 @@ int cmd_eval(int argc, char **argv) {
   viral_pipeline *p;
   viral_eval_data *d;
   viral_reader_options ropts;
-  if ((rc = cli_eval_load(&args, &o.train, &p, &d, &ropts)) != CLI_CONTINUE) return rc;
+  if ((rc = cli_eval_load(&args, &o.train, cli_get(&args, "views-field"), &p, &d, &ropts)) != CLI_CONTINUE) return rc;
   cli_progress progress = {"eval", {0, 0}, 0};
   clock_gettime(CLOCK_MONOTONIC, &progress.start);
   if (cli_show_progress(&args)) {

@@ -202,7 +202,7 @@ int cmd_tune(int argc, char **argv) {
   viral_pipeline *p;
   viral_eval_data *d;
   viral_reader_options ropts;
-  if ((rc = cli_eval_load(&args, &opts, &p, &d, &ropts)) != CLI_CONTINUE) {
+  if ((rc = cli_eval_load(&args, &opts, NULL, &p, &d, &ropts)) != CLI_CONTINUE) {
     free(g);
     return rc;
   }

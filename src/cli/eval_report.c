@@ -7,8 +7,8 @@
 
 #include "learn_options.h"
 
-int cli_eval_load(const cli_args *args, const viral_train_options *opts, viral_pipeline **p,
-                  viral_eval_data **d, viral_reader_options *ropts) {
+int cli_eval_load(const cli_args *args, const viral_train_options *opts, const char *views_field,
+                  viral_pipeline **p, viral_eval_data **d, viral_reader_options *ropts) {
   const char *command = args->spec->command;
   viral_error err;
   viral_error_clear(&err);
@@ -20,7 +20,7 @@ int cli_eval_load(const cli_args *args, const viral_train_options *opts, viral_p
     rc = cli_usage_error(command, "the spec has no label rule: give one with --label");
   else if ((rc = cli_input_options(args, *p, ropts)) == CLI_CONTINUE &&
            !(*d = viral_eval_load_with_views(*p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"),
-                                             cli_get(args, "views-field"), &err)))
+                                             views_field, &err)))
     rc = cli_data_error(command, &err);
   else if (rc == CLI_CONTINUE && (*d)->ds.rows == 0) {
     viral_error_set(&err, VIRAL_ERR_INVALID, args->positional[0], 0, "no labelled rows to evaluate");

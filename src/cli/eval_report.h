@@ -13,11 +13,12 @@
 
 /* Load the spec and featurize args' FILE once for eval and tune, with the
  * scaling `viral train` uses for opts' learner (none for the online
- * logistic learner, the spec's for the SVM). Returns CLI_CONTINUE with *p
+ * logistic learner, the spec's for the SVM) and the views baseline on
+ * views_field (NULL: views_<window>h). Returns CLI_CONTINUE with *p
  * and *d filled (caller frees both; *ropts holds the reader options), or the
  * command's exit status with nothing to free. */
-int cli_eval_load(const cli_args *args, const viral_train_options *opts, viral_pipeline **p,
-                  viral_eval_data **d, viral_reader_options *ropts);
+int cli_eval_load(const cli_args *args, const viral_train_options *opts, const char *views_field,
+                  viral_pipeline **p, viral_eval_data **d, viral_reader_options *ropts);
 
 /* Write path through fn(out, ctx, err) into path.tmp, renamed over path only
  * when everything was written (no partial file). VIRAL_OK or a negative
