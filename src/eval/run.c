@@ -70,18 +70,24 @@ static int fold_roles(const viral_eval_data *d, const viral_eval_options *o, con
 /* Predict fold f with every predictor r has, and score them. */
 static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role, int f,
                     viral_report *r, double *y, double *q, viral_error *err) {
+  size_t train = 0;
+  for (size_t row = 0; row < d->ds.rows; row++) train += role[row] == 0;
+  if (train == 0)
+    return viral_error_set(err, VIRAL_ERR_INVALID, d->source ? d->source->name : NULL, 0,
+                           "fold %d has no training rows%s", f + 1,
+                           o->temporal ? " posted --gap before its test part: use fewer folds or a shorter gap" : "");
   viral_eval_fold fold;
   int rc = viral_eval_fold_init(&fold, d, role, err);
-  if (rc != VIRAL_OK) {
-    if (rc == VIRAL_ERR_INVALID && err && strstr(err->message, "no training rows"))
-      viral_error_set(err, rc, d->source ? d->source->name : NULL, 0, "fold %d has no training rows%s", f + 1,
-                      o->temporal ? " posted --gap before its test part: use fewer folds or a shorter gap" : "");
-    return rc;
-  }
+  if (rc != VIRAL_OK) return rc;
   static const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
   static const int slot[3] = {VIRAL_REPORT_MODEL, VIRAL_REPORT_VIEWS, VIRAL_REPORT_BASE};
   for (int j = 0; j < 3 && rc == VIRAL_OK; j++)
     if (r->have[slot[j]]) rc = viral_eval_fold_predict_with(&fold, what[j], &o->train, r->probs[slot[j]], err);
+  if (rc != VIRAL_OK && err) { /* say which fold: a time fold may hold one class only */
+    char msg[VIRAL_ERROR_MAX];
+    snprintf(msg, sizeof msg, "%s", err->message);
+    viral_error_set(err, rc, NULL, 0, "fold %d: %s", f + 1, msg);
+  }
   for (size_t row = 0; row < d->ds.rows && rc == VIRAL_OK; row++)
     if (role[row] == 1) {
       r->fold[row] = f;
