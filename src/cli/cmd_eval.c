@@ -40,7 +40,8 @@ const cli_spec cmd_eval_spec = {
     "[options] FILE",
     "cross-validate the learner against reference baselines",
     "Reads the labelled videos once, deals them into K stratified folds (seeded\n"
-    "by --seed) and, for each fold, trains the learner (logistic or svm, with\n"
+    "by --seed, which seeds the learner too, as in viral train) and, for each\n"
+    "fold, trains the learner (logistic or svm, with\n"
     "--calibrate if asked) on the other folds in file order and scores the fold,\n"
     "exactly as `viral train` on those rows and `viral score` would. The same\n"
     "folds score two references: the base rate of the training part (a constant:\n"
