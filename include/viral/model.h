@@ -106,6 +106,15 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
 viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
                                          const viral_train_options *opts, viral_error *err);
 
+/* Train a model on rows already featurized with p (fitted when it needs
+ * fitting), in order, exactly as viral_model_train does on a file holding
+ * the records those rows came from: the same calibration hold-out, class
+ * weights, gamma and learner arithmetic, so viral_model_predict_vector gives
+ * the probabilities `viral score` gives. The model holds its own copy of p.
+ * Caller frees with viral_model_free(); NULL on error with err set. */
+viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
+                             const viral_train_options *opts, viral_error *err);
+
 /* Continue training m on the labelled records of path. On failure m is
  * unchanged for the SVM; for the logistic learner rows learned before the
  * failing row stay learned, so callers that must not keep a half update
@@ -152,6 +161,12 @@ typedef struct viral_prediction {
 int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
                         viral_reason *reasons, size_t max_reasons, size_t *reason_count,
                         viral_error *err);
+
+/* Score a vector already made by the model's pipeline (what
+ * viral_model_predict does after the transform): learner, calibration,
+ * threshold. */
+int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, viral_prediction *out,
+                               viral_error *err);
 
 /* ---- what is inside ---- */
 

@@ -80,6 +80,18 @@ int cli_learner_options(const cli_args *args, viral_train_options *opts) {
   return CLI_CONTINUE;
 }
 
+int cli_calibrate_options(const cli_args *args, viral_train_options *opts) {
+  const char *cmd = args->spec->command;
+  const char *calibrate = cli_get(args, "calibrate");
+  if (calibrate && viral_calibration_parse(calibrate, &opts->calibrate) != VIRAL_OK)
+    return cli_usage_error(cmd, "--calibrate must be platt or isotonic, not '%s'", calibrate);
+  int rc = cli_get_double(args, "calibration-fraction", 0.2, &opts->calibration_fraction);
+  if (rc != CLI_CONTINUE) return rc;
+  if (!(opts->calibration_fraction > 0 && opts->calibration_fraction < 1))
+    return cli_usage_error(cmd, "--calibration-fraction must be between 0 and 1");
+  return CLI_CONTINUE;
+}
+
 void cli_print_train_summary(const char *command, const viral_train_summary *s, double seconds) {
   char scores[64];
   if (isnan(s->log_loss)) snprintf(scores, sizeof scores, "training rows not scored");
