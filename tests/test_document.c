@@ -135,6 +135,134 @@ START_TEST(fnv1a64_known_values) {
 }
 END_TEST
 
+/* A part that emits a JSON array of count numbers, one emit per number. */
+typedef struct numbers_part {
+  int count;
+  int fail_at; /* return -1 at this number (-1: never) */
+} numbers_part;
+
+static int write_numbers(void *ctx, viral_text_emit emit, void *emit_ctx) {
+  numbers_part *p = ctx;
+  if (emit(emit_ctx, "[", 1)) return -1;
+  for (int i = 0; i < p->count; i++) {
+    if (i == p->fail_at) return -1;
+    char text[32];
+    int n = snprintf(text, sizeof text, "%s%d", i ? ", " : "", i * 7);
+    if (emit(emit_ctx, text, (size_t)n)) return -1;
+  }
+  return emit(emit_ctx, "]", 1);
+}
+
+START_TEST(parts_are_written_in_place_and_checked) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/parts.json", dir);
+  numbers_part np = {1000, -1};
+  viral_document_part part = {write_numbers, &np};
+  cJSON *doc = viral_document_create("viral-model", 2);
+  cJSON *inner = cJSON_AddObjectToObject(doc, "learner");
+  cJSON_AddItemToObject(inner, "table", viral_document_placeholder(0));
+  cJSON_AddStringToObject(inner, "after", "x");
+  viral_error err = {0};
+  ck_assert_int_eq(viral_document_save_parts(doc, &part, 1, path, &err), VIRAL_OK);
+  /* the same text as a tree holding the array would print (numbers in
+   * cJSON's own spacing: "[0, 7, 14, ...]") */
+  cJSON *tree = viral_document_create("viral-model", 2);
+  cJSON *tinner = cJSON_AddObjectToObject(tree, "learner");
+  cJSON *arr = cJSON_AddArrayToObject(tinner, "table");
+  for (int i = 0; i < 1000; i++) cJSON_AddItemToArray(arr, cJSON_CreateNumber(i * 7));
+  cJSON_AddStringToObject(tinner, "after", "x");
+  char *want = cJSON_Print(tree), *text = test_read_file(path, NULL);
+  size_t body = strlen(want) - 2; /* without "\n}" */
+  ck_assert(strncmp(text, want, body) == 0);
+  ck_assert_ptr_nonnull(strstr(text, "\"checksum\""));
+  char *printed = viral_document_print_parts(doc, &part, 1, &err);
+  ck_assert_str_eq(printed, want);
+  free(printed);
+  free(want);
+  free(text);
+  cJSON_Delete(tree);
+  /* it loads, with checksum and versions 1 to 2 accepted */
+  cJSON *back = viral_document_load_versions(path, "viral-model", 1, 2, &err);
+  ck_assert_msg(back != NULL, "%s", err.message);
+  const cJSON *table = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "learner"), "table");
+  ck_assert_int_eq(cJSON_GetArraySize(table), 1000);
+  ck_assert_int_eq(cJSON_GetArrayItem(table, 999)->valueint, 6993);
+  cJSON_Delete(back);
+  ck_assert_ptr_null(viral_document_load(path, "viral-model", 1, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "this viral reads version 1)"));
+  ck_assert_ptr_null(viral_document_load_versions(path, "viral-model", 3, 4, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "this viral reads versions 3 to 4)"));
+  /* a part that fails leaves the file as it was */
+  size_t before_len;
+  char *before = test_read_file(path, &before_len);
+  np.fail_at = 500;
+  ck_assert_int_ne(viral_document_save_parts(doc, &part, 1, path, &err), VIRAL_OK);
+  size_t after_len;
+  char *after = test_read_file(path, &after_len);
+  ck_assert_uint_eq(before_len, after_len);
+  ck_assert(memcmp(before, after, before_len) == 0);
+  free(before);
+  free(after);
+  cJSON_Delete(doc);
+}
+END_TEST
+
+START_TEST(split_load_cuts_out_the_right_member) {
+  /* Decoys: a "coordinates" key in another object, the same text inside a
+   * string, and a bracket in a string before the real member. */
+  char path[4200];
+  snprintf(path, sizeof path, "%s/split.json", dir);
+  cJSON *doc = viral_document_create("viral-model", 2);
+  cJSON *pipe = cJSON_AddObjectToObject(doc, "pipeline");
+  cJSON *decoy = cJSON_AddArrayToObject(pipe, "coordinates");
+  cJSON_AddItemToArray(decoy, cJSON_CreateNumber(9));
+  cJSON_AddStringToObject(pipe, "note", "\"coordinates\": [1]");
+  cJSON *lr = cJSON_AddObjectToObject(doc, "logistic");
+  cJSON_AddStringToObject(lr, "x", "]");
+  cJSON *coords = cJSON_AddArrayToObject(lr, "coordinates");
+  for (int r = 0; r < 2; r++) {
+    cJSON *row = cJSON_CreateArray();
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(2 * r + 1));
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(2 * r + 2));
+    cJSON_AddItemToArray(coords, row);
+  }
+  cJSON_AddNumberToObject(lr, "y", 1);
+  viral_error err = {0};
+  ck_assert_int_eq(viral_document_save(doc, path, &err), VIRAL_OK);
+  cJSON_Delete(doc);
+  char *text = NULL;
+  size_t start = 0, len = 0;
+  cJSON *back = viral_document_load_split(path, "viral-model", 1, 2, "logistic", "coordinates", &text,
+                                          &start, &len, &err);
+  ck_assert_msg(back != NULL, "%s", err.message);
+  ck_assert_uint_eq(len, strlen("[[1, 2], [3, 4]]"));
+  ck_assert(strncmp(text + start, "[[1, 2], [3, 4]]", len) == 0);
+  const cJSON *cut = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "logistic"), "coordinates");
+  ck_assert(cJSON_IsArray(cut) && cJSON_GetArraySize(cut) == 0);
+  ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "logistic"), "y")->valueint, 1);
+  const cJSON *kept = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "pipeline"), "coordinates");
+  ck_assert_int_eq(cJSON_GetArrayItem(kept, 0)->valueint, 9);
+  cJSON_Delete(back);
+  /* the cut-out bytes are still under the checksum */
+  text[start + 2] = '7';
+  test_write_file(path, text);
+  free(text);
+  ck_assert_ptr_null(viral_document_load_split(path, "viral-model", 1, 2, "logistic", "coordinates",
+                                               &text, &start, &len, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "checksum mismatch"));
+  ck_assert_ptr_null(text);
+  /* no such member: the whole tree, len 0 */
+  save_sample(path, sizeof path, "plain.json");
+  back = viral_document_load_split(path, "viral-model", 1, 1, "logistic", "coordinates", &text,
+                                   &start, &len, &err);
+  ck_assert_ptr_nonnull(back);
+  ck_assert_uint_eq(len, 0);
+  ck_assert(cJSON_GetObjectItem(back, "third")->valuedouble == 1.0 / 3.0);
+  cJSON_Delete(back);
+  free(text);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("document");
   TCase *tc = tcase_create("core");
@@ -144,6 +272,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, numbers_cjson_would_round_keep_their_bits);
   tcase_add_test(tc, any_edit_is_detected);
   tcase_add_test(tc, fnv1a64_known_values);
+  tcase_add_test(tc, parts_are_written_in_place_and_checked);
+  tcase_add_test(tc, split_load_cuts_out_the_right_member);
   suite_add_tcase(s, tc);
   return s;
 }

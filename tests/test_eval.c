@@ -39,12 +39,15 @@ static const char *sample_head(char *path, size_t size, const char *dir, size_t 
   return path;
 }
 
-START_TEST(predictions_equal_train_then_score) {
+/* eval --predictions with the learner options `learner` gives, for fold 2
+ * of 4, must equal `viral train` with those options on the other folds'
+ * rows + `viral score` on fold 2's rows, to the last bit. */
+static void check_identity(const char *name, const char *learner) {
   char dir[4096], data[4096], cmd[16384];
-  test_tmpdir(dir, sizeof dir, "eval_identity");
+  test_tmpdir(dir, sizeof dir, name);
   sample_head(data, sizeof data, dir, 800);
   char *out, *err;
-  snprintf(cmd, sizeof cmd, "eval --folds 4 --seed 7 --predictions %s/pred.csv %s", dir, data);
+  snprintf(cmd, sizeof cmd, "eval --folds 4 --seed 7 %s --predictions %s/pred.csv %s", learner, dir, data);
   ck_assert_int_eq(test_run_viral(cmd, NULL, &out, &err), 0);
   free(out), free(err);
 
@@ -82,7 +85,8 @@ START_TEST(predictions_equal_train_then_score) {
   fclose(ft), fclose(fs);
   ck_assert_uint_eq(ntest, 200);
 
-  snprintf(cmd, sizeof cmd, "train -q -o %s/m.json %s", dir, train);
+  /* --seed is eval's folds and the learner's seed alike (libsvm, hold-out) */
+  snprintf(cmd, sizeof cmd, "train -q --seed 7 %s -o %s/m.json %s", learner, dir, train);
   ck_assert_int_eq(test_run_viral(cmd, NULL, &out, &err), 0);
   free(out), free(err);
   snprintf(cmd, sizeof cmd, "score -m %s/m.json %s", dir, test);
@@ -99,6 +103,24 @@ START_TEST(predictions_equal_train_then_score) {
     ck_assert_str_eq(slines[i + 1], expected[i]);
   }
   free(out), free(err), free(pred), free(text);
+}
+
+START_TEST(predictions_equal_train_then_score) { check_identity("eval_identity", ""); }
+END_TEST
+
+/* The SVM with the spec's standard scaling, fitted per fold, and libsvm's
+ * Platt probabilities. */
+START_TEST(svm_predictions_equal_train_then_score) {
+  check_identity("eval_identity_svm", "--learner svm --kernel rbf --C 2");
+}
+END_TEST
+
+/* A quantile label fitted per fold, and a calibration held out of the
+ * learner inside the fold's training rows. */
+START_TEST(fitted_label_and_calibration_equal_train_then_score) {
+  check_identity("eval_identity_top", "--label top:10%:views_final --calibrate platt");
+  check_identity("eval_identity_svm_iso",
+                 "--label top:10%:views_final --learner svm --calibrate isotonic --class-weight balanced");
 }
 END_TEST
 
@@ -179,6 +201,175 @@ START_TEST(test_fold_does_not_reach_training) {
 }
 END_TEST
 
+/* views_final of every record of path, in file order (the raw outcome the
+ * top:P% rule ranks). */
+static size_t read_outcomes(const char *path, double *out, size_t max) {
+  viral_error err;
+  viral_reader *r = viral_reader_open(path, NULL, &err);
+  ck_assert_ptr_nonnull(r);
+  const viral_record *rec;
+  size_t n = 0;
+  while (viral_reader_next(r, &rec, &err) == 1 && n < max) {
+    long col = viral_record_find(rec, "views_final");
+    ck_assert_int_ge(col, 0);
+    ck_assert_int_eq(viral_record_number(rec, (size_t)col, &out[n++], &err), VIRAL_OK);
+  }
+  viral_reader_free(r);
+  return n;
+}
+
+static int by_value_descending(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x < y) - (x > y);
+}
+
+/* The top:20% threshold of the rows with keep[i] set: the k-th largest
+ * value, k = ceil(0.2 n) (datasets/SPEC.md), worked out here apart from the
+ * pipeline. */
+static double top20(const double *v, const int *keep, size_t n) {
+  double *s = malloc(n * sizeof *s);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (keep[i]) s[m++] = v[i];
+  qsort(s, m, sizeof *s, by_value_descending);
+  size_t k = (m * 20 + 99) / 100;
+  double t = s[k - 1];
+  free(s);
+  return t;
+}
+
+/* Copy of src where each row i with change[i] (0-based, header excluded) has
+ * its author_followers (column 3) and views_final (column 34) replaced. */
+static void write_changed(const char *src, const char *dst, const int *change) {
+  char *text = test_read_file(src, NULL);
+  ck_assert_ptr_nonnull(text);
+  static char *lines[400];
+  size_t n = split_lines(text, lines, 400);
+  FILE *f = fopen(dst, "w");
+  fprintf(f, "%s\n", lines[0]);
+  for (size_t i = 1; i < n; i++) {
+    if (!change[i - 1]) {
+      fprintf(f, "%s\n", lines[i]);
+      continue;
+    }
+    int col = 0;
+    for (char *c = lines[i]; c;) {
+      char *comma = strchr(c, ',');
+      if (comma) *comma = '\0';
+      if (col == 3) fprintf(f, ",%s", "98765432");
+      else if (col == 34) fprintf(f, ",%s", "123456789012");
+      else fprintf(f, "%s%s", col ? "," : "", c);
+      col++;
+      c = comma ? comma + 1 : NULL;
+    }
+    ck_assert_int_eq(col, 38); /* no quoted commas in the sample */
+    fputc('\n', f);
+  }
+  fclose(f);
+  free(text);
+}
+
+static viral_eval_data *load_refit(const char *path, viral_pipeline **p) {
+  viral_pipeline_options popts;
+  viral_pipeline_options_init(&popts);
+  popts.label = "top:20%:views_final"; /* and the default spec's standard scaling */
+  viral_error err;
+  *p = viral_pipeline_load_spec(NULL, &popts, &err);
+  ck_assert_ptr_nonnull(*p);
+  viral_eval_data *d = viral_eval_load(*p, path, NULL, 0, &err);
+  ck_assert_msg(d != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_eval_refits(d), 1);
+  return d;
+}
+
+/* When the pipeline needs fitting, fold f's scaling statistics and quantile
+ * threshold come from its training rows alone: changing the test rows'
+ * features and outcomes (by orders of magnitude) leaves the fitted pipeline
+ * and an unchanged test row's predictions exactly as they were. */
+START_TEST(fitted_pipeline_sees_training_rows_only) {
+  char dir[4096], a[4096], b[4096 + 16];
+  test_tmpdir(dir, sizeof dir, "eval_refit_leak");
+  sample_head(a, sizeof a, dir, 300);
+  snprintf(b, sizeof b, "%s/changed.csv", dir);
+  enum { N = 300 };
+  int role[N], change[N], train[N];
+  size_t keep = 0; /* the first test row stays as it was */
+  for (size_t i = 0; i < N; i++) {
+    role[i] = i % 3 == 0;
+    train[i] = !role[i];
+    change[i] = role[i] && i != keep;
+  }
+  write_changed(a, b, change);
+  viral_pipeline *pa, *pb;
+  viral_eval_data *da = load_refit(a, &pa), *db = load_refit(b, &pb);
+  ck_assert_uint_eq(da->ds.rows, N);
+  ck_assert_uint_eq(db->ds.rows, N);
+  viral_eval_fold fa, fb;
+  viral_error err;
+  ck_assert_int_eq(viral_eval_fold_init(&fa, da, role, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_eval_fold_init(&fb, db, role, &err), VIRAL_OK);
+
+  /* the threshold is the training rows' own, worked out by hand */
+  double views[N], changed[N];
+  ck_assert_uint_eq(read_outcomes(a, views, N), N);
+  ck_assert_uint_eq(read_outcomes(b, changed, N), N);
+  double want = top20(views, train, N);
+  ck_assert(viral_pipeline_label_threshold(fa.pipeline) == want);
+  ck_assert(viral_pipeline_label_threshold(fb.pipeline) == want);
+  /* not vacuous: over all rows of the changed file it would be another */
+  int all[N];
+  for (size_t i = 0; i < N; i++) all[i] = 1;
+  ck_assert(top20(changed, all, N) != want);
+  /* the whole fitted state (scaling means and deviations included) */
+  char *ja = test_pipeline_json(fa.pipeline), *jb = test_pipeline_json(fb.pipeline);
+  ck_assert_str_eq(ja, jb);
+  free(ja), free(jb);
+  /* the test rows are labelled by the training threshold */
+  for (size_t i = 0; i < N; i++)
+    if (role[i]) ck_assert(fa.ds->labels[i] == (views[i] >= want));
+  /* and the changed rows' features are scaled with the training statistics:
+   * their author_followers column is far outside, the kept row's is equal */
+  viral_sparse ra = viral_dataset_row(fa.ds, keep), rb = viral_dataset_row(fb.ds, keep);
+  ck_assert_uint_eq(ra.count, rb.count);
+  for (size_t i = 0; i < ra.count; i++) {
+    ck_assert_uint_eq(ra.items[i].index, rb.items[i].index);
+    ck_assert(ra.items[i].value == rb.items[i].value);
+  }
+
+  /* every predictor gives the kept row the same probability */
+  viral_train_options lopts, sopts;
+  viral_train_options_init(&lopts);
+  viral_train_options_init(&sopts);
+  sopts.learner = VIRAL_LEARNER_SVM;
+  const viral_train_options *learners[2] = {&lopts, &sopts};
+  const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
+  for (int l = 0; l < 2; l++)
+    for (int j = 0; j < 3; j++) {
+      double *qa = calloc(N, sizeof *qa), *qb = calloc(N, sizeof *qb);
+      ck_assert_int_eq(viral_eval_fold_predict_with(&fa, what[j], learners[l], qa, &err), VIRAL_OK);
+      ck_assert_int_eq(viral_eval_fold_predict_with(&fb, what[j], learners[l], qb, &err), VIRAL_OK);
+      ck_assert_msg(qa[keep] == qb[keep], "learner %d predictor %d", l, j);
+      ck_assert(qa[keep] > 0 && qa[keep] < 1);
+      free(qa), free(qb);
+    }
+  viral_eval_fold_release(&fa);
+  viral_eval_fold_release(&fb);
+
+  /* Not vacuous: when the changed rows train, the pipeline moves. */
+  for (size_t i = 0; i < N; i++) role[i] = !role[i];
+  ck_assert_int_eq(viral_eval_fold_init(&fa, da, role, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_eval_fold_init(&fb, db, role, &err), VIRAL_OK);
+  ja = test_pipeline_json(fa.pipeline), jb = test_pipeline_json(fb.pipeline);
+  ck_assert_str_ne(ja, jb);
+  ck_assert(viral_pipeline_label_threshold(fa.pipeline) != viral_pipeline_label_threshold(fb.pipeline));
+  free(ja), free(jb);
+  viral_eval_fold_release(&fa);
+  viral_eval_fold_release(&fb);
+  viral_eval_data_free(da), viral_eval_data_free(db);
+  viral_pipeline_free(pa), viral_pipeline_free(pb);
+}
+END_TEST
+
 START_TEST(folds_are_stratified_and_seeded) {
   double labels[103];
   for (int i = 0; i < 103; i++) labels[i] = i % 10 == 3; /* 10 positives, 93 negatives */
@@ -245,12 +436,15 @@ END_TEST
 static Suite *make_suite(void) {
   Suite *s = suite_create("eval");
   TCase *tc = tcase_create("eval");
-  tcase_set_timeout(tc, 60);
+  tcase_set_timeout(tc, 240);
   tcase_add_test(tc, folds_are_stratified_and_seeded);
   tcase_add_test(tc, temporal_split_respects_order_and_gap);
   tcase_add_test(tc, load_reads_oracle_views_and_ids);
   tcase_add_test(tc, test_fold_does_not_reach_training);
   tcase_add_test(tc, predictions_equal_train_then_score);
+  tcase_add_test(tc, svm_predictions_equal_train_then_score);
+  tcase_add_test(tc, fitted_label_and_calibration_equal_train_then_score);
+  tcase_add_test(tc, fitted_pipeline_sees_training_rows_only);
   suite_add_tcase(s, tc);
   return s;
 }

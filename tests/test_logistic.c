@@ -10,18 +10,25 @@
 
 /* ---- helpers ---- */
 
-static viral_logistic *make(viral_logistic_optimizer o, double alpha, double l1, double l2,
-                            int normalize, int bits) {
+/* A learner whose first `dense` coordinates are standardized. */
+static viral_logistic *make_dense(viral_logistic_optimizer o, double alpha, double l1, double l2,
+                                  int normalize, int bits, uint32_t dense) {
   viral_logistic_params p;
   viral_logistic_params_init(&p, o);
   p.alpha = alpha;
   p.l1 = l1;
   p.l2 = l2;
   p.normalize = normalize;
+  p.dense = dense;
   viral_error err = {0};
   viral_logistic *m = viral_logistic_create(&p, bits, &err);
   ck_assert_msg(m != NULL, "create: %s", err.message);
   return m;
+}
+
+static viral_logistic *make(viral_logistic_optimizer o, double alpha, double l1, double l2,
+                            int normalize, int bits) {
+  return make_dense(o, alpha, l1, l2, normalize, bits, 0);
 }
 
 /* A one-feature vector (index, value). */
@@ -48,6 +55,14 @@ static void assert_same_state(const viral_logistic *a, const viral_logistic *b) 
   ck_assert(memcmp(&a->bias_z, &b->bias_z, sizeof(double)) == 0);
   ck_assert(memcmp(&a->bias_n, &b->bias_n, sizeof(double)) == 0);
   ck_assert(memcmp(&a->p, &b->p, sizeof a->p) == 0);
+  ck_assert_uint_eq(a->dense, b->dense);
+  if (a->dense) {
+    size_t dbytes = a->dense * sizeof(double);
+    ck_assert(memcmp(a->mean, b->mean, dbytes) == 0);
+    ck_assert(memcmp(a->m2, b->m2, dbytes) == 0);
+    ck_assert(memcmp(a->sd, b->sd, dbytes) == 0);
+  }
+  ck_assert(memcmp(&a->raw_bias, &b->raw_bias, sizeof(double)) == 0);
 }
 
 /* Learner -> JSON text -> parse -> new learner, the way a model file does it. */
@@ -239,6 +254,81 @@ START_TEST(normalisation_follows_the_max_and_keeps_u_on_growth) {
   x = one(&f, 0, -2.0);
   viral_logistic_learn(m, &x, 0.0, 1.0);
   ck_assert_double_near(m->s[0], 8.0, 0);
+  viral_logistic_free(m);
+}
+END_TEST
+
+START_TEST(standardization_by_hand) {
+  /* FTRL alpha 0.5, beta 1, l2 1, normalised, dense = 2 over 2^4 coordinates.
+   * Row 1: x = {0: 2, 5: 3} (coordinate 1 absent: 0), y = 1. Welford with
+   * t = 1: mean = (2, 0), m2 = (0, 0), sd = 0, so both standardized values
+   * are 0 and the dense weights stay 0. Hashed 5: s = 3, x/s = 1, margin 0,
+   * p = 0.5, g = -0.5: u_5 = 0.125 and bias 1/6 as in the test above. */
+  viral_logistic *m = make_dense(VIRAL_LOGISTIC_FTRL, 0.5, 0.0, 1.0, 1, 4, 2);
+  viral_feature r1[2] = {{0, 2.0}, {5, 3.0}};
+  viral_sparse x = {r1, 2, 2};
+  ck_assert_double_near(viral_logistic_learn(m, &x, 1.0, 1.0), 0.5, 0);
+  ck_assert(m->mean[0] == 2.0 && m->mean[1] == 0.0 && m->m2[0] == 0.0 && m->m2[1] == 0.0);
+  ck_assert(m->w[0] == 0.0 && m->w[1] == 0.0 && m->n[0] == 0.0);
+  ck_assert_double_near(m->w[5], 0.125, 1e-16);
+  ck_assert(m->s[0] == 0.0); /* dense coordinates take no max-abs scale */
+  double b1 = m->bias_w;
+  ck_assert_double_near(b1, 1.0 / 6.0, 1e-15);
+  /* Row 2: x = {0: 4, 1: 1}, y = 0, t = 2.
+   * coordinate 0: delta = 4 - 2 = 2, mean = 2 + 2/2 = 3, m2 = 0 + 2 (4 - 3) = 2,
+   *   sd = sqrt(2 / 2) = 1, standardized (4 - 3) / 1 = 1;
+   * coordinate 1: delta = 1, mean = 0.5, m2 = 1 (1 - 0.5) = 0.5,
+   *   sd = sqrt(0.25) = 0.5, standardized (1 - 0.5) / 0.5 = 1.
+   * margin = b1 + 0 + 0 (weights still 0), p = sigmoid(b1), g = p on each:
+   * n = p^2, sigma = p / 0.5, z = p, u = -p / ((1 + p) / 0.5 + 1). */
+  viral_feature r2[2] = {{0, 4.0}, {1, 1.0}};
+  x = (viral_sparse){r2, 2, 2};
+  double p = sigmoid(b1);
+  ck_assert_double_near(viral_logistic_learn(m, &x, 0.0, 1.0), p, 1e-15);
+  ck_assert(m->mean[0] == 3.0 && m->m2[0] == 2.0 && m->mean[1] == 0.5 && m->m2[1] == 0.5);
+  double u = -p / ((1.0 + p) / 0.5 + 1.0);
+  ck_assert_double_near(m->w[0], u, 1e-15);
+  ck_assert_double_near(m->w[1], u, 1e-15);
+  ck_assert_double_near(m->z[0], p, 1e-15);
+  /* On raw values: weight = u / sd, intercept = b - sum u mean / sd. */
+  ck_assert_double_near(viral_logistic_weight(m, 0), u / 1.0, 1e-15);
+  ck_assert_double_near(viral_logistic_weight(m, 1), u / 0.5, 1e-15);
+  double b = m->bias_w;
+  ck_assert_double_near(viral_logistic_bias(m), b - u * 3.0 - u * 1.0, 1e-15);
+  /* Scoring the row gives the standardized margin b + u * 1 + u * 1 (+ the
+   * untouched hashed 5: absent); an empty row is x = 0 everywhere:
+   * b + u (0 - 3) / 1 + u (0 - 0.5) / 0.5. */
+  ck_assert_double_near(viral_logistic_margin(m, &x), b + 2.0 * u, 1e-14);
+  viral_sparse empty = {NULL, 0, 0};
+  ck_assert_double_near(viral_logistic_margin(m, &empty), b - 3.0 * u - u, 1e-14);
+  /* Far out of range: (100 - 3) / 1 = 97 is clipped to 5, so the margin is
+   * b + 5 u + u (0 - 0.5) / 0.5 = b + 4 u, and the item's share is
+   * u (5 - (0 - 3) / 1) = 8 u. */
+  viral_feature far = {0, 100.0};
+  viral_sparse xf = {&far, 1, 1};
+  double share;
+  ck_assert_double_near(viral_logistic_contributions(m, &xf, &share), b + 4.0 * u, 1e-14);
+  ck_assert_double_near(share, 8.0 * u, 1e-15);
+  /* Row 3: the empty row, y = 1, t = 3. An absent dense coordinate is a 0
+   * and is learned from: coordinate 0: delta = -3, mean = 3 - 1 = 2,
+   * m2 = 2 + (-3)(0 - 2) = 8; coordinate 1: delta = -0.5, mean = 0.5 - 1/6
+   * = 1/3, m2 = 0.5 + (-0.5)(0 - 1/3) = 2/3. */
+  double n0 = m->n[0];
+  ck_assert(!isnan(viral_logistic_learn(m, &empty, 1.0, 1.0)));
+  ck_assert(m->mean[0] == 2.0 && m->m2[0] == 8.0);
+  ck_assert_double_near(m->mean[1], 1.0 / 3.0, 1e-16);
+  ck_assert_double_near(m->m2[1], 2.0 / 3.0, 1e-15);
+  ck_assert(m->n[0] > n0);
+  ck_assert_double_near(m->sd[0], sqrt(8.0 / 3.0), 1e-15);
+  viral_logistic_free(m);
+
+  /* Without normalisation "dense" does nothing: the first row is learned
+   * on the raw 2 (g = -0.5 * 2 = -1, u = 1 / (2 / 0.5 + 1) = 0.2). */
+  m = make_dense(VIRAL_LOGISTIC_FTRL, 0.5, 0.0, 1.0, 0, 4, 2);
+  x = (viral_sparse){r1, 2, 2};
+  viral_logistic_learn(m, &x, 1.0, 1.0);
+  ck_assert_uint_eq(m->dense, 0);
+  ck_assert_double_near(viral_logistic_weight(m, 0), 0.2, 1e-15);
   viral_logistic_free(m);
 }
 END_TEST
@@ -445,7 +535,8 @@ START_TEST(params_check_and_create_refuse_bad_values) {
   viral_logistic_params p;
   viral_logistic_params_init(&p, VIRAL_LOGISTIC_FTRL);
   ck_assert_ptr_null(viral_logistic_params_check(&p));
-  ck_assert_double_near(p.alpha, 0.1, 0);
+  ck_assert_double_near(p.alpha, 0.5, 0);
+  ck_assert_uint_eq(p.dense, 0);
   ck_assert_double_near(p.l2, 1.0, 0);
   p.alpha = 0.0;
   ck_assert_str_eq(viral_logistic_params_check(&p), "alpha must be a finite number > 0");
@@ -465,6 +556,11 @@ START_TEST(params_check_and_create_refuse_bad_values) {
   viral_logistic_params_init(&p, VIRAL_LOGISTIC_SGD);
   ck_assert_ptr_null(viral_logistic_create(&p, 25, &err));
   ck_assert_str_eq(err.message, "bits must be between 1 and 24, not 25");
+  p.dense = 17; /* more dense columns than 2^4 coordinates */
+  ck_assert_ptr_null(viral_logistic_create(&p, 4, &err));
+  ck_assert_str_eq(err.message, "dense must be at most 2^bits = 16, not 17");
+  p.dense = (1u << 24) + 1;
+  ck_assert_str_eq(viral_logistic_params_check(&p), "dense must be at most 2^24");
   viral_logistic_optimizer o;
   ck_assert_int_eq(viral_logistic_optimizer_parse("adagrad", &o), 0);
   ck_assert_int_eq(o, VIRAL_LOGISTIC_ADAGRAD);
@@ -476,7 +572,8 @@ END_TEST
 START_TEST(contributions_add_up_to_the_margin) {
   viral_dataset ds;
   load_batch(&ds);
-  viral_logistic *m = make(VIRAL_LOGISTIC_FTRL, 0.1, 0.0, 1.0, 1, 8);
+  /* _i: 0, no dense columns; 1: the first 3 of the 6 standardized */
+  viral_logistic *m = make_dense(VIRAL_LOGISTIC_FTRL, 0.1, 0.0, 1.0, 1, 8, 3 * (uint32_t)_i);
   viral_error err = {0};
   ck_assert_int_eq(viral_logistic_train(m, &ds, &err), VIRAL_OK);
   viral_sparse x = viral_dataset_row(&ds, 17);
@@ -545,12 +642,15 @@ START_TEST(resume_after_save_is_bit_identical) {
    * A then B in one learner, on every bit of the state. */
   viral_dataset ds;
   load_batch(&ds);
+  /* dense: 0 (max-abs scales only) or the first 3 of the 6 columns
+   * standardized, whose means and variances keep moving after the resume. */
   for (int o = 0; o < 3; o++)
-    for (int normalize = 0; normalize <= 1; normalize++) {
-      viral_logistic *direct = make((viral_logistic_optimizer)o, 0.1, 0.5, o == 0 ? 1.0 : 1e-3,
-                                    normalize, 4);
-      viral_logistic *first = make((viral_logistic_optimizer)o, 0.1, 0.5, o == 0 ? 1.0 : 1e-3,
-                                   normalize, 4);
+    for (int normalize = 0; normalize <= 1; normalize++)
+      for (uint32_t dense = 0; dense <= 3; dense += 3) {
+      viral_logistic *direct = make_dense((viral_logistic_optimizer)o, 0.1, 0.5, o == 0 ? 1.0 : 1e-3,
+                                          normalize, 4, dense);
+      viral_logistic *first = make_dense((viral_logistic_optimizer)o, 0.1, 0.5, o == 0 ? 1.0 : 1e-3,
+                                         normalize, 4, dense);
       learn_rows(direct, &ds, 0, 400);
       learn_rows(first, &ds, 0, 150);
       viral_logistic *resumed = through_text(first);
@@ -558,7 +658,8 @@ START_TEST(resume_after_save_is_bit_identical) {
       learn_rows(resumed, &ds, 150, 400);
       assert_same_state(direct, resumed);
       /* B moved some scales past what A had seen: growth after a resume. */
-      if (normalize) ck_assert(memcmp(first->s, direct->s, first->dim * sizeof(double)) != 0);
+      if (normalize && !dense) ck_assert(memcmp(first->s, direct->s, first->dim * sizeof(double)) != 0);
+      if (normalize && dense) ck_assert(first->mean[0] != direct->mean[0]);
       ck_assert(viral_logistic_bias(direct) != 0.0);
       viral_logistic_free(direct);
       viral_logistic_free(first);
@@ -591,6 +692,7 @@ START_TEST(json_round_trip_is_exact_where_cjson_alone_is_not) {
   m->bias_n = 0.3;
   m->bias_w = viral_logistic_ftrl_weight(&m->p, -0.1, sqrt(0.3), 0.0, 0.0);
   m->rows = 123456789;
+  viral_logistic_refresh_(m); /* the derived intercept, after editing the state */
   viral_logistic *back = through_text(m);
   assert_same_state(m, back);
   /* And the text is stable: writing the loaded learner gives the same text. */
@@ -599,7 +701,8 @@ START_TEST(json_round_trip_is_exact_where_cjson_alone_is_not) {
   char *t1 = cJSON_PrintUnformatted(j1), *t2 = cJSON_PrintUnformatted(j2);
   ck_assert_str_eq(t1, t2);
   ck_assert_ptr_null(strstr(t1, "4.07303832202869,")); /* cJSON's own text */
-  ck_assert_ptr_nonnull(strstr(t1, "4.073038322028689,"));
+  /* the coordinate table holds state with %.17g (17 significant digits) */
+  ck_assert_ptr_nonnull(strstr(t1, "4.0730383220286894,"));
   free(t1);
   free(t2);
   cJSON_Delete(j1);
@@ -660,6 +763,70 @@ START_TEST(json_reader_names_the_bad_key) {
                  "\"normalize\":true,\"passes\":1,\"shuffle\":false,\"seed\":1,\"weight0\":1,"
                  "\"weight1\":1},\"bits\":4,\"rows\":0}",
                  "logistic learner: params: alpha must be a finite number > 0");
+  /* Standardized dense columns: "standardize" holds one mean and one m2 >= 0
+   * per dense column, and a dense coordinate may have scale 0. */
+#define PARAMS_SGD_DENSE                                                                        \
+  "\"params\":{\"optimizer\":\"sgd\",\"alpha\":0.5,\"beta\":1,\"l1\":0,\"l2\":0,"           \
+  "\"normalize\":true,\"dense\":1,\"passes\":1,\"shuffle\":false,\"seed\":1,\"weight0\":1,"  \
+  "\"weight1\":1},\"bits\":4,\"rows\":2,\"bias\":{\"weight\":0}," COLS_SGD
+  expect_refused("{" PARAMS_SGD_DENSE ",\"coordinates\":[]}",
+                 "logistic learner: \"standardize\" is missing");
+  expect_refused("{" PARAMS_SGD_DENSE ",\"standardize\":{\"mean\":[1,2],\"m2\":[1]},\"coordinates\":[]}",
+                 "logistic learner: \"standardize.mean\" must be an array of 1 numbers");
+  expect_refused("{" PARAMS_SGD_DENSE ",\"standardize\":{\"mean\":[1],\"m2\":[-1]},\"coordinates\":[]}",
+                 "logistic learner: \"standardize.m2[0]\" must be >= 0");
+  expect_refused("{" PARAMS_SGD ",\"bits\":4,\"rows\":0,\"bias\":{\"weight\":0},"
+                 "\"standardize\":{\"mean\":[],\"m2\":[]}," COLS_SGD ",\"coordinates\":[]}",
+                 "logistic learner: \"standardize\" must be absent without dense coordinates");
+  expect_refused("{" PARAMS_SGD_DENSE ",\"standardize\":{\"mean\":[1],\"m2\":[2]},"
+                 "\"coordinates\":[[0,0.5,0],[3,0.5,0]]}",
+                 "logistic learner: \"coordinates[1][2] (scale)\" must be > 0");
+  {
+    /* coordinate 0 is dense: scale 0 is fine; sd = sqrt(2 / 2) = 1, so the
+     * raw weight is 0.5 and the raw intercept 0 - 0.5 * 1 / 1. */
+    cJSON *json = cJSON_Parse("{" PARAMS_SGD_DENSE ",\"standardize\":{\"mean\":[1],\"m2\":[2]},"
+                              "\"coordinates\":[[0,0.5,0]]}");
+    viral_error err = {0};
+    viral_logistic *m = viral_logistic_json_read(json, &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    ck_assert_double_near(viral_logistic_weight(m, 0), 0.5, 0);
+    ck_assert_double_near(viral_logistic_bias(m), -0.5, 0);
+    viral_logistic_free(m);
+    cJSON_Delete(json);
+  }
+  /* The coordinate table as text (how a model file is loaded): the same
+   * checks, JSON's number syntax only, and the same bits as cJSON. */
+  {
+    const char *head = "{" PARAMS_SGD ",\"bits\":4,\"rows\":1,\"bias\":{\"weight\":0}," COLS_SGD
+                       ",\"coordinates\":[]}";
+    cJSON *json = cJSON_Parse(head);
+    const char *refused[][2] = {
+        {"[[16, 0.5, 1]]", "logistic learner: \"coordinates[0][0] (index)\" must be an integer between 0 and 15"},
+        {"[[3, 0.5, 1], [3, 0.5, 1]]",
+         "logistic learner: \"coordinates[1][0] (index)\" must be larger than the previous index"},
+        {"[[3, inf, 1]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, +0.5, 1]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, \"0.5\", 1]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, 0.5]]", "logistic learner: \"coordinates[0]\" must be an array of 3 numbers"},
+        {"[[3, 1e999, 1]]", "logistic learner: \"coordinates[0][1] (weight)\" must be a finite number"},
+        {"[[3, 0.5, 1] [4, 0.5, 1]]", "logistic learner: \"coordinates\" must be an array of arrays"},
+        {"[[3, 0.5, 1]] x", "logistic learner: \"coordinates\" has text after the array"},
+        {"{}", "logistic learner: \"coordinates\" must be an array"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+      viral_error err = {0};
+      ck_assert_ptr_null(viral_logistic_json_read_split(json, refused[i][0], strlen(refused[i][0]), &err));
+      ck_assert_str_eq(err.message, refused[i][1]);
+    }
+    const char *good = " [ [3 , 4.0730383220286894,1],\n\t[7, -1e-300, 0.25]\n] ";
+    viral_error err = {0};
+    viral_logistic *m = viral_logistic_json_read_split(json, good, strlen(good), &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    ck_assert(m->w[3] == 4.0730383220286894 && m->s[3] == 1.0);
+    ck_assert(m->w[7] == -1e-300 && m->s[7] == 0.25);
+    viral_logistic_free(m);
+    cJSON_Delete(json);
+  }
   /* FTRL: the weight must be what z and n give (1 / ((1 + 2) / 0.1 + 1) = 1/31
    * for z = -1, n = 4, l2 = 1), and n >= 0. */
   const char *ftrl = "\"params\":{\"optimizer\":\"ftrl\",\"alpha\":0.1,\"beta\":1,\"l1\":0,"
@@ -768,13 +935,14 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, adagrad_single_update_by_hand);
   tcase_add_test(tc, sgd_single_updates_by_hand);
   tcase_add_test(tc, normalisation_follows_the_max_and_keeps_u_on_growth);
+  tcase_add_test(tc, standardization_by_hand);
   tcase_add_test(tc, gradient_matches_finite_differences);
   tcase_add_test(tc, l1_zeroes_weak_features_exactly);
   tcase_add_test(tc, importance_multiplies_the_gradient);
   tcase_add_test(tc, class_weights_in_train_and_balanced_helper);
   tcase_add_test(tc, bad_examples_are_refused_untouched);
   tcase_add_test(tc, params_check_and_create_refuse_bad_values);
-  tcase_add_test(tc, contributions_add_up_to_the_margin);
+  tcase_add_loop_test(tc, contributions_add_up_to_the_margin, 0, 2);
   tcase_add_test(tc, splitmix64_and_shuffle_are_fixed);
   tcase_add_test(tc, resume_after_save_is_bit_identical);
   tcase_add_test(tc, json_round_trip_is_exact_where_cjson_alone_is_not);

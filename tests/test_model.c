@@ -69,6 +69,30 @@ static char *learner_state(const viral_model *m) {
   return text;
 }
 
+START_TEST(logistic_standardizes_the_dense_columns) {
+  /* The learner standardizes exactly the pipeline's dense columns, and the
+   * saved model says so (version 2). */
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_model *m = train(sample, NULL, &opts);
+  const viral_logistic *lr = viral_model_logistic(m);
+  uint32_t dense = viral_pipeline_dense_count(viral_model_pipeline(m));
+  ck_assert_uint_gt(dense, 10);
+  ck_assert_uint_eq(viral_logistic_get_params(lr)->dense, dense);
+  ck_assert_uint_eq(lr->dense, dense);
+  /* every dense column was seen in every row: mean and m2 over all rows */
+  ck_assert_uint_eq(viral_logistic_rows(lr), viral_model_rows(m));
+  ck_assert(lr->m2[0] > 0.0);
+  viral_error err = {0};
+  char *text = viral_model_to_json_text(m, &err);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_ptr_nonnull(strstr(text, "\"version\":\t2,"));
+  ck_assert_ptr_nonnull(strstr(text, "\"standardize\":"));
+  free(text);
+  viral_model_free(m);
+}
+END_TEST
+
 START_TEST(update_continues_training_exactly) {
   char a[4200], b[4200];
   snprintf(a, sizeof a, "%s/a.csv", dir);
@@ -307,6 +331,9 @@ static void nan_weight(cJSON *d) {
   cJSON_ReplaceItemInArray(cJSON_GetArrayItem(coords, 0), 1, cJSON_CreateString("nan"));
 }
 static void drop_logistic(cJSON *d) { cJSON_DeleteItemFromObject(d, "logistic"); }
+static void drop_standardize(cJSON *d) {
+  cJSON_DeleteItemFromObject(cJSON_GetObjectItem(d, "logistic"), "standardize");
+}
 static void as_svm(cJSON *d) {
   cJSON_ReplaceItemInObject(d, "learner", cJSON_CreateString("svm"));
   cJSON *svm = cJSON_CreateObject();
@@ -361,7 +388,7 @@ START_TEST(damaged_models_are_refused_with_their_reason) {
   ck_assert_str_eq(load_error("{\"format\": \"something-else\", \"version\": 1}"),
                    "not a viral-model file (no \"format\": \"viral-model\")");
   ck_assert_str_eq(load_error("{\"format\": \"viral-model\", \"version\": 7}"),
-                   "unsupported viral-model version (this viral reads version 1)");
+                   "unsupported viral-model version (this viral reads versions 1 to 2)");
   ck_assert_str_eq(load_error("{\"format\": \"viral-model\", \"version\": 1}"),
                    "no checksum at the end of the file");
 
@@ -381,6 +408,7 @@ START_TEST(damaged_models_are_refused_with_their_reason) {
   ck_assert_ptr_nonnull(strstr(edited_error(bad_coordinate), "coordinates[0][0] (index)"));
   ck_assert_ptr_nonnull(strstr(edited_error(nan_weight), "coordinates[0]"));
   ck_assert_ptr_nonnull(strstr(edited_error(drop_logistic), "logistic"));
+  ck_assert_str_eq(edited_error(drop_standardize), "logistic learner: \"standardize\" is missing");
   ck_assert_ptr_nonnull(strstr(edited_error(as_svm), "svm model"));
   ck_assert_ptr_nonnull(strstr(edited_error(bad_spec), "hash_bits"));
   ck_assert_str_eq(edited_error(bad_calibration), "\"y\" must not decrease");
@@ -399,6 +427,7 @@ static Suite *make_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_checked_fixture(tc, setup, NULL);
+  tcase_add_test(tc, logistic_standardizes_the_dense_columns);
   tcase_add_test(tc, update_continues_training_exactly);
   tcase_add_test(tc, quantile_threshold_is_fitted_once);
   tcase_add_test(tc, save_load_is_exact_for_both_learners);

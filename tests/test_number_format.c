@@ -11,10 +11,12 @@
 #include "viral/writer.h"
 
 static void same(double x) {
-  char a[32], b[32], c[32];
+  char a[32], b[32], c[32], d[32];
   const char *fast = viral_format_value_(a, x);
   viral_format_double_slow_(b, x);
   ck_assert_msg(strcmp(fast, b) == 0, "%.17g: fast '%s', slow reference '%s'", x, fast, b);
+  ck_assert_uint_eq(viral_format_value_into_(d, x), strlen(b)); /* the writer's form */
+  ck_assert_str_eq(d, b);
   viral_format_double(c, x); /* the public function is the fast one, copied to the start */
   ck_assert_str_eq(c, b);
   if (isfinite(x)) ck_assert_msg(strtod(fast, NULL) == x, "%s does not read back", fast);
@@ -59,11 +61,33 @@ START_TEST(random_values_match) {
 }
 END_TEST
 
+/* Where the fast path's decisions are closest to their limits: powers of
+ * two (the gap below is half the gap above) and their neighbours, the
+ * edges of the decades it settles e10 between and of its range of scales,
+ * and halves at 15-17 digits. */
+START_TEST(edges_match) {
+  for (int e = -60; e <= 80; e++) {
+    double x = ldexp(1.0, e);
+    same(x), same(nextafter(x, 0)), same(nextafter(x, INFINITY)), same(-x), same(3 * x);
+  }
+  for (int e = -16; e <= 20; e++) {
+    double x = pow(10, e);
+    same(x), same(nextafter(x, 0)), same(nextafter(x, INFINITY));
+    same(x * 9.999999999999999), same(x * 1.0000000000000002);
+  }
+  static const double halves[] = {0.5, 2.5, 1.5e-15, 123456789012345.5, 1234567890123456.5,
+                                  0.12345678901234565, 0.1234567890123456785, 999999999999999.9,
+                                  9999999999999999.0, 99999999999999999.0, 1e15 + 0.5};
+  for (size_t i = 0; i < sizeof halves / sizeof *halves; i++) same(halves[i]);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("number_format");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, known_values);
   tcase_add_test(tc, random_values_match);
+  tcase_add_test(tc, edges_match);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -226,6 +226,11 @@ START_TEST(csv_malformed) {
   EXPECT_ERROR("t.csv", "a,b\n1,ok\n2,\xff\xfe\n", NULL, "t.csv:3: field 'b': invalid UTF-8");
   EXPECT_ERROR("t.csv", "a,b\n1,\xC0\xAF\n", NULL, "t.csv:2: field 'b': invalid UTF-8"); /* overlong */
   EXPECT_ERROR("t.csv", "a,\xE2\x82\n", NULL, "t.csv:1: column 2: invalid UTF-8 in the header");
+  /* the row is checked whole, then cell by cell: the first bad cell is named,
+   * after a good multibyte one, and a sequence split across two cells
+   * (valid if the cells were joined) is bad in the first */
+  EXPECT_ERROR("t.csv", "a,b,c\n\xC3\xA9,x,\xff\n", NULL, "t.csv:2: field 'c': invalid UTF-8");
+  EXPECT_ERROR("t.csv", "a,b\n1\xE2\x82,\xAC\n", NULL, "t.csv:2: field 'a': invalid UTF-8");
   EXPECT_ERROR("t.csv", "a,b,a\n1,2,3\n", NULL, "t.csv:1: duplicate column name 'a' (columns 1 and 3)");
   viral_reader_options_init(&o);
   o.max_fields = 3;
@@ -765,11 +770,41 @@ START_TEST(shared_values) {
 }
 END_TEST
 
+/* Blanks stay in cells whichever way a record is cut into lines: a record
+ * whose first line has blanks and whose second has none, and the reverse
+ * (the reader gives libcsv a line at a time and switches its blank test on
+ * lines without blanks). */
+START_TEST(csv_blanks_across_lines) {
+  const char *text = "a,b,c\n"
+                     "\tx ,\"line1\nline2\",y\n"
+                     "p,\"q\n r \",  s\t\n"
+                     "1,2,3\n";
+  viral_reader *r = open_text("t.csv", text, NULL);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "\tx ");
+  ck_assert_str_eq(text_of(rec, "b"), "line1\nline2");
+  ck_assert_str_eq(text_of(rec, "c"), "y");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "p");
+  ck_assert_str_eq(text_of(rec, "b"), "q\n r ");
+  ck_assert_str_eq(text_of(rec, "c"), "  s\t");
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "c"), "3");
+  at_end(r);
+  viral_reader_free(r);
+  /* a blank after a closing quote is still a misplaced quote, not trimmed */
+  EXPECT_ERROR("t.csv", "a,b\n\"z\" ,w\n", NULL,
+               "t.csv:2: misplaced quote (a '\"' inside an unquoted cell, or text after a "
+               "closing quote)");
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("reader");
   TCase *tc = tcase_create("csv");
   tcase_add_test(tc, csv_quoting_crlf_bom_and_lines);
   tcase_add_test(tc, csv_header_only_and_blank_cells);
+  tcase_add_test(tc, csv_blanks_across_lines);
   tcase_add_test(tc, csv_getters_and_lists);
   tcase_add_test(tc, csv_memory_is_reused);
   tcase_add_test(tc, csv_malformed);

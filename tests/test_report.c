@@ -1,9 +1,11 @@
 /* test_report.c - the JSON and HTML reports of `viral eval`. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "viral/report.h"
 
 static size_t count(const char *hay, const char *needle) {
   size_t n = 0;
@@ -72,12 +74,83 @@ START_TEST(json_holds_per_fold_numbers_exactly) {
 }
 END_TEST
 
+/* A report made by hand: two folds of two rows, the model and the base
+ * rate. Fold 1: labels 1, 0, model 0.8, 0.3 (ROC AUC 1, Brier (0.04 + 0.09)
+ * / 2 = 0.065); fold 2: labels 0, 1, model 0.6, 0.4 (ROC AUC 0, Brier 0.36).
+ * The base rate says 0.5 everywhere (AUC 0.5, Brier 0.25). Means over the
+ * folds: model AUC 0.5 with sample sd 0.7071, Brier 0.2125 with sd
+ * 0.295 / sqrt 2 = 0.2086. */
+static void hand_report(viral_report *r) {
+  viral_error err;
+  ck_assert_int_eq(viral_report_init(r, 2, 5, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_report_set_description(r, "hand made", &err), VIRAL_OK);
+  r->have[VIRAL_REPORT_MODEL] = r->have[VIRAL_REPORT_BASE] = 1;
+  const double labels[4] = {1, 0, 0, 1}, model[4] = {0.8, 0.3, 0.6, 0.4};
+  for (int i = 0; i < 4; i++) {
+    r->fold[i] = i / 2;
+    r->labels[i] = labels[i];
+    r->probs[VIRAL_REPORT_MODEL][i] = model[i];
+    r->probs[VIRAL_REPORT_BASE][i] = 0.5;
+  }
+  /* row 4 was never tested (fold -1): the charts must leave it out */
+  for (int f = 0; f < 2; f++)
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+      if (r->have[j])
+        ck_assert_int_eq(viral_metrics_compute(labels + 2 * f, r->probs[j] + 2 * f, 2, 0.5, 0,
+                                               &r->per_fold[j * 2 + f], &err), VIRAL_OK);
+}
+
+/* The writers take the caller's FILE*: text and JSON of a hand-made report. */
+START_TEST(writers_print_a_hand_made_report) {
+  viral_report r;
+  hand_report(&r);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  viral_error err;
+  ck_assert_int_eq(viral_report_write_text(&r, f, 1, &err), VIRAL_OK);
+  fclose(f);
+  const char *want =
+      "hand made\n\n"
+      "metric              model              base rate        \n"
+      "roc_auc             0.5000 +- 0.7071   0.5000 +- 0.0000 \n"
+      "average_precision   0.7500 +- 0.3536   0.5000 +- 0.0000 \n";
+  /* average precision: fold 1 ranks its positive first (1), fold 2 last (1/2) */
+  ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "%s", text);
+  ck_assert_ptr_nonnull(strstr(text, "brier               0.2125 +- 0.2086   0.2500 +- 0.0000 \n"));
+  ck_assert_ptr_nonnull(strstr(text, "1      2        1           1.0000             0.5000"));
+  ck_assert_ptr_nonnull(strstr(text, "2      2        1           0.0000             0.5000"));
+  free(text);
+
+  f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_report_write_json(&r, f, &err), VIRAL_OK);
+  fclose(f);
+  const char *b = strstr(text, "\"model\":{");
+  ck_assert_ptr_nonnull(b);
+  b = strstr(b, "\"brier\":{\"mean\":");
+  ck_assert_ptr_nonnull(b);
+  ck_assert_double_near(strtod(b + strlen("\"brier\":{\"mean\":"), NULL), 0.2125, 1e-15);
+  ck_assert_ptr_nonnull(strstr(text, "\"fold_rows\":[2,2],\"fold_positives\":[1,1]"));
+  ck_assert_ptr_nonnull(strstr(text, "\"temporal\":false"));
+  free(text);
+
+  f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_report_write_html(&r, f, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_uint_eq(count(text, "<svg "), 4);
+  free(text);
+  viral_report_release(&r);
+  viral_report_release(&r); /* released twice: harmless */
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, html_is_self_contained_with_four_charts);
   tcase_add_test(tc, json_holds_per_fold_numbers_exactly);
+  tcase_add_test(tc, writers_print_a_hand_made_report);
   suite_add_tcase(s, tc);
   return s;
 }

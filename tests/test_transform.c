@@ -286,6 +286,69 @@ START_TEST(collisions_are_marked) {
 }
 END_TEST
 
+/* Naming while transforming (the online learner's path) checks a named
+ * index against its name in place instead of writing the name again: the
+ * names and collision marks must be what writing them gives. 1 bit, no
+ * dense columns: 2 buckets for 4 distinct names. The expectation is
+ * worked out from the vectors: an index is marked when two different names
+ * ("sound=", the hash feature's prefix for music_id, and the value up to a
+ * NUL, as "%.*s" writes it) land there. */
+START_TEST(collecting_names_while_transforming) {
+  viral_pipeline *p = spec("{\"window\": \"0h\", \"hash_bits\": 1, \"features\": "
+                           "[{\"transform\": \"hash\", \"field\": \"music_id\"}]}");
+  static const char data[] = "music_id\na\nb\na\nb\0z\nc\nb\nd\0\nb\0z\n";
+  static const char *const names[] = {"a", "b", "a", "b", "c", "b", "d", "b"};
+  viral_error err;
+  viral_error_clear(&err);
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_CSV;
+  viral_reader *r = viral_reader_open_memory("t.csv", data, sizeof data - 1, &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 1, &err), VIRAL_OK);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  const char *first[2] = {NULL, NULL};
+  int collided[2] = {0, 0};
+  for (size_t i = 0; i < 8; i++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    ck_assert_uint_eq(v.count, 1);
+    uint32_t k = v.items[0].index;
+    ck_assert_uint_lt(k, 2);
+    if (!first[k]) first[k] = names[i];
+    else if (strcmp(first[k], names[i]) != 0) collided[k] = 1;
+  }
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 0, &err), VIRAL_OK);
+  for (uint32_t k = 0; k < 2; k++) {
+    if (!first[k]) continue;
+    char want[64], got[64];
+    snprintf(want, sizeof want, "sound=%s%s", first[k], collided[k] ? " (+collisions)" : "");
+    viral_pipeline_feature_name(p, k, got, sizeof got);
+    ck_assert_str_eq(got, want);
+  }
+  ck_assert(collided[0] || collided[1]); /* 4 names, 2 buckets */
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+  /* a value with a NUL is named up to it, and the same value again is no
+   * collision (10 bits: nothing else shares its index) */
+  p = spec("{\"window\": \"0h\", \"hash_bits\": 10, \"features\": "
+           "[{\"transform\": \"hash\", \"field\": \"music_id\"}]}");
+  static const char nul_data[] = "music_id\nb\0z\nb\0z\n";
+  r = viral_reader_open_memory("t.csv", nul_data, sizeof nul_data - 1, &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 1, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_collect_names(p, 0, &err), VIRAL_OK);
+  char got[64];
+  viral_pipeline_feature_name(p, v.items[0].index, got, sizeof got);
+  ck_assert_str_eq(got, "sound=b");
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static const char *scaled_spec =
     "{\"window\": \"0h\", \"scaling\": \"%s\", \"features\": [{\"transform\": \"identity\", "
     "\"field\": \"x\", \"fill\": 0}, {\"transform\": \"bool\", \"field\": \"b\", \"fill\": 0}], "
@@ -504,6 +567,60 @@ START_TEST(negative_json_count_rejected) {
 }
 END_TEST
 
+/* The log1p and weekday values come from tables for whole numbers (0-1023)
+ * and the seven days; each must be the very double libm gives for the same
+ * expression, the table's edges, -0 (log1p(-0) is -0) and fractions
+ * included. The reference is computed here with log1p, sin and cos. */
+static int record_values(void *ctx, uint32_t index, double value, const char *group,
+                         const char *name) {
+  (void)group;
+  (void)name;
+  if (index < 3) ((double *)ctx)[index] = value;
+  return 0;
+}
+
+START_TEST(tabled_values_are_libm_values) {
+  viral_pipeline *p = spec(
+      "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"x\": {\"parse\": \"number\", "
+      "\"observed\": \"0h\"}}, \"features\": ["
+      "{\"transform\": \"log1p\", \"field\": \"x\", \"fill\": 0, \"indicator\": false},"
+      "{\"transform\": \"weekday\", \"field\": \"posted_at\", \"fill\": 0, \"indicator\": false}]}");
+  static const char *const xs[] = {"0", "1", "2", "7", "999", "1022", "1023", "1024", "1025",
+                                   "1023.5", "0.5", "-0", "-0.5", "4294967296", "123456789"};
+  char text[4096] = "x,posted_at\n";
+  size_t nx = sizeof xs / sizeof *xs;
+  for (size_t i = 0; i < nx; i++) {
+    /* posted_at: day k after 1970-01-01 (a Thursday) at 10:00, then day -3
+     * (a Monday) and -4 (a Sunday) */
+    long day = i < 7 ? (long)i : i == 7 ? -3 : -4;
+    char row[64];
+    snprintf(row, sizeof row, "%s,%ld\n", xs[i], day * 86400 + 36000);
+    strcat(text, row);
+  }
+  viral_reader *r = csv(text);
+  viral_error err;
+  viral_error_clear(&err);
+  for (size_t i = 0; i < nx; i++) {
+    double got[3] = {NAN, NAN, NAN};
+    const viral_record *rec = next(r);
+    ck_assert_int_eq(viral_pipeline_transform_named(p, rec, record_values, got, NULL, &err),
+                     VIRAL_OK);
+    double want = log1p(strtod(xs[i], NULL));
+    ck_assert_msg(memcmp(&got[0], &want, sizeof want) == 0, "log1p(%s): %.17g, libm %.17g", xs[i],
+                  got[0], want);
+    long day = i < 7 ? (long)i : i == 7 ? -3 : -4;
+    double wd = (double)(((day + 3) % 7 + 7) % 7); /* Monday = 0 */
+    double angle = 2 * 3.14159265358979323846 * wd / 7.0;
+    double ws = sin(angle), wc = cos(angle);
+    ck_assert_msg(memcmp(&got[1], &ws, sizeof ws) == 0 && memcmp(&got[2], &wc, sizeof wc) == 0,
+                  "day %ld: %.17g %.17g, libm %.17g %.17g", day, got[1], got[2], ws, wc);
+  }
+  ck_assert(signbit(log1p(-0.0))); /* the case the table must leave alone */
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
@@ -512,11 +629,13 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, hashing_indices_names_and_signs);
   tcase_add_test(tc, fit_collects_bounded_names);
   tcase_add_test(tc, collisions_are_marked);
+  tcase_add_test(tc, collecting_names_while_transforming);
   tcase_add_test(tc, scaling_fit_and_apply);
   tcase_add_test(tc, label_rules_apply);
   tcase_add_test(tc, fitted_round_trip_is_exact);
   tcase_add_test(tc, field_mapping_rules);
   tcase_add_test(tc, negative_json_count_rejected);
+  tcase_add_test(tc, tabled_values_are_libm_values);
   suite_add_tcase(s, tc);
   return s;
 }

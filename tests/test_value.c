@@ -2,6 +2,8 @@
  * worked out by hand in the comments (timestamps were cross-checked with
  * Python's datetime). */
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -232,10 +234,62 @@ START_TEST(lists) {
 }
 END_TEST
 
+/* The plain-decimal fast path ([-]digits[.digits], at most 19 digits and a
+ * mantissa up to 2^53) must give the very double the general path gives.
+ * glibc's strtod, correctly rounded, is the independent reference; the
+ * cases sit on the fast path's edges and around them. */
+static void same_as_strtod(const char *s) {
+  double want = strtod(s, NULL), got = num(s);
+  ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "'%s': %.17g, strtod %.17g", s, got, want);
+  if (s[0] != '-') { /* counts and durations take the same unsigned cells */
+    double c = count(s), d = dur(s);
+    ck_assert_msg(memcmp(&c, &want, sizeof c) == 0, "count '%s': %.17g", s, c);
+    ck_assert_msg(memcmp(&d, &want, sizeof d) == 0, "duration '%s': %.17g", s, d);
+  }
+}
+
+START_TEST(plain_decimals) {
+  static const char *const edges[] = {
+      "0", "7", "-0", "-0.0", "0.1", "0.3", "2.675", "21.5", "0.6726", "-3.25", "5.",
+      "9007199254740992",   /* 2^53: the largest mantissa taken directly */
+      "9007199254740993",   /* 2^53 + 1: general path, rounds to even */
+      "9007199254740.993", "0.9007199254740993", "1234567890123456789", /* 19 digits */
+      "12345678901234567890", /* 20 digits: general path */
+      "0.0000000000000000001", "0.00000000000000000001", "000000000000000000001.5",
+      "1767225600", "123456.7890123456789", "4503599627370497.5", "0.30000000000000004",
+  };
+  for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) same_as_strtod(edges[i]);
+  ck_assert(signbit(num("-0.0")));
+  /* a deterministic spread: 1-19 digits, the dot anywhere (linear congruential) */
+  uint64_t state = 88172645463325252u;
+  for (int k = 0; k < 20000; k++) {
+    char buf[32];
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    int digits = 1 + (int)(state >> 59) % 19, dot = (int)(state >> 40) % (digits + 1);
+    size_t o = 0;
+    if (state & 1) buf[o++] = '-';
+    for (int d = 0; d < digits; d++) {
+      if (d == dot && d > 0) buf[o++] = '.';
+      state = state * 6364136223846793005u + 1442695040888963407u;
+      buf[o++] = (char)('0' + (state >> 60) % 10);
+    }
+    buf[o] = '\0';
+    same_as_strtod(buf);
+  }
+  /* a leading dot stays a number but not a duration, and booleans 0/1 */
+  ck_assert(num(".5") == 0.5);
+  ck_assert(dur_bad(".5"));
+  ck_assert(dur_bad("-5"));
+  ck_assert_int_eq(boolean("1"), 1);
+  ck_assert_int_eq(boolean("0"), 0);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("value");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, numbers);
+  tcase_add_test(tc, plain_decimals);
   tcase_add_test(tc, counts);
   tcase_add_test(tc, durations);
   tcase_add_test(tc, booleans);

@@ -48,4 +48,13 @@ check "gen with oracle" 0 gen --videos 200 --oracle 5
 "$viral" gen --videos 100 --log -o "$work/log.csv"
 check "assemble" 0 assemble --id video_id --observed-at observed_at --posted-at posted_at \
   --at 1h,2h --counters views,likes "$work/log.csv"
+check "eval, 3 folds, JSON and HTML" 0 eval --folds 3 --json "$work/r.json" --html "$work/r.html" \
+  --predictions "$work/p.csv" "$work/train.csv"
+check "eval --temporal" 0 eval --temporal --folds 3 --gap 1d "$work/train.csv"
+check "tune, small grid, final model" 0 tune --folds 3 --alpha-grid 0.1,1 --l1-grid 0 --l2-grid 0,1 \
+  -o "$work/t.json" "$work/train.csv"
+"$viral" gen --videos 300 --days 2 --log --format jsonl -o "$work/log.jsonl"
+check "stream with journal, checkpoints" 0 stream -m "$work/m.json" --state "$work/state" \
+  --checkpoint-every 500 "$work/log.jsonl"
+check "stream restart from the checkpoint" 0 stream --state "$work/state" "$work/log.jsonl"
 exit $status

@@ -1,10 +1,16 @@
-/* viral/eval.h - cross-validation: rows featurized once in memory, stratified
- * folds, out-of-fold predictions of the online logistic learner and of the
- * reference baselines.
+/* viral/eval.h - cross-validation: rows read once into memory, stratified or
+ * time-ordered folds, out-of-fold predictions of any learner (logistic or
+ * SVM, calibrated or not) and of the reference baselines, and the report.
  *
- * The rows are transformed once with the pipeline given (which must not need
- * fitting: the online learner's path, scaling "none", and a label rule that is
- * not a quantile), so each fold only trains and predicts. */
+ * Nothing of a fold's test part reaches what predicts it. When the pipeline
+ * needs no fitting (scaling "none" and a label rule that is not a quantile:
+ * the online learner's usual path) the rows are featurized once and every
+ * fold shares the vectors. When it does (standard or min-max scaling, a
+ * top:P% label), the input is kept in memory and each fold fits its own copy
+ * of the pipeline on its training records only, then featurizes every row
+ * with it: scaling statistics and the quantile threshold of fold f come from
+ * fold f's training rows, and its test rows are labelled by that threshold,
+ * as `viral train` on those rows followed by `viral score` would. */
 #ifndef VIRAL_EVAL_H
 #define VIRAL_EVAL_H
 
@@ -15,6 +21,7 @@
 #include "viral/features.h"
 #include "viral/model.h"
 #include "viral/reader.h"
+#include "viral/report.h"
 #include "viral/vector.h"
 
 #ifdef __cplusplus
@@ -22,26 +29,37 @@ extern "C" {
 #endif
 
 /* Every labelled row of a file, featurized. Rows without a label are skipped
- * (counted in unlabeled). */
+ * (counted in unlabeled). When the pipeline needs fitting, ds holds the
+ * vectors and labels of a copy fitted on all rows: they only deal the
+ * stratified folds and count positives; folds never train on them. */
 typedef struct viral_eval_data {
   viral_dataset ds;     /* unscaled vectors and 0/1 labels, in file order */
   uint64_t *record;     /* [ds.rows] 0-based index of the row's record in the file */
   double *posted_at;    /* [ds.rows] unix seconds, NAN when absent */
-  double *views_window; /* [ds.rows] views at the window (views_<W>h), NAN when absent */
+  double *views_window; /* [ds.rows] views at the window (views_<W>h, or the column
+                           named at load), NAN when absent */
   double *oracle;       /* [ds.rows] oracle_p column, NAN when absent */
   char **id;            /* [ds.rows] video_id (NULL when absent) */
   int has_views_window, has_oracle; /* 1 when every row has the value */
   uint64_t unlabeled, bad_rows;
   uint64_t positives;
   const viral_pipeline *pipeline; /* borrowed from viral_eval_load's caller, who keeps it alive */
+  struct viral_eval_source *source; /* private: the input, kept when folds refit the pipeline */
 } viral_eval_data;
 
 /* Read path ("-" for stdin) once and featurize every row with p (not taken,
- * and it must outlive the data; it must not need fitting). NULL on error with err set. Free with
+ * and it must outlive the data; left unfitted: a pipeline that needs fitting
+ * is fitted per fold). NULL on error with err set. Free with
  * viral_eval_data_free(). */
 viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err);
+/* The same, with the views baseline on the column views_field (literal
+ * name, e.g. "views_s1" or "score_s2" for data first seen after posting)
+ * instead of views_<window>h; NULL: views_<window>h. */
+viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+                                            const viral_reader_options *ropts, int skip_bad_rows,
+                                            const char *views_field, viral_error *err);
 /* NULL-safe. */
 void viral_eval_data_free(viral_eval_data *d);
 
@@ -62,6 +80,9 @@ int viral_eval_stratified_folds(const double *labels, size_t n, int k, uint64_t 
 int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, double gap,
                               int *role, double span[2], viral_error *err);
 
+/* 1 when each fold fits its own pipeline (see the top of this file). */
+int viral_eval_refits(const viral_eval_data *d);
+
 /* What to predict a fold with. */
 typedef enum viral_eval_predictor {
   VIRAL_EVAL_MODEL = 0,  /* the learner of opts on the rows' vectors */
@@ -69,16 +90,69 @@ typedef enum viral_eval_predictor {
   VIRAL_EVAL_VIEWS       /* Szabo-Huberman: logistic (FTRL defaults) on log1p(views at window) */
 } viral_eval_predictor;
 
-/* Train on the rows whose fold is neither f nor negative, in file order, and
- * write the probability of each row of fold f into probs[row] (other entries
- * left alone). The model predictor trains exactly as viral_model_train does on a
- * file of those rows (same importances, passes, bits), so its probabilities
- * are bit-identical to `viral train` + `viral score`. Only the uncalibrated logistic
- * learner is supported. Returns VIRAL_OK or a negative status with err set. */
+/* One fold: the rows' roles and the vectors and labels every row has in it.
+ * Caller-owned; viral_eval_fold_init fills it, viral_eval_fold_release frees
+ * what it made. */
+typedef struct viral_eval_fold {
+  const viral_eval_data *data;
+  const int *role;                /* [rows] 1 test, 0 train, negative unused (borrowed) */
+  const viral_dataset *ds;        /* [rows] vectors and labels in this fold (unused rows: empty, NAN) */
+  const viral_pipeline *pipeline; /* what made ds: fitted on the training part, or data's own */
+  viral_dataset own_ds;           /* private */
+  viral_pipeline *own_pipeline;   /* private */
+} viral_eval_fold;
+
+/* Set up the fold whose rows have roles role (borrowed; it must outlive the
+ * fold). When d refits, fits a copy of d's pipeline on the training rows'
+ * records, in file order, and featurizes the training and test rows with it.
+ * Fails when no row trains. */
+int viral_eval_fold_init(viral_eval_fold *fold, const viral_eval_data *d, const int *role,
+                         viral_error *err);
+/* NULL-safe; the fold can be initialised again. */
+void viral_eval_fold_release(viral_eval_fold *fold);
+
+/* Train what on the fold's training rows, in file order, and write the
+ * probability of each test row into probs[row] (other entries left alone).
+ * The model predictor trains exactly as viral_model_train does on a file of
+ * those rows (viral_model_fit: same pipeline fit, calibration hold-out, class
+ * weights, passes, gamma), so its probabilities are bit-identical to
+ * `viral train` + `viral score`. */
+int viral_eval_fold_predict_with(const viral_eval_fold *fold, viral_eval_predictor what,
+                                 const viral_train_options *opts, double *probs, viral_error *err);
+
+/* viral_eval_fold_init with role 1 for fold f, 0 for the other non-negative
+ * folds, then viral_eval_fold_predict_with, then release. */
 int viral_eval_fold_predict(const viral_eval_data *d, const int *fold, int f,
                             viral_eval_predictor what, const viral_train_options *opts,
                             double *probs, viral_error *err);
 
+/* ---- a whole evaluation ---- */
+
+typedef struct viral_eval_options {
+  int folds;                 /* K (default 5) */
+  int temporal;              /* 1: rolling-origin folds by posted_at, else stratified */
+  double gap;                /* temporal: seconds between training and test (default 0) */
+  uint64_t seed;             /* stratified folds (default 1) */
+  viral_train_options train; /* the learner (default: viral_train_options_init) */
+  /* Called before each fold (may be NULL): fold 0-based of folds. */
+  void (*progress)(void *ctx, int fold, int folds);
+  void *progress_ctx;
+} viral_eval_options;
+
+void viral_eval_options_init(viral_eval_options *o);
+
+/* Cross-validate the learner of o on d against the base rate, the views
+ * baseline (when every row has views at the window) and the oracle (when
+ * every row has oracle_p), fold by fold, and fill r (initialised here; the
+ * caller releases it, also on failure). Metrics use o->train.threshold. */
+int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_report *r,
+                   viral_error *err);
+
+/* The tested rows of r as CSV: record (1-based), video_id, fold (1-based),
+ * label, probability, views_baseline, base_rate[, oracle_p]; probabilities
+ * round-trip. VIRAL_OK or VIRAL_ERR_IO. */
+int viral_eval_write_predictions(const viral_eval_data *d, const viral_report *r, FILE *out,
+                                 viral_error *err);
 
 /* ---- progressive validation: test-then-train in event time ---- */
 

@@ -37,19 +37,32 @@
  *    soft-threshold (truncated gradient).
  *
  * Normalisation (params.normalize, on by default). The learner learns the
- * scale of every coordinate in the same single pass as its weights: s_i =
- * max |x_i| over the examples seen so far, including the current one, and the
- * optimizer works on x_i / s_i (so every input it sees lies in [-1, 1]) with a
- * weight u_i; the weight on the raw value is w_i = u_i / s_i. When s_i grows,
- * u_i is kept, so w_i shrinks by s_old / s_new. This follows Vowpal Wabbit's
- * --normalized (which also tracks max |x_i| and rescales the weight when it
- * grows), without VW's extra global normaliser of the learning rate. Why
- * max |x| and not a running mean and variance: centring a sparse feature would
- * make every absent (zero) coordinate non-zero, destroying sparsity and the
- * speed of the hashed representation; a max-abs scale keeps zeros zero, needs
- * one number per coordinate and makes l1/l2 and the learning rate act on
- * comparable scales (counts in millions next to ratios in [0, 1]). The scales
- * are part of the saved state.
+ * scale of its inputs in the same single pass as its weights, in two ways:
+ *  - Dense coordinates, [0, params.dense) (the pipeline's numeric columns,
+ *    present in every row, absent meaning 0): standardized with a running
+ *    mean and variance (Welford's update) over the examples seen so far,
+ *    including the current one: with t examples, mean_i and
+ *    m2_i = sum (x_i - mean_i)^2, sd_i = sqrt(m2_i / t), the optimizer sees
+ *    z_i(x_i) = (x_i - mean_i) / sd_i clipped to [-5, 5] (0 while sd_i is 0;
+ *    the clip bounds what one out-of-range value can do). Centring matters: without it
+ *    a feature's mean leaks into the intercept through every update and one
+ *    pass ends far from the batch optimum (liblinear on standardized data).
+ *    All dense coordinates are updated on every example, present or not.
+ *  - Every other coordinate (hashed one-hots): s_i = max |x_i| over the
+ *    examples seen so far, including the current one, and the optimizer
+ *    works on x_i / s_i (so every input lies in [-1, 1]); when s_i grows,
+ *    u_i is kept, so the raw weight shrinks by s_old / s_new (Vowpal Wabbit's
+ *    --normalized, without its global normaliser of the learning rate).
+ *    Centring a sparse coordinate would make every absent (zero) coordinate
+ *    non-zero, destroying sparsity and the speed of the hashed
+ *    representation; a max-abs scale keeps zeros zero.
+ * The statistics and scales are part of the saved state. On the raw values
+ * the margin is b' + the sum of one share per item of x: u_i (z_i(x_i) -
+ * z_i(0)) on a dense coordinate, u_i x_i / s_i on the others, with
+ * b' = b + sum_dense u_i z_i(0) the margin of x = 0 (absent dense columns
+ * are 0, so they need no share). viral_logistic_bias() reports b' and
+ * viral_logistic_weight() the slope u_i / sd_i (exact inside the clip) or
+ * u_i / s_i.
  *
  * Exact continuation. Every quantity an update reads is in the saved state
  * (viral_logistic_json_write in src/learn/logistic_json.h), and numbers are
@@ -61,8 +74,9 @@
  * Memory: 8 bytes per coordinate per state array, dense (1, 2 or 3 arrays
  * for sgd, adagrad, ftrl, plus 1 for the scales): FTRL with normalisation
  * takes 8 MiB at bits = 18, 512 MiB at bits = 24 (allocated zeroed, so pages
- * never touched cost nothing). Learning allocates nothing per example; the
- * JSON state lists only coordinates with some non-zero state. */
+ * never touched cost nothing), plus 56 bytes per dense coordinate. Learning
+ * allocates nothing per example; the JSON state lists only coordinates with
+ * some non-zero state. */
 #ifndef VIRAL_LOGISTIC_H
 #define VIRAL_LOGISTIC_H
 
@@ -90,17 +104,20 @@ typedef enum viral_logistic_optimizer {
 /* Hyperparameters; fill with viral_logistic_params_init() then change fields.
  * Defaults (see viral_logistic_params_init):
  *           alpha  beta  l1  l2
- *   ftrl    0.1    1     0   1      (l2 once per stream)
+ *   ftrl    0.5    1     0   1      (l2 once per stream)
  *   adagrad 0.1    1     0   0      (l1, l2 per update)
  *   sgd     0.5    -     0   0      (eta_t = alpha / sqrt(t); beta unused)
- *   all: normalize 1, passes 1, shuffle 0, seed 1, weight0 = weight1 = 1. */
+ *   all: normalize 1, dense 0, passes 1, shuffle 0, seed 1, weight0 = weight1 = 1. */
 typedef struct viral_logistic_params {
   viral_logistic_optimizer optimizer;
   double alpha;   /* learning rate scale, > 0 */
   double beta;    /* ftrl, adagrad: added to sqrt(n_i) in the rate, >= 0 */
   double l1;      /* L1 penalty, >= 0 (the intercept is never penalised) */
   double l2;      /* L2 penalty, >= 0 (the intercept is never penalised) */
-  int normalize;  /* 1: learn per-coordinate max-abs scales (see above) */
+  int normalize;  /* 1: standardize dense coordinates, max-abs scale the rest (above) */
+  uint32_t dense; /* coordinates [0, dense) are dense numeric columns, standardized
+                     when normalize is 1; viral_model_* set it to the pipeline's
+                     viral_pipeline_dense_count(); 0: none; at most 2^bits */
   int passes;     /* viral_logistic_train: passes over the data set, >= 1 */
   int shuffle;    /* viral_logistic_train: 1 to shuffle every pass */
   uint32_t seed;  /* the shuffle's seed */
@@ -155,8 +172,8 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
 double viral_logistic_margin(const viral_logistic *m, const viral_sparse *x);
 double viral_logistic_predict(const viral_logistic *m, const viral_sparse *x);
 
-/* out[k] = w_i * x_k for the k-th item of x (i its index): each feature's
- * share of the margin, for explanations. out: [x->count], caller-owned, or
+/* out[k] = the k-th item's share of the margin (w_i * x_k, see the
+ * normalisation above for dense coordinates), for explanations. out: [x->count], caller-owned, or
  * NULL. Returns the margin (bias + the shares, added in item order). */
 double viral_logistic_contributions(const viral_logistic *m, const viral_sparse *x, double *out);
 
@@ -169,7 +186,9 @@ double viral_logistic_contributions(const viral_logistic *m, const viral_sparse 
 int viral_logistic_train(viral_logistic *m, const viral_dataset *ds, viral_error *err);
 
 /* The weight on the raw value of coordinate index (mod 2^bits), i.e.
- * u_i / s_i when normalising, and the intercept. */
+ * u_i / sd_i or u_i / s_i when normalising, and the intercept on the raw
+ * values (b' above), so that margin = bias + sum_i weight_i x_i (exactly
+ * while no dense value is clipped). */
 double viral_logistic_weight(const viral_logistic *m, uint32_t index);
 double viral_logistic_bias(const viral_logistic *m);
 /* Number of coordinates with a non-zero weight (scans all 2^bits). */

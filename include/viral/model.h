@@ -38,7 +38,11 @@ extern "C" {
 #endif
 
 #define VIRAL_MODEL_FORMAT "viral-model"
-#define VIRAL_MODEL_VERSION 1
+/* Version 2 (2026-11): the logistic learner standardizes the dense columns
+ * ("params.dense", "standardize"). Version 1 files still load: their learner
+ * has no dense columns and scores as it did. */
+#define VIRAL_MODEL_VERSION 2
+#define VIRAL_MODEL_OLDEST_VERSION 1
 
 typedef enum viral_learner_kind { VIRAL_LEARNER_LOGISTIC = 0, VIRAL_LEARNER_SVM } viral_learner_kind;
 
@@ -78,8 +82,11 @@ typedef struct viral_train_summary {
   uint64_t bad_rows;   /* rows skipped as malformed (skip_bad_rows) */
   uint64_t held_out;   /* rows held out for calibration (not learned from) */
   double log_loss;     /* logistic: progressive (each row scored before learning it);
-                          svm: on the training rows */
-  double auc;          /* the same predictions' ROC AUC (NAN with one class) */
+                          svm update: on the new rows; svm train: NAN, not computed
+                          (scoring every training row against every support vector
+                          costs about as much as the training itself) */
+  double auc;          /* the same predictions' ROC AUC (NAN with one class, or
+                          not computed) */
 } viral_train_summary;
 
 typedef struct viral_model viral_model;
@@ -98,6 +105,15 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
  * Caller frees the result with viral_logistic_free(); NULL on error. */
 viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
                                          const viral_train_options *opts, viral_error *err);
+
+/* Train a model on rows already featurized with p (fitted when it needs
+ * fitting), in order, exactly as viral_model_train does on a file holding
+ * the records those rows came from: the same calibration hold-out, class
+ * weights, gamma and learner arithmetic, so viral_model_predict_vector gives
+ * the probabilities `viral score` gives. The model holds its own copy of p.
+ * Caller frees with viral_model_free(); NULL on error with err set. */
+viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
+                             const viral_train_options *opts, viral_error *err);
 
 /* Continue training m on the labelled records of path. On failure m is
  * unchanged for the SVM; for the logistic learner rows learned before the

@@ -61,6 +61,8 @@ typedef struct vw_row {
   size_t used, text_cap;
   const char *groups[64];
   size_t ngroups;
+  char *line; /* the output line */
+  size_t line_cap;
 } vw_row;
 
 static int vw_push_text(vw_row *r, const char *s) {
@@ -86,7 +88,8 @@ static int vw_sink(void *ctx, uint32_t index, double value, const char *group, c
   vw_row *r = ctx;
   if (value == 0) return 0; /* as in the sparse vector */
   size_t g = 0;
-  while (g < r->ngroups && strcmp(r->groups[g], group) != 0) g++;
+  /* group names are the pipeline's: the same pointer for the same group */
+  while (g < r->ngroups && r->groups[g] != group && strcmp(r->groups[g], group) != 0) g++;
   if (g == r->ngroups) {
     if (g == sizeof r->groups / sizeof r->groups[0]) return VIRAL_ERR_LIMIT;
     r->groups[r->ngroups++] = group; /* group names are owned by the pipeline */
@@ -104,36 +107,49 @@ static int vw_sink(void *ctx, uint32_t index, double value, const char *group, c
   return 0;
 }
 
-static void vw_write(FILE *out, const vw_row *r, double label) {
-  char num[32];
-  fputs(label > 0 ? "1" : "-1", out);
+/* The line goes out with one fwrite, built in r->line: a name's sanitized
+ * bytes, its ':' and at most 32 for the number bound each item. */
+static int vw_write(FILE *out, vw_row *r, double label) {
+  size_t need = 4 + r->used + r->count * 34;
+  for (size_t g = 0; g < r->ngroups; g++) need += strlen(r->groups[g]) + 2;
+  if (need > r->line_cap) {
+    char *grown = realloc(r->line, need);
+    if (!grown) return VIRAL_ERR_NOMEM;
+    r->line = grown;
+    r->line_cap = need;
+  }
+  char *p = r->line;
+  if (label > 0) *p++ = '1';
+  else *p++ = '-', *p++ = '1';
   for (size_t g = 0; g < r->ngroups; g++) {
     int opened = 0;
     for (size_t i = 0; i < r->count; i++) {
       if (r->items[i].group != g) continue;
       if (!opened) {
-        fprintf(out, " |%s", r->groups[g]);
+        size_t n = strlen(r->groups[g]);
+        *p++ = ' ', *p++ = '|';
+        memcpy(p, r->groups[g], n);
+        p += n;
         opened = 1;
       }
-      putc(' ', out);
-      fputs(r->text + r->items[i].name, out);
+      *p++ = ' ';
+      size_t n = strlen(r->text + r->items[i].name);
+      memcpy(p, r->text + r->items[i].name, n);
+      p += n;
       if (r->items[i].value != 1) {
-        putc(':', out);
-        fputs(viral_format_value_(num, r->items[i].value), out);
+        *p++ = ':';
+        p += viral_format_value_into_(p, r->items[i].value);
       }
     }
   }
-  putc('\n', out);
+  *p++ = '\n';
+  fwrite(r->line, 1, (size_t)(p - r->line), out);
+  return VIRAL_OK;
 }
 
-static void append(char **p, const char *s) {
-  size_t n = strlen(s);
-  memcpy(*p, s, n);
-  *p += n;
-}
-
-/* One line per row, written with one fwrite: 32 bytes per coordinate bound
- * each number, so the line buffer holds (count + 1) * 64 bytes. */
+/* One line per row, written with one fwrite: 32 bytes bound each number,
+ * so the line buffer holds (count + 1) * 64 bytes. An index prints as the
+ * whole number it is (what formatting it as a double gives). */
 static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **line,
                         size_t *cap) {
   size_t need = (v->count + 1) * 64;
@@ -143,13 +159,13 @@ static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **l
     *line = grown;
     *cap = need;
   }
-  char num[32], *p = *line;
+  char *p = *line;
   *p++ = label > 0 ? '1' : '0';
   for (size_t i = 0; i < v->count; i++) {
     *p++ = ' ';
-    append(&p, viral_format_value_(num, (double)v->items[i].index + 1));
+    p += viral_format_index_(p, (uint64_t)v->items[i].index + 1);
     *p++ = ':';
-    append(&p, viral_format_value_(num, v->items[i].value));
+    p += viral_format_value_into_(p, v->items[i].value);
   }
   *p++ = '\n';
   fwrite(*line, 1, (size_t)(p - *line), out);
@@ -204,9 +220,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
       continue;
     }
     if (!out) continue;
-    if (job->to == TO_VW) {
-      vw_write(out, &row, label);
-    } else if (libsvm_write(out, &v, label, &line, &line_cap) != VIRAL_OK) {
+    if (job->to == TO_VW ? vw_write(out, &row, label) != VIRAL_OK
+                         : libsvm_write(out, &v, label, &line, &line_cap) != VIRAL_OK) {
       rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
       break;
     }
@@ -218,6 +233,7 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
   free(line);
   free(row.items);
   free(row.text);
+  free(row.line);
   viral_sparse_release(&v);
   viral_reader_free(reader);
   return rc;

@@ -15,8 +15,7 @@ static const cli_option options[] = {
     CLI_SPEC_OPTIONS,
     CLI_LEARNER_OPTIONS,
     {"threshold", 't', "P", "probability at which score says viral (default 0.5)"},
-    {"calibrate", 0, "HOW", "platt or isotonic: calibrate probabilities on held-out rows"},
-    {"calibration-fraction", 0, "F", "share of rows held out for --calibrate (default 0.2)"},
+    CLI_CALIBRATE_OPTIONS,
     CLI_INPUT_OPTIONS,
     {"quiet", 'q', NULL, "no summary or progress on stderr"},
     {NULL, 0, NULL, NULL},
@@ -34,8 +33,9 @@ const cli_spec cmd_train_spec = {
     "balanced, read the file twice, so they need a FILE rather than stdin.\n"
     "--calibrate holds a seeded share of the rows out of training and fits Platt\n"
     "scaling or isotonic regression on them; score applies it.\n"
-    "Prints a summary (rows, positives, log loss and AUC on the training rows:\n"
-    "progressive for the one-pass logistic learner) to stderr.\n\n"
+    "Prints a summary to stderr: rows, positives and, for the logistic learner,\n"
+    "the progressive log loss and AUC (each row scored before it is learned; the\n"
+    "SVM's training rows are not scored: that would cost as much as training).\n\n"
     "example:\n"
     "  viral train -o model.json datasets/sample.csv\n"
     "  viral train --learner svm --kernel rbf --C 4 -o svm.json datasets/sample.csv",
@@ -71,13 +71,7 @@ int cmd_train(int argc, char **argv) {
   if ((rc = cli_get_double(&args, "threshold", 0.5, &opts.threshold)) != CLI_CONTINUE) return rc;
   if (!(opts.threshold >= 0 && opts.threshold <= 1))
     return cli_usage_error("train", "--threshold must be a probability from 0 to 1");
-  const char *calibrate = cli_get(&args, "calibrate");
-  if (calibrate && viral_calibration_parse(calibrate, &opts.calibrate) != VIRAL_OK)
-    return cli_usage_error("train", "--calibrate must be platt or isotonic, not '%s'", calibrate);
-  if ((rc = cli_get_double(&args, "calibration-fraction", 0.2, &opts.calibration_fraction)) != CLI_CONTINUE)
-    return rc;
-  if (!(opts.calibration_fraction > 0 && opts.calibration_fraction < 1))
-    return cli_usage_error("train", "--calibration-fraction must be between 0 and 1");
+  if ((rc = cli_calibrate_options(&args, &opts)) != CLI_CONTINUE) return rc;
   opts.skip_bad_rows = cli_flag(&args, "skip-bad-rows");
   int show = cli_show_progress(&args);
   if (show) opts.progress = progress;

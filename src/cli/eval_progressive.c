@@ -13,6 +13,7 @@
 #include "eval_report.h"
 #include "learn_options.h"
 #include "viral/eval.h"
+#include "viral/report.h"
 #include "viral/metrics.h"
 #include "viral/writer.h"
 
@@ -79,8 +80,8 @@ static int load_with_model(const cli_args *args, viral_model *m, viral_eval_data
 
 typedef struct run {
   const viral_eval_data *d;
-  int have[EVAL_PREDICTORS];
-  double *probs[EVAL_PREDICTORS]; /* [rows]: the probability at scoring (NAN: not scored) */
+  int have[VIRAL_REPORT_PREDICTORS];
+  double *probs[VIRAL_REPORT_PREDICTORS]; /* [rows]: the probability at scoring (NAN: not scored) */
   size_t *learned;                /* [n] evaluated rows in the order their outcomes came */
   size_t *scored;                 /* [n] the same rows in the order they were scored */
   size_t n;
@@ -98,16 +99,16 @@ static int metrics_of(const run *r, int j, size_t from, size_t to, viral_metrics
   return viral_metrics_compute(y, p, to - from, r->threshold, 0, out, err);
 }
 
-static void print_table(const run *r, const viral_metrics *m /* [EVAL_PREDICTORS] */) {
+static void print_table(const run *r, const viral_metrics *m /* [VIRAL_REPORT_PREDICTORS] */) {
   printf("%-18s", "metric");
-  for (int j = 0; j < EVAL_PREDICTORS; j++)
-    if (r->have[j]) printf("  %-17s", eval_predictor_names[j]);
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+    if (r->have[j]) printf("  %-17s", viral_report_predictor_name(j));
   printf("\n");
-  for (int k = 0; k < EVAL_METRICS; k++) {
-    printf("%-18s", eval_metric_names[k]);
-    for (int j = 0; j < EVAL_PREDICTORS; j++) {
+  for (int k = 0; k < VIRAL_REPORT_METRICS; k++) {
+    printf("%-18s", viral_report_metric_name(k));
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
       if (!r->have[j]) continue;
-      double v = eval_metric_of(&m[j], k);
+      double v = viral_report_metric_of(&m[j], k);
       if (isnan(v)) printf("  %-17s", "undefined");
       else printf("  %-17.4f", v);
     }
@@ -118,14 +119,14 @@ static void print_table(const run *r, const viral_metrics *m /* [EVAL_PREDICTORS
 static void json_metrics(FILE *f, const viral_metrics *m) {
   char b[32];
   fputc('{', f);
-  for (int k = 0; k < EVAL_METRICS; k++) {
-    double v = eval_metric_of(m, k);
-    fprintf(f, "%s\"%s\":%s", k ? "," : "", eval_metric_names[k], isfinite(v) ? viral_format_double(b, v) : "null");
+  for (int k = 0; k < VIRAL_REPORT_METRICS; k++) {
+    double v = viral_report_metric_of(m, k);
+    fprintf(f, "%s\"%s\":%s", k ? "," : "", viral_report_metric_name(k), isfinite(v) ? viral_format_double(b, v) : "null");
   }
   fprintf(f, ",\"rows\":%zu,\"positives\":%zu}", m->n, m->positives);
 }
 
-/* overall, last: [EVAL_PREDICTORS]; windows: [EVAL_PREDICTORS * nw]. */
+/* overall, last: [VIRAL_REPORT_PREDICTORS]; windows: [VIRAL_REPORT_PREDICTORS * nw]. */
 static int write_json(const char *path, const run *r, const char *description, int delayed,
                       const viral_metrics *overall, const viral_metrics *last,
                       const viral_metrics *windows, size_t nw, viral_error *err) {
@@ -133,13 +134,13 @@ static int write_json(const char *path, const run *r, const char *description, i
   if (!file) return err->code;
   FILE *f = viral_atomic_stream(file);
   fprintf(f, "{\"mode\":\"progressive\",\"description\":");
-  eval_json_string(f, description);
+  viral_report_json_string(f, description);
   fprintf(f, ",\"delayed_labels\":%s,\"rows\":%zu,\"window_size\":%zu,\"predictors\":{",
           delayed ? "true" : "false", r->n, r->window);
   int first = 1;
-  for (int j = 0; j < EVAL_PREDICTORS; j++) {
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
     if (!r->have[j]) continue;
-    fprintf(f, "%s\"%s\":{\"overall\":", first ? "" : ",", eval_predictor_names[j]);
+    fprintf(f, "%s\"%s\":{\"overall\":", first ? "" : ",", viral_report_predictor_name(j));
     first = 0;
     json_metrics(f, &overall[j]);
     fprintf(f, ",\"last_window\":");
@@ -161,16 +162,16 @@ static int write_predictions(const char *path, const run *r, viral_error *err) {
   if (!file) return err->code;
   FILE *f = viral_atomic_stream(file);
   fprintf(f, "record,video_id,order,label");
-  for (int j = 0; j < EVAL_PREDICTORS; j++)
-    if (r->have[j]) fprintf(f, ",%s", j == EVAL_MODEL ? "probability" : j == EVAL_VIEWS ? "views_baseline"
-                                                       : j == EVAL_BASE ? "base_rate" : "oracle_p");
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+    if (r->have[j]) fprintf(f, ",%s", j == VIRAL_REPORT_MODEL ? "probability" : j == VIRAL_REPORT_VIEWS ? "views_baseline"
+                                                       : j == VIRAL_REPORT_BASE ? "base_rate" : "oracle_p");
   fputc('\n', f);
   char b[32];
   for (size_t i = 0; i < r->n; i++) {
     size_t row = r->scored[i];
     fprintf(f, "%llu,%s,%zu,%d", (unsigned long long)r->d->record[row] + 1,
             r->d->id[row] ? r->d->id[row] : "", i + 1, r->d->ds.labels[row] > 0.5);
-    for (int j = 0; j < EVAL_PREDICTORS; j++)
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
       if (r->have[j]) fprintf(f, ",%s", viral_format_double(b, r->probs[j][row]));
     fputc('\n', f);
   }
@@ -188,6 +189,34 @@ static void order_rows(run *r, const viral_eval_schedule *s) {
     if (!s->steps[i].learn && learns[s->steps[i].row]) r->scored[ns++] = s->steps[i].row;
   free(learns);
   r->n = nl;
+}
+
+static int html_body(FILE *out, const void *ctx, viral_error *err) {
+  return viral_report_write_html(ctx, out, err);
+}
+
+/* The HTML report of the pooled outcomes, shown as one "fold" in the order
+ * they were learned; overall: [VIRAL_REPORT_PREDICTORS]. */
+static int write_html(const char *path, const run *r, const char *description,
+                      const viral_metrics *overall, viral_error *err) {
+  viral_report rep;
+  int rc = viral_report_init(&rep, 1, r->n, err);
+  if (rc != VIRAL_OK) return rc;
+  if ((rc = viral_report_set_description(&rep, description, err)) == VIRAL_OK) {
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
+      rep.have[j] = r->have[j];
+      rep.per_fold[j] = overall[j];
+      if (r->have[j])
+        for (size_t i = 0; i < r->n; i++) rep.probs[j][i] = r->probs[j][r->learned[i]];
+    }
+    for (size_t i = 0; i < r->n; i++) {
+      rep.fold[i] = 0;
+      rep.labels[i] = r->d->ds.labels[r->learned[i]];
+    }
+    rc = cli_write_file(path, html_body, &rep, err);
+  }
+  viral_report_release(&rep);
+  return rc;
 }
 
 int eval_progressive(const cli_args *args) {
@@ -228,7 +257,7 @@ int eval_progressive(const cli_args *args) {
       return rc;
     }
   } else {
-    if ((rc = cli_eval_load(args, &p, &d, &ropts)) != CLI_CONTINUE) return rc;
+    if ((rc = cli_eval_load(args, &opts, cli_get(args, "views-field"), &p, &d, &ropts)) != CLI_CONTINUE) return rc;
     /* the model takes p over; d borrows it until both are freed below */
     if (!(m = viral_model_create(p, &opts, &err))) {
       viral_eval_data_free(d);
@@ -242,12 +271,12 @@ int eval_progressive(const cli_args *args) {
   run r = {d, {1, d->has_views_window, 1, d->has_oracle}, {NULL}, NULL, NULL, 0, (size_t)window,
            viral_model_threshold(m)};
   size_t rows = d->ds.rows;
-  viral_metrics overall[EVAL_PREDICTORS], last[EVAL_PREDICTORS], *windows = NULL;
+  viral_metrics overall[VIRAL_REPORT_PREDICTORS], last[VIRAL_REPORT_PREDICTORS], *windows = NULL;
   double *y = malloc((rows ? rows : 1) * sizeof *y), *q = malloc((rows ? rows : 1) * sizeof *q);
   r.learned = malloc((rows ? rows : 1) * sizeof *r.learned);
   r.scored = malloc((rows ? rows : 1) * sizeof *r.scored);
   int nomem = !y || !q || !r.learned || !r.scored;
-  for (int j = 0; j < EVAL_PREDICTORS; j++) nomem |= !(r.probs[j] = malloc((rows ? rows : 1) * sizeof **r.probs));
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) nomem |= !(r.probs[j] = malloc((rows ? rows : 1) * sizeof **r.probs));
   if (nomem) {
     viral_error_set(&err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     goto fail;
@@ -258,11 +287,11 @@ int eval_progressive(const cli_args *args) {
   }
   if (viral_eval_schedule_build(d, path, &ropts, &po, &sched, &err) != VIRAL_OK) goto fail;
   const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
-  const int slot[3] = {EVAL_MODEL, EVAL_VIEWS, EVAL_BASE};
+  const int slot[3] = {VIRAL_REPORT_MODEL, VIRAL_REPORT_VIEWS, VIRAL_REPORT_BASE};
   for (int j = 0; j < 3; j++)
     if (r.have[slot[j]] && viral_eval_progressive(d, &sched, what[j], m, r.probs[slot[j]], &err) != VIRAL_OK)
       goto fail;
-  if (r.have[EVAL_ORACLE]) memcpy(r.probs[EVAL_ORACLE], d->oracle, rows * sizeof *d->oracle);
+  if (r.have[VIRAL_REPORT_ORACLE]) memcpy(r.probs[VIRAL_REPORT_ORACLE], d->oracle, rows * sizeof *d->oracle);
   order_rows(&r, &sched);
   if (r.n == 0) {
     viral_error_set(&err, VIRAL_ERR_INVALID, path, 0,
@@ -270,12 +299,12 @@ int eval_progressive(const cli_args *args) {
     goto fail;
   }
   size_t nw = (r.n + r.window - 1) / r.window;
-  if (!(windows = calloc((size_t)EVAL_PREDICTORS * nw, sizeof *windows))) {
+  if (!(windows = calloc((size_t)VIRAL_REPORT_PREDICTORS * nw, sizeof *windows))) {
     viral_error_set(&err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     goto fail;
   }
   size_t from_last = r.n > r.window ? r.n - r.window : 0;
-  for (int j = 0; j < EVAL_PREDICTORS; j++) {
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
     if (!r.have[j]) continue;
     if (metrics_of(&r, j, 0, r.n, &overall[j], y, q, &err) != VIRAL_OK ||
         metrics_of(&r, j, from_last, r.n, &last[j], y, q, &err) != VIRAL_OK)
@@ -296,8 +325,8 @@ int eval_progressive(const cli_args *args) {
            "%zu never scored, %zu outcome after the data's end; sliding window %zu outcomes",
            viral_pipeline_label_rule(pl), po.window_h, viral_logistic_optimizer_name(lp->optimizer), lp->alpha,
            lp->beta, lp->l1, lp->l2, model_path ? ", from " : "", model_path ? model_path : "",
-           model_path ? "" : ", untrained", r.n, overall[EVAL_MODEL].positives,
-           100.0 * (double)overall[EVAL_MODEL].positives / (double)r.n,
+           model_path ? "" : ", untrained", r.n, overall[VIRAL_REPORT_MODEL].positives,
+           100.0 * (double)overall[VIRAL_REPORT_MODEL].positives / (double)r.n,
            viral_pipeline_leaks(pl) ? "ALLOWED" : "not allowed",
            po.no_delay ? "no delay (learned right after scoring)" : "delayed labels (scored when the window "
                                                                     "closes, learned when the outcome is known)",
@@ -308,12 +337,12 @@ int eval_progressive(const cli_args *args) {
   print_table(&r, last);
   if (cli_flag(args, "per-fold")) {
     printf("\n%-6s %-8s %-10s", "window", "rows", "positives");
-    for (int j = 0; j < EVAL_PREDICTORS; j++)
-      if (r.have[j]) printf("  %-17s", eval_predictor_names[j]);
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+      if (r.have[j]) printf("  %-17s", viral_report_predictor_name(j));
     printf("   (roc_auc)\n");
     for (size_t w = 0; w < nw; w++) {
       printf("%-6zu %-8zu %-10zu", w + 1, windows[w].n, windows[w].positives);
-      for (int j = 0; j < EVAL_PREDICTORS; j++) {
+      for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
         if (!r.have[j]) continue;
         double v = windows[(size_t)j * nw + w].roc_auc;
         if (isnan(v)) printf("  %-17s", "undefined");
@@ -327,27 +356,7 @@ int eval_progressive(const cli_args *args) {
   if (json && write_json(json, &r, description, !po.no_delay, overall, last, windows, nw, &err) != VIRAL_OK) goto fail;
   if (pred && write_predictions(pred, &r, &err) != VIRAL_OK) goto fail;
   if (final && viral_model_save(m, final, &err) != VIRAL_OK) goto fail;
-  if (html) {
-    /* the HTML report shows the pooled outcomes as one "fold" */
-    double *labels = y;
-    double *hp[EVAL_PREDICTORS] = {NULL};
-    for (size_t i = 0; i < r.n; i++) labels[i] = d->ds.labels[r.learned[i]];
-    int bad = 0;
-    for (int j = 0; j < EVAL_PREDICTORS && !bad; j++) {
-      if (!r.have[j]) continue;
-      if (!(hp[j] = malloc(r.n * sizeof *hp[j]))) bad = 1;
-      else
-        for (size_t i = 0; i < r.n; i++) hp[j][i] = r.probs[j][r.learned[i]];
-    }
-    eval_result res = {description, 1, {r.have[0], r.have[1], r.have[2], r.have[3]}, overall, r.n, labels, hp};
-    if (!bad && eval_write_html(html, &res) != 0) bad = 2;
-    for (int j = 0; j < EVAL_PREDICTORS; j++) free(hp[j]);
-    if (bad) {
-      viral_error_set(&err, bad == 1 ? VIRAL_ERR_NOMEM : VIRAL_ERR_IO, bad == 1 ? NULL : html, 0,
-                      bad == 1 ? "out of memory" : "cannot write the report");
-      goto fail;
-    }
-  }
+  if (html && write_html(html, &r, description, overall, &err) != VIRAL_OK) goto fail;
   if (d->unlabeled || d->bad_rows)
     fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",
             (unsigned long long)d->unlabeled, (unsigned long long)d->bad_rows);
@@ -355,7 +364,7 @@ int eval_progressive(const cli_args *args) {
 fail:
   status = cli_data_error(CMD, &err);
 done:
-  for (int j = 0; j < EVAL_PREDICTORS; j++) free(r.probs[j]);
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) free(r.probs[j]);
   free(r.learned);
   free(r.scored);
   free(windows);

@@ -80,15 +80,26 @@ int cli_learner_options(const cli_args *args, viral_train_options *opts) {
   return CLI_CONTINUE;
 }
 
+int cli_calibrate_options(const cli_args *args, viral_train_options *opts) {
+  const char *cmd = args->spec->command;
+  const char *calibrate = cli_get(args, "calibrate");
+  if (calibrate && viral_calibration_parse(calibrate, &opts->calibrate) != VIRAL_OK)
+    return cli_usage_error(cmd, "--calibrate must be platt or isotonic, not '%s'", calibrate);
+  int rc = cli_get_double(args, "calibration-fraction", 0.2, &opts->calibration_fraction);
+  if (rc != CLI_CONTINUE) return rc;
+  if (!(opts->calibration_fraction > 0 && opts->calibration_fraction < 1))
+    return cli_usage_error(cmd, "--calibration-fraction must be between 0 and 1");
+  return CLI_CONTINUE;
+}
+
 void cli_print_train_summary(const char *command, const viral_train_summary *s, double seconds) {
-  char auc[32];
-  if (isnan(s->auc)) snprintf(auc, sizeof auc, "undefined");
-  else snprintf(auc, sizeof auc, "%.4f", s->auc);
-  fprintf(stderr,
-          "viral %s: %llu rows, %llu positives (%.2f%%), log loss %.4f, AUC %s, %.2fs",
-          command, (unsigned long long)s->rows, (unsigned long long)s->positives,
-          s->rows ? 100.0 * (double)s->positives / (double)s->rows : 0.0, s->log_loss, auc,
-          seconds);
+  char scores[64];
+  if (isnan(s->log_loss)) snprintf(scores, sizeof scores, "training rows not scored");
+  else if (isnan(s->auc)) snprintf(scores, sizeof scores, "log loss %.4f, AUC undefined", s->log_loss);
+  else snprintf(scores, sizeof scores, "log loss %.4f, AUC %.4f", s->log_loss, s->auc);
+  fprintf(stderr, "viral %s: %llu rows, %llu positives (%.2f%%), %s, %.2fs", command,
+          (unsigned long long)s->rows, (unsigned long long)s->positives,
+          s->rows ? 100.0 * (double)s->positives / (double)s->rows : 0.0, scores, seconds);
   if (s->unlabeled) fprintf(stderr, ", %llu unlabelled rows skipped", (unsigned long long)s->unlabeled);
   if (s->bad_rows) fprintf(stderr, ", %llu bad rows skipped", (unsigned long long)s->bad_rows);
   if (s->held_out) fprintf(stderr, ", %llu rows held out for calibration", (unsigned long long)s->held_out);

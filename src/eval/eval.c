@@ -1,6 +1,7 @@
 /* eval.c - cross-validation data and folds (viral/eval.h). */
 #include "viral/eval.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,15 @@
 
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
+#include "eval/eval_internal.h"
+
+static void source_free(struct viral_eval_source *s) {
+  if (!s) return;
+  free(s->name);
+  free(s->bytes);
+  free(s->json_path);
+  free(s);
+}
 
 void viral_eval_data_free(viral_eval_data *d) {
   if (!d) return;
@@ -19,7 +29,56 @@ void viral_eval_data_free(viral_eval_data *d) {
   free(d->posted_at);
   free(d->views_window);
   free(d->oracle);
+  source_free(d->source);
   free(d);
+}
+
+int viral_eval_refits(const viral_eval_data *d) { return d->source && d->source->bytes; }
+
+static char *copy_string(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *c = malloc(n);
+  if (c) memcpy(c, s, n);
+  return c;
+}
+
+/* The whole of path ("-" or NULL: stdin) into s->bytes. */
+static int slurp(struct viral_eval_source *s, const char *path, viral_error *err) {
+  int is_stdin = !path || strcmp(path, "-") == 0;
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
+  if (!f) return viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  int rc = buf ? VIRAL_OK : VIRAL_ERR_NOMEM;
+  while (rc == VIRAL_OK) {
+    if (len == cap) {
+      char *grown = realloc(buf, cap * 2);
+      if (!grown) {
+        rc = VIRAL_ERR_NOMEM;
+        break;
+      }
+      buf = grown;
+      cap *= 2;
+    }
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+  }
+  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error");
+  else if (rc == VIRAL_ERR_NOMEM) viral_error_set(err, rc, NULL, 0, "out of memory");
+  if (!is_stdin) fclose(f);
+  if (rc != VIRAL_OK) {
+    free(buf);
+    return rc;
+  }
+  s->bytes = buf;
+  s->len = len;
+  return VIRAL_OK;
+}
+
+static viral_reader *source_open(const struct viral_eval_source *s, viral_error *err) {
+  return viral_reader_open_memory(s->name, s->bytes, s->len, &s->ropts, err);
 }
 
 /* A numeric column by its literal name, NAN when absent or unreadable: the
@@ -49,29 +108,12 @@ static int grow(viral_eval_data *d, size_t *cap) {
   return VIRAL_OK;
 }
 
-viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
-                                 const viral_reader_options *ropts, int skip_bad_rows,
-                                 viral_error *err) {
-  if (viral_pipeline_needs_fit(p)) {
-    viral_error_set(err, VIRAL_ERR_INVALID, viral_pipeline_name(p), 0,
-                    "eval featurizes once and needs a pipeline without fitted state (scaling "
-                    "\"none\" and a label rule that is not a quantile)");
-    return NULL;
-  }
-  viral_eval_data *d = calloc(1, sizeof *d);
-  if (!d) {
-    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    return NULL;
-  }
-  viral_dataset_init(&d->ds);
-  d->pipeline = p;
+/* Featurize every record of r with q (ready to transform) into d. */
+static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int skip_bad_rows,
+                     const char *views_field, viral_error *err) {
   char views_name[64];
-  snprintf(views_name, sizeof views_name, "views_%gh", viral_pipeline_window_hours(p));
-  viral_reader *r = viral_reader_open(path, ropts, err);
-  if (!r) {
-    viral_eval_data_free(d);
-    return NULL;
-  }
+  snprintf(views_name, sizeof views_name, "views_%gh", viral_pipeline_window_hours(q));
+  if (views_field) snprintf(views_name, sizeof views_name, "%s", views_field);
   viral_sparse x;
   viral_sparse_init(&x);
   size_t cap = 0;
@@ -82,7 +124,7 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
   while ((rc = viral_reader_next(r, &rec, err)) == 1) {
     double y = NAN;
     uint64_t here = index++;
-    rc = viral_pipeline_transform(p, rec, &x, &y, err);
+    rc = viral_pipeline_transform(q, rec, &x, &y, err);
     if (rc != VIRAL_OK) {
       if (!skip_bad_rows) break;
       d->bad_rows++;
@@ -100,7 +142,7 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
     d->record[i] = here;
     d->positives += y > 0.5;
     double t = NAN;
-    if (viral_pipeline_field_timestamp(p, rec, "posted_at", &t, NULL) != VIRAL_OK) t = NAN;
+    if (viral_pipeline_field_timestamp(q, rec, "posted_at", &t, NULL) != VIRAL_OK) t = NAN;
     d->posted_at[i] = t;
     d->views_window[i] = column_number(rec, views_name);
     d->oracle[i] = column_number(rec, "oracle_p");
@@ -108,7 +150,7 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
     if (isnan(d->oracle[i])) d->has_oracle = 0;
     viral_strview s;
     d->id[i] = NULL;
-    if (viral_pipeline_field_text(p, rec, "video_id", &s, NULL) == VIRAL_OK) {
+    if (viral_pipeline_field_text(q, rec, "video_id", &s, NULL) == VIRAL_OK) {
       d->id[i] = malloc(s.len + 1);
       if (!d->id[i]) {
         rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
@@ -119,15 +161,88 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
     }
   }
   d->bad_rows += viral_reader_skipped(r);
-  viral_reader_free(r);
   viral_sparse_release(&x);
-  if (rc < 0) {
+  return rc < 0 ? rc : VIRAL_OK;
+}
+
+/* Fit q on the records of r whose 0-based index has keep[row] == 0 for the
+ * row it became (all records when row is NULL), as training's fit pass
+ * does. */
+static int fit_records(viral_pipeline *q, viral_reader *r, const uint64_t *row_record,
+                       size_t rows, const int *role, int skip_bad_rows, viral_error *err) {
+  int rc = viral_pipeline_fit_begin(q, err);
+  const viral_record *rec;
+  uint64_t index = 0;
+  size_t j = 0;
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
+    uint64_t here = index++;
+    rc = VIRAL_OK;
+    if (row_record) {
+      if (j >= rows || row_record[j] != here) continue;
+      if (role[j++] != 0) continue;
+    }
+    rc = viral_pipeline_fit_record(q, rec, err);
+    if (rc != VIRAL_OK && skip_bad_rows && !row_record) rc = VIRAL_OK;
+  }
+  if (rc < 0) return rc;
+  return viral_pipeline_fit_end(q, err);
+}
+
+viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
+                                 const viral_reader_options *ropts, int skip_bad_rows,
+                                 viral_error *err) {
+  return viral_eval_load_with_views(p, path, ropts, skip_bad_rows, NULL, err);
+}
+
+viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+                                            const viral_reader_options *ropts, int skip_bad_rows,
+                                            const char *views_field, viral_error *err) {
+  if (views_field && strlen(views_field) >= 64) {
+    viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
+    return NULL;
+  }
+  viral_eval_data *d = calloc(1, sizeof *d);
+  struct viral_eval_source *s = calloc(1, sizeof *s);
+  if (d) d->source = s;
+  const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+  if (!d || !s || !(s->name = copy_string(name))) {
+    if (!d) free(s);
+    viral_eval_data_free(d);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  viral_dataset_init(&d->ds);
+  d->pipeline = p;
+  s->skip_bad_rows = skip_bad_rows;
+  viral_reader_options_init(&s->ropts);
+  if (ropts) s->ropts = *ropts;
+  if (ropts && ropts->json_path && !(s->json_path = copy_string(ropts->json_path))) {
+    viral_eval_data_free(d);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  s->ropts.json_path = s->json_path;
+  viral_pipeline *q = NULL; /* what featurizes the load: p, or a copy fitted on all rows */
+  viral_reader *r = NULL;
+  int rc = VIRAL_OK;
+  if (!viral_pipeline_needs_fit(p)) {
+    q = p;
+    if (!(r = viral_reader_open(path, &s->ropts, err))) rc = err ? err->code : VIRAL_ERR_IO;
+  } else if ((rc = slurp(s, path, err)) == VIRAL_OK) {
+    if (!(q = viral_pipeline_copy(p, err)) || !(r = source_open(s, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
+    else if ((rc = fit_records(q, r, NULL, 0, NULL, skip_bad_rows, err)) == VIRAL_OK) {
+      viral_reader_free(r);
+      if (!(r = source_open(s, err))) rc = err ? err->code : VIRAL_ERR_IO;
+    }
+  }
+  if (rc == VIRAL_OK) rc = read_rows(d, q, r, skip_bad_rows, views_field, err);
+  viral_reader_free(r);
+  if (q != p) viral_pipeline_free(q);
+  if (rc != VIRAL_OK) {
     viral_eval_data_free(d);
     return NULL;
   }
-  if (d->ds.rows == 0) {
-    d->has_views_window = d->has_oracle = 0;
-  }
+  if (d->ds.rows == 0) d->has_views_window = d->has_oracle = 0;
   return d;
 }
 
@@ -208,6 +323,73 @@ int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, d
 
 /* ---- one fold ---- */
 
+void viral_eval_fold_release(viral_eval_fold *fold) {
+  if (!fold) return;
+  viral_dataset_release(&fold->own_ds);
+  viral_pipeline_free(fold->own_pipeline);
+  memset(fold, 0, sizeof *fold);
+}
+
+/* Featurize the rows with a role with q (fitted); unused rows get an empty
+ * vector and no label, so row numbers stay those of d. */
+static int featurize_fold(viral_eval_fold *fold, viral_pipeline *q, viral_error *err) {
+  const viral_eval_data *d = fold->data;
+  viral_reader *r = source_open(d->source, err);
+  if (!r) return err ? err->code : VIRAL_ERR_IO;
+  viral_sparse x;
+  viral_sparse_init(&x);
+  const viral_record *rec;
+  uint64_t index = 0;
+  size_t j = 0;
+  int rc = VIRAL_OK;
+  while (j < d->ds.rows && (rc = viral_reader_next(r, &rec, err)) == 1) {
+    if (d->record[j] != index++) continue;
+    double y = NAN;
+    viral_sparse_clear(&x);
+    rc = fold->role[j] >= 0 ? viral_pipeline_transform(q, rec, &x, &y, err) : VIRAL_OK;
+    if (rc == VIRAL_OK && fold->role[j] >= 0 && isnan(y))
+      rc = viral_error_set(err, VIRAL_ERR_INVALID, viral_record_source(rec), viral_record_line(rec),
+                           "the fold's label rule gives this row no label");
+    if (rc == VIRAL_OK && viral_dataset_append(&fold->own_ds, &x, y) != VIRAL_OK)
+      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    if (rc != VIRAL_OK) break;
+    j++;
+  }
+  if (rc >= 0 && j < d->ds.rows)
+    rc = viral_error_set(err, VIRAL_ERR_IO, d->source->name, 0, "the input changed while it was read");
+  viral_sparse_release(&x);
+  viral_reader_free(r);
+  return rc < 0 ? rc : VIRAL_OK;
+}
+
+int viral_eval_fold_init(viral_eval_fold *fold, const viral_eval_data *d, const int *role,
+                         viral_error *err) {
+  memset(fold, 0, sizeof *fold);
+  viral_dataset_init(&fold->own_ds);
+  fold->data = d;
+  fold->role = role;
+  fold->ds = &d->ds;
+  fold->pipeline = d->pipeline;
+  size_t train = 0;
+  for (size_t r = 0; r < d->ds.rows; r++) train += role[r] == 0;
+  if (train == 0) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the fold has no training rows");
+  if (!viral_eval_refits(d)) return VIRAL_OK;
+  viral_reader *r = NULL;
+  int rc = VIRAL_OK;
+  if (!(fold->own_pipeline = viral_pipeline_copy(d->pipeline, err)) || !(r = source_open(d->source, err)))
+    rc = err ? err->code : VIRAL_ERR_NOMEM;
+  else rc = fit_records(fold->own_pipeline, r, d->record, d->ds.rows, role, 0, err);
+  viral_reader_free(r);
+  if (rc == VIRAL_OK) rc = featurize_fold(fold, fold->own_pipeline, err);
+  if (rc != VIRAL_OK) {
+    viral_eval_fold_release(fold);
+    return rc;
+  }
+  fold->ds = &fold->own_ds;
+  fold->pipeline = fold->own_pipeline;
+  return VIRAL_OK;
+}
+
 /* The one-feature vector of the views baseline: log1p(views), standardized
  * with the training part's mean and deviation. Centring matters: an
  * uncentred always-positive feature is collinear with the bias, and one
@@ -220,8 +402,9 @@ static int views_vector(const viral_eval_data *d, size_t r, const double ms[2], 
   return rc;
 }
 
-static int predict_views(const viral_eval_data *d, const int *fold, int f, double *probs,
-                         viral_error *err) {
+static int predict_views(const viral_eval_fold *fold, double *probs, viral_error *err) {
+  const viral_eval_data *d = fold->data;
+  const int *role = fold->role;
   if (!d->has_views_window)
     return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
                            "the views baseline needs views at the window in every row");
@@ -231,7 +414,7 @@ static int predict_views(const viral_eval_data *d, const int *fold, int f, doubl
   if (!lr) return err ? err->code : VIRAL_ERR_NOMEM;
   double n = 0, mean = 0, m2 = 0; /* Welford over the training part */
   for (size_t r = 0; r < d->ds.rows; r++) {
-    if (fold[r] == f || fold[r] < 0) continue;
+    if (role[r] != 0) continue;
     double v = log1p(d->views_window[r]), delta = v - mean;
     n++;
     mean += delta / n;
@@ -242,13 +425,13 @@ static int predict_views(const viral_eval_data *d, const int *fold, int f, doubl
   viral_sparse_init(&x);
   int rc = VIRAL_OK;
   for (size_t r = 0; r < d->ds.rows && rc == VIRAL_OK; r++) {
-    if (fold[r] == f || fold[r] < 0) continue;
+    if (role[r] != 0) continue;
     if ((rc = views_vector(d, r, ms, &x)) != VIRAL_OK) break;
-    if (isnan(viral_logistic_learn(lr, &x, d->ds.labels[r], 1)))
+    if (isnan(viral_logistic_learn(lr, &x, fold->ds->labels[r], 1)))
       rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "views at the window are not finite");
   }
   for (size_t r = 0; r < d->ds.rows && rc == VIRAL_OK; r++)
-    if (fold[r] == f && (rc = views_vector(d, r, ms, &x)) == VIRAL_OK)
+    if (role[r] == 1 && (rc = views_vector(d, r, ms, &x)) == VIRAL_OK)
       probs[r] = viral_logistic_predict(lr, &x);
   if (rc == VIRAL_ERR_NOMEM) viral_error_set(err, rc, NULL, 0, "out of memory");
   viral_sparse_release(&x);
@@ -256,58 +439,62 @@ static int predict_views(const viral_eval_data *d, const int *fold, int f, doubl
   return rc;
 }
 
-static int predict_model(const viral_eval_data *d, const int *fold, int f,
-                         const viral_train_options *opts, double *probs, viral_error *err) {
-  if (opts->learner != VIRAL_LEARNER_LOGISTIC)
-    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
-                           "eval supports the logistic learner only (the svm needs scaling "
-                           "fitted per fold)");
-  if (opts->calibrate != VIRAL_CALIBRATION_NONE)
-    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
-                           "eval does not support a calibrated model yet");
+static int predict_model(const viral_eval_fold *fold, const viral_train_options *opts,
+                         double *probs, viral_error *err) {
+  const viral_dataset *all = fold->ds;
   viral_dataset train;
   viral_dataset_init(&train);
   int rc = VIRAL_OK;
-  for (size_t r = 0; r < d->ds.rows && rc == VIRAL_OK; r++) {
-    if (fold[r] == f || fold[r] < 0) continue;
-    viral_sparse row = viral_dataset_row(&d->ds, r);
-    rc = viral_dataset_append(&train, &row, d->ds.labels[r]);
+  for (size_t r = 0; r < all->rows && rc == VIRAL_OK; r++) {
+    if (fold->role[r] != 0) continue;
+    viral_sparse row = viral_dataset_row(all, r);
+    rc = viral_dataset_append(&train, &row, all->labels[r]);
   }
   if (rc != VIRAL_OK) {
     viral_dataset_release(&train);
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
-  if (train.rows == 0) {
-    viral_dataset_release(&train);
-    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "fold %d has no training rows", f + 1);
-  }
-  viral_logistic *lr = viral_model_fit_logistic(d->pipeline, &train, opts, err);
+  viral_train_options o = *opts;
+  o.warn = NULL, o.progress = NULL; /* the caller reports per fold */
+  viral_model *m = viral_model_fit(fold->pipeline, &train, &o, err);
   viral_dataset_release(&train);
-  if (!lr) return err ? err->code : VIRAL_ERR_INVALID;
-  for (size_t r = 0; r < d->ds.rows; r++) {
-    if (fold[r] != f) continue;
-    viral_sparse row = viral_dataset_row(&d->ds, r);
-    double z = viral_logistic_margin(lr, &row);
-    /* the same sigmoid as viral_model_predict */
-    probs[r] = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z));
+  if (!m) return err ? err->code : VIRAL_ERR_INVALID;
+  for (size_t r = 0; r < all->rows && rc == VIRAL_OK; r++) {
+    if (fold->role[r] != 1) continue;
+    viral_sparse row = viral_dataset_row(all, r);
+    viral_prediction pred;
+    if ((rc = viral_model_predict_vector(m, &row, &pred, err)) == VIRAL_OK) probs[r] = pred.probability;
   }
-  viral_logistic_free(lr);
+  viral_model_free(m);
+  return rc;
+}
+
+int viral_eval_fold_predict_with(const viral_eval_fold *fold, viral_eval_predictor what,
+                                 const viral_train_options *opts, double *probs, viral_error *err) {
+  if (what == VIRAL_EVAL_VIEWS) return predict_views(fold, probs, err);
+  if (what == VIRAL_EVAL_MODEL) return predict_model(fold, opts, probs, err);
+  size_t n = 0, pos = 0;
+  for (size_t r = 0; r < fold->ds->rows; r++)
+    if (fold->role[r] == 0) {
+      n++;
+      pos += fold->ds->labels[r] > 0.5;
+    }
+  if (n == 0) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the fold has no training rows");
+  for (size_t r = 0; r < fold->ds->rows; r++)
+    if (fold->role[r] == 1) probs[r] = (double)pos / (double)n;
   return VIRAL_OK;
 }
 
 int viral_eval_fold_predict(const viral_eval_data *d, const int *fold, int f,
                             viral_eval_predictor what, const viral_train_options *opts,
                             double *probs, viral_error *err) {
-  if (what == VIRAL_EVAL_VIEWS) return predict_views(d, fold, f, probs, err);
-  if (what == VIRAL_EVAL_MODEL) return predict_model(d, fold, f, opts, probs, err);
-  size_t n = 0, pos = 0;
-  for (size_t r = 0; r < d->ds.rows; r++)
-    if (fold[r] != f && fold[r] >= 0) {
-      n++;
-      pos += d->ds.labels[r] > 0.5;
-    }
-  if (n == 0) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "fold %d has no training rows", f + 1);
-  for (size_t r = 0; r < d->ds.rows; r++)
-    if (fold[r] == f) probs[r] = (double)pos / (double)n;
-  return VIRAL_OK;
+  int *role = malloc((d->ds.rows ? d->ds.rows : 1) * sizeof *role);
+  if (!role) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  for (size_t r = 0; r < d->ds.rows; r++) role[r] = fold[r] == f ? 1 : fold[r] < 0 ? -1 : 0;
+  viral_eval_fold one;
+  int rc = viral_eval_fold_init(&one, d, role, err);
+  if (rc == VIRAL_OK) rc = viral_eval_fold_predict_with(&one, what, opts, probs, err);
+  viral_eval_fold_release(&one);
+  free(role);
+  return rc;
 }

@@ -142,7 +142,14 @@ struct viral_pipeline {
   field_value *values; /* [nfields] */
   char *namebuf;
   size_t namebuf_cap;
+  double *log1p_table; /* [LOG1P_TABLE]: log1p(i), filled on first use */
+  int log1p_table_failed;
+  double weekday_table[7][2]; /* sin, cos of each day's angle, once ready */
+  int weekday_table_ready;
 };
+
+/* Whole numbers below this get log1p from a table (8 KiB). */
+#define LOG1P_TABLE 1024
 
 enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
 

@@ -903,6 +903,7 @@ void viral_pipeline_free(viral_pipeline *p) {
   free(p->cols);
   free(p->label.text);
   free(p->label.values);
+  free(p->log1p_table);
   for (size_t i = 0; i < p->nnames; i++) {
     free(p->names[i].name);
     free(p->names[i].group);

@@ -74,11 +74,9 @@ static int read_timestamp_format(const field_def *f, field_value *v, viral_strvi
   return VIRAL_OK;
 }
 
-/* Parse field i of rec into its row cache once. Returns 1 present, 0
- * missing, or a negative status with err set. */
-static int read_field(viral_pipeline *p, const viral_record *rec, int i, viral_error *err) {
+/* Parse field i of rec into its row cache (read_field's miss). */
+static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_error *err) {
   field_value *v = &p->values[i];
-  if (v->state) return v->state == 1;
   const field_def *f = &p->fields[i];
   v->state = 2;
   v->has_lg = 0;
@@ -149,6 +147,15 @@ static int read_field(viral_pipeline *p, const viral_record *rec, int i, viral_e
   return 1;
 }
 
+/* Field i of rec, parsed once per row: most features share fields, so the
+ * cached answer is the common case and costs no call. Returns 1 present, 0
+ * missing, or a negative status with err set. */
+static inline int read_field(viral_pipeline *p, const viral_record *rec, int i,
+                             viral_error *err) {
+  int state = p->values[i].state;
+  return state ? state == 1 : parse_field(p, rec, i, err);
+}
+
 /* ---- where coordinates go ---- */
 
 enum { EMIT_VECTOR, EMIT_FIT, EMIT_NAMED };
@@ -160,7 +167,17 @@ typedef struct emitter {
   void *ctx;
 } emitter;
 
-static int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
+/* viral_sparse_push, without the call while there is room (every row but
+ * the first few: the vector keeps its memory between rows). */
+static inline int push(viral_sparse *v, uint32_t index, double x) {
+  if (v->count == v->capacity) return viral_sparse_push(v, index, x);
+  v->items[v->count].index = index;
+  v->items[v->count].value = x;
+  v->count++;
+  return VIRAL_OK;
+}
+
+static inline int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
   dense_col *c = &p->cols[col];
   if (e->mode == EMIT_FIT) {
     /* Welford: one pass, no catastrophic cancellation on large counts */
@@ -174,7 +191,7 @@ static int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
   }
   if (c->scaled) x = (x - c->a) / c->b;
   /* finish would drop it anyway: zeros (indicators off, most rows) cost nothing */
-  if (e->mode == EMIT_VECTOR) return x == 0.0 ? VIRAL_OK : viral_sparse_push(e->out, col, x);
+  if (e->mode == EMIT_VECTOR) return x == 0.0 ? VIRAL_OK : push(e->out, col, x);
   return e->sink(e->ctx, col, x, c->group, c->name);
 }
 
@@ -196,25 +213,33 @@ static const char *hashed_name(viral_pipeline *p, const feature_def *f, viral_st
   return p->namebuf;
 }
 
+/* The entry naming index, or NULL with *slot set to the empty slot where
+ * it would go (open addressing over names[], made on first use). */
+static name_entry *find_name(viral_pipeline *p, uint32_t index, size_t *slot) {
+  if (!p->name_slots) {
+    size_t cap = 16;
+    while (cap < 2 * p->names_max) cap *= 2;
+    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return NULL;
+    p->slots_cap = cap;
+  }
+  size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
+  for (; p->name_slots[s]; s = (s + 1) & mask)
+    if (p->names[p->name_slots[s] - 1].index == index) return &p->names[p->name_slots[s] - 1];
+  *slot = s;
+  return NULL;
+}
+
 /* Remember the name of a hashed index seen in training (bounded by
  * names_max); a second, different name at the same index marks a collision. */
 static int note_name(viral_pipeline *p, uint32_t index, const char *group, const char *name) {
   if (p->names_max == 0) return VIRAL_OK;
-  if (!p->name_slots) {
-    size_t cap = 16;
-    while (cap < 2 * p->names_max) cap *= 2;
-    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return VIRAL_ERR_NOMEM;
-    p->slots_cap = cap;
+  size_t s = 0;
+  name_entry *e = find_name(p, index, &s);
+  if (e) {
+    if (!e->collided && strcmp(e->name, name) != 0) e->collided = 1;
+    return VIRAL_OK;
   }
-  size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
-  while (p->name_slots[s]) {
-    name_entry *e = &p->names[p->name_slots[s] - 1];
-    if (e->index == index) {
-      if (!e->collided && strcmp(e->name, name) != 0) e->collided = 1;
-      return VIRAL_OK;
-    }
-    s = (s + 1) & mask;
-  }
+  if (!p->name_slots) return VIRAL_ERR_NOMEM;
   if (p->nnames >= p->names_max) return VIRAL_OK;
   if (p->nnames == p->names_cap) {
     size_t cap = p->names_cap ? p->names_cap * 2 : 64;
@@ -223,7 +248,7 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
     p->names = grown;
     p->names_cap = cap;
   }
-  name_entry *e = &p->names[p->nnames];
+  e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
   e->group = viral_strdup_(group);
@@ -237,6 +262,42 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   return VIRAL_OK;
 }
 
+/* 1 when name is what hashed_name would write for (f, a, b): "%.*s" stops
+ * at a NUL, so the values count up to their first one. */
+static int name_is(const char *name, const feature_def *f, viral_strview a,
+                   const viral_strview *b) {
+  size_t n = strlen(f->name);
+  if (strncmp(name, f->name, n) != 0 || name[n] != '=') return 0;
+  name += n + 1;
+  size_t alen = strnlen(a.ptr, a.len);
+  if (strncmp(name, a.ptr, alen) != 0) return 0;
+  name += alen;
+  if (b) {
+    size_t blen = strnlen(b->ptr, b->len);
+    if (*name++ != '^' || strncmp(name, b->ptr, blen) != 0) return 0;
+    name += blen;
+  }
+  return *name == '\0';
+}
+
+/* note_name for a hashed coordinate, building its name only when it may be
+ * kept: an index already named (every row after its first) is checked
+ * against the name in place, and one past names_max is not named at all. */
+static int note_hashed(viral_pipeline *p, uint32_t index, const feature_def *f, viral_strview a,
+                       const viral_strview *b) {
+  if (p->names_max == 0) return VIRAL_OK;
+  size_t s = 0;
+  name_entry *e = find_name(p, index, &s);
+  if (e) {
+    if (!e->collided && !name_is(e->name, f, a, b)) e->collided = 1;
+    return VIRAL_OK;
+  }
+  if (!p->name_slots) return VIRAL_ERR_NOMEM;
+  if (p->nnames >= p->names_max) return VIRAL_OK;
+  const char *name = hashed_name(p, f, a, b);
+  return name ? note_name(p, index, f->group, name) : VIRAL_ERR_NOMEM;
+}
+
 static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, viral_strview a,
                        const viral_strview *b) {
   uint32_t h = viral_murmur3_32(a.ptr, a.len, f->seed);
@@ -244,14 +305,14 @@ static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, vira
   uint32_t span = ((uint32_t)1 << p->hash_bits) - p->ncols;
   uint32_t index = p->ncols + h % span;
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
-  if (e->mode == EMIT_VECTOR && !p->collecting_names) return viral_sparse_push(e->out, index, x);
+  if (e->mode == EMIT_VECTOR && !p->collecting_names) return push(e->out, index, x);
+  if (e->mode == EMIT_VECTOR) {
+    int rc = note_hashed(p, index, f, a, b);
+    return rc ? rc : push(e->out, index, x);
+  }
+  if (e->mode == EMIT_FIT) return note_hashed(p, index, f, a, b);
   const char *name = hashed_name(p, f, a, b);
   if (!name) return VIRAL_ERR_NOMEM;
-  if (e->mode == EMIT_VECTOR) {
-    int rc = note_name(p, index, f->group, name);
-    return rc ? rc : viral_sparse_push(e->out, index, x);
-  }
-  if (e->mode == EMIT_FIT) return note_name(p, index, f->group, name);
   return e->sink(e->ctx, index, x, f->group, name);
 }
 
@@ -261,12 +322,30 @@ static double fnum(const viral_pipeline *p, const feature_def *f, int k) {
   return p->values[f->field[k]].num;
 }
 
+/* log1p(x), from a table for the small whole numbers most counts are
+ * (likes, shares, comments of a young video): the table holds log1p's own
+ * results, so the value is the same double, only found without the call
+ * (-0, whose log1p is -0, is left to log1p).
+ * The table is filled on first use; without memory every value is
+ * computed. */
+static double small_log1p(viral_pipeline *p, double x) {
+  if (!(x >= 0 && x < LOG1P_TABLE) || signbit(x) || x != (double)(uint32_t)x) return log1p(x);
+  if (!p->log1p_table) {
+    if (p->log1p_table_failed || !(p->log1p_table = malloc(LOG1P_TABLE * sizeof(double)))) {
+      p->log1p_table_failed = 1;
+      return log1p(x);
+    }
+    for (uint32_t i = 0; i < LOG1P_TABLE; i++) p->log1p_table[i] = log1p((double)i);
+  }
+  return p->log1p_table[(uint32_t)x];
+}
+
 /* log1p of a present numeric field, computed once per row: log views feed
  * several features (log1p, Szabo-Huberman, growth). */
-static double flog1p(viral_pipeline *p, const feature_def *f, int k) {
+static inline double flog1p(viral_pipeline *p, const feature_def *f, int k) {
   field_value *v = &p->values[f->field[k]];
   if (!v->has_lg) {
-    v->lg = log1p(v->num);
+    v->lg = small_log1p(p, v->num);
     v->has_lg = 1;
   }
   return v->lg;
@@ -290,6 +369,28 @@ static size_t mention_count(viral_strview s) {
     if (s.ptr[i] == '@' && s.ptr[i + 1] != ' ' && s.ptr[i + 1] != '@' && s.ptr[i + 1] != '\t')
       n++;
   return n;
+}
+
+/* The point of a day of the week (0 = Monday) on the unit circle. */
+static void day_circle(double wd, double out[2]) {
+  double angle = 2 * PI * wd / 7.0;
+  out[0] = sin(angle);
+  out[1] = cos(angle);
+}
+
+/* day_circle for wd in 0..6 (a whole number, as the weekday transform
+ * makes it), from a table of day_circle's own results: the same doubles. */
+static void weekday_circle(viral_pipeline *p, double wd, double out[2]) {
+  if (!p->weekday_table_ready) {
+    for (int d = 0; d < 7; d++) day_circle(d, p->weekday_table[d]);
+    p->weekday_table_ready = 1;
+  }
+  if (wd >= 0 && wd < 7 && !signbit(wd) && wd == (double)(int)wd) { /* -0 has its own sine */
+    out[0] = p->weekday_table[(int)wd][0];
+    out[1] = p->weekday_table[(int)wd][1];
+  } else {
+    day_circle(wd, out);
+  }
 }
 
 /* Value(s) of a dense feature whose fields are all present. */
@@ -325,9 +426,7 @@ static void dense_values(viral_pipeline *p, const feature_def *f, double out[2])
   case T_WEEKDAY: {
     double days = floor(a / 86400.0) + 3; /* 1970-01-01 was a Thursday; Monday = 0 */
     double wd = days - 7.0 * floor(days / 7.0);
-    double angle = 2 * PI * wd / 7.0;
-    out[0] = sin(angle);
-    out[1] = cos(angle);
+    weekday_circle(p, wd, out);
     break;
   }
   case T_AGE: out[0] = (b - a) / 3600.0; break;

@@ -33,21 +33,61 @@ static int by_index(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static int is_sorted_unique(const viral_sparse *v) {
-  for (size_t i = 1; i < v->count; i++)
-    if (v->items[i - 1].index >= v->items[i].index) return 0;
-  return 1;
+/* Longest tail sorted by insertion (stable) and merged; a longer one goes
+ * to qsort. The pipeline's tail is its hashed coordinates, a handful. */
+#define TAIL_MAX 64
+
+/* Stable insertion sort by index: a[n]. */
+static void insertion_sort(viral_feature *a, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    viral_feature f = a[i];
+    size_t j = i;
+    for (; j > 0 && a[j - 1].index > f.index; j--) a[j] = a[j - 1];
+    a[j] = f;
+  }
+}
+
+/* Merge the sorted runs a[0..run) and a[run..n) (n - run <= TAIL_MAX) in
+ * place, from the back; on equal indices the first run's items stay first,
+ * so the result is what a stable sort of the whole array gives. */
+static void merge_tail(viral_feature *a, size_t run, size_t n) {
+  viral_feature tail[TAIL_MAX];
+  size_t m = n - run;
+  memcpy(tail, a + run, m * sizeof *tail);
+  size_t i = run, k = n;
+  while (m > 0) {
+    if (i > 0 && a[i - 1].index > tail[m - 1].index) a[--k] = a[--i];
+    else a[--k] = tail[--m];
+  }
 }
 
 void viral_sparse_finish(viral_sparse *v) {
-  /* Most vectors arrive already ordered: skip the sort then. Duplicates come
-   * from hash collisions and are summed, as a dense vector would. One pass
-   * sums duplicates and drops zeros (a zero sum included). */
-  if (!is_sorted_unique(v)) qsort(v->items, v->count, sizeof *v->items, by_index);
+  /* Vectors arrive as an ordered run (the pipeline's dense columns) and a
+   * short unordered tail (hashed coordinates): sort the tail and merge it
+   * in, rather than sorting everything. Either way the order is a stable
+   * sort's, so duplicates (hash collisions) are summed in the order they
+   * were pushed, as a dense vector would sum them. One pass sums duplicates
+   * and drops zeros (a zero sum included). */
+  size_t n = v->count, run = 0;
+  /* most often there is nothing to do: ordered, unique, no zeros */
+  while (run < n && v->items[run].value != 0.0 &&
+         (run == 0 || v->items[run - 1].index < v->items[run].index))
+    run++;
+  if (run == n) return;
+  if (run == 0) run = 1;
+  while (run < n && v->items[run - 1].index <= v->items[run].index) run++;
+  if (run < n) {
+    if (n - run > TAIL_MAX) {
+      qsort(v->items, n, sizeof *v->items, by_index);
+    } else {
+      insertion_sort(v->items + run, n - run);
+      if (v->items[run - 1].index > v->items[run].index) merge_tail(v->items, run, n);
+    }
+  }
   size_t out = 0;
-  for (size_t i = 0; i < v->count;) {
+  for (size_t i = 0; i < n;) {
     viral_feature f = v->items[i++];
-    while (i < v->count && v->items[i].index == f.index) f.value += v->items[i++].value;
+    while (i < n && v->items[i].index == f.index) f.value += v->items[i++].value;
     if (f.value != 0.0) v->items[out++] = f;
   }
   v->count = out;

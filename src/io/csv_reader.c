@@ -27,7 +27,7 @@ typedef struct csv_state {
   size_t cells_cap;
   size_t ncells;    /* cells in the current record (may exceed max_store) */
   size_t max_store; /* cells kept: the header's count, or max_fields + 1 */
-  long bad_utf8;    /* first cell that is not UTF-8, or -1 */
+  long bad_utf8;    /* first cell that is not UTF-8, or -1 (once the record is read) */
   int nomem;
   int row_ready;
 
@@ -40,7 +40,9 @@ typedef struct csv_state {
   size_t header_count;
 } csv_state;
 
-/* Cells are taken verbatim: blanks around an unquoted cell belong to it. */
+/* Cells are taken verbatim: blanks around an unquoted cell belong to it.
+ * (libcsv would drop them, and counts nothing as a blank with this: its
+ * trimming state stays at zero, which read_record relies on.) */
 static int no_space(unsigned char c) {
   (void)c;
   return 0;
@@ -85,7 +87,18 @@ static void on_cell(void *field, size_t len, void *data) {
   s->cell_off[i] = s->row_len;
   s->cell_len[i] = len;
   s->row_len += len + 1;
-  if (s->bad_utf8 < 0 && !viral_utf8_valid(field, len)) s->bad_utf8 = (long)i;
+}
+
+/* The first stored cell that is not UTF-8, or -1. The whole row is checked
+ * at once (the NULs between cells are ASCII, and a sequence cut at a cell's
+ * end meets one), cell by cell only when it fails: one call per record
+ * instead of one per cell. */
+static long first_bad_cell(const csv_state *s) {
+  if (viral_utf8_valid(s->row, s->row_len)) return -1;
+  size_t stored = s->ncells < s->max_store ? s->ncells : s->max_store;
+  for (size_t i = 0; i < stored; i++)
+    if (!viral_utf8_valid(s->row + s->cell_off[i], s->cell_len[i])) return (long)i;
+  return -1;
 }
 
 static void on_row(int c, void *data) {
@@ -150,6 +163,11 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
       if (s->in_record && s->rec_bytes + content > max)
         return viral_error_set(err, VIRAL_ERR_LIMIT, r->name, s->rec_line,
                                "record longer than %zu bytes", max);
+      /* libcsv calls a space function for every byte of an unquoted cell;
+       * its built-in test (space or tab) gives the same cells when the
+       * piece has neither, and costs no call */
+      int blanks = memchr(p, ' ', piece) || memchr(p, '\t', piece);
+      csv_set_space_func(&s->parser, blanks ? no_space : NULL);
       size_t used = csv_parse(&s->parser, p, piece, on_cell, on_row, s);
       s->rec_bytes += piece;
       if (used != piece) {
@@ -175,6 +193,7 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
     if (lf) s->line++;
   }
   if (s->nomem) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, s->rec_line, "out of memory");
+  s->bad_utf8 = first_bad_cell(s);
   return 1;
 }
 

@@ -5,6 +5,8 @@
 #include "viral/writer.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 cJSON *viral_json_exact_number(double x) {
   VIRAL_ASSERT(isfinite(x));
@@ -23,5 +25,21 @@ int viral_json_append_number(cJSON *array, double x) {
   cJSON *item = viral_json_exact_number(x);
   if (!item) return -1;
   cJSON_AddItemToArray(array, item);
+  return 0;
+}
+
+int viral_text_buf_emit(void *ctx, const char *text, size_t len) {
+  viral_text_buf *b = ctx;
+  if (b->len + len + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + len + 1) cap *= 2;
+    char *grown = realloc(b->text, cap);
+    if (!grown) return -1;
+    b->text = grown;
+    b->cap = cap;
+  }
+  memcpy(b->text + b->len, text, len);
+  b->len += len;
+  b->text[b->len] = '\0';
   return 0;
 }

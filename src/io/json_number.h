@@ -9,6 +9,7 @@
 #define VIRAL_IO_JSON_NUMBER_H
 
 #include <cJSON.h>
+#include <stddef.h>
 
 /* A raw JSON number item holding x exactly; NULL when out of memory. x must
  * be finite (JSON has no NaN or infinity). */
@@ -16,5 +17,19 @@ cJSON *viral_json_exact_number(double x);
 /* Add x under key / append x to array; 0 or -1 when out of memory. */
 int viral_json_add_number(cJSON *object, const char *key, double x);
 int viral_json_append_number(cJSON *array, double x);
+
+/* Receives text as it is produced (a document written piece by piece);
+ * returns 0, or -1 to stop. */
+typedef int (*viral_text_emit)(void *ctx, const char *text, size_t len);
+
+/* Text grown in memory: an emit target. Start from {NULL, 0, 0}; text is
+ * NUL-terminated once anything was emitted; the owner frees text. */
+typedef struct viral_text_buf {
+  char *text;
+  size_t len, cap;
+} viral_text_buf;
+
+/* viral_text_emit appending to the viral_text_buf at ctx; -1 when out of memory. */
+int viral_text_buf_emit(void *ctx, const char *text, size_t len);
 
 #endif

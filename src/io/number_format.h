@@ -6,6 +6,9 @@
 #ifndef VIRAL_NUMBER_FORMAT_H
 #define VIRAL_NUMBER_FORMAT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* The reference: try %.15g, %.16g, %.17g with snprintf and keep the first
  * that strtod reads back exactly ("nan", "inf", "-inf" for the rest). */
 char *viral_format_double_slow_(char buf[32], double x);
@@ -15,5 +18,13 @@ char *viral_format_double_slow_(char buf[32], double x);
  * integers; values the fast path cannot prove exact go to
  * viral_format_double_slow_(). */
 const char *viral_format_value_(char buf[32], double x);
+
+/* The same text, always at buf's start; returns its length, so a writer
+ * appending numbers needs no strlen. */
+size_t viral_format_value_into_(char buf[32], double x);
+
+/* The decimal digits of n at buf's start (NUL-terminated); returns their
+ * count. */
+size_t viral_format_index_(char buf[32], uint64_t n);
 
 #endif

@@ -147,11 +147,15 @@ long viral_record_find(const viral_record *rec, const char *name) {
   return viral_schema_find(rec->schema, name, strlen(name));
 }
 
-const viral_value *viral_record_value(const viral_record *rec, size_t i) {
-  static const viral_value missing = {VIRAL_VALUE_MISSING, "", 0, 0, 0};
-  if (i >= rec->schema->count || i >= rec->capacity) return &missing;
+static const viral_value missing_value = {VIRAL_VALUE_MISSING, "", 0, 0, 0};
+
+/* viral_record_value, inline for the getters here. */
+static inline const viral_value *value_at(const viral_record *rec, size_t i) {
+  if (i >= rec->schema->count || i >= rec->capacity) return &missing_value;
   return &rec->values[i];
 }
+
+const viral_value *viral_record_value(const viral_record *rec, size_t i) { return value_at(rec, i); }
 
 uint64_t viral_record_schema_id(const viral_record *rec) { return rec->schema->id; }
 const char *viral_record_source(const viral_record *rec) { return rec->source; }
@@ -196,8 +200,8 @@ static int bad_value(const viral_record *rec, size_t field, const char *what,
 }
 
 /* The value of field, or NULL when it is missing (absent, empty, blank). */
-static const viral_value *present(const viral_record *rec, size_t field) {
-  const viral_value *v = viral_record_value(rec, field);
+static inline const viral_value *present(const viral_record *rec, size_t field) {
+  const viral_value *v = value_at(rec, field);
   if (v->kind == VIRAL_VALUE_MISSING) return NULL;
   if (v->kind == VIRAL_VALUE_TEXT && viral_is_blank_text(v->text, v->len)) return NULL;
   return v;
@@ -219,15 +223,25 @@ static int get_number(const viral_record *rec, size_t field, double *out, viral_
   return bad_value(rec, field, what, v, err);
 }
 
+/* 1 with *out set when field is a plain decimal cell (most CSV cells): no
+ * blank check, no parser call. */
+static inline int plain_cell(const viral_record *rec, size_t field, int allow_minus, double *out) {
+  const viral_value *v = value_at(rec, field);
+  return v->kind == VIRAL_VALUE_TEXT && viral_parse_plain_(v->text, v->len, allow_minus, out);
+}
+
 int viral_record_number(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  if (plain_cell(rec, field, 1, out)) return VIRAL_OK;
   return get_number(rec, field, out, err, viral_parse_number, "number", 1);
 }
 
 int viral_record_count(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  if (plain_cell(rec, field, 0, out)) return VIRAL_OK;
   return get_number(rec, field, out, err, viral_parse_count, "count", 0);
 }
 
 int viral_record_duration(const viral_record *rec, size_t field, double *out, viral_error *err) {
+  if (plain_cell(rec, field, 0, out)) return VIRAL_OK;
   return get_number(rec, field, out, err, viral_parse_duration, "duration", 0);
 }
 
@@ -260,7 +274,7 @@ int viral_record_timestamp(const viral_record *rec, size_t field, int utc_offset
 
 int viral_record_text(const viral_record *rec, size_t field, viral_strview *out, viral_error *err) {
   (void)err;
-  const viral_value *v = viral_record_value(rec, field);
+  const viral_value *v = value_at(rec, field);
   if (v->kind == VIRAL_VALUE_MISSING) return VIRAL_MISSING;
   out->ptr = v->text;
   out->len = v->len;
@@ -270,7 +284,7 @@ int viral_record_text(const viral_record *rec, size_t field, viral_strview *out,
 int viral_record_list(const viral_record *rec, size_t field, const char *separators,
                       viral_strview *items, size_t max, size_t *count, viral_error *err) {
   (void)err;
-  const viral_value *v = viral_record_value(rec, field);
+  const viral_value *v = value_at(rec, field);
   if (v->kind == VIRAL_VALUE_MISSING) return VIRAL_MISSING;
   if (v->kind != VIRAL_VALUE_LIST) {
     *count = viral_parse_list(v->text, v->len, separators, items, max);

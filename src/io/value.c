@@ -107,12 +107,14 @@ static int scan_decimal(const char *s, size_t len, size_t *pos, int allow_sign,
   return 1;
 }
 
+/* The powers of ten that are exact doubles. */
+static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /* Correctly rounded value of d * 10^extra; VIRAL_ERR_PARSE when it is not
  * finite. */
 static int decimal_value(const decimal *d, long extra, double *out) {
-  static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   if (d->ndigits == 0) {
     *out = d->neg ? -0.0 : 0.0;
     return VIRAL_OK;
@@ -136,6 +138,7 @@ static int decimal_value(const decimal *d, long extra, double *out) {
 }
 
 int viral_parse_number(const char *s, size_t len, double *out) {
+  if (viral_parse_plain_(s, len, 1, out)) return VIRAL_OK;
   viral_trim(&s, &len);
   size_t pos = 0;
   decimal d;
@@ -153,6 +156,7 @@ static int word_is(const char *s, size_t len, const char *word) {
 }
 
 int viral_parse_count(const char *s, size_t len, double *out) {
+  if (viral_parse_plain_(s, len, 0, out)) return VIRAL_OK;
   viral_trim(&s, &len);
   size_t pos = 0;
   decimal d;
@@ -187,6 +191,7 @@ int viral_parse_count(const char *s, size_t len, double *out) {
 /* ---- durations ---- */
 
 int viral_parse_duration(const char *s, size_t len, double *out) {
+  if (viral_parse_plain_(s, len, 0, out)) return VIRAL_OK; /* plain seconds */
   viral_trim(&s, &len);
   double parts[3];
   int nparts = 0;
@@ -216,6 +221,10 @@ int viral_parse_duration(const char *s, size_t len, double *out) {
 /* ---- booleans ---- */
 
 int viral_parse_bool(const char *s, size_t len, int *out) {
+  if (len == 1 && (s[0] == '0' || s[0] == '1')) { /* the common cell */
+    *out = s[0] == '1';
+    return VIRAL_OK;
+  }
   viral_trim(&s, &len);
   if (word_is(s, len, "true") || word_is(s, len, "yes")) {
     *out = 1;

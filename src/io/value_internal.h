@@ -3,11 +3,46 @@
 #define VIRAL_IO_VALUE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Narrow (*s, *len) past leading and trailing blanks (space, tab, CR, LF, VT, FF). */
 void viral_trim(const char **s, size_t *len);
 /* 1 when s holds nothing but blanks (or is empty). */
 int viral_is_blank_text(const char *s, size_t len);
+/* The common cell, [-]digits[.digits] (the minus only when allow_minus)
+ * with nothing around it: 1 with *out set to the double every parser of
+ * viral/record.h gives for it, 0 when their general path must decide
+ * (blanks, sign, grouping, exponent, suffix, long mantissas). Inline: the
+ * record getters run it on every numeric cell.
+ *
+ * At most 19 digits, so the mantissa m fits in 64 bits; when m <= 2^53 it
+ * is an exact double and so is 10^decimals (decimals <= 19), and one
+ * division rounds correctly, as the general path (or strtod) does: the same
+ * double either way. A digit must come first: ".5" is left to the general
+ * path, which durations refuse. */
+static inline int viral_parse_plain_(const char *s, size_t len, int allow_minus, double *out) {
+  static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
+                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+  size_t i = 0;
+  int neg = allow_minus && len > 0 && s[0] == '-';
+  i += (size_t)neg;
+  uint64_t m = 0;
+  size_t int_start = i;
+  for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) m = m * 10 + (uint64_t)(s[i] - '0');
+  size_t digits = i - int_start, decimals = 0;
+  if (digits == 0) return 0;
+  if (i < len && s[i] == '.') {
+    size_t frac_start = ++i;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) m = m * 10 + (uint64_t)(s[i] - '0');
+    decimals = i - frac_start;
+    digits += decimals;
+  }
+  if (i != len || digits > 19 || m > ((uint64_t)1 << 53)) return 0;
+  double v = (double)m;
+  if (decimals) v /= pow10[decimals]; /* whole numbers, most cells, need no division */
+  *out = neg ? -v : v;
+  return 1;
+}
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian); m in 1..12. */
 long viral_days_from_civil(long y, int m, int d);
 

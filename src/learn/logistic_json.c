@@ -33,7 +33,7 @@ static cJSON *write_params(const viral_logistic_params *p) {
   if (!o || !cJSON_AddStringToObject(o, "optimizer", viral_logistic_optimizer_name(p->optimizer)) ||
       viral_json_add_number(o, "alpha", p->alpha) || viral_json_add_number(o, "beta", p->beta) ||
       viral_json_add_number(o, "l1", p->l1) || viral_json_add_number(o, "l2", p->l2) ||
-      !cJSON_AddBoolToObject(o, "normalize", p->normalize) ||
+      !cJSON_AddBoolToObject(o, "normalize", p->normalize) || viral_json_add_number(o, "dense", p->dense) ||
       viral_json_add_number(o, "passes", p->passes) || !cJSON_AddBoolToObject(o, "shuffle", p->shuffle) ||
       viral_json_add_number(o, "seed", p->seed) || viral_json_add_number(o, "weight0", p->weight0) ||
       viral_json_add_number(o, "weight1", p->weight1)) {
@@ -69,26 +69,67 @@ static int has_state(const viral_logistic *m, size_t i) {
          (m->s && m->s[i] != 0.0);
 }
 
-static cJSON *write_coordinates(const viral_logistic *m) {
-  cJSON *rows = cJSON_CreateArray();
-  if (!rows) return NULL;
+/* One coordinate's row "[index, weight, ...]" into buf; returns its length. */
+static size_t format_row(const viral_logistic *m, size_t index, char *buf) {
+  const double cols[4] = {m->w[index], m->z ? m->z[index] : 0.0, m->n ? m->n[index] : 0.0,
+                          m->s ? m->s[index] : 0.0};
+  const int present[4] = {1, m->z != NULL, m->n != NULL, m->s != NULL};
+  size_t len = 0;
+  /* the index by hand: printf's machinery cost more than the row's numbers */
+  char digits[24];
+  size_t nd = 0;
+  do digits[nd++] = (char)('0' + index % 10);
+  while ((index /= 10) > 0);
+  buf[len++] = '[';
+  while (nd > 0) buf[len++] = digits[--nd];
+  for (int c = 0; c < 4; c++)
+    if (present[c]) {
+      /* %.17g reads back exactly (DESIGN.md section 5). Not the shortest
+       * exact form of viral_format_double: optimizer state is arbitrary
+       * doubles, for which that search costs up to three printf and three
+       * strtod calls, most of the time of saving a large model. */
+      buf[len++] = ',';
+      buf[len++] = ' ';
+      len += (size_t)snprintf(buf + len, 32, "%.17g", cols[c]);
+    }
+  buf[len++] = ']';
+  return len;
+}
+
+int viral_logistic_json_write_coordinates(const viral_logistic *m, viral_text_emit emit, void *ctx) {
+  /* "[" index + 4 numbers of at most 31 characters and separators "]," */
+  char row[4 + 24 + 4 * 33 + 8];
+  int first = 1;
+  if (emit(ctx, "[", 1)) return -1;
   for (size_t i = 0; i < m->dim; i++) {
     if (!has_state(m, i)) continue;
-    cJSON *row = cJSON_CreateArray();
-    if (!row) goto fail;
-    cJSON_AddItemToArray(rows, row);
-    if (viral_json_append_number(row, (double)i) || viral_json_append_number(row, m->w[i]) ||
-        (m->z && viral_json_append_number(row, m->z[i])) || (m->n && viral_json_append_number(row, m->n[i])) ||
-        (m->s && viral_json_append_number(row, m->s[i])))
-      goto fail;
+    size_t len = 0;
+    if (!first) {
+      memcpy(row, ",\n\t\t\t", 5);
+      len = 5;
+    }
+    first = 0;
+    len += format_row(m, i, row + len);
+    if (emit(ctx, row, len)) return -1;
   }
-  return rows;
+  return emit(ctx, "]", 1);
+}
+
+/* The dense coordinates' running statistics: {"mean": [...], "m2": [...]}. */
+static cJSON *write_standardize(const viral_logistic *m) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON *mean = o ? cJSON_AddArrayToObject(o, "mean") : NULL;
+  cJSON *m2 = o ? cJSON_AddArrayToObject(o, "m2") : NULL;
+  if (!mean || !m2) goto fail;
+  for (uint32_t i = 0; i < m->dense; i++)
+    if (viral_json_append_number(mean, m->mean[i]) || viral_json_append_number(m2, m->m2[i])) goto fail;
+  return o;
 fail:
-  cJSON_Delete(rows);
+  cJSON_Delete(o);
   return NULL;
 }
 
-cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
+cJSON *viral_logistic_json_write_head(const viral_logistic *m, cJSON *coordinates, viral_error *err) {
   columns c = columns_of(&m->p);
   cJSON *o = cJSON_CreateObject(), *part;
   if (!o) goto nomem;
@@ -97,15 +138,31 @@ cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
   if (viral_json_add_number(o, "bits", m->bits) || viral_json_add_number(o, "rows", (double)m->rows)) goto nomem;
   if (!(part = write_bias(m, c))) goto nomem;
   cJSON_AddItemToObject(o, "bias", part);
+  if (m->dense) {
+    if (!(part = write_standardize(m))) goto nomem;
+    cJSON_AddItemToObject(o, "standardize", part);
+  }
   if (!(part = write_column_names(c))) goto nomem;
   cJSON_AddItemToObject(o, "columns", part);
-  if (!(part = write_coordinates(m))) goto nomem;
-  cJSON_AddItemToObject(o, "coordinates", part);
+  cJSON_AddItemToObject(o, "coordinates", coordinates);
   return o;
 nomem:
   cJSON_Delete(o);
+  cJSON_Delete(coordinates);
   viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory writing the logistic learner");
   return NULL;
+}
+
+cJSON *viral_logistic_json_write(const viral_logistic *m, viral_error *err) {
+  viral_text_buf b = {NULL, 0, 0};
+  cJSON *coords = NULL;
+  if (viral_logistic_json_write_coordinates(m, viral_text_buf_emit, &b) == 0) coords = cJSON_CreateRaw(b.text);
+  free(b.text);
+  if (!coords) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory writing the logistic learner");
+    return NULL;
+  }
+  return viral_logistic_json_write_head(m, coords, err);
 }
 
 /* ---- reading ---- */
@@ -192,6 +249,13 @@ static int read_params(const cJSON *json, viral_logistic_params *p, viral_error 
       (rc = get_number(o, "weight0", "params.weight0", 0, &p->weight0, err)) ||
       (rc = get_number(o, "weight1", "params.weight1", 0, &p->weight1, err)))
     return rc;
+  /* "dense" came with version 2 of the model file; a version 1 learner has
+   * none (max-abs scales only) and reads the same as before. */
+  double dense = 0.0;
+  if (cJSON_GetObjectItemCaseSensitive(o, "dense") &&
+      (rc = get_integer(o, "dense", "params.dense", 0, 1u << VIRAL_LOGISTIC_MAX_BITS, &dense, err)))
+    return rc;
+  p->dense = (uint32_t)dense;
   p->passes = (int)passes;
   p->seed = (uint32_t)seed;
   const char *why = viral_logistic_params_check(p);
@@ -222,6 +286,37 @@ static int read_bias(const cJSON *json, viral_logistic *m, columns c, viral_erro
   return VIRAL_OK;
 }
 
+/* "standardize": {"mean": [dense numbers], "m2": [dense numbers >= 0]},
+ * present exactly when the learner standardizes dense coordinates. */
+static int read_standardize(const cJSON *json, viral_logistic *m, viral_error *err) {
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(json, "standardize");
+  if (!m->dense) return o ? bad(err, "standardize", "must be absent without dense coordinates") : VIRAL_OK;
+  if (!o) return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "logistic learner: \"standardize\" is missing");
+  const char *keys[2] = {"mean", "m2"};
+  double *dest[2] = {m->mean, m->m2};
+  for (int a = 0; a < 2; a++) {
+    char path[64];
+    snprintf(path, sizeof path, "standardize.%s", keys[a]);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, keys[a]);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != (int)m->dense) {
+      char what[64];
+      snprintf(what, sizeof what, "must be an array of %u numbers", (unsigned)m->dense);
+      return bad(err, path, what);
+    }
+    uint32_t i = 0;
+    for (const cJSON *v = arr->child; v; v = v->next, i++) {
+      snprintf(path, sizeof path, "standardize.%s[%u]", keys[a], (unsigned)i);
+      int rc = number_value(v, path, a == 1, &dest[a][i], err);
+      if (rc) return rc;
+    }
+  }
+  if (m->rows == 0)
+    for (uint32_t i = 0; i < m->dense; i++)
+      if (m->mean[i] != 0.0 || m->m2[i] != 0.0)
+        return bad(err, "standardize", "must be all zero before any row is learned");
+  return VIRAL_OK;
+}
+
 static int read_columns(const cJSON *json, columns c, viral_error *err) {
   const cJSON *names;
   int rc = get_item(json, "columns", "columns", &names, err);
@@ -239,49 +334,60 @@ static int read_columns(const cJSON *json, columns c, viral_error *err) {
   return rc;
 }
 
-static int read_coordinate(const cJSON *row, size_t k, viral_logistic *m, columns c,
+/* One coordinate's numbers, however they were read: vals[0, count), with
+ * count = -1 when the row was not an array of numbers. */
+typedef struct coord_row {
+  double vals[5];
+  int count;
+} coord_row;
+
+static int read_coordinate(const coord_row *row, size_t k, viral_logistic *m, columns c,
                            double *last_index, viral_error *err) {
   char path[64];
   snprintf(path, sizeof path, "coordinates[%zu]", k);
   int want = 2 + c.has_z + c.has_n + c.has_scale;
-  if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != want) {
+  if (row->count != want) {
     char what[64];
     snprintf(what, sizeof what, "must be an array of %d numbers", want);
     return bad(err, path, what);
   }
-  const cJSON *item = row->child;
-  double index = 0.0, w = 0.0, z = 0.0, n = 0.0, s = 0.0;
-  int rc;
-  snprintf(path, sizeof path, "coordinates[%zu][0] (index)", k);
-  if ((rc = integer_value(item, path, 0, (double)(m->dim - 1), &index, err))) return rc;
-  if (index <= *last_index) return bad(err, path, "must be larger than the previous index");
-  *last_index = index;
-  item = item->next;
-  snprintf(path, sizeof path, "coordinates[%zu][1] (weight)", k);
-  if ((rc = number_value(item, path, 0, &w, err))) return rc;
+  const char *names[5] = {"index", "weight", NULL, NULL, NULL};
   int col = 2;
-  if (c.has_z) {
-    item = item->next;
-    snprintf(path, sizeof path, "coordinates[%zu][%d] (z)", k, col++);
-    if ((rc = number_value(item, path, 0, &z, err))) return rc;
+  if (c.has_z) names[col++] = "z";
+  if (c.has_n) names[col++] = "n";
+  if (c.has_scale) names[col++] = "scale";
+  double z = 0.0, n = 0.0, s = 0.0;
+  for (int j = 0; j < want; j++) {
+    double v = row->vals[j];
+    snprintf(path, sizeof path, "coordinates[%zu][%d] (%s)", k, j, names[j]);
+    if (j == 0) {
+      if (!(v >= 0.0 && v <= (double)(m->dim - 1) && v == floor(v))) {
+        char what[96];
+        snprintf(what, sizeof what, "must be an integer between 0 and %zu", m->dim - 1);
+        return bad(err, path, what);
+      }
+      if (v <= *last_index) return bad(err, path, "must be larger than the previous index");
+      continue;
+    }
+    if (!isfinite(v)) return bad(err, path, "must be a finite number");
+    if ((names[j][0] == 'n' || names[j][0] == 's') && !(v >= 0.0)) return bad(err, path, "must be >= 0");
+    if (names[j][0] == 'z') z = v;
+    if (names[j][0] == 'n') n = v;
+    if (names[j][0] == 's') {
+      s = v;
+      /* Any listed hashed coordinate has been seen, and only non-zero
+       * values count; a dense coordinate has no max-abs scale (unless a
+       * hashed value collided with it). */
+      if (!(s > 0.0) && row->vals[0] >= m->dense) return bad(err, path, "must be > 0");
+    }
   }
-  if (c.has_n) {
-    item = item->next;
-    snprintf(path, sizeof path, "coordinates[%zu][%d] (n)", k, col++);
-    if ((rc = number_value(item, path, 1, &n, err))) return rc;
-  }
-  if (c.has_scale) {
-    item = item->next;
-    snprintf(path, sizeof path, "coordinates[%zu][%d] (scale)", k, col++);
-    if ((rc = number_value(item, path, 1, &s, err))) return rc;
-    /* Any listed coordinate has been seen, and only non-zero values count. */
-    if (!(s > 0.0)) return bad(err, path, "must be > 0");
-  }
+  double w = row->vals[1];
   if (c.has_z && !ftrl_consistent(&m->p, w, z, n, m->p.l1, m->p.l2)) {
     snprintf(path, sizeof path, "coordinates[%zu][1] (weight)", k);
     return bad(err, path, "does not match z and n");
   }
-  size_t i = (size_t)index;
+  *last_index = row->vals[0];
+  size_t i = (size_t)row->vals[0];
   m->w[i] = w;
   if (m->z) m->z[i] = z;
   if (m->n) m->n[i] = n;
@@ -289,10 +395,93 @@ static int read_coordinate(const cJSON *row, size_t k, viral_logistic *m, column
   return VIRAL_OK;
 }
 
-viral_logistic *viral_logistic_json_read(const cJSON *json, viral_error *err) {
+static void row_from_json(const cJSON *row, coord_row *out) {
+  out->count = 0;
+  if (!cJSON_IsArray(row)) {
+    out->count = -1;
+    return;
+  }
+  for (const cJSON *v = row->child; v; v = v->next) {
+    if (!cJSON_IsNumber(v) || out->count == 5) {
+      out->count = -1;
+      return;
+    }
+    out->vals[out->count++] = v->valuedouble;
+  }
+}
+
+static const char *skip_space(const char *p, const char *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+  return p;
+}
+
+/* One "[number, ...]" at *p (after white space); advances *p past it. The
+ * numbers are read with strtod, as cJSON reads them: the same bits. */
+static void row_from_text(const char **p, const char *end, coord_row *out) {
+  const char *q = skip_space(*p, end);
+  out->count = -1;
+  if (q >= end || *q != '[') return;
+  q = skip_space(q + 1, end);
+  int count = 0;
+  if (q < end && *q == ']') {
+    *p = q + 1;
+    out->count = 0;
+    return;
+  }
+  for (;;) {
+    /* a JSON number starts with '-' or a digit; strtod alone would also
+     * take "inf", "0x1p3" or a leading '+' */
+    if (q >= end || !(*q == '-' || (*q >= '0' && *q <= '9')) || count == 5) return;
+    char *after;
+    out->vals[count++] = strtod(q, &after);
+    if (after == q || after > end) return;
+    q = skip_space(after, end);
+    if (q < end && *q == ',') {
+      q = skip_space(q + 1, end);
+      continue;
+    }
+    if (q < end && *q == ']') break;
+    return;
+  }
+  out->count = count;
+  *p = q + 1;
+}
+
+/* The coordinate table as text "[[...], ...]" (len bytes; NUL-terminated
+ * after them or not: strtod stops at the closing bracket). */
+static int read_coordinates_text(const char *text, size_t len, viral_logistic *m, columns c,
+                                 viral_error *err) {
+  const char *p = skip_space(text, text + len), *end = text + len;
+  if (p >= end || *p != '[') return bad(err, "coordinates", "must be an array");
+  p = skip_space(p + 1, end);
+  double last_index = -1.0;
+  size_t k = 0;
+  if (p < end && *p == ']') p++;
+  else
+    for (;; k++) {
+      coord_row row;
+      row_from_text(&p, end, &row);
+      int rc = read_coordinate(&row, k, m, c, &last_index, err);
+      if (rc) return rc;
+      p = skip_space(p, end);
+      if (p < end && *p == ',') {
+        p++;
+        continue;
+      }
+      if (p < end && *p == ']') {
+        p++;
+        break;
+      }
+      return bad(err, "coordinates", "must be an array of arrays");
+    }
+  if (skip_space(p, end) != end) return bad(err, "coordinates", "has text after the array");
+  return VIRAL_OK;
+}
+
+/* Everything but the coordinate table, into a new learner. */
+static viral_logistic *read_head(const cJSON *json, columns *c, viral_error *err) {
   viral_logistic_params p;
   viral_logistic *m = NULL;
-  const cJSON *coords;
   double bits = 0.0, rows = 0.0;
   if (!cJSON_IsObject(json)) {
     bad(err, "learner", "must be an object");
@@ -303,20 +492,48 @@ viral_logistic *viral_logistic_json_read(const cJSON *json, viral_error *err) {
                   err) ||
       get_integer(json, "rows", "rows", 0, MAX_EXACT_INTEGER, &rows, err))
     return NULL;
-  columns c = columns_of(&p);
-  if (read_columns(json, c, err) || get_item(json, "coordinates", "coordinates", &coords, err))
-    return NULL;
-  if (!cJSON_IsArray(coords)) {
-    bad(err, "coordinates", "must be an array");
-    return NULL;
-  }
+  *c = columns_of(&p);
+  if (read_columns(json, *c, err)) return NULL;
   if (!(m = viral_logistic_create(&p, (int)bits, err))) return NULL;
   m->rows = (uint64_t)rows;
-  if (read_bias(json, m, c, err)) goto fail;
+  if (read_bias(json, m, *c, err) || read_standardize(json, m, err)) {
+    viral_logistic_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+viral_logistic *viral_logistic_json_read_split(const cJSON *json, const char *coordinates,
+                                               size_t len, viral_error *err) {
+  columns c;
+  viral_logistic *m = read_head(json, &c, err);
+  if (!m) return NULL;
+  if (read_coordinates_text(coordinates, len, m, c, err)) {
+    viral_logistic_free(m);
+    return NULL;
+  }
+  viral_logistic_refresh_(m);
+  return m;
+}
+
+viral_logistic *viral_logistic_json_read(const cJSON *json, viral_error *err) {
+  const cJSON *coords = NULL;
+  columns c;
+  viral_logistic *m = read_head(json, &c, err);
+  if (!m) return NULL;
+  if (get_item(json, "coordinates", "coordinates", &coords, err)) goto fail;
+  if (!cJSON_IsArray(coords)) {
+    bad(err, "coordinates", "must be an array");
+    goto fail;
+  }
   double last_index = -1.0;
   size_t k = 0;
-  for (const cJSON *row = coords->child; row; row = row->next, k++)
-    if (read_coordinate(row, k, m, c, &last_index, err)) goto fail;
+  for (const cJSON *item = coords->child; item; item = item->next, k++) {
+    coord_row row;
+    row_from_json(item, &row);
+    if (read_coordinate(&row, k, m, c, &last_index, err)) goto fail;
+  }
+  viral_logistic_refresh_(m);
   return m;
 fail:
   viral_logistic_free(m);

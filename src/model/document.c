@@ -6,20 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_number.h"
 #include "viral/writer.h"
 
 #define CHECKSUM_KEY "checksum"
 #define CHECKSUM_PREFIX "fnv1a64:"
 
-unsigned long long viral_fnv1a64(const void *data, size_t len) {
+#define FNV_OFFSET 14695981039346656037ull
+
+static unsigned long long fnv_update(unsigned long long h, const void *data, size_t len) {
   const unsigned char *p = data;
-  unsigned long long h = 14695981039346656037ull;
   for (size_t i = 0; i < len; i++) {
     h ^= p[i];
     h *= 1099511628211ull;
   }
   return h;
 }
+
+unsigned long long viral_fnv1a64(const void *data, size_t len) { return fnv_update(FNV_OFFSET, data, len); }
 
 cJSON *viral_document_create(const char *format, int version) {
   cJSON *doc = cJSON_CreateObject();
@@ -35,25 +39,95 @@ cJSON *viral_document_create(const char *format, int version) {
 #define CHECKSUM_MEMBER ",\n\t\"" CHECKSUM_KEY "\":\t\"" CHECKSUM_PREFIX
 #define CHECKSUM_HEX 16
 
-int viral_document_save(cJSON *doc, const char *path, viral_error *err) {
+#define PLACEHOLDER_MARK '\001'
+
+cJSON *viral_document_placeholder(unsigned index) {
+  VIRAL_ASSERT(index < VIRAL_DOCUMENT_MAX_PARTS);
+  char text[4] = {PLACEHOLDER_MARK, (char)('0' + index), PLACEHOLDER_MARK, '\0'};
+  return cJSON_CreateRaw(text);
+}
+
+/* The printed document without its closing brace (and the white space
+ * before it): what follows is the checksum member. Sets *body. */
+static char *print_body(cJSON *doc, size_t *body) {
   VIRAL_ASSERT(!cJSON_GetObjectItemCaseSensitive(doc, CHECKSUM_KEY));
   char *text = cJSON_Print(doc);
-  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+  if (!text) return NULL;
   /* cJSON_Print ends an object with "\n}": the body is what comes before. */
   size_t len = strlen(text);
   VIRAL_ASSERT(len >= 2 && text[len - 1] == '}');
-  size_t body = len - 1;
-  while (body > 0 && (text[body - 1] == '\n' || text[body - 1] == '\t')) body--;
+  size_t end = len - 1;
+  while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\t')) end--;
+  *body = end;
+  return text;
+}
+
+/* Emit text[0, len), with every placeholder replaced by its part's text. */
+static int emit_expanded(const char *text, size_t len, const viral_document_part *parts,
+                         size_t count, viral_text_emit emit, void *ctx) {
+  const char *p = text, *end = text + len;
+  while (p < end) {
+    const char *mark = memchr(p, PLACEHOLDER_MARK, (size_t)(end - p));
+    if (!mark) return emit(ctx, p, (size_t)(end - p));
+    if (emit(ctx, p, (size_t)(mark - p))) return -1;
+    unsigned index = (unsigned)(mark[1] - '0');
+    VIRAL_ASSERT(mark + 2 < end && mark[2] == PLACEHOLDER_MARK && index < count);
+    if (parts[index].write(parts[index].ctx, emit, ctx)) return -1;
+    p = mark + 3;
+  }
+  return 0;
+}
+
+typedef struct file_emit {
+  FILE *out;
+  unsigned long long hash;
+} file_emit;
+
+static int to_file(void *ctx, const char *text, size_t len) {
+  file_emit *f = ctx;
+  f->hash = fnv_update(f->hash, text, len);
+  return fwrite(text, 1, len, f->out) == len ? 0 : -1;
+}
+
+int viral_document_save_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                              const char *path, viral_error *err) {
+  size_t body = 0;
+  char *text = print_body(doc, &body);
+  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
   viral_atomic_file *f = viral_atomic_open(path, err);
   if (!f) {
     free(text);
     return err ? err->code : VIRAL_ERR_IO;
   }
-  FILE *out = viral_atomic_stream(f);
-  fwrite(text, 1, body, out);
-  fprintf(out, CHECKSUM_MEMBER "%016llx\"\n}\n", viral_fnv1a64(text, body));
+  file_emit fe = {viral_atomic_stream(f), FNV_OFFSET};
+  int failed = emit_expanded(text, body, parts, count, to_file, &fe);
   free(text);
+  if (failed) { /* nothing half-written replaces the old file */
+    viral_atomic_abort(f);
+    return viral_error_set(err, VIRAL_ERR_IO, path, 0, "write failed");
+  }
+  fprintf(fe.out, CHECKSUM_MEMBER "%016llx\"\n}\n", fe.hash);
   return viral_atomic_commit(f, err);
+}
+
+int viral_document_save(cJSON *doc, const char *path, viral_error *err) {
+  return viral_document_save_parts(doc, NULL, 0, path, err);
+}
+
+char *viral_document_print_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                                 viral_error *err) {
+  size_t body = 0;
+  char *text = print_body(doc, &body);
+  viral_text_buf b = {NULL, 0, 0};
+  if (!text || emit_expanded(text, body, parts, count, viral_text_buf_emit, &b) ||
+      viral_text_buf_emit(&b, "\n}", 2)) {
+    free(text);
+    free(b.text);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  free(text);
+  return b.text;
 }
 
 /* Find the checksum member at the end of text; set *body to the length of
@@ -102,8 +176,12 @@ static int looks_truncated(const char *text, size_t len) {
   return in_string || depth > 0;
 }
 
-cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
-                            int version, viral_error *err) {
+/* Parse text (len bytes) and check it; the checksum is checked on sum_text
+ * (sum_len bytes): the same text, or the file text when text is a copy with
+ * a member cut out. */
+static cJSON *parse_versions(const char *name, const char *text, size_t len, const char *sum_text,
+                             size_t sum_len, const char *format, int oldest, int newest,
+                             viral_error *err) {
   const char *end = NULL;
   cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   if (!doc) {
@@ -120,12 +198,18 @@ cJSON *viral_document_parse(const char *name, const char *text, size_t len, cons
   unsigned long long sum = 0;
   if (!cJSON_IsObject(doc) || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, format) != 0) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "not a %s file (no \"format\": \"%s\")", format, format);
-  } else if (!cJSON_IsNumber(ver) || ver->valuedouble != version) {
-    viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "unsupported %s version (this viral reads version %d)",
-                    format, version);
-  } else if (find_checksum(text, len, &body, &sum) != 0) {
+  } else if (!cJSON_IsNumber(ver) || !(ver->valuedouble >= oldest && ver->valuedouble <= newest) ||
+             ver->valuedouble != (int)ver->valuedouble) {
+    if (oldest == newest)
+      viral_error_set(err, VIRAL_ERR_INVALID, name, 0,
+                      "unsupported %s version (this viral reads version %d)", format, newest);
+    else
+      viral_error_set(err, VIRAL_ERR_INVALID, name, 0,
+                      "unsupported %s version (this viral reads versions %d to %d)", format, oldest,
+                      newest);
+  } else if (find_checksum(sum_text, sum_len, &body, &sum) != 0) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "no checksum at the end of the file");
-  } else if (viral_fnv1a64(text, body) != sum) {
+  } else if (viral_fnv1a64(sum_text, body) != sum) {
     viral_error_set(err, VIRAL_ERR_INVALID, name, 0, "checksum mismatch: the file was changed or damaged");
   } else {
     cJSON_DeleteItemFromObjectCaseSensitive(doc, CHECKSUM_KEY);
@@ -135,51 +219,164 @@ cJSON *viral_document_parse(const char *name, const char *text, size_t len, cons
   return NULL;
 }
 
+cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
+                            int version, viral_error *err) {
+  return parse_versions(name, text, len, text, len, format, version, version, err);
+}
+
 cJSON *viral_document_load(const char *path, const char *format, int version, viral_error *err) {
+  return viral_document_load_versions(path, format, version, version, err);
+}
+
+/* The whole file at path into *text (caller frees; NUL-terminated) and *len. */
+static int read_whole(const char *path, char **text, size_t *len, viral_error *err) {
   FILE *f = fopen(path, "rb");
-  if (!f) {
-    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-    return NULL;
+  if (!f) return viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+  /* start from the file's size, so a large model is not copied while the
+   * buffer doubles; grow if it was not a regular file or grew meanwhile */
+  size_t cap = 1 << 16, got;
+  if (fseek(f, 0, SEEK_END) == 0) {
+    long size = ftell(f);
+    if (size > 0 && (unsigned long)size < VIRAL_DOCUMENT_MAX_BYTES) cap = (size_t)size + 2;
+    rewind(f);
   }
-  size_t cap = 1 << 16, len = 0, got;
-  char *text = malloc(cap);
-  while (text && (got = fread(text + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      if (cap >= VIRAL_DOCUMENT_MAX_BYTES) {
-        free(text);
+  char *buf = malloc(cap);
+  *len = 0;
+  while (buf && (got = fread(buf + *len, 1, cap - 1 - *len, f)) > 0) {
+    *len += got;
+    if (*len == cap - 1) {
+      if (cap > VIRAL_DOCUMENT_MAX_BYTES) {
+        free(buf);
         fclose(f);
-        viral_error_set(err, VIRAL_ERR_LIMIT, path, 0, "file larger than %u bytes",
-                        VIRAL_DOCUMENT_MAX_BYTES);
-        return NULL;
+        return viral_error_set(err, VIRAL_ERR_LIMIT, path, 0, "file larger than %u bytes",
+                               VIRAL_DOCUMENT_MAX_BYTES);
       }
-      char *grown = realloc(text, cap * 2);
+      char *grown = realloc(buf, cap * 2);
       if (!grown) {
-        free(text);
-        text = NULL;
+        free(buf);
+        buf = NULL;
         break;
       }
-      text = grown;
+      buf = grown;
       cap *= 2;
     }
   }
   int read_failed = ferror(f);
   fclose(f);
-  if (!text) {
-    viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
-    return NULL;
-  }
+  if (!buf) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
   if (read_failed) {
-    free(text);
-    viral_error_set(err, VIRAL_ERR_IO, path, 0, "read failed");
-    return NULL;
+    free(buf);
+    return viral_error_set(err, VIRAL_ERR_IO, path, 0, "read failed");
   }
-  if (len == 0) {
-    free(text);
-    viral_error_set(err, VIRAL_ERR_PARSE, path, 0, "empty file");
-    return NULL;
+  if (*len == 0) {
+    free(buf);
+    return viral_error_set(err, VIRAL_ERR_PARSE, path, 0, "empty file");
   }
-  cJSON *doc = viral_document_parse(path, text, len, format, version, err);
+  buf[*len] = '\0';
+  *text = buf;
+  return VIRAL_OK;
+}
+
+cJSON *viral_document_load_versions(const char *path, const char *format, int oldest, int newest,
+                                    viral_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  if (read_whole(path, &text, &len, err) != VIRAL_OK) return NULL;
+  cJSON *doc = parse_versions(path, text, len, text, len, format, oldest, newest, err);
   free(text);
+  return doc;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* End of the JSON string whose opening quote is at t[i]: the index after
+ * its closing quote, or len. */
+static size_t string_end(const char *t, size_t len, size_t i) {
+  for (i++; i < len && t[i] != '"'; i++)
+    if (t[i] == '\\') i++;
+  return i < len ? i + 1 : len;
+}
+
+/* The span [*start, *end) of the array value of member inner of the
+ * top-level member outer (an object), found by a scan that knows strings,
+ * keys and nesting. 0 when found, -1 if not (or not an array). */
+static int find_member(const char *t, size_t len, const char *outer, const char *inner,
+                       size_t *start, size_t *end) {
+  int depth = 0, members = -1; /* depth of outer's members once inside it */
+  size_t i = 0;
+  while (i < len) {
+    char c = t[i];
+    if (c == '"') {
+      size_t key = i + 1, after = string_end(t, len, i), j = after;
+      while (j < len && is_space(t[j])) j++;
+      if (j >= len || t[j] != ':') { /* a string value */
+        i = after;
+        continue;
+      }
+      size_t klen = after - 1 - key;
+      for (j++; j < len && is_space(t[j]); j++) {}
+      if (depth == 1 && members == -1 && klen == strlen(outer) && memcmp(t + key, outer, klen) == 0 &&
+          j < len && t[j] == '{') {
+        members = 2;
+      } else if (depth == members && klen == strlen(inner) && memcmp(t + key, inner, klen) == 0) {
+        if (j >= len || t[j] != '[') return -1;
+        int d = 0;
+        for (size_t k = j; k < len; k++) {
+          if (t[k] == '"') k = string_end(t, len, k) - 1;
+          else if (t[k] == '[' || t[k] == '{') d++;
+          else if ((t[k] == ']' || t[k] == '}') && --d == 0) {
+            *start = j;
+            *end = k + 1;
+            return 0;
+          }
+        }
+        return -1;
+      }
+      i = j;
+      continue;
+    }
+    if (c == '{' || c == '[') depth++;
+    else if (c == '}' || c == ']') {
+      depth--;
+      if (members > 0 && depth < members) members = -2; /* left outer: no second look */
+    }
+    i++;
+  }
+  return -1;
+}
+
+cJSON *viral_document_load_split(const char *path, const char *format, int oldest, int newest,
+                                 const char *outer, const char *inner, char **text, size_t *start,
+                                 size_t *len, viral_error *err) {
+  size_t size = 0, from = 0, to = 0;
+  *text = NULL;
+  *start = *len = 0;
+  if (read_whole(path, text, &size, err) != VIRAL_OK) return NULL;
+  cJSON *doc = NULL;
+  if (find_member(*text, size, outer, inner, &from, &to) == 0) {
+    /* parse a copy without the member (an empty array in its place); the
+     * checksum is still that of the whole file */
+    size_t small_len = size - (to - from) + 2;
+    char *small = malloc(small_len + 1);
+    if (!small) {
+      viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+    } else {
+      memcpy(small, *text, from);
+      memcpy(small + from, "[]", 2);
+      memcpy(small + from + 2, *text + to, size - to);
+      small[small_len] = '\0';
+      doc = parse_versions(path, small, small_len, *text, size, format, oldest, newest, err);
+      free(small);
+      *start = from;
+      *len = to - from;
+    }
+  } else {
+    doc = parse_versions(path, *text, size, *text, size, format, oldest, newest, err);
+  }
+  if (!doc) {
+    free(*text);
+    *text = NULL;
+    *start = *len = 0;
+  }
   return doc;
 }

@@ -19,6 +19,8 @@
 
 #include <cJSON.h>
 
+#include "io/json_number.h"
+
 #include "viral/error.h"
 
 /* Largest document the loader accepts (a model with 2^24 non-zero weights is
@@ -34,6 +36,33 @@ cJSON *viral_document_create(const char *format, int version);
  * caller and is not changed. doc must not itself have a "checksum" key. */
 int viral_document_save(cJSON *doc, const char *path, viral_error *err);
 
+/* A member whose text is produced while the document is written rather than
+ * held in the cJSON tree (a model's coordinate table: a node per number
+ * would cost tens of bytes each). write(ctx, emit, emit_ctx) must emit
+ * exactly one JSON value and return 0, or -1 on failure. */
+typedef struct viral_document_part {
+  int (*write)(void *ctx, viral_text_emit emit, void *emit_ctx);
+  void *ctx;
+} viral_document_part;
+
+#define VIRAL_DOCUMENT_MAX_PARTS 10
+
+/* The item to put in the tree where parts[index] goes (index <
+ * VIRAL_DOCUMENT_MAX_PARTS): a raw item holding a marker no printed JSON
+ * value contains (control characters in strings are printed escaped). NULL
+ * when out of memory. */
+cJSON *viral_document_placeholder(unsigned index);
+
+/* viral_document_save, with each placeholder replaced by the text of its
+ * part, written straight to the file (and into the checksum). */
+int viral_document_save_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                              const char *path, viral_error *err);
+
+/* The document's text without the checksum member, placeholders replaced
+ * (caller frees), or NULL with err set. */
+char *viral_document_print_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                                 viral_error *err);
+
 /* Read path, parse it and check format, version (must equal version) and
  * checksum. Returns the document (caller frees with cJSON_Delete; the
  * checksum key is removed) or NULL with err = "PATH: problem". */
@@ -43,6 +72,23 @@ cJSON *viral_document_load(const char *path, const char *format, int version, vi
  * name is used in messages. */
 cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
                             int version, viral_error *err);
+
+/* viral_document_load_versions, with the array value of member inner of
+ * the top-level member outer (the model's "logistic"."coordinates", a number
+ * per coordinate and column) cut out of the tree, where it would cost a
+ * cJSON node per number: the tree holds an empty array there, *text holds
+ * the whole file (caller frees, also on failure it is NULL) and the array's
+ * text is (*text + *start, *len bytes). *len is 0 when there is no such
+ * member: the tree then holds whatever the file has. */
+cJSON *viral_document_load_split(const char *path, const char *format, int oldest, int newest,
+                                 const char *outer, const char *inner, char **text, size_t *start,
+                                 size_t *len, viral_error *err);
+
+/* viral_document_load accepting any version from oldest to newest (a file
+ * format that changed compatibly); the caller reads "version" from the
+ * result to tell them apart. */
+cJSON *viral_document_load_versions(const char *path, const char *format, int oldest, int newest,
+                                    viral_error *err);
 
 /* FNV-1a 64-bit hash of len bytes. */
 unsigned long long viral_fnv1a64(const void *data, size_t len);

@@ -265,10 +265,18 @@ static void summarize_dataset(viral_model *m, const viral_dataset *ds, summary_a
   }
 }
 
+/* The learner's parameters for pipeline p: the options', with p's dense
+ * columns standardized in the learner's single pass. */
+static viral_logistic_params logistic_params(const viral_pipeline *p, const viral_train_options *opts) {
+  viral_logistic_params params = opts->logistic;
+  params.dense = viral_pipeline_dense_count(p);
+  return params;
+}
+
 static int train_logistic(viral_model *m, const char *path, const viral_reader_options *ropts,
                           const viral_train_options *opts, summary_acc *acc,
                           viral_train_summary *summary, viral_error *err) {
-  viral_logistic_params params = opts->logistic;
+  viral_logistic_params params = logistic_params(m->pipeline, opts);
   int bits = opts->bits ? opts->bits : bits_for(m->pipeline);
   if (opts->balanced) {
     uint64_t counts[2] = {0, 0};
@@ -295,7 +303,7 @@ static int train_logistic(viral_model *m, const char *path, const viral_reader_o
 
 viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
                                          const viral_train_options *opts, viral_error *err) {
-  viral_logistic_params params = opts->logistic;
+  viral_logistic_params params = logistic_params(p, opts);
   int bits = opts->bits ? opts->bits : bits_for(p);
   if (opts->balanced) {
     uint64_t pos = 0;
@@ -324,34 +332,42 @@ viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_da
 
 /* ---- svm ---- */
 
+/* Fit the SVM of opts on ds (the rows it learns from, counted in m->rows and
+ * m->positives): the one place that chooses gamma and class weights, for
+ * training from a file and from memory alike. */
+static int fit_svm(viral_model *m, const viral_dataset *ds, const viral_train_options *opts,
+                   viral_error *err) {
+  m->svm_params = opts->svm;
+  m->svm_params.probability = 1;
+  /* libsvm's default gamma, 1 / (largest index + 1), is meant for dense
+   * data: over 2^b hashed indices it makes the RBF kernel flat. Use one
+   * over the mean number of non-zeros per row instead (each standardized or
+   * one-hot feature contributes about 1 to |u - v|^2). */
+  if (m->svm_params.kernel == VIRAL_SVM_RBF && m->svm_params.gamma == 0 && ds->rows > 0)
+    m->svm_params.gamma = (double)ds->rows / (double)(ds->row_start[ds->rows] ? ds->row_start[ds->rows] : 1);
+  if (opts->balanced) {
+    uint64_t pos = m->positives, neg = m->rows - m->positives;
+    viral_logistic_balanced_weights(pos, neg, &m->svm_params.weight0, &m->svm_params.weight1);
+  }
+  if (opts->warn) {
+    double secs = viral_svm_estimate_seconds(&m->svm_params, ds->rows,
+                                             ds->rows ? (double)ds->row_start[ds->rows] / (double)ds->rows : 0);
+    if (secs > 60) opts->warn(opts->warn_ctx, secs, ds->rows);
+  }
+  m->svm = viral_svm_train(&m->svm_params, ds, err);
+  return m->svm ? VIRAL_OK : err ? err->code : VIRAL_ERR_INVALID;
+}
+
 static int train_svm(viral_model *m, const char *path, const viral_reader_options *ropts,
                      const viral_train_options *opts, summary_acc *acc,
                      viral_train_summary *summary, viral_error *err) {
   viral_dataset ds;
   viral_dataset_init(&ds);
   int rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
-  if (rc == VIRAL_OK) {
-    m->svm_params = opts->svm;
-    m->svm_params.probability = 1;
-    /* libsvm's default gamma, 1 / (largest index + 1), is meant for dense
-     * data: over 2^b hashed indices it makes the RBF kernel flat. Use one
-     * over the mean number of non-zeros per row instead (each standardized or
-     * one-hot feature contributes about 1 to |u - v|^2). */
-    if (m->svm_params.kernel == VIRAL_SVM_RBF && m->svm_params.gamma == 0 && ds.rows > 0)
-      m->svm_params.gamma = (double)ds.rows / (double)(ds.row_start[ds.rows] ? ds.row_start[ds.rows] : 1);
-    if (opts->balanced) {
-      uint64_t pos = m->positives, neg = m->rows - m->positives;
-      viral_logistic_balanced_weights(pos, neg, &m->svm_params.weight0, &m->svm_params.weight1);
-    }
-    if (opts->warn) {
-      double secs = viral_svm_estimate_seconds(&m->svm_params, ds.rows,
-                                               ds.rows ? (double)ds.row_start[ds.rows] / (double)ds.rows : 0);
-      if (secs > 60) opts->warn(opts->warn_ctx, secs, ds.rows);
-    }
-    m->svm = viral_svm_train(&m->svm_params, &ds, err);
-    if (!m->svm) rc = err ? err->code : VIRAL_ERR_INVALID;
-    else summarize_dataset(m, &ds, acc);
-  }
+  /* No training-set summary (acc stays empty: NAN): scoring every row
+   * against every support vector took a third of the time of svm-train. */
+  (void)acc;
+  if (rc == VIRAL_OK) rc = fit_svm(m, &ds, opts, err);
   viral_dataset_release(&ds);
   return rc;
 }
@@ -555,6 +571,20 @@ static int ensure_capacity(viral_model *m, size_t n) {
 
 static double sigmoid(double z) { return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)); }
 
+int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, viral_prediction *out,
+                               viral_error *err) {
+  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
+    out->margin = viral_logistic_margin(m->logistic, x);
+    out->probability = sigmoid(out->margin);
+  } else {
+    int rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
+    if (rc != VIRAL_OK) return rc;
+  }
+  out->probability = viral_calibration_apply(&m->calibration, out->probability);
+  out->label = out->probability >= m->threshold;
+  return VIRAL_OK;
+}
+
 /* Names of the coordinates of one record, taken from the record itself (so
  * hashed values never seen in training are named too). */
 typedef struct name_ctx {
@@ -575,20 +605,6 @@ static int by_abs_contribution(const void *a, const void *b) {
   double x = fabs(((const viral_reason *)a)->contribution);
   double y = fabs(((const viral_reason *)b)->contribution);
   return (x < y) - (x > y);
-}
-
-int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, viral_prediction *out,
-                               viral_error *err) {
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    out->margin = viral_logistic_margin(m->logistic, x);
-    out->probability = sigmoid(out->margin);
-  } else {
-    int rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
-    if (rc != VIRAL_OK) return rc;
-  }
-  out->probability = viral_calibration_apply(&m->calibration, out->probability);
-  out->label = out->probability >= m->threshold;
-  return VIRAL_OK;
 }
 
 int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
@@ -630,4 +646,65 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
                                   sizeof reasons[i].name);
   *reason_count = k;
   return VIRAL_OK;
+}
+
+/* ---- training from rows in memory (cross-validation) ---- */
+
+viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
+                             const viral_train_options *opts, viral_error *err) {
+  viral_pipeline *own = viral_pipeline_copy(p, err);
+  if (!own) return NULL;
+  viral_model *m = viral_model_create_(own, opts->learner);
+  if (!m) {
+    viral_pipeline_free(own);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  m->threshold = opts->threshold;
+  viral_dataset held, kept;
+  viral_dataset_init(&held);
+  viral_dataset_init(&kept);
+  const viral_dataset *learn = ds;
+  int rc = VIRAL_OK;
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
+    /* the same seeded hold-out, row by row, as training from a file */
+    m->held_out = &held;
+    m->holdout_fraction = opts->calibration_fraction;
+    m->holdout_seed = opts->logistic.seed;
+    for (size_t r = 0; r < ds->rows && rc == VIRAL_OK; r++) {
+      viral_sparse row = viral_dataset_row(ds, r);
+      int h = hold_out(m, &row, ds->labels[r]);
+      if (h < 0 || (h == 0 && viral_dataset_append(&kept, &row, ds->labels[r]) != VIRAL_OK))
+        rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    m->held_out = NULL;
+    learn = &kept;
+  }
+  for (size_t r = 0; r < learn->rows; r++) {
+    m->rows++;
+    m->positives += learn->labels[r] > 0.5;
+  }
+  if (rc == VIRAL_OK && m->rows == 0)
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no labelled rows to learn from");
+  if (rc == VIRAL_OK && opts->learner == VIRAL_LEARNER_LOGISTIC) {
+    viral_train_options o = *opts;
+    if (o.balanced) { /* training from a file counts the held-out rows too */
+      uint64_t pos = 0;
+      for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
+      viral_logistic_balanced_weights(pos, ds->rows - pos, &o.logistic.weight0, &o.logistic.weight1);
+      o.balanced = 0;
+    }
+    if (!(m->logistic = viral_model_fit_logistic(own, learn, &o, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
+  } else if (rc == VIRAL_OK) {
+    rc = fit_svm(m, learn, opts, err);
+  }
+  if (rc == VIRAL_OK && opts->calibrate != VIRAL_CALIBRATION_NONE)
+    rc = fit_calibration(m, opts->calibrate, &held, err);
+  viral_dataset_release(&held);
+  viral_dataset_release(&kept);
+  if (rc != VIRAL_OK) {
+    viral_model_free(m);
+    return NULL;
+  }
+  return m;
 }

@@ -1,6 +1,6 @@
 /* model_file.c - the model as one checked JSON document (DESIGN.md section 5):
  *
- *   {"format": "viral-model", "version": 1,
+ *   {"format": "viral-model", "version": 2,     (1 still loads: no "dense")
  *    "learner": "logistic" | "svm",
  *    "threshold": 0.5,
  *    "label_rule": "viral",                  (for people; the pipeline holds it)
@@ -84,10 +84,17 @@ fail:
   return NULL;
 }
 
-/* The whole model as a document object (without checksum). */
-static cJSON *model_json(const viral_model *m, viral_error *err) {
+static int write_coordinates(void *ctx, viral_text_emit emit, void *emit_ctx) {
+  return viral_logistic_json_write_coordinates(ctx, emit, emit_ctx);
+}
+
+/* The whole model as a document object (without checksum); the logistic
+ * coordinate table is a placeholder for *part, written while saving. */
+static cJSON *model_json(const viral_model *m, viral_document_part *part, size_t *parts,
+                         viral_error *err) {
   cJSON *doc = viral_document_create(VIRAL_MODEL_FORMAT, VIRAL_MODEL_VERSION);
   cJSON *pipeline = NULL, *learner = NULL, *training = NULL;
+  *parts = 0;
   if (!doc || !cJSON_AddStringToObject(doc, "learner", viral_learner_name(m->kind)) ||
       viral_json_add_number(doc, "threshold", m->threshold) ||
       !cJSON_AddStringToObject(doc, "label_rule", viral_pipeline_label_rule(m->pipeline)))
@@ -95,8 +102,13 @@ static cJSON *model_json(const viral_model *m, viral_error *err) {
   if (!(pipeline = viral_pipeline_to_json(m->pipeline, err))) goto fail;
   cJSON_AddItemToObject(doc, "pipeline", pipeline);
   if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    if (!(learner = viral_logistic_json_write(m->logistic, err))) goto fail;
+    cJSON *placeholder = viral_document_placeholder(0);
+    if (!placeholder) goto nomem;
+    if (!(learner = viral_logistic_json_write_head(m->logistic, placeholder, err))) goto fail;
     cJSON_AddItemToObject(doc, "logistic", learner);
+    part->write = write_coordinates;
+    part->ctx = m->logistic;
+    *parts = 1;
   } else {
     char *text = NULL;
     size_t len = 0;
@@ -127,19 +139,22 @@ fail:
 }
 
 int viral_model_save(const viral_model *m, const char *path, viral_error *err) {
-  cJSON *doc = model_json(m, err);
+  viral_document_part part;
+  size_t parts;
+  cJSON *doc = model_json(m, &part, &parts, err);
   if (!doc) return viral_error_wrap(err, path, 0);
-  int rc = viral_document_save(doc, path, err);
+  int rc = viral_document_save_parts(doc, &part, parts, path, err);
   cJSON_Delete(doc);
   return rc;
 }
 
 char *viral_model_to_json_text(const viral_model *m, viral_error *err) {
-  cJSON *doc = model_json(m, err);
+  viral_document_part part;
+  size_t parts;
+  cJSON *doc = model_json(m, &part, &parts, err);
   if (!doc) return NULL;
-  char *text = cJSON_Print(doc);
+  char *text = viral_document_print_parts(doc, &part, parts, err);
   cJSON_Delete(doc);
-  if (!text) viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   return text;
 }
 
@@ -275,7 +290,10 @@ static int read_calibration(viral_model *m, const cJSON *doc, const char *path, 
   return VIRAL_OK;
 }
 
-static viral_model *model_from_json(const cJSON *doc, const char *path, viral_error *err) {
+/* coords: the coordinate table's text cut out of doc (coords_len bytes), or
+ * NULL when doc holds it. */
+static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t coords_len,
+                                    const char *path, viral_error *err) {
   const cJSON *learner = cJSON_GetObjectItemCaseSensitive(doc, "learner");
   viral_learner_kind kind;
   if (!cJSON_IsString(learner) || viral_learner_parse(learner->valuestring, &kind) != VIRAL_OK) {
@@ -299,7 +317,9 @@ static viral_model *model_from_json(const cJSON *doc, const char *path, viral_er
   if (rc == VIRAL_OK) rc = read_training(m, doc, path, err);
   if (rc == VIRAL_OK) rc = read_calibration(m, doc, path, err);
   if (rc == VIRAL_OK && kind == VIRAL_LEARNER_LOGISTIC) {
-    m->logistic = viral_logistic_json_read(cJSON_GetObjectItemCaseSensitive(doc, "logistic"), err);
+    const cJSON *lj = cJSON_GetObjectItemCaseSensitive(doc, "logistic");
+    m->logistic = coords ? viral_logistic_json_read_split(lj, coords, coords_len, err)
+                         : viral_logistic_json_read(lj, err);
     if (!m->logistic) {
       rc = viral_error_wrap(err, path, 0);
     } else if (((uint64_t)1 << viral_logistic_bits(m->logistic)) < viral_pipeline_dim(p)) {
@@ -318,9 +338,14 @@ static viral_model *model_from_json(const cJSON *doc, const char *path, viral_er
 }
 
 viral_model *viral_model_load(const char *path, viral_error *err) {
-  cJSON *doc = viral_document_load(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_VERSION, err);
+  char *text = NULL;
+  size_t start = 0, len = 0;
+  cJSON *doc = viral_document_load_split(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_OLDEST_VERSION,
+                                         VIRAL_MODEL_VERSION, "logistic", "coordinates", &text,
+                                         &start, &len, err);
   if (!doc) return NULL;
-  viral_model *m = model_from_json(doc, path, err);
+  viral_model *m = model_from_json(doc, len ? text + start : NULL, len, path, err);
   cJSON_Delete(doc);
+  free(text);
   return m;
 }

@@ -7,6 +7,7 @@
 #   featurize  tools/bench/featurize.c: viral reader + pipeline, no output
 #   convert    `viral convert --to libsvm > /dev/null`: the same plus writing
 #              every value so that it reads back exactly
+#   vw         the same with `--to vw` (names and namespaces instead of indices)
 # The spec is the default spec with scaling "none" (one pass over the file, as
 # the bare parse makes); the fitted default spec (two passes) is timed once.
 #
@@ -38,12 +39,15 @@ best() { # runs command... -> best wall time in seconds
 line() { awk -v l="$1" -v t="$2" -v n="$rows" -v base="$3" \
   'BEGIN { printf "%-44s %7.2f s %9d rows/s  %5.2fx bare\n", l, t, n / t, t / base }'; }
 
-echo "input: $csv ($rows rows, $(stat -c %s "$csv") bytes)"
+echo "input: $csv ($rows rows, $(stat -c %s "$csv") bytes), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 bare=$(best 3 "$work/bare_parse" "$csv")
 feat=$(best 3 "$work/featurize" "$work/unscaled.spec.json" "$csv")
 conv=$(best 3 "$viral" convert --spec "$work/unscaled.spec.json" --to libsvm "$csv")
+vw=$(best 1 "$viral" convert --spec "$work/unscaled.spec.json" --to vw "$csv")
 fitted=$(best 1 "$viral" convert --to libsvm "$csv")
 line "bare libcsv + strtod parse" "$bare" "$bare"
 line "featurize (read + pipeline, no output)" "$feat" "$bare"
 line "viral convert --to libsvm (one pass)" "$conv" "$bare"
+line "viral convert --to vw (one pass)" "$vw" "$bare"
 line "viral convert, default spec (fit + write)" "$fitted" "$bare"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

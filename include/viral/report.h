@@ -1,0 +1,93 @@
+/* viral/report.h - an evaluation report: per-fold metrics of the model and of
+ * the reference predictors, the out-of-fold predictions behind them, and
+ * writers for people (text) and programs (JSON), and a self-contained HTML
+ * page with inline SVG charts (ROC, precision-recall, reliability, per-fold
+ * AUC; no scripts, no external references).
+ *
+ * The writers print to a FILE* the caller opened (stdout, or a temporary
+ * file it renames into place); they never open, close or exit. */
+#ifndef VIRAL_REPORT_H
+#define VIRAL_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "viral/error.h"
+#include "viral/metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The predictors a report compares, in column order. */
+typedef enum viral_report_predictor {
+  VIRAL_REPORT_MODEL = 0, /* the learner under evaluation */
+  VIRAL_REPORT_VIEWS,     /* Szabo-Huberman: logistic on log1p(views at the window) */
+  VIRAL_REPORT_BASE,      /* the training part's base rate */
+  VIRAL_REPORT_ORACLE,    /* the data's oracle_p column (viral gen --oracle) */
+  VIRAL_REPORT_PREDICTORS
+} viral_report_predictor;
+
+/* The metrics of the summary table, in row order. */
+typedef enum viral_report_metric {
+  VIRAL_REPORT_AUC = 0,
+  VIRAL_REPORT_AP,
+  VIRAL_REPORT_LOGLOSS,
+  VIRAL_REPORT_BRIER,
+  VIRAL_REPORT_ECE,
+  VIRAL_REPORT_METRICS
+} viral_report_metric;
+
+/* "model", "views", "base rate", "oracle" / "roc_auc", "average_precision",
+ * "log_loss", "brier", "ece" (static). */
+const char *viral_report_predictor_name(int which);
+const char *viral_report_metric_name(int which);
+/* One metric of m by its viral_report_metric number. */
+double viral_report_metric_of(const viral_metrics *m, int which);
+
+/* A report. Filled by an evaluation (viral_eval_run) or by hand; everything
+ * is owned by the report. */
+typedef struct viral_report {
+  char *description;   /* the line stating label rule, window, learner, rows, leakage, folds */
+  int folds;
+  int temporal;        /* 1: spans hold each fold's test time span */
+  int have[VIRAL_REPORT_PREDICTORS];   /* which predictors were scored */
+  viral_metrics *per_fold;             /* [VIRAL_REPORT_PREDICTORS * folds], predictor-major */
+  double (*span)[2];                   /* [folds] first and last posted_at of the test part */
+  size_t rows;                         /* rows of the data */
+  int *fold;                           /* [rows] fold that tested the row (0-based), -1: none */
+  double *labels;                      /* [rows] the row's label in that fold (NAN: untested) */
+  double *probs[VIRAL_REPORT_PREDICTORS]; /* [rows] out-of-fold probabilities (have[j] only) */
+} viral_report;
+
+/* Allocate a report for rows rows and folds folds (fold -1, labels NAN,
+ * probabilities 0, nothing scored yet). VIRAL_OK or VIRAL_ERR_NOMEM. */
+int viral_report_init(viral_report *r, int folds, size_t rows, viral_error *err);
+/* Free what the report owns (NULL-safe, and safe after a failed init). */
+void viral_report_release(viral_report *r);
+/* Set the description (copied). */
+int viral_report_set_description(viral_report *r, const char *text, viral_error *err);
+/* Metrics of predictor j on fold f. */
+const viral_metrics *viral_report_fold(const viral_report *r, int j, int f);
+/* Mean and standard deviation of a metric of predictor j over the folds where
+ * it is defined (NAN when on none; sd NAN on one); *used gets that count. */
+void viral_report_summary(const viral_report *r, int j, int metric, double *mean, double *sd,
+                          size_t *used);
+
+/* s as a JSON string literal (quotes, escapes) on f: for callers that
+ * write their own JSON around a report's texts. */
+void viral_report_json_string(FILE *f, const char *s);
+
+/* The readable report: the description, the mean +- sd table and, with
+ * per_fold, one row per fold (ROC AUC; the test span when temporal).
+ * VIRAL_OK or VIRAL_ERR_IO when out reports a write error. */
+int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, viral_error *err);
+/* Every number as one JSON document; numbers round-trip, undefined is null. */
+int viral_report_write_json(const viral_report *r, FILE *out, viral_error *err);
+/* One self-contained HTML page with inline SVG charts. */
+int viral_report_write_html(const viral_report *r, FILE *out, viral_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

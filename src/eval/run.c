@@ -1,0 +1,154 @@
+/* run.c - a whole cross-validation (viral/eval.h): folds, the learner and the
+ * references on each, the per-fold metrics and the line that says what was
+ * measured. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viral/eval.h"
+#include "viral/writer.h"
+#include "eval/eval_internal.h"
+
+void viral_eval_options_init(viral_eval_options *o) {
+  memset(o, 0, sizeof *o);
+  o->folds = 5;
+  o->seed = 1;
+  viral_train_options_init(&o->train);
+}
+
+/* "logistic (ftrl alpha 0.1 ...)" or "svm (rbf C 1 gamma auto)", and the
+ * calibration when there is one. */
+static void describe_learner(char *buf, size_t size, const viral_train_options *t) {
+  int n;
+  if (t->learner == VIRAL_LEARNER_LOGISTIC) {
+    const viral_logistic_params *lp = &t->logistic;
+    n = snprintf(buf, size, "logistic (%s alpha %g beta %g l1 %g l2 %g passes %d%s",
+                 viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2,
+                 lp->passes, t->balanced ? ", balanced" : "");
+  } else {
+    const viral_svm_params *sp = &t->svm;
+    char gamma[32];
+    if (sp->gamma == 0) snprintf(gamma, sizeof gamma, "auto");
+    else snprintf(gamma, sizeof gamma, "%g", sp->gamma);
+    n = snprintf(buf, size, "svm (%s C %g%s%s%s", sp->kernel == VIRAL_SVM_RBF ? "rbf" : "linear",
+                 sp->C, sp->kernel == VIRAL_SVM_RBF ? " gamma " : "",
+                 sp->kernel == VIRAL_SVM_RBF ? gamma : "", t->balanced ? ", balanced" : "");
+  }
+  if (n < 0 || (size_t)n >= size) return;
+  if (t->calibrate != VIRAL_CALIBRATION_NONE)
+    n += snprintf(buf + n, size - (size_t)n, ", calibrated %s on %g of the training part",
+                  viral_calibration_name(t->calibrate), t->calibration_fraction);
+  if (n >= 0 && (size_t)n < size) snprintf(buf + n, size - (size_t)n, ")");
+}
+
+static int describe(viral_report *r, const viral_eval_data *d, const viral_eval_options *o,
+                    viral_error *err) {
+  const viral_pipeline *p = d->pipeline;
+  char learner[512], folds[128], text[1024];
+  describe_learner(learner, sizeof learner, &o->train);
+  if (o->temporal) snprintf(folds, sizeof folds, "rolling-origin folds by posted_at (gap %gh)", o->gap / 3600);
+  else snprintf(folds, sizeof folds, "stratified folds (seed %llu)", (unsigned long long)o->seed);
+  size_t n = d->ds.rows;
+  snprintf(text, sizeof text,
+           "label %s, window %gh, learner %s, rows %zu, positives %llu (%.2f%%), leakage %s, %d %s%s",
+           viral_pipeline_label_rule(p), viral_pipeline_window_hours(p), learner, n,
+           (unsigned long long)d->positives, n ? 100.0 * (double)d->positives / (double)n : 0.0,
+           viral_pipeline_leaks(p) ? "ALLOWED" : "not allowed", o->folds, folds,
+           viral_eval_refits(d) ? ", pipeline fitted per fold" : "");
+  return viral_report_set_description(r, text, err);
+}
+
+/* The fold's roles: stratified (fold_of) or rolling-origin by time. */
+static int fold_roles(const viral_eval_data *d, const viral_eval_options *o, const int *fold_of,
+                      int f, int *role, double span[2], viral_error *err) {
+  if (o->temporal) return viral_eval_temporal_split(d->posted_at, d->ds.rows, o->folds, f, o->gap, role, span, err);
+  for (size_t r = 0; r < d->ds.rows; r++) role[r] = fold_of[r] == f;
+  return VIRAL_OK;
+}
+
+/* Predict fold f with every predictor r has, and score them. */
+static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role, int f,
+                    viral_report *r, double *y, double *q, viral_error *err) {
+  size_t train = 0;
+  for (size_t row = 0; row < d->ds.rows; row++) train += role[row] == 0;
+  if (train == 0)
+    return viral_error_set(err, VIRAL_ERR_INVALID, d->source ? d->source->name : NULL, 0,
+                           "fold %d has no training rows%s", f + 1,
+                           o->temporal ? " posted --gap before its test part: use fewer folds or a shorter gap" : "");
+  viral_eval_fold fold;
+  int rc = viral_eval_fold_init(&fold, d, role, err);
+  if (rc != VIRAL_OK) return rc;
+  static const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
+  static const int slot[3] = {VIRAL_REPORT_MODEL, VIRAL_REPORT_VIEWS, VIRAL_REPORT_BASE};
+  for (int j = 0; j < 3 && rc == VIRAL_OK; j++)
+    if (r->have[slot[j]]) rc = viral_eval_fold_predict_with(&fold, what[j], &o->train, r->probs[slot[j]], err);
+  if (rc != VIRAL_OK && err) { /* say which fold: a time fold may hold one class only */
+    char msg[VIRAL_ERROR_MAX];
+    snprintf(msg, sizeof msg, "%s", err->message);
+    viral_error_set(err, rc, NULL, 0, "fold %d: %s", f + 1, msg);
+  }
+  for (size_t row = 0; row < d->ds.rows && rc == VIRAL_OK; row++)
+    if (role[row] == 1) {
+      r->fold[row] = f;
+      r->labels[row] = fold.ds->labels[row];
+    }
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS && rc == VIRAL_OK; j++) {
+    if (!r->have[j]) continue;
+    size_t m = 0;
+    for (size_t row = 0; row < d->ds.rows; row++)
+      if (role[row] == 1) {
+        y[m] = fold.ds->labels[row];
+        q[m++] = r->probs[j][row];
+      }
+    rc = viral_metrics_compute(y, q, m, o->train.threshold, 0,
+                               &r->per_fold[(size_t)j * (size_t)r->folds + (size_t)f], err);
+  }
+  viral_eval_fold_release(&fold);
+  return rc;
+}
+
+int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_report *r,
+                   viral_error *err) {
+  size_t n = d->ds.rows;
+  int k = o->folds;
+  int rc = viral_report_init(r, k, n, err);
+  if (rc != VIRAL_OK) return rc;
+  r->temporal = o->temporal;
+  r->have[VIRAL_REPORT_MODEL] = r->have[VIRAL_REPORT_BASE] = 1;
+  r->have[VIRAL_REPORT_VIEWS] = d->has_views_window;
+  r->have[VIRAL_REPORT_ORACLE] = d->has_oracle;
+  if (d->has_oracle) memcpy(r->probs[VIRAL_REPORT_ORACLE], d->oracle, n * sizeof *d->oracle);
+  int *fold_of = malloc((n ? n : 1) * sizeof *fold_of), *role = malloc((n ? n : 1) * sizeof *role);
+  double *y = malloc((n ? n : 1) * sizeof *y), *q = malloc((n ? n : 1) * sizeof *q);
+  if (!fold_of || !role || !y || !q) rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  if (rc == VIRAL_OK && !o->temporal)
+    rc = viral_eval_stratified_folds(d->ds.labels, n, k, o->seed, fold_of, err);
+  for (int f = 0; f < k && rc == VIRAL_OK; f++) {
+    if (o->progress) o->progress(o->progress_ctx, f, k);
+    if ((rc = fold_roles(d, o, fold_of, f, role, r->span[f], err)) == VIRAL_OK)
+      rc = run_fold(d, o, role, f, r, y, q, err);
+  }
+  if (rc == VIRAL_OK) rc = describe(r, d, o, err);
+  free(fold_of), free(role), free(y), free(q);
+  return rc;
+}
+
+int viral_eval_write_predictions(const viral_eval_data *d, const viral_report *r, FILE *out,
+                                 viral_error *err) {
+  int oracle = r->have[VIRAL_REPORT_ORACLE];
+  fprintf(out, "record,video_id,fold,label,probability,views_baseline,base_rate%s\n",
+          oracle ? ",oracle_p" : "");
+  char buf[32];
+  for (size_t row = 0; row < d->ds.rows && row < r->rows; row++) {
+    if (r->fold[row] < 0) continue; /* never tested (the first part of a temporal run) */
+    fprintf(out, "%llu,%s,%d,%d", (unsigned long long)d->record[row] + 1, d->id[row] ? d->id[row] : "",
+            r->fold[row] + 1, r->labels[row] > 0.5);
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
+      if (j == VIRAL_REPORT_ORACLE && !oracle) continue;
+      fprintf(out, ",%s", r->have[j] ? viral_format_double(buf, r->probs[j][row]) : "");
+    }
+    fputc('\n', out);
+  }
+  return ferror(out) ? viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot write the predictions") : VIRAL_OK;
+}

@@ -1,0 +1,133 @@
+/* test_model_fit.c - viral_model_fit (rows in memory) against
+ * viral_model_train (the same rows in a file): the same model, to the bit. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "viral/model.h"
+
+/* Featurize every record of path with p (fitted first when it needs it, on
+ * the same records, as training does) into ds. */
+static void featurize(viral_pipeline *p, const char *path, viral_dataset *ds) {
+  viral_error err;
+  viral_reader *r;
+  const viral_record *rec;
+  if (viral_pipeline_needs_fit(p)) {
+    ck_assert_int_eq(viral_pipeline_fit_begin(p, &err), VIRAL_OK);
+    ck_assert_ptr_nonnull(r = viral_reader_open(path, NULL, &err));
+    while (viral_reader_next(r, &rec, &err) == 1) ck_assert_int_eq(viral_pipeline_fit_record(p, rec, &err), VIRAL_OK);
+    viral_reader_free(r);
+    ck_assert_int_eq(viral_pipeline_fit_end(p, &err), VIRAL_OK);
+  }
+  viral_sparse x;
+  viral_sparse_init(&x);
+  ck_assert_ptr_nonnull(r = viral_reader_open(path, NULL, &err));
+  while (viral_reader_next(r, &rec, &err) == 1) {
+    double y;
+    ck_assert_int_eq(viral_pipeline_transform(p, rec, &x, &y, &err), VIRAL_OK);
+    ck_assert(!isnan(y));
+    ck_assert_int_eq(viral_dataset_append(ds, &x, y), VIRAL_OK);
+  }
+  viral_reader_free(r);
+  viral_sparse_release(&x);
+}
+
+static void check_same(const char *label, viral_train_options *opts) {
+  char path[4096];
+  test_repo_path(path, sizeof path, "tests/data/eval/head200.csv");
+  viral_pipeline_options popts;
+  viral_pipeline_options_init(&popts);
+  popts.label = label;
+  popts.scaling = opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL;
+  viral_error err;
+  viral_pipeline *p = viral_pipeline_load_spec(NULL, &popts, &err);
+  viral_pipeline *q = viral_pipeline_load_spec(NULL, &popts, &err);
+  ck_assert_ptr_nonnull(p);
+  ck_assert_ptr_nonnull(q);
+  viral_model *a = viral_model_train(p, path, NULL, opts, NULL, &err);
+  ck_assert_msg(a != NULL, "%s", err.message);
+  viral_dataset ds;
+  viral_dataset_init(&ds);
+  featurize(q, path, &ds);
+  viral_model *b = viral_model_fit(q, &ds, opts, &err);
+  ck_assert_msg(b != NULL, "%s", err.message);
+  ck_assert_uint_eq(viral_model_rows(a), viral_model_rows(b));
+  ck_assert_uint_eq(viral_model_positives(a), viral_model_positives(b));
+  ck_assert_int_eq(viral_model_calibration(a)->kind, viral_model_calibration(b)->kind);
+  int moved = 0;
+  for (size_t r = 0; r < ds.rows; r++) {
+    viral_sparse x = viral_dataset_row(&ds, r);
+    viral_prediction pa, pb;
+    ck_assert_int_eq(viral_model_predict_vector(a, &x, &pa, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict_vector(b, &x, &pb, &err), VIRAL_OK);
+    ck_assert_msg(pa.probability == pb.probability, "row %zu: %.17g vs %.17g", r, pa.probability, pb.probability);
+    ck_assert(pa.margin == pb.margin);
+    moved += pa.probability != viral_model_threshold(a);
+  }
+  ck_assert_int_gt(moved, 0);
+  viral_dataset_release(&ds);
+  viral_model_free(a);
+  viral_model_free(b);
+  viral_pipeline_free(q);
+}
+
+START_TEST(logistic_fit_equals_train) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  check_same(NULL, &opts);
+  opts.logistic.passes = 3;
+  opts.logistic.shuffle = 1;
+  check_same(NULL, &opts);
+}
+END_TEST
+
+/* balanced weights count the held-out rows in training from a file */
+START_TEST(calibrated_balanced_fit_equals_train) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  opts.balanced = 1;
+  opts.calibrate = VIRAL_CALIBRATION_PLATT;
+  check_same("top:20%:views_final", &opts);
+  opts.learner = VIRAL_LEARNER_SVM;
+  opts.calibrate = VIRAL_CALIBRATION_ISOTONIC;
+  check_same("top:20%:views_final", &opts);
+}
+END_TEST
+
+START_TEST(svm_fit_equals_train) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  opts.learner = VIRAL_LEARNER_SVM;
+  opts.svm.kernel = VIRAL_SVM_RBF; /* gamma from the rows */
+  check_same(NULL, &opts);
+}
+END_TEST
+
+START_TEST(fit_refuses_no_rows) {
+  viral_error err;
+  viral_pipeline *p = viral_pipeline_load_spec(NULL, NULL, &err);
+  viral_dataset ds;
+  viral_dataset_init(&ds);
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  ck_assert_ptr_null(viral_model_fit(p, &ds, &opts, &err));
+  ck_assert_str_eq(err.message, "no labelled rows to learn from");
+  viral_pipeline_free(p);
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("model_fit");
+  TCase *tc = tcase_create("model_fit");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, logistic_fit_equals_train);
+  tcase_add_test(tc, calibrated_balanced_fit_equals_train);
+  tcase_add_test(tc, svm_fit_equals_train);
+  tcase_add_test(tc, fit_refuses_no_rows);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return test_main(make_suite()); }
