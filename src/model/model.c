@@ -548,7 +548,8 @@ viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *op
   }
   m->threshold = opts->threshold;
   stamp_created(m);
-  m->logistic = viral_logistic_create(&opts->logistic, opts->bits ? opts->bits : bits_for(p), err);
+  viral_logistic_params params = logistic_params(p, opts); /* as viral_model_train: dense columns standardized */
+  m->logistic = viral_logistic_create(&params, opts->bits ? opts->bits : bits_for(p), err);
   if (!m->logistic) {
     viral_model_free(m);
     return NULL;
