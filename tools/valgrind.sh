@@ -53,6 +53,9 @@ check "eval, 3 folds, JSON and HTML" 0 eval --folds 3 --json "$work/r.json" --ht
 check "eval --temporal" 0 eval --temporal --folds 3 --gap 1d "$work/train.csv"
 check "tune, small grid, final model" 0 tune --folds 3 --alpha-grid 0.1,1 --l1-grid 0 --l2-grid 0,1 \
   -o "$work/t.json" "$work/train.csv"
+check "eval --progressive, final model, JSON and HTML" 0 eval --progressive --window-size 200 \
+  --final-model "$work/f.json" --json "$work/pr.json" --html "$work/pr.html" "$work/train.csv"
+check "eval --learner svm, 3 folds" 0 eval --learner svm --folds 3 "$work/train.csv"
 "$viral" gen --videos 300 --days 2 --log --format jsonl -o "$work/log.jsonl"
 check "stream with journal, checkpoints" 0 stream -m "$work/m.json" --state "$work/state" \
   --checkpoint-every 500 "$work/log.jsonl"
