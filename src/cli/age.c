@@ -6,21 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-double cli_parse_hours(const char *s, size_t len) {
+/* A number and an optional unit letter (s, m, h, d; 0 when bare) in the first
+ * len bytes of s: the syntax both units below share. 0, or -1 when malformed
+ * or negative. */
+static int parse_number_unit(const char *s, size_t len, double *x, char *unit) {
   char buf[64];
   if (len == 0 || len >= sizeof buf) return -1;
   memcpy(buf, s, len);
   buf[len] = '\0';
   char *end;
   errno = 0;
-  double x = strtod(buf, &end);
-  double unit = 1;
-  if (*end == 'h') end++;
-  else if (*end == 'm') unit = 1.0 / 60, end++;
-  else if (*end == 'd') unit = 24, end++;
-  else if (*end == 's') unit = 1.0 / 3600, end++;
-  if (end == buf || *end || errno || !(x >= 0) || isinf(x)) return -1;
-  return x * unit;
+  *x = strtod(buf, &end);
+  *unit = *end && strchr("smhd", *end) ? *end++ : 0;
+  return end == buf || *end || errno || !(*x >= 0) || isinf(*x) ? -1 : 0;
+}
+
+double cli_parse_hours(const char *s, size_t len) {
+  double x;
+  char unit;
+  if (parse_number_unit(s, len, &x, &unit) != 0) return -1;
+  return unit == 'm' ? x * (1.0 / 60) : unit == 'd' ? x * 24 : unit == 's' ? x * (1.0 / 3600) : x;
+}
+
+double cli_parse_seconds(const char *s) {
+  double x;
+  char unit;
+  if (parse_number_unit(s, strlen(s), &x, &unit) != 0) return -1;
+  return unit == 'd' ? x * 86400 : unit == 'h' ? x * 3600 : unit == 'm' ? x * 60 : x;
 }
 
 int cli_parse_hours_list(const char *text, double **ages, size_t *count) {

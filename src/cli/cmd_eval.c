@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "age.h"
 #include "cli.h"
 #include "eval_progressive.h"
 #include "eval_report.h"
@@ -74,20 +75,6 @@ const cli_spec cmd_eval_spec = {
     1,
 };
 
-/* "36h", "7d", "90m", "3600s" or plain seconds into seconds; 0 or -1. */
-static int parse_gap(const char *text, double *out) {
-  char *end;
-  double x = strtod(text, &end);
-  double unit = strcmp(end, "d") == 0   ? 86400
-                : strcmp(end, "h") == 0 ? 3600
-                : strcmp(end, "m") == 0 ? 60
-                : strcmp(end, "s") == 0 || !*end ? 1
-                                                 : -1;
-  if (end == text || unit < 0 || !(x >= 0) || !isfinite(x)) return -1;
-  *out = x * unit;
-  return 0;
-}
-
 /* The evaluation options from the command line. CLI_CONTINUE or exit 2. */
 static int eval_options(const cli_args *args, viral_eval_options *o) {
   viral_eval_options_init(o);
@@ -105,7 +92,7 @@ static int eval_options(const cli_args *args, viral_eval_options *o) {
   o->seed = (uint64_t)seed;
   o->temporal = cli_flag(args, "temporal");
   const char *gap_text = cli_get(args, "gap");
-  if (gap_text && (!o->temporal || parse_gap(gap_text, &o->gap) != 0))
+  if (gap_text && (!o->temporal || (o->gap = cli_parse_seconds(gap_text)) < 0))
     return cli_usage_error("eval", "--gap needs --temporal and a duration such as 7d or 36h, not '%s'",
                            gap_text);
   return CLI_CONTINUE;
