@@ -56,24 +56,14 @@ static int check_options(const cli_args *args, const viral_train_options *opts, 
  * for a model instead of a spec). */
 static int load_with_model(const cli_args *args, viral_model *m, viral_eval_data **d,
                            viral_reader_options *ropts) {
-  viral_error err;
-  viral_error_clear(&err);
   viral_pipeline *p = viral_model_pipeline_mut(m);
-  int rc = cli_input_options(args, p, ropts);
-  if (rc != CLI_CONTINUE) return rc;
   if (!*viral_pipeline_label_rule(p)) {
+    viral_error err;
+    viral_error_clear(&err);
     viral_error_set(&err, VIRAL_ERR_INVALID, cli_get(args, "model"), 0, "the model has no label rule");
     return cli_data_error(CMD, &err);
   }
-  *d = viral_eval_load(p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"), &err);
-  if (!*d) return cli_data_error(CMD, &err);
-  if ((*d)->ds.rows == 0) {
-    viral_eval_data_free(*d);
-    *d = NULL;
-    viral_error_set(&err, VIRAL_ERR_INVALID, args->positional[0], 0, "no labelled rows to evaluate");
-    return cli_data_error(CMD, &err);
-  }
-  return CLI_CONTINUE;
+  return cli_eval_featurize(args, p, cli_get(args, "views-field"), d, ropts);
 }
 
 /* ---- what the run produced ---- */

@@ -7,6 +7,26 @@
 
 #include "learn_options.h"
 
+int cli_eval_featurize(const cli_args *args, viral_pipeline *p, const char *views_field, viral_eval_data **d,
+                       viral_reader_options *ropts) {
+  const char *command = args->spec->command;
+  viral_error err;
+  viral_error_clear(&err);
+  *d = NULL;
+  int rc = cli_input_options(args, p, ropts);
+  if (rc != CLI_CONTINUE) return rc;
+  if (!(*d = viral_eval_load_with_views(p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"),
+                                        views_field, &err)))
+    return cli_data_error(command, &err);
+  if ((*d)->ds.rows == 0) {
+    viral_eval_data_free(*d);
+    *d = NULL;
+    viral_error_set(&err, VIRAL_ERR_INVALID, args->positional[0], 0, "no labelled rows to evaluate");
+    return cli_data_error(command, &err);
+  }
+  return CLI_CONTINUE;
+}
+
 int cli_eval_load(const cli_args *args, const viral_train_options *opts, const char *views_field,
                   viral_pipeline **p, viral_eval_data **d, viral_reader_options *ropts) {
   const char *command = args->spec->command;
@@ -15,20 +35,9 @@ int cli_eval_load(const cli_args *args, const viral_train_options *opts, const c
   *d = NULL;
   *p = cli_load_pipeline(args, opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL, &err);
   if (!*p) return cli_data_error(command, &err);
-  int rc;
-  if (!*viral_pipeline_label_rule(*p))
-    rc = cli_usage_error(command, "the spec has no label rule: give one with --label");
-  else if ((rc = cli_input_options(args, *p, ropts)) == CLI_CONTINUE &&
-           !(*d = viral_eval_load_with_views(*p, args->positional[0], ropts, cli_flag(args, "skip-bad-rows"),
-                                             views_field, &err)))
-    rc = cli_data_error(command, &err);
-  else if (rc == CLI_CONTINUE && (*d)->ds.rows == 0) {
-    viral_error_set(&err, VIRAL_ERR_INVALID, args->positional[0], 0, "no labelled rows to evaluate");
-    rc = cli_data_error(command, &err);
-  }
+  int rc = !*viral_pipeline_label_rule(*p) ? cli_usage_error(command, "the spec has no label rule: give one with --label")
+                                           : cli_eval_featurize(args, *p, views_field, d, ropts);
   if (rc != CLI_CONTINUE) {
-    viral_eval_data_free(*d);
-    *d = NULL;
     viral_pipeline_free(*p);
     *p = NULL;
   }

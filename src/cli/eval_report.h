@@ -20,6 +20,13 @@
 int cli_eval_load(const cli_args *args, const viral_train_options *opts, const char *views_field,
                   viral_pipeline **p, viral_eval_data **d, viral_reader_options *ropts);
 
+/* The second half of cli_eval_load for a pipeline the caller has (a model's,
+ * for eval --progressive -m): reader options, featurize args' FILE once,
+ * refuse a file with no labelled row. CLI_CONTINUE with *d filled (caller
+ * frees it), or the exit status with *d NULL. */
+int cli_eval_featurize(const cli_args *args, viral_pipeline *p, const char *views_field, viral_eval_data **d,
+                       viral_reader_options *ropts);
+
 /* Write path through fn(out, ctx, err) into path.tmp, renamed over path only
  * when everything was written (no partial file). VIRAL_OK or a negative
  * status with err set. */
