@@ -511,6 +511,7 @@ static Suite *make_suite(void) {
   tcase_add_test(cli, cli_unsorted_log_with_horizon_is_a_data_error_without_output);
   suite_add_tcase(s, cli);
   TCase *real = tcase_create("real");
+  tcase_set_tags(real, "shared");
   tcase_add_test(real, real_datasets_rows_and_positives);
   suite_add_tcase(s, real);
   return s;

@@ -73,10 +73,10 @@ START_TEST(shared_dataset_row_counts) {
 END_TEST
 
 /* The TikTok-VN columns hold every awkward kind (SOURCE.md): counts as
- * "541.2K", durations as "mm:ss", naive times, "True", comma lists. */
-START_TEST(tiktok_vn_types) {
-  char path[4096], args[8192];
-  test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv");
+ * "541.2K", durations as "mm:ss", naive times, "True", comma lists. Returns
+ * describe's JSON of path for more checks (caller deletes). */
+static cJSON *expect_tiktok_vn_types(const char *path) {
+  char args[8192];
   snprintf(args, sizeof args, "describe --json '%s'", path);
   cJSON *doc = describe_json(args);
   static const char *want[][2] = {
@@ -91,12 +91,34 @@ START_TEST(tiktok_vn_types) {
     ck_assert_msg(strcmp(string_of(f, "type"), want[i][1]) == 0, "%s is %s, expected %s",
                   want[i][0], string_of(f, "type"), want[i][1]);
   }
-  /* SOURCE.md: scrapeTime runs 2025-05-14 .. 05-29 (naive, read as UTC) */
-  const cJSON *t = field_of(doc, "vid_scrapeTime");
-  ck_assert_msg(strncmp(string_of(t, "earliest"), "2025-05-14", 10) == 0, "earliest %s",
+  return doc;
+}
+
+static void expect_time_span(const cJSON *doc, const char *field, const char *earliest,
+                             const char *latest) {
+  const cJSON *t = field_of(doc, field);
+  ck_assert_msg(strncmp(string_of(t, "earliest"), earliest, strlen(earliest)) == 0, "earliest %s",
                 string_of(t, "earliest"));
-  ck_assert_msg(strncmp(string_of(t, "latest"), "2025-05-29", 10) == 0, "latest %s",
+  ck_assert_msg(strncmp(string_of(t, "latest"), latest, strlen(latest)) == 0, "latest %s",
                 string_of(t, "latest"));
+}
+
+/* The excerpt's 200 rows were scraped 2025-05-29 15:38:41 .. 18:27:40
+ * (naive, read as UTC; the least and greatest vid_scrapeTime, sorted by
+ * tools/fixtures/make_excerpts.py's reader, Python's csv). */
+START_TEST(tiktok_vn_types) {
+  char path[4096];
+  cJSON *doc = expect_tiktok_vn_types(test_excerpt_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv"));
+  expect_time_span(doc, "vid_scrapeTime", "2025-05-29T15:38:41", "2025-05-29T18:27:40");
+  cJSON_Delete(doc);
+}
+END_TEST
+
+/* SOURCE.md: the whole table's scrapeTime runs 2025-05-14 .. 05-29. */
+START_TEST(tiktok_vn_types_whole_table) {
+  char path[4096];
+  cJSON *doc = expect_tiktok_vn_types(test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv"));
+  expect_time_span(doc, "vid_scrapeTime", "2025-05-14", "2025-05-29");
   cJSON_Delete(doc);
 }
 END_TEST
@@ -186,11 +208,15 @@ END_TEST
 static Suite *make_suite(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("describe");
-  tcase_add_loop_test(tc, shared_dataset_row_counts, 0,
-                      (int)(sizeof shared_files / sizeof shared_files[0]));
   tcase_add_test(tc, tiktok_vn_types);
   tcase_add_test(tc, example_csv_and_jsonl_agree);
   tcase_add_test(tc, skip_bad_rows_counts_them);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("shared");
+  tcase_set_tags(tc, "shared");
+  tcase_add_loop_test(tc, shared_dataset_row_counts, 0,
+                      (int)(sizeof shared_files / sizeof shared_files[0]));
+  tcase_add_test(tc, tiktok_vn_types_whole_table);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,6 +1,7 @@
-/* test_convert.c - the dataset specs on the real shared datasets (first rows
- * checked against tools/fixtures/features_reference.py), and `viral convert`
- * output accepted by svm-train and liblinear-train. */
+/* test_convert.c - the dataset specs on the real shared datasets (first rows,
+ * read from the committed excerpts, checked against
+ * tools/fixtures/features_reference.py), and `viral convert` output accepted
+ * by svm-train and liblinear-train. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +41,15 @@ static viral_pipeline *dataset_spec(const char *name, const char *label) {
 static char first_id[64];
 static double first_posted;
 
-/* Transform the first record of the shared file with p. */
+/* Transform the first record of the shared file with p (its committed
+ * excerpt: the same first rows). */
 static void first_row(viral_pipeline *p, const char *file, viral_sparse *v, double *label) {
   char path[4096];
   viral_reader_options o;
   viral_reader_options_init(&o);
   viral_pipeline_reader_options(p, &o);
   viral_error err;
-  viral_reader *r = viral_reader_open(test_shared_path(path, sizeof path, file), &o, &err);
+  viral_reader *r = viral_reader_open(test_excerpt_path(path, sizeof path, file), &o, &err);
   ck_assert_msg(r != NULL, "%s", err.message);
   const viral_record *rec;
   ck_assert_int_eq(viral_reader_next(r, &rec, &err), 1);
@@ -190,10 +192,11 @@ static void run_ok(const char *cmd) {
   ck_assert_msg(rc == 0, "'%s' exited with %d", cmd, rc);
 }
 
-START_TEST(libsvm_output_trains_svm_and_liblinear) {
-  char dir[4096], data[4096], cmd[16384];
+/* Convert trending.json (data) to LIBSVM text: `lines` videos, the top 10%
+ * of plays (`positives`) labelled 1; svm-train and liblinear-train accept it. */
+static void libsvm_output_trains(const char *data, size_t want_lines, size_t want_positives) {
+  char dir[4096], cmd[16384];
   test_tmpdir(dir, sizeof dir, "convert_libsvm");
-  test_shared_path(data, sizeof data, "raw/tiktok-trending-2020/trending.json");
   char *out = NULL, *err = NULL;
   snprintf(cmd, sizeof cmd, "convert --spec '%s/datasets/tiktok-trending-2020.spec.json' --to libsvm "
                             "-o '%s/t.svm' '%s'", VIRAL_SOURCE_DIR, dir, data);
@@ -210,8 +213,8 @@ START_TEST(libsvm_output_trains_svm_and_liblinear) {
     if (s == text || s[-1] == '\n') positives += s[0] == '1' && s[1] == ' ';
     lines += *s == '\n';
   }
-  ck_assert_uint_eq(lines, 1000);
-  ck_assert_uint_eq(positives, 100); /* top 10% of 1000 plays, no ties at the threshold */
+  ck_assert_uint_eq(lines, want_lines);
+  ck_assert_uint_eq(positives, want_positives);
   free(text);
   snprintf(cmd, sizeof cmd, "svm-train -q -t 0 '%s/t.svm' '%s/t.svm.model' > /dev/null", dir, dir);
   run_ok(cmd);
@@ -222,6 +225,22 @@ START_TEST(libsvm_output_trains_svm_and_liblinear) {
   snprintf(cmd, sizeof cmd, "printf '1 3:1 2:1\\n' > '%s/bad.svm' && svm-train -q '%s/bad.svm' "
                             "'%s/bad.model' > /dev/null 2>&1", dir, dir, dir);
   ck_assert_int_ne(system(cmd), 0);
+}
+
+/* The excerpt's 50 videos: the top 10% are 5 (plays >= 838,100, no tie;
+ * tools/fixtures/make_excerpts.py). */
+START_TEST(libsvm_output_trains_svm_and_liblinear) {
+  char data[4096];
+  libsvm_output_trains(test_excerpt_path(data, sizeof data, "raw/tiktok-trending-2020/trending.json"),
+                       50, 5);
+}
+END_TEST
+
+/* The whole table: top 10% of 1000 plays, no ties at the threshold. */
+START_TEST(libsvm_output_of_the_whole_table) {
+  char data[4096];
+  libsvm_output_trains(test_shared_path(data, sizeof data, "raw/tiktok-trending-2020/trending.json"),
+                       1000, 100);
 }
 END_TEST
 
@@ -252,6 +271,10 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, reddit_first_row);
   tcase_add_test(tc, libsvm_output_trains_svm_and_liblinear);
   tcase_add_test(tc, failed_convert_writes_no_file);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("shared");
+  tcase_set_tags(tc, "shared");
+  tcase_add_test(tc, libsvm_output_of_the_whole_table);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -683,9 +683,8 @@ END_TEST
 
 /* ---- the shared datasets ---- */
 
-static size_t count_rows(const char *relative, const char *json_path, size_t *fields) {
-  char path[4096];
-  test_shared_path(path, sizeof path, relative);
+/* Rows of a file, and the field count of its last record. */
+static size_t count_rows(const char *path, const char *json_path, size_t *fields) {
   viral_reader_options o;
   viral_reader_options_init(&o);
   o.json_path = json_path;
@@ -701,39 +700,85 @@ static size_t count_rows(const char *relative, const char *json_path, size_t *fi
   return rows;
 }
 
+static size_t count_shared(const char *relative, const char *json_path, size_t *fields) {
+  char path[4096];
+  return count_rows(test_shared_path(path, sizeof path, relative), json_path, fields);
+}
+
+static size_t count_excerpt(const char *relative, const char *json_path, size_t *fields) {
+  char path[4096];
+  return count_rows(test_excerpt_path(path, sizeof path, relative), json_path, fields);
+}
+
 START_TEST(shared_datasets) {
   size_t fields = 0;
-  ck_assert_uint_eq(count_rows("raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", NULL, &fields), 4500);
+  ck_assert_uint_eq(count_shared("raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", NULL, &fields), 4500);
   ck_assert_uint_eq(fields, 38);
-  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/raw_data.csv", NULL, &fields), 10102);
+  ck_assert_uint_eq(count_shared("raw/tiktok-vn-2025/raw_data.csv", NULL, &fields), 10102);
   ck_assert_uint_eq(fields, 19);
-  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/recrawled_1v.csv", NULL, &fields), 2409);
-  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/final_recrawl_tp.csv", NULL, &fields), 2391);
+  ck_assert_uint_eq(count_shared("raw/tiktok-vn-2025/recrawled_1v.csv", NULL, &fields), 2409);
+  ck_assert_uint_eq(count_shared("raw/tiktok-vn-2025/final_recrawl_tp.csv", NULL, &fields), 2391);
   ck_assert_uint_eq(fields, 20); /* with pandas' "Unnamed: 0" */
-  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/recrawl_full_tp_view.csv", NULL, &fields), 3938);
-  ck_assert_uint_eq(count_rows("raw/tiktok-vn-2025/recrawl_final_nmai_view_filled.csv", NULL, &fields), 3942);
-  ck_assert_uint_eq(count_rows("raw/tiktok-trending-2020/trending.json", "collector", &fields), 1000);
-  ck_assert_uint_eq(count_rows("raw/reddit-rall-hourly/2023-12/core_data.csv", NULL, &fields), 4106);
+  ck_assert_uint_eq(count_shared("raw/tiktok-vn-2025/recrawl_full_tp_view.csv", NULL, &fields), 3938);
+  ck_assert_uint_eq(count_shared("raw/tiktok-vn-2025/recrawl_final_nmai_view_filled.csv", NULL, &fields), 3942);
+  ck_assert_uint_eq(count_shared("raw/tiktok-trending-2020/trending.json", "collector", &fields), 1000);
+  ck_assert_uint_eq(count_shared("raw/reddit-rall-hourly/2023-12/core_data.csv", NULL, &fields), 4106);
   ck_assert_uint_eq(fields, 13);
-  ck_assert_uint_eq(count_rows("raw/reddit-rall-hourly/2024-01/core_data.csv", NULL, &fields), 21600);
-  ck_assert_uint_eq(count_rows("raw/reddit-rall-hourly/changes.csv", NULL, &fields), 25706);
+  ck_assert_uint_eq(count_shared("raw/reddit-rall-hourly/2024-01/core_data.csv", NULL, &fields), 21600);
+  ck_assert_uint_eq(count_shared("raw/reddit-rall-hourly/changes.csv", NULL, &fields), 25706);
   ck_assert_uint_eq(fields, 17);
 }
 END_TEST
 
-START_TEST(shared_values) {
+/* The committed excerpts (tests/data/excerpts) read with the counts
+ * tools/fixtures/make_excerpts.py cut. */
+START_TEST(excerpt_datasets) {
+  size_t fields = 0;
+  ck_assert_uint_eq(count_excerpt("raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", NULL, &fields), 100);
+  ck_assert_uint_eq(fields, 38);
+  ck_assert_uint_eq(count_excerpt("raw/tiktok-vn-2025/raw_data.csv", NULL, &fields), 200);
+  ck_assert_uint_eq(fields, 19);
+  ck_assert_uint_eq(count_excerpt("raw/tiktok-vn-2025/final_recrawl_tp.csv", NULL, &fields), 20);
+  ck_assert_uint_eq(fields, 20);
+  ck_assert_uint_eq(count_excerpt("raw/tiktok-trending-2020/trending.json", "collector", &fields), 50);
+  ck_assert_uint_eq(count_excerpt("raw/reddit-rall-hourly/2024-01/core_data.csv", NULL, &fields), 200);
+  ck_assert_uint_eq(fields, 13);
+}
+END_TEST
+
+/* Each CSV excerpt is still the head of its source file, byte for byte. */
+START_TEST(excerpts_are_heads_of_their_sources) {
+  static const char *files[] = {
+      "raw/bilibili-hot-hourly/bilibili_hot_videos_server.csv", "raw/tiktok-vn-2025/raw_data.csv",
+      "raw/tiktok-vn-2025/final_recrawl_tp.csv", "raw/reddit-rall-hourly/2024-01/core_data.csv"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char excerpt[4096], source[4096];
+    size_t n_excerpt, n_source;
+    char *a = test_read_file(test_excerpt_path(excerpt, sizeof excerpt, files[i]), &n_excerpt);
+    char *b = test_read_file(test_shared_path(source, sizeof source, files[i]), &n_source);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_msg(n_excerpt < n_source && memcmp(a, b, n_excerpt) == 0,
+                  "%s is not the head of %s", excerpt, source);
+    free(a);
+    free(b);
+  }
+}
+END_TEST
+
+START_TEST(excerpt_values) {
   char path[4096];
   viral_error err = {0};
   /* recrawl files start with a BOM: the first name must be clean */
   viral_reader *r = viral_reader_open(
-      test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/final_recrawl_tp.csv"), NULL, &err);
+      test_excerpt_path(path, sizeof path, "raw/tiktok-vn-2025/final_recrawl_tp.csv"), NULL, &err);
   ck_assert_msg(r != NULL, "%s", err.message);
   const viral_record *rec = next_ok(r);
   ck_assert_str_eq(viral_record_field_name(rec, 0), "Unnamed: 0");
   ck_assert_int_ge(viral_record_find(rec, "vid_nview"), 0);
   viral_reader_free(r);
 
-  r = viral_reader_open(test_shared_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv"),
+  r = viral_reader_open(test_excerpt_path(path, sizeof path, "raw/tiktok-vn-2025/raw_data.csv"),
                         NULL, &err);
   ck_assert_msg(r != NULL, "%s", err.message);
   rec = next_ok(r);
@@ -758,7 +803,7 @@ START_TEST(shared_values) {
   viral_reader_options o;
   viral_reader_options_init(&o);
   o.json_path = "collector";
-  r = viral_reader_open(test_shared_path(path, sizeof path, "raw/tiktok-trending-2020/trending.json"),
+  r = viral_reader_open(test_excerpt_path(path, sizeof path, "raw/tiktok-trending-2020/trending.json"),
                         &o, &err);
   ck_assert_msg(r != NULL, "%s", err.message);
   rec = next_ok(r);
@@ -827,9 +872,14 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, stdin_streams_jsonl);
   tcase_add_test(tc, stdin_short_header_does_not_block);
   suite_add_tcase(s, tc);
+  tc = tcase_create("excerpts");
+  tcase_add_test(tc, excerpt_datasets);
+  tcase_add_test(tc, excerpt_values);
+  suite_add_tcase(s, tc);
   tc = tcase_create("shared");
+  tcase_set_tags(tc, "shared");
   tcase_add_test(tc, shared_datasets);
-  tcase_add_test(tc, shared_values);
+  tcase_add_test(tc, excerpts_are_heads_of_their_sources);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -8,8 +8,13 @@
 /* Path under the repository: test_path(buf, "datasets/sample.csv"). */
 const char *test_repo_path(char *buf, size_t size, const char *relative);
 /* Path under ../shared/datasets; fails the test loudly when the shared
- * datasets are not there (CI must have them: never skip). */
+ * datasets are not there. Only cases tagged "shared" (tcase_set_tags) use it:
+ * ctest runs those as NAME_shared, skipped without the data except under
+ * CI=true, where they fail. */
 const char *test_shared_path(char *buf, size_t size, const char *relative);
+/* Path of the committed excerpt of a shared file (tests/data/excerpts/ mirrors
+ * ../shared/datasets: "raw/tiktok-vn-2025/raw_data.csv"). */
+const char *test_excerpt_path(char *buf, size_t size, const char *relative);
 /* A fresh scratch directory for this test (created, emptied). */
 const char *test_tmpdir(char *buf, size_t size, const char *name);
 /* Write text to path; returns path. */
@@ -27,7 +32,8 @@ int test_run_viral(const char *args, const char *stdin_path, char **out, char **
 struct viral_pipeline;
 char *test_pipeline_json(const struct viral_pipeline *p);
 
-/* Run a suite built by make_suite() and return the process exit status. */
+/* Run a suite built by make_suite() and return the process exit status
+ * (77 when it is the "shared" run and the data is missing outside CI). */
 int test_main(Suite *suite);
 
 #define ck_assert_double_near(a, b, tol)                                       \

@@ -125,14 +125,21 @@ static const char *const rule_names[] = {"number", "count", "duration", "bool",
                                          "timestamp", "text", "list", "regex", NULL};
 
 
+/* A spec error at member name of the object at path where ("features.3"). A
+ * path longer than the buffer is cut: it only names the place in a message. */
+static int member_error(viral_pipeline *p, const char *where, const char *name,
+                        const char *message, viral_error *err) {
+  char key[256];
+  if (snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name) < 0) key[0] = '\0';
+  return spec_error(err, p, key, "%s", message);
+}
+
 /* Check that obj has only keys from allowed ("note" is always allowed). */
 static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
                       const char *const *allowed, viral_error *err) {
   for (const cJSON *c = obj->child; c; c = c->next) {
     if (strcmp(c->string, "note") == 0 || in_list(c->string, allowed)) continue;
-    char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", c->string);
-    return spec_error(err, p, key, "unknown key");
+    return member_error(p, where, c->string, "unknown key", err);
   }
   return VIRAL_OK;
 }
@@ -176,9 +183,7 @@ static int get_string(viral_pipeline *p, const cJSON *obj, const char *where, co
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
   if (!v || cJSON_IsNull(v)) return 0;
   if (!cJSON_IsString(v)) {
-    char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
-    return spec_error(err, p, key, "expected a string");
+    return member_error(p, where, name, "expected a string", err);
   }
   *out = v->valuestring;
   return 1;
@@ -189,9 +194,7 @@ static int get_number(viral_pipeline *p, const cJSON *obj, const char *where, co
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
   if (!v) return 0;
   if (!json_number(v, out)) {
-    char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
-    return spec_error(err, p, key, "expected a number");
+    return member_error(p, where, name, "expected a number", err);
   }
   return 1;
 }
@@ -201,9 +204,7 @@ static int get_bool(viral_pipeline *p, const cJSON *obj, const char *where, cons
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
   if (!v) return 0;
   if (!cJSON_IsBool(v)) {
-    char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
-    return spec_error(err, p, key, "expected true or false");
+    return member_error(p, where, name, "expected true or false", err);
   }
   *out = cJSON_IsTrue(v);
   return 1;
