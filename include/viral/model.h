@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "viral/calibrate.h"
 #include "viral/error.h"
@@ -131,8 +132,12 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
 int viral_model_learn(viral_model *m, const viral_record *rec, double y, double *p_before,
                       viral_error *err);
 
-/* Save atomically (a crash leaves the previous file or the new one whole). */
+/* Save through viral_atomic_open (viral/writer.h): atomically for a file (a
+ * crash leaves the previous file or the new one whole), "-" to stdout. */
 int viral_model_save(const viral_model *m, const char *path, viral_error *err);
+/* The model file's text (what save writes) to out, for a caller that
+ * commits several outputs together (viral_write_outputs). */
+int viral_model_write(const viral_model *m, FILE *out, viral_error *err);
 /* Load and validate (format, version, checksum, shapes, values). Errors are
  * "PATH: problem". */
 viral_model *viral_model_load(const char *path, viral_error *err);

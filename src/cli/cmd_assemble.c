@@ -4,7 +4,6 @@
  *     --observed-at vid_scrapeTime --utc-offset 7 --counters views=vid_nview,likes=vid_nlike \
  *     --first 1 --min-sightings 2 --label 'ratio:views_final/views_s1>=1.5' A.csv C1.csv C2.csv
  */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,28 +203,18 @@ int cmd_assemble(int argc, char **argv) {
     status = cli_usage_error(cmd, "%s", err.message);
     goto done;
   }
-  FILE *out = stdout;
-  if (path && strcmp(path, "-") != 0) {
-    if (!(file = viral_atomic_open(path, &err))) {
-      status = cli_data_error(cmd, &err);
-      goto done;
-    }
-    out = viral_atomic_stream(file);
-  }
-  bad_rows bad = {0, ""};
-  if (run(a, &args, out, jsonl, &bad, &err) != VIRAL_OK) {
+  if (!(file = viral_atomic_open(path ? path : "-", &err))) {
     status = cli_data_error(cmd, &err);
     goto done;
   }
-  if (file) {
-    rc = viral_atomic_commit(file, &err);
-    file = NULL;
-    if (rc) {
-      status = cli_data_error(cmd, &err);
-      goto done;
-    }
-  } else if (fflush(stdout) != 0 || ferror(stdout)) {
-    viral_error_set(&err, VIRAL_ERR_IO, "stdout", 0, "write failed");
+  bad_rows bad = {0, ""};
+  if (run(a, &args, viral_atomic_stream(file), jsonl, &bad, &err) != VIRAL_OK) {
+    status = cli_data_error(cmd, &err);
+    goto done;
+  }
+  rc = viral_atomic_commit(file, &err);
+  file = NULL;
+  if (rc) {
     status = cli_data_error(cmd, &err);
     goto done;
   }

@@ -282,31 +282,18 @@ int cmd_convert(int argc, char **argv) {
       goto done;
     }
   }
-  const char *path = cli_get(&args, "output");
-  FILE *out = stdout;
-  if (path) {
-    if (!(af = viral_atomic_open(path, &err))) {
-      status = cli_data_error("convert", &err);
-      goto done;
-    }
-    out = viral_atomic_stream(af);
-  }
-  if (pass(&job, out, &err) != VIRAL_OK) {
+  const char *path = cli_get(&args, "output") ? cli_get(&args, "output") : "-";
+  if (!(af = viral_atomic_open(path, &err))) {
     status = cli_data_error("convert", &err);
-    viral_atomic_abort(af);
-    af = NULL;
     goto done;
   }
-  if (af) {
-    rc = viral_atomic_commit(af, &err);
-    af = NULL;
-    if (rc) {
-      status = cli_data_error("convert", &err);
-      goto done;
-    }
-  } else if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "viral convert: write error on standard output\n");
-    status = CLI_EXIT_DATA;
+  if (pass(&job, viral_atomic_stream(af), &err) != VIRAL_OK) {
+    status = cli_data_error("convert", &err);
+    viral_atomic_abort(af);
+    goto done;
+  }
+  if (viral_atomic_commit(af, &err) != VIRAL_OK) {
+    status = cli_data_error("convert", &err);
     goto done;
   }
   if (job.skipped)

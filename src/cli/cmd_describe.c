@@ -5,7 +5,6 @@
  * timestamps). Everything is computed before anything is printed, so a bad
  * file leaves stdout empty. */
 #include <cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,10 +256,6 @@ int cmd_describe(int argc, char **argv) {
                                : print_text(stdout, shown, used, d);
   if (rc != VIRAL_OK) {
     viral_error_set(&err, rc, NULL, 0, "out of memory");
-    goto fail;
-  }
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    viral_error_set(&err, VIRAL_ERR_IO, NULL, 0, "cannot write the output: %s", strerror(errno));
     goto fail;
   }
   if (opts.skip_bad_rows && !quiet)

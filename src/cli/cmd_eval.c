@@ -18,6 +18,7 @@
 #include "learn_options.h"
 #include "viral/eval.h"
 #include "viral/report.h"
+#include "viral/writer.h"
 
 static const cli_option options[] = {
     {"folds", 'k', "K", "number of stratified folds (default 5)"},
@@ -61,6 +62,8 @@ const cli_spec cmd_eval_spec = {
     "--gap before it (set the gap to the label's horizon so no training outcome\n"
     "overlaps the test videos); --per-fold shows each fold's time span.\n"
     "--predictions writes the rows that were tested, with their fold.\n"
+    "The files of a run (--predictions, --json, --html, --final-model) are\n"
+    "written together: if one of them fails, none of them is left.\n"
     "With --progressive each video is scored when its window closes and learned\n"
     "from when its outcome is known, in event order (the order of viral stream:\n"
     "from the scored_at/learned_at columns of viral assemble --window, else at\n"
@@ -98,7 +101,7 @@ static int eval_options(const cli_args *args, viral_eval_options *o) {
   return CLI_CONTINUE;
 }
 
-/* Adapters for cli_write_file. */
+/* Adapters for viral_write_outputs. */
 typedef struct pred_ctx {
   const viral_eval_data *d;
   const viral_report *r;
@@ -144,9 +147,8 @@ int cmd_eval(int argc, char **argv) {
   const char *pred = cli_get(&args, "predictions"), *json = cli_get(&args, "json"),
              *html = cli_get(&args, "html");
   pred_ctx pc = {d, &r};
-  if (rc == VIRAL_OK && pred) rc = cli_write_file(pred, write_predictions, &pc, &err);
-  if (rc == VIRAL_OK && json) rc = cli_write_file(json, write_json, &r, &err);
-  if (rc == VIRAL_OK && html) rc = cli_write_file(html, write_html, &r, &err);
+  const viral_output outputs[] = {{pred, write_predictions, &pc}, {json, write_json, &r}, {html, write_html, &r}};
+  if (rc == VIRAL_OK) rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err);
   if (rc == VIRAL_OK) rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);
   int status = rc == VIRAL_OK ? CLI_EXIT_OK : cli_data_error("eval", &err);
   if (rc == VIRAL_OK && (d->unlabeled || d->bad_rows))

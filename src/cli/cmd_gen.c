@@ -155,16 +155,13 @@ int cmd_gen(int argc, char **argv) {
   viral_error err = {0};
   viral_gen *gen = viral_gen_create(&p, &err);
   if (!gen) return cli_data_error("gen", &err);
-  const char *path = cli_get(&args, "output");
-  viral_atomic_file *file = NULL;
-  FILE *out = stdout;
-  if (path) {
-    if (!(file = viral_atomic_open(path, &err))) {
-      viral_gen_free(gen);
-      return cli_data_error("gen", &err);
-    }
-    out = viral_atomic_stream(file);
+  const char *path = cli_get(&args, "output") ? cli_get(&args, "output") : "-";
+  viral_atomic_file *file = viral_atomic_open(path, &err);
+  if (!file) {
+    viral_gen_free(gen);
+    return cli_data_error("gen", &err);
   }
+  FILE *out = viral_atomic_stream(file);
   int progress = !cli_flag(&args, "quiet") && isatty(STDERR_FILENO);
   viral_gen_video *video = malloc(sizeof *video);
   if (!video) {
@@ -183,12 +180,7 @@ int cmd_gen(int argc, char **argv) {
   if (rc < 0) goto fail;
   free(video);
   viral_gen_free(gen);
-  if (file) {
-    if (viral_atomic_commit(file, &err) != VIRAL_OK) return cli_data_error("gen", &err);
-  } else if (fflush(stdout) != 0 || ferror(stdout)) {
-    viral_error_set(&err, VIRAL_ERR_IO, "stdout", 0, "write failed: %s", strerror(errno));
-    return cli_data_error("gen", &err);
-  }
+  if (viral_atomic_commit(file, &err) != VIRAL_OK) return cli_data_error("gen", &err);
   return CLI_EXIT_OK;
 fail:
   free(video);

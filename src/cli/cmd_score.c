@@ -171,25 +171,17 @@ int cmd_score(int argc, char **argv) {
     viral_model_free(m);
     return rc;
   }
-  score_out o = {stdout, to && strcmp(to, "jsonl") == 0, (size_t)explain};
   const char *path = args.positional_count ? args.positional[0] : "-";
-  const char *out_path = cli_get(&args, "output");
-  viral_atomic_file *af = NULL;
-  if (out_path) {
-    if (!(af = viral_atomic_open(out_path, &err))) {
-      viral_model_free(m);
-      return cli_data_error("score", &err);
-    }
-    o.out = viral_atomic_stream(af);
+  const char *out_path = cli_get(&args, "output") ? cli_get(&args, "output") : "-";
+  viral_atomic_file *af = viral_atomic_open(out_path, &err);
+  if (!af) {
+    viral_model_free(m);
+    return cli_data_error("score", &err);
   }
+  score_out o = {viral_atomic_stream(af), to && strcmp(to, "jsonl") == 0, (size_t)explain};
   rc = score_all(m, path, &ropts, &o, &err);
   viral_model_free(m);
-  if (af) {
-    if (rc != CLI_EXIT_OK) viral_atomic_abort(af);
-    else if (viral_atomic_commit(af, &err) != VIRAL_OK) rc = cli_data_error("score", &err);
-  } else if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "viral score: cannot write standard output\n");
-    rc = CLI_EXIT_DATA;
-  }
+  if (rc != CLI_EXIT_OK) viral_atomic_abort(af);
+  else if (viral_atomic_commit(af, &err) != VIRAL_OK) rc = cli_data_error("score", &err);
   return rc;
 }

@@ -116,41 +116,47 @@ static void json_metrics(FILE *f, const viral_metrics *m) {
   fprintf(f, ",\"rows\":%zu,\"positives\":%zu}", m->n, m->positives);
 }
 
-/* overall, last: [VIRAL_REPORT_PREDICTORS]; windows: [VIRAL_REPORT_PREDICTORS * nw]. */
-static int write_json(const char *path, const run *r, const char *description, int delayed,
-                      const viral_metrics *overall, const viral_metrics *last,
-                      const viral_metrics *windows, size_t nw, viral_error *err) {
-  viral_atomic_file *file = viral_atomic_open(path, err);
-  if (!file) return err->code;
-  FILE *f = viral_atomic_stream(file);
+/* What the JSON report is written from. overall, last:
+ * [VIRAL_REPORT_PREDICTORS]; windows: [VIRAL_REPORT_PREDICTORS * nw]. */
+typedef struct json_ctx {
+  const run *r;
+  const char *description;
+  int delayed;
+  const viral_metrics *overall, *last, *windows;
+  size_t nw;
+} json_ctx;
+
+static int write_json(FILE *f, const void *ctx, viral_error *err) {
+  const json_ctx *c = ctx;
+  const run *r = c->r;
+  (void)err;
   fprintf(f, "{\"mode\":\"progressive\",\"description\":");
-  viral_report_json_string(f, description);
+  viral_report_json_string(f, c->description);
   fprintf(f, ",\"delayed_labels\":%s,\"rows\":%zu,\"window_size\":%zu,\"predictors\":{",
-          delayed ? "true" : "false", r->n, r->window);
+          c->delayed ? "true" : "false", r->n, r->window);
   int first = 1;
   for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
     if (!r->have[j]) continue;
     fprintf(f, "%s\"%s\":{\"overall\":", first ? "" : ",", viral_report_predictor_name(j));
     first = 0;
-    json_metrics(f, &overall[j]);
+    json_metrics(f, &c->overall[j]);
     fprintf(f, ",\"last_window\":");
-    json_metrics(f, &last[j]);
+    json_metrics(f, &c->last[j]);
     fprintf(f, ",\"windows\":[");
-    for (size_t w = 0; w < nw; w++) {
+    for (size_t w = 0; w < c->nw; w++) {
       if (w) fputc(',', f);
-      json_metrics(f, &windows[(size_t)j * nw + w]);
+      json_metrics(f, &c->windows[(size_t)j * c->nw + w]);
     }
     fprintf(f, "]}");
   }
   fprintf(f, "}}\n");
-  return viral_atomic_commit(file, err);
+  return VIRAL_OK;
 }
 
 /* One line per evaluated video, in the order they were scored. */
-static int write_predictions(const char *path, const run *r, viral_error *err) {
-  viral_atomic_file *file = viral_atomic_open(path, err);
-  if (!file) return err->code;
-  FILE *f = viral_atomic_stream(file);
+static int write_predictions(FILE *f, const void *ctx, viral_error *err) {
+  const run *r = ctx;
+  (void)err;
   fprintf(f, "record,video_id,order,label");
   for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
     if (r->have[j]) fprintf(f, ",%s", j == VIRAL_REPORT_MODEL ? "probability" : j == VIRAL_REPORT_VIEWS ? "views_baseline"
@@ -165,7 +171,7 @@ static int write_predictions(const char *path, const run *r, viral_error *err) {
       if (r->have[j]) fprintf(f, ",%s", viral_format_double(b, r->probs[j][row]));
     fputc('\n', f);
   }
-  return viral_atomic_commit(file, err);
+  return VIRAL_OK;
 }
 
 /* The evaluated rows (scored and learned) in learn order and score order. */
@@ -181,31 +187,50 @@ static void order_rows(run *r, const viral_eval_schedule *s) {
   r->n = nl;
 }
 
-static int html_body(FILE *out, const void *ctx, viral_error *err) {
+static int write_html(FILE *out, const void *ctx, viral_error *err) {
   return viral_report_write_html(ctx, out, err);
 }
 
-/* The HTML report of the pooled outcomes, shown as one "fold" in the order
- * they were learned; overall: [VIRAL_REPORT_PREDICTORS]. */
-static int write_html(const char *path, const run *r, const char *description,
-                      const viral_metrics *overall, viral_error *err) {
-  viral_report rep;
-  int rc = viral_report_init(&rep, 1, r->n, err);
+static int write_model(FILE *out, const void *ctx, viral_error *err) {
+  return viral_model_write(ctx, out, err);
+}
+
+/* The report of the pooled outcomes for the HTML page, shown as one "fold"
+ * in the order they were learned; overall: [VIRAL_REPORT_PREDICTORS].
+ * VIRAL_OK with rep to release, or a status with nothing to release. */
+static int html_report(viral_report *rep, const run *r, const char *description,
+                       const viral_metrics *overall, viral_error *err) {
+  int rc = viral_report_init(rep, 1, r->n, err);
   if (rc != VIRAL_OK) return rc;
-  if ((rc = viral_report_set_description(&rep, description, err)) == VIRAL_OK) {
-    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
-      rep.have[j] = r->have[j];
-      rep.per_fold[j] = overall[j];
-      if (r->have[j])
-        for (size_t i = 0; i < r->n; i++) rep.probs[j][i] = r->probs[j][r->learned[i]];
-    }
-    for (size_t i = 0; i < r->n; i++) {
-      rep.fold[i] = 0;
-      rep.labels[i] = r->d->ds.labels[r->learned[i]];
-    }
-    rc = cli_write_file(path, html_body, &rep, err);
+  if ((rc = viral_report_set_description(rep, description, err)) != VIRAL_OK) {
+    viral_report_release(rep);
+    return rc;
   }
-  viral_report_release(&rep);
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
+    rep->have[j] = r->have[j];
+    rep->per_fold[j] = overall[j];
+    if (r->have[j])
+      for (size_t i = 0; i < r->n; i++) rep->probs[j][i] = r->probs[j][r->learned[i]];
+  }
+  for (size_t i = 0; i < r->n; i++) {
+    rep->fold[i] = 0;
+    rep->labels[i] = r->d->ds.labels[r->learned[i]];
+  }
+  return VIRAL_OK;
+}
+
+/* --json, --predictions, --final-model and --html: all written, or none. */
+static int write_outputs(const cli_args *args, const run *r, const json_ctx *jc, const viral_model *m,
+                         viral_error *err) {
+  const char *html = cli_get(args, "html");
+  viral_report rep;
+  if (html && html_report(&rep, r, jc->description, jc->overall, err) != VIRAL_OK) return err->code;
+  const viral_output outputs[] = {{cli_get(args, "json"), write_json, jc},
+                                  {cli_get(args, "predictions"), write_predictions, r},
+                                  {cli_get(args, "final-model"), write_model, m},
+                                  {html, write_html, &rep}};
+  int rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, err);
+  if (html) viral_report_release(&rep);
   return rc;
 }
 
@@ -321,6 +346,8 @@ int eval_progressive(const cli_args *args) {
            po.no_delay ? "no delay (learned right after scoring)" : "delayed labels (scored when the window "
                                                                     "closes, learned when the outcome is known)",
            when, sched.unscored, sched.unlearned, r.window);
+  json_ctx jc = {&r, description, !po.no_delay, overall, last, windows, nw};
+  if (write_outputs(args, &r, &jc, m, &err) != VIRAL_OK) goto fail;
   printf("%s\n\nall %zu outcomes\n", description, r.n);
   print_table(&r, overall);
   printf("\nlast %zu outcomes (sliding window)\n", r.n - from_last);
@@ -341,12 +368,6 @@ int eval_progressive(const cli_args *args) {
       printf("\n");
     }
   }
-  const char *json = cli_get(args, "json"), *html = cli_get(args, "html"), *pred = cli_get(args, "predictions"),
-             *final = cli_get(args, "final-model");
-  if (json && write_json(json, &r, description, !po.no_delay, overall, last, windows, nw, &err) != VIRAL_OK) goto fail;
-  if (pred && write_predictions(pred, &r, &err) != VIRAL_OK) goto fail;
-  if (final && viral_model_save(m, final, &err) != VIRAL_OK) goto fail;
-  if (html && write_html(html, &r, description, overall, &err) != VIRAL_OK) goto fail;
   if (d->unlabeled || d->bad_rows)
     fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",
             (unsigned long long)d->unlabeled, (unsigned long long)d->bad_rows);

@@ -44,24 +44,6 @@ int cli_eval_load(const cli_args *args, const viral_train_options *opts, const c
   return rc;
 }
 
-int cli_write_file(const char *path, int (*fn)(FILE *out, const void *ctx, viral_error *err),
-                   const void *ctx, viral_error *err) {
-  size_t len = strlen(path) + 5;
-  char *tmp = malloc(len);
-  if (!tmp) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  snprintf(tmp, len, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  int rc = f ? fn(f, ctx, err) : VIRAL_ERR_IO;
-  if (f && fclose(f) != 0 && rc == VIRAL_OK) rc = VIRAL_ERR_IO;
-  if (rc == VIRAL_OK && rename(tmp, path) != 0) rc = VIRAL_ERR_IO;
-  if (rc != VIRAL_OK) {
-    remove(tmp);
-    viral_error_set(err, rc, path, 0, "cannot write the file");
-  }
-  free(tmp);
-  return rc;
-}
-
 void cli_progress_fold(void *ctx, int fold, int folds) {
   cli_progress *p = ctx;
   double el = cli_seconds_since(&p->start);

@@ -1,6 +1,6 @@
 /* eval_report.h - what `viral eval` and `viral tune` share: loading the data
- * once and writing a file atomically. The report itself is library code
- * (viral/report.h). */
+ * once, the fold progress line. The report itself is library code
+ * (viral/report.h), and so is writing its files (viral/writer.h). */
 #ifndef VIRAL_CLI_EVAL_REPORT_H
 #define VIRAL_CLI_EVAL_REPORT_H
 
@@ -26,12 +26,6 @@ int cli_eval_load(const cli_args *args, const viral_train_options *opts, const c
  * frees it), or the exit status with *d NULL. */
 int cli_eval_featurize(const cli_args *args, viral_pipeline *p, const char *views_field, viral_eval_data **d,
                        viral_reader_options *ropts);
-
-/* Write path through fn(out, ctx, err) into path.tmp, renamed over path only
- * when everything was written (no partial file). VIRAL_OK or a negative
- * status with err set. */
-int cli_write_file(const char *path, int (*fn)(FILE *out, const void *ctx, viral_error *err),
-                   const void *ctx, viral_error *err);
 
 /* "\rviral CMD: fold i of K, elapsed, estimate" on stderr; ctx is a
  * cli_progress. */

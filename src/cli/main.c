@@ -1,6 +1,7 @@
 /* main.c - `viral <command> [options] [FILE|-]`: dispatch to cmd_<name>.
  *
  * Exit codes: 0 ok, 1 data or runtime error, 2 usage error. */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,9 +43,24 @@ static void print_main_help(FILE *out) {
           "runtime error, 2 usage error.\n");
 }
 
-int main(int argc, char **argv) {
-  /* Numbers are read and written in the C locale whatever the environment. */
-  setlocale(LC_ALL, "C");
+/* Data reaches stdout through stdio's buffer, so a full disk or a closed
+ * descriptor may only show when it is flushed: check, for every command and
+ * for --help and --version, before exiting. A command that already failed
+ * has said why; one that succeeded now exits 1. Returns the exit status. */
+static int close_stdout(const char *command, int status) {
+  errno = 0;
+  int failed = fflush(stdout) != 0 || ferror(stdout);
+  int e = errno;
+  /* EBADF: stdout was closed and nothing was written to it (flushed above) */
+  if (fclose(stdout) != 0 && !failed && errno != EBADF) failed = 1, e = errno;
+  if (!failed || status != CLI_EXIT_OK) return status;
+  fprintf(stderr, "viral%s%s: write error%s%s\n", command ? " " : "", command ? command : "", e ? ": " : "",
+          e ? strerror(e) : "");
+  return CLI_EXIT_DATA;
+}
+
+/* The exit status of `viral ARGS...`, before stdout is checked. */
+static int run(int argc, char **argv) {
   if (argc < 2) {
     print_main_help(stderr);
     return CLI_EXIT_USAGE;
@@ -80,4 +96,11 @@ int main(int argc, char **argv) {
     return CLI_EXIT_USAGE;
   }
   return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv) {
+  /* Numbers are read and written in the C locale whatever the environment. */
+  setlocale(LC_ALL, "C");
+  const cli_command *c = argc >= 2 ? cli_find_command(argv[1]) : NULL;
+  return close_stdout(c ? c->name : NULL, run(argc, argv));
 }

@@ -1,4 +1,4 @@
-/* writer.c - atomic files, CSV cells and exact numbers (viral/writer.h). */
+/* writer.c - the output writer, CSV cells and exact numbers (viral/writer.h). */
 #include "viral/writer.h"
 
 #include "io/number_format.h"
@@ -7,15 +7,21 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* ---- opening: what the path names ---- */
 
 struct viral_atomic_file {
   FILE *stream;
-  char *path;     /* the target */
-  char *tmp_path; /* PATH.tmp.XXXXXX in the same directory, so rename is atomic */
+  char *path;     /* as given, for messages */
+  char *target;   /* the file replaced (links followed); NULL when written directly */
+  char *tmp_path; /* TARGET.tmp.XXXXXX beside it, so rename is atomic; NULL when direct */
+  int is_stdout;  /* stream is stdout: flushed, never closed */
 };
 
 static char *dup_string(const char *s) {
@@ -25,81 +31,265 @@ static char *dup_string(const char *s) {
   return d;
 }
 
+static void free_atomic(viral_atomic_file *f) {
+  if (!f) return;
+  free(f->tmp_path);
+  free(f->target);
+  free(f->path);
+  free(f);
+}
+
+/* 1 when path is standard output: "-", or the very file fd 1 is open on
+ * (/dev/stdout, /dev/fd/1, or the file the shell redirected it to). Writing
+ * such a path through stdout keeps its order with the rest of the output,
+ * and replacing it would cut it from the descriptor the caller holds. */
+static int names_stdout(const char *path) {
+  if (strcmp(path, "-") == 0) return 1;
+  struct stat out, st;
+  return fstat(STDOUT_FILENO, &out) == 0 && stat(path, &st) == 0 && out.st_dev == st.st_dev &&
+         out.st_ino == st.st_ino;
+}
+
+/* The directory part of path ("." when there is none); caller frees. */
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return dup_string(".");
+  size_t n = slash == path ? 1 : (size_t)(slash - path);
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, path, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+/* The symbolic link at path read: its target, relative to the link's own
+ * directory when it is not absolute. NULL with errno set. */
+static char *read_link(const char *path, size_t size) {
+  char *text = malloc(size + 1);
+  ssize_t n = text ? readlink(path, text, size + 1) : -1;
+  if (n < 0 || (size_t)n > size) { /* the link changed under us */
+    if (n >= 0) errno = ENAMETOOLONG;
+    free(text);
+    return NULL;
+  }
+  text[n] = '\0';
+  const char *slash = strrchr(path, '/');
+  if (text[0] == '/' || !slash) return text;
+  size_t dir = (size_t)(slash - path) + 1;
+  char *joined = malloc(dir + (size_t)n + 1);
+  if (joined) {
+    memcpy(joined, path, dir);
+    memcpy(joined + dir, text, (size_t)n + 1);
+  }
+  free(text);
+  return joined;
+}
+
+/* path with the symbolic links of its last component followed to the end
+ * of the chain (a dangling link gives the file it would create): the file a
+ * write through the link means. Caller frees; NULL with errno set. */
+static char *follow_links(const char *path) {
+  char *cur = dup_string(path);
+  for (int hops = 0; cur; hops++) {
+    struct stat st;
+    if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+    if (hops == 40) { /* the kernel's own limit */
+      free(cur);
+      errno = ELOOP;
+      return NULL;
+    }
+    char *next = read_link(cur, st.st_size > 0 ? (size_t)st.st_size : 4096);
+    free(cur);
+    cur = next;
+  }
+  return NULL;
+}
+
+/* Open a device, FIFO or socket for writing as it is. */
+static int open_direct(viral_atomic_file *f, const struct stat *st, viral_error *err) {
+  if (S_ISDIR(st->st_mode)) return viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "is a directory");
+  int fd = open(f->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0 || !(f->stream = fdopen(fd, "wb"))) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    return viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot open: %s", strerror(e));
+  }
+  return VIRAL_OK;
+}
+
+/* Create f->tmp_path exclusively beside f->target with mode (the umask
+ * applies), trying fresh random suffixes while the name is taken: what
+ * mkstemp does, except that mkstemp always makes 0600. Returns the
+ * descriptor or -1 with errno set. */
+static int create_temporary(viral_atomic_file *f, mode_t mode) {
+  static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  size_t n = strlen(f->target);
+  if (!(f->tmp_path = malloc(n + 12))) return -1;
+  memcpy(f->tmp_path, f->target, n);
+  memcpy(f->tmp_path + n, ".tmp.", 5);
+  char *suffix = f->tmp_path + n + 5;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  uint64_t x = ((uint64_t)now.tv_sec << 30) ^ (uint64_t)now.tv_nsec ^ ((uint64_t)getpid() << 40) ^
+               (uint64_t)(uintptr_t)f;
+  for (int attempt = 0; attempt < 1000; attempt++) {
+    for (int i = 0; i < 6; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+      suffix[i] = letters[x % (sizeof letters - 1)];
+    }
+    suffix[6] = '\0';
+    int fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+/* The temporary file that will replace f->target: with the target's mode
+ * (and owner, where allowed) when it exists, else 0666 less the umask. */
+static int open_temporary(viral_atomic_file *f, viral_error *err) {
+  struct stat old;
+  int replaces = stat(f->target, &old) == 0;
+  int fd = create_temporary(f, replaces ? old.st_mode & 0777 : 0666);
+  if (fd < 0) {
+    int e = errno;
+    free(f->tmp_path);
+    f->tmp_path = NULL;
+    return viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot create temporary file: %s", strerror(e));
+  }
+  if (replaces) {
+    /* best effort: only root may give a file away; the mode is ours to set
+     * (and must come after fchown, which clears set-id bits) */
+    if (fchown(fd, old.st_uid, old.st_gid) != 0) {
+      /* not permitted: the file becomes ours */
+    }
+    if (fchmod(fd, old.st_mode & 07777) != 0) goto fail;
+  }
+  if ((f->stream = fdopen(fd, "wb"))) return VIRAL_OK;
+fail:;
+  int e = errno;
+  close(fd);
+  unlink(f->tmp_path);
+  return viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot open temporary file: %s", strerror(e));
+}
+
 viral_atomic_file *viral_atomic_open(const char *path, viral_error *err) {
   viral_atomic_file *f = calloc(1, sizeof *f);
-  size_t n = strlen(path) + 16;
-  if (!f || !(f->path = dup_string(path)) || !(f->tmp_path = malloc(n))) goto nomem;
-  snprintf(f->tmp_path, n, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(f->tmp_path);
-  if (fd < 0) {
-    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot create temporary file: %s", strerror(errno));
-    goto fail;
-  }
-  fchmod(fd, 0644); /* mkstemp makes 0600; outputs are ordinary files */
-  f->stream = fdopen(fd, "wb");
-  if (!f->stream) {
-    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open temporary file: %s", strerror(errno));
-    close(fd);
-    unlink(f->tmp_path);
-    goto fail;
-  }
-  return f;
-nomem:
-  viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
-fail:
-  if (f) {
-    free(f->tmp_path);
-    free(f->path);
+  if (!f || !(f->path = dup_string(path))) {
     free(f);
+    viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+    return NULL;
   }
+  struct stat st;
+  int rc;
+  if (names_stdout(path)) {
+    f->stream = stdout;
+    f->is_stdout = 1;
+    return f;
+  }
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) rc = open_direct(f, &st, err);
+  else if (!(f->target = follow_links(path)))
+    rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot follow the link: %s", strerror(errno));
+  else rc = open_temporary(f, err);
+  if (rc == VIRAL_OK) return f;
+  free_atomic(f);
   return NULL;
 }
 
 FILE *viral_atomic_stream(viral_atomic_file *file) { return file->stream; }
 
-static void free_atomic(viral_atomic_file *f) {
-  free(f->tmp_path);
-  free(f->path);
-  free(f);
-}
+/* ---- committing ---- */
 
-/* fsync the directory holding path, so the rename itself is durable. */
+/* fsync the directory holding path, so a rename in it is durable. */
 static int sync_parent_dir(const char *path) {
-  char dir[4096];
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  int fd = open(dir, O_RDONLY);
+  char *dir = dir_of(path);
+  int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  free(dir);
   if (fd < 0) return -1;
   int rc = fsync(fd);
+  int e = errno;
   close(fd);
+  errno = e;
   return rc;
 }
 
-int viral_atomic_commit(viral_atomic_file *f, viral_error *err) {
+static int write_error(viral_atomic_file *f, int e, viral_error *err) {
+  const char *name = f->is_stdout ? NULL : f->path; /* stdout is no file */
+  /* e is 0 when the failure was in an earlier write, whose errno is gone */
+  return viral_error_set(err, VIRAL_ERR_IO, name, 0, "write error%s%s", e ? ": " : "", e ? strerror(e) : "");
+}
+
+/* Flush out what was written and check it arrived; an atomic file is also
+ * fsynced. Closes the stream (never stdout). */
+static int finish_stream(viral_atomic_file *f, viral_error *err) {
+  errno = 0;
   int rc = VIRAL_OK;
-  if (fflush(f->stream) != 0 || ferror(f->stream) || fsync(fileno(f->stream)) != 0) {
-    rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "write failed: %s", strerror(errno));
-    fclose(f->stream);
-  } else if (fclose(f->stream) != 0) {
-    rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "write failed: %s", strerror(errno));
-  } else if (rename(f->tmp_path, f->path) != 0) {
-    rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot replace file: %s", strerror(errno));
-  } else if (sync_parent_dir(f->path) != 0) {
-    rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot sync directory: %s", strerror(errno));
-  }
-  if (rc != VIRAL_OK) unlink(f->tmp_path);
-  free_atomic(f);
+  if (fflush(f->stream) != 0 || ferror(f->stream)) rc = write_error(f, errno, err);
+  else if (f->tmp_path && fsync(fileno(f->stream)) != 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot sync: %s", strerror(errno));
+  if (f->is_stdout) return rc;
+  errno = 0;
+  if (fclose(f->stream) != 0 && rc == VIRAL_OK) rc = write_error(f, errno, err);
+  f->stream = NULL;
   return rc;
+}
+
+int viral_atomic_commit_all(viral_atomic_file *const *files, size_t count, viral_error *err) {
+  int rc = VIRAL_OK;
+  for (size_t i = 0; i < count; i++) { /* everything on disk before anything is renamed */
+    if (!files[i]) continue;
+    if (rc == VIRAL_OK) rc = finish_stream(files[i], err);
+    else if (!files[i]->is_stdout) fclose(files[i]->stream);
+  }
+  for (size_t i = 0; i < count; i++) {
+    viral_atomic_file *f = files[i];
+    if (!f || !f->tmp_path) continue;
+    if (rc == VIRAL_OK && rename(f->tmp_path, f->target) == 0) {
+      free(f->tmp_path); /* in place: nothing to remove */
+      f->tmp_path = NULL;
+      continue;
+    }
+    if (rc == VIRAL_OK)
+      rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot replace file: %s", strerror(errno));
+    unlink(f->tmp_path);
+  }
+  for (size_t i = 0; i < count; i++) {
+    viral_atomic_file *f = files[i];
+    if (f && f->target && rc == VIRAL_OK && sync_parent_dir(f->target) != 0)
+      rc = viral_error_set(err, VIRAL_ERR_IO, f->path, 0, "cannot sync directory: %s", strerror(errno));
+    free_atomic(f);
+  }
+  return rc;
+}
+
+int viral_atomic_commit(viral_atomic_file *file, viral_error *err) {
+  return viral_atomic_commit_all(&file, 1, err);
 }
 
 void viral_atomic_abort(viral_atomic_file *f) {
   if (!f) return;
-  fclose(f->stream);
-  unlink(f->tmp_path);
+  if (!f->is_stdout) fclose(f->stream);
+  if (f->tmp_path) unlink(f->tmp_path);
   free_atomic(f);
 }
+
+int viral_write_outputs(const viral_output *outputs, size_t count, viral_error *err) {
+  viral_atomic_file **files = calloc(count ? count : 1, sizeof *files);
+  if (!files) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  int rc = VIRAL_OK;
+  for (size_t i = 0; i < count && rc == VIRAL_OK; i++)
+    if (outputs[i].path && !(files[i] = viral_atomic_open(outputs[i].path, err))) rc = err ? err->code : VIRAL_ERR_IO;
+  for (size_t i = 0; i < count && rc == VIRAL_OK; i++)
+    if (files[i]) rc = outputs[i].write(viral_atomic_stream(files[i]), outputs[i].ctx, err);
+  if (rc == VIRAL_OK) rc = viral_atomic_commit_all(files, count, err);
+  else
+    for (size_t i = 0; i < count; i++) viral_atomic_abort(files[i]);
+  free(files);
+  return rc;
+}
+
+/* ---- cells and numbers ---- */
 
 void viral_csv_write_cell(FILE *out, const char *s, size_t len) {
   int quote = len > 0 && (s[0] == ' ' || s[len - 1] == ' ');

@@ -89,24 +89,28 @@ static int to_file(void *ctx, const char *text, size_t len) {
   return fwrite(text, 1, len, f->out) == len ? 0 : -1;
 }
 
-int viral_document_save_parts(cJSON *doc, const viral_document_part *parts, size_t count,
-                              const char *path, viral_error *err) {
+int viral_document_write_parts(cJSON *doc, const viral_document_part *parts, size_t count, FILE *out,
+                               viral_error *err) {
   size_t body = 0;
   char *text = print_body(doc, &body);
-  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
-  viral_atomic_file *f = viral_atomic_open(path, err);
-  if (!f) {
-    free(text);
-    return err ? err->code : VIRAL_ERR_IO;
-  }
-  file_emit fe = {viral_atomic_stream(f), FNV_OFFSET};
+  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  file_emit fe = {out, FNV_OFFSET};
   int failed = emit_expanded(text, body, parts, count, to_file, &fe);
   free(text);
-  if (failed) { /* nothing half-written replaces the old file */
-    viral_atomic_abort(f);
-    return viral_error_set(err, VIRAL_ERR_IO, path, 0, "write failed");
-  }
+  if (failed) return viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "write error: %s", strerror(errno));
   fprintf(fe.out, CHECKSUM_MEMBER "%016llx\"\n}\n", fe.hash);
+  return VIRAL_OK;
+}
+
+int viral_document_save_parts(cJSON *doc, const viral_document_part *parts, size_t count,
+                              const char *path, viral_error *err) {
+  viral_atomic_file *f = viral_atomic_open(path, err);
+  if (!f) return err ? err->code : VIRAL_ERR_IO;
+  int rc = viral_document_write_parts(doc, parts, count, viral_atomic_stream(f), err);
+  if (rc != VIRAL_OK) { /* nothing half-written replaces the old file */
+    viral_atomic_abort(f);
+    return viral_error_wrap(err, path, 0);
+  }
   return viral_atomic_commit(f, err);
 }
 

@@ -18,6 +18,7 @@
 #define VIRAL_MODEL_DOCUMENT_H
 
 #include <cJSON.h>
+#include <stdio.h>
 
 #include "io/json_number.h"
 
@@ -57,6 +58,12 @@ cJSON *viral_document_placeholder(unsigned index);
  * part, written straight to the file (and into the checksum). */
 int viral_document_save_parts(cJSON *doc, const viral_document_part *parts, size_t count,
                               const char *path, viral_error *err);
+
+/* The same text written to out (no atomicity of its own: the caller owns
+ * out, usually a viral_atomic_file's stream). VIRAL_OK, or a negative status
+ * with err set (no file name in the message). */
+int viral_document_write_parts(cJSON *doc, const viral_document_part *parts, size_t count, FILE *out,
+                               viral_error *err);
 
 /* The document's text without the checksum member, placeholders replaced
  * (caller frees), or NULL with err set. */

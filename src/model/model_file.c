@@ -148,6 +148,16 @@ int viral_model_save(const viral_model *m, const char *path, viral_error *err) {
   return rc;
 }
 
+int viral_model_write(const viral_model *m, FILE *out, viral_error *err) {
+  viral_document_part part;
+  size_t parts;
+  cJSON *doc = model_json(m, &part, &parts, err);
+  if (!doc) return err ? err->code : VIRAL_ERR_NOMEM;
+  int rc = viral_document_write_parts(doc, &part, parts, out, err);
+  cJSON_Delete(doc);
+  return rc;
+}
+
 char *viral_model_to_json_text(const viral_model *m, viral_error *err) {
   viral_document_part part;
   size_t parts;
