@@ -27,6 +27,7 @@
 #include "io/json_path.h"
 #include "io/json_scan.h"
 #include "io/json_tree.h"
+#include "io/number_format.h"
 #include "io/reader_internal.h"
 #include "io/value_internal.h"
 #include "viral/writer.h"
@@ -85,7 +86,7 @@ typedef struct json_state {
   int record_ready;  /* a record is in the tree, not handed out yet */
   size_t index;      /* items of the array of records seen */
   char *element_source; /* "FILE:path[i]" of the current record */
-  size_t element_source_cap;
+  size_t element_source_cap, element_source_prefix; /* bytes before i, 0 until written */
   json_scan scan;    /* over the bytes handed to yajl */
   json_scan at_piece; /* ... as it was at the start of the current piece */
   const char *piece; /* the bytes handed to yajl last */
@@ -420,12 +421,21 @@ static int top_done(json_state *s) {
   return 0;
 }
 
+/* "FILE:path[i]" for the next element (FILE for the one top object): the
+ * prefix is written once, the index for each element. */
 static int set_element_source(json_state *s) {
   viral_reader *r = s->r;
-  size_t need = strlen(r->name) + strlen(s->path.text) + 32;
-  if (!grow(&s->element_source, &s->element_source_cap, need)) return -1;
-  if (s->record_depth == 0) snprintf(s->element_source, need, "%s", r->name);
-  else snprintf(s->element_source, need, "%s:%s[%zu]", r->name, s->path.text, s->index++);
+  if (!s->element_source_prefix) {
+    size_t need = strlen(r->name) + strlen(s->path.text) + 32;
+    if (!grow(&s->element_source, &s->element_source_cap, need)) return -1;
+    int n = s->record_depth == 0 ? snprintf(s->element_source, need, "%s", r->name)
+                                 : snprintf(s->element_source, need, "%s:%s[", r->name, s->path.text);
+    s->element_source_prefix = (size_t)n;
+  }
+  if (s->record_depth == 0) return 0;
+  char *at = s->element_source + s->element_source_prefix;
+  at += viral_format_index_(at, s->index++);
+  memcpy(at, "]", 2);
   return 0;
 }
 
@@ -736,35 +746,49 @@ static int jsonl_next(viral_reader *r, viral_error *err) {
 
 /* ---- JSON documents ---- */
 
-/* The next piece of the document to hand to yajl: at most FEED_MAX bytes,
- * not ending inside a UTF-8 character or an escape unless the input does.
- * Sets *valid to the length of its valid UTF-8 prefix and *bad to the offset
- * of its first bad escape (or to *n). Returns 1, 0 at the end of input, or
- * < 0. */
-static int next_piece(viral_reader *r, const char **p, size_t *n, size_t *valid, size_t *bad,
-                      viral_error *err) {
+/* The longest prefix of p[0..n) that does not end inside a UTF-8 character
+ * or an escape (bad bytes count as whole: they are reported, not waited on). */
+static size_t whole_prefix(const char *p, size_t n) {
+  int cut;
+  size_t valid = viral_utf8_prefix(p, n, &cut), whole;
+  if (cut) n = valid;
+  size_t bad = json_check_escapes(p, n, &whole);
+  return bad < n ? n : whole;
+}
+
+/* The next piece of the document for yajl, scanned: up to the end of the
+ * next record, at most FEED_MAX bytes, and not ending inside a UTF-8
+ * character or an escape unless the input does. Sets s->piece, piece_len,
+ * at_piece and scan. Returns 1, 0 at the end of input, or < 0. */
+static int next_piece(viral_reader *r, json_state *s, viral_error *err) {
   int at_end = 0;
   for (;;) {
     if (r->pos == r->len) {
       int rc = viral_source_read(r, 0, err);
       if (rc <= 0) return rc;
     }
-    *p = r->data + r->pos;
-    size_t avail = r->len - r->pos;
-    size_t take = avail < FEED_MAX ? avail : FEED_MAX, whole;
-    int cut;
-    *valid = viral_utf8_prefix(*p, take, &cut);
-    size_t region = cut && !at_end ? *valid : take;
-    *bad = json_check_escapes(*p, region, &whole);
-    if (at_end || *bad < region) whole = region; /* errors to report: hand them over */
-    if (whole > 0) {
-      *n = whole;
-      return 1;
+    const char *p = r->data + r->pos;
+    size_t avail = r->len - r->pos, take = avail < FEED_MAX ? avail : FEED_MAX;
+    json_scan scan = s->scan;
+    size_t n = json_scan_run(&scan, p, take, s->record_depth);
+    if (n == take && !(at_end && take == avail)) { /* not cut where a record ends */
+      size_t whole = whole_prefix(p, take);
+      if (whole == 0) { /* the bytes at hand start one character or escape: read on */
+        int rc = viral_source_read(r, 1, err);
+        if (rc < 0) return rc;
+        at_end = rc == 0;
+        continue;
+      }
+      if (whole < take) {
+        scan = s->scan;
+        n = json_scan_run(&scan, p, whole, s->record_depth);
+      }
     }
-    /* the bytes at hand are the start of one character or escape: read on */
-    int rc = viral_source_read(r, 1, err);
-    if (rc < 0) return rc;
-    at_end = rc == 0;
+    s->at_piece = s->scan;
+    s->scan = scan;
+    s->piece = p;
+    s->piece_len = n;
+    return 1;
   }
 }
 
@@ -811,15 +835,15 @@ static int record_too_long(const json_state *s) {
 
 /* Hand yajl the next piece. Returns 1, 0 at the end of input, or < 0. */
 static int document_step(viral_reader *r, json_state *s, viral_error *err) {
-  const char *p;
-  size_t n, valid, bad;
-  int rc = next_piece(r, &p, &n, &valid, &bad, err);
+  int rc = next_piece(r, s, err);
   if (rc <= 0) return rc;
-  s->piece = p;
-  s->at_piece = s->scan;
-  n = s->piece_len = json_scan_run(&s->scan, p, n, s->record_depth);
+  const char *p = s->piece;
+  size_t n = s->piece_len, whole;
+  int cut;
+  size_t valid = viral_utf8_prefix(p, n, &cut);
   if (valid < n)
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, scan_to(s, valid).line, "invalid UTF-8");
+  size_t bad = json_check_escapes(p, n, &whole);
   if (bad < n) {
     json_scan there = scan_to(s, bad);
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, there.line, "invalid JSON at column %llu",

@@ -10,14 +10,46 @@ void json_scan_init(json_scan *s, long first_line) {
   s->token_column = 1;
 }
 
-static void token_at(json_scan *s, uint64_t at) {
+static inline void token_at(json_scan *s, uint64_t at) {
   s->token_line = s->line;
   s->token_column = at - s->line_start + 1;
 }
 
+/* Byte classes outside strings. */
+enum { WORD, BLANK, NEWLINE, QUOTE, OPEN, CLOSE, PUNCT };
+
+static unsigned char byte_class(unsigned char c) {
+  switch (c) {
+  case ' ':
+  case '\t':
+  case '\r': return BLANK;
+  case '\n': return NEWLINE;
+  case '"': return QUOTE;
+  case '{':
+  case '[': return OPEN;
+  case '}':
+  case ']': return CLOSE;
+  case ':':
+  case ',': return PUNCT;
+  default: return WORD; /* numbers, true, and whatever is not JSON */
+  }
+}
+
+static unsigned char classes[256];
+/* Bytes that end a run inside a string: '"', '\\' and LF. */
+static unsigned char string_stops[256];
+
+static void init_tables(void) {
+  if (classes['"'] == QUOTE) return; /* done (the tables never change after) */
+  for (int c = 0; c < 256; c++) {
+    string_stops[c] = c == '"' || c == '\\' || c == '\n';
+    classes[c] = byte_class((unsigned char)c);
+  }
+}
+
 /* Inside a string from p[i]: up to and including its closing quote, or to
  * the end of p. Returns where it stopped. */
-static size_t scan_string(json_scan *s, const char *p, size_t i, size_t n) {
+static inline size_t scan_string(json_scan *s, const unsigned char *p, size_t i, size_t n) {
   if (i < n) s->last_line = s->line;
   while (i < n) {
     if (s->escape) {
@@ -25,56 +57,65 @@ static size_t scan_string(json_scan *s, const char *p, size_t i, size_t n) {
       i++;
       continue;
     }
-    char c = p[i];
+    while (i < n && !string_stops[p[i]]) i++;
+    if (i == n) break;
+    unsigned char c = p[i++];
     if (c == '"') {
       s->in_string = 0;
-      return i + 1;
+      break;
     }
-    if (c == '\\') s->escape = 1;
-    else if (c == '\n') { /* not JSON, but its line is still counted */
+    if (c == '\\') {
+      s->escape = 1;
+    } else { /* a raw LF: not JSON, but its line is still counted */
       s->line++;
-      s->line_start = s->offset + i + 1;
+      s->line_start = s->offset + i;
     }
-    i++;
   }
   return i;
 }
 
-size_t json_scan_run(json_scan *s, const char *p, size_t n, int stop_depth) {
+size_t json_scan_run(json_scan *scan, const char *text, size_t n, int stop_depth) {
+  const unsigned char *p = (const unsigned char *)text;
+  /* a local copy the compiler can keep in registers: p may alias *scan */
+  json_scan state = *scan, *s = &state;
   size_t i = 0;
+  init_tables();
   while (i < n) {
     if (s->in_string) {
       i = scan_string(s, p, i, n);
       continue;
     }
     uint64_t at = s->offset + i;
-    char c = p[i++];
-    if (c == '\n') {
+    unsigned char cls = classes[p[i++]];
+    if (cls == BLANK) {
+      s->in_word = 0;
+      continue;
+    }
+    if (cls == NEWLINE) {
       s->line++;
       s->line_start = at + 1;
       s->in_word = 0;
       continue;
     }
-    if (c == ' ' || c == '\t' || c == '\r') {
-      s->in_word = 0;
+    s->last_line = s->line;
+    if (cls == WORD) { /* a word is one token, however long */
+      if (!s->in_word) token_at(s, at);
+      s->in_word = 1;
+      while (i < n && classes[p[i]] == WORD) i++;
       continue;
     }
-    /* a string, a bracket, ':' or ',' is a token by itself; other bytes
-     * make words (numbers, true, and whatever is not JSON) */
-    int punct = c == '"' || c == '{' || c == '[' || c == '}' || c == ']' || c == ':' || c == ',';
-    if (punct || !s->in_word) token_at(s, at);
-    s->last_line = s->line;
-    s->in_word = !punct;
-    if (c == '"') {
+    token_at(s, at); /* a string, a bracket, ':' or ',' is a token by itself */
+    s->in_word = 0;
+    if (cls == QUOTE) {
       s->in_string = 1;
-    } else if (c == '{' || c == '[') {
+    } else if (cls == OPEN) {
       if (++s->depth > s->max_depth) s->max_depth = s->depth;
-    } else if (c == '}' || c == ']') {
-      if (--s->depth <= stop_depth && stop_depth >= 0) goto done;
+    } else if (cls == CLOSE) {
+      if (--s->depth <= stop_depth && stop_depth >= 0) break;
     }
   }
-done:
   s->offset += i;
+  *scan = state;
   return i;
 }
 
