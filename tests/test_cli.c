@@ -1,6 +1,7 @@
 /* test_cli.c - the `viral` binary end to end: `viral describe --json` on
  * every shared real dataset (row counts as their SOURCE.md files state), the
- * example CSV and JSONL agreeing, and --skip-bad-rows. Exact text output is
+ * example CSV and JSONL agreeing, --skip-bad-rows, and ids written as JSON
+ * numbers keeping their digits in eval --predictions. Exact text output is
  * covered by the golden tests in tests/cli/. */
 #include <cJSON.h>
 #include <math.h>
@@ -205,12 +206,48 @@ START_TEST(skip_bad_rows_counts_them) {
 }
 END_TEST
 
+/* ---- exact ids ---- */
+
+/* eval --predictions names each row by its video_id as written: a 19-digit
+ * id given as a JSON number keeps its digits (it came back as the double's
+ * 7455000000000007168 for every one of these). */
+START_TEST(eval_predictions_keep_ids) {
+  char dir[2048], path[2100], pred[2100], args[4400], line[256];
+  test_tmpdir(dir, sizeof dir, "eval_ids");
+  snprintf(path, sizeof path, "%s/ids.jsonl", dir);
+  snprintf(pred, sizeof pred, "%s/pred.csv", dir);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  for (int i = 0; i < 40; i++) {
+    int views = 40 + (i * 7919) % 4000;
+    fprintf(f, "{\"video_id\":74550000000000070%02d,\"views_1h\":%d,\"likes_1h\":%d,\"viral\":%d}\n", i,
+            views, views / 10, views > 2000);
+  }
+  ck_assert_int_eq(fclose(f), 0);
+  snprintf(args, sizeof args, "eval --folds 2 --predictions '%s' '%s'", pred, path);
+  char *out = NULL, *err = NULL;
+  ck_assert_msg(test_run_viral(args, NULL, &out, &err) == 0, "stderr: %s", err);
+  char *text = test_read_file(pred, NULL);
+  ck_assert_ptr_nonnull(text);
+  for (int i = 0; i < 40; i++) {
+    snprintf(line, sizeof line, "\n%d,74550000000000070%02d,", i + 1, i);
+    ck_assert_msg(strstr(text, line) != NULL, "no row '%s' in:\n%.300s", line + 1, text);
+  }
+  free(text);
+  free(out);
+  free(err);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("describe");
   tcase_add_test(tc, tiktok_vn_types);
   tcase_add_test(tc, example_csv_and_jsonl_agree);
   tcase_add_test(tc, skip_bad_rows_counts_them);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("ids");
+  tcase_add_test(tc, eval_predictions_keep_ids);
   suite_add_tcase(s, tc);
   tc = tcase_create("shared");
   tcase_set_tags(tc, "shared");

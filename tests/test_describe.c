@@ -177,6 +177,50 @@ START_TEST(jsonl_kinds_and_late_fields) {
 }
 END_TEST
 
+/* min, median and max as exact text. */
+static void assert_exact_range(const viral_field_summary *s, const char *min, const char *median,
+                               const char *max) {
+  ck_assert_msg(s->has_range, "%s has no range", s->name);
+  ck_assert_str_eq(s->min_text, min);
+  ck_assert_str_eq(s->median_text, median);
+  ck_assert_str_eq(s->max_text, max);
+}
+
+/* Whole numbers keep every digit in min, median and max, from JSON numbers
+ * and CSV cells alike, within 64 bits; ids a double cannot tell apart count
+ * as distinct values. (Before, 7455000000000007918, ...7919 and ...7920 all
+ * read as the double 7455000000000008192: one distinct value, and a range
+ * printed as 7.455e+18.) */
+START_TEST(whole_numbers_keep_their_digits) {
+  const char *jsonl =
+      "{\"id\":7455000000000007919,\"n\":-5,\"u\":9223372036854775808,\"f\":1.5,\"mix\":-1}\n"
+      "{\"id\":7455000000000007920,\"n\":-2,\"u\":18446744073709551615,\"f\":2,\"mix\":9223372036854775808}\n"
+      "{\"id\":7455000000000008192,\"n\":3,\"u\":1,\"f\":3,\"mix\":1}\n"
+      "{\"id\":7455000000000007918,\"n\":-4,\"u\":2,\"f\":4,\"mix\":2}\n";
+  viral_describe *d = describe_text("t.jsonl", jsonl, VIRAL_FORMAT_JSONL);
+  const viral_field_summary *s = field(d, "id");
+  ck_assert_int_eq(s->type, VIRAL_FIELD_NUMBER);
+  ck_assert_uint_eq(s->distinct, 4);
+  assert_exact_range(s, "7455000000000007918", "7455000000000007919.5", "7455000000000008192");
+  ck_assert(s->min == 7455000000000007918.0);
+  assert_exact_range(field(d, "n"), "-5", "-3", "3");
+  /* past INT64_MAX with no negative value: unsigned */
+  assert_exact_range(field(d, "u"), "1", "4611686018427387905", "18446744073709551615");
+  /* a fraction, or a negative with a value past INT64_MAX: doubles, no text */
+  s = field(d, "f");
+  assert_exact_range(s, "", "", "");
+  assert_range(s, 1.5, 2.5, 4);
+  s = field(d, "mix");
+  assert_exact_range(s, "", "", "");
+  assert_range(s, -1, 1.5, 9223372036854775808.0);
+  viral_describe_free(d);
+  d = describe_text("t.csv", "id,neg\n 7455000000000007919 ,-2\n7455000000000007920,-1\n", VIRAL_FORMAT_CSV);
+  assert_exact_range(field(d, "id"), "7455000000000007919", "7455000000000007919.5", "7455000000000007920");
+  assert_exact_range(field(d, "neg"), "-2", "-1.5", "-1");
+  viral_describe_free(d);
+}
+END_TEST
+
 /* n rows of "id,half": id all distinct, half taking n/2 values. */
 static char *distinct_csv(size_t n) {
   char *csv = malloc(n * 24 + 16), *p = csv;
@@ -238,6 +282,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, plain_zero_one_is_bool_only_with_both);
   tcase_add_test(tc, text_with_blanks_is_not_a_list);
   tcase_add_test(tc, list_tolerates_one_in_a_hundred);
+  tcase_add_test(tc, whole_numbers_keep_their_digits);
   tcase_add_test(tc, jsonl_kinds_and_late_fields);
   tcase_add_test(tc, distinct_exact_up_to_the_bound);
   tcase_add_test(tc, distinct_estimated_beyond_the_bound);

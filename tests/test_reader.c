@@ -73,6 +73,14 @@ static void expect_error(const char *name, const char *text, size_t len,
 }
 #define EXPECT_ERROR(name, text, o, expected) expect_error(name, text, strlen(text), o, expected)
 
+/* {"a":{"a":...1...}} with levels objects into deep (levels * 6 + 2 bytes). */
+static void nested_objects(char *deep, int levels) {
+  deep[0] = '\0';
+  for (int i = 0; i < levels; i++) strcat(deep, "{\"a\":");
+  strcat(deep, "1");
+  for (int i = 0; i < levels; i++) strcat(deep, "}");
+}
+
 /* The first record of text, and its getter error for field. */
 static void expect_getter_error(const char *text, const char *field, const char *kind,
                                 const char *expected) {
@@ -356,9 +364,9 @@ START_TEST(jsonl_flattening) {
   ck_assert_str_eq(text_of(rec, "video_id"), "7301234567890123456"); /* a string stays exact */
   ck_assert_int_eq(kind_of(rec, "n"), VIRAL_VALUE_NUMBER);
   ck_assert_str_eq(text_of(rec, "n"), "48200");
-  /* beyond 2^53 a JSON number is rounded to a double: the text shows the
-   * digits of that double, 7301234567890123776 */
-  ck_assert_str_eq(text_of(rec, "big"), "7301234567890123776");
+  /* beyond 2^53 a JSON number keeps the digits it was written with (its
+   * double, 7301234567890123776, is for the numeric getters) */
+  ck_assert_str_eq(text_of(rec, "big"), "7301234567890123456");
   ck_assert_str_eq(text_of(rec, "x"), "0.1");
   ck_assert_int_eq(kind_of(rec, "ok"), VIRAL_VALUE_BOOL);
   ck_assert_str_eq(text_of(rec, "ok"), "false");
@@ -541,10 +549,8 @@ END_TEST
 
 START_TEST(json_malformed) {
   viral_reader_options o;
-  char deep[400] = "";
-  for (int i = 0; i < 33; i++) strcat(deep, "{\"a\":");
-  strcat(deep, "1");
-  for (int i = 0; i < 33; i++) strcat(deep, "}");
+  char deep[400];
+  nested_objects(deep, 33);
   strcat(deep, "\n");
   EXPECT_ERROR("t.jsonl", deep, NULL, "t.jsonl:1: JSON nested deeper than 32 levels");
   /* 32 levels is fine */
@@ -614,6 +620,173 @@ START_TEST(jsonl_skip_bad_rows) {
 }
 END_TEST
 
+/* JSON numbers keep the digits they were written with, in JSON Lines and in
+ * documents, as values, list items and inside arrays kept as JSON text; the
+ * numeric getters read the double strtod gives. (Before, the text was made
+ * from the double: 7455000000000007919 came back as 7455000000000008192.) */
+START_TEST(json_numbers_keep_their_digits) {
+  static const char *const numbers[] = {
+      "7455000000000007919",  "-7455000000000007919", "9223372036854775807", "9223372036854775808",
+      "18446744073709551616", "9007199254740993",     "1.50",                "1e3",
+      "-0",                   "0.1",                  "123456789012345678901234567890"};
+  size_t count = sizeof numbers / sizeof *numbers;
+  char object[2048] = "{";
+  for (size_t i = 0; i < count; i++)
+    snprintf(object + strlen(object), sizeof object - strlen(object), "\"n%zu\":%s,", i, numbers[i]);
+  strcat(object, "\"list\":[7455000000000007919,\"a\",1.50],"
+                 "\"raw\":[[9007199254740993],{\"k\":1.50,\"s\":\"q\\\"\\n\"}]}");
+  char jsonl[2100], doc[2100];
+  snprintf(jsonl, sizeof jsonl, "%s\n", object);
+  snprintf(doc, sizeof doc, "[%s]", object);
+  viral_reader *readers[2] = {open_text("t.jsonl", jsonl, NULL), open_text("t.json", doc, NULL)};
+  for (int k = 0; k < 2; k++) {
+    const viral_record *rec = next_ok(readers[k]);
+    for (size_t i = 0; i < count; i++) {
+      char name[16];
+      snprintf(name, sizeof name, "n%zu", i);
+      ck_assert_int_eq(kind_of(rec, name), VIRAL_VALUE_NUMBER);
+      ck_assert_str_eq(text_of(rec, name), numbers[i]);
+      double x;
+      ck_assert_int_eq(viral_record_number(rec, (size_t)viral_record_find(rec, name), &x, NULL), VIRAL_OK);
+      ck_assert(x == strtod(numbers[i], NULL));
+    }
+    ck_assert_str_eq(text_of(rec, "list"), "7455000000000007919\x1f" "a\x1f" "1.50");
+    ck_assert_str_eq(text_of(rec, "raw"), "[[9007199254740993],{\"k\":1.50,\"s\":\"q\\\"\\n\"}]");
+    at_end(readers[k]);
+    viral_reader_free(readers[k]);
+  }
+}
+END_TEST
+
+/* Errors in a document name the line (and column) where they are; the
+ * records before them are handed out first. */
+START_TEST(json_document_errors) {
+  const char *doc = "[{\"a\":1},\n{\"a\":tru}]";
+  viral_reader *r = open_text("t.json", doc, NULL);
+  ck_assert_str_eq(text_of(next_ok(r), "a"), "1");
+  viral_reader_free(r);
+  EXPECT_ERROR("t.json", doc, NULL, "t.json:2: invalid JSON at column 6");
+  EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":\"\xff\"}]", NULL, "t.json:2: invalid UTF-8");
+  EXPECT_ERROR("t.json", "[{\"a\":1},\n\n{\"a\":[1,2,]}]", NULL, "t.json:3: invalid JSON at column 11");
+  EXPECT_ERROR("t.json", "[{\"a\":1}]\n\n x", NULL, "t.json:3: text after the JSON document");
+  EXPECT_ERROR("t.json", "[1", NULL, "t.json:1: truncated JSON (it ends inside an object or array)");
+  EXPECT_ERROR("t.json", "5", NULL,
+               "t.json: expected an array of objects or an object at the top, found a number");
+  /* a bad \u escape: yajl would make it '?' */
+  EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":\"caf\\ud800\"}]", NULL, "t.json:2: invalid JSON at column 10");
+  EXPECT_ERROR("t.json", "[{\"a\":\"\\udc00\"}]", NULL, "t.json:1: invalid JSON at column 8");
+  /* strict JSON: a raw tab in a string, a leading zero (cJSON took both) */
+  EXPECT_ERROR("t.json", "[{\"a\":\"tab\there\"}]", NULL, "t.json:1: invalid JSON at column 7");
+  EXPECT_ERROR("t.json", "[{\"a\":01}]", NULL, "t.json:1: invalid JSON at column 7");
+  /* nesting beyond 1000 levels fails the document */
+  size_t n = 1001;
+  char *deep = malloc(n + 1);
+  memset(deep, '[', n);
+  deep[n] = '\0';
+  EXPECT_ERROR("t.json", deep, NULL, "t.json:1: JSON nested deeper than 1000 levels");
+  free(deep);
+  /* the record size limit holds for each record of a document */
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.max_record_bytes = 10;
+  EXPECT_ERROR("t.json", "[{\"a\":1},{\"abc\":12345}]", &o, "t.json:[1]: record longer than 10 bytes");
+  /* JSON Lines: the same strictness, and nothing after the value */
+  EXPECT_ERROR("t.jsonl", "{\"a\":\"\\udc00\"}\n", NULL, "t.jsonl:1: invalid JSON at column 6");
+  EXPECT_ERROR("t.jsonl", "{\"a\":\"caf\\ud800\"}\n", NULL, "t.jsonl:1: invalid JSON at column 6");
+  EXPECT_ERROR("t.jsonl", "{\"a\":01}\n", NULL, "t.jsonl:1: invalid JSON at column 6");
+  EXPECT_ERROR("t.jsonl", "{\"a\":1} 5\n", NULL, "t.jsonl:1: text after the JSON value at column 9");
+  EXPECT_ERROR("t.jsonl", "{\"a\":1}{\"b\":2}\n", NULL, "t.jsonl:1: text after the JSON value at column 8");
+}
+END_TEST
+
+/* A line the parser failed on leaves nothing behind for the next line. */
+START_TEST(jsonl_parser_state_per_line) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.skip_bad_rows = 1;
+  viral_reader *r = open_text("t.jsonl", "{\"a\":1} \"abc\n{\"b\":2}\n{\"c\":\n\"x\"}\n{\"d\":4}\n", &o);
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "b"), "2");
+  ck_assert_int_eq(viral_record_line(rec), 2);
+  rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "d"), "4");
+  at_end(r);
+  ck_assert_uint_eq(viral_reader_skipped(r), 3);
+  viral_reader_free(r);
+}
+END_TEST
+
+/* Bad items of a document's array are skipped one by one. */
+START_TEST(json_document_skip_bad_rows) {
+  char deep[400];
+  nested_objects(deep, 33);
+  char doc[600];
+  snprintf(doc, sizeof doc, "[{\"a\":1}, 3, [1,{\"x\":2}], \"s\", %s, {\"a\":2}]", deep);
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.skip_bad_rows = 1;
+  viral_reader *r = open_text("t.json", doc, &o);
+  ck_assert_str_eq(text_of(next_ok(r), "a"), "1");
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "a"), "2");
+  ck_assert_str_eq(viral_record_source(rec), "t.json:[5]");
+  ck_assert_int_eq(viral_record_find(rec, "x"), -1);
+  at_end(r);
+  ck_assert_uint_eq(viral_reader_skipped(r), 4);
+  viral_reader_free(r);
+  EXPECT_ERROR("t.json", doc, NULL, "t.json:[1]: expected a JSON object");
+}
+END_TEST
+
+/* The first member a path step names is the one followed, as before. */
+START_TEST(json_path_first_match) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = "c";
+  viral_reader *r = open_text("t.json", "{\"c\":[{\"a\":1}],\"c\":[{\"a\":2}]}", &o);
+  ck_assert_str_eq(text_of(next_ok(r), "a"), "1");
+  at_end(r);
+  viral_reader_free(r);
+}
+END_TEST
+
+/* A document goes to the parser in pieces; a piece never ends inside a
+ * UTF-8 character or a \u escape pair, wherever the 64 KiB boundary falls,
+ * from memory or from a file. */
+START_TEST(json_document_piece_boundaries) {
+  const char *head = "[{\"s\":\"", *tail = "\xC3\xA9\\ud83d\\ude00\\u00e9\"},{\"n\":1}]";
+  const char *want_tail = "\xC3\xA9\xF0\x9F\x98\x80\xC3\xA9";
+  size_t size = 70000;
+  char *doc = malloc(size), *want = malloc(size);
+  char dir[4096], path[4200];
+  test_tmpdir(dir, sizeof dir, "json_pieces");
+  snprintf(path, sizeof path, "%s/doc.json", dir);
+  for (size_t shift = 0; shift < 16; shift++) {
+    size_t pad = 65536 - strlen(head) - shift;
+    strcpy(doc, head);
+    memset(doc + strlen(head), 'a', pad);
+    strcpy(doc + strlen(head) + pad, tail);
+    memset(want, 'a', pad);
+    strcpy(want + pad, want_tail);
+    test_write_file(path, doc);
+    viral_error err = {0};
+    viral_reader *readers[2] = {open_text("doc.json", doc, NULL), viral_reader_open(path, NULL, &err)};
+    for (int k = 0; k < 2; k++) {
+      ck_assert_msg(readers[k] != NULL, "%s", err.message);
+      const viral_record *rec = next_ok(readers[k]);
+      const viral_value *v = viral_record_value(rec, (size_t)viral_record_find(rec, "s"));
+      ck_assert_msg(v->len == strlen(want) && memcmp(v->text, want, v->len) == 0,
+                    "shift %zu, reader %d: wrong text", shift, k);
+      ck_assert_str_eq(text_of(next_ok(readers[k]), "n"), "1");
+      at_end(readers[k]);
+      viral_reader_free(readers[k]);
+    }
+  }
+  free(doc);
+  free(want);
+}
+END_TEST
+
 /* ---- stdin ---- */
 
 /* Make a pipe stdin (Check forks each test, so this stays in the test). */
@@ -678,6 +851,30 @@ START_TEST(stdin_streams_jsonl) {
   close(w);
   at_end(r);
   viral_reader_free(r);
+}
+END_TEST
+
+/* A JSON document streams too: the first record arrives while the array is
+ * still being written (before, the whole document was read first, so this
+ * waited for ever; the alarm turns that into a failure). */
+START_TEST(stdin_streams_json_document) {
+  alarm(20);
+  int w = pipe_to_stdin();
+  write_all(w, "{\"collector\":[{\"id\":\"1\"},");
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = "collector";
+  viral_error err = {0};
+  viral_reader *r = viral_reader_open(NULL, &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_reader_format(r), VIRAL_FORMAT_JSON);
+  ck_assert_str_eq(text_of(next_ok(r), "id"), "1");
+  write_all(w, "\n {\"id\":\"2\"}],\n \"after\":[1,2,3]}\n");
+  ck_assert_str_eq(text_of(next_ok(r), "id"), "2");
+  close(w);
+  at_end(r);
+  viral_reader_free(r);
+  alarm(0);
 }
 END_TEST
 
@@ -866,10 +1063,17 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, format_detection);
   tcase_add_test(tc, json_malformed);
   tcase_add_test(tc, jsonl_skip_bad_rows);
+  tcase_add_test(tc, json_numbers_keep_their_digits);
+  tcase_add_test(tc, json_document_errors);
+  tcase_add_test(tc, jsonl_parser_state_per_line);
+  tcase_add_test(tc, json_document_skip_bad_rows);
+  tcase_add_test(tc, json_path_first_match);
+  tcase_add_test(tc, json_document_piece_boundaries);
   suite_add_tcase(s, tc);
   tc = tcase_create("stdin");
   tcase_add_test(tc, stdin_streams_csv);
   tcase_add_test(tc, stdin_streams_jsonl);
+  tcase_add_test(tc, stdin_streams_json_document);
   tcase_add_test(tc, stdin_short_header_does_not_block);
   suite_add_tcase(s, tc);
   tc = tcase_create("excerpts");

@@ -66,6 +66,10 @@ typedef struct viral_field_summary {
   int has_range;          /* 1 for number, count, duration and timestamp fields */
   double min, median, max; /* when has_range; timestamps in unix seconds (UTC);
                               median of an even count is the mean of the two middle values */
+  /* The same three exactly, as decimal text, when every value was a whole
+   * number that fits 64 bits (ids, counts beyond 2^53, which the doubles
+   * round); a median may end in ".5". Empty strings otherwise. */
+  char min_text[24], median_text[24], max_text[24];
 } viral_field_summary;
 
 typedef struct viral_describe viral_describe;

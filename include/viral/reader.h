@@ -1,9 +1,11 @@
-/* viral/reader.h - streaming readers for CSV (libcsv) and JSON (cJSON).
+/* viral/reader.h - streaming readers for CSV (libcsv) and JSON (yajl): JSON
+ * Lines and JSON documents holding an array of records.
  *
- * One interface for both formats: open, then pull records one at a time.
- * Memory does not grow with the number of rows. Limits are explicit: a record
- * longer than max_record_bytes, a JSON document nested deeper than max_depth
- * or a row with more than max_fields fields is an error, never a truncation. */
+ * One interface for all formats: open, then pull records one at a time.
+ * Memory does not grow with the number of rows, in a JSON document too.
+ * Limits are explicit: a record longer than max_record_bytes, a JSON record
+ * nested deeper than max_depth or a row with more than max_fields fields is
+ * an error, never a truncation. datasets/FORMATS.md has every rule. */
 #ifndef VIRAL_READER_H
 #define VIRAL_READER_H
 

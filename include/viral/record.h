@@ -25,7 +25,7 @@ extern "C" {
 typedef enum viral_value_kind {
   VIRAL_VALUE_MISSING = 0, /* field absent, empty CSV cell, JSON null */
   VIRAL_VALUE_TEXT,        /* every CSV cell; JSON strings; other JSON as text */
-  VIRAL_VALUE_NUMBER,      /* JSON number */
+  VIRAL_VALUE_NUMBER,      /* JSON number: text as written, number its double */
   VIRAL_VALUE_BOOL,        /* JSON true/false (number is 0 or 1) */
   VIRAL_VALUE_LIST         /* JSON array of strings, or of objects with "name" */
 } viral_value_kind;
@@ -77,7 +77,8 @@ int viral_record_bool(const viral_record *rec, size_t field, int *out, viral_err
 /* Unix seconds (UTC). Naive times are taken at utc_offset_minutes. */
 int viral_record_timestamp(const viral_record *rec, size_t field, int utc_offset_minutes,
                            double *out, viral_error *err);
-/* Text of a field (JSON numbers are returned in their shortest exact form). */
+/* Text of a field; a JSON number's text is the digits it was written with
+ * (a 19-digit id stays exact). */
 int viral_record_text(const viral_record *rec, size_t field, viral_strview *out, viral_error *err);
 /* Items of a list field: JSON arrays as they are, text split on separators
  * (NULL: ",| "), trimmed, a leading '#' stripped, empty items dropped. Fills

@@ -47,7 +47,8 @@ const cli_spec cmd_describe_spec = {
         "Distinct values are counted as written (\"1.0\" and \"1\" differ): exactly (by\n"
         "64-bit hash) up to 65536 per field, then estimated with a HyperLogLog sketch\n"
         "(about 0.8% error), shown as ~N. The median is exact: describe holds the\n"
-        "values of each numeric field in memory, 8 bytes per value.\n"
+        "values of each numeric field in memory, 8 bytes per value. Whole numbers\n"
+        "within 64 bits are shown digit for digit (a 19-digit id), others rounded.\n"
         "\n"
         "example:\n"
         "  viral describe datasets/example.csv\n"
@@ -106,8 +107,10 @@ static void fill_row(table_row *row, const viral_field_summary *s) {
            s->distinct);
   if (!s->has_range) return;
   const double v[3] = {s->min, s->median, s->max};
+  const char *exact[3] = {s->min_text, s->median_text, s->max_text};
   for (int i = 0; i < 3; i++) {
     const char *text = s->type == VIRAL_FIELD_TIMESTAMP ? format_time(buf, v[i])
+                       : exact[i][0]                    ? exact[i] /* whole numbers in full */
                                                         : format_number(buf, v[i]);
     snprintf(row->cell[COL_MIN + i], sizeof row->cell[0], "%s", text);
   }
@@ -153,6 +156,12 @@ static int print_text(FILE *out, const char *path, viral_format format,
 
 /* ---- JSON output ---- */
 
+/* x under name, as its exact text when there is one (an id beyond 2^53). */
+static int add_range_number(cJSON *o, const char *name, double x, const char *exact) {
+  return exact[0] ? cJSON_AddRawToObject(o, name, exact) != NULL
+                  : cJSON_AddNumberToObject(o, name, x) != NULL;
+}
+
 static cJSON *field_json(const viral_field_summary *s) {
   char buf[32];
   cJSON *o = cJSON_CreateObject();
@@ -164,9 +173,9 @@ static cJSON *field_json(const viral_field_summary *s) {
            cJSON_AddNumberToObject(o, "distinct", (double)s->distinct) &&
            cJSON_AddBoolToObject(o, "distinct_exact", s->distinct_exact);
   if (ok && s->has_range)
-    ok = cJSON_AddNumberToObject(o, "min", s->min) &&
-         cJSON_AddNumberToObject(o, "median", s->median) &&
-         cJSON_AddNumberToObject(o, "max", s->max);
+    ok = add_range_number(o, "min", s->min, s->min_text) &&
+         add_range_number(o, "median", s->median, s->median_text) &&
+         add_range_number(o, "max", s->max, s->max_text);
   if (ok && s->has_range && s->type == VIRAL_FIELD_TIMESTAMP)
     ok = cJSON_AddStringToObject(o, "earliest", format_time(buf, s->min)) &&
          cJSON_AddStringToObject(o, "latest", format_time(buf, s->max));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/value_internal.h"
 #include "viral/writer.h"
 
 /* Candidate kinds a field may still be: a bit is cleared by the first value
@@ -40,6 +41,14 @@ typedef struct values {
   size_t count, capacity;
 } values;
 
+/* The plain values of a field are held exactly while every one is a whole
+ * number written as one (no point, no exponent) that fits 64 bits: ids and
+ * counts beyond 2^53 keep every digit in min, median and max. The slots of
+ * `plain` then hold int64 (SIGNED) or uint64 (UNSIGNED, once a value passed
+ * INT64_MAX and none was negative) bits; the first other value turns them
+ * all into the doubles they would have been. */
+typedef enum exactness { EXACT_SIGNED, EXACT_UNSIGNED, INEXACT } exactness;
+
 typedef struct field_state {
   char *name;
   size_t present;
@@ -49,6 +58,8 @@ typedef struct field_state {
   size_t list_multi;    /* values with two or more list items (JSON arrays count) */
   size_t list_misfits;  /* text values with an item too long for a list */
   values plain;         /* plain numbers: the same value for every numeric kind */
+  exactness exact;      /* how plain holds them */
+  int has_negative;     /* a negative whole number is among them */
   values extra[EXTRA_KINDS]; /* values parsed as count/duration/timestamp only */
   /* distinct: an open-addressing set of 64-bit hashes (0 = empty slot) until
    * it would pass VIRAL_DESCRIBE_EXACT_DISTINCT, then a HyperLogLog sketch */
@@ -66,7 +77,8 @@ struct viral_describe {
 
 /* ---- small helpers ---- */
 
-static int values_push(values *a, double x) {
+/* Room for one more value at a->v[a->count]. */
+static int values_reserve(values *a) {
   if (a->count == a->capacity) {
     size_t cap = a->capacity ? a->capacity * 2 : 64;
     double *grown = realloc(a->v, cap * sizeof *grown);
@@ -74,6 +86,11 @@ static int values_push(values *a, double x) {
     a->v = grown;
     a->capacity = cap;
   }
+  return VIRAL_OK;
+}
+
+static int values_push(values *a, double x) {
+  if (values_reserve(a) != VIRAL_OK) return VIRAL_ERR_NOMEM;
   a->v[a->count++] = x;
   return VIRAL_OK;
 }
@@ -177,6 +194,71 @@ static int distinct_add(field_state *f, uint64_t h) {
   return VIRAL_OK;
 }
 
+/* ---- exact whole numbers ---- */
+
+/* s as a whole number: an optional '-' and digits, blanks around allowed;
+ * sets its sign and magnitude. 0 when it is not one, does not fit 64 bits,
+ * or is "-0" (a double keeps its sign). */
+static int whole_number(const char *s, size_t len, int *neg, uint64_t *mag) {
+  viral_trim(&s, &len);
+  size_t i = len > 0 && s[0] == '-';
+  uint64_t m = 0;
+  *neg = (int)i;
+  if (i == len) return 0;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    uint64_t d = (uint64_t)(s[i] - '0');
+    if (m > (UINT64_MAX - d) / 10) return 0;
+    m = m * 10 + d;
+  }
+  *mag = m;
+  return !(*neg && m == 0);
+}
+
+static uint64_t slot_bits(const values *a, size_t i) {
+  uint64_t bits;
+  memcpy(&bits, &a->v[i], sizeof bits);
+  return bits;
+}
+
+static int64_t bits_signed(uint64_t bits) {
+  int64_t x;
+  memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+/* The plain values as doubles from now on. */
+static void make_inexact(field_state *f) {
+  if (f->exact == INEXACT) return;
+  for (size_t i = 0; i < f->plain.count; i++) {
+    uint64_t bits = slot_bits(&f->plain, i);
+    f->plain.v[i] = f->exact == EXACT_SIGNED ? (double)bits_signed(bits) : (double)bits;
+  }
+  f->exact = INEXACT;
+}
+
+/* Hold the plain value x, written as text[0..len). */
+static int plain_push(field_state *f, double x, const char *text, size_t len) {
+  int neg;
+  uint64_t mag;
+  if (f->exact != INEXACT && whole_number(text, len, &neg, &mag)) {
+    if (!neg && mag > INT64_MAX && f->exact == EXACT_SIGNED && !f->has_negative)
+      f->exact = EXACT_UNSIGNED; /* the bits of the values so far stay the same */
+    int fits = f->exact == EXACT_UNSIGNED ? !neg
+               : neg                      ? mag <= (uint64_t)INT64_MAX + 1
+                                          : mag <= INT64_MAX;
+    if (fits) {
+      uint64_t bits = neg ? 0 - mag : mag; /* two's complement of -mag */
+      if (values_reserve(&f->plain) != VIRAL_OK) return VIRAL_ERR_NOMEM;
+      memcpy(&f->plain.v[f->plain.count++], &bits, sizeof bits);
+      f->has_negative |= neg;
+      return VIRAL_OK;
+    }
+  }
+  make_inexact(f);
+  return values_push(&f->plain, x);
+}
+
 /* ---- type inference ---- */
 
 static void drop_candidates(field_state *f, unsigned bits) {
@@ -243,19 +325,18 @@ static int observe_text(field_state *f, const char *s, size_t len) {
 /* A plain number is a valid value of every numeric kind (a count without a
  * suffix, a duration in seconds, a timestamp in unix seconds), and a list of
  * one item (a tag "2024"). */
-static int observe_number(field_state *f, double x) {
+static int observe_number(field_state *f, double x, const char *text, size_t len) {
   unsigned drop = 0;
   if (x == 0) f->seen0 = 1;
   else if (x == 1) f->seen1 = 1;
   else drop |= CAN_BOOL;
-  if ((f->candidates & CAN_NUMERIC) && values_push(&f->plain, x) != VIRAL_OK)
+  if ((f->candidates & CAN_NUMERIC) && plain_push(f, x, text, len) != VIRAL_OK)
     return VIRAL_ERR_NOMEM;
   drop_candidates(f, drop);
   return VIRAL_OK;
 }
 
 static int observe(field_state *f, const viral_value *v) {
-  char buf[32];
   const char *text = v->text;
   size_t len = v->len;
   int rc = VIRAL_OK;
@@ -273,14 +354,13 @@ static int observe(field_state *f, const viral_value *v) {
     drop_candidates(f, CAN_NUMERIC | CAN_BOOL);
     break;
   case VIRAL_VALUE_NUMBER:
-    /* Hash the shortest exact form, so 48200 in JSON and "48200" in CSV
-     * count alike. */
-    text = viral_format_double(buf, v->number);
-    len = strlen(text);
-    rc = isfinite(v->number) ? observe_number(f, v->number) : observe_text(f, text, len);
+    /* a JSON number's text is as written: 48200 in JSON and "48200" in CSV
+     * count alike, and two ids a double cannot tell apart stay two */
+    rc = isfinite(v->number) ? observe_number(f, v->number, text, len) : observe_text(f, text, len);
     break;
   default:
-    if (viral_parse_number(text, len, &x) == VIRAL_OK && isfinite(x)) rc = observe_number(f, x);
+    if (viral_parse_number(text, len, &x) == VIRAL_OK && isfinite(x))
+      rc = observe_number(f, x, text, len);
     else rc = observe_text(f, text, len);
     break;
   }
@@ -366,9 +446,63 @@ static int compare_doubles(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int compare_signed(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int compare_unsigned(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* x (int64 bits when is_signed) as decimal text in buf[24]; returns x as a double. */
+static double whole_text(char *buf, uint64_t x, int is_signed) {
+  if (is_signed) {
+    snprintf(buf, 24, "%lld", (long long)bits_signed(x));
+    return (double)bits_signed(x);
+  }
+  snprintf(buf, 24, "%llu", (unsigned long long)x);
+  return (double)x;
+}
+
+/* The mean of lo <= hi exactly, as text in buf[24] ("-1.5" is between -2
+ * and -1); returns it as a double. */
+static double whole_mean(char *buf, uint64_t lo, uint64_t hi, int is_signed) {
+  uint64_t diff = hi - lo; /* fits: hi - lo < 2^64 in either reading */
+  uint64_t mid = lo + diff / 2; /* rounded toward lo */
+  double x = whole_text(buf, mid, is_signed);
+  if (!(diff & 1)) return x;
+  if (is_signed && bits_signed(mid) < 0) { /* mid + 0.5 = -(|mid| - 0.5) */
+    snprintf(buf, 24, "-%llu.5", (unsigned long long)(0 - mid - 1));
+    return x + 0.5;
+  }
+  strcat(buf, ".5");
+  return x + 0.5;
+}
+
+/* min, median and max of exact plain values, digit for digit. */
+static int summarize_exact(field_state *f, viral_field_summary *s) {
+  size_t n = f->plain.count;
+  int is_signed = f->exact == EXACT_SIGNED;
+  uint64_t *all = malloc((n ? n : 1) * sizeof *all);
+  if (!all) return VIRAL_ERR_NOMEM;
+  for (size_t i = 0; i < n; i++) all[i] = slot_bits(&f->plain, i);
+  qsort(all, n, sizeof *all, is_signed ? compare_signed : compare_unsigned);
+  s->has_range = 1;
+  s->min = whole_text(s->min_text, all[0], is_signed);
+  s->max = whole_text(s->max_text, all[n - 1], is_signed);
+  s->median = n % 2 ? whole_text(s->median_text, all[n / 2], is_signed)
+                    : whole_mean(s->median_text, all[n / 2 - 1], all[n / 2], is_signed);
+  free(all);
+  return VIRAL_OK;
+}
+
 /* min, median and max of the plain values and the extra ones of kind. */
 static int summarize_range(field_state *f, int extra, viral_field_summary *s) {
   values *more = extra >= 0 ? &f->extra[extra] : NULL;
+  if (more && more->count) make_inexact(f);
+  if (f->exact != INEXACT && f->plain.count) return summarize_exact(f, s);
   size_t n = f->plain.count + (more ? more->count : 0);
   double *all = malloc((n ? n : 1) * sizeof *all);
   if (!all) return VIRAL_ERR_NOMEM;

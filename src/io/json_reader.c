@@ -1,44 +1,104 @@
-/* json_reader.c - JSON Lines (streamed line by line) and JSON documents
- * holding an array of objects (parsed whole), both through cJSON.
+/* json_reader.c - JSON Lines and JSON documents holding an array of records,
+ * both read with yajl's event parser and both streamed: JSON Lines a line at
+ * a time, a document a record at a time, so memory stays flat in the number
+ * of records. (cJSON, which reads specs and models, holds a whole document
+ * and reads every number as a double.)
  *
- * Each object is flattened into the reader's schema: nested objects give
- * dotted names (authorMeta.verified), arrays of strings or numbers and
- * arrays of objects with a "name" become lists, an array "snapshots" of
- * objects with "h" becomes flat fields <key>_<h>h, and any other array is
- * kept as its JSON text. Strings point into the cJSON tree, which lives until
- * the next record; everything else the record shows is built in an arena
- * reused from record to record. */
-#include <cJSON.h>
+ * Each record object is built as a json_tree, then flattened into the
+ * reader's schema: nested objects give dotted names (authorMeta.verified),
+ * arrays of strings or numbers and arrays of objects with a "name" become
+ * lists, an array "snapshots" of objects with "h" becomes flat fields
+ * <key>_<h>h, and any other array is kept as its JSON text. A number keeps
+ * the text it had in the input (a 19-digit id stays exact) beside its
+ * double. Strings and numbers point into the tree, which lives until the next
+ * record; the texts made here live in an arena reused from record to record.
+ *
+ * A document is handed to yajl a piece at a time, each piece ending at the
+ * latest where a record ends (json_scan finds the brackets), so at most one
+ * record is complete when yajl returns. */
+#include <yajl/yajl_parse.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_path.h"
+#include "io/json_scan.h"
+#include "io/json_tree.h"
+#include "io/number_format.h"
 #include "io/reader_internal.h"
 #include "io/value_internal.h"
 #include "viral/writer.h"
 
 #define NO_OFFSET SIZE_MAX
+/* Containers open at once, cJSON's limit: deeper is an error, which also
+ * keeps yajl's own stack (a byte per level) small. */
+#define JSON_NESTING_LIMIT 1000
+/* The most of a document handed to yajl at once: the record size limit is
+ * checked between pieces. */
+#define FEED_MAX ((size_t)64 << 10)
+
+typedef enum element_status { ELEMENT_OK, ELEMENT_NOT_OBJECT, ELEMENT_TOO_DEEP } element_status;
+
+/* Why a callback stopped yajl. */
+typedef enum stop_reason {
+  STOP_NONE,
+  STOP_FAILED,    /* stop_err holds the error */
+  STOP_TOO_DEEP,  /* JSON Lines: nested beyond JSON_NESTING_LIMIT */
+  STOP_TEXT_AFTER, /* JSON Lines: a second value on the line */
+  STOP_TOP_DONE   /* a document: its top value ended */
+} stop_reason;
 
 typedef struct json_state {
-  cJSON *tree;      /* JSONL: the current line; document: the whole document */
-  cJSON *next_item; /* document: the next element of the array */
-  size_t index;     /* document: index of the next element */
-  int single;       /* document: the top object is the one record */
-  char *doc_text;   /* document: its bytes (with a NUL) */
-  char *element_source; /* document: "FILE:path[i]" of the current record */
-  size_t element_source_cap;
+  viral_reader *r;
+  yajl_handle parser;
+  int jsonl;
+  json_tree tree;
 
-  char *line;       /* JSONL: a line that spans chunks */
+  /* where the parser is */
+  int depth;             /* containers open */
+  int record_depth;      /* depth where records begin: 0 in JSON Lines and for one top object,
+                            else the path's steps + 1 (inside the array) */
+  int in_element;        /* inside an array or object that began at record_depth */
+  int building;          /* ... an object whose values go to the tree */
+  element_status status; /* of the element being read, or the last one */
+  int element_done;      /* JSON Lines: the line's value ended */
+  stop_reason stop;
+  viral_error stop_err;
+
+  /* JSON Lines */
+  char *line; /* a line that spans chunks */
   size_t line_cap;
-  long line_no;     /* JSONL: lines read so far */
+  long line_no;    /* lines read so far */
+  size_t value_end; /* offset just after the line's value */
+  int finishing;    /* in yajl_complete_parse: the value ends with the line */
 
-  char *arena;      /* texts built for the current record */
+  /* documents */
+  json_path path;
+  size_t path_open;  /* containers on the path that are open */
+  int *found;        /* [path.count]: that step was taken (the first match counts) */
+  int key_on_path;   /* the last key names the next step */
+  int in_records;    /* the array of records is open (JSON Lines: always) */
+  int top_scalar;    /* the document is a bare scalar of this json_type + 1 */
+  int finished;      /* the top value ended and the text after it was checked */
+  int record_ready;  /* a record is in the tree, not handed out yet */
+  size_t index;      /* items of the array of records seen */
+  char *element_source; /* "FILE:path[i]" of the current record */
+  size_t element_source_cap, element_source_prefix; /* bytes before i, 0 until written */
+  json_scan scan;    /* over the bytes handed to yajl */
+  json_scan at_piece; /* ... as it was at the start of the current piece */
+  const char *piece; /* the bytes handed to yajl last */
+  size_t piece_len;
+  uint64_t record_start; /* offset of the current record's '{' */
+
+  /* flattening */
+  char *arena; /* texts built for the current record */
   size_t arena_len, arena_cap;
   size_t *text_off; /* [record capacity]: arena offset of a value's text, or NO_OFFSET */
   size_t text_off_cap;
-  char *key;        /* the flattened name being built */
+  char *key; /* the flattened name being built */
   size_t key_cap;
   int nomem;
   int too_many_fields;
@@ -57,16 +117,22 @@ static int grow(char **buf, size_t *cap, size_t need) {
   return 1;
 }
 
-/* Append bytes (and a NUL) to the arena; returns their offset. */
-static size_t arena_add(json_state *s, const char *p, size_t n) {
+/* viral_text_emit appending to the arena (no NUL). */
+static int arena_emit(void *ctx, const char *p, size_t n) {
+  json_state *s = ctx;
   if (!grow(&s->arena, &s->arena_cap, s->arena_len + n + 1)) {
     s->nomem = 1;
-    return NO_OFFSET;
+    return -1;
   }
+  if (n) memcpy(s->arena + s->arena_len, p, n);
+  s->arena_len += n;
+  return 0;
+}
+
+/* Append bytes (and a NUL) to the arena; returns their offset. */
+static size_t arena_add(json_state *s, const char *p, size_t n) {
   size_t off = s->arena_len;
-  if (n) memcpy(s->arena + off, p, n);
-  s->arena[off + n] = '\0';
-  s->arena_len += n + 1;
+  if (arena_emit(s, p, n) < 0 || arena_emit(s, "", 1) < 0) return NO_OFFSET;
   return off;
 }
 
@@ -81,15 +147,19 @@ static size_t key_put(json_state *s, size_t at, const char *text, size_t n) {
   return at + n;
 }
 
-/* A JSON number as text: integers in full ("%.0f" writes the double's exact
- * decimal value, so an id beyond 2^53 shows the digits it was rounded to),
- * anything else in the shortest form that reads back exactly. */
-static void number_text(char buf[32], double x) {
+/* The hours of a snapshot as a name part: integers in full, anything else
+ * in the shortest form that reads back exactly (0.5 gives views_0.5h). */
+static void hours_text(char buf[32], double x) {
   if (x == floor(x) && fabs(x) < 9.2e18) snprintf(buf, 32, "%.0f", x);
   else viral_format_double(buf, x);
 }
 
 /* ---- flattening ---- */
+
+static const json_node *node_at(const json_state *s, uint32_t i) { return &s->tree.nodes[i]; }
+static const char *bytes_at(const json_state *s, size_t off) {
+  return json_tree_bytes(&s->tree, off);
+}
 
 /* The value slot for the name in s->key[0..len), added to the schema if new. */
 static viral_value *slot(viral_reader *r, json_state *s, size_t len, size_t *index) {
@@ -122,49 +192,35 @@ static viral_value *slot(viral_reader *r, json_state *s, size_t len, size_t *ind
   return &r->record.values[k];
 }
 
-static void set_arena_text(json_state *s, viral_value *v, size_t index, viral_value_kind kind,
-                           const char *p, size_t n) {
-  v->kind = kind;
-  v->len = n;
-  v->text = NULL;
-  s->text_off[index] = arena_add(s, p, n);
-}
-
-static int is_scalar_list(const cJSON *array) {
-  for (const cJSON *e = array->child; e; e = e->next)
-    if (!cJSON_IsString(e) && !cJSON_IsNumber(e)) return 0;
+static int is_scalar_list(const json_state *s, const json_node *array) {
+  for (uint32_t i = array->child; i; i = node_at(s, i)->next)
+    if (node_at(s, i)->type != JSON_STRING && node_at(s, i)->type != JSON_NUMBER) return 0;
   return 1;
 }
 
-static int is_named_list(const cJSON *array) {
+/* Non-empty, and every item an object whose member called name has type. */
+static int all_have_member(const json_state *s, const json_node *array, const char *name,
+                           json_type type) {
   if (!array->child) return 0;
-  for (const cJSON *e = array->child; e; e = e->next)
-    if (!cJSON_IsObject(e) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "name")))
-      return 0;
-  return 1;
-}
-
-static int is_snapshot_list(const cJSON *array) {
-  if (!array->child) return 0;
-  for (const cJSON *e = array->child; e; e = e->next)
-    if (!cJSON_IsObject(e) || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "h")))
-      return 0;
+  for (uint32_t i = array->child; i; i = node_at(s, i)->next) {
+    const json_node *e = node_at(s, i);
+    const json_node *m = e->type == JSON_OBJECT ? json_tree_member(&s->tree, e, name) : NULL;
+    if (!m || m->type != type) return 0;
+  }
   return 1;
 }
 
 /* A list value: items joined by 0x1f in the arena. */
-static void set_list(viral_reader *r, json_state *s, size_t len, const cJSON *array, int named) {
+static void set_list(viral_reader *r, json_state *s, size_t len, const json_node *array,
+                     int named) {
   size_t index;
   viral_value *v = slot(r, s, len, &index);
   if (!v) return;
   size_t start = s->arena_len, count = 0;
-  for (const cJSON *e = array->child; e; e = e->next) {
-    const cJSON *item = named ? cJSON_GetObjectItemCaseSensitive(e, "name") : e;
-    char num[32];
-    const char *text = item->valuestring;
-    if (cJSON_IsNumber(item)) number_text(num, item->valuedouble), text = num;
+  for (uint32_t i = array->child; i; i = node_at(s, i)->next) {
+    const json_node *item = named ? json_tree_member(&s->tree, node_at(s, i), "name") : node_at(s, i);
     if (count > 0 && !s->nomem) s->arena[s->arena_len - 1] = '\x1f'; /* was the NUL */
-    arena_add(s, text, strlen(text));
+    arena_add(s, bytes_at(s, item->text), item->len);
     count++;
   }
   if (count == 0) arena_add(s, "", 0);
@@ -175,26 +231,43 @@ static void set_list(viral_reader *r, json_state *s, size_t len, const cJSON *ar
   s->text_off[index] = start;
 }
 
-static void flatten_value(viral_reader *r, json_state *s, size_t len, const cJSON *item);
+/* Any other array: its JSON text. */
+static void set_json_text(viral_reader *r, json_state *s, size_t len, const json_node *array) {
+  size_t index;
+  viral_value *v = slot(r, s, len, &index);
+  if (!v) return;
+  size_t start = s->arena_len;
+  if (json_tree_print(&s->tree, array, arena_emit, s) < 0 || arena_emit(s, "", 1) < 0) return;
+  v->kind = VIRAL_VALUE_TEXT;
+  v->text = NULL;
+  v->len = s->arena_len - start - 1;
+  s->text_off[index] = start;
+}
+
+static void flatten_value(viral_reader *r, json_state *s, size_t len, const json_node *item);
 
 /* Members of object, named prefix.member (or member at the top). */
-static void flatten_object(viral_reader *r, json_state *s, size_t prefix, const cJSON *object) {
-  for (const cJSON *m = object->child; m && !s->nomem && !s->too_many_fields; m = m->next) {
+static void flatten_object(viral_reader *r, json_state *s, size_t prefix, const json_node *object) {
+  for (uint32_t i = object->child; i && !s->nomem && !s->too_many_fields; i = node_at(s, i)->next) {
+    const json_node *m = node_at(s, i);
     size_t at = prefix ? key_put(s, prefix, ".", 1) : 0;
-    size_t len = key_put(s, at, m->string, strlen(m->string));
+    size_t len = key_put(s, at, bytes_at(s, m->key), m->key_len);
     flatten_value(r, s, len, m);
   }
 }
 
 /* "snapshots": [{"h":1,"views":3120}, ...] gives views_1h = 3120, ... */
-static void flatten_snapshots(viral_reader *r, json_state *s, size_t prefix, const cJSON *array) {
-  for (const cJSON *e = array->child; e && !s->nomem; e = e->next) {
+static void flatten_snapshots(viral_reader *r, json_state *s, size_t prefix,
+                              const json_node *array) {
+  for (uint32_t i = array->child; i && !s->nomem; i = node_at(s, i)->next) {
+    const json_node *e = node_at(s, i);
     char h[32];
-    number_text(h, cJSON_GetObjectItemCaseSensitive(e, "h")->valuedouble);
-    for (const cJSON *m = e->child; m && !s->nomem && !s->too_many_fields; m = m->next) {
-      if (strcmp(m->string, "h") == 0) continue;
+    hours_text(h, json_tree_member(&s->tree, e, "h")->number);
+    for (uint32_t k = e->child; k && !s->nomem && !s->too_many_fields; k = node_at(s, k)->next) {
+      const json_node *m = node_at(s, k);
+      if (m->key_len == 1 && *bytes_at(s, m->key) == 'h') continue;
       size_t len = prefix ? key_put(s, prefix, ".", 1) : 0;
-      len = key_put(s, len, m->string, strlen(m->string));
+      len = key_put(s, len, bytes_at(s, m->key), m->key_len);
       len = key_put(s, len, "_", 1);
       len = key_put(s, len, h, strlen(h));
       len = key_put(s, len, "h", 1);
@@ -203,28 +276,27 @@ static void flatten_snapshots(viral_reader *r, json_state *s, size_t prefix, con
   }
 }
 
+static int is_snapshots_key(const json_state *s, const json_node *n) {
+  return n->key != JSON_NO_KEY && n->key_len == 9 && memcmp(bytes_at(s, n->key), "snapshots", 9) == 0;
+}
+
 /* The value item under the name s->key[0..len). */
-static void flatten_value(viral_reader *r, json_state *s, size_t len, const cJSON *item) {
-  if (cJSON_IsObject(item)) {
+static void flatten_value(viral_reader *r, json_state *s, size_t len, const json_node *item) {
+  if (item->type == JSON_OBJECT) {
     flatten_object(r, s, len, item);
     return;
   }
-  if (cJSON_IsArray(item)) {
-    if (item->string && strcmp(item->string, "snapshots") == 0 && is_snapshot_list(item)) {
+  if (item->type == JSON_ARRAY) {
+    if (is_snapshots_key(s, item) && all_have_member(s, item, "h", JSON_NUMBER)) {
       /* the snapshot fields sit beside "snapshots", not under it */
-      size_t prefix = len - strlen(item->string);
+      size_t prefix = len - item->key_len;
       flatten_snapshots(r, s, prefix ? prefix - 1 : 0, item);
-    } else if (is_scalar_list(item)) {
+    } else if (is_scalar_list(s, item)) {
       set_list(r, s, len, item, 0);
-    } else if (is_named_list(item)) {
+    } else if (all_have_member(s, item, "name", JSON_STRING)) {
       set_list(r, s, len, item, 1);
     } else {
-      size_t index;
-      viral_value *v = slot(r, s, len, &index);
-      char *text = v ? cJSON_PrintUnformatted(item) : NULL;
-      if (v && !text) s->nomem = 1;
-      if (text) set_arena_text(s, v, index, VIRAL_VALUE_TEXT, text, strlen(text));
-      free(text);
+      set_json_text(r, s, len, item);
     }
     return;
   }
@@ -233,43 +305,37 @@ static void flatten_value(viral_reader *r, json_state *s, size_t len, const cJSO
   if (!v) return;
   memset(v, 0, sizeof *v);
   v->text = "";
-  if (cJSON_IsString(item)) {
-    v->len = strlen(item->valuestring);
+  switch (item->type) {
+  case JSON_STRING:
+    v->len = item->len;
     v->kind = v->len ? VIRAL_VALUE_TEXT : VIRAL_VALUE_MISSING; /* "" is missing, as in CSV */
-    v->text = item->valuestring;
-  } else if (cJSON_IsNumber(item)) {
-    char num[32];
-    number_text(num, item->valuedouble);
-    set_arena_text(s, v, index, VIRAL_VALUE_NUMBER, num, strlen(num));
-    v->number = item->valuedouble;
-  } else if (cJSON_IsBool(item)) {
+    v->text = bytes_at(s, item->text);
+    break;
+  case JSON_NUMBER: /* the digits as written: an id beyond 2^53 stays exact */
+    v->kind = VIRAL_VALUE_NUMBER;
+    v->text = bytes_at(s, item->text);
+    v->len = item->len;
+    v->number = item->number;
+    break;
+  case JSON_TRUE:
+  case JSON_FALSE:
     v->kind = VIRAL_VALUE_BOOL;
-    v->number = cJSON_IsTrue(item) ? 1 : 0;
-    v->text = cJSON_IsTrue(item) ? "true" : "false";
+    v->number = item->type == JSON_TRUE;
+    v->text = item->type == JSON_TRUE ? "true" : "false";
     v->len = strlen(v->text);
-  } /* null: missing */
+    break;
+  default: /* null: missing */
+    break;
+  }
 }
 
-/* 1 when item nests deeper than limit (item itself at depth 1). */
-static int too_deep(const cJSON *item, int limit) {
-  if (limit <= 0) return 1;
-  for (const cJSON *c = item->child; c; c = c->next)
-    if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && too_deep(c, limit - 1)) return 1;
-  return 0;
-}
-
-/* Turn object into the reader's record. Returns VIRAL_OK, VIRAL_ERR_PARSE
- * (a bad record: skippable) or a fatal status; err names source:line. */
-static int load_object(viral_reader *r, json_state *s, const cJSON *object, const char *source,
-                       long line, viral_error *err) {
-  if (!cJSON_IsObject(object))
-    return viral_error_set(err, VIRAL_ERR_PARSE, source, line, "expected a JSON object");
-  if (too_deep(object, r->opts.max_depth))
-    return viral_error_set(err, VIRAL_ERR_PARSE, source, line, "JSON nested deeper than %d levels",
-                           r->opts.max_depth);
+/* Turn the tree (a record object) into the reader's record. Returns
+ * VIRAL_OK or a fatal status; err names source:line. */
+static int load_record(viral_reader *r, json_state *s, const char *source, long line,
+                       viral_error *err) {
   viral_record_clear(&r->record);
   s->arena_len = 0;
-  flatten_object(r, s, 0, object);
+  flatten_object(r, s, 0, node_at(s, 1));
   if (s->nomem) return viral_error_set(err, VIRAL_ERR_NOMEM, source, line, "out of memory");
   if (s->too_many_fields)
     return viral_error_set(err, VIRAL_ERR_LIMIT, source, line, "more than %zu fields",
@@ -284,43 +350,298 @@ static int load_object(viral_reader *r, json_state *s, const cJSON *object, cons
   return VIRAL_OK;
 }
 
-/* ---- errors from cJSON ---- */
+/* Why the element just read is not a record (a skippable error). */
+static int element_error(const json_state *s, const char *source, long line, viral_error *err) {
+  if (s->status == ELEMENT_NOT_OBJECT)
+    return viral_error_set(err, VIRAL_ERR_PARSE, source, line, "expected a JSON object");
+  return viral_error_set(err, VIRAL_ERR_PARSE, source, line, "JSON nested deeper than %d levels",
+                         s->r->opts.max_depth);
+}
 
-/* Why text failed to parse: nesting beyond cJSON's own limit or ours, an
- * end inside a value, or something else at error_at. */
-static int parse_failure(viral_reader *r, const char *text, size_t len, const char *error_at,
-                         long first_line, viral_error *err) {
-  int depth = 0, max_depth = 0, in_string = 0;
-  long line = first_line, error_line = first_line, last_line = first_line;
-  size_t column = 1, error_column = 1;
-  size_t at = error_at && error_at >= text && error_at <= text + len ? (size_t)(error_at - text)
-                                                                    : len;
-  for (size_t i = 0; i < len; i++) {
-    char c = text[i];
-    if (i == at) error_line = line, error_column = column;
-    column++;
-    if (c == '\n') line++, column = 1;
-    else if (c != ' ' && c != '\t' && c != '\r') last_line = line;
-    if (in_string) {
-      if (c == '\\' && i + 1 < len) i++, column++;
-      else if (c == '"') in_string = 0;
-    } else if (c == '"') in_string = 1;
-    else if (c == '{' || c == '[') {
-      if (++depth > max_depth) max_depth = depth;
-    } else if (c == '}' || c == ']') depth--;
+/* ---- positions ---- */
+
+/* Where a parse error is: yajl stopped at offset `stopped` of text[0..len),
+ * just past the token it could not take, or (for some errors) at its start
+ * after blanks. Returns an offset that a json_scan run to puts the token in
+ * token_line/token_column. */
+static size_t error_token_end(const char *text, size_t len, size_t stopped) {
+  if (stopped > len) stopped = len;
+  if (stopped > 0 && !viral_is_blank_text(text + stopped - 1, 1)) return stopped;
+  while (stopped < len && viral_is_blank_text(text + stopped, 1)) stopped++;
+  return stopped < len ? stopped + 1 : stopped;
+}
+
+/* The scan at offset `at` of the current piece. */
+static json_scan scan_to(const json_state *s, size_t at) {
+  json_scan there = s->at_piece;
+  json_scan_run(&there, s->piece, at, -1);
+  return there;
+}
+
+/* "FILE:LINE: invalid JSON at column N" for the token yajl stopped on at
+ * offset `at` of the current piece. */
+static int invalid_at(const json_state *s, size_t at, viral_error *err) {
+  json_scan there = scan_to(s, error_token_end(s->piece, s->piece_len, at));
+  return viral_error_set(err, VIRAL_ERR_PARSE, s->r->name, there.token_line,
+                         "invalid JSON at column %llu", (unsigned long long)there.token_column);
+}
+
+/* ---- parser events ---- */
+
+static int is_container(json_type t) { return t == JSON_ARRAY || t == JSON_OBJECT; }
+
+static const char *json_type_name(json_type t) {
+  switch (t) {
+  case JSON_OBJECT: return "an object";
+  case JSON_ARRAY: return "an array";
+  case JSON_STRING: return "a string";
+  case JSON_NUMBER: return "a number";
+  case JSON_TRUE:
+  case JSON_FALSE: return "a boolean";
+  case JSON_NULL: break;
   }
-  if (max_depth > r->opts.max_depth)
-    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, first_line,
-                           "JSON nested deeper than %d levels", r->opts.max_depth);
-  if (in_string || depth > 0)
-    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, last_line,
-                           "truncated JSON (it ends inside %s)",
-                           in_string ? "a string" : "an object or array");
-  return viral_error_set(err, VIRAL_ERR_PARSE, r->name, error_line, "invalid JSON at column %zu",
-                         error_column);
+  return "null";
+}
+
+/* Stop the parser with err set by the caller. */
+static int fail(json_state *s) {
+  s->stop = STOP_FAILED;
+  return 0;
+}
+
+static int nomem(json_state *s) {
+  viral_error_set(&s->stop_err, VIRAL_ERR_NOMEM, s->r->name, s->jsonl ? s->line_no : 0,
+                  "out of memory");
+  return fail(s);
+}
+
+/* The document's top value ended: stop (the text after it is checked by hand). */
+static int top_done(json_state *s) {
+  s->stop = STOP_TOP_DONE;
+  return 0;
+}
+
+/* "FILE:path[i]" for the next element (FILE for the one top object): the
+ * prefix is written once, the index for each element. */
+static int set_element_source(json_state *s) {
+  viral_reader *r = s->r;
+  if (!s->element_source_prefix) {
+    size_t need = strlen(r->name) + strlen(s->path.text) + 32;
+    if (!grow(&s->element_source, &s->element_source_cap, need)) return -1;
+    int n = s->record_depth == 0 ? snprintf(s->element_source, need, "%s", r->name)
+                                 : snprintf(s->element_source, need, "%s:%s[", r->name, s->path.text);
+    s->element_source_prefix = (size_t)n;
+  }
+  if (s->record_depth == 0) return 0;
+  char *at = s->element_source + s->element_source_prefix;
+  at += viral_format_index_(at, s->index++);
+  memcpy(at, "]", 2);
+  return 0;
+}
+
+/* An element of the array of records (a JSON Lines line's value) ended. */
+static int element_end(json_state *s) {
+  s->in_element = 0;
+  s->building = 0;
+  if (s->jsonl) {
+    s->element_done = 1;
+    s->value_end = s->finishing ? SIZE_MAX : yajl_get_bytes_consumed(s->parser);
+    return 1;
+  }
+  if (s->status == ELEMENT_OK) s->record_ready = 1;
+  else if (s->r->opts.skip_bad_rows) s->r->skipped++;
+  else {
+    element_error(s, s->element_source, 0, &s->stop_err);
+    return fail(s);
+  }
+  return s->record_depth == 0 ? top_done(s) : 1;
+}
+
+static int element_start(json_state *s, json_type type) {
+  if (s->jsonl && s->element_done) {
+    s->stop = STOP_TEXT_AFTER;
+    return 0;
+  }
+  if (!s->jsonl && set_element_source(s) < 0) return nomem(s);
+  s->status = type == JSON_OBJECT ? ELEMENT_OK : ELEMENT_NOT_OBJECT;
+  if (type == JSON_OBJECT) {
+    json_tree_reset(&s->tree);
+    if (json_tree_add(&s->tree, JSON_OBJECT, NULL, 0) < 0) return nomem(s);
+    s->building = 1;
+    if (!s->jsonl) s->record_start = s->at_piece.offset + yajl_get_bytes_consumed(s->parser) - 1;
+  }
+  if (is_container(type)) {
+    s->in_element = 1;
+    return 1;
+  }
+  return element_end(s);
+}
+
+/* A value inside an element, at depth d. */
+static int element_value(json_state *s, json_type type, const char *text, size_t len, int d) {
+  if (!s->building) return 1;
+  if (is_container(type) && d - s->record_depth + 1 > s->r->opts.max_depth) {
+    s->status = ELEMENT_TOO_DEEP; /* the record is bad: build no more of it */
+    s->building = 0;
+    return 1;
+  }
+  return json_tree_add(&s->tree, type, text, len) < 0 ? nomem(s) : 1;
+}
+
+/* "json path 'P': no member 'S'": step d was not found. */
+static int no_member(json_state *s, size_t d, viral_error *err) {
+  const json_step *step = &s->path.steps[d];
+  return viral_error_set(err, VIRAL_ERR_INVALID, s->r->name, 0, "json path '%s': no member '%.*s'",
+                         s->path.text, (int)step->len, step->name);
+}
+
+/* The error for a document that is a bare scalar of type. */
+static int top_scalar_error(json_state *s, json_type type, viral_error *err) {
+  if (s->path.count > 0) return no_member(s, 0, err);
+  return viral_error_set(err, VIRAL_ERR_PARSE, s->r->name, 0,
+                         "expected an array of objects or an object at the top, found %s",
+                         json_type_name(type));
+}
+
+/* A value outside the records, at depth d: follow the path. */
+static int navigate(json_state *s, json_type type, int d) {
+  int on_path = (size_t)d == s->path_open && (d == 0 || s->key_on_path);
+  s->key_on_path = 0;
+  if (d == 0 && !is_container(type)) { /* reported once the text after it is checked */
+    s->top_scalar = (int)type + 1;
+    return top_done(s);
+  }
+  if (!on_path) return 1;
+  if ((size_t)d < s->path.count) { /* a step to take inside this value */
+    if (type != json_path_step_container(&s->path.steps[d])) {
+      no_member(s, (size_t)d, &s->stop_err);
+      return fail(s);
+    }
+    s->found[d] = 0;
+    s->path_open = (size_t)d + 1;
+  } else if (type == JSON_ARRAY) {
+    s->in_records = 1;
+    s->path_open = (size_t)d + 1;
+  } else if (s->path.count == 0) { /* one object at the top: the one record */
+    s->record_depth = 0;
+    s->in_records = 1;
+    return element_start(s, type);
+  } else {
+    viral_error_set(&s->stop_err, VIRAL_ERR_INVALID, s->r->name, 0,
+                    "json path '%s' is %s, not an array", s->path.text, json_type_name(type));
+    return fail(s);
+  }
+  return 1;
+}
+
+/* A key outside the records: does it name the next step of the path? */
+static void navigate_key(json_state *s, const char *key, size_t len) {
+  size_t d = (size_t)s->depth; /* the object began at d - 1 */
+  s->key_on_path = d >= 1 && d == s->path_open && d - 1 < s->path.count && !s->found[d - 1] &&
+                   json_path_step_matches(&s->path.steps[d - 1], key, len, 0);
+  if (s->key_on_path) s->found[d - 1] = 1;
+}
+
+/* A container outside the records that began at depth d ended. */
+static int navigate_end(json_state *s, int d) {
+  if ((size_t)d + 1 == s->path_open) {
+    s->path_open = (size_t)d;
+    if (s->in_records && (size_t)d == s->path.count) s->in_records = 0;
+    else if ((size_t)d < s->path.count && !s->found[d]) {
+      no_member(s, (size_t)d, &s->stop_err);
+      return fail(s);
+    }
+  }
+  return d == 0 ? top_done(s) : 1;
+}
+
+static int on_value(json_state *s, json_type type, const char *text, size_t len) {
+  int d = s->depth, ok;
+  if (is_container(type) && d + 1 > JSON_NESTING_LIMIT) {
+    if (s->jsonl) {
+      s->stop = STOP_TOO_DEEP;
+      return 0;
+    }
+    json_scan there = scan_to(s, yajl_get_bytes_consumed(s->parser));
+    viral_error_set(&s->stop_err, VIRAL_ERR_PARSE, s->r->name, there.token_line,
+                    "JSON nested deeper than %d levels", JSON_NESTING_LIMIT);
+    return fail(s);
+  }
+  if (s->in_element) ok = element_value(s, type, text, len, d);
+  else if (s->in_records && d == s->record_depth) ok = element_start(s, type);
+  else ok = navigate(s, type, d);
+  if (is_container(type)) s->depth++;
+  return ok;
+}
+
+static int on_end(json_state *s) {
+  int d = --s->depth;
+  if (s->in_element) {
+    if (d == s->record_depth) return element_end(s);
+    if (s->building) json_tree_close(&s->tree);
+    return 1;
+  }
+  return navigate_end(s, d);
+}
+
+static int cb_null(void *ctx) { return on_value(ctx, JSON_NULL, NULL, 0); }
+static int cb_boolean(void *ctx, int b) { return on_value(ctx, b ? JSON_TRUE : JSON_FALSE, NULL, 0); }
+static int cb_number(void *ctx, const char *p, size_t n) { return on_value(ctx, JSON_NUMBER, p, n); }
+static int cb_string(void *ctx, const unsigned char *p, size_t n) {
+  return on_value(ctx, JSON_STRING, (const char *)p, n);
+}
+static int cb_start_map(void *ctx) { return on_value(ctx, JSON_OBJECT, NULL, 0); }
+static int cb_start_array(void *ctx) { return on_value(ctx, JSON_ARRAY, NULL, 0); }
+static int cb_end(void *ctx) { return on_end(ctx); }
+
+static int cb_map_key(void *ctx, const unsigned char *key, size_t len) {
+  json_state *s = ctx;
+  if (!s->in_element) navigate_key(s, (const char *)key, len);
+  else if (s->building && json_tree_key(&s->tree, (const char *)key, len) < 0) return nomem(s);
+  return 1;
+}
+
+/* yajl_number gets every number as the text it was written with. */
+static const yajl_callbacks callbacks = {cb_null,      cb_boolean, NULL,   NULL,
+                                         cb_number,    cb_string,  cb_start_map,
+                                         cb_map_key,   cb_end,     cb_start_array,
+                                         cb_end};
+
+static int new_parser(json_state *s) {
+  s->parser = yajl_alloc(&callbacks, NULL, s);
+  if (!s->parser) return -1;
+  /* the reader checks UTF-8 itself, with line numbers */
+  yajl_config(s->parser, yajl_dont_validate_strings, 1);
+  if (s->jsonl) yajl_config(s->parser, yajl_allow_multiple_values, 1);
+  return 0;
+}
+
+static void drop_parser(json_state *s) {
+  if (s->parser) yajl_free(s->parser);
+  s->parser = NULL;
 }
 
 /* ---- JSON Lines ---- */
+
+/* Why a line failed to parse, yajl having stopped at offset `stopped`:
+ * nesting beyond our limit, an end inside a value, or else an invalid token. */
+static int parse_failure(viral_reader *r, const char *text, size_t len, size_t stopped,
+                         long line, viral_error *err) {
+  json_scan all, at;
+  json_scan_init(&all, line);
+  json_scan_run(&all, text, len, -1);
+  json_scan_init(&at, line);
+  json_scan_run(&at, text, error_token_end(text, len, stopped), -1);
+  if (all.max_depth > r->opts.max_depth)
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line, "JSON nested deeper than %d levels",
+                           r->opts.max_depth);
+  if (all.in_string || all.depth > 0)
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line,
+                           "truncated JSON (it ends inside %s)",
+                           all.in_string ? "a string" : "an object or array");
+  return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line, "invalid JSON at column %llu",
+                         (unsigned long long)at.token_column);
+}
 
 /* The next line (without its LF or CRLF); 1, 0 at the end, or < 0. */
 static int next_line(viral_reader *r, json_state *s, const char **line, size_t *len,
@@ -366,6 +687,44 @@ static int next_line(viral_reader *r, json_state *s, const char **line, size_t *
   return 1;
 }
 
+/* Parse one line into the record: VIRAL_OK, VIRAL_ERR_PARSE (a bad line:
+ * skippable) or a fatal status. The parser is kept from line to line, and
+ * dropped after a line it failed on (it may hold part of a token). */
+static int parse_line(viral_reader *r, json_state *s, const char *line, size_t len,
+                      viral_error *err) {
+  size_t whole, bad = memchr(line, '\\', len) ? json_check_escapes(line, len, &whole) : len;
+  if (bad < len) return parse_failure(r, line, len, bad + 1, s->line_no, err);
+  if (!s->parser && new_parser(s) < 0)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, s->line_no, "out of memory");
+  s->depth = 0;
+  s->in_element = s->building = s->element_done = 0;
+  s->stop = STOP_NONE;
+  yajl_status st = yajl_parse(s->parser, (const unsigned char *)line, len);
+  size_t stopped = yajl_get_bytes_consumed(s->parser);
+  if (st == yajl_status_ok && !s->element_done) { /* a value that ends with the line, or none */
+    s->finishing = 1;
+    st = yajl_complete_parse(s->parser);
+    s->finishing = 0;
+    stopped = len;
+  }
+  if (s->value_end > len) s->value_end = len;
+  int text_after = s->element_done && !viral_is_blank_text(line + s->value_end, len - s->value_end);
+  if (st != yajl_status_ok || text_after) drop_parser(s);
+  if (s->stop == STOP_FAILED) {
+    *err = s->stop_err;
+    return err->code;
+  }
+  if (text_after) {
+    size_t at = s->value_end;
+    while (at < len && (line[at] == ' ' || line[at] == '\t')) at++;
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->line_no,
+                           "text after the JSON value at column %zu", at + 1);
+  }
+  if (st != yajl_status_ok) return parse_failure(r, line, len, stopped, s->line_no, err);
+  if (s->status != ELEMENT_OK) return element_error(s, r->name, s->line_no, err);
+  return load_record(r, s, r->name, s->line_no, err);
+}
+
 static int jsonl_next(viral_reader *r, viral_error *err) {
   json_state *s = r->impl;
   for (;;) {
@@ -376,21 +735,10 @@ static int jsonl_next(viral_reader *r, viral_error *err) {
     size_t k = 0;
     while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
     if (k == len) continue; /* blank line */
-    cJSON_Delete(s->tree);
-    const char *end = NULL;
-    s->tree = NULL;
-    if (!viral_utf8_valid(line, len)) {
+    if (!viral_utf8_valid(line, len))
       rc = viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->line_no, "invalid UTF-8");
-    } else if (!(s->tree = cJSON_ParseWithLengthOpts(line, len, &end, 0))) {
-      rc = parse_failure(r, line, len, end, s->line_no, err);
-    } else if (end && end < line + len && !viral_is_blank_text(end, (size_t)(line + len - end))) {
-      while (*end == ' ' || *end == '\t') end++;
-      rc = viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->line_no,
-                           "text after the JSON value at column %zu", (size_t)(end - line) + 1);
-    } else {
-      rc = load_object(r, s, s->tree, r->name, s->line_no, err);
-      if (rc == VIRAL_OK) return 1;
-    }
+    else if ((rc = parse_line(r, s, line, len, err)) == VIRAL_OK)
+      return 1;
     if (rc != VIRAL_ERR_PARSE || !r->opts.skip_bad_rows) return rc;
     r->skipped++;
   }
@@ -398,140 +746,165 @@ static int jsonl_next(viral_reader *r, viral_error *err) {
 
 /* ---- JSON documents ---- */
 
-/* Line of the first invalid UTF-8 byte in text, or 0 when it is valid. */
-static long invalid_utf8_line(const char *text, size_t len) {
-  if (viral_utf8_valid(text, len)) return 0;
-  long line = 1;
-  for (const char *p = text, *end = text + len; p < end; line++) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-    if (!viral_utf8_valid(p, n)) return line;
-    p += n + 1;
-  }
-  return line;
+/* The longest prefix of p[0..n) that does not end inside a UTF-8 character
+ * or an escape (bad bytes count as whole: they are reported, not waited on). */
+static size_t whole_prefix(const char *p, size_t n) {
+  int cut;
+  size_t valid = viral_utf8_prefix(p, n, &cut), whole;
+  if (cut) n = valid;
+  size_t bad = json_check_escapes(p, n, &whole);
+  return bad < n ? n : whole;
 }
 
-/* Read the rest of the input into s->doc_text (NUL-terminated). */
-static int read_document(viral_reader *r, json_state *s, size_t *len, viral_error *err) {
-  size_t n = 0, cap = 0;
+/* The next piece of the document for yajl, scanned: up to the end of the
+ * next record, at most FEED_MAX bytes, and not ending inside a UTF-8
+ * character or an escape unless the input does. Sets s->piece, piece_len,
+ * at_piece and scan. Returns 1, 0 at the end of input, or < 0. */
+static int next_piece(viral_reader *r, json_state *s, viral_error *err) {
+  int at_end = 0;
   for (;;) {
-    size_t avail = r->len - r->pos;
-    if (n + avail > VIRAL_MAX_JSON_DOCUMENT)
-      return viral_error_set(err, VIRAL_ERR_LIMIT, r->name, 0,
-                             "JSON document larger than %zu bytes (write it as JSON Lines to "
-                             "stream it)",
-                             VIRAL_MAX_JSON_DOCUMENT);
-    if (!grow(&s->doc_text, &cap, n + avail + 1))
-      return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
-    if (avail) memcpy(s->doc_text + n, r->data + r->pos, avail);
-    n += avail;
-    r->pos = r->len;
-    int rc = viral_source_read(r, 0, err);
-    if (rc < 0) return rc;
-    if (rc == 0) break;
-  }
-  if (!s->doc_text && !grow(&s->doc_text, &cap, 1))
-    return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
-  s->doc_text[n] = '\0';
-  *len = n;
-  return VIRAL_OK;
-}
-
-static const char *json_type_name(const cJSON *item) {
-  if (cJSON_IsObject(item)) return "an object";
-  if (cJSON_IsArray(item)) return "an array";
-  if (cJSON_IsString(item)) return "a string";
-  if (cJSON_IsNumber(item)) return "a number";
-  if (cJSON_IsBool(item)) return "a boolean";
-  return "null";
-}
-
-/* Find the array of records: at opts.json_path, or the top value. */
-static int locate_records(viral_reader *r, json_state *s, viral_error *err) {
-  const char *path = r->opts.json_path;
-  cJSON *at = s->tree;
-  if (!path || !*path) {
-    if (cJSON_IsObject(at)) {
-      s->single = 1;
-      s->next_item = at;
-      return VIRAL_OK;
+    if (r->pos == r->len) {
+      int rc = viral_source_read(r, 0, err);
+      if (rc <= 0) return rc;
     }
-    if (!cJSON_IsArray(at))
-      return viral_error_set(err, VIRAL_ERR_PARSE, r->name, 0,
-                             "expected an array of objects or an object at the top, found %s",
-                             json_type_name(at));
-    s->next_item = at->child;
-    return VIRAL_OK;
+    const char *p = r->data + r->pos;
+    size_t avail = r->len - r->pos, take = avail < FEED_MAX ? avail : FEED_MAX;
+    json_scan scan = s->scan;
+    size_t n = json_scan_run(&scan, p, take, s->record_depth);
+    if (n == take && !(at_end && take == avail)) { /* not cut where a record ends */
+      size_t whole = whole_prefix(p, take);
+      if (whole == 0) { /* the bytes at hand start one character or escape: read on */
+        int rc = viral_source_read(r, 1, err);
+        if (rc < 0) return rc;
+        at_end = rc == 0;
+        continue;
+      }
+      if (whole < take) {
+        scan = s->scan;
+        n = json_scan_run(&scan, p, whole, s->record_depth);
+      }
+    }
+    s->at_piece = s->scan;
+    s->scan = scan;
+    s->piece = p;
+    s->piece_len = n;
+    return 1;
   }
-  for (const char *p = path; *p;) {
-    const char *dot = strchr(p, '.');
-    size_t n = dot ? (size_t)(dot - p) : strlen(p);
-    cJSON *found = NULL;
-    if (cJSON_IsObject(at))
-      for (cJSON *m = at->child; m && !found; m = m->next)
-        if (strlen(m->string) == n && memcmp(m->string, p, n) == 0) found = m;
-    if (!found)
-      return viral_error_set(err, VIRAL_ERR_INVALID, r->name, 0,
-                             "json path '%s': no member '%.*s'", path, (int)n, p);
-    at = found;
-    p += n;
-    if (*p == '.') p++;
-  }
-  if (!cJSON_IsArray(at))
-    return viral_error_set(err, VIRAL_ERR_INVALID, r->name, 0,
-                           "json path '%s' is %s, not an array", path, json_type_name(at));
-  s->next_item = at->child;
-  return VIRAL_OK;
 }
 
-static int document_open(viral_reader *r, json_state *s, viral_error *err) {
-  size_t len = 0;
-  int rc = read_document(r, s, &len, err);
+/* Check that nothing but blanks follows the top value. */
+static int check_text_after(viral_reader *r, json_state *s, viral_error *err) {
+  long line = s->scan.line;
+  for (;;) {
+    for (; r->pos < r->len; r->pos++) {
+      char c = r->data[r->pos];
+      if (c == '\n') line++;
+      else if (!viral_is_blank_text(&c, 1))
+        return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line, "text after the JSON document");
+    }
+    int rc = viral_source_read(r, 0, err);
+    if (rc <= 0) return rc;
+  }
+}
+
+/* The top value ended at offset `used` of the current piece. */
+static int document_done(viral_reader *r, json_state *s, size_t used, viral_error *err) {
+  s->scan = scan_to(s, used);
+  r->pos += used;
+  s->finished = 1;
+  int rc = check_text_after(r, s, err);
   if (rc < 0) return rc;
-  if (viral_is_blank_text(s->doc_text, len))
+  return s->top_scalar ? top_scalar_error(s, (json_type)(s->top_scalar - 1), err) : 1;
+}
+
+/* After yajl stopped: the error to report, or 1 when the top value ended. */
+static int document_stopped(viral_reader *r, json_state *s, size_t used, viral_error *err) {
+  if (s->stop == STOP_TOP_DONE) return document_done(r, s, used, err);
+  if (s->stop == STOP_FAILED) {
+    *err = s->stop_err;
+    return err->code;
+  }
+  return invalid_at(s, used, err);
+}
+
+/* The record being read passed the size limit. */
+static int record_too_long(const json_state *s) {
+  return (s->building || s->record_ready) &&
+         s->scan.offset - s->record_start > s->r->opts.max_record_bytes;
+}
+
+/* Hand yajl the next piece. Returns 1, 0 at the end of input, or < 0. */
+static int document_step(viral_reader *r, json_state *s, viral_error *err) {
+  int rc = next_piece(r, s, err);
+  if (rc <= 0) return rc;
+  const char *p = s->piece;
+  size_t n = s->piece_len, whole;
+  int cut;
+  size_t valid = viral_utf8_prefix(p, n, &cut);
+  if (valid < n)
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, scan_to(s, valid).line, "invalid UTF-8");
+  size_t bad = json_check_escapes(p, n, &whole);
+  if (bad < n) {
+    json_scan there = scan_to(s, bad);
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, there.line, "invalid JSON at column %llu",
+                           (unsigned long long)(there.offset - there.line_start + 1));
+  }
+  yajl_status st = yajl_parse(s->parser, (const unsigned char *)p, n);
+  if (st != yajl_status_ok) return document_stopped(r, s, yajl_get_bytes_consumed(s->parser), err);
+  r->pos += n;
+  if (record_too_long(s))
+    return viral_error_set(err, VIRAL_ERR_LIMIT, s->element_source, 0,
+                           "record longer than %zu bytes", r->opts.max_record_bytes);
+  return 1;
+}
+
+/* The input ended before the top value did (or inside a number). */
+static int document_end(viral_reader *r, json_state *s, viral_error *err) {
+  s->piece = "";
+  s->piece_len = 0;
+  s->at_piece = s->scan;
+  yajl_complete_parse(s->parser);
+  if (s->stop == STOP_TOP_DONE) return document_done(r, s, 0, err); /* a bare scalar */
+  if (s->scan.last_line == 0)
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, 0, "empty file, no JSON");
-  long bad = invalid_utf8_line(s->doc_text, len);
-  if (bad) return viral_error_set(err, VIRAL_ERR_PARSE, r->name, bad, "invalid UTF-8");
-  const char *end = NULL;
-  s->tree = cJSON_ParseWithLengthOpts(s->doc_text, len, &end, 0);
-  if (!s->tree) {
-    /* our depth limit counts from each record; the document as a whole may
-     * nest deeper, so only cJSON's own limit can apply here */
-    int saved = r->opts.max_depth;
-    r->opts.max_depth = CJSON_NESTING_LIMIT;
-    rc = parse_failure(r, s->doc_text, len, end, 1, err);
-    r->opts.max_depth = saved;
-    return rc;
+  /* the end inside a value comes before what the last bytes were */
+  if (s->scan.in_string || s->scan.depth > 0)
+    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->scan.last_line,
+                           "truncated JSON (it ends inside %s)",
+                           s->scan.in_string ? "a string" : "an object or array");
+  return document_stopped(r, s, 0, err);
+}
+
+/* Read on until a record is ready, the array of records is open, or the
+ * document ended. Returns VIRAL_OK or < 0. */
+static int document_advance(viral_reader *r, json_state *s, int until_open, viral_error *err) {
+  while (!s->record_ready && !s->finished && !(until_open && (s->in_records || s->in_element))) {
+    int rc = document_step(r, s, err);
+    if (rc == 0) rc = document_end(r, s, err);
+    if (rc < 0) return rc;
   }
-  if (end && !viral_is_blank_text(end, (size_t)(s->doc_text + len - end))) {
-    long line = 1;
-    for (const char *p = s->doc_text; p < end; p++) line += *p == '\n';
-    return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line,
-                           "text after the JSON document");
-  }
-  free(s->doc_text); /* cJSON holds its own copies */
-  s->doc_text = NULL;
-  return locate_records(r, s, err);
+  return VIRAL_OK;
 }
 
 static int document_next(viral_reader *r, viral_error *err) {
   json_state *s = r->impl;
-  while (s->next_item) {
-    cJSON *item = s->next_item;
-    s->next_item = s->single ? NULL : item->next;
-    size_t i = s->index++;
-    const char *path = r->opts.json_path ? r->opts.json_path : "";
-    size_t need = strlen(r->name) + strlen(path) + 32;
-    if (!grow(&s->element_source, &s->element_source_cap, need))
-      return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
-    if (s->single) snprintf(s->element_source, need, "%s", r->name);
-    else snprintf(s->element_source, need, "%s:%s[%zu]", r->name, path, i);
-    int rc = load_object(r, s, item, s->element_source, 0, err);
-    if (rc == VIRAL_OK) return 1;
-    if (rc != VIRAL_ERR_PARSE || !r->opts.skip_bad_rows) return rc;
-    r->skipped++;
-  }
-  return 0;
+  int rc = document_advance(r, s, 0, err);
+  if (rc < 0) return rc;
+  if (!s->record_ready) return 0;
+  s->record_ready = 0;
+  rc = load_record(r, s, s->element_source, 0, err);
+  return rc < 0 ? rc : 1;
+}
+
+/* Follow the path to the array of records (the errors about the path and
+ * the top value come from here), without reading past its first record. */
+static int document_open(viral_reader *r, json_state *s, viral_error *err) {
+  if (json_path_parse(&s->path, r->opts.json_path) < 0 ||
+      !(s->found = calloc(s->path.count + 1, sizeof *s->found)) || new_parser(s) < 0)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
+  s->record_depth = (int)s->path.count + 1;
+  json_scan_init(&s->scan, 1);
+  return document_advance(r, s, 1, err);
 }
 
 /* ---- setup ---- */
@@ -539,8 +912,10 @@ static int document_next(viral_reader *r, viral_error *err) {
 static void json_free_impl(viral_reader *r) {
   json_state *s = r->impl;
   if (!s) return;
-  cJSON_Delete(s->tree);
-  free(s->doc_text);
+  drop_parser(s);
+  json_tree_release(&s->tree);
+  json_path_release(&s->path);
+  free(s->found);
   free(s->element_source);
   free(s->line);
   free(s->arena);
@@ -553,9 +928,13 @@ static void json_free_impl(viral_reader *r) {
 int viral_json_reader_init(viral_reader *r, viral_error *err) {
   json_state *s = calloc(1, sizeof *s);
   if (!s) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
+  s->r = r;
+  json_tree_init(&s->tree);
   r->impl = s;
   r->free_impl = json_free_impl;
   if (r->format == VIRAL_FORMAT_JSONL) {
+    s->jsonl = 1;
+    s->in_records = 1; /* every line's value is a record */
     r->next = jsonl_next;
     return VIRAL_OK;
   }

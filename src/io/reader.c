@@ -58,9 +58,19 @@ int viral_source_read(viral_reader *r, int keep, viral_error *err) {
 
 /* ---- UTF-8 ---- */
 
-int viral_utf8_valid(const char *str, size_t len) {
+/* 1 when the bytes s[0..avail) are all a character starting at s[0] can
+ * continue with: the second in [lo, hi], later ones 10xxxxxx. */
+static int utf8_continues(const unsigned char *s, size_t avail, unsigned lo, unsigned hi) {
+  if (avail > 1 && (s[1] < lo || s[1] > hi)) return 0;
+  for (size_t k = 2; k < avail; k++)
+    if ((s[k] & 0xC0) != 0x80) return 0;
+  return 1;
+}
+
+size_t viral_utf8_prefix(const char *str, size_t len, int *cut) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
+  *cut = 0;
   while (i < len) {
     /* ASCII runs are the common case: eight bytes at a time */
     while (i + 8 <= len) {
@@ -84,14 +94,20 @@ int viral_utf8_valid(const char *str, size_t len) {
     else if (c == 0xF0) n = 3, lo = 0x90;
     else if (c >= 0xF1 && c <= 0xF3) n = 3;
     else if (c == 0xF4) n = 3, hi = 0x8F;             /* nothing past U+10FFFF */
-    else return 0;
-    if (i + n >= len) return 0; /* cut short */
-    if (s[i + 1] < lo || s[i + 1] > hi) return 0;
-    for (size_t k = 2; k <= n; k++)
-      if ((s[i + k] & 0xC0) != 0x80) return 0;
+    else return i;
+    if (i + n >= len) { /* cut short */
+      *cut = utf8_continues(s + i, len - i, lo, hi);
+      return i;
+    }
+    if (!utf8_continues(s + i, n + 1, lo, hi)) return i;
     i += n + 1;
   }
-  return 1;
+  return len;
+}
+
+int viral_utf8_valid(const char *s, size_t len) {
+  int cut;
+  return viral_utf8_prefix(s, len, &cut) == len;
 }
 
 /* ---- opening ---- */

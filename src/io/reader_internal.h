@@ -9,8 +9,6 @@
 #include "viral/reader.h"
 
 #define VIRAL_READ_CHUNK (64u * 1024u)
-/* A JSON document is parsed whole by cJSON, so its size bounds memory. */
-#define VIRAL_MAX_JSON_DOCUMENT ((size_t)512 << 20)
 
 struct viral_reader {
   viral_format format;
@@ -51,5 +49,9 @@ int viral_json_reader_init(viral_reader *r, viral_error *err);
 
 /* 1 when s[0..len) is valid UTF-8. */
 int viral_utf8_valid(const char *s, size_t len);
+/* Length of the longest prefix of s[0..len) made of whole valid UTF-8
+ * characters. When it is shorter than len, *cut is 1 when the rest is the
+ * start of a valid character cut short by the end of the text, else 0. */
+size_t viral_utf8_prefix(const char *s, size_t len, int *cut);
 
 #endif

@@ -1,0 +1,158 @@
+/* json_tree.c - see json_tree.h. */
+#include "io/json_tree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/value_internal.h"
+
+void json_tree_init(json_tree *t) {
+  memset(t, 0, sizeof *t);
+  t->key = JSON_NO_KEY;
+}
+
+void json_tree_release(json_tree *t) {
+  free(t->nodes);
+  free(t->bytes);
+  free(t->open);
+  json_tree_init(t);
+}
+
+void json_tree_reset(json_tree *t) {
+  t->count = 1;
+  t->len = 0;
+  t->depth = 0;
+  t->key = JSON_NO_KEY;
+}
+
+static int grow(void **buf, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return 0;
+  size_t c = *cap ? *cap : 64;
+  while (c < need) c *= 2;
+  void *g = realloc(*buf, c * size);
+  if (!g) return -1;
+  *buf = g;
+  *cap = c;
+  return 0;
+}
+
+/* Copy p[0..n) and a NUL into the bytes; its offset, or SIZE_MAX. */
+static size_t add_bytes(json_tree *t, const char *p, size_t n) {
+  if (grow((void **)&t->bytes, &t->cap, t->len + n + 1, 1) < 0) return SIZE_MAX;
+  size_t off = t->len;
+  if (n) memcpy(t->bytes + off, p, n);
+  t->bytes[off + n] = '\0';
+  t->len += n + 1;
+  return off;
+}
+
+int json_tree_key(json_tree *t, const char *key, size_t len) {
+  t->key = add_bytes(t, key, len);
+  t->key_len = len;
+  return t->key == SIZE_MAX ? -1 : 0;
+}
+
+int json_tree_add(json_tree *t, json_type type, const char *text, size_t len) {
+  if (t->count == 0) t->count = 1;
+  if (t->count >= UINT32_MAX ||
+      grow((void **)&t->nodes, &t->capacity, t->count + 1, sizeof *t->nodes) < 0)
+    return -1;
+  uint32_t i = (uint32_t)t->count;
+  json_node *n = &t->nodes[i];
+  memset(n, 0, sizeof *n);
+  n->type = type;
+  n->key = t->key;
+  n->key_len = t->key_len;
+  t->key = JSON_NO_KEY;
+  if (type == JSON_NUMBER || type == JSON_STRING) {
+    if ((n->text = add_bytes(t, text, len)) == SIZE_MAX) return -1;
+    n->len = len;
+    if (type == JSON_NUMBER) n->number = json_number_value(t->bytes + n->text, len);
+  }
+  t->count++;
+  if (t->depth > 0) {
+    json_node *parent = &t->nodes[t->open[t->depth - 1]];
+    if (parent->last) t->nodes[parent->last].next = i;
+    else parent->child = i;
+    parent->last = i;
+  }
+  if (type == JSON_ARRAY || type == JSON_OBJECT) {
+    if (grow((void **)&t->open, &t->open_cap, t->depth + 1, sizeof *t->open) < 0) return -1;
+    t->open[t->depth++] = i;
+  }
+  return 0;
+}
+
+void json_tree_close(json_tree *t) {
+  if (t->depth > 0) t->depth--;
+  t->key = JSON_NO_KEY;
+}
+
+const json_node *json_tree_member(const json_tree *t, const json_node *object, const char *name) {
+  size_t n = strlen(name);
+  for (uint32_t i = object->child; i; i = t->nodes[i].next) {
+    const json_node *m = &t->nodes[i];
+    if (m->key_len == n && memcmp(t->bytes + m->key, name, n) == 0) return m;
+  }
+  return NULL;
+}
+
+double json_number_value(const char *text, size_t len) {
+  double x;
+  if (viral_parse_plain_(text, len, 1, &x)) return x;
+  return strtod(text, NULL);
+}
+
+/* ---- printing ---- */
+
+/* A JSON string as cJSON writes it: '"' and '\\' escaped, control bytes as
+ * \b \f \n \r \t or \u00XX, everything else as it is. */
+static int print_string(const char *s, size_t len, viral_text_emit emit, void *ctx) {
+  int rc = emit(ctx, "\"", 1);
+  size_t run = 0; /* bytes before s[i] not written yet */
+  for (size_t i = 0; i < len && rc == 0; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c > 31 && c != '"' && c != '\\') continue;
+    char esc[8];
+    size_t n = 2;
+    esc[0] = '\\';
+    switch (c) {
+    case '"': esc[1] = '"'; break;
+    case '\\': esc[1] = '\\'; break;
+    case '\b': esc[1] = 'b'; break;
+    case '\f': esc[1] = 'f'; break;
+    case '\n': esc[1] = 'n'; break;
+    case '\r': esc[1] = 'r'; break;
+    case '\t': esc[1] = 't'; break;
+    default: n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c); break;
+    }
+    if (i > run) rc = emit(ctx, s + run, i - run);
+    if (rc == 0) rc = emit(ctx, esc, n);
+    run = i + 1;
+  }
+  if (rc == 0 && len > run) rc = emit(ctx, s + run, len - run);
+  return rc ? rc : emit(ctx, "\"", 1);
+}
+
+int json_tree_print(const json_tree *t, const json_node *node, viral_text_emit emit, void *ctx) {
+  switch (node->type) {
+  case JSON_NULL: return emit(ctx, "null", 4);
+  case JSON_FALSE: return emit(ctx, "false", 5);
+  case JSON_TRUE: return emit(ctx, "true", 4);
+  case JSON_NUMBER: return emit(ctx, t->bytes + node->text, node->len);
+  case JSON_STRING: return print_string(t->bytes + node->text, node->len, emit, ctx);
+  case JSON_ARRAY:
+  case JSON_OBJECT: break;
+  }
+  int object = node->type == JSON_OBJECT;
+  int rc = emit(ctx, object ? "{" : "[", 1);
+  for (uint32_t i = node->child; i && rc == 0; i = t->nodes[i].next) {
+    const json_node *c = &t->nodes[i];
+    if (i != node->child) rc = emit(ctx, ",", 1);
+    if (rc == 0 && object) rc = print_string(t->bytes + c->key, c->key_len, emit, ctx);
+    if (rc == 0 && object) rc = emit(ctx, ":", 1);
+    if (rc == 0) rc = json_tree_print(t, c, emit, ctx);
+  }
+  return rc ? rc : emit(ctx, object ? "}" : "]", 1);
+}
