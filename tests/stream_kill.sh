@@ -6,7 +6,9 @@
 # matters only for power loss, which this test cannot make) must
 # be byte-identical to an uninterrupted run's, and the scores written across
 # all runs, once duplicates (scores repeated after a crash, same line) are
-# dropped, must be exactly the uninterrupted run's.
+# dropped, must be exactly the uninterrupted run's. The state directory then
+# holds only what its checkpoint names (and the lock): the start of a run
+# removes what killed checkpoints and writes left behind.
 # Usage: tests/stream_kill.sh path/to/viral [kills]
 set -eu
 VIRAL=$1
@@ -19,6 +21,9 @@ run() { # state-dir [model]
   if [ -n "${2:-}" ]; then set -- "$1" -m "$2"; fi
   exec "$VIRAL" stream -q --label 'views_final>=1000000' --checkpoint-every 1000 --fsync-every 0 --state "$@" "$T/log.jsonl"
 }
+# The model a state directory's checkpoint names (model-10 sorts before
+# model-9 in a listing: never pick it by name order).
+model_of() { sed -n 's/^[[:space:]]*"model":[[:space:]]*"\([^"]*\)".*/\1/p' "$1/checkpoint.json"; }
 start=$(date +%s%N)
 (run "$T/ref" "$ROOT/models/default.json") > "$T/ref.out"
 span_ms=$(( ($(date +%s%N) - start) / 1000000 + 20 )) # one whole run: kills spread over it
@@ -60,11 +65,15 @@ while [ "$kills" -lt "$KILLS" ]; do
     exit 1
   fi
   dups=$((dups + $(wc -l < "$T/all.out") - n_ref))
-  ref_model=$(ls "$T"/ref/model-*.json)
-  got_model=$(ls "$T"/state/model-*.json | tail -n 1)
   # the checkpoint number differs, the model's content must not
-  if ! cmp -s "$ref_model" "$got_model"; then
+  if ! cmp -s "$T/ref/$(model_of "$T/ref")" "$T/state/$(model_of "$T/state")"; then
     echo "stream_kill: episode $episode: the final model differs from the uninterrupted run's" >&2
+    exit 1
+  fi
+  # nothing left over from the killed checkpoints and writes
+  k=$(model_of "$T/state" | tr -dc 0-9)
+  if [ "$(ls "$T/state" | tr '\n' ' ')" != "checkpoint.json journal-$k.jsonl lock model-$k.json " ]; then
+    echo "stream_kill: episode $episode: stray files in the state directory: $(ls "$T/state" | tr '\n' ' ')" >&2
     exit 1
   fi
 done

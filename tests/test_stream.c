@@ -3,6 +3,7 @@
  * checkpoint plus journal, replay idempotence, bad events, bounded state. */
 #define _POSIX_C_SOURCE 200809L
 #include <cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,22 +21,39 @@
 typedef struct outbuf {
   char **lines;
   size_t n, cap;
+  size_t fail_at, attempts;
 } outbuf;
 
-static void capture(void *ctx, const char *line) {
+/* emit: keeps every line; with fail_at N the Nth line (from 1) and every
+ * later one fail to be written, as on a full disk. */
+static int capture(void *ctx, const char *line) {
   outbuf *o = ctx;
+  if (o->fail_at && ++o->attempts >= o->fail_at) {
+    errno = ENOSPC;
+    return -1;
+  }
   if (o->n == o->cap) {
     o->cap = o->cap ? o->cap * 2 : 64;
     o->lines = realloc(o->lines, o->cap * sizeof *o->lines);
     ck_assert_ptr_nonnull(o->lines);
   }
   o->lines[o->n++] = strdup(line);
+  return 0;
 }
 
 static void outbuf_release(outbuf *o) {
   for (size_t i = 0; i < o->n; i++) free(o->lines[i]);
   free(o->lines);
   memset(o, 0, sizeof *o);
+}
+
+/* warn: the messages, one a line. */
+static void keep_warning(void *ctx, const char *message) {
+  char **text = ctx;
+  size_t n = *text ? strlen(*text) : 0;
+  *text = realloc(*text, n + strlen(message) + 2);
+  ck_assert_ptr_nonnull(*text);
+  snprintf(*text + n, strlen(message) + 2, "%s\n", message);
 }
 
 static viral_model *default_model(void) {
@@ -404,6 +422,260 @@ START_TEST(bad_events_are_reported_and_skipped) {
 }
 END_TEST
 
+/* ---- bad events (tests/data/stream: one malformed event before two good
+ * ones of another video, after the reproducers of a poisoned journal) ---- */
+
+static char *stream_data(const char *name) {
+  char rel[256], path[4096];
+  snprintf(rel, sizeof rel, "tests/data/stream/%s", name);
+  char *text = test_read_file(test_repo_path(path, sizeof path, rel), NULL);
+  ck_assert_msg(text != NULL, "cannot read %s", rel);
+  return text;
+}
+
+/* The options of the reproducers: horizon 24h, label views_final>=1000. */
+static void small_options(viral_stream_options *o, outbuf *out, const char *state, char **warnings) {
+  options(o, out, state);
+  o->horizon_h = 24;
+  o->label = "views_final>=1000";
+  o->warn = keep_warning;
+  o->warn_ctx = warnings;
+}
+
+/* The clean stream's scores (tests/data/stream/clean.jsonl) into ref; returns
+ * the clean text (caller frees). */
+static char *clean_reference(outbuf *ref) {
+  char *clean = stream_data("clean.jsonl");
+  viral_stream_options o;
+  viral_error err;
+  small_options(&o, ref, NULL, NULL);
+  o.warn = NULL;
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  feed_lines(s, clean, 1, 3);
+  viral_stream_free(s);
+  ck_assert_uint_eq(ref->n, 1);
+  return clean;
+}
+
+/* Each bad event is rejected before the journal, said with its line and
+ * counted; the other video's score is the one a stream without it gives,
+ * and the journal holds the good events only. Before, the bad one was
+ * journaled (a restart then failed on it every time) and, closing by time,
+ * its failure cut the next event short: v2's probability changed. */
+START_TEST(bad_event_is_rejected_before_the_journal) {
+  static const char *const bad[] = {"bad_count.jsonl", "bad_missing_saves.jsonl", "bad_missing_attr.jsonl",
+                                    "bad_utf8.jsonl", "bad_trailing.jsonl", "bad_negative_age.jsonl",
+                                    "bad_model_value.jsonl"};
+  char dir[4096], state[4200], jpath[4300];
+  test_tmpdir(dir, sizeof dir, "stream_bad_event");
+  outbuf ref = {0};
+  char *clean = clean_reference(&ref), *warnings = NULL;
+  viral_stream_options o;
+  viral_error err;
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char *line = stream_data(bad[i]);
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(state, sizeof state, "%s/%zu", dir, i);
+    outbuf out = {0};
+    small_options(&o, &out, state, &warnings);
+    viral_stream *s = viral_stream_open(default_model(), &o, &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    ck_assert_int_ne(viral_stream_feed(s, line, strlen(line), 1, &err), VIRAL_OK);
+    ck_assert_msg(strncmp(err.message, "stdin:1: ", 9) == 0, "%s: %s", bad[i], err.message);
+    ck_assert_int_eq(viral_stream_failed(s), 0);
+    feed_lines(s, clean, 1, 3);
+    viral_stream_stats st;
+    viral_stream_stats_get(s, 0, &st);
+    ck_assert_uint_eq(st.bad, 1);
+    ck_assert_uint_eq(st.applied, 2);
+    ck_assert_uint_eq(out.n, 1);
+    ck_assert_msg(strcmp(out.lines[0], ref.lines[0]) == 0, "%s: %s", bad[i], out.lines[0]);
+    snprintf(jpath, sizeof jpath, "%s/journal-0.jsonl", state);
+    char *journal = test_read_file(jpath, NULL);
+    ck_assert_str_eq(journal, clean);
+    free(journal);
+    viral_stream_free(s);
+    outbuf_release(&out);
+    free(line);
+  }
+  ck_assert_ptr_null(warnings);
+  outbuf_release(&ref);
+  free(clean);
+}
+END_TEST
+
+/* A journal written before the checks, holding a bad event (the
+ * reproducer's state after a kill), replays: the bad event is said and
+ * skipped, the others give the clean stream's score. It failed every time. */
+START_TEST(journal_holding_a_bad_event_replays) {
+  char dir[4096], path[4200];
+  test_tmpdir(dir, sizeof dir, "stream_old_journal");
+  outbuf ref = {0}, out = {0};
+  char *journal = stream_data("old_journal/journal-0.jsonl"), *clean = clean_reference(&ref);
+  char *warnings = NULL;
+  snprintf(path, sizeof path, "%s/journal-0.jsonl", dir);
+  test_write_file(path, journal);
+  viral_stream_options o;
+  viral_error err;
+  small_options(&o, &out, dir, &warnings);
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  ck_assert_uint_eq(out.n, 1);
+  ck_assert_str_eq(out.lines[0], ref.lines[0]);
+  ck_assert_ptr_nonnull(warnings);
+  ck_assert_msg(strstr(warnings, "journal-0.jsonl:1: field 'views': bad count 'abc' (a bad event in the journal: skipped)"),
+                "%s", warnings);
+  viral_stream_stats st;
+  viral_stream_stats_get(s, 0, &st);
+  ck_assert_uint_eq(st.bad, 1);
+  ck_assert_int_eq(viral_stream_checkpoint(s, &err), VIRAL_OK);
+  viral_stream_free(s);
+  free(warnings);
+  free(journal);
+  free(clean);
+  outbuf_release(&ref);
+  outbuf_release(&out);
+}
+END_TEST
+
+/* A score emit could not deliver fails the event (VIRAL_ERR_IO), leaves the
+ * video unscored, and stops the stream: no more events, no checkpoint. The
+ * restart replays the journal and delivers it. Before, the failure was not
+ * seen and the checkpoint marked the video scored: the score was lost. */
+START_TEST(undelivered_score_is_not_marked_scored) {
+  char dir[4096], logp[4200], state[4200];
+  test_tmpdir(dir, sizeof dir, "stream_undelivered");
+  char *text = make_log(dir, logp, sizeof logp), *warnings = NULL;
+  snprintf(state, sizeof state, "%s/state", dir);
+  outbuf ref = {0}, out = {0};
+  viral_stream_options o;
+  viral_error err;
+  options(&o, &ref, NULL);
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  feed_lines(s, text, 1, 400);
+  viral_stream_free(s);
+  ck_assert_uint_gt(ref.n, 3);
+  options(&o, &out, state);
+  o.warn = keep_warning;
+  o.warn_ctx = &warnings;
+  out.fail_at = 3;
+  s = viral_stream_open(default_model(), &o, &err);
+  long no = 0, failed_at = 0;
+  for (const char *p = text; *p && !failed_at;) {
+    size_t len = strcspn(p, "\n");
+    if (viral_stream_feed(s, p, len, ++no, &err) != VIRAL_OK) failed_at = no;
+    p += len + (p[len] == '\n');
+  }
+  ck_assert_int_gt(failed_at, 0);
+  ck_assert_int_eq(err.code, VIRAL_ERR_IO);
+  ck_assert_msg(strstr(err.message, "cannot write the score of video") != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_stream_failed(s), 1);
+  viral_stream_stats st;
+  viral_stream_stats_get(s, 0, &st);
+  ck_assert_uint_eq(st.scored, 2); /* the third was not delivered */
+  ck_assert_int_ne(viral_stream_checkpoint(s, &err), VIRAL_OK);
+  const char *next = "{}";
+  ck_assert_int_ne(viral_stream_feed(s, next, 2, no + 1, &err), VIRAL_OK);
+  viral_stream_free(s);
+  ck_assert_uint_eq(out.n, 2);
+  /* the restart delivers it: the journal holds the event that made it */
+  out.fail_at = 0;
+  s = viral_stream_open(default_model(), &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  ck_assert_uint_eq(out.n, 5); /* the two again, and the third */
+  for (size_t i = 0; i < 3; i++) ck_assert_str_eq(out.lines[2 + i], ref.lines[i]);
+  viral_stream_free(s);
+  ck_assert_ptr_null(warnings);
+  outbuf_release(&ref);
+  outbuf_release(&out);
+  free(text);
+}
+END_TEST
+
+/* A video whose record the model refuses when it is scored (here a feature
+ * without a missing-value policy on views_1h, which no sighting of "a"
+ * covers: the event checks cannot see it) is dropped, said and counted once;
+ * its later sightings are ignored; the event that scored it and every other
+ * video go on as without it. Before, the failure stopped the event at hand. */
+START_TEST(video_the_model_refuses_is_dropped) {
+  static const char spec[] = "{\"name\":\"t\",\"window\":\"2h\",\"label\":\"viral\",\"scaling\":\"none\","
+                             "\"features\":[{\"transform\":\"log1p\",\"field\":\"views_1h\"}]}";
+  const char *a = "{\"event\":\"observe\",\"video_id\":\"a\",\"observed_at\":10800,\"posted_at\":0,"
+                  "\"views\":5,\"likes\":1,\"shares\":0,\"comments\":0,\"saves\":0,\"watch_ratio\":0.5,"
+                  "\"author_id\":\"u\",\"author_followers\":3,\"author_verified\":false,\"duration_s\":9,"
+                  "\"music_id\":\"m\",\"music_original\":true,\"hashtags\":[\"a\"],\"caption\":\"c\"}";
+  char *clean = stream_data("clean.jsonl"), *warnings = NULL;
+  outbuf ref = {0}, out = {0};
+  viral_stream_options o;
+  viral_error err;
+  viral_train_options to;
+  viral_train_options_init(&to);
+  for (int with_a = 0; with_a < 2; with_a++) {
+    viral_pipeline *p = viral_pipeline_parse_spec("t.spec.json", spec, strlen(spec), NULL, &err);
+    ck_assert_msg(p != NULL, "%s", err.message);
+    viral_model *m = viral_model_create(p, &to, &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    small_options(&o, with_a ? &out : &ref, NULL, &warnings);
+    viral_stream *s = viral_stream_open(m, &o, &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    if (with_a) { /* a at 3h, dropped; a at 4h: ignored, not started again */
+      ck_assert_int_eq(viral_stream_feed(s, a, strlen(a), 1, &err), VIRAL_OK);
+      char *later = strdup(a);
+      memcpy(strstr(later, "10800"), "14400", 5);
+      ck_assert_int_eq(viral_stream_feed(s, later, strlen(later), 2, &err), VIRAL_OK);
+      free(later);
+    }
+    feed_lines(s, clean, 1, 3);
+    viral_stream_stats st;
+    viral_stream_stats_get(s, 0, &st);
+    ck_assert_uint_eq(st.dropped, (uint64_t)with_a);
+    ck_assert_uint_eq(st.in_flight, 1); /* v2, short of its horizon */
+    viral_stream_free(s);
+  }
+  ck_assert_uint_eq(out.n, 1);
+  ck_assert_str_eq(out.lines[0] + strcspn(out.lines[0], ","), ref.lines[0] + strcspn(ref.lines[0], ","));
+  ck_assert_msg(warnings && strstr(warnings, "video 'a' dropped: ") && strstr(warnings, "views_1h"), "%s",
+                warnings ? warnings : "no warning");
+  free(warnings);
+  free(clean);
+  outbuf_release(&ref);
+  outbuf_release(&out);
+}
+END_TEST
+
+/* An event before the applied position: while the stream has applied
+ * nothing from its input yet it is a replayed input (skipped, silent), after
+ * that it is out of order (dropped, counted, the first one said). Before,
+ * both were "skipped" in silence. */
+START_TEST(out_of_order_events_are_counted_and_said) {
+  char dir[4096], logp[4200];
+  test_tmpdir(dir, sizeof dir, "stream_out_of_order");
+  char *text = make_log(dir, logp, sizeof logp), *warnings = NULL;
+  outbuf out = {0};
+  viral_stream_options o;
+  viral_error err;
+  options(&o, &out, NULL);
+  o.warn = keep_warning;
+  o.warn_ctx = &warnings;
+  viral_stream *s = viral_stream_open(default_model(), &o, &err);
+  feed_lines(s, text, 1, 101);
+  feed_lines(s, text, 1, 11); /* ten old events again */
+  viral_stream_stats st;
+  viral_stream_stats_get(s, 0, &st);
+  ck_assert_uint_eq(st.applied, 100);
+  ck_assert_uint_eq(st.out_of_order, 10);
+  ck_assert_uint_eq(st.skipped, 0);
+  ck_assert_msg(warnings && strstr(warnings, "stdin:1: observe of video 'v") && strstr(warnings, "out of order, dropped") &&
+                    !strchr(strchr(warnings, '\n') + 1, '\n'),
+                "%s", warnings ? warnings : "no warning");
+  viral_stream_free(s);
+  free(warnings);
+  outbuf_release(&out);
+  free(text);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("stream");
   TCase *tc = tcase_create("core");
@@ -412,6 +684,11 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, restart_from_checkpoint_and_journal);
   tcase_add_test(tc, bad_events_are_reported_and_skipped);
   tcase_add_test(tc, checkpoints_by_event_time);
+  tcase_add_test(tc, bad_event_is_rejected_before_the_journal);
+  tcase_add_test(tc, journal_holding_a_bad_event_replays);
+  tcase_add_test(tc, undelivered_score_is_not_marked_scored);
+  tcase_add_test(tc, video_the_model_refuses_is_dropped);
+  tcase_add_test(tc, out_of_order_events_are_counted_and_said);
   suite_add_tcase(s, tc);
   return s;
 }

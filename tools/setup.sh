@@ -8,6 +8,8 @@ packages="cmake make gcc pkg-config libsvm-dev libcsv-dev libcjson-dev libyajl-d
 packages="$packages libsvm-tools liblinear-tools valgrind"
 # tools/test.sh builds with clang too (sanitizers, libFuzzer).
 packages="$packages clang libclang-rt-dev"
+# tests/stream_hardening.sh sorts a log by observed_at the way datasets/STREAM.md says.
+packages="$packages jq"
 [ "${VIRAL_SETUP_EXTRA:-}" ] && packages="$packages $VIRAL_SETUP_EXTRA"
 missing=""
 for p in $packages; do

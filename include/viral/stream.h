@@ -37,14 +37,42 @@
  * it. Each video is scored once in a stream's life, but after a crash a score
  * written before the crash may be written again (journal replay): consumers
  * drop duplicates by video_id (or seq + video_id). "score" events answer
- * with "seq":null.
+ * with "seq":null. A video counts as scored only once emit has delivered its
+ * line: when emit fails, the event fails with VIRAL_ERR_IO, nothing marks the
+ * video scored, and the stream refuses to go on or checkpoint (reopened from
+ * its state directory, the journal replay writes the score again).
+ *
+ * Bad events. An event is checked in full before it is journaled: the line
+ * must be at most max_event_bytes long and read as a record by the JSONL
+ * record reader (valid UTF-8, one JSON object, nothing after it); an observe
+ * needs video_id, observed_at, posted_at (not after observed_at) and every
+ * counter and attribute source field (null for an unknown value); its values
+ * must parse by their rules (numbers finite, counts not negative), and the
+ * record the assemble library makes of a video's first sighting (the one its
+ * attributes come from; its counters at every age) must go through the
+ * model's feature pipeline. A bad event is reported (the feed's status),
+ * counted (stats.bad), and changes nothing. A journal written before these checks may still hold
+ * one: replay skips it and reports it through warn. A video whose record
+ * still fails when it is scored or learned from is dropped (stats.dropped,
+ * warn; its later sightings are ignored until its deadline) and the event
+ * being applied goes on.
+ *
+ * Order. An event at or before the applied position is not applied. Before
+ * the stream has applied an event from its input (since open) it is a
+ * replayed input (stats.skipped); afterwards it is out of order
+ * (stats.out_of_order; the first one is reported through warn). Sort an
+ * unsorted log by observed_at before streaming it (datasets/STREAM.md).
  *
  * Durability. With a state directory every event that changes state is
  * appended to the journal (journal-K.jsonl) before it is applied. A
  * checkpoint writes model-K.json (an ordinary model file), then
  * checkpoint.json (position, clock, per-video sightings, metrics) atomically,
  * then removes the previous journal and model. Opening a stream on a state
- * directory loads the last checkpoint and replays its journal. */
+ * directory loads the last checkpoint and replays its journal, and removes
+ * the stream's own files the checkpoint does not name (journals and models
+ * of other numbers, temporary files of interrupted writes); other files are
+ * left alone. The directory must belong to the user and not be writable by
+ * others; state files are never opened through a symbolic link. */
 #ifndef VIRAL_STREAM_H
 #define VIRAL_STREAM_H
 
@@ -58,6 +86,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The longest event line accepted by default (the record reader's limit). */
+#define VIRAL_STREAM_DEFAULT_MAX_EVENT_BYTES (1u << 20)
 
 typedef struct viral_stream_options {
   double window_h;                  /* score age (default 2) */
@@ -78,10 +109,17 @@ typedef struct viral_stream_options {
   uint64_t fsync_every;             /* fsync the journal every N appends (0: never) */
   size_t reasons;                   /* reasons per score (default 3) */
   size_t metrics_window;            /* outcomes in the sliding metrics (default 10000) */
+  size_t max_event_bytes;           /* longer events are bad (0: the default above) */
   const char *source;               /* input name in messages (NULL: "stdin") */
-  /* Called with each output line (no newline). */
-  void (*emit)(void *ctx, const char *line);
+  /* Called with each output line (no newline). Returns 0 when the line was
+   * delivered, nonzero (errno saying why) when it could not be written. */
+  int (*emit)(void *ctx, const char *line);
   void *emit_ctx;
+  /* Called with each problem the stream goes past without a status to return
+   * it with: a bad event in a replayed journal, a dropped video, the first
+   * out-of-order event (may be NULL). */
+  void (*warn)(void *ctx, const char *message);
+  void *warn_ctx;
 } viral_stream_options;
 
 /* Defaults as documented above. */
@@ -91,7 +129,12 @@ void viral_stream_options_init(viral_stream_options *opts);
 typedef struct viral_stream_stats {
   uint64_t lines;        /* events read (all kinds) */
   uint64_t applied;      /* state events applied (the seq of the last one) */
-  uint64_t skipped;      /* at or before the applied position (replays) */
+  uint64_t skipped;      /* at or before the applied position, before any was applied
+                            since open (a replayed input) */
+  uint64_t out_of_order; /* at or before the applied position after one was applied
+                            since open: dropped */
+  uint64_t bad;          /* events rejected since open (never journaled) */
+  uint64_t dropped;      /* videos whose record could not be scored or learned from */
   uint64_t scored;       /* videos scored */
   uint64_t learned;      /* videos learned from */
   uint64_t unlabeled;    /* closed videos without a label */
@@ -116,14 +159,19 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
                                 viral_error *err);
 
 /* Process one input line (without its newline; line_no for messages).
- * Returns VIRAL_OK, or a negative status with err set for a malformed or
- * unknown event (the stream is unchanged and may go on) or an I/O failure
- * of the journal (it may not). */
+ * Returns VIRAL_OK, or a negative status with err set: for a bad event the
+ * stream is unchanged and may go on; after a failure to write the journal or
+ * a score (VIRAL_ERR_IO) or out of memory while applying an event it may
+ * not: viral_stream_failed() is then 1 and feed and checkpoint refuse. */
 int viral_stream_feed(viral_stream *s, const char *line, size_t len, long line_no,
                       viral_error *err);
 
 /* Write a checkpoint now (no-op without a state directory). */
 int viral_stream_checkpoint(viral_stream *s, viral_error *err);
+
+/* 1 when an event failed half-applied (see viral_stream_feed): free the
+ * stream without a checkpoint and reopen it from its state directory. */
+int viral_stream_failed(const viral_stream *s);
 
 /* Counters now; with with_metrics also the sliding-window metrics (a sort of
  * up to metrics_window outcomes: not for every event). */

@@ -132,14 +132,19 @@ char *viral_assemble_format_time(char buf[32], double t) {
 
 static void write_json_string(FILE *out, const char *s) {
   putc('"', out);
-  for (; *s; s++) {
+  for (;;) {
+    size_t plain = 0; /* bytes that need no escape go out in one write */
+    while ((unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\') plain++;
+    fwrite(s, 1, plain, out);
+    s += plain;
     unsigned char c = (unsigned char)*s;
+    if (!c) break;
     if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
     else if (c == '\n') fputs("\\n", out);
     else if (c == '\r') fputs("\\r", out);
     else if (c == '\t') fputs("\\t", out);
-    else if (c < 0x20) fprintf(out, "\\u%04x", c);
-    else putc(c, out);
+    else fprintf(out, "\\u%04x", c);
+    s++;
   }
   putc('"', out);
 }

@@ -1,13 +1,17 @@
 /* stream.c - `viral stream`'s engine (viral/stream.h): per-video sightings in
  * event time, scores at the window, learning at the horizon, a journal and
  * checkpoints. Records are built by the assemble library from each video's own
- * sighting lines, so the stream and `viral assemble` share one interpolation. */
+ * sighting lines, so the stream and `viral assemble` share one interpolation;
+ * an event is checked through the same assembler and the model's pipeline
+ * before it is journaled. */
 #include "viral/stream.h"
 
 #include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +19,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data/assemble_internal.h"
 #include "data/video_table.h"
 #include "io/json_number.h"
 #include "model/document.h"
 #include "viral/metrics.h"
 #include "viral/reader.h"
+#include "viral/vector.h"
 #include "viral/writer.h"
 
 #define CHECKPOINT_FORMAT "viral-stream-checkpoint"
 #define CHECKPOINT_VERSION 1
+#define CHECKPOINT_NAME "checkpoint.json"
+#define LOCK_NAME "lock"
 #define MAX_REASONS 16
+/* The name an event's own record is read under; errors are then given the
+ * input's name and line instead (reattribute). */
+#define EVENT_NAME "event"
 
 typedef struct video {
   viral_vt_node node;      /* first: deadline = posted + horizon + grace */
   char *id;
   double posted;
+  double first_t;          /* observed_at of the earliest sighting (it gives the attributes) */
   int scored;
+  int dropped;             /* its record was refused: its sightings are ignored until its deadline */
   double p;                /* the score, when scored */
   char *buf;               /* the sightings' lines, each ending in '\n' */
   size_t len, cap;
 } video;
+
+/* What checking an observe event needs (check_featurize). */
+typedef struct checker {
+  viral_pipeline *pipe; /* a copy of the model's pipeline: checks never name features */
+  size_t *cols;         /* [ages * counters] counter c at age k, [ages] covered_<A>h,
+                           [counters] <counter>_final: columns of an assembled row */
+  viral_sparse vec;
+} checker;
 
 struct viral_stream {
   viral_stream_options o;
@@ -42,21 +63,24 @@ struct viral_stream {
   viral_field_map *default_counters, *default_attrs;
   double *default_ages;
   viral_vt videos; /* in flight, by id and by (deadline, id) */
+  checker check;
   /* position */
   double last_seq;     /* NAN: none seen */
   double last_t;       /* NAN: none */
   char **last_ids;     /* observe ids applied at last_t */
   size_t last_n, last_cap;
   uint64_t seq_out;    /* seq of the event being applied */
+  int input_applied;   /* an input event was applied since open */
   /* metrics: ring of the last metrics_window (p, y) */
   double *ring_p, *ring_y;
   size_t ring_head, ring_n;
-  /* journal */
+  /* state directory and journal */
+  int dir_fd, lock_fd;
   FILE *journal;
   uint64_t ckpt_no, since_ckpt, since_sync;
   double ckpt_clock;   /* the clock at the last checkpoint (NAN: none yet) */
   int replaying;
-  int lock_fd;
+  int failed;          /* an event failed half-applied: no more events, no checkpoint */
   viral_stream_stats st;
 };
 
@@ -65,19 +89,161 @@ struct viral_stream {
 static char *dup_n(const char *s, size_t n) {
   char *d = malloc(n + 1);
   if (!d) return NULL;
-  memcpy(d, s, n);
+  if (n) memcpy(d, s, n);
   d[n] = '\0';
   return d;
 }
 
 static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory"); }
 
-static char *path_in(const viral_stream *s, const char *name, uint64_t k) {
-  size_t n = strlen(s->o.state_dir) + strlen(name) + 32;
+static const char *source_name(const viral_stream *s) { return s->o.source ? s->o.source : "stdin"; }
+
+static size_t max_event_bytes(const viral_stream *s) {
+  return s->o.max_event_bytes ? s->o.max_event_bytes : VIRAL_STREAM_DEFAULT_MAX_EVENT_BYTES;
+}
+
+/* Tell the caller about a problem the stream goes past. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void warn(const viral_stream *s, const char *fmt, ...) {
+  if (!s->o.warn) return;
+  char msg[2 * VIRAL_ERROR_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  s->o.warn(s->o.warn_ctx, msg);
+}
+
+/* "name" + k + ".json" / ".jsonl" (journals), the name of a state file. */
+static void state_name(char buf[64], const char *name, uint64_t k) {
+  snprintf(buf, 64, "%s%llu.%s", name, (unsigned long long)k, strcmp(name, "journal-") == 0 ? "jsonl" : "json");
+}
+
+/* state_dir/name, or NULL without memory. */
+static char *path_of(const viral_stream *s, const char *name) {
+  size_t n = strlen(s->o.state_dir) + strlen(name) + 2;
   char *p = malloc(n);
-  if (p) snprintf(p, n, "%s/%s%llu.%s", s->o.state_dir, name, (unsigned long long)k,
-                  strcmp(name, "journal-") == 0 ? "jsonl" : "json");
+  if (p) snprintf(p, n, "%s/%s", s->o.state_dir, name);
   return p;
+}
+
+static char *path_in(const viral_stream *s, const char *name, uint64_t k) {
+  char base[64];
+  state_name(base, name, k);
+  return path_of(s, base);
+}
+
+/* ---- the state directory ---- */
+
+/* Open (make) the state directory; refuse one another user owns or others
+ * may write to: whoever can write there can plant a file the stream reads. */
+static int open_state_dir(viral_stream *s, viral_error *err) {
+  const char *dir = s->o.state_dir;
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    return viral_error_set(err, VIRAL_ERR_IO, dir, 0, "cannot make the state directory: %s", strerror(errno));
+  s->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->dir_fd < 0)
+    return viral_error_set(err, VIRAL_ERR_IO, dir, 0, "cannot open the state directory: %s", strerror(errno));
+  struct stat st;
+  if (fstat(s->dir_fd, &st) != 0)
+    return viral_error_set(err, VIRAL_ERR_IO, dir, 0, "cannot stat the state directory: %s", strerror(errno));
+  if (st.st_uid != geteuid())
+    return viral_error_set(err, VIRAL_ERR_IO, dir, 0, "the state directory belongs to another user (uid %lu): refused",
+                           (unsigned long)st.st_uid);
+  if (st.st_mode & S_IWOTH)
+    return viral_error_set(err, VIRAL_ERR_IO, dir, 0, "the state directory is writable by others: refused (chmod o-w)");
+  return VIRAL_OK;
+}
+
+/* Open a state file by name, never through a symbolic link, and only a
+ * regular file (a FIFO planted there would block). Returns the descriptor or
+ * -1 with err set. */
+static int open_state_file(const viral_stream *s, const char *name, int flags, viral_error *err) {
+  int fd = openat(s->dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) {
+    if (errno == ELOOP) viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "%s is a symbolic link: refused", name);
+    else if (errno == ENXIO) /* a FIFO nobody reads */
+      viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "%s is not a regular file: refused", name);
+    else viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "cannot open %s: %s", name, strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+    viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "%s is not a regular file: refused", name);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* VIRAL_OK when name is absent (*exists 0) or a regular file (*exists 1),
+ * so a file read by path (checkpoint, model) is never read through a link. */
+static int check_state_file(const viral_stream *s, const char *name, int *exists, viral_error *err) {
+  struct stat st;
+  *exists = 0;
+  if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return VIRAL_OK;
+    return viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "cannot stat %s: %s", name, strerror(errno));
+  }
+  if (S_ISLNK(st.st_mode)) return viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "%s is a symbolic link: refused", name);
+  if (!S_ISREG(st.st_mode)) return viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "%s is not a regular file: refused", name);
+  *exists = 1;
+  return VIRAL_OK;
+}
+
+/* One stream per state directory: a second one would interleave journals. */
+static int lock_state(viral_stream *s, viral_error *err) {
+  s->lock_fd = open_state_file(s, LOCK_NAME, O_RDWR | O_CREAT, err);
+  if (s->lock_fd < 0) return err->code;
+  if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "another stream is running on this state directory");
+  return VIRAL_OK;
+}
+
+/* name is prefix, a number written as path_in writes it (no sign, no
+ * leading zero), then rest: *k gets the number. */
+static int numbered(const char *name, const char *prefix, uint64_t *k, const char **rest) {
+  size_t n = strlen(prefix);
+  if (strncmp(name, prefix, n) != 0) return 0;
+  const char *d = name + n, *e = d;
+  while (*e >= '0' && *e <= '9') e++;
+  if (e == d || (*d == '0' && e - d > 1) || e - d > 19) return 0;
+  *k = strtoull(d, NULL, 10);
+  *rest = e;
+  return 1;
+}
+
+/* A file of the stream's own naming that checkpoint k does not name: a
+ * journal or model of another number, a temporary file of an interrupted
+ * atomic write (viral/writer.h: TARGET.tmp.XXXXXX). */
+static int stale_state_file(const char *name, uint64_t k) {
+  uint64_t n;
+  const char *rest;
+  if (numbered(name, "journal-", &n, &rest)) return strcmp(rest, ".jsonl") == 0 && n != k;
+  if (numbered(name, "model-", &n, &rest))
+    return (strcmp(rest, ".json") == 0 && n != k) || strncmp(rest, ".json.tmp.", 10) == 0;
+  return strncmp(name, CHECKPOINT_NAME ".tmp.", sizeof CHECKPOINT_NAME ".tmp." - 1) == 0;
+}
+
+/* Remove what the current checkpoint does not name (a kill between a
+ * checkpoint and the removal of its predecessor, or during a write, leaves
+ * them); files of other names are the user's and stay. */
+static int clean_state_dir(viral_stream *s, viral_error *err) {
+  int fd = dup(s->dir_fd);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "cannot list the state directory: %s", strerror(errno));
+  }
+  rewinddir(d);
+  const struct dirent *e;
+  while ((e = readdir(d)))
+    if (stale_state_file(e->d_name, s->ckpt_no) && unlinkat(s->dir_fd, e->d_name, 0) != 0 && errno != ENOENT)
+      warn(s, "%s/%s: cannot remove: %s", s->o.state_dir, e->d_name, strerror(errno));
+  closedir(d);
+  return VIRAL_OK;
 }
 
 /* ---- videos ---- */
@@ -110,13 +276,14 @@ static int append_line(video *v, const char *line, size_t len) {
   return VIRAL_OK;
 }
 
-static video *video_add(viral_stream *s, const char *id, double posted, viral_error *err) {
+static video *video_add(viral_stream *s, const char *id, double posted, double first_t, viral_error *err) {
   video *v = calloc(1, sizeof *v);
   if (!v || !(v->id = dup_n(id, strlen(id)))) {
     free(v);
     return nomem(err), NULL;
   }
   v->posted = posted;
+  v->first_t = first_t;
   v->node.id = v->id;
   v->node.deadline = posted + (s->o.horizon_h + s->o.grace_h) * 3600;
   v->p = NAN;
@@ -142,11 +309,16 @@ static void built_release(built *b) {
   memset(b, 0, sizeof *b);
 }
 
-/* Assemble v's sightings into one record with the given horizon (0: outcome
+/* JSONL reader options, the line limit raised to the event limit. */
+static void event_reader_options(const viral_stream *s, viral_reader_options *ro) {
+  viral_reader_options_init(ro);
+  ro->format = VIRAL_FORMAT_JSONL;
+  if (max_event_bytes(s) > VIRAL_DEFAULT_MAX_RECORD_BYTES) ro->max_record_bytes = max_event_bytes(s);
+}
+
+/* An assembler of one video's sightings with the given horizon (0: outcome
  * at the last sighting) and label rule. */
-static int build_record(viral_stream *s, const video *v, double horizon_h, const char *label,
-                        built *out, viral_error *err) {
-  memset(out, 0, sizeof *out);
+static viral_assembler *video_assembler(const viral_stream *s, double horizon_h, const char *label, viral_error *err) {
   viral_assemble_options ao;
   viral_assemble_options_init(&ao);
   ao.id_field = "video_id";
@@ -161,10 +333,36 @@ static int build_record(viral_stream *s, const video *v, double horizon_h, const
   ao.horizon_h = horizon_h;
   ao.keep_unlabeled = 1;
   ao.label = label;
+  return viral_assembler_create(&ao, err);
+}
+
+/* Write row (cells of a's columns) as a JSON line and read it back as the
+ * record the model reads, under name. */
+static int read_row(const viral_stream *s, const viral_assembler *a, const viral_assembled_value *row,
+                    const char *name, built *out, viral_error *err) {
+  memset(out, 0, sizeof *out);
+  size_t n = 0;
+  FILE *f = open_memstream(&out->text, &n);
+  if (!f) return nomem(err);
+  viral_assembler_write_row(a, row, f, 1);
+  int rc = fclose(f) != 0 ? nomem(err) : VIRAL_OK;
   viral_reader_options ro;
-  viral_reader_options_init(&ro);
-  ro.format = VIRAL_FORMAT_JSONL;
-  viral_assembler *a = viral_assembler_create(&ao, err);
+  event_reader_options(s, &ro);
+  if (rc == VIRAL_OK && !(out->reader = viral_reader_open_memory(name, out->text, n, &ro, err))) rc = err->code;
+  if (rc == VIRAL_OK && (rc = viral_reader_next(out->reader, &out->rec, err)) == 1) rc = VIRAL_OK;
+  else if (rc == 0) rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "%s: empty record", name);
+  if (rc != VIRAL_OK) built_release(out);
+  return rc;
+}
+
+/* Assemble v's sightings into one record with the given horizon (0: outcome
+ * at the last sighting) and label rule. */
+static int build_record(viral_stream *s, const video *v, double horizon_h, const char *label,
+                        built *out, viral_error *err) {
+  memset(out, 0, sizeof *out);
+  viral_reader_options ro;
+  event_reader_options(s, &ro);
+  viral_assembler *a = video_assembler(s, horizon_h, label, err);
   if (!a) return err->code;
   viral_reader *r = viral_reader_open_memory(v->id, v->buf, v->len, &ro, err);
   int rc = r ? VIRAL_OK : err->code;
@@ -176,24 +374,137 @@ static int build_record(viral_stream *s, const video *v, double horizon_h, const
   const viral_assembled_value *row = NULL;
   if (rc == VIRAL_OK && viral_assembler_next(a, &row) != 1)
     rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "video '%s': no record assembled", v->id);
-  if (rc == VIRAL_OK) {
-    size_t n = 0;
-    FILE *f = open_memstream(&out->text, &n);
-    if (!f) rc = nomem(err);
-    else {
-      viral_assembler_write_row(a, row, f, 1);
-      if (fclose(f) != 0) rc = nomem(err);
-    }
-    if (rc == VIRAL_OK) {
-      out->reader = viral_reader_open_memory(v->id, out->text, n, &ro, err);
-      if (!out->reader) rc = err->code;
-      else if ((rc = viral_reader_next(out->reader, &out->rec, err)) == 1) rc = VIRAL_OK;
-      else if (rc == 0) rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "video '%s': empty record", v->id);
-    }
-  }
+  if (rc == VIRAL_OK) rc = read_row(s, a, row, v->id, out, err);
   viral_assembler_free(a);
-  if (rc != VIRAL_OK) built_release(out);
   return rc;
+}
+
+/* ---- checking an event before it is journaled ---- */
+
+/* The column named name, or (size_t)-1. */
+static size_t column_of(const viral_assembler *a, const char *name) {
+  for (size_t i = 0; i < viral_assembler_column_count(a); i++)
+    if (strcmp(viral_assembler_column_name(a, i), name) == 0) return i;
+  return (size_t)-1;
+}
+
+/* Find the columns check_featurize fills (names as viral/assemble.h gives
+ * them: <counter>_<A>h, covered_<A>h, <counter>_final) and copy the model's
+ * pipeline. */
+static int checker_init(viral_stream *s, viral_error *err) {
+  checker *c = &s->check;
+  size_t nc = s->o.counter_count, na = s->o.age_count;
+  if (!(c->pipe = viral_pipeline_copy(viral_model_pipeline(s->model), err))) return err->code;
+  if (viral_pipeline_collect_names(c->pipe, 0, err) != VIRAL_OK) return err->code;
+  if (!(c->cols = malloc((na * nc + na + nc + 1) * sizeof *c->cols))) return nomem(err);
+  viral_assembler *a = video_assembler(s, 0, NULL, err);
+  if (!a) return err->code;
+  char name[600];
+  size_t *col = c->cols;
+  for (size_t k = 0; k < na; k++)
+    for (size_t i = 0; i < nc; i++) {
+      snprintf(name, sizeof name, "%s_%gh", s->o.counters[i].name, s->o.ages_h[k]);
+      *col++ = column_of(a, name);
+    }
+  for (size_t k = 0; k < na; k++) {
+    snprintf(name, sizeof name, "covered_%gh", s->o.ages_h[k]);
+    *col++ = column_of(a, name);
+  }
+  for (size_t i = 0; i < nc; i++) {
+    snprintf(name, sizeof name, "%s_final", s->o.counters[i].name);
+    *col++ = column_of(a, name);
+  }
+  int rc = VIRAL_OK;
+  for (size_t i = 0; i < na * nc + na + nc; i++)
+    if (c->cols[i] == (size_t)-1) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "assembled columns not as expected");
+  viral_assembler_free(a);
+  return rc;
+}
+
+static void checker_release(checker *c) {
+  viral_pipeline_free(c->pipe);
+  free(c->cols);
+  viral_sparse_release(&c->vec);
+}
+
+/* Every counter and attribute source is in rec (null for an unknown value;
+ * a key left out is a broken producer, and the assembler refuses a video
+ * none of whose sightings has it) and reads by its rule as the assembler
+ * reads it; a number must be finite and a count not negative, as the
+ * pipeline reads them. */
+static int check_fields(const viral_stream *s, const viral_record *rec, viral_error *err) {
+  size_t nc = s->o.counter_count;
+  for (size_t i = 0; i < nc + s->o.attr_count; i++) {
+    const viral_field_map *m = i < nc ? &s->o.counters[i] : &s->o.attrs[i - nc];
+    long f = viral_record_find(rec, m->source);
+    if (f < 0)
+      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "observe: no field '%s' (%s '%s'; null when unknown)",
+                             m->source, i < nc ? "counter" : "attribute", m->name);
+    if (m->parse == VIRAL_PARSE_TEXT) continue; /* any value reads as text */
+    double x = NAN;
+    char shown[32];
+    int rc = viral_assemble_read_field(rec, f, m->parse, 0, &x, NULL, err);
+    if (rc < 0) return rc;
+    if (rc == VIRAL_OK && !isfinite(x))
+      return viral_error_set(err, VIRAL_ERR_PARSE, NULL, 0, "field '%s': value %s out of range", m->source,
+                             viral_format_double(shown, x));
+    if (rc == VIRAL_OK && m->parse == VIRAL_PARSE_COUNT && x < 0)
+      return viral_error_set(err, VIRAL_ERR_PARSE, NULL, 0, "field '%s': negative count %s", m->source,
+                             viral_format_double(shown, x));
+  }
+  return VIRAL_OK;
+}
+
+/* The record of the event alone as the model reads it, the event's counters
+ * standing at every age (a lone sighting covers none; a video's sightings
+ * interpolate between such values), through the model's pipeline: what
+ * scoring and learning will check of the attributes, which a video takes
+ * from its earliest sighting, and of the counters. A missing value without a
+ * policy is not the event's fault (other sightings may cover it). Later
+ * sightings give only counters, which check_fields checks as the pipeline
+ * reads them: this costs an assembly and a record per video, not per event. */
+static int check_featurize(viral_stream *s, const viral_record *rec, viral_error *err) {
+  checker *c = &s->check;
+  size_t nc = s->o.counter_count, na = s->o.age_count;
+  viral_assembler *a = video_assembler(s, 0, NULL, err);
+  if (!a) return err->code;
+  int rc = viral_assembler_add(a, rec, err);
+  if (rc == VIRAL_OK) rc = viral_assembler_finish(a, err);
+  const viral_assembled_value *row = NULL;
+  if (rc == VIRAL_OK && viral_assembler_next(a, &row) != 1)
+    rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "no record assembled");
+  viral_assembled_value *filled = NULL;
+  size_t ncol = viral_assembler_column_count(a);
+  if (rc == VIRAL_OK && !(filled = malloc(ncol * sizeof *filled))) rc = nomem(err);
+  built b = {0};
+  if (rc == VIRAL_OK) {
+    memcpy(filled, row, ncol * sizeof *filled);
+    const size_t *covered = c->cols + na * nc, *final = covered + na;
+    for (size_t k = 0; k < na; k++) {
+      for (size_t i = 0; i < nc; i++) filled[c->cols[k * nc + i]].number = row[final[i]].number;
+      filled[covered[k]].number = 1;
+    }
+    rc = read_row(s, a, filled, EVENT_NAME, &b, err);
+  }
+  if (rc == VIRAL_OK) {
+    rc = viral_pipeline_transform(c->pipe, b.rec, &c->vec, NULL, err);
+    if (rc == VIRAL_ERR_MISSING) rc = VIRAL_OK;
+  }
+  built_release(&b);
+  free(filled);
+  viral_assembler_free(a);
+  return rc;
+}
+
+/* err's message, said of the input line (src:line_no) instead of the
+ * event's own record (EVENT_NAME:1), or of no place at all. */
+static int reattribute(viral_error *err, const char *src, long line_no) {
+  if (err->code == VIRAL_ERR_NOMEM) return err->code;
+  char msg[VIRAL_ERROR_MAX];
+  const char *m = err->message, *own = EVENT_NAME ":1: ";
+  if (strncmp(m, own, strlen(own)) == 0) m += strlen(own);
+  snprintf(msg, sizeof msg, "%s", m);
+  return viral_error_set(err, err->code, src, line_no, "%s", msg);
 }
 
 /* ---- output ---- */
@@ -209,7 +520,8 @@ static void put_json_string(FILE *f, const char *t) {
   fputc('"', f);
 }
 
-/* Score rec and emit its line; *p gets the probability. */
+/* Score rec and emit its line; *p gets the probability. A line emit could
+ * not deliver is VIRAL_ERR_IO: the caller must not count the video scored. */
 static int score_and_emit(viral_stream *s, const char *id, const viral_record *rec, int with_seq,
                           double *p, viral_error *err) {
   viral_prediction pred;
@@ -237,9 +549,12 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
     free(text);
     return nomem(err);
   }
-  if (s->o.emit) s->o.emit(s->o.emit_ctx, text);
+  errno = 0;
+  if (s->o.emit && s->o.emit(s->o.emit_ctx, text) != 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot write the score of video '%s': %s", id,
+                         errno ? strerror(errno) : "write failed");
   free(text);
-  return VIRAL_OK;
+  return rc;
 }
 
 static int score_video(viral_stream *s, video *v, viral_error *err) {
@@ -249,7 +564,7 @@ static int score_video(viral_stream *s, video *v, viral_error *err) {
   rc = score_and_emit(s, v->id, b.rec, 1, &v->p, err);
   built_release(&b);
   if (rc != VIRAL_OK) return rc;
-  v->scored = 1;
+  v->scored = 1; /* delivered */
   s->st.scored++;
   return VIRAL_OK;
 }
@@ -287,17 +602,38 @@ static int learn_video(viral_stream *s, video *v, double y, int by_time, viral_e
   return VIRAL_OK;
 }
 
+/* After v failed to be scored or learned from with status rc: a video whose
+ * record the model refuses (something the event checks cannot see, such as a
+ * feature without a missing-value policy on ages no sighting covers) is
+ * dropped, said and counted, so that one video never stops the event being
+ * applied nor every later one; the same happens on a replay. It stays in
+ * flight without its sightings until its deadline, so that later ones do not
+ * start it again. A failure to write or allocate is the stream's own:
+ * returned. */
+static int drop_video(viral_stream *s, video *v, int rc, viral_error *err) {
+  if (rc == VIRAL_ERR_IO || rc == VIRAL_ERR_NOMEM) return rc;
+  s->st.dropped++;
+  warn(s, "video '%s' dropped: %s", v->id, err->message);
+  v->dropped = 1;
+  free(v->buf);
+  v->buf = NULL;
+  v->len = v->cap = 0;
+  viral_error_clear(err);
+  return VIRAL_OK;
+}
+
 /* Close every video whose deadline the clock reached. */
 static int close_by_time(viral_stream *s, viral_error *err) {
   viral_vt_node *n;
   while ((n = viral_vt_due(&s->videos, s->st.clock))) {
     video *v = (video *)n;
+    if (v->dropped) {
+      forget(s, v);
+      continue;
+    }
     s->st.evicted++;
     int rc = learn_video(s, v, NAN, 1, err); /* forgets v when it succeeds */
-    if (rc != VIRAL_OK) {
-      forget(s, v); /* failed: drop it, or every event would fail on it again */
-      return rc;
-    }
+    if (rc != VIRAL_OK && (rc = drop_video(s, v, rc, err)) != VIRAL_OK) return rc;
   }
   return VIRAL_OK;
 }
@@ -318,48 +654,94 @@ static int bad(viral_error *err, const char *src, long line_no, const char *what
   return viral_error_set(err, VIRAL_ERR_PARSE, src, line_no, "%s%s", what, detail ? detail : "");
 }
 
-static int read_time(const cJSON *o, const char *key, double *out) {
-  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-  if (cJSON_IsNumber(x)) {
-    *out = x->valuedouble;
-    return isfinite(*out) ? VIRAL_OK : VIRAL_ERR_PARSE;
-  }
-  if (cJSON_IsString(x)) return viral_parse_timestamp(x->valuestring, strlen(x->valuestring), 0, out);
-  return VIRAL_ERR_PARSE;
+/* Field name of rec: its index, or -1; *v its value. */
+static long field(const viral_record *rec, const char *name, const viral_value **v) {
+  long f = viral_record_find(rec, name);
+  *v = f >= 0 ? viral_record_value(rec, (size_t)f) : NULL;
+  return f;
 }
 
-/* Parse the fields the stream itself needs (the rest is read by the record
- * reader when a record is built). ev points into doc. */
-static int parse_event(const cJSON *doc, const char *src, long line_no, event *ev, viral_error *err) {
+/* A time field (ISO-8601 or unix seconds): VIRAL_OK or not. */
+static int read_time(const viral_record *rec, const char *name, double *out) {
+  const viral_value *v;
+  long f = field(rec, name, &v);
+  viral_error ignored;
+  return f >= 0 && viral_record_timestamp(rec, (size_t)f, 0, out, &ignored) == VIRAL_OK && isfinite(*out)
+             ? VIRAL_OK
+             : VIRAL_ERR_PARSE;
+}
+
+/* The fields the stream itself needs, from rec (ev points into it). */
+static int parse_event(const viral_record *rec, const char *src, long line_no, event *ev, viral_error *err) {
   memset(ev, 0, sizeof *ev);
   ev->seq = NAN;
   ev->y = NAN;
-  if (!cJSON_IsObject(doc)) return bad(err, src, line_no, "not a JSON object", NULL);
-  const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "event");
-  if (!cJSON_IsString(kind)) return bad(err, src, line_no, "no \"event\" string", NULL);
-  if (strcmp(kind->valuestring, "observe") == 0) ev->kind = EV_OBSERVE;
-  else if (strcmp(kind->valuestring, "label") == 0) ev->kind = EV_LABEL;
-  else if (strcmp(kind->valuestring, "score") == 0) ev->kind = EV_SCORE;
-  else return bad(err, src, line_no, "unknown event: ", kind->valuestring);
-  const cJSON *seq = cJSON_GetObjectItemCaseSensitive(doc, "seq");
-  if (seq && !cJSON_IsNull(seq)) {
-    if (!cJSON_IsNumber(seq) || !isfinite(seq->valuedouble)) return bad(err, src, line_no, "\"seq\" is not a number", NULL);
-    ev->seq = seq->valuedouble;
+  const viral_value *v;
+  field(rec, "event", &v);
+  if (!v || v->kind != VIRAL_VALUE_TEXT) return bad(err, src, line_no, "no \"event\" string", NULL);
+  if (strcmp(v->text, "observe") == 0) ev->kind = EV_OBSERVE;
+  else if (strcmp(v->text, "label") == 0) ev->kind = EV_LABEL;
+  else if (strcmp(v->text, "score") == 0) ev->kind = EV_SCORE;
+  else return bad(err, src, line_no, "unknown event: ", v->text);
+  field(rec, "seq", &v);
+  if (v && v->kind != VIRAL_VALUE_MISSING) {
+    if (v->kind != VIRAL_VALUE_NUMBER || !isfinite(v->number)) return bad(err, src, line_no, "\"seq\" is not a number", NULL);
+    ev->seq = v->number;
   }
   if (ev->kind == EV_SCORE) return VIRAL_OK;
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "video_id");
-  if (cJSON_IsString(id)) ev->id = id->valuestring;
-  else return bad(err, src, line_no, "no \"video_id\" string", NULL);
+  field(rec, "video_id", &v);
+  if (!v || v->kind != VIRAL_VALUE_TEXT) return bad(err, src, line_no, "no \"video_id\" string", NULL);
+  ev->id = v->text;
   if (ev->kind == EV_LABEL) {
-    const cJSON *y = cJSON_GetObjectItemCaseSensitive(doc, "viral");
-    if (cJSON_IsNumber(y) && (y->valuedouble == 0 || y->valuedouble == 1)) ev->y = y->valuedouble;
-    else if (cJSON_IsBool(y)) ev->y = cJSON_IsTrue(y);
+    field(rec, "viral", &v);
+    if (v && (v->kind == VIRAL_VALUE_NUMBER || v->kind == VIRAL_VALUE_BOOL) && (v->number == 0 || v->number == 1))
+      ev->y = v->number;
     else return bad(err, src, line_no, "label: \"viral\" must be 0 or 1", NULL);
     return VIRAL_OK;
   }
-  if (read_time(doc, "observed_at", &ev->t) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing observed_at", NULL);
-  if (read_time(doc, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing posted_at", NULL);
+  if (read_time(rec, "observed_at", &ev->t) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing observed_at", NULL);
+  if (read_time(rec, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing posted_at", NULL);
+  if (ev->t < ev->posted) return bad(err, src, line_no, "observe: observed_at is before posted_at (a negative age)", NULL);
   return VIRAL_OK;
+}
+
+/* 1 when observe ev will be its video's earliest sighting, the one its
+ * record takes the attributes from: the first of a video not in flight
+ * (unless it is late: apply_observe ignores it), or one before the first. */
+static int gives_attributes(const viral_stream *s, const event *ev) {
+  const video *v = (const video *)viral_vt_find(&s->videos, ev->id);
+  return v ? ev->t < v->first_t : (ev->t - ev->posted) / 3600 < s->o.horizon_h;
+}
+
+/* An input or journal line read as an event: as long as the limit, one
+ * JSON object the record reader reads as scoring and learning will (valid
+ * UTF-8, nothing after it, within its depth and field limits), then the
+ * stream's own fields. *r (free it) holds the record ev points into. */
+static int read_event(const viral_stream *s, const char *line, size_t len, const char *src, long line_no,
+                      viral_reader **r, const viral_record **rec, event *ev, viral_error *err) {
+  *r = NULL;
+  if (len > max_event_bytes(s)) /* before anything reads it */
+    return viral_error_set(err, VIRAL_ERR_LIMIT, src, line_no, "event longer than the limit of %zu bytes",
+                           max_event_bytes(s));
+  viral_reader_options ro;
+  event_reader_options(s, &ro);
+  if (!(*r = viral_reader_open_memory(EVENT_NAME, line, len, &ro, err))) return reattribute(err, src, line_no);
+  int rc = viral_reader_next(*r, rec, err);
+  if (rc < 0) return reattribute(err, src, line_no);
+  if (rc == 0) return bad(err, src, line_no, "no event", NULL);
+  return parse_event(*rec, src, line_no, ev, err);
+}
+
+/* Check a state event in full before it is journaled (viral/stream.h, "Bad
+ * events"): an observe's fields as the assembler reads them, and the record
+ * the video takes its attributes from through the model's pipeline. */
+static int check_event(viral_stream *s, const event *ev, const viral_record *rec, const char *src, long line_no,
+                       viral_error *err) {
+  if (ev->kind == EV_SCORE) return bad(err, src, line_no, "a score event in the journal", NULL);
+  if (ev->kind != EV_OBSERVE) return VIRAL_OK;
+  int rc = check_fields(s, rec, err);
+  if (rc == VIRAL_OK && gives_attributes(s, ev)) rc = check_featurize(s, rec, err);
+  return rc == VIRAL_OK ? rc : reattribute(err, src, line_no);
 }
 
 /* Was ev applied already (a replayed input)? */
@@ -371,6 +753,24 @@ static int already_applied(const viral_stream *s, const event *ev) {
   for (size_t i = 0; i < s->last_n; i++)
     if (strcmp(s->last_ids[i], ev->id) == 0) return 1;
   return 0;
+}
+
+/* An event already applied: the input replayed from its start (nothing
+ * applied since open yet) or out of order (dropped: said once, counted). */
+static void note_not_applied(viral_stream *s, const event *ev, const char *src, long line_no) {
+  if (!s->input_applied) {
+    s->st.skipped++;
+    return;
+  }
+  if (s->st.out_of_order++) return;
+  char at[32], pos[32];
+  if (!isnan(ev->seq))
+    warn(s, "%s:%ld: seq %s is not after the last applied seq %s: out of order, dropped", src, line_no,
+         viral_format_double(at, ev->seq), viral_format_double(pos, s->last_seq));
+  else
+    warn(s, "%s:%ld: observe of video '%s' at %s is before the last applied one at %s: out of order, "
+            "dropped (sort the input by observed_at)", src, line_no, ev->id, viral_assemble_format_time(at, ev->t),
+         viral_assemble_format_time(pos, s->last_t));
 }
 
 static void clear_last_ids(viral_stream *s) {
@@ -424,75 +824,74 @@ static int apply_observe(viral_stream *s, const event *ev, const char *line, siz
       s->st.late++;
       return VIRAL_OK;
     }
-    if (!(v = video_add(s, ev->id, ev->posted, err))) return err->code;
+    if (!(v = video_add(s, ev->id, ev->posted, ev->t, err))) return err->code;
   } else {
+    if (v->dropped) return VIRAL_OK;
     age = (ev->t - v->posted) / 3600; /* the first sighting's posted_at, as assemble */
+    if (ev->t < v->first_t) v->first_t = ev->t;
   }
   if (append_line(v, line, len) != VIRAL_OK) return nomem(err);
-  if (!v->scored && age >= s->o.window_h && (rc = score_video(s, v, err)) != VIRAL_OK) return rc;
-  if (age >= s->o.horizon_h) return learn_video(s, v, NAN, 0, err);
+  if (!v->scored && age >= s->o.window_h && (rc = score_video(s, v, err)) != VIRAL_OK)
+    return drop_video(s, v, rc, err);
+  if (age >= s->o.horizon_h && (rc = learn_video(s, v, NAN, 0, err)) != VIRAL_OK)
+    return drop_video(s, v, rc, err);
   return VIRAL_OK;
 }
 
-/* Apply one state event (observe or label), journalled first. */
+/* Apply one state event (observe or label), journalled first. A failure here
+ * (writing, memory) leaves it half-applied: the stream is failed. */
 static int apply(viral_stream *s, const event *ev, const char *line, size_t len, viral_error *err) {
   int rc = journal_append(s, line, len, err);
-  if (rc != VIRAL_OK) return rc;
-  s->seq_out = ++s->st.applied;
-  if (note_position(s, ev) != VIRAL_OK) return nomem(err);
-  if (ev->kind == EV_OBSERVE) {
+  if (rc == VIRAL_OK) {
+    s->seq_out = ++s->st.applied;
+    if (note_position(s, ev) != VIRAL_OK) rc = nomem(err);
+  }
+  if (rc == VIRAL_OK && ev->kind == EV_OBSERVE) {
     rc = apply_observe(s, ev, line, len, err);
-  } else {
+  } else if (rc == VIRAL_OK) {
     video *v = (video *)viral_vt_find(&s->videos, ev->id);
     if (!v) s->st.labels_unknown++;
-    else rc = learn_video(s, v, ev->y, 0, err);
+    else if (!v->dropped && (rc = learn_video(s, v, ev->y, 0, err)) != VIRAL_OK) rc = drop_video(s, v, rc, err);
   }
-  if (rc == VIRAL_OK && !s->replaying) s->since_ckpt++;
+  if (rc != VIRAL_OK) s->failed = 1;
+  else if (!s->replaying) s->since_ckpt++;
   return rc;
 }
 
-static int score_event(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
-  const char *src = s->o.source ? s->o.source : "stdin";
-  viral_reader_options ro;
-  viral_reader_options_init(&ro);
-  ro.format = VIRAL_FORMAT_JSONL;
-  viral_reader *r = viral_reader_open_memory(src, line, len, &ro, err);
-  if (!r) return err->code;
+/* Answer a score event: rec as it is (a full record), not journaled. */
+static int score_event(viral_stream *s, const viral_record *rec, const char *src, long line_no, viral_error *err) {
+  const viral_value *v;
+  field(rec, "video_id", &v);
+  int rc = score_and_emit(s, v && v->kind == VIRAL_VALUE_TEXT ? v->text : "", rec, 0, NULL, err);
+  return rc == VIRAL_OK || rc == VIRAL_ERR_IO ? rc : reattribute(err, src, line_no);
+}
+
+static int feed(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
+  const char *src = source_name(s);
+  viral_reader *r;
   const viral_record *rec;
-  int rc = viral_reader_next(r, &rec, err);
-  if (rc == 1) {
-    viral_strview id = {"", 0};
-    long f = viral_record_find(rec, "video_id");
-    char *idtext = NULL;
-    if (f >= 0 && viral_record_text(rec, (size_t)f, &id, NULL) == VIRAL_OK) idtext = dup_n(id.ptr, id.len);
-    rc = score_and_emit(s, idtext ? idtext : "", rec, 0, NULL, err);
-    free(idtext);
-  } else if (rc == 0) {
-    rc = bad(err, src, line_no, "score: empty record", NULL);
+  event ev;
+  int rc = read_event(s, line, len, src, line_no, &r, &rec, &ev, err);
+  if (rc == VIRAL_OK) {
+    if (ev.kind == EV_SCORE) rc = score_event(s, rec, src, line_no, err);
+    else if (already_applied(s, &ev)) note_not_applied(s, &ev, src, line_no);
+    else if ((rc = check_event(s, &ev, rec, src, line_no, err)) == VIRAL_OK &&
+             (rc = apply(s, &ev, line, len, err)) == VIRAL_OK)
+      s->input_applied = 1;
   }
   viral_reader_free(r);
   return rc;
 }
 
-static int feed(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
-  const char *src = s->o.source ? s->o.source : "stdin";
-  cJSON *doc = cJSON_ParseWithLength(line, len);
-  if (!doc) return bad(err, src, line_no, "malformed JSON", NULL);
-  event ev;
-  int rc = parse_event(doc, src, line_no, &ev, err);
-  if (rc == VIRAL_OK) {
-    if (ev.kind == EV_SCORE) rc = score_event(s, line, len, line_no, err);
-    else if (already_applied(s, &ev)) s->st.skipped++;
-    else rc = apply(s, &ev, line, len, err);
-  }
-  cJSON_Delete(doc);
-  return rc;
-}
-
 int viral_stream_feed(viral_stream *s, const char *line, size_t len, long line_no, viral_error *err) {
+  if (s->failed)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream failed earlier: reopen it from its state directory");
   s->st.lines++;
   int rc = feed(s, line, len, line_no, err);
-  if (rc != VIRAL_OK) return rc;
+  if (rc != VIRAL_OK) {
+    if (!s->failed && rc != VIRAL_ERR_IO && rc != VIRAL_ERR_NOMEM) s->st.bad++;
+    return rc;
+  }
   /* by event time: the first checkpoint period starts at the first clock */
   if (isnan(s->ckpt_clock)) s->ckpt_clock = s->st.clock;
   int by_count = s->o.checkpoint_every && s->since_ckpt >= s->o.checkpoint_every;
@@ -500,6 +899,8 @@ int viral_stream_feed(viral_stream *s, const char *line, size_t len, long line_n
   if ((by_count || by_time) && s->o.state_dir) rc = viral_stream_checkpoint(s, err);
   return rc;
 }
+
+int viral_stream_failed(const viral_stream *s) { return s->failed; }
 
 /* ---- checkpoints ---- */
 
@@ -525,7 +926,8 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
          add_num(d, "clock", s->st.clock) || add_num(d, "scored", (double)s->st.scored) ||
          add_num(d, "learned", (double)s->st.learned) || add_num(d, "unlabeled", (double)s->st.unlabeled) ||
          add_num(d, "late", (double)s->st.late) || add_num(d, "evicted", (double)s->st.evicted) ||
-         add_num(d, "labels_unknown", (double)s->st.labels_unknown);
+         add_num(d, "labels_unknown", (double)s->st.labels_unknown) ||
+         add_num(d, "dropped", (double)s->st.dropped);
   if (!bad_) {
     viral_stream_stats m;
     viral_stream_stats_get(s, 1, &m);
@@ -546,7 +948,9 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
     char *lines = dup_n(v->buf, v->len);
     bad_ = !o || !lines || !cJSON_AddItemToArray(cJSON_GetObjectItem(d, "videos"), o) ||
            !cJSON_AddStringToObject(o, "id", v->id) || add_num(o, "posted_at", v->posted) ||
+           add_num(o, "first_at", v->first_t) ||
            add_num(o, "p", v->p) || !cJSON_AddBoolToObject(o, "scored", v->scored) ||
+           !cJSON_AddBoolToObject(o, "dropped", v->dropped) ||
            !cJSON_AddStringToObject(o, "lines", lines);
     free(lines);
   }
@@ -561,33 +965,33 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
   return d;
 }
 
-static int open_journal(viral_stream *s, viral_error *err) {
-  char *p = path_in(s, "journal-", s->ckpt_no);
-  if (!p) return nomem(err);
+/* Open journal K = ckpt_no for appending; fresh: it must not exist yet. */
+static int open_journal(viral_stream *s, int fresh, viral_error *err) {
+  char name[64];
+  state_name(name, "journal-", s->ckpt_no);
   if (s->journal) fclose(s->journal);
-  s->journal = fopen(p, "a");
-  int rc = s->journal ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_IO, p, 0, "cannot open the journal: %s", strerror(errno));
-  free(p);
-  return rc;
+  s->journal = NULL;
+  int fd = open_state_file(s, name, O_WRONLY | O_APPEND | O_CREAT | (fresh ? O_EXCL : 0), err);
+  if (fd < 0) return err->code;
+  if (!(s->journal = fdopen(fd, "a"))) {
+    close(fd);
+    return nomem(err);
+  }
+  return VIRAL_OK;
 }
 
 int viral_stream_checkpoint(viral_stream *s, viral_error *err) {
   if (!s->o.state_dir) return VIRAL_OK;
+  if (s->failed) /* its state may hold an event half-applied, or a score never delivered */
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream failed earlier: no checkpoint");
   uint64_t next = s->ckpt_no + 1;
-  char *model_path = path_in(s, "model-", next), *ckpt = NULL;
-  if (!model_path) return nomem(err);
-  int rc = viral_model_save(s->model, model_path, err);
-  const char *base = strrchr(model_path, '/') + 1;
+  char *model_path = path_in(s, "model-", next), *ckpt = path_of(s, CHECKPOINT_NAME);
+  int rc = model_path && ckpt ? viral_model_save(s->model, model_path, err) : nomem(err);
   uint64_t prev = s->ckpt_no;
   s->ckpt_no = next;
-  cJSON *doc = rc == VIRAL_OK ? state_document(s, base) : NULL;
+  cJSON *doc = rc == VIRAL_OK ? state_document(s, strrchr(model_path, '/') + 1) : NULL;
   if (rc == VIRAL_OK && !doc) rc = nomem(err);
-  size_t n = strlen(s->o.state_dir) + 32;
-  if (rc == VIRAL_OK && !(ckpt = malloc(n))) rc = nomem(err);
-  if (rc == VIRAL_OK) {
-    snprintf(ckpt, n, "%s/checkpoint.json", s->o.state_dir);
-    rc = viral_document_save(doc, ckpt, err);
-  }
+  if (rc == VIRAL_OK) rc = viral_document_save(doc, ckpt, err);
   cJSON_Delete(doc);
   free(ckpt);
   free(model_path);
@@ -596,12 +1000,10 @@ int viral_stream_checkpoint(viral_stream *s, viral_error *err) {
     return rc;
   }
   /* the checkpoint is durable: the old journal and model are history */
-  if ((rc = open_journal(s, err)) != VIRAL_OK) return rc;
-  char *old_j = path_in(s, "journal-", prev), *old_m = path_in(s, "model-", prev);
-  if (old_j) unlink(old_j);
-  if (old_m) unlink(old_m);
-  free(old_j);
-  free(old_m);
+  if ((rc = open_journal(s, 1, err)) != VIRAL_OK || (rc = clean_state_dir(s, err)) != VIRAL_OK) {
+    s->failed = 1; /* on disk all is well: a restart goes on from the new checkpoint */
+    return rc;
+  }
   s->since_ckpt = 0;
   s->ckpt_clock = s->st.clock;
   return VIRAL_OK;
@@ -617,33 +1019,40 @@ static uint64_t count_of(const cJSON *d, const char *key) {
   return x >= 0 ? (uint64_t)x : 0;
 }
 
+/* The model of checkpoint ckpt_no, in place of s->model. */
+static int load_checkpoint_model(viral_stream *s, viral_error *err) {
+  char name[64];
+  int exists;
+  state_name(name, "model-", s->ckpt_no);
+  int rc = check_state_file(s, name, &exists, err);
+  if (rc == VIRAL_OK && !exists)
+    rc = viral_error_set(err, VIRAL_ERR_MISSING, s->o.state_dir, 0, "%s: the checkpoint's model is missing", name);
+  char *mp = rc == VIRAL_OK ? path_of(s, name) : NULL;
+  if (rc == VIRAL_OK && !mp) rc = nomem(err);
+  viral_model *m = rc == VIRAL_OK ? viral_model_load(mp, err) : NULL;
+  if (rc == VIRAL_OK && !m) rc = err->code;
+  if (m) {
+    viral_model_free(s->model);
+    s->model = m;
+  }
+  free(mp);
+  return rc;
+}
+
 /* Restore from checkpoint.json when there is one: 1 loaded, 0 none. */
 static int load_checkpoint(viral_stream *s, viral_error *err) {
-  size_t n = strlen(s->o.state_dir) + 32;
-  char *ckpt = malloc(n);
+  int exists;
+  if (check_state_file(s, CHECKPOINT_NAME, &exists, err) != VIRAL_OK) return err->code;
+  if (!exists) return 0;
+  char *ckpt = path_of(s, CHECKPOINT_NAME);
   if (!ckpt) return nomem(err);
-  snprintf(ckpt, n, "%s/checkpoint.json", s->o.state_dir);
-  if (access(ckpt, F_OK) != 0) {
-    free(ckpt);
-    return 0;
-  }
   cJSON *d = viral_document_load(ckpt, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, err);
   free(ckpt);
   if (!d) return err->code;
-  int rc = VIRAL_OK;
-  const cJSON *model = cJSON_GetObjectItemCaseSensitive(d, "model");
   s->ckpt_no = count_of(d, "checkpoint");
-  char *mp = path_in(s, "model-", s->ckpt_no);
-  if (!mp || !cJSON_IsString(model)) rc = viral_error_set(err, VIRAL_ERR_INVALID, "checkpoint.json", 0, "no model");
-  if (rc == VIRAL_OK) {
-    viral_model *m = viral_model_load(mp, err);
-    if (!m) rc = err->code;
-    else {
-      viral_model_free(s->model);
-      s->model = m;
-    }
-  }
-  free(mp);
+  int rc = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "model"))
+               ? load_checkpoint_model(s, err)
+               : viral_error_set(err, VIRAL_ERR_INVALID, CHECKPOINT_NAME, 0, "no model");
   s->st.applied = count_of(d, "applied");
   s->last_seq = num_or_nan(d, "last_seq");
   s->last_t = num_or_nan(d, "last_t");
@@ -655,6 +1064,7 @@ static int load_checkpoint(viral_stream *s, viral_error *err) {
   s->st.late = count_of(d, "late");
   s->st.evicted = count_of(d, "evicted");
   s->st.labels_unknown = count_of(d, "labels_unknown");
+  s->st.dropped = count_of(d, "dropped");
   const cJSON *x;
   cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(d, "last_ids")) {
     event ev = {.kind = EV_OBSERVE, .seq = NAN, .t = s->last_t};
@@ -671,16 +1081,18 @@ static int load_checkpoint(viral_stream *s, viral_error *err) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(x, "id"), *lines = cJSON_GetObjectItemCaseSensitive(x, "lines");
     if (rc != VIRAL_OK) break;
     if (!cJSON_IsString(id) || !cJSON_IsString(lines)) {
-      rc = viral_error_set(err, VIRAL_ERR_INVALID, "checkpoint.json", 0, "a video without id or lines");
+      rc = viral_error_set(err, VIRAL_ERR_INVALID, CHECKPOINT_NAME, 0, "a video without id or lines");
       break;
     }
-    video *v = video_add(s, id->valuestring, num_or_nan(x, "posted_at"), err);
+    double first_t = num_or_nan(x, "first_at"); /* NAN in older checkpoints: no earlier sighting checks */
+    video *v = video_add(s, id->valuestring, num_or_nan(x, "posted_at"), isnan(first_t) ? -INFINITY : first_t, err);
     if (!v) {
       rc = err->code;
       break;
     }
     v->p = num_or_nan(x, "p");
     v->scored = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "scored"));
+    v->dropped = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "dropped"));
     size_t len = strlen(lines->valuestring);
     if (len && append_line(v, lines->valuestring, len - 1) != VIRAL_OK) rc = nomem(err);
   }
@@ -688,15 +1100,40 @@ static int load_checkpoint(viral_stream *s, viral_error *err) {
   return rc == VIRAL_OK ? 1 : rc;
 }
 
-/* Re-apply the journal after the checkpoint; a torn last line (no newline)
- * was never applied and is cut off. */
+/* One journal line at replay: read and checked as a fed event is (a
+ * journal written before the checks may hold a bad one: said, counted,
+ * skipped), then applied. */
+static int replay_line(viral_stream *s, const char *path, const char *line, size_t len, long no, viral_error *err) {
+  viral_reader *r;
+  const viral_record *rec;
+  event ev;
+  int rc = read_event(s, line, len, path, no, &r, &rec, &ev, err);
+  if (rc == VIRAL_OK) rc = check_event(s, &ev, rec, path, no, err);
+  if (rc == VIRAL_OK) {
+    rc = apply(s, &ev, line, len, err);
+  } else if (rc != VIRAL_ERR_NOMEM) {
+    s->st.bad++;
+    warn(s, "%s (a bad event in the journal: skipped)", err->message);
+    rc = VIRAL_OK;
+  }
+  viral_reader_free(r);
+  return rc;
+}
+
+/* Re-apply the journal after the checkpoint (s->journal is open on it); a
+ * torn last line (no newline) was never applied and is cut off. */
 static int replay_journal(viral_stream *s, viral_error *err) {
-  char *p = path_in(s, "journal-", s->ckpt_no);
+  char name[64];
+  state_name(name, "journal-", s->ckpt_no);
+  char *p = path_of(s, name);
   if (!p) return nomem(err);
-  FILE *f = fopen(p, "r");
+  int fd = open_state_file(s, name, O_RDONLY, err);
+  FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
   if (!f) {
+    int rc = fd >= 0 ? nomem(err) : err->code;
+    if (fd >= 0) close(fd);
     free(p);
-    return VIRAL_OK;
+    return rc;
   }
   char *line = NULL;
   size_t cap = 0;
@@ -707,19 +1144,15 @@ static int replay_journal(viral_stream *s, viral_error *err) {
   s->replaying = 1;
   while (rc == VIRAL_OK && (n = getline(&line, &cap, f)) > 0) {
     if (line[n - 1] != '\n') break;
-    no++;
-    cJSON *doc = cJSON_ParseWithLength(line, (size_t)n - 1);
-    event ev;
-    rc = doc ? parse_event(doc, p, no, &ev, err) : bad(err, p, no, "malformed JSON", NULL);
-    if (rc == VIRAL_OK) rc = apply(s, &ev, line, (size_t)n - 1, err);
-    cJSON_Delete(doc);
+    rc = replay_line(s, p, line, (size_t)n - 1, ++no, err);
     good += n;
   }
   s->replaying = 0;
   free(line);
-  fclose(f);
-  if (rc == VIRAL_OK && truncate(p, good) != 0)
+  struct stat st;
+  if (rc == VIRAL_OK && fstat(fd, &st) == 0 && st.st_size > good && ftruncate(fileno(s->journal), good) != 0)
     rc = viral_error_set(err, VIRAL_ERR_IO, p, 0, "cannot cut the journal's torn line: %s", strerror(errno));
+  fclose(f);
   s->since_ckpt = (uint64_t)no;
   free(p);
   return rc;
@@ -764,19 +1197,12 @@ static int default_fields(viral_stream *s, viral_error *err) {
   return VIRAL_OK;
 }
 
-/* One stream per state directory: a second one would interleave journals. */
-static int lock_state(viral_stream *s, viral_error *err) {
-  size_t n = strlen(s->o.state_dir) + 16;
-  char *p = malloc(n);
-  if (!p) return nomem(err);
-  snprintf(p, n, "%s/lock", s->o.state_dir);
-  s->lock_fd = open(p, O_RDWR | O_CREAT, 0666);
-  int rc = VIRAL_OK;
-  if (s->lock_fd < 0)
-    rc = viral_error_set(err, VIRAL_ERR_IO, p, 0, "cannot open: %s", strerror(errno));
-  else if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    rc = viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "another stream is running on this state directory");
-  free(p);
+/* The state directory: lock, last checkpoint, cleanup, journal replay. */
+static int open_state(viral_stream *s, viral_error *err) {
+  int rc = open_state_dir(s, err);
+  if (rc == VIRAL_OK) rc = lock_state(s, err);
+  if (rc == VIRAL_OK && (rc = load_checkpoint(s, err)) > 0) rc = VIRAL_OK;
+  if (rc == VIRAL_OK) rc = clean_state_dir(s, err);
   return rc;
 }
 
@@ -789,7 +1215,8 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   s->o = *opts;
   s->model = model;
   s->last_seq = s->last_t = s->st.clock = s->ckpt_clock = NAN;
-  s->lock_fd = -1;
+  s->lock_fd = s->dir_fd = -1;
+  viral_sparse_init(&s->check.vec);
   int rc = VIRAL_OK;
   if (viral_vt_init(&s->videos) != VIRAL_OK) rc = nomem(err);
   if (rc == VIRAL_OK && s->o.metrics_window &&
@@ -799,20 +1226,14 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   if (rc == VIRAL_OK && !(opts->window_h >= 0 && opts->horizon_h > opts->window_h && opts->grace_h >= 0))
     rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "need 0 <= window < horizon and grace >= 0");
   if (rc == VIRAL_OK) rc = default_fields(s, err);
-  if (rc == VIRAL_OK && s->o.state_dir && mkdir(s->o.state_dir, 0777) != 0 && errno != EEXIST)
-    rc = viral_error_set(err, VIRAL_ERR_IO, s->o.state_dir, 0, "cannot make the state directory: %s",
-                         strerror(errno));
-  if (rc == VIRAL_OK && s->o.state_dir) rc = lock_state(s, err);
-  if (rc == VIRAL_OK && s->o.state_dir) {
-    rc = load_checkpoint(s, err);
-    if (rc >= 0) rc = VIRAL_OK;
-  }
+  if (rc == VIRAL_OK && s->o.state_dir) rc = open_state(s, err);
   if (rc == VIRAL_OK && !s->model) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no model and no checkpoint");
   if (rc == VIRAL_OK && viral_model_learner(s->model) != VIRAL_LEARNER_LOGISTIC)
     rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a logistic model");
+  if (rc == VIRAL_OK) rc = checker_init(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
-    rc = replay_journal(s, err);
-    if (rc == VIRAL_OK) rc = open_journal(s, err);
+    rc = open_journal(s, 0, err);
+    if (rc == VIRAL_OK) rc = replay_journal(s, err);
   }
   if (rc != VIRAL_OK) {
     viral_stream_free(s);
@@ -853,12 +1274,14 @@ void viral_stream_free(viral_stream *s) {
   if (!s) return;
   for (size_t i = 0; s->videos.heap && i < s->videos.count; i++) video_free((video *)viral_vt_at(&s->videos, i));
   viral_vt_release(&s->videos);
+  checker_release(&s->check);
   clear_last_ids(s);
   free(s->last_ids);
   free(s->ring_p);
   free(s->ring_y);
   if (s->journal) fclose(s->journal);
   if (s->lock_fd >= 0) close(s->lock_fd);
+  if (s->dir_fd >= 0) close(s->dir_fd);
   viral_field_maps_free(s->default_counters, s->o.counter_count);
   viral_field_maps_free(s->default_attrs, s->o.attr_count);
   free(s->default_ages);
