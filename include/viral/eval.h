@@ -43,14 +43,16 @@ typedef struct viral_eval_data {
   int has_views_window, has_oracle; /* 1 when every row has the value */
   uint64_t unlabeled, bad_rows;
   uint64_t positives;
+  char input_warning[VIRAL_ERROR_MAX]; /* fields most rows lack (viral_pipeline_tally_warning), "" none */
   const viral_pipeline *pipeline; /* borrowed from viral_eval_load's caller, who keeps it alive */
   struct viral_eval_source *source; /* private: the input, kept when folds refit the pipeline */
 } viral_eval_data;
 
 /* Read path ("-" for stdin) once and featurize every row with p (not taken,
  * and it must outlive the data; left unfitted: a pipeline that needs fitting
- * is fitted per fold). NULL on error with err set. Free with
- * viral_eval_data_free(). */
+ * is fitted per fold). An input without some field p reads (features and
+ * label) is an error unless p allows missing fields (viral_pipeline_tally_check).
+ * NULL on error with err set. Free with viral_eval_data_free(). */
 viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err);

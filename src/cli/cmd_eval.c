@@ -148,6 +148,7 @@ int cmd_eval(int argc, char **argv) {
   if (rc == VIRAL_OK && json) rc = cli_write_file(json, write_json, &r, &err);
   if (rc == VIRAL_OK && html) rc = cli_write_file(html, write_html, &r, &err);
   if (rc == VIRAL_OK) rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);
+  if (rc == VIRAL_OK) cli_print_warning("eval", d->input_warning);
   int status = rc == VIRAL_OK ? CLI_EXIT_OK : cli_data_error("eval", &err);
   if (rc == VIRAL_OK && (d->unlabeled || d->bad_rows))
     fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",

@@ -94,6 +94,7 @@ int cli_calibrate_options(const cli_args *args, viral_train_options *opts) {
 
 void cli_print_train_summary(const char *command, const viral_train_summary *s, double seconds) {
   char scores[64];
+
   if (isnan(s->log_loss)) snprintf(scores, sizeof scores, "training rows not scored");
   else if (isnan(s->auc)) snprintf(scores, sizeof scores, "log loss %.4f, AUC undefined", s->log_loss);
   else snprintf(scores, sizeof scores, "log loss %.4f, AUC %.4f", s->log_loss, s->auc);

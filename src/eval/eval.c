@@ -119,14 +119,17 @@ static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int
   size_t cap = 0;
   uint64_t index = 0;
   const viral_record *rec;
-  int rc;
+  int rc = viral_pipeline_tally_begin(q, VIRAL_READS_LABEL, err);
   d->has_views_window = d->has_oracle = 1;
-  while ((rc = viral_reader_next(r, &rec, err)) == 1) {
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
     double y = NAN;
     uint64_t here = index++;
+    if ((rc = viral_pipeline_tally_record(q, r, rec, err)) != VIRAL_OK) break;
     rc = viral_pipeline_transform(q, rec, &x, &y, err);
     if (rc != VIRAL_OK) {
-      if (!skip_bad_rows) break;
+      int explained = viral_pipeline_tally_explain(q, err);
+      if (explained) rc = err->code;
+      if (explained || !skip_bad_rows) break;
       d->bad_rows++;
       continue;
     }
@@ -162,6 +165,8 @@ static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int
   }
   d->bad_rows += viral_reader_skipped(r);
   viral_sparse_release(&x);
+  if (rc == 0) rc = viral_pipeline_tally_check(q, err);
+  viral_pipeline_tally_warning(q, d->input_warning, sizeof d->input_warning);
   return rc < 0 ? rc : VIRAL_OK;
 }
 

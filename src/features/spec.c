@@ -766,6 +766,8 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   if (p->any_hashed && ((uint64_t)1 << p->hash_bits) <= p->ncols + 1u)
     return spec_error(err, p, "hash_bits", "2^%d buckets leave no room for hashed features after "
                                            "%u dense columns", p->hash_bits, (unsigned)p->ncols);
+  /* video_id keys every output row: the input tally checks it like a feature's field */
+  if ((p->id_field = use_field(p, "video_id", err)) < 0) return p->id_field;
   if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
   return VIRAL_OK;
 }
@@ -781,6 +783,7 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
   }
   p->spec = spec;
   p->allow_leakage = opts ? opts->allow_leakage : 0;
+  p->allow_missing = opts ? opts->allow_missing : 0;
   if (!(p->source = viral_strdup_(source ? source : "spec"))) {
     nomem(err, p);
     goto fail;
@@ -894,6 +897,7 @@ void viral_pipeline_free(viral_pipeline *p) {
   }
   free(p->values);
   free(p->fields);
+  viral_pipeline_tally_free_(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
     free(p->features[i].name);
     free(p->features[i].group);
@@ -1128,5 +1132,6 @@ viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err) {
   if (!j) return NULL;
   viral_pipeline *q = viral_pipeline_from_json(j, p->source, err);
   cJSON_Delete(j);
+  if (q) q->allow_missing = p->allow_missing;
   return q;
 }

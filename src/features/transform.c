@@ -16,7 +16,7 @@
 
 /* ---- reading fields ---- */
 
-static void bind(viral_pipeline *p, const viral_record *rec) {
+void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec) {
   uint64_t id = viral_record_schema_id(rec);
   if (p->bound && id == p->schema_id) return;
   for (size_t i = 0; i < p->nfields; i++) p->fields[i].col = viral_record_find(rec, p->fields[i].source);
@@ -529,7 +529,7 @@ static double apply_label(const label_rule *l, double x) {
 /* ---- rows ---- */
 
 static int run_row(viral_pipeline *p, const viral_record *rec, emitter *e, viral_error *err) {
-  bind(p, rec);
+  viral_pipeline_bind_(p, rec);
   viral_pipeline_reset_rows_(p);
   int rc = VIRAL_OK;
   for (size_t i = 0; i < p->nfeatures && rc == VIRAL_OK; i++) {
@@ -621,7 +621,7 @@ int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const 
     long col = viral_record_find(rec, name);
     return col < 0 ? VIRAL_MISSING : viral_record_text(rec, (size_t)col, out, err);
   }
-  bind(p, rec);
+  viral_pipeline_bind_(p, rec);
   p->values[i].state = 0; /* the row cache may hold another record's value */
   int rc = read_field(p, rec, i, err);
   if (rc < 0) return rc;
@@ -641,7 +641,7 @@ int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, c
   }
   if (p->fields[i].rule != PARSE_TIMESTAMP && p->fields[i].rule != PARSE_NUMBER)
     return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "field '%s' is not a timestamp", name);
-  bind(p, rec);
+  viral_pipeline_bind_(p, rec);
   p->values[i].state = 0;
   int rc = read_field(p, rec, i, err);
   if (rc < 0) return rc;

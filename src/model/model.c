@@ -140,13 +140,16 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
   viral_reader *r = viral_reader_open(path, ropts, err);
   if (!r) return err ? err->code : VIRAL_ERR_IO;
   const viral_record *rec;
-  int rc;
+  int rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
   uint64_t seen = 0;
-  while ((rc = viral_reader_next(r, &rec, err)) == 1) {
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
     double y = NAN;
+    if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
     rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &y, err);
     if (rc != VIRAL_OK) {
-      if (!opts->skip_bad_rows) break;
+      int explained = viral_pipeline_tally_explain(m->pipeline, err);
+      if (explained) rc = err->code;
+      if (explained || !opts->skip_bad_rows) break;
       summary->bad_rows++;
       continue;
     }
@@ -160,6 +163,7 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
   }
   summary->bad_rows += viral_reader_skipped(r);
   viral_reader_free(r);
+  if (rc == 0) rc = viral_pipeline_tally_check(m->pipeline, err);
   return rc < 0 ? rc : VIRAL_OK;
 }
 
@@ -436,9 +440,12 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
   m->held_out = NULL;
   summary->held_out = held.rows;
   viral_dataset_release(&held);
-  if (rc == VIRAL_OK && m->rows == 0)
+  if (rc == VIRAL_OK && m->rows == 0) {
+    char label[VIRAL_ERROR_MAX - 64];
+    viral_pipeline_tally_label(m->pipeline, label, sizeof label);
     rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
-                         "no labelled rows to learn from");
+                         "no labelled rows to learn from: %s", label);
+  }
   if (rc != VIRAL_OK) {
     free(acc);
     viral_model_free(m);
