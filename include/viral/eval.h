@@ -58,7 +58,10 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
                                  viral_error *err);
 /* The same, with the views baseline on the column views_field (literal
  * name, e.g. "views_s1" or "score_s2" for data first seen after posting)
- * instead of views_<window>h; NULL: views_<window>h. */
+ * instead of views_<window>h; NULL: views_<window>h. The baseline's field
+ * passes the leakage guard (viral_pipeline_check_observed): one observed
+ * after the window, an outcome such as the label's own field, or one with
+ * no known observation time is an error unless p allows leakage. */
 viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err);

@@ -206,6 +206,12 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
     return NULL;
   }
+  /* the baseline's field passes the guard every feature passes */
+  char default_views[64];
+  snprintf(default_views, sizeof default_views, "views_%gh", viral_pipeline_window_hours(p));
+  if (viral_pipeline_check_observed(p, views_field ? views_field : default_views, "the views baseline",
+                                    err) != VIRAL_OK)
+    return NULL;
   viral_eval_data *d = calloc(1, sizeof *d);
   struct viral_eval_source *s = calloc(1, sizeof *s);
   if (d) d->source = s;

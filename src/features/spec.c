@@ -515,30 +515,50 @@ static const char *default_hash_group(const char *field) {
   return field;
 }
 
+/* The leakage guard for one field read by what ("feature 'x'"): 0 when it
+ * is observed within the window (or leakage is allowed: p then leaks), else
+ * -1 with the reason in msg. */
+static int guard_field(viral_pipeline *p, const char *what, const char *name, double observed,
+                       char *msg, size_t size) {
+  if (observed < 0) {
+    snprintf(msg, size, "field '%s' has no observation time: map it under \"fields\" with "
+                        "\"observed\" ('0h', '24h' or 'outcome')", name);
+    return -1;
+  }
+  if (observed <= p->window + 1e-9) return 0;
+  if (p->allow_leakage) {
+    p->leaks = 1;
+    return 0;
+  }
+  char when[64];
+  if (observed == OBSERVED_OUTCOME) snprintf(when, sizeof when, "an outcome");
+  else snprintf(when, sizeof when, "observed at %gh", observed);
+  snprintf(msg, size, "%s uses field '%s' (%s) after the %gh window; --allow-leakage keeps it",
+           what, name, when, p->window);
+  return -1;
+}
+
 /* Leakage guard: every field a feature reads must be observed within the
  * window; outcomes never are. */
 static int check_leakage(viral_pipeline *p, const feature_def *f, const char *where,
                          viral_error *err) {
+  char what[300], msg[VIRAL_ERROR_MAX];
+  snprintf(what, sizeof what, "feature '%s'", f->name);
   for (int i = 0; i < f->nfields; i++) {
     const field_def *fd = &p->fields[f->field[i]];
-    if (fd->observed < 0)
-      return spec_error(err, p, where, "field '%s' has no observation time: map it under "
-                                       "\"fields\" with \"observed\" ('0h', '24h' or 'outcome')",
-                        fd->name);
-    if (fd->observed <= p->window + 1e-9) continue;
-    if (p->allow_leakage) {
-      p->leaks = 1;
-      continue;
-    }
-    char when[64];
-    if (fd->observed == OBSERVED_OUTCOME) snprintf(when, sizeof when, "an outcome");
-    else snprintf(when, sizeof when, "observed at %gh", fd->observed);
-    return spec_error(err, p, where,
-                      "feature '%s' uses field '%s' (%s) after the %gh window; "
-                      "--allow-leakage keeps it",
-                      f->name, fd->name, when, p->window);
+    if (guard_field(p, what, fd->name, fd->observed, msg, sizeof msg) != 0)
+      return spec_error(err, p, where, "%s", msg);
   }
   return VIRAL_OK;
+}
+
+int viral_pipeline_check_observed(viral_pipeline *p, const char *name, const char *what,
+                                  viral_error *err) {
+  int i = find_field(p, name);
+  double observed = i >= 0 ? p->fields[i].observed : default_observed(name);
+  char msg[VIRAL_ERROR_MAX];
+  if (guard_field(p, what, name, observed, msg, sizeof msg) == 0) return VIRAL_OK;
+  return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "%s", msg);
 }
 
 static int check_field_types(viral_pipeline *p, const feature_def *f, const char *tname,
