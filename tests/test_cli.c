@@ -243,6 +243,28 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
 }
 END_TEST
 
+START_TEST(train_notes_a_file_out_of_time_order) {
+  char dir[4096], model[4200], data[4200], args[16384];
+  test_tmpdir(dir, sizeof dir, "time_order");
+  snprintf(model, sizeof model, "%s/m.json", dir);
+  char *out = NULL, *err = NULL;
+  test_repo_path(data, sizeof data, "tests/data/eval/head200_reversed.csv");
+  snprintf(args, sizeof args, "train -o '%s' '%s'", model, data);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_msg(strstr(err, "viral train: note: 199 of 200 rows are posted before the row above "
+                            "them: learning follows the file's order, not posted_at") != NULL,
+                "%s", err);
+  free(out);
+  free(err);
+  test_repo_path(data, sizeof data, "tests/data/eval/head200.csv");
+  snprintf(args, sizeof args, "train -o '%s' '%s'", model, data);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_msg(strstr(err, "note:") == NULL, "%s", err);
+  free(out);
+  free(err);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("describe");
@@ -252,6 +274,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, example_csv_and_jsonl_agree);
   tcase_add_test(tc, skip_bad_rows_counts_them);
   tcase_add_test(tc, train_and_update_refuse_inputs_without_the_fields);
+  tcase_add_test(tc, train_notes_a_file_out_of_time_order);
   suite_add_tcase(s, tc);
   return s;
 }

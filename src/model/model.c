@@ -142,6 +142,7 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
   const viral_record *rec;
   int rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
   uint64_t seen = 0;
+  double previous = NAN; /* posted_at of the last labelled row */
   while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
     double y = NAN;
     if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
@@ -157,7 +158,10 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
       summary->unlabeled++;
       continue;
     }
-    note_time(m, record_time(m, rec));
+    double t = record_time(m, rec);
+    if (t < previous) summary->backwards++; /* NAN compares false */
+    if (!isnan(t)) previous = t;
+    note_time(m, t);
     if ((rc = fn(m, &m->vec, y, ctx, err)) != VIRAL_OK) break;
     if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
   }
