@@ -621,6 +621,97 @@ START_TEST(tabled_values_are_libm_values) {
 }
 END_TEST
 
+static viral_reader *jsonl(const char *text);
+
+/* ---- times that cannot be right ---- */
+
+START_TEST(milliseconds_refused_unless_declared) {
+  const char *hours = "{\"window\": \"2h\", \"label\": \"viral\", %s\"features\": ["
+                      "{\"transform\": \"hour\", \"field\": \"posted_at\"}]}";
+  char text[512];
+  snprintf(text, sizeof text, hours, "");
+  viral_pipeline *p = spec(text);
+  /* 1772474700000 ms is 2026-03-02T18:05:00Z; as seconds it is the year 58136 */
+  viral_reader *r = jsonl("{\"posted_at\": 1772474700000}\n{\"posted_at\": \"1772474700000\"}\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  viral_error_clear(&err);
+  for (int row = 1; row <= 2; row++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_PARSE);
+    char want[300];
+    snprintf(want, sizeof want, "t.jsonl:%d: field 'posted_at': timestamp '1772474700000' is not "
+                                "unix seconds", row);
+    ck_assert_msg(strstr(err.message, want) == err.message, "%s", err.message);
+    ck_assert_msg(strstr(err.message, "\"fields\": {\"posted_at\": {\"unit\": \"ms\"}}") != NULL, "%s",
+                  err.message);
+  }
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+  /* declared: read as milliseconds, the same hour as the seconds */
+  snprintf(text, sizeof text, hours, "\"fields\": {\"posted_at\": {\"unit\": \"ms\"}}, ");
+  p = spec(text);
+  r = jsonl("{\"posted_at\": 1772474700000}\n{\"posted_at\": \"2026-03-02T18:05:00Z\"}\n");
+  double sin18 = sin(2 * 3.14159265358979323846 * (18 + 5 / 60.0) / 24);
+  for (int row = 1; row <= 2; row++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    ck_assert_double_near(value_of(p, &v, "hour_sin(posted_at)"), sin18, 1e-12);
+  }
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+  /* a unit on something that is not a timestamp number is a spec error */
+  snprintf(text, sizeof text, hours, "\"fields\": {\"posted_at\": {\"unit\": \"min\"}}, ");
+  ck_assert_ptr_null(viral_pipeline_parse_spec("t.spec.json", text, strlen(text), NULL, &err));
+  ck_assert_str_eq(err.message, "t.spec.json: fields.posted_at.unit: expected 's', 'ms' or 'us', not 'min'");
+  viral_sparse_release(&v);
+}
+END_TEST
+
+START_TEST(negative_ages_refused) {
+  const char *text = "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"observed_at\": "
+                     "{\"parse\": \"timestamp\", \"observed\": \"0h\"}}, \"features\": ["
+                     "{\"transform\": \"age\", \"fields\": [\"posted_at\", \"observed_at\"]}]}";
+  viral_pipeline *p = spec(text);
+  /* row 1: seen 36 min after posting; row 2: 2.6h before it; row 3: 18 s
+   * before it, within the slack of an hourly observation time */
+  viral_reader *r = csv("posted_at,observed_at\n2026-03-01T12:00:00Z,2026-03-01T12:36:00Z\n"
+                        "2026-03-01T12:36:00Z,2026-03-01T10:00:00Z\n"
+                        "2026-03-01T00:00:18Z,2026-03-01T00\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_double_near(value_of(p, &v, "age_h(posted_at,observed_at)"), 0.6, 1e-12);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "t.csv:3: feature 'age_h(posted_at,observed_at)': 'observed_at' "
+                                "2026-03-01T10:00:00Z is before 'posted_at' 2026-03-01T12:36:00Z (age -2.6h)");
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(strptime_dates_are_validated) {
+  const char *text = "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"posted_at\": "
+                     "{\"parse\": \"timestamp\", \"format\": \"%d/%m/%Y %H:%M\"}}, \"features\": ["
+                     "{\"transform\": \"hour\", \"field\": \"posted_at\"}]}";
+  viral_pipeline *p = spec(text);
+  viral_reader *r = csv("posted_at\n28/02/2026 18:05\n31/02/2026 18:05\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, "t.csv:3: field 'posted_at': bad timestamp '31/02/2026 18:05'");
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 /* ---- does the input have what the pipeline reads ---- */
 
 static const char *tally_spec =
@@ -757,6 +848,9 @@ Suite *make_suite(void) {
   tcase_add_test(tc, field_mapping_rules);
   tcase_add_test(tc, negative_json_count_rejected);
   tcase_add_test(tc, tabled_values_are_libm_values);
+  tcase_add_test(tc, milliseconds_refused_unless_declared);
+  tcase_add_test(tc, negative_ages_refused);
+  tcase_add_test(tc, strptime_dates_are_validated);
   tcase_add_test(tc, tally_absent_json_fields_at_the_end);
   tcase_add_test(tc, tally_csv_header_checked_at_the_first_row);
   tcase_add_test(tc, tally_warns_of_sparse_fields);

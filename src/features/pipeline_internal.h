@@ -32,6 +32,7 @@ typedef struct field_def {
   parse_rule rule;
   char *format;     /* timestamp: strptime format, NULL: automatic */
   int tz_minutes;   /* timestamp: offset of naive times */
+  double unit;      /* timestamp: seconds per unit of a number (1; ms 0.001; us 1e-6) */
   char *separators; /* list: NULL: the reader's default */
   char *pattern;    /* regex */
   regex_t re;

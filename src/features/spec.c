@@ -47,18 +47,11 @@ static int nomem(viral_error *err, const viral_pipeline *p) {
   return viral_error_set(err, VIRAL_ERR_NOMEM, p ? p->source : NULL, 0, "out of memory");
 }
 
-/* "2h", "90m", "1d", "0" -> hours; -1 when malformed. */
+/* "2h", "90m", "1d", "0" -> hours (the one duration syntax,
+ * viral_parse_interval); -1 when malformed. */
 static double parse_hours(const char *s) {
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(s, &end);
-  if (end == s || errno || !isfinite(x) || x < 0) return -1;
-  double unit = 1;
-  if (*end == 'h') end++;
-  else if (*end == 'm') unit = 1.0 / 60, end++;
-  else if (*end == 'd') unit = 24, end++;
-  else if (*end != '\0') return -1;
-  return *end ? -1 : x * unit;
+  double h;
+  return viral_parse_interval(s, strlen(s), 'h', 'h', &h) == VIRAL_OK ? h : -1;
 }
 
 /* Hours from a "_<H>h" suffix ("views_24h" -> 24), -1 when there is none. */
@@ -232,6 +225,7 @@ static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
   }
   f->rule = default_rule(name);
   f->observed = default_observed(name);
+  f->unit = 1;
   f->col = -1;
   return (int)p->nfields++;
 }
@@ -260,7 +254,7 @@ static int parse_tz(const char *s, int *minutes) {
 
 static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err) {
   static const char *const keys[] = {"from", "parse", "format", "tz", "separator",
-                                     "regex", "observed", NULL};
+                                     "regex", "observed", "unit", NULL};
   if (!fields) return VIRAL_OK;
   if (!cJSON_IsObject(fields)) return spec_error(err, p, "fields", "expected an object");
   for (const cJSON *f = fields->child; f; f = f->next) {
@@ -301,6 +295,17 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
       char key[300];
       snprintf(key, sizeof key, "%s.tz", where);
       return spec_error(err, p, key, "bad time zone '%s' (UTC, +07:00, -0530)", s);
+    }
+    s = NULL;
+    if ((rc = get_string(p, f, where, "unit", &s, err)) < 0) return rc;
+    if (rc) {
+      char key[300];
+      snprintf(key, sizeof key, "%s.unit", where);
+      fd->unit = strcmp(s, "s") == 0 ? 1 : strcmp(s, "ms") == 0 ? 1e-3 : strcmp(s, "us") == 0 ? 1e-6 : 0;
+      if (!fd->unit) return spec_error(err, p, key, "expected 's', 'ms' or 'us', not '%s'", s);
+      if (fd->rule != PARSE_TIMESTAMP || fd->format)
+        return spec_error(err, p, key, "a unit is for timestamps given as numbers (parse "
+                                       "'timestamp' without a format)");
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "separator", &s, err)) < 0) return rc;
