@@ -250,6 +250,15 @@ START_TEST(training_refuses_what_it_cannot_do) {
                                        NULL, &err));
   ck_assert_str_eq(err.message, "stdin: this spec (scaling or a quantile label) needs two passes "
                                 "over the data: give a file, not standard input");
+  /* a weight space smaller than the spec's hashed features: refused before
+   * training (the model it made was refused by score, inspect and update) */
+  viral_train_options narrow = opts;
+  narrow.bits = 10;
+  char sample[4200];
+  test_repo_path(sample, sizeof sample, "datasets/sample.csv");
+  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), sample, &ro, &narrow, NULL, &err));
+  ck_assert_str_eq(err.message, "logistic weights (2^10) are fewer than the pipeline's 262144 "
+                                "features: --bits must be at least the spec's hash_bits");
   /* an input without the fields the spec reads: named, with what it has */
   char path[4200];
   snprintf(path, sizeof path, "%s/nolabel.csv", dir);

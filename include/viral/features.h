@@ -51,6 +51,12 @@ extern "C" {
 /* MurmurHash3_x86_32 (Austin Appleby's algorithm) of len bytes at key. */
 uint32_t viral_murmur3_32(const void *key, size_t len, uint32_t seed);
 
+/* The most hash_bits a spec may ask for: 2^24 buckets, the weight space the
+ * logistic learner holds (VIRAL_LOGISTIC_MAX_BITS), so that whatever train
+ * writes, score, inspect and update read. A spec asking for more is refused
+ * when it is loaded, before any training. */
+#define VIRAL_PIPELINE_MAX_HASH_BITS 24
+
 /* ---- building a pipeline ---- */
 
 typedef struct viral_pipeline viral_pipeline;

@@ -723,8 +723,9 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     return spec_error(err, p, "window", "expected hours such as '2h', not '%s'", s);
   double x = 18;
   if ((rc = get_number(p, spec, "", "hash_bits", &x, err)) < 0) return rc;
-  if (x != floor(x) || x < 1 || x > 31)
-    return spec_error(err, p, "hash_bits", "expected a whole number from 1 to 31");
+  if (x != floor(x) || x < 1 || x > VIRAL_PIPELINE_MAX_HASH_BITS)
+    return spec_error(err, p, "hash_bits", "expected a whole number from 1 to %d",
+                      VIRAL_PIPELINE_MAX_HASH_BITS);
   p->hash_bits = (int)x;
   x = 0;
   if ((rc = get_number(p, spec, "", "hash_seed", &x, err)) < 0) return rc;
