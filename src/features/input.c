@@ -17,6 +17,9 @@ void viral_pipeline_tally_free_(viral_pipeline *p) {
   free(p->tally_missing);
   free(p->tally_read);
   free(p->tally_seen);
+  free(p->tally_list);
+  p->tally_list = NULL;
+  p->tally_count = 0;
   free(p->tally_source);
   free(p->tally_columns);
   p->tally_missing = NULL;
@@ -44,7 +47,8 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
   p->tally_missing = calloc(n, sizeof *p->tally_missing);
   p->tally_read = calloc(n, 1);
   p->tally_seen = calloc(n, 1);
-  if (!p->tally_missing || !p->tally_read || !p->tally_seen) {
+  p->tally_list = calloc(n, sizeof *p->tally_list);
+  if (!p->tally_missing || !p->tally_read || !p->tally_seen || !p->tally_list) {
     viral_pipeline_tally_free_(p);
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
@@ -52,6 +56,8 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
     for (int k = 0; k < p->features[i].nfields; k++) p->tally_read[p->features[i].field[k]] = 1;
   if (reads & VIRAL_READS_LABEL) mark_label_fields(p);
   if (reads & VIRAL_READS_ID) p->tally_read[p->id_field] = 1;
+  for (size_t i = 0; i < p->nfields; i++) /* each row looks at these only */
+    if (p->tally_read[i]) p->tally_list[p->tally_count++] = i;
   p->tally_rows = 0;
   p->tally_checked = 0;
   p->tally_has_schema = 0;
@@ -112,8 +118,10 @@ int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const 
       note_schema(p, r, rec) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   p->tally_rows++;
-  for (size_t i = 0; i < p->nfields; i++)
-    if (p->tally_read[i] && lacks(p, rec, i)) p->tally_missing[i]++;
+  for (size_t k = 0; k < p->tally_count; k++) {
+    size_t i = p->tally_list[k];
+    p->tally_missing[i] += (uint64_t)lacks(p, rec, i);
+  }
   if (!p->tally_checked && r && viral_reader_format(r) == VIRAL_FORMAT_CSV)
     return viral_pipeline_tally_check(p, err); /* the header is all there is to know */
   return VIRAL_OK;

@@ -157,6 +157,8 @@ struct viral_pipeline {
   int tally_has_schema;
   uint64_t *tally_missing; /* [nfields] rows that lacked the field */
   unsigned char *tally_read; /* [nfields] 1: the pass reads it */
+  size_t *tally_list;     /* [tally_count] the indices of the fields read */
+  size_t tally_count;
   unsigned char *tally_seen; /* [nfields] 1: some record had its column */
   char *tally_source;     /* the records' file, for messages */
   char *tally_columns;    /* the input's field names, for messages */
