@@ -224,7 +224,7 @@ START_TEST(eval_predictions_keep_ids) {
             views, views / 10, views > 2000);
   }
   ck_assert_int_eq(fclose(f), 0);
-  snprintf(args, sizeof args, "eval --folds 2 --predictions '%s' '%s'", pred, path);
+  snprintf(args, sizeof args, "eval --allow-missing --folds 2 --predictions '%s' '%s'", pred, path);
   char *out = NULL, *err = NULL;
   ck_assert_msg(test_run_viral(args, NULL, &out, &err) == 0, "stderr: %s", err);
   char *text = test_read_file(pred, NULL);
@@ -239,12 +239,96 @@ START_TEST(eval_predictions_keep_ids) {
 }
 END_TEST
 
+/* ---- inputs without the fields the spec reads ---- */
+
+/* Run `viral ARGS`, expect exit 1 with stderr containing want; frees. */
+static void expect_error(const char *args, const char *want) {
+  char *out = NULL, *err = NULL;
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 1);
+  ck_assert_msg(strstr(err, want) != NULL, "viral %s: stderr: %s", args, err);
+  free(out);
+  free(err);
+}
+
+static int exists(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f) fclose(f);
+  return f != NULL;
+}
+
+START_TEST(train_and_update_refuse_inputs_without_the_fields) {
+  char dir[4096], model[4200], research[4200], challenges[4200], spec[4200], args[16384];
+  test_tmpdir(dir, sizeof dir, "missing_fields");
+  snprintf(model, sizeof model, "%s/m.json", dir);
+  test_repo_path(research, sizeof research, "tests/data/inputs/research.json");
+  test_repo_path(challenges, sizeof challenges, "tests/data/inputs/challenges.jsonl");
+  test_repo_path(spec, sizeof spec, "tests/data/inputs/challenges.spec.json");
+  /* train: the fields are named, with the input's, and no model is written */
+  snprintf(args, sizeof args, "train -q -o '%s' --json-path data.videos '%s'", model, research);
+  expect_error(args, "research.json: the input lacks fields the spec reads: viral, views_2h, "
+                     "views_1h, likes_2h, shares_2h, comments_2h, saves_2h, likes_1h and 13 more "
+                     "(the input has: id, create_time, username, region_code,");
+  ck_assert(!exists(model));
+  /* allowed, nothing is labelled: the label field and what was found */
+  snprintf(args, sizeof args, "train -q --allow-missing -o '%s' --json-path data.videos '%s'", model,
+           research);
+  expect_error(args, "no labelled rows to learn from: the label rule 'viral' reads 'viral', which is "
+                     "not in the input (it has: id, create_time,");
+  ck_assert(!exists(model));
+  /* a spec "from" that no record matches: an error at the end of the pass */
+  snprintf(args, sizeof args, "train -q --spec '%s' -o '%s' '%s'", spec, model, challenges);
+  expect_error(args, "challenges.jsonl: the input lacks fields the spec reads: caption (from "
+                     "'challenges[].title') (the input has: video_id, views_2h, viral, challenges)");
+  ck_assert(!exists(model));
+  /* update: refused, and the model file is left as it was */
+  char sample[4200];
+  test_repo_path(sample, sizeof sample, "datasets/sample.csv");
+  char *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "train -q -o '%s' '%s'", model, sample);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  free(out);
+  free(err);
+  size_t before_len = 0, after_len = 0;
+  char *before = test_read_file(model, &before_len);
+  snprintf(args, sizeof args, "update -q -m '%s' --json-path data.videos '%s'", model, research);
+  expect_error(args, "research.json: the input lacks fields the spec reads: viral, views_2h,");
+  char *after = test_read_file(model, &after_len);
+  ck_assert(before && after && before_len == after_len && memcmp(before, after, before_len) == 0);
+  free(before);
+  free(after);
+}
+END_TEST
+
+START_TEST(train_notes_a_file_out_of_time_order) {
+  char dir[4096], model[4200], data[4200], args[16384];
+  test_tmpdir(dir, sizeof dir, "time_order");
+  snprintf(model, sizeof model, "%s/m.json", dir);
+  char *out = NULL, *err = NULL;
+  test_repo_path(data, sizeof data, "tests/data/eval/head200_reversed.csv");
+  snprintf(args, sizeof args, "train -o '%s' '%s'", model, data);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_msg(strstr(err, "viral train: note: 199 of 200 rows are posted before the row above "
+                            "them: learning follows the file's order, not posted_at") != NULL,
+                "%s", err);
+  free(out);
+  free(err);
+  test_repo_path(data, sizeof data, "tests/data/eval/head200.csv");
+  snprintf(args, sizeof args, "train -o '%s' '%s'", model, data);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_msg(strstr(err, "note:") == NULL, "%s", err);
+  free(out);
+  free(err);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("describe");
   tcase_add_test(tc, tiktok_vn_types);
   tcase_add_test(tc, example_csv_and_jsonl_agree);
   tcase_add_test(tc, skip_bad_rows_counts_them);
+  tcase_add_test(tc, train_and_update_refuse_inputs_without_the_fields);
+  tcase_add_test(tc, train_notes_a_file_out_of_time_order);
   suite_add_tcase(s, tc);
   tc = tcase_create("ids");
   tcase_add_test(tc, eval_predictions_keep_ids);

@@ -433,11 +433,34 @@ START_TEST(temporal_split_respects_order_and_gap) {
 }
 END_TEST
 
+START_TEST(time_order_breaks_ties_by_id_then_file_order) {
+  /* rows: posted_at and video_id; ties at t 2 are ordered by id, and the one
+   * id-less row after the ones with ids; equal (t, id) keep file order */
+  const double t[6] = {2, 1, 2, 2, 0, 2};
+  char *ids[6] = {"b", "z", "a", NULL, "y", "a"};
+  viral_eval_data d;
+  memset(&d, 0, sizeof d);
+  d.ds.rows = 6;
+  d.posted_at = (double *)t;
+  d.id = ids;
+  size_t order[6];
+  viral_error err;
+  ck_assert_int_eq(viral_eval_time_order(&d, order, &err), VIRAL_OK);
+  const size_t want[6] = {4, 1, 2, 5, 0, 3};
+  ck_assert_mem_eq(order, want, sizeof want);
+  const double missing[2] = {1, NAN};
+  d.ds.rows = 2;
+  d.posted_at = (double *)missing;
+  ck_assert_int_eq(viral_eval_time_order(&d, order, &err), VIRAL_ERR_MISSING);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("eval");
   TCase *tc = tcase_create("eval");
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, folds_are_stratified_and_seeded);
+  tcase_add_test(tc, time_order_breaks_ties_by_id_then_file_order);
   tcase_add_test(tc, temporal_split_respects_order_and_gap);
   tcase_add_test(tc, load_reads_oracle_views_and_ids);
   tcase_add_test(tc, test_fold_does_not_reach_training);

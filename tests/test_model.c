@@ -250,16 +250,44 @@ START_TEST(training_refuses_what_it_cannot_do) {
                                        NULL, &err));
   ck_assert_str_eq(err.message, "stdin: this spec (scaling or a quantile label) needs two passes "
                                 "over the data: give a file, not standard input");
-  /* no labelled rows */
+  /* a weight space smaller than the spec's hashed features: refused before
+   * training (the model it made was refused by score, inspect and update) */
+  viral_train_options narrow = opts;
+  narrow.bits = 10;
+  char sample[4200];
+  test_repo_path(sample, sizeof sample, "datasets/sample.csv");
+  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), sample, &ro, &narrow, NULL, &err));
+  ck_assert_str_eq(err.message, "logistic weights (2^10) are fewer than the pipeline's 262144 "
+                                "features: --bits must be at least the spec's hash_bits");
+  /* an input without the fields the spec reads: named, with what it has */
   char path[4200];
   snprintf(path, sizeof path, "%s/nolabel.csv", dir);
   test_write_file(path, "video_id,views_1h\nv1,10\n");
   ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), path, &ro, &opts, NULL, &err));
-  ck_assert_ptr_nonnull(strstr(err.message, "no labelled rows to learn from"));
+  ck_assert_int_eq(err.code, VIRAL_ERR_MISSING);
+  ck_assert_msg(strstr(err.message, "nolabel.csv: the input lacks fields the spec reads: viral, views_2h, "
+                                    "likes_2h,") != NULL, "%s", err.message);
+  ck_assert_msg(strstr(err.message, "(the input has: video_id, views_1h)") != NULL, "%s", err.message);
+  /* no labelled rows: the label field looked for, and what was found */
+  viral_pipeline *lenient = pipeline(NULL, "none");
+  viral_pipeline_set_allow_missing(lenient, 1);
+  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_msg(strstr(err.message, "no labelled rows to learn from: the label rule 'viral' reads "
+                                    "'viral', which is not in the input (it has: video_id, views_1h)") != NULL,
+                "%s", err.message);
+  snprintf(path, sizeof path, "%s/emptylabel.csv", dir);
+  test_write_file(path, "video_id,views_1h,viral\nv1,10,\nv2,20,\n");
+  lenient = pipeline(NULL, "none");
+  viral_pipeline_set_allow_missing(lenient, 1);
+  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_msg(strstr(err.message, "the label rule 'viral' reads 'viral', missing in 2 of 2 rows") != NULL,
+                "%s", err.message);
   /* a bad value names file, line and field */
   snprintf(path, sizeof path, "%s/bad.csv", dir);
   test_write_file(path, "video_id,views_1h,views_2h,viral\nv1,10,20,1\nv2,ten,20,0\n");
-  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), path, &ro, &opts, NULL, &err));
+  lenient = pipeline(NULL, "none");
+  viral_pipeline_set_allow_missing(lenient, 1);
+  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
   ck_assert_msg(strstr(err.message, "bad.csv:3: field 'views_1h': bad count 'ten'") != NULL, "%s",
                 err.message);
 }

@@ -164,6 +164,13 @@ START_TEST(bad_specs_name_file_key_and_problem) {
           "\"field\": \"music_id\"}]}",
           "t.spec.json: hash_bits: 2^1 buckets leave no room for hashed features after 2 dense "
           "columns");
+  /* more buckets than the logistic learner holds: refused at load, not
+   * after training a model score cannot read */
+  refused("{\"window\": \"2h\", \"hash_bits\": 31, \"features\": [{\"transform\": \"hash\", "
+          "\"field\": \"music_id\"}]}",
+          "t.spec.json: hash_bits: expected a whole number from 1 to 24");
+  refused("{\"window\": \"2h\", \"hash_bits\": 25, \"features\": []}",
+          "t.spec.json: hash_bits: expected a whole number from 1 to 24");
   refused("[1]", "t.spec.json: (top): expected a JSON object");
   viral_error err;
   ck_assert_ptr_null(viral_pipeline_load_spec("/nonexistent/x.json", NULL, &err));

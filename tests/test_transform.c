@@ -621,7 +621,219 @@ START_TEST(tabled_values_are_libm_values) {
 }
 END_TEST
 
-static Suite *make_suite(void) {
+static viral_reader *jsonl(const char *text);
+
+/* ---- times that cannot be right ---- */
+
+START_TEST(milliseconds_refused_unless_declared) {
+  const char *hours = "{\"window\": \"2h\", \"label\": \"viral\", %s\"features\": ["
+                      "{\"transform\": \"hour\", \"field\": \"posted_at\"}]}";
+  char text[512];
+  snprintf(text, sizeof text, hours, "");
+  viral_pipeline *p = spec(text);
+  /* 1772474700000 ms is 2026-03-02T18:05:00Z; as seconds it is the year 58136 */
+  viral_reader *r = jsonl("{\"posted_at\": 1772474700000}\n{\"posted_at\": \"1772474700000\"}\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  viral_error_clear(&err);
+  for (int row = 1; row <= 2; row++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_PARSE);
+    char want[300];
+    snprintf(want, sizeof want, "t.jsonl:%d: field 'posted_at': timestamp '1772474700000' is not "
+                                "unix seconds", row);
+    ck_assert_msg(strstr(err.message, want) == err.message, "%s", err.message);
+    ck_assert_msg(strstr(err.message, "\"fields\": {\"posted_at\": {\"unit\": \"ms\"}}") != NULL, "%s",
+                  err.message);
+  }
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+  /* declared: read as milliseconds, the same hour as the seconds */
+  snprintf(text, sizeof text, hours, "\"fields\": {\"posted_at\": {\"unit\": \"ms\"}}, ");
+  p = spec(text);
+  r = jsonl("{\"posted_at\": 1772474700000}\n{\"posted_at\": \"2026-03-02T18:05:00Z\"}\n");
+  double sin18 = sin(2 * 3.14159265358979323846 * (18 + 5 / 60.0) / 24);
+  for (int row = 1; row <= 2; row++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    ck_assert_double_near(value_of(p, &v, "hour_sin(posted_at)"), sin18, 1e-12);
+  }
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+  /* a unit on something that is not a timestamp number is a spec error */
+  snprintf(text, sizeof text, hours, "\"fields\": {\"posted_at\": {\"unit\": \"min\"}}, ");
+  ck_assert_ptr_null(viral_pipeline_parse_spec("t.spec.json", text, strlen(text), NULL, &err));
+  ck_assert_str_eq(err.message, "t.spec.json: fields.posted_at.unit: expected 's', 'ms' or 'us', not 'min'");
+  viral_sparse_release(&v);
+}
+END_TEST
+
+START_TEST(negative_ages_refused) {
+  const char *text = "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"observed_at\": "
+                     "{\"parse\": \"timestamp\", \"observed\": \"0h\"}}, \"features\": ["
+                     "{\"transform\": \"age\", \"fields\": [\"posted_at\", \"observed_at\"]}]}";
+  viral_pipeline *p = spec(text);
+  /* row 1: seen 36 min after posting; row 2: 2.6h before it; row 3: 18 s
+   * before it, within the slack of an hourly observation time */
+  viral_reader *r = csv("posted_at,observed_at\n2026-03-01T12:00:00Z,2026-03-01T12:36:00Z\n"
+                        "2026-03-01T12:36:00Z,2026-03-01T10:00:00Z\n"
+                        "2026-03-01T00:00:18Z,2026-03-01T00\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_double_near(value_of(p, &v, "age_h(posted_at,observed_at)"), 0.6, 1e-12);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "t.csv:3: feature 'age_h(posted_at,observed_at)': 'observed_at' "
+                                "2026-03-01T10:00:00Z is before 'posted_at' 2026-03-01T12:36:00Z (age -2.6h)");
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(strptime_dates_are_validated) {
+  const char *text = "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"posted_at\": "
+                     "{\"parse\": \"timestamp\", \"format\": \"%d/%m/%Y %H:%M\"}}, \"features\": ["
+                     "{\"transform\": \"hour\", \"field\": \"posted_at\"}]}";
+  viral_pipeline *p = spec(text);
+  viral_reader *r = csv("posted_at\n28/02/2026 18:05\n31/02/2026 18:05\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_PARSE);
+  ck_assert_str_eq(err.message, "t.csv:3: field 'posted_at': bad timestamp '31/02/2026 18:05'");
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* ---- does the input have what the pipeline reads ---- */
+
+static const char *tally_spec =
+    "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {\"caption\": {\"from\": "
+    "\"challenges[].title\"}}, \"features\": ["
+    "{\"transform\": \"log1p\", \"field\": \"views_1h\", \"fill\": 0},"
+    "{\"transform\": \"length\", \"field\": \"caption\", \"fill\": 0},"
+    "{\"transform\": \"log1p\", \"field\": \"saves_1h\", \"fill\": 0}]}";
+
+static viral_reader *jsonl(const char *text) {
+  viral_error err;
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_JSONL;
+  viral_reader *r = viral_reader_open_memory("t.jsonl", text, strlen(text), &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  return r;
+}
+
+/* Tally every record of r with p; the status of the end-of-pass check. */
+static int tally_all(viral_pipeline *p, viral_reader *r, int reads, viral_error *err) {
+  ck_assert_int_eq(viral_pipeline_tally_begin(p, reads, err), VIRAL_OK);
+  const viral_record *rec;
+  int rc;
+  while ((rc = viral_reader_next(r, &rec, err)) == 1)
+    if ((rc = viral_pipeline_tally_record(p, r, rec, err)) != VIRAL_OK) return rc;
+  ck_assert_int_eq(rc, 0);
+  return viral_pipeline_tally_check(p, err);
+}
+
+START_TEST(tally_absent_json_fields_at_the_end) {
+  /* a key present in a later record only is not absent; a "from" that
+   * matches no record, the label and video_id are */
+  viral_pipeline *p = spec(tally_spec);
+  viral_reader *r = jsonl("{\"views_1h\": 5, \"id\": 1}\n{\"views_1h\": 7, \"saves_1h\": 2, \"id\": 2}\n");
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(tally_all(p, r, VIRAL_READS_LABEL | VIRAL_READS_ID, &err), VIRAL_ERR_MISSING);
+  ck_assert_str_eq(err.message,
+                   "t.jsonl: the input lacks fields the spec reads: caption (from "
+                   "'challenges[].title'), viral, video_id (the input has: views_1h, id, saves_1h); "
+                   "map them under the spec's \"fields\", or --allow-missing reads it without them");
+  ck_assert_int_eq(viral_pipeline_tally_checked(p), 0);
+  /* allowed: no error, and the warning names them and the sparse field */
+  viral_pipeline_set_allow_missing(p, 1);
+  ck_assert_int_eq(viral_pipeline_tally_check(p, &err), VIRAL_OK);
+  char warning[VIRAL_ERROR_MAX];
+  ck_assert_int_eq(viral_pipeline_tally_warning(p, warning, sizeof warning), 1);
+  ck_assert_str_eq(warning, "t.jsonl: not in the input, read as missing (--allow-missing): caption "
+                            "(from 'challenges[].title'), viral, video_id");
+  char label[VIRAL_ERROR_MAX];
+  viral_pipeline_tally_label(p, label, sizeof label);
+  ck_assert_str_eq(label, "the label rule 'viral' reads 'viral', which is not in the input (it "
+                          "has: views_1h, id, saves_1h)");
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(tally_csv_header_checked_at_the_first_row) {
+  viral_pipeline *p = spec(tally_spec);
+  viral_reader *r = csv("video_id,views_1h,saves_1h,viral\nv1,5,,1\nv2,6,,0\nv3,7,1,0\n");
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_pipeline_tally_begin(p, VIRAL_READS_ID, &err), VIRAL_OK);
+  const viral_record *rec = next(r);
+  ck_assert_int_eq(viral_pipeline_tally_record(p, r, rec, &err), VIRAL_ERR_MISSING);
+  ck_assert_msg(strstr(err.message, "t.csv: the input lacks fields the spec reads: caption (from "
+                                    "'challenges[].title') (the input has: video_id, views_1h, "
+                                    "saves_1h, viral)") == err.message, "%s", err.message);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(tally_warns_of_sparse_fields) {
+  /* saves_1h empty in 2 of 3 rows: above the 50% share; views_1h in 1 of 3: not */
+  const char *text = "{\"window\": \"2h\", \"label\": \"viral\", \"features\": ["
+                     "{\"transform\": \"log1p\", \"field\": \"views_1h\", \"fill\": 0},"
+                     "{\"transform\": \"log1p\", \"field\": \"saves_1h\", \"fill\": 0}]}";
+  viral_pipeline *p = spec(text);
+  viral_reader *r = csv("video_id,views_1h,saves_1h,viral\nv1,5,,1\nv2,,,0\nv3,7,1,0\n");
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(tally_all(p, r, VIRAL_READS_LABEL | VIRAL_READS_ID, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_tally_checked(p), 1);
+  ck_assert_uint_eq(viral_pipeline_tally_rows(p), 3);
+  char warning[VIRAL_ERROR_MAX];
+  ck_assert_int_eq(viral_pipeline_tally_warning(p, warning, sizeof warning), 1);
+  ck_assert_str_eq(warning, "t.csv: missing in more than 50% of the 3 rows: saves_1h (66.7%)");
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(tally_explains_a_row_error) {
+  /* a row fails (no missing-value policy) before a JSON input is checked:
+   * the absent field is the better message */
+  const char *text = "{\"window\": \"2h\", \"label\": \"viral\", \"features\": ["
+                     "{\"transform\": \"log1p\", \"field\": \"views_1h\"}]}";
+  viral_pipeline *p = spec(text);
+  viral_reader *r = jsonl("{\"views\": 5, \"viral\": 1}\n");
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_pipeline_tally_begin(p, VIRAL_READS_LABEL, &err), VIRAL_OK);
+  const viral_record *rec = next(r);
+  ck_assert_int_eq(viral_pipeline_tally_record(p, r, rec, &err), VIRAL_OK);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  ck_assert_int_eq(viral_pipeline_transform(p, rec, &v, NULL, &err), VIRAL_ERR_MISSING);
+  ck_assert_int_eq(viral_pipeline_tally_explain(p, &err), 1);
+  ck_assert_msg(strstr(err.message, "t.jsonl: the input lacks fields the spec reads: views_1h (the "
+                                    "input has: views, viral)") == err.message, "%s", err.message);
+  viral_pipeline_set_allow_missing(p, 1);
+  ck_assert_int_eq(viral_pipeline_tally_explain(p, &err), 0);
+  viral_sparse_release(&v);
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, transforms_by_hand);
@@ -636,6 +848,13 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, field_mapping_rules);
   tcase_add_test(tc, negative_json_count_rejected);
   tcase_add_test(tc, tabled_values_are_libm_values);
+  tcase_add_test(tc, milliseconds_refused_unless_declared);
+  tcase_add_test(tc, negative_ages_refused);
+  tcase_add_test(tc, strptime_dates_are_validated);
+  tcase_add_test(tc, tally_absent_json_fields_at_the_end);
+  tcase_add_test(tc, tally_csv_header_checked_at_the_first_row);
+  tcase_add_test(tc, tally_warns_of_sparse_fields);
+  tcase_add_test(tc, tally_explains_a_row_error);
   suite_add_tcase(s, tc);
   return s;
 }

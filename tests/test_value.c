@@ -211,6 +211,61 @@ START_TEST(timestamps) {
 }
 END_TEST
 
+START_TEST(times_out_of_range_and_the_shared_calendar) {
+  double x;
+  /* epoch milliseconds (2023-11-14T22:13:20Z) are not read as seconds of
+   * the year 55871: refused with their own status */
+  ck_assert_int_eq(viral_parse_timestamp("1700000000000", 13, 0, &x), VIRAL_ERR_LIMIT);
+  ck_assert_int_eq(viral_parse_timestamp("32503680000", 11, 0, &x), VIRAL_ERR_LIMIT); /* 3000-01-01 */
+  ck_assert(ts("32503679999", 0) == 32503679999.0);
+  ck_assert(ts("-30610224000", 0) == VIRAL_TIME_MIN); /* 1000-01-01 */
+  ck_assert(ts("1000-01-01", 0) == VIRAL_TIME_MIN);
+  ck_assert(ts("2999-12-31T23:59:59Z", 0) == VIRAL_TIME_MAX - 1);
+  ck_assert(ts_bad("3000-01-01"));
+  ck_assert(ts_bad("0999-12-31"));
+  /* the calendar every parser shares */
+  ck_assert_int_eq(viral_civil_time(2026, 3, 2, 18, 5, 0, 0, &x), VIRAL_OK);
+  ck_assert(x == 1772474700);
+  ck_assert_int_eq(viral_civil_time(2026, 3, 2, 18, 5, 0, 120, &x), VIRAL_OK);
+  ck_assert(x == 1772474700 - 7200);
+  ck_assert_int_eq(viral_civil_time(2026, 2, 31, 0, 0, 0, 0, &x), VIRAL_ERR_PARSE);
+  ck_assert_int_eq(viral_civil_time(2023, 2, 29, 0, 0, 0, 0, &x), VIRAL_ERR_PARSE);
+  ck_assert_int_eq(viral_civil_time(2024, 2, 29, 0, 0, 0, 0, &x), VIRAL_OK);
+  ck_assert_int_eq(viral_civil_time(2024, 1, 1, 24, 0, 0, 0, &x), VIRAL_ERR_PARSE);
+  ck_assert_int_eq(viral_civil_time(2024, 1, 1, 0, 0, 60, 0, &x), VIRAL_ERR_PARSE);
+  ck_assert_int_eq(viral_civil_time(56973, 1, 1, 0, 0, 0, 0, &x), VIRAL_ERR_LIMIT);
+  /* formatting is its inverse */
+  char buf[32];
+  ck_assert_str_eq(viral_format_timestamp(buf, 1772474700), "2026-03-02T18:05:00Z");
+  ck_assert_str_eq(viral_format_timestamp(buf, -1.5), "1969-12-31T23:59:58Z");
+  ck_assert_str_eq(viral_format_timestamp(buf, VIRAL_TIME_MIN), "1000-01-01T00:00:00Z");
+  ck_assert_str_eq(viral_format_timestamp(buf, 1.7e12), "1700000000000");
+}
+END_TEST
+
+/* viral_parse_interval into *out; -1 when refused. */
+static double interval(const char *s, char bare, char unit) {
+  double x;
+  return viral_parse_interval(s, strlen(s), bare, unit, &x) == VIRAL_OK ? x : -1;
+}
+
+START_TEST(intervals) {
+  ck_assert(interval("2h", 'h', 'h') == 2);
+  ck_assert(interval("2", 'h', 'h') == 2);
+  ck_assert(interval("90m", 'h', 'h') == 90 * (60.0 / 3600));
+  ck_assert(interval("1d", 'h', 'h') == 24);
+  ck_assert(interval("30s", 'h', 'h') == 30 * (1.0 / 3600));
+  ck_assert(interval("7d", 's', 's') == 604800);
+  ck_assert(interval("90", 's', 's') == 90);
+  ck_assert(interval("1.5h", 's', 's') == 5400);
+  ck_assert(interval("0", 'h', 'h') == 0);
+  ck_assert(interval("1e1h", 'h', 'h') == 10);
+  const char *bad[] = {"", "h", "-1h", "+1h", "1 h", " 1h", "1w", "0x10", "inf", "nan", "1hh", "1,5h"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    ck_assert_msg(interval(bad[i], 'h', 'h') == -1, "'%s' accepted", bad[i]);
+}
+END_TEST
+
 START_TEST(lists) {
   viral_strview items[8];
   const char *s = " #fyp, dance|renegade  ,,#  x ";
@@ -294,6 +349,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, durations);
   tcase_add_test(tc, booleans);
   tcase_add_test(tc, timestamps);
+  tcase_add_test(tc, times_out_of_range_and_the_shared_calendar);
+  tcase_add_test(tc, intervals);
   tcase_add_test(tc, lists);
   suite_add_tcase(s, tc);
   return s;

@@ -51,6 +51,21 @@ START_TEST(dataset_keeps_rows_and_labels) {
 }
 END_TEST
 
+START_TEST(dataset_takes_a_vector_never_filled) {
+  /* eval --temporal on a file in reverse time order appends an unused row's
+   * vector before any row filled it (items NULL): UBSan saw memcpy(NULL) */
+  viral_dataset ds;
+  viral_dataset_init(&ds);
+  viral_sparse empty;
+  viral_sparse_init(&empty);
+  ck_assert_ptr_null(empty.items);
+  ck_assert_int_eq(viral_dataset_append(&ds, &empty, NAN), VIRAL_OK);
+  ck_assert_uint_eq(ds.rows, 1);
+  ck_assert_uint_eq(viral_dataset_row(&ds, 0).count, 0);
+  viral_dataset_release(&ds);
+}
+END_TEST
+
 /* A sorted run followed by an unsorted tail (the pipeline's dense columns,
  * then its hashed ones) whose indices fall inside the run and repeat: the
  * tail is merged in, duplicates summed in push order. Worked by hand:
@@ -130,6 +145,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, finish_merges_a_sorted_run_and_a_tail);
   tcase_add_test(tc, finish_matches_a_reference_on_random_vectors);
   tcase_add_test(tc, dataset_keeps_rows_and_labels);
+  tcase_add_test(tc, dataset_takes_a_vector_never_filled);
   suite_add_tcase(s, tc);
   return s;
 }

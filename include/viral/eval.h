@@ -43,20 +43,25 @@ typedef struct viral_eval_data {
   int has_views_window, has_oracle; /* 1 when every row has the value */
   uint64_t unlabeled, bad_rows;
   uint64_t positives;
+  char input_warning[VIRAL_ERROR_MAX]; /* fields most rows lack (viral_pipeline_tally_warning), "" none */
   const viral_pipeline *pipeline; /* borrowed from viral_eval_load's caller, who keeps it alive */
   struct viral_eval_source *source; /* private: the input, kept when folds refit the pipeline */
 } viral_eval_data;
 
 /* Read path ("-" for stdin) once and featurize every row with p (not taken,
  * and it must outlive the data; left unfitted: a pipeline that needs fitting
- * is fitted per fold). NULL on error with err set. Free with
- * viral_eval_data_free(). */
+ * is fitted per fold). An input without some field p reads (features and
+ * label) is an error unless p allows missing fields (viral_pipeline_tally_check).
+ * NULL on error with err set. Free with viral_eval_data_free(). */
 viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err);
 /* The same, with the views baseline on the column views_field (literal
  * name, e.g. "views_s1" or "score_s2" for data first seen after posting)
- * instead of views_<window>h; NULL: views_<window>h. */
+ * instead of views_<window>h; NULL: views_<window>h. The baseline's field
+ * passes the leakage guard (viral_pipeline_check_observed): one observed
+ * after the window, an outcome such as the label's own field, or one with
+ * no known observation time is an error unless p allows leakage. */
 viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err);
@@ -80,6 +85,17 @@ int viral_eval_stratified_folds(const double *labels, size_t n, int k, uint64_t 
 int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, double gap,
                               int *role, double span[2], viral_error *err);
 
+/* The same split with the rows in the given order (order[j]: the row at
+ * place j, sorted by posted_at), e.g. viral_eval_time_order's. */
+int viral_eval_temporal_split_ordered(const double *posted_at, const size_t *order, size_t n, int k,
+                                      int f, double gap, int *role, double span[2], viral_error *err);
+
+/* The rows of d in time order into order[d->ds.rows]: by posted_at, ties by
+ * video_id (bytes), then by file order, so the order is the same whatever
+ * order the file had (unless two rows share both). Rows without posted_at
+ * are an error (VIRAL_ERR_MISSING). */
+int viral_eval_time_order(const viral_eval_data *d, size_t *order, viral_error *err);
+
 /* 1 when each fold fits its own pipeline (see the top of this file). */
 int viral_eval_refits(const viral_eval_data *d);
 
@@ -96,6 +112,8 @@ typedef enum viral_eval_predictor {
 typedef struct viral_eval_fold {
   const viral_eval_data *data;
   const int *role;                /* [rows] 1 test, 0 train, negative unused (borrowed) */
+  const size_t *order;            /* [rows] the order rows are learned in (borrowed; NULL:
+                                     file order); set after viral_eval_fold_init */
   const viral_dataset *ds;        /* [rows] vectors and labels in this fold (unused rows: empty, NAN) */
   const viral_pipeline *pipeline; /* what made ds: fitted on the training part, or data's own */
   viral_dataset own_ds;           /* private */
@@ -111,8 +129,9 @@ int viral_eval_fold_init(viral_eval_fold *fold, const viral_eval_data *d, const 
 /* NULL-safe; the fold can be initialised again. */
 void viral_eval_fold_release(viral_eval_fold *fold);
 
-/* Train what on the fold's training rows, in file order, and write the
- * probability of each test row into probs[row] (other entries left alone).
+/* Train what on the fold's training rows, in the fold's order (file order
+ * unless set), and write the probability of each test row into probs[row]
+ * (other entries left alone).
  * The model predictor trains exactly as viral_model_train does on a file of
  * those rows (viral_model_fit: same pipeline fit, calibration hold-out, class
  * weights, passes, gamma), so its probabilities are bit-identical to
@@ -130,7 +149,9 @@ int viral_eval_fold_predict(const viral_eval_data *d, const int *fold, int f,
 
 typedef struct viral_eval_options {
   int folds;                 /* K (default 5) */
-  int temporal;              /* 1: rolling-origin folds by posted_at, else stratified */
+  int temporal;              /* 1: rolling-origin folds by posted_at, else stratified; each
+                                fold learns its rows in time order (viral_eval_time_order),
+                                whatever the file order */
   double gap;                /* temporal: seconds between training and test (default 0) */
   uint64_t seed;             /* stratified folds (default 1) */
   viral_train_options train; /* the learner (default: viral_train_options_init) */

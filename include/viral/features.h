@@ -51,6 +51,12 @@ extern "C" {
 /* MurmurHash3_x86_32 (Austin Appleby's algorithm) of len bytes at key. */
 uint32_t viral_murmur3_32(const void *key, size_t len, uint32_t seed);
 
+/* The most hash_bits a spec may ask for: 2^24 buckets, the weight space the
+ * logistic learner holds (VIRAL_LOGISTIC_MAX_BITS), so that whatever train
+ * writes, score, inspect and update read. A spec asking for more is refused
+ * when it is loaded, before any training. */
+#define VIRAL_PIPELINE_MAX_HASH_BITS 24
+
 /* ---- building a pipeline ---- */
 
 typedef struct viral_pipeline viral_pipeline;
@@ -60,6 +66,8 @@ typedef struct viral_pipeline_options {
   int allow_leakage;  /* accept features observed after the window; reports must say so */
   const char *scaling; /* overrides the spec's scaling ("none" for the online learner,
                           which normalizes in its own single pass), NULL: keep */
+  int allow_missing;  /* an input without some field the spec reads is read anyway (see
+                         viral_pipeline_tally_check); not saved with the model */
 } viral_pipeline_options;
 
 /* No label override, leakage refused. */
@@ -165,6 +173,80 @@ int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const 
 /* The same for a time field (unix seconds, UTC). */
 int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, const char *name,
                                    double *out, viral_error *err);
+
+/* ---- does the input have what the pipeline reads ---- *
+ *
+ * A pass over a file tallies, for every field the pipeline reads, the rows
+ * that lack it, so that an input of another shape (a Research API file fed
+ * to a model of canonical fields) is an error instead of a column of equal
+ * scores. A field is absent from the input when no record has it: no CSV
+ * column of its name (known from the header), no JSON record with the key
+ * (known at the end of the pass), a spec "from" that matches nothing. An
+ * absent field is an error unless allowed; a field present but missing in
+ * more than VIRAL_MISSING_WARN_SHARE of the rows gets a warning. */
+
+/* What a pass reads besides the features' own fields. */
+enum {
+  VIRAL_READS_LABEL = 1, /* the label rule's fields (train, update, eval, convert) */
+  VIRAL_READS_ID = 2     /* video_id, which keys every output row (score) */
+};
+
+/* A present field missing in more than this share of the rows is warned of. */
+#define VIRAL_MISSING_WARN_SHARE 0.5
+
+/* Start a tally (forgetting any earlier one): reads is a mask of
+ * VIRAL_READS_* for the fields read besides the features'. */
+int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err);
+
+/* Count one record of reader r (r may be NULL). With a CSV reader the first
+ * record also checks the header (viral_pipeline_tally_check): returns that
+ * check's error, else VIRAL_OK. */
+int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const viral_record *rec,
+                                viral_error *err);
+
+/* VIRAL_OK, or VIRAL_ERR_MISSING when some field the pipeline reads was in
+ * no record so far and the pipeline does not allow missing fields:
+ * "f.json: the input lacks fields the spec reads: video_id, views_1h (the
+ * input has: id, create_time, ...); map them in the spec's "fields", or
+ * --allow-missing". No records, or no tally: VIRAL_OK. */
+int viral_pipeline_tally_check(viral_pipeline *p, viral_error *err);
+
+/* For a row that failed before the tally was checked: when some field read
+ * is absent from every record so far (the likelier cause, and the better
+ * message), replaces err with the check's error and returns 1 (the pass
+ * should stop); else 0 with err as it was. */
+int viral_pipeline_tally_explain(viral_pipeline *p, viral_error *err);
+
+/* 1 once a check has passed (a CSV header, or an explicit check). */
+int viral_pipeline_tally_checked(const viral_pipeline *p);
+
+/* Records tallied so far. */
+uint64_t viral_pipeline_tally_rows(const viral_pipeline *p);
+
+/* The warning of the tally in buf (always NUL-terminated), or "" when there
+ * is none: "f.csv: fields missing in more than half of the 40 rows:
+ * caption 72.5%, saves_2h absent (--allow-missing)". Returns 1 when there
+ * is a warning. */
+int viral_pipeline_tally_warning(const viral_pipeline *p, char *buf, size_t size);
+
+/* What the tally saw of the label rule's fields, for "no labelled rows"
+ * messages: "the label rule 'viral' reads 'viral', missing in 40 of 40
+ * rows" (or "not in the input (it has: ...)"). Always NUL-terminated. */
+void viral_pipeline_tally_label(const viral_pipeline *p, char *buf, size_t size);
+
+/* Allow (on = 1) or refuse absent fields from now on, e.g. for a model's
+ * pipeline loaded from a file. */
+void viral_pipeline_set_allow_missing(viral_pipeline *p, int on);
+
+/* The leakage guard for a field read outside the features (the views
+ * baseline of an evaluation): VIRAL_OK when the field called name is
+ * observed within the window (its "observed" mapping, else its "_<H>h"
+ * suffix, else the canonical fields' times), or when the pipeline allows
+ * leakage (it then reports that it leaks); else VIRAL_ERR_INVALID with err
+ * naming the field, what reads it (what: "the views baseline") and when it
+ * is observed. */
+int viral_pipeline_check_observed(viral_pipeline *p, const char *name, const char *what,
+                                  viral_error *err);
 
 /* ---- label, window, leakage ---- */
 

@@ -82,6 +82,8 @@ typedef struct viral_train_summary {
   uint64_t unlabeled;  /* rows without a label, skipped */
   uint64_t bad_rows;   /* rows skipped as malformed (skip_bad_rows) */
   uint64_t held_out;   /* rows held out for calibration (not learned from) */
+  uint64_t backwards;  /* labelled rows posted before the labelled row read before
+                          them: learning is in file order, not time order */
   double log_loss;     /* logistic: progressive (each row scored before learning it);
                           svm update: on the new rows; svm train: NAN, not computed
                           (scoring every training row against every support vector

@@ -62,6 +62,9 @@ int viral_reader_next(viral_reader *reader, const viral_record **rec, viral_erro
 size_t viral_reader_rows(const viral_reader *reader);
 size_t viral_reader_skipped(const viral_reader *reader);
 
+/* The input's name for messages: the path, or "stdin". Owned by the reader. */
+const char *viral_reader_name(const viral_reader *reader);
+
 /* The format actually used (after auto-detection). */
 viral_format viral_reader_format(const viral_reader *reader);
 

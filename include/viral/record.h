@@ -95,8 +95,50 @@ int viral_parse_count(const char *s, size_t len, double *out);
 int viral_parse_duration(const char *s, size_t len, double *out);
 int viral_parse_bool(const char *s, size_t len, int *out);
 /* Unix seconds; ISO-8601 with Z or +hh:mm, "YYYY-MM-DD HH:MM:SS",
- * "YYYY-MM-DDTHH", or plain unix seconds. */
+ * "YYYY-MM-DDTHH", or plain unix seconds. Impossible dates and times
+ * (February 30, hour 24) are VIRAL_ERR_PARSE; a time outside
+ * [VIRAL_TIME_MIN, VIRAL_TIME_MAX) is VIRAL_ERR_LIMIT (a unix number that
+ * large is milliseconds or microseconds, not seconds). */
 int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, double *out);
+
+/* The times a timestamp may be: from 1000-01-01 to before 3000-01-01 UTC
+ * (unix seconds). Epoch milliseconds of any date after 1971-01-14 lie above
+ * the upper end, so they are refused instead of read as seconds. */
+#define VIRAL_TIME_MIN (-30610224000.0)
+#define VIRAL_TIME_MAX 32503680000.0
+
+/* The one calendar every time parser uses: unix seconds of the civil time
+ * year-month-day hour:minute:second at utc_offset_minutes east of UTC
+ * (proleptic Gregorian, no time zone database). VIRAL_ERR_PARSE for an
+ * impossible date or time (month 13, April 31, February 29 of a common
+ * year, hour 24, second 60), VIRAL_ERR_LIMIT outside the range above. */
+int viral_civil_time(long year, int month, int day, int hour, int minute, double second,
+                     int utc_offset_minutes, double *out);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of unix seconds t (fractions of a second dropped)
+ * into buf; t outside the range above, or not finite, as a number. Returns
+ * buf. */
+char *viral_format_timestamp(char buf[32], double t);
+
+/* A duration: a non-negative decimal number and an optional unit letter, s
+ * m h or d ("90m", "36h", "7d"), a bare number being in unit bare; the
+ * result in unit out (a letter of the same set). The one duration syntax of
+ * specs ("window") and command lines (--gap, --at, --horizon). VIRAL_OK or
+ * VIRAL_ERR_PARSE (signs, blanks, other units, inf, nan). */
+int viral_parse_interval(const char *s, size_t len, char bare, char out_unit, double *out);
+
+/* How far before posting a sighting may be and still count: observation
+ * times coarser than posting times (Reddit's hourly "YYYY-MM-DDTHH" buckets)
+ * put a post made at 00:00:18 in the 00:00 snapshot. Earlier is an error. */
+#define VIRAL_AGE_SLACK_H 1.0
+
+/* Hours from posted_at to observed_at (unix seconds), the age of the
+ * sighting in rec (slightly negative within VIRAL_AGE_SLACK_H); a sighting
+ * more than that before its video was posted is an error naming rec's file
+ * and line ("log.csv:7: observed_at 2026-03-01T10:00:00Z is before
+ * posted_at 2026-03-01T12:36:00Z (age -2.6h)"). */
+int viral_record_age_hours(const viral_record *rec, double posted_at, double observed_at,
+                           double *hours, viral_error *err);
 /* Split s into items as viral_record_list does; returns the item count. */
 size_t viral_parse_list(const char *s, size_t len, const char *separators,
                         viral_strview *items, size_t max);

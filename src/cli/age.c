@@ -1,38 +1,20 @@
 /* age.c - ages and durations on the command line (age.h). */
 #include "age.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A number and an optional unit letter (s, m, h, d; 0 when bare) in the first
- * len bytes of s: the syntax both units below share. 0, or -1 when malformed
- * or negative. */
-static int parse_number_unit(const char *s, size_t len, double *x, char *unit) {
-  char buf[64];
-  if (len == 0 || len >= sizeof buf) return -1;
-  memcpy(buf, s, len);
-  buf[len] = '\0';
-  char *end;
-  errno = 0;
-  *x = strtod(buf, &end);
-  *unit = *end && strchr("smhd", *end) ? *end++ : 0;
-  return end == buf || *end || errno || !(*x >= 0) || isinf(*x) ? -1 : 0;
-}
+#include "viral/record.h"
 
+/* Both read the library's one duration syntax (viral_parse_interval). */
 double cli_parse_hours(const char *s, size_t len) {
-  double x;
-  char unit;
-  if (parse_number_unit(s, len, &x, &unit) != 0) return -1;
-  return unit == 'm' ? x * (1.0 / 60) : unit == 'd' ? x * 24 : unit == 's' ? x * (1.0 / 3600) : x;
+  double h;
+  return viral_parse_interval(s, len, 'h', 'h', &h) == VIRAL_OK ? h : -1;
 }
 
 double cli_parse_seconds(const char *s) {
   double x;
-  char unit;
-  if (parse_number_unit(s, strlen(s), &x, &unit) != 0) return -1;
-  return unit == 'd' ? x * 86400 : unit == 'h' ? x * 3600 : unit == 'm' ? x * 60 : x;
+  return viral_parse_interval(s, strlen(s), 's', 's', &x) == VIRAL_OK ? x : -1;
 }
 
 int cli_parse_hours_list(const char *text, double **ages, size_t *count) {

@@ -79,20 +79,47 @@ void cli_print_help(const cli_spec *spec, FILE *out);
   {"format", 'f', "FMT", "input format: csv, jsonl or json (default: from the name)"},           \
       {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},         \
       {"skip-bad-rows", 0, NULL, "skip malformed rows, count them and report the count"}
-/* --spec, --label, --allow-leakage */
+/* --allow-missing: read an input that lacks fields the spec reads */
+#define CLI_ALLOW_MISSING_OPTION                                                                 \
+  {"allow-missing", 0, NULL, "read an input that lacks fields the spec reads (they count as missing)"}
+/* --spec, --label, --allow-leakage, --allow-missing */
 #define CLI_SPEC_OPTIONS                                                                         \
   {"spec", 's', "FILE", "feature spec (default: the built-in datasets/default.spec.json)"},      \
       {"label", 'l', "RULE", "label rule overriding the spec's: viral, views_final>=1000000, "    \
                              "top:10%:views_final, ratio:views_48h/views_2h>=10"},               \
-      {"allow-leakage", 0, NULL, "accept features observed after the window (reports say so)"}
+      {"allow-leakage", 0, NULL, "accept features observed after the window (reports say so)"},  \
+      CLI_ALLOW_MISSING_OPTION
 
 /* Reader options: the defaults, then the input options of pipeline p's spec
  * (p may be NULL), then --format, --json-path and --skip-bad-rows.
  * CLI_CONTINUE or exit code 2. */
 int cli_input_options(const cli_args *args, const viral_pipeline *p, viral_reader_options *opts);
-/* Load the pipeline named by --spec/--label/--allow-leakage (scaling, when
+/* Load the pipeline named by --spec/--label/--allow-leakage/--allow-missing (scaling, when
  * not NULL, overrides the spec's). NULL with err set. */
 viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, viral_error *err);
+/* "viral CMD: warning: TEXT" on stderr, when text is not empty. */
+void cli_print_warning(const char *command, const char *text);
+/* cli_print_warning of the input tally's warning of p, when it has one. */
+void cli_input_warning(const char *command, const viral_pipeline *p);
+/* Output rows held in memory until the input is known to have the fields
+ * the spec reads, so that an input of the wrong shape is an error before
+ * the first row goes out (score, convert). A CSV input is known from its
+ * header; a JSON input after CLI_HOLD_ROWS records (or at its end). */
+#define CLI_HOLD_ROWS 1000
+typedef struct cli_held_output {
+  FILE *out;  /* where rows go now: memory, then real */
+  FILE *real;
+  char *buf;
+  size_t len;
+} cli_held_output;
+/* Hold what is written to h->out. VIRAL_OK or VIRAL_ERR_NOMEM with err set. */
+int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err);
+/* After each record of r, and at the end (r NULL): check p's tally when
+ * it is due and, once it passed, send the held rows on. VIRAL_OK or the
+ * check's error. */
+int cli_hold_update(cli_held_output *h, viral_pipeline *p, const viral_reader *r, viral_error *err);
+/* Free; rows still held are dropped. */
+void cli_hold_end(cli_held_output *h);
 /* 1 when stderr is a terminal and --quiet was not given (progress lines). */
 int cli_show_progress(const cli_args *args);
 

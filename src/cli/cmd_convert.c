@@ -182,10 +182,15 @@ typedef struct convert_job {
   size_t written, skipped;
 } convert_job;
 
-/* One pass over the input: fit (out == NULL) or write. */
+/* One pass over the input: fit (out == NULL) or write. Rows written are
+ * held back until the input is known to have the fields the spec reads. */
 static int pass(convert_job *job, FILE *out, viral_error *err) {
   viral_reader *reader = viral_reader_open(job->input, &job->ropts, err);
   if (!reader) return err->code ? err->code : VIRAL_ERR_IO;
+  cli_held_output held;
+  memset(&held, 0, sizeof held);
+  int rc = viral_pipeline_tally_begin(job->pipe, VIRAL_READS_LABEL, err);
+  if (rc == VIRAL_OK && out && (rc = cli_hold_begin(&held, out, err)) == VIRAL_OK) out = held.out;
   viral_sparse v;
   viral_sparse_init(&v);
   vw_row row;
@@ -193,10 +198,13 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
   char *line = NULL;
   size_t line_cap = 0;
   const viral_record *rec;
-  int rc;
   size_t skipped = 0;
-  while ((rc = viral_reader_next(reader, &rec, err)) == 1) {
+  while (rc == VIRAL_OK && (rc = viral_reader_next(reader, &rec, err)) == 1) {
     double label = NAN;
+    if ((rc = viral_pipeline_tally_record(job->pipe, reader, rec, err)) != VIRAL_OK ||
+        (out && (rc = cli_hold_update(&held, job->pipe, reader, err)) != VIRAL_OK))
+      break;
+    if (out) out = held.out;
     if (!out) {
       rc = viral_pipeline_fit_record(job->pipe, rec, err);
     } else if (job->to == TO_LIBSVM) {
@@ -213,7 +221,9 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
                            viral_record_line(rec), "no label (rule '%s')",
                            viral_pipeline_label_rule(job->pipe));
     if (rc != VIRAL_OK) {
-      if (!job->skip_bad || rc == VIRAL_ERR_NOMEM) break;
+      int explained = viral_pipeline_tally_explain(job->pipe, err);
+      if (explained) rc = err->code;
+      if (explained || !job->skip_bad || rc == VIRAL_ERR_NOMEM) break;
       skipped++;
       viral_error_clear(err);
       rc = VIRAL_OK;
@@ -228,6 +238,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
     job->written++;
   }
   if (rc > 0) rc = VIRAL_OK;
+  if (rc == VIRAL_OK) rc = out ? cli_hold_update(&held, job->pipe, NULL, err) : viral_pipeline_tally_check(job->pipe, err);
+  cli_hold_end(&held);
   if (rc == VIRAL_OK) skipped += viral_reader_skipped(reader);
   if (out) job->skipped = skipped;
   free(line);
@@ -296,6 +308,7 @@ int cmd_convert(int argc, char **argv) {
     status = cli_data_error("convert", &err);
     goto done;
   }
+  cli_input_warning("convert", job.pipe);
   if (job.skipped)
     fprintf(stderr, "viral convert: %zu rows written, %zu bad rows skipped\n", job.written,
             job.skipped);

@@ -57,10 +57,11 @@ const cli_spec cmd_eval_spec = {
     "the spec's; the logistic learner normalizes online) or a top:P% label is\n"
     "fitted inside each fold on its training rows only, and the test rows get\n"
     "the labels of that fold's threshold.\n"
-    "With --temporal the rows, in posted_at order, are cut into K + 1 equal parts;\n"
-    "fold i tests part i + 1 with a model trained on the rows posted at least\n"
-    "--gap before it (set the gap to the label's horizon so no training outcome\n"
-    "overlaps the test videos); --per-fold shows each fold's time span.\n"
+    "With --temporal the rows, in posted_at order (ties by video_id, then file\n"
+    "order), are cut into K + 1 equal parts; fold i tests part i + 1 with a model\n"
+    "trained, in that time order whatever the file's order, on the rows posted at\n"
+    "least --gap before it (set the gap to the label's horizon so no training\n"
+    "outcome overlaps the test videos); --per-fold shows each fold's time span.\n"
     "--predictions writes the rows that were tested, with their fold.\n"
     "The files of a run (--predictions, --json, --html, --final-model) are\n"
     "written together: if one of them fails, none of them is left.\n"
@@ -150,6 +151,7 @@ int cmd_eval(int argc, char **argv) {
   const viral_output outputs[] = {{pred, write_predictions, &pc}, {json, write_json, &r}, {html, write_html, &r}};
   if (rc == VIRAL_OK) rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err);
   if (rc == VIRAL_OK) rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);
+  if (rc == VIRAL_OK) cli_print_warning("eval", d->input_warning);
   int status = rc == VIRAL_OK ? CLI_EXIT_OK : cli_data_error("eval", &err);
   if (rc == VIRAL_OK && (d->unlabeled || d->bad_rows))
     fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",

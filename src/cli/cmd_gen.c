@@ -1,6 +1,7 @@
 /* cmd_gen.c - `viral gen`: write a synthetic dataset from the documented
  * generative model (viral/gen.h, datasets/README.md). */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cli.h"
 #include "viral/gen.h"
+#include "viral/record.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {
@@ -72,33 +74,13 @@ static int parse_hour_list(const char *s, viral_gen_params *p) {
   }
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/* "YYYY-MM-DD" with an optional "THH:MM[:SS]" and an optional "Z". */
+/* "YYYY-MM-DD" with an optional "THH:MM[:SS]" and zone, through the
+ * library's one validated timestamp parser (2026-02-31 is refused); whole
+ * seconds. */
 static int parse_start(const char *s, int64_t *out) {
-  int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3) return -1;
-  const char *rest = s + n;
-  if (*rest == 'T' || *rest == ' ') {
-    int m2 = 0;
-    if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &m2) != 2) return -1;
-    rest += 1 + m2;
-    if (*rest == ':') {
-      if (sscanf(rest + 1, "%2d%n", &sec, &m2) != 1) return -1;
-      rest += 1 + m2;
-    }
-  }
-  if (*rest == 'Z') rest++;
-  if (*rest != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-    return -1;
-  *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  double t;
+  if (strlen(s) < 10 || s[4] != '-' || viral_parse_timestamp(s, strlen(s), 0, &t) != VIRAL_OK || t != floor(t)) return -1;
+  *out = (int64_t)t;
   return 0;
 }
 

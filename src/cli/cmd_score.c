@@ -21,6 +21,7 @@ static const cli_option options[] = {
     {"to", 0, "FMT", "output format: csv (default) or jsonl"},
     {"output", 'o', "FILE", "write here (atomically) instead of standard output"},
     CLI_INPUT_OPTIONS,
+    CLI_ALLOW_MISSING_OPTION,
     {NULL, 0, NULL, NULL},
 };
 
@@ -110,36 +111,52 @@ static void write_jsonl_row(const score_out *o, viral_strview id, const viral_pr
   fputs("}\n", o->out);
 }
 
-/* Score every record of path into o. Returns an exit code. */
+/* Score every record of path into o. The rows are held back until the
+ * input is known to have the fields the model reads (cli_hold_update).
+ * Returns an exit code. */
 static int score_all(viral_model *m, const char *path, const viral_reader_options *ropts,
-                     const score_out *o, viral_error *err) {
+                     score_out *o, viral_error *err) {
+  viral_pipeline *p = viral_model_pipeline_mut(m);
   viral_reader *r = viral_reader_open(path, ropts, err);
   if (!r) return cli_data_error("score", err);
+  cli_held_output held;
+  int rc = cli_hold_begin(&held, o->out, err);
+  if (rc == VIRAL_OK) rc = viral_pipeline_tally_begin(p, VIRAL_READS_ID, err);
   viral_reason reasons[MAX_EXPLAIN];
   const viral_record *rec;
-  int rc;
   unsigned long long bad = 0;
-  if (!o->jsonl) fprintf(o->out, "video_id,probability,viral%s\n", o->explain ? ",reasons" : "");
-  while ((rc = viral_reader_next(r, &rec, err)) == 1) {
-    viral_prediction p;
+  o->out = held.out;
+  if (rc == VIRAL_OK && !o->jsonl) fprintf(o->out, "video_id,probability,viral%s\n", o->explain ? ",reasons" : "");
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
+    if ((rc = viral_pipeline_tally_record(p, r, rec, err)) != VIRAL_OK ||
+        (rc = cli_hold_update(&held, p, r, err)) != VIRAL_OK)
+      break;
+    o->out = held.out;
+    viral_prediction pred;
     size_t n = 0;
     viral_strview id = {"", 0};
-    rc = viral_model_predict(m, rec, &p, reasons, o->explain, &n, err);
-    if (rc == VIRAL_OK && viral_pipeline_field_text(viral_model_pipeline_mut(m), rec, "video_id",
-                                                    &id, err) < 0)
-      rc = err->code;
+    rc = viral_model_predict(m, rec, &pred, reasons, o->explain, &n, err);
+    if (rc == VIRAL_OK && (rc = viral_pipeline_field_text(p, rec, "video_id", &id, err)) == VIRAL_MISSING)
+      rc = viral_error_set(err, VIRAL_ERR_MISSING, viral_record_source(rec), viral_record_line(rec),
+                           "no video_id (every scored row needs one)");
     if (rc != VIRAL_OK) {
-      if (!ropts->skip_bad_rows) break;
+      int explained = viral_pipeline_tally_explain(p, err);
+      if (explained) rc = err->code;
+      if (explained || !ropts->skip_bad_rows) break;
       fprintf(stderr, "viral score: %s (skipped)\n", err->message);
       bad++;
       continue;
     }
-    if (o->jsonl) write_jsonl_row(o, id, &p, reasons, n);
-    else write_csv_row(o, id, &p, reasons, n);
+    if (o->jsonl) write_jsonl_row(o, id, &pred, reasons, n);
+    else write_csv_row(o, id, &pred, reasons, n);
   }
+  if (rc == 0) rc = cli_hold_update(&held, p, NULL, err);
+  o->out = held.real;
+  cli_hold_end(&held);
   bad += viral_reader_skipped(r);
   viral_reader_free(r);
   if (rc < 0) return cli_data_error("score", err);
+  cli_input_warning("score", p);
   if (bad) fprintf(stderr, "viral score: %llu bad rows skipped\n", bad);
   return CLI_EXIT_OK;
 }
@@ -167,6 +184,7 @@ int cmd_score(int argc, char **argv) {
   if (!m) return cli_data_error("score", &err);
   if (threshold >= 0) viral_model_set_threshold(m, threshold);
   viral_reader_options ropts;
+  viral_pipeline_set_allow_missing(viral_model_pipeline_mut(m), cli_flag(&args, "allow-missing"));
   if ((rc = cli_input_options(&args, viral_model_pipeline(m), &ropts)) != CLI_CONTINUE) {
     viral_model_free(m);
     return rc;

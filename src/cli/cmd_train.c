@@ -102,6 +102,7 @@ int cmd_train(int argc, char **argv) {
   viral_model *m = viral_model_train(p, data, &ropts, &opts, &summary, &err);
   if (show) fputc('\n', stderr);
   if (!m) return cli_data_error("train", &err);
+  if (!cli_flag(&args, "quiet")) cli_input_warning("train", viral_model_pipeline(m));
   rc = viral_model_save(m, out, &err);
   viral_model_free(m);
   if (rc != VIRAL_OK) return cli_data_error("train", &err);

@@ -218,6 +218,7 @@ int cmd_tune(int argc, char **argv) {
     status = cli_data_error("tune", &err);
     goto done;
   }
+  cli_print_warning("tune", d->input_warning);
   printf("%s of %ld stratified folds (seed %ld), rows %zu, positives %llu, label %s\n\n", metric, k,
          seed, d->ds.rows, (unsigned long long)d->positives, viral_pipeline_label_rule(p));
   if (svm) printf("%-10s %-10s %-10s %-10s\n", "C", "gamma", "mean", "std");

@@ -13,6 +13,7 @@ static const cli_option options[] = {
     {"output", 'o', "OUT", "write the updated model here (default: replace MODEL, atomically)"},
     {"budget", 0, "N", "svm: support vectors carried over at most (default: all)"},
     CLI_INPUT_OPTIONS,
+    CLI_ALLOW_MISSING_OPTION,
     {"quiet", 'q', NULL, "no summary on stderr"},
     {NULL, 0, NULL, NULL},
 };
@@ -55,6 +56,7 @@ int cmd_update(int argc, char **argv) {
   viral_error_clear(&err);
   viral_model *m = viral_model_load(model_path, &err);
   if (!m) return cli_data_error("update", &err);
+  viral_pipeline_set_allow_missing(viral_model_pipeline_mut(m), cli_flag(&args, "allow-missing"));
   viral_reader_options ropts;
   if ((rc = cli_input_options(&args, viral_model_pipeline(m), &ropts)) != CLI_CONTINUE) {
     viral_model_free(m);
@@ -64,6 +66,7 @@ int cmd_update(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &start);
   viral_train_summary summary;
   rc = viral_model_update(m, data, &ropts, &opts, &summary, &err);
+  if (rc == VIRAL_OK && !cli_flag(&args, "quiet")) cli_input_warning("update", viral_model_pipeline(m));
   if (rc == VIRAL_OK) rc = viral_model_save(m, out, &err);
   viral_model_free(m);
   if (rc != VIRAL_OK) return cli_data_error("update", &err);

@@ -1,5 +1,7 @@
 /* common.c - option handling shared by the commands that read data. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@ viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, vir
   viral_pipeline_options_init(&popts);
   popts.label = cli_get(args, "label");
   popts.allow_leakage = cli_flag(args, "allow-leakage");
+  popts.allow_missing = cli_flag(args, "allow-missing");
   popts.scaling = scaling;
   return viral_pipeline_load_spec(cli_get(args, "spec"), &popts, err);
 }
@@ -35,4 +38,44 @@ int cli_show_progress(const cli_args *args) {
   for (int i = 0; args->spec->options[i].name; i++)
     if (strcmp(args->spec->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
   return isatty(STDERR_FILENO);
+}
+
+void cli_print_warning(const char *command, const char *text) {
+  if (text && *text) fprintf(stderr, "viral %s: warning: %s\n", command, text);
+}
+
+void cli_input_warning(const char *command, const viral_pipeline *p) {
+  char msg[VIRAL_ERROR_MAX];
+  viral_pipeline_tally_warning(p, msg, sizeof msg);
+  cli_print_warning(command, msg);
+}
+
+int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err) {
+  memset(h, 0, sizeof *h);
+  h->real = real;
+  if (!(h->out = open_memstream(&h->buf, &h->len)))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  return VIRAL_OK;
+}
+
+int cli_hold_update(cli_held_output *h, viral_pipeline *p, const viral_reader *r, viral_error *err) {
+  if (h->out == h->real) return VIRAL_OK;
+  if (!viral_pipeline_tally_checked(p)) {
+    if (r && viral_reader_rows(r) < CLI_HOLD_ROWS) return VIRAL_OK;
+    int rc = viral_pipeline_tally_check(p, err);
+    if (rc != VIRAL_OK) return rc;
+  }
+  if (fflush(h->out) != 0) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  fwrite(h->buf, 1, h->len, h->real);
+  cli_hold_end(h);
+  h->out = h->real;
+  return VIRAL_OK;
+}
+
+void cli_hold_end(cli_held_output *h) {
+  if (h->out && h->out != h->real) fclose(h->out);
+  free(h->buf);
+  h->buf = NULL;
+  h->len = 0;
+  h->out = NULL;
 }

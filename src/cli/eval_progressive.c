@@ -63,6 +63,7 @@ static int load_with_model(const cli_args *args, viral_model *m, viral_eval_data
     viral_error_set(&err, VIRAL_ERR_INVALID, cli_get(args, "model"), 0, "the model has no label rule");
     return cli_data_error(CMD, &err);
   }
+  viral_pipeline_set_allow_missing(p, cli_flag(args, "allow-missing"));
   return cli_eval_featurize(args, p, cli_get(args, "views-field"), d, ropts);
 }
 
@@ -368,6 +369,7 @@ int eval_progressive(const cli_args *args) {
       printf("\n");
     }
   }
+  cli_print_warning(CMD, d->input_warning);
   if (d->unlabeled || d->bad_rows)
     fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",
             (unsigned long long)d->unlabeled, (unsigned long long)d->bad_rows);

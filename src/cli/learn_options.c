@@ -94,6 +94,7 @@ int cli_calibrate_options(const cli_args *args, viral_train_options *opts) {
 
 void cli_print_train_summary(const char *command, const viral_train_summary *s, double seconds) {
   char scores[64];
+
   if (isnan(s->log_loss)) snprintf(scores, sizeof scores, "training rows not scored");
   else if (isnan(s->auc)) snprintf(scores, sizeof scores, "log loss %.4f, AUC undefined", s->log_loss);
   else snprintf(scores, sizeof scores, "log loss %.4f, AUC %.4f", s->log_loss, s->auc);
@@ -104,6 +105,12 @@ void cli_print_train_summary(const char *command, const viral_train_summary *s, 
   if (s->bad_rows) fprintf(stderr, ", %llu bad rows skipped", (unsigned long long)s->bad_rows);
   if (s->held_out) fprintf(stderr, ", %llu rows held out for calibration", (unsigned long long)s->held_out);
   fputc('\n', stderr);
+  /* a handful of late rows is normal in scraped data; more says the file is not in time order */
+  if (s->backwards > 0 && s->backwards * 100 > s->rows + s->held_out)
+    fprintf(stderr, "viral %s: note: %llu of %llu rows are posted before the row above them: "
+                    "learning follows the file's order, not posted_at (sort the file by posted_at "
+                    "to learn in time order)\n",
+            command, (unsigned long long)s->backwards, (unsigned long long)(s->rows + s->held_out));
 }
 
 double cli_seconds_since(const struct timespec *start) {

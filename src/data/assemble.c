@@ -687,6 +687,8 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
                                                   &posted, err);
     if (rc == VIRAL_MISSING) rc = missing(rec, o->posted_at_field, "posted_at time", err);
   }
+  double age_h; /* a sighting before the posting cannot be: refused, not used as a negative age */
+  if (rc == VIRAL_OK) rc = viral_record_age_hours(rec, posted, t, &age_h, err);
   if (rc) goto fail;
   double H = o->horizon_h * 3600;
   if (H > 0 && a->have_now && t < a->now) {

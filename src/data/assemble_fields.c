@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "data/assemble_internal.h"
 #include "viral/writer.h"
@@ -120,11 +119,7 @@ int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_r
 }
 
 char *viral_assemble_format_time(char buf[32], double t) {
-  if (t == floor(t) && fabs(t) < 1e15) {
-    time_t s = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&s, &tm) && strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)) return buf;
-  }
+  if (t == floor(t) && t >= VIRAL_TIME_MIN && t < VIRAL_TIME_MAX) return viral_format_timestamp(buf, t);
   return viral_format_double(buf, t);
 }
 

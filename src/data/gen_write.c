@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "io/value_internal.h"
 #include "viral/gen.h"
 #include "viral/writer.h"
 
@@ -37,23 +38,12 @@ static void put_fixed(FILE *out, double x, int decimals) {
   fwrite(buf, 1, (size_t)n, out);
 }
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static void put_iso(FILE *out, int64_t t) {
   int64_t days = (t >= 0 ? t : t - 86399) / 86400, sec = t - days * 86400;
-  int y, m, d;
-  civil_from_days(days, &y, &m, &d);
+  long year;
+  int m, d;
+  viral_civil_from_days((long)days, &year, &m, &d); /* the calendar of io/value.c */
+  int y = (int)year;
   if (y < 0 || y > 9999) { /* outside what the fixed layout below holds */
     fprintf(out, "%d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),
             (int)(sec / 60 % 60), (int)(sec % 60));

@@ -119,14 +119,17 @@ static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int
   size_t cap = 0;
   uint64_t index = 0;
   const viral_record *rec;
-  int rc;
+  int rc = viral_pipeline_tally_begin(q, VIRAL_READS_LABEL, err);
   d->has_views_window = d->has_oracle = 1;
-  while ((rc = viral_reader_next(r, &rec, err)) == 1) {
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
     double y = NAN;
     uint64_t here = index++;
+    if ((rc = viral_pipeline_tally_record(q, r, rec, err)) != VIRAL_OK) break;
     rc = viral_pipeline_transform(q, rec, &x, &y, err);
     if (rc != VIRAL_OK) {
-      if (!skip_bad_rows) break;
+      int explained = viral_pipeline_tally_explain(q, err);
+      if (explained) rc = err->code;
+      if (explained || !skip_bad_rows) break;
       d->bad_rows++;
       continue;
     }
@@ -162,6 +165,8 @@ static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int
   }
   d->bad_rows += viral_reader_skipped(r);
   viral_sparse_release(&x);
+  if (rc == 0) rc = viral_pipeline_tally_check(q, err);
+  viral_pipeline_tally_warning(q, d->input_warning, sizeof d->input_warning);
   return rc < 0 ? rc : VIRAL_OK;
 }
 
@@ -201,6 +206,12 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
     return NULL;
   }
+  /* the baseline's field passes the guard every feature passes */
+  char default_views[64];
+  snprintf(default_views, sizeof default_views, "views_%gh", viral_pipeline_window_hours(p));
+  if (viral_pipeline_check_observed(p, views_field ? views_field : default_views, "the views baseline",
+                                    err) != VIRAL_OK)
+    return NULL;
   viral_eval_data *d = calloc(1, sizeof *d);
   struct viral_eval_source *s = calloc(1, sizeof *s);
   if (d) d->source = s;
@@ -286,39 +297,73 @@ int viral_eval_stratified_folds(const double *labels, size_t n, int k, uint64_t 
   return VIRAL_OK;
 }
 
+/* Places of the rows by time: t, then video_id (NULL last), then file row. */
 typedef struct timed_row {
   double t;
+  const char *id;
   size_t r;
 } timed_row;
 
 static int by_time(const void *a, const void *b) {
   const timed_row *x = a, *y = b;
   if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  if (x->id != y->id) {
+    if (!x->id || !y->id) return x->id ? -1 : 1;
+    int c = strcmp(x->id, y->id);
+    if (c) return c;
+  }
   return (x->r > y->r) - (x->r < y->r);
 }
 
-int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, double gap,
-                              int *role, double span[2], viral_error *err) {
+static int missing_time(viral_error *err) {
+  return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "temporal evaluation needs posted_at in every row");
+}
+
+/* Sort rows 0..n-1 by (posted_at, id when ids is not NULL, row) into order. */
+static int sort_by_time(const double *posted_at, char *const *ids, size_t n, size_t *order,
+                        viral_error *err) {
+  for (size_t r = 0; r < n; r++)
+    if (isnan(posted_at[r])) return missing_time(err);
+  timed_row *idx = malloc((n ? n : 1) * sizeof *idx);
+  if (!idx) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  for (size_t r = 0; r < n; r++) idx[r] = (timed_row){posted_at[r], ids ? ids[r] : NULL, r};
+  qsort(idx, n, sizeof *idx, by_time);
+  for (size_t j = 0; j < n; j++) order[j] = idx[j].r;
+  free(idx);
+  return VIRAL_OK;
+}
+
+int viral_eval_time_order(const viral_eval_data *d, size_t *order, viral_error *err) {
+  return sort_by_time(d->posted_at, d->id, d->ds.rows, order, err);
+}
+
+int viral_eval_temporal_split_ordered(const double *posted_at, const size_t *order, size_t n, int k,
+                                      int f, double gap, int *role, double span[2], viral_error *err) {
   if (k < 1 || f < 0 || f >= k || (size_t)k + 1 > n)
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                            "%d time folds need at least %d rows, and fold %d does not exist", k,
                            k + 1, f + 1);
   for (size_t r = 0; r < n; r++)
-    if (isnan(posted_at[r]))
-      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
-                             "temporal evaluation needs posted_at in every row");
-  timed_row *idx = malloc(n * sizeof *idx);
-  if (!idx) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  for (size_t r = 0; r < n; r++) idx[r] = (timed_row){posted_at[r], r};
-  qsort(idx, n, sizeof *idx, by_time);
+    if (isnan(posted_at[r])) return missing_time(err);
   size_t lo = n * (size_t)(f + 1) / (size_t)(k + 1), hi = n * (size_t)(f + 2) / (size_t)(k + 1);
-  double start = idx[lo].t;
+  double start = posted_at[order[lo]];
   span[0] = start;
-  span[1] = idx[hi - 1].t;
+  span[1] = posted_at[order[hi - 1]];
   for (size_t j = 0; j < n; j++)
-    role[idx[j].r] = j >= lo && j < hi ? 1 : j < lo && idx[j].t <= start - gap ? 0 : -1;
-  free(idx);
+    role[order[j]] = j >= lo && j < hi ? 1 : j < lo && posted_at[order[j]] <= start - gap ? 0 : -1;
   return VIRAL_OK;
+}
+
+int viral_eval_temporal_split(const double *posted_at, size_t n, int k, int f, double gap,
+                              int *role, double span[2], viral_error *err) {
+  if (k < 1 || f < 0 || f >= k || (size_t)k + 1 > n)
+    return viral_eval_temporal_split_ordered(posted_at, NULL, n, k, f, gap, role, span, err);
+  size_t *order = malloc(n * sizeof *order);
+  if (!order) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  int rc = sort_by_time(posted_at, NULL, n, order, err);
+  if (rc == VIRAL_OK) rc = viral_eval_temporal_split_ordered(posted_at, order, n, k, f, gap, role, span, err);
+  free(order);
+  return rc;
 }
 
 /* ---- one fold ---- */
@@ -402,6 +447,9 @@ static int views_vector(const viral_eval_data *d, size_t r, const double ms[2], 
   return rc;
 }
 
+/* The row at place j of the fold's order. */
+static size_t row_at(const viral_eval_fold *fold, size_t j) { return fold->order ? fold->order[j] : j; }
+
 static int predict_views(const viral_eval_fold *fold, double *probs, viral_error *err) {
   const viral_eval_data *d = fold->data;
   const int *role = fold->role;
@@ -413,7 +461,8 @@ static int predict_views(const viral_eval_fold *fold, double *probs, viral_error
   viral_logistic *lr = viral_logistic_create(&params, VIRAL_LOGISTIC_MIN_BITS, err);
   if (!lr) return err ? err->code : VIRAL_ERR_NOMEM;
   double n = 0, mean = 0, m2 = 0; /* Welford over the training part */
-  for (size_t r = 0; r < d->ds.rows; r++) {
+  for (size_t j = 0; j < d->ds.rows; j++) {
+    size_t r = row_at(fold, j);
     if (role[r] != 0) continue;
     double v = log1p(d->views_window[r]), delta = v - mean;
     n++;
@@ -424,7 +473,8 @@ static int predict_views(const viral_eval_fold *fold, double *probs, viral_error
   viral_sparse x;
   viral_sparse_init(&x);
   int rc = VIRAL_OK;
-  for (size_t r = 0; r < d->ds.rows && rc == VIRAL_OK; r++) {
+  for (size_t j = 0; j < d->ds.rows && rc == VIRAL_OK; j++) {
+    size_t r = row_at(fold, j);
     if (role[r] != 0) continue;
     if ((rc = views_vector(d, r, ms, &x)) != VIRAL_OK) break;
     if (isnan(viral_logistic_learn(lr, &x, fold->ds->labels[r], 1)))
@@ -445,7 +495,8 @@ static int predict_model(const viral_eval_fold *fold, const viral_train_options 
   viral_dataset train;
   viral_dataset_init(&train);
   int rc = VIRAL_OK;
-  for (size_t r = 0; r < all->rows && rc == VIRAL_OK; r++) {
+  for (size_t j = 0; j < all->rows && rc == VIRAL_OK; j++) {
+    size_t r = row_at(fold, j);
     if (fold->role[r] != 0) continue;
     viral_sparse row = viral_dataset_row(all, r);
     rc = viral_dataset_append(&train, &row, all->labels[r]);

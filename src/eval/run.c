@@ -59,17 +59,19 @@ static int describe(viral_report *r, const viral_eval_data *d, const viral_eval_
   return viral_report_set_description(r, text, err);
 }
 
-/* The fold's roles: stratified (fold_of) or rolling-origin by time. */
+/* The fold's roles: stratified (fold_of) or rolling-origin by time (order). */
 static int fold_roles(const viral_eval_data *d, const viral_eval_options *o, const int *fold_of,
-                      int f, int *role, double span[2], viral_error *err) {
-  if (o->temporal) return viral_eval_temporal_split(d->posted_at, d->ds.rows, o->folds, f, o->gap, role, span, err);
+                      const size_t *order, int f, int *role, double span[2], viral_error *err) {
+  if (o->temporal)
+    return viral_eval_temporal_split_ordered(d->posted_at, order, d->ds.rows, o->folds, f, o->gap, role, span, err);
   for (size_t r = 0; r < d->ds.rows; r++) role[r] = fold_of[r] == f;
   return VIRAL_OK;
 }
 
-/* Predict fold f with every predictor r has, and score them. */
-static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role, int f,
-                    viral_report *r, double *y, double *q, viral_error *err) {
+/* Predict fold f with every predictor r has, learning and scoring the rows
+ * in order (NULL: file order), and score them. */
+static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role,
+                    const size_t *order, int f, viral_report *r, double *y, double *q, viral_error *err) {
   size_t train = 0;
   for (size_t row = 0; row < d->ds.rows; row++) train += role[row] == 0;
   if (train == 0)
@@ -79,6 +81,7 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
   viral_eval_fold fold;
   int rc = viral_eval_fold_init(&fold, d, role, err);
   if (rc != VIRAL_OK) return rc;
+  fold.order = order;
   static const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
   static const int slot[3] = {VIRAL_REPORT_MODEL, VIRAL_REPORT_VIEWS, VIRAL_REPORT_BASE};
   for (int j = 0; j < 3 && rc == VIRAL_OK; j++)
@@ -96,11 +99,13 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
   for (int j = 0; j < VIRAL_REPORT_PREDICTORS && rc == VIRAL_OK; j++) {
     if (!r->have[j]) continue;
     size_t m = 0;
-    for (size_t row = 0; row < d->ds.rows; row++)
+    for (size_t at = 0; at < d->ds.rows; at++) {
+      size_t row = order ? order[at] : at;
       if (role[row] == 1) {
         y[m] = fold.ds->labels[row];
         q[m++] = r->probs[j][row];
       }
+    }
     rc = viral_metrics_compute(y, q, m, o->train.threshold, 0,
                                &r->per_fold[(size_t)j * (size_t)r->folds + (size_t)f], err);
   }
@@ -121,16 +126,20 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   if (d->has_oracle) memcpy(r->probs[VIRAL_REPORT_ORACLE], d->oracle, n * sizeof *d->oracle);
   int *fold_of = malloc((n ? n : 1) * sizeof *fold_of), *role = malloc((n ? n : 1) * sizeof *role);
   double *y = malloc((n ? n : 1) * sizeof *y), *q = malloc((n ? n : 1) * sizeof *q);
-  if (!fold_of || !role || !y || !q) rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  size_t *order = o->temporal ? malloc((n ? n : 1) * sizeof *order) : NULL;
+  if (!fold_of || !role || !y || !q || (o->temporal && !order))
+    rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (rc == VIRAL_OK && !o->temporal)
     rc = viral_eval_stratified_folds(d->ds.labels, n, k, o->seed, fold_of, err);
+  /* time folds learn in time order, so the file's order cannot matter */
+  if (rc == VIRAL_OK && o->temporal) rc = viral_eval_time_order(d, order, err);
   for (int f = 0; f < k && rc == VIRAL_OK; f++) {
     if (o->progress) o->progress(o->progress_ctx, f, k);
-    if ((rc = fold_roles(d, o, fold_of, f, role, r->span[f], err)) == VIRAL_OK)
-      rc = run_fold(d, o, role, f, r, y, q, err);
+    if ((rc = fold_roles(d, o, fold_of, order, f, role, r->span[f], err)) == VIRAL_OK)
+      rc = run_fold(d, o, role, order, f, r, y, q, err);
   }
   if (rc == VIRAL_OK) rc = describe(r, d, o, err);
-  free(fold_of), free(role), free(y), free(q);
+  free(fold_of), free(role), free(y), free(q), free(order);
   return rc;
 }
 

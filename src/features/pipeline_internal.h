@@ -32,6 +32,7 @@ typedef struct field_def {
   parse_rule rule;
   char *format;     /* timestamp: strptime format, NULL: automatic */
   int tz_minutes;   /* timestamp: offset of naive times */
+  double unit;      /* timestamp: seconds per unit of a number (1; ms 0.001; us 1e-6) */
   char *separators; /* list: NULL: the reader's default */
   char *pattern;    /* regex */
   regex_t re;
@@ -146,6 +147,21 @@ struct viral_pipeline {
   int log1p_table_failed;
   double weekday_table[7][2]; /* sin, cos of each day's angle, once ready */
   int weekday_table_ready;
+
+  /* input tally (input.c) */
+  int allow_missing;
+  int id_field;           /* index of video_id in fields */
+  int tally_on, tally_checked;
+  uint64_t tally_rows;
+  uint64_t tally_schema;  /* schema id the columns below were taken from */
+  int tally_has_schema;
+  uint64_t *tally_missing; /* [nfields] rows that lacked the field */
+  unsigned char *tally_read; /* [nfields] 1: the pass reads it */
+  size_t *tally_list;     /* [tally_count] the indices of the fields read */
+  size_t tally_count;
+  unsigned char *tally_seen; /* [nfields] 1: some record had its column */
+  char *tally_source;     /* the records' file, for messages */
+  char *tally_columns;    /* the input's field names, for messages */
 };
 
 /* Whole numbers below this get log1p from a table (8 KiB). */
@@ -158,5 +174,9 @@ char *viral_strdup_(const char *s);
 int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
 /* transform.c */
 void viral_pipeline_reset_rows_(viral_pipeline *p);
+/* Bind the fields to rec's columns (cached per schema). */
+void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec);
+/* input.c */
+void viral_pipeline_tally_free_(viral_pipeline *p);
 
 #endif

@@ -47,18 +47,11 @@ static int nomem(viral_error *err, const viral_pipeline *p) {
   return viral_error_set(err, VIRAL_ERR_NOMEM, p ? p->source : NULL, 0, "out of memory");
 }
 
-/* "2h", "90m", "1d", "0" -> hours; -1 when malformed. */
+/* "2h", "90m", "1d", "0" -> hours (the one duration syntax,
+ * viral_parse_interval); -1 when malformed. */
 static double parse_hours(const char *s) {
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(s, &end);
-  if (end == s || errno || !isfinite(x) || x < 0) return -1;
-  double unit = 1;
-  if (*end == 'h') end++;
-  else if (*end == 'm') unit = 1.0 / 60, end++;
-  else if (*end == 'd') unit = 24, end++;
-  else if (*end != '\0') return -1;
-  return *end ? -1 : x * unit;
+  double h;
+  return viral_parse_interval(s, strlen(s), 'h', 'h', &h) == VIRAL_OK ? h : -1;
 }
 
 /* Hours from a "_<H>h" suffix ("views_24h" -> 24), -1 when there is none. */
@@ -233,6 +226,7 @@ static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
   }
   f->rule = default_rule(name);
   f->observed = default_observed(name);
+  f->unit = 1;
   f->col = -1;
   return (int)p->nfields++;
 }
@@ -261,7 +255,7 @@ static int parse_tz(const char *s, int *minutes) {
 
 static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err) {
   static const char *const keys[] = {"from", "parse", "format", "tz", "separator",
-                                     "regex", "observed", NULL};
+                                     "regex", "observed", "unit", NULL};
   if (!fields) return VIRAL_OK;
   if (!cJSON_IsObject(fields)) return spec_error(err, p, "fields", "expected an object");
   for (const cJSON *f = fields->child; f; f = f->next) {
@@ -302,6 +296,17 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
       char key[300];
       snprintf(key, sizeof key, "%s.tz", where);
       return spec_error(err, p, key, "bad time zone '%s' (UTC, +07:00, -0530)", s);
+    }
+    s = NULL;
+    if ((rc = get_string(p, f, where, "unit", &s, err)) < 0) return rc;
+    if (rc) {
+      char key[300];
+      snprintf(key, sizeof key, "%s.unit", where);
+      fd->unit = strcmp(s, "s") == 0 ? 1 : strcmp(s, "ms") == 0 ? 1e-3 : strcmp(s, "us") == 0 ? 1e-6 : 0;
+      if (!fd->unit) return spec_error(err, p, key, "expected 's', 'ms' or 'us', not '%s'", s);
+      if (fd->rule != PARSE_TIMESTAMP || fd->format)
+        return spec_error(err, p, key, "a unit is for timestamps given as numbers (parse "
+                                       "'timestamp' without a format)");
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "separator", &s, err)) < 0) return rc;
@@ -516,30 +521,50 @@ static const char *default_hash_group(const char *field) {
   return field;
 }
 
+/* The leakage guard for one field read by what ("feature 'x'"): 0 when it
+ * is observed within the window (or leakage is allowed: p then leaks), else
+ * -1 with the reason in msg. */
+static int guard_field(viral_pipeline *p, const char *what, const char *name, double observed,
+                       char *msg, size_t size) {
+  if (observed < 0) {
+    snprintf(msg, size, "field '%s' has no observation time: map it under \"fields\" with "
+                        "\"observed\" ('0h', '24h' or 'outcome')", name);
+    return -1;
+  }
+  if (observed <= p->window + 1e-9) return 0;
+  if (p->allow_leakage) {
+    p->leaks = 1;
+    return 0;
+  }
+  char when[64];
+  if (observed == OBSERVED_OUTCOME) snprintf(when, sizeof when, "an outcome");
+  else snprintf(when, sizeof when, "observed at %gh", observed);
+  snprintf(msg, size, "%s uses field '%s' (%s) after the %gh window; --allow-leakage keeps it",
+           what, name, when, p->window);
+  return -1;
+}
+
 /* Leakage guard: every field a feature reads must be observed within the
  * window; outcomes never are. */
 static int check_leakage(viral_pipeline *p, const feature_def *f, const char *where,
                          viral_error *err) {
+  char what[300], msg[VIRAL_ERROR_MAX];
+  snprintf(what, sizeof what, "feature '%s'", f->name);
   for (int i = 0; i < f->nfields; i++) {
     const field_def *fd = &p->fields[f->field[i]];
-    if (fd->observed < 0)
-      return spec_error(err, p, where, "field '%s' has no observation time: map it under "
-                                       "\"fields\" with \"observed\" ('0h', '24h' or 'outcome')",
-                        fd->name);
-    if (fd->observed <= p->window + 1e-9) continue;
-    if (p->allow_leakage) {
-      p->leaks = 1;
-      continue;
-    }
-    char when[64];
-    if (fd->observed == OBSERVED_OUTCOME) snprintf(when, sizeof when, "an outcome");
-    else snprintf(when, sizeof when, "observed at %gh", fd->observed);
-    return spec_error(err, p, where,
-                      "feature '%s' uses field '%s' (%s) after the %gh window; "
-                      "--allow-leakage keeps it",
-                      f->name, fd->name, when, p->window);
+    if (guard_field(p, what, fd->name, fd->observed, msg, sizeof msg) != 0)
+      return spec_error(err, p, where, "%s", msg);
   }
   return VIRAL_OK;
+}
+
+int viral_pipeline_check_observed(viral_pipeline *p, const char *name, const char *what,
+                                  viral_error *err) {
+  int i = find_field(p, name);
+  double observed = i >= 0 ? p->fields[i].observed : default_observed(name);
+  char msg[VIRAL_ERROR_MAX];
+  if (guard_field(p, what, name, observed, msg, sizeof msg) == 0) return VIRAL_OK;
+  return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "%s", msg);
 }
 
 static int check_field_types(viral_pipeline *p, const feature_def *f, const char *tname,
@@ -699,8 +724,9 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     return spec_error(err, p, "window", "expected hours such as '2h', not '%s'", s);
   double x = 18;
   if ((rc = get_number(p, spec, "", "hash_bits", &x, err)) < 0) return rc;
-  if (x != floor(x) || x < 1 || x > 31)
-    return spec_error(err, p, "hash_bits", "expected a whole number from 1 to 31");
+  if (x != floor(x) || x < 1 || x > VIRAL_PIPELINE_MAX_HASH_BITS)
+    return spec_error(err, p, "hash_bits", "expected a whole number from 1 to %d",
+                      VIRAL_PIPELINE_MAX_HASH_BITS);
   p->hash_bits = (int)x;
   x = 0;
   if ((rc = get_number(p, spec, "", "hash_seed", &x, err)) < 0) return rc;
@@ -767,6 +793,8 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   if (p->any_hashed && ((uint64_t)1 << p->hash_bits) <= p->ncols + 1u)
     return spec_error(err, p, "hash_bits", "2^%d buckets leave no room for hashed features after "
                                            "%u dense columns", p->hash_bits, (unsigned)p->ncols);
+  /* video_id keys every output row: the input tally checks it like a feature's field */
+  if ((p->id_field = use_field(p, "video_id", err)) < 0) return p->id_field;
   if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
   return VIRAL_OK;
 }
@@ -782,6 +810,7 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
   }
   p->spec = spec;
   p->allow_leakage = opts ? opts->allow_leakage : 0;
+  p->allow_missing = opts ? opts->allow_missing : 0;
   if (!(p->source = viral_strdup_(source ? source : "spec"))) {
     nomem(err, p);
     goto fail;
@@ -895,6 +924,7 @@ void viral_pipeline_free(viral_pipeline *p) {
   }
   free(p->values);
   free(p->fields);
+  viral_pipeline_tally_free_(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
     free(p->features[i].name);
     free(p->features[i].group);
@@ -1129,5 +1159,6 @@ viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err) {
   if (!j) return NULL;
   viral_pipeline *q = viral_pipeline_from_json(j, p->source, err);
   cJSON_Delete(j);
+  if (q) q->allow_missing = p->allow_missing;
   return q;
 }

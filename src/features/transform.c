@@ -16,7 +16,7 @@
 
 /* ---- reading fields ---- */
 
-static void bind(viral_pipeline *p, const viral_record *rec) {
+void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec) {
   uint64_t id = viral_record_schema_id(rec);
   if (p->bound && id == p->schema_id) return;
   for (size_t i = 0; i < p->nfields; i++) p->fields[i].col = viral_record_find(rec, p->fields[i].source);
@@ -48,17 +48,8 @@ static int copy_to_buf(field_value *v, const char *s, size_t len) {
   return VIRAL_OK;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so naive times need no time zone database. */
-static long days_from_civil(long y, long m, long d) {
-  y -= m <= 2;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
+/* A timestamp in the spec's strptime format, through the one validated
+ * calendar (a day past the month's end is an error, not the next month). */
 static int read_timestamp_format(const field_def *f, field_value *v, viral_strview t,
                                  double *out) {
   if (copy_to_buf(v, t.ptr, t.len)) return VIRAL_ERR_NOMEM;
@@ -68,9 +59,27 @@ static int read_timestamp_format(const field_def *f, field_value *v, viral_strvi
   if (!end) return VIRAL_ERR_PARSE;
   while (*end == ' ') end++;
   if (*end) return VIRAL_ERR_PARSE;
-  long days = days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1L, tm.tm_mday);
-  *out = (double)days * 86400.0 + tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec -
-         f->tz_minutes * 60.0;
+  return viral_civil_time(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                          tm.tm_sec, f->tz_minutes, out) == VIRAL_OK ? VIRAL_OK : VIRAL_ERR_PARSE;
+}
+
+/* A timestamp given as a number in the field's unit (ms, us): seconds in
+ * the valid range, or an error naming the value. Text that is not a
+ * number is read as a date. */
+static int read_timestamp_unit(const viral_record *rec, const field_def *f, size_t col,
+                               double *out, viral_error *err) {
+  double x;
+  int rc = viral_record_number(rec, col, &x, NULL);
+  if (rc == VIRAL_MISSING) return rc;
+  if (rc != VIRAL_OK) return viral_record_timestamp(rec, col, f->tz_minutes, out, err);
+  x *= f->unit;
+  if (!(x >= VIRAL_TIME_MIN && x < VIRAL_TIME_MAX)) {
+    char shown[64];
+    snprintf(shown, sizeof shown, "%.17g", x / f->unit);
+    return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': timestamp %s is out of range in "
+                                                "the field's unit", f->source, shown);
+  }
+  *out = x;
   return VIRAL_OK;
 }
 
@@ -92,6 +101,10 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     v->num = b;
     break;
   case PARSE_TIMESTAMP:
+    if (!f->format && f->unit != 1) {
+      rc = read_timestamp_unit(rec, f, col, &v->num, err);
+      break;
+    }
     if (!f->format) {
       rc = viral_record_timestamp(rec, col, f->tz_minutes, &v->num, err);
       break;
@@ -437,6 +450,17 @@ static void dense_values(viral_pipeline *p, const feature_def *f, double out[2])
   }
 }
 
+/* An age that cannot be: the later field before the earlier one. */
+static int negative_age(const viral_pipeline *p, const viral_record *rec, const feature_def *f,
+                        double hours, viral_error *err) {
+  char from[32], to[32];
+  viral_format_timestamp(from, fnum(p, f, 0));
+  viral_format_timestamp(to, fnum(p, f, 1));
+  return viral_error_set(err, VIRAL_ERR_INVALID, viral_record_source(rec), viral_record_line(rec),
+                         "feature '%s': '%s' %s is before '%s' %s (age %.3gh)", f->name,
+                         p->fields[f->field[1]].source, to, p->fields[f->field[0]].source, from, hours);
+}
+
 static int run_dense(viral_pipeline *p, const viral_record *rec, const feature_def *f, emitter *e,
                      viral_error *err) {
   int present = 1, rc;
@@ -458,6 +482,7 @@ static int run_dense(viral_pipeline *p, const viral_record *rec, const feature_d
       if (!isfinite(out[k]))
         return row_error(err, VIRAL_ERR_PARSE, rec, "feature '%s': value out of range%s", f->name,
                          "");
+    if (f->kind == T_AGE && out[0] <= -VIRAL_AGE_SLACK_H) return negative_age(p, rec, f, out[0], err);
   } else if (!f->has_fill && !f->indicator) {
     return row_error(err, VIRAL_ERR_MISSING, rec,
                      "field '%s' is missing and feature '%s' has no missing-value policy "
@@ -529,7 +554,7 @@ static double apply_label(const label_rule *l, double x) {
 /* ---- rows ---- */
 
 static int run_row(viral_pipeline *p, const viral_record *rec, emitter *e, viral_error *err) {
-  bind(p, rec);
+  viral_pipeline_bind_(p, rec);
   viral_pipeline_reset_rows_(p);
   int rc = VIRAL_OK;
   for (size_t i = 0; i < p->nfeatures && rc == VIRAL_OK; i++) {
@@ -621,7 +646,7 @@ int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const 
     long col = viral_record_find(rec, name);
     return col < 0 ? VIRAL_MISSING : viral_record_text(rec, (size_t)col, out, err);
   }
-  bind(p, rec);
+  viral_pipeline_bind_(p, rec);
   p->values[i].state = 0; /* the row cache may hold another record's value */
   int rc = read_field(p, rec, i, err);
   if (rc < 0) return rc;
@@ -641,7 +666,7 @@ int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, c
   }
   if (p->fields[i].rule != PARSE_TIMESTAMP && p->fields[i].rule != PARSE_NUMBER)
     return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "field '%s' is not a timestamp", name);
-  bind(p, rec);
+  viral_pipeline_bind_(p, rec);
   p->values[i].state = 0;
   int rc = read_field(p, rec, i, err);
   if (rc < 0) return rc;

@@ -130,7 +130,8 @@ int viral_dataset_append(viral_dataset *ds, const viral_sparse *v, double label)
     return VIRAL_ERR_NOMEM;
   ds->row_capacity = row_cap < label_cap ? row_cap : label_cap;
   if (ds->rows == 0) ds->row_start[0] = 0;
-  memcpy(ds->items + items_used, v->items, v->count * sizeof *v->items);
+  if (v->count) /* an empty vector may have no items at all: memcpy wants a pointer */
+    memcpy(ds->items + items_used, v->items, v->count * sizeof *v->items);
   for (size_t i = 0; i < v->count; i++)
     if (v->items[i].index + 1 > ds->dim) ds->dim = v->items[i].index + 1;
   ds->labels[ds->rows] = label;

@@ -301,6 +301,8 @@ int viral_reader_next(viral_reader *r, const viral_record **rec, viral_error *er
 
 size_t viral_reader_rows(const viral_reader *r) { return r->rows; }
 size_t viral_reader_skipped(const viral_reader *r) { return r->skipped; }
+const char *viral_reader_name(const viral_reader *reader) { return reader->name; }
+
 viral_format viral_reader_format(const viral_reader *r) { return r->format; }
 
 void viral_reader_free(viral_reader *r) {

@@ -258,18 +258,49 @@ int viral_record_bool(const viral_record *rec, size_t field, int *out, viral_err
   return bad_value(rec, field, "bool", v, err);
 }
 
+/* A unix number out of VIRAL_TIME_MIN..MAX: milliseconds, most likely. */
+static int not_seconds(const viral_record *rec, size_t field, const viral_value *v,
+                       viral_error *err) {
+  char quoted[VALUE_QUOTE_MAX * 4 + 8];
+  if (v->kind == VIRAL_VALUE_NUMBER) snprintf(quoted, sizeof quoted, "%.17g", v->number);
+  else quote_value(quoted, sizeof quoted, v->text, v->len);
+  const char *name = viral_record_field_name(rec, field);
+  return viral_error_set(err, VIRAL_ERR_PARSE, rec->source, rec->line,
+                         "field '%s': timestamp '%s' is not unix seconds (it would be past the "
+                         "year 3000, or before 1000): milliseconds need \"fields\": {\"%s\": "
+                         "{\"unit\": \"ms\"}} in a spec, or the values divided by 1000",
+                         name, quoted, name);
+}
+
 int viral_record_timestamp(const viral_record *rec, size_t field, int utc_offset_minutes,
                            double *out, viral_error *err) {
   const viral_value *v = present(rec, field);
   if (!v) return VIRAL_MISSING;
   if (v->kind == VIRAL_VALUE_NUMBER) {
+    if (!(v->number >= VIRAL_TIME_MIN && v->number < VIRAL_TIME_MAX)) return not_seconds(rec, field, v, err);
     *out = v->number;
     return VIRAL_OK;
   }
-  if (v->kind == VIRAL_VALUE_TEXT &&
-      viral_parse_timestamp(v->text, v->len, utc_offset_minutes, out) == VIRAL_OK)
-    return VIRAL_OK;
+  int rc = v->kind == VIRAL_VALUE_TEXT ? viral_parse_timestamp(v->text, v->len, utc_offset_minutes, out)
+                                       : VIRAL_ERR_PARSE;
+  if (rc == VIRAL_OK) return VIRAL_OK;
+  if (rc == VIRAL_ERR_LIMIT) return not_seconds(rec, field, v, err);
   return bad_value(rec, field, "timestamp", v, err);
+}
+
+int viral_record_age_hours(const viral_record *rec, double posted_at, double observed_at,
+                           double *hours, viral_error *err) {
+  double h = (observed_at - posted_at) / 3600;
+  if (h <= -VIRAL_AGE_SLACK_H) {
+    char seen[32], posted[32];
+    viral_format_timestamp(seen, observed_at);
+    viral_format_timestamp(posted, posted_at);
+    return viral_error_set(err, VIRAL_ERR_INVALID, rec ? rec->source : NULL, rec ? rec->line : 0,
+                           "observed_at %s is before posted_at %s (age %.3gh): a video is seen "
+                           "only after it is posted", seen, posted, h);
+  }
+  *hours = h;
+  return VIRAL_OK;
 }
 
 int viral_record_text(const viral_record *rec, size_t field, viral_strview *out, viral_error *err) {

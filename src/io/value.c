@@ -272,17 +272,38 @@ static long fixed_digits(const char *s, size_t len, size_t *pos, int n) {
   return v;
 }
 
+static int in_time_range(double t) { return t >= VIRAL_TIME_MIN && t < VIRAL_TIME_MAX; }
+
+int viral_civil_time(long year, int month, int day, int hour, int minute, double second,
+                     int utc_offset_minutes, double *out) {
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
+      hour > 23 || minute < 0 || minute > 59 || !(second >= 0 && second < 60))
+    return VIRAL_ERR_PARSE;
+  long days = viral_days_from_civil(year, month, day);
+  double t = (double)days * 86400 + (double)(hour * 3600L + minute * 60L) + second -
+             (double)utc_offset_minutes * 60;
+  if (!in_time_range(t)) return VIRAL_ERR_LIMIT;
+  *out = t;
+  return VIRAL_OK;
+}
+
 int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, double *out) {
   viral_trim(&s, &len);
   /* plain unix seconds: no '-' after the first character means no date */
-  if (len < 10 || s[4] != '-') return viral_parse_number(s, len, out);
+  if (len < 10 || s[4] != '-') {
+    double t;
+    if (viral_parse_number(s, len, &t) != VIRAL_OK) return VIRAL_ERR_PARSE;
+    if (!in_time_range(t)) return VIRAL_ERR_LIMIT;
+    *out = t;
+    return VIRAL_OK;
+  }
   size_t pos = 0;
   long year = fixed_digits(s, len, &pos, 4);
   if (year < 0 || pos >= len || s[pos++] != '-') return VIRAL_ERR_PARSE;
   long month = fixed_digits(s, len, &pos, 2);
   if (month < 1 || month > 12 || pos >= len || s[pos++] != '-') return VIRAL_ERR_PARSE;
   long day = fixed_digits(s, len, &pos, 2);
-  if (day < 1 || day > days_in_month(year, (int)month)) return VIRAL_ERR_PARSE;
+  if (day < 0) return VIRAL_ERR_PARSE;
   long hour = 0, minute = 0, second = 0;
   double fraction = 0;
   int offset = utc_offset_minutes;
@@ -290,15 +311,15 @@ int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, dou
     if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return VIRAL_ERR_PARSE;
     pos++;
     hour = fixed_digits(s, len, &pos, 2);
-    if (hour < 0 || hour > 23) return VIRAL_ERR_PARSE;
+    if (hour < 0) return VIRAL_ERR_PARSE;
     if (pos < len && s[pos] == ':') {
       pos++;
       minute = fixed_digits(s, len, &pos, 2);
-      if (minute < 0 || minute > 59) return VIRAL_ERR_PARSE;
+      if (minute < 0) return VIRAL_ERR_PARSE;
       if (pos < len && s[pos] == ':') {
         pos++;
         second = fixed_digits(s, len, &pos, 2);
-        if (second < 0 || second > 59) return VIRAL_ERR_PARSE;
+        if (second < 0) return VIRAL_ERR_PARSE;
         if (pos < len && s[pos] == '.') {
           decimal d;
           if (pos + 1 >= len || !is_digit(s[pos + 1]) ||
@@ -326,11 +347,59 @@ int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, dou
       if (pos != len) return VIRAL_ERR_PARSE;
     }
   }
-  long days = viral_days_from_civil(year, (int)month, (int)day);
-  double t = (double)days * 86400 + (double)(hour * 3600 + minute * 60 + second) -
-             (double)offset * 60;
+  double t;
+  int rc = viral_civil_time(year, (int)month, (int)day, (int)hour, (int)minute, (double)second,
+                            offset, &t);
+  if (rc != VIRAL_OK) return rc == VIRAL_ERR_LIMIT ? VIRAL_ERR_PARSE : rc; /* a date's year is what it says */
   *out = t + fraction;
   return VIRAL_OK;
+}
+
+void viral_civil_from_days(long z, long *y, int *m, int *d) {
+  z += 719468;
+  long era = (z >= 0 ? z : z - 146096) / 146097;
+  long doe = z - era * 146097;
+  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+char *viral_format_timestamp(char buf[32], double t) {
+  if (!isfinite(t) || !in_time_range(t)) {
+    snprintf(buf, 32, "%.17g", t);
+    return buf;
+  }
+  double whole = floor(t);
+  long days = (long)floor(whole / 86400);
+  int sec = (int)(whole - (double)days * 86400); /* [0, 86400) */
+  long y;
+  int m, d;
+  viral_civil_from_days(days, &y, &m, &d);
+  snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)(y % 10000), m % 100, d % 100,
+           sec / 3600 % 100, sec / 60 % 60, sec % 60); /* the %s keep the compiler sure of the widths */
+  return buf;
+}
+
+/* ---- durations ---- */
+
+static double unit_seconds(char unit) {
+  return unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+}
+
+int viral_parse_interval(const char *s, size_t len, char bare, char out_unit, double *out) {
+  if (len == 0) return VIRAL_ERR_PARSE;
+  char unit = bare;
+  if (strchr("smhd", s[len - 1])) unit = s[--len];
+  for (size_t i = 0; i < len; i++)
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == '-' || s[i] == '+') return VIRAL_ERR_PARSE;
+  double x, from = unit_seconds(unit), to = unit_seconds(out_unit);
+  if (!from || !to || viral_parse_number(s, len, &x) != VIRAL_OK || !(x >= 0)) return VIRAL_ERR_PARSE;
+  /* the same unit keeps x exactly; the ratio of two units is one rounding */
+  *out = from == to ? x : x * (from / to);
+  return isfinite(*out) ? VIRAL_OK : VIRAL_ERR_PARSE;
 }
 
 /* ---- lists ---- */

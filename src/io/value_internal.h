@@ -45,5 +45,7 @@ static inline int viral_parse_plain_(const char *s, size_t len, int allow_minus,
 }
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian); m in 1..12. */
 long viral_days_from_civil(long y, int m, int d);
+/* Its inverse: the civil date of day z since 1970-01-01. */
+void viral_civil_from_days(long z, long *y, int *m, int *d);
 
 #endif

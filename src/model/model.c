@@ -140,13 +140,17 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
   viral_reader *r = viral_reader_open(path, ropts, err);
   if (!r) return err ? err->code : VIRAL_ERR_IO;
   const viral_record *rec;
-  int rc;
+  int rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
   uint64_t seen = 0;
-  while ((rc = viral_reader_next(r, &rec, err)) == 1) {
+  double previous = NAN; /* posted_at of the last labelled row */
+  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
     double y = NAN;
+    if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
     rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &y, err);
     if (rc != VIRAL_OK) {
-      if (!opts->skip_bad_rows) break;
+      int explained = viral_pipeline_tally_explain(m->pipeline, err);
+      if (explained) rc = err->code;
+      if (explained || !opts->skip_bad_rows) break;
       summary->bad_rows++;
       continue;
     }
@@ -154,12 +158,16 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
       summary->unlabeled++;
       continue;
     }
-    note_time(m, record_time(m, rec));
+    double t = record_time(m, rec);
+    if (t < previous) summary->backwards++; /* NAN compares false */
+    if (!isnan(t)) previous = t;
+    note_time(m, t);
     if ((rc = fn(m, &m->vec, y, ctx, err)) != VIRAL_OK) break;
     if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
   }
   summary->bad_rows += viral_reader_skipped(r);
   viral_reader_free(r);
+  if (rc == 0) rc = viral_pipeline_tally_check(m->pipeline, err);
   return rc < 0 ? rc : VIRAL_OK;
 }
 
@@ -204,11 +212,31 @@ static int count_row(viral_model *m, const viral_sparse *x, double y, void *ctx,
 
 /* ---- logistic ---- */
 
+_Static_assert(VIRAL_PIPELINE_MAX_HASH_BITS <= VIRAL_LOGISTIC_MAX_BITS,
+               "every spec's vectors must fit the logistic learner's weights");
+
+int viral_model_check_bits_(int bits, const viral_pipeline *p, const char *source, viral_error *err) {
+  if (((uint64_t)1 << bits) >= viral_pipeline_dim(p)) return VIRAL_OK;
+  return viral_error_set(err, VIRAL_ERR_INVALID, source, 0,
+                         "logistic weights (2^%d) are fewer than the pipeline's %u features%s",
+                         bits, (unsigned)viral_pipeline_dim(p),
+                         source ? "" : ": --bits must be at least the spec's hash_bits");
+}
+
 static int bits_for(const viral_pipeline *p) {
   uint32_t dim = viral_pipeline_dim(p);
   int bits = VIRAL_LOGISTIC_MIN_BITS;
   while (bits < VIRAL_LOGISTIC_MAX_BITS && ((uint32_t)1 << bits) < dim) bits++;
   return bits;
+}
+
+/* The logistic learner's weight space for p: opts' --bits, else what p
+ * needs; a --bits too small for p is refused before any training (score
+ * would refuse the model it made). VIRAL_OK or VIRAL_ERR_INVALID. */
+static int learner_bits(const viral_pipeline *p, const viral_train_options *opts, int *bits,
+                        viral_error *err) {
+  *bits = opts->bits ? opts->bits : bits_for(p);
+  return viral_model_check_bits_(*bits, p, NULL, err);
 }
 
 typedef struct online_ctx {
@@ -277,11 +305,13 @@ static int train_logistic(viral_model *m, const char *path, const viral_reader_o
                           const viral_train_options *opts, summary_acc *acc,
                           viral_train_summary *summary, viral_error *err) {
   viral_logistic_params params = logistic_params(m->pipeline, opts);
-  int bits = opts->bits ? opts->bits : bits_for(m->pipeline);
+  int bits;
+  int rc = learner_bits(m->pipeline, opts, &bits, err);
+  if (rc != VIRAL_OK) return rc;
   if (opts->balanced) {
     uint64_t counts[2] = {0, 0};
     viral_train_summary scratch = {0};
-    int rc = read_rows(m, path, ropts, opts, count_row, counts, &scratch, err);
+    rc = read_rows(m, path, ropts, opts, count_row, counts, &scratch, err);
     if (rc != VIRAL_OK) return rc;
     viral_logistic_balanced_weights(counts[1], counts[0], &params.weight0, &params.weight1);
   }
@@ -294,7 +324,7 @@ static int train_logistic(viral_model *m, const char *path, const viral_reader_o
   /* Several passes or a shuffle: the rows are held in memory. */
   viral_dataset ds;
   viral_dataset_init(&ds);
-  int rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+  rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
   if (rc == VIRAL_OK) rc = viral_logistic_train(m->logistic, &ds, err);
   if (rc == VIRAL_OK) summarize_dataset(m, &ds, acc);
   viral_dataset_release(&ds);
@@ -304,7 +334,8 @@ static int train_logistic(viral_model *m, const char *path, const viral_reader_o
 viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
                                          const viral_train_options *opts, viral_error *err) {
   viral_logistic_params params = logistic_params(p, opts);
-  int bits = opts->bits ? opts->bits : bits_for(p);
+  int bits;
+  if (learner_bits(p, opts, &bits, err) != VIRAL_OK) return NULL;
   if (opts->balanced) {
     uint64_t pos = 0;
     for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
@@ -413,7 +444,8 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
   m->threshold = opts->threshold;
   stamp_created(m);
   int two_passes = viral_pipeline_needs_fit(p) || opts->balanced;
-  int rc = VIRAL_OK;
+  int bits, rc = VIRAL_OK;
+  if (opts->learner == VIRAL_LEARNER_LOGISTIC) rc = learner_bits(p, opts, &bits, err); /* before any pass */
   if (two_passes && is_stdin(path)) {
     rc = viral_error_set(err, VIRAL_ERR_INVALID, "stdin", 0,
                          "%s needs two passes over the data: give a file, not standard input",
@@ -436,9 +468,12 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
   m->held_out = NULL;
   summary->held_out = held.rows;
   viral_dataset_release(&held);
-  if (rc == VIRAL_OK && m->rows == 0)
+  if (rc == VIRAL_OK && m->rows == 0) {
+    char label[VIRAL_ERROR_MAX - 64];
+    viral_pipeline_tally_label(m->pipeline, label, sizeof label);
     rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
-                         "no labelled rows to learn from");
+                         "no labelled rows to learn from: %s", label);
+  }
   if (rc != VIRAL_OK) {
     free(acc);
     viral_model_free(m);
@@ -549,7 +584,8 @@ viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *op
   m->threshold = opts->threshold;
   stamp_created(m);
   viral_logistic_params params = logistic_params(p, opts); /* as viral_model_train: dense columns standardized */
-  m->logistic = viral_logistic_create(&params, opts->bits ? opts->bits : bits_for(p), err);
+  int bits;
+  if (learner_bits(p, opts, &bits, err) == VIRAL_OK) m->logistic = viral_logistic_create(&params, bits, err);
   if (!m->logistic) {
     viral_model_free(m);
     return NULL;

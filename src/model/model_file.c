@@ -332,10 +332,8 @@ static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t
                          : viral_logistic_json_read(lj, err);
     if (!m->logistic) {
       rc = viral_error_wrap(err, path, 0);
-    } else if (((uint64_t)1 << viral_logistic_bits(m->logistic)) < viral_pipeline_dim(p)) {
-      rc = viral_error_set(err, VIRAL_ERR_INVALID, path, 0,
-                           "logistic weights (2^%d) are fewer than the pipeline's %u features",
-                           viral_logistic_bits(m->logistic), (unsigned)viral_pipeline_dim(p));
+    } else {
+      rc = viral_model_check_bits_(viral_logistic_bits(m->logistic), p, path, err);
     }
   } else if (rc == VIRAL_OK) {
     rc = read_svm(m, doc, path, err);

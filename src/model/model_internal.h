@@ -29,6 +29,12 @@ struct viral_model {
   size_t capacity;
 };
 
+/* VIRAL_OK when a logistic learner of 2^bits weights can hold every index
+ * of p's vectors, else VIRAL_ERR_INVALID with err naming source (a model
+ * file, or NULL for the --bits of training): the one check training and
+ * loading share. */
+int viral_model_check_bits_(int bits, const viral_pipeline *p, const char *source, viral_error *err);
+
 /* An empty model around p (taken over). NULL when out of memory. */
 viral_model *viral_model_create_(viral_pipeline *p, viral_learner_kind kind);
 
