@@ -230,6 +230,26 @@ START_TEST(sgd_single_updates_by_hand) {
 }
 END_TEST
 
+/* Regression (clang UBSan, shared/repro/model-ub-null-offset): a learner
+ * without dense coordinates has no scratch, and learn() offset that NULL
+ * pointer by 0, undefined behaviour gcc's UBSan does not report. Every
+ * optimizer, scaled or not, with dense = 0 learns a row. */
+START_TEST(learners_without_dense_coordinates_learn) {
+  const viral_logistic_optimizer opts[3] = {VIRAL_LOGISTIC_FTRL, VIRAL_LOGISTIC_ADAGRAD,
+                                            VIRAL_LOGISTIC_SGD};
+  viral_feature f;
+  viral_sparse x = one(&f, 3, 2.0);
+  for (int o = 0; o < 3; o++)
+    for (int normalize = 0; normalize <= 1; normalize++) {
+      viral_logistic *m = make(opts[o], 0.5, 0.0, 0.0, normalize, 4);
+      ck_assert_ptr_null(m->scratch);
+      ck_assert_double_near(viral_logistic_learn(m, &x, 1.0, 1.0), 0.5, 0);
+      ck_assert_msg(viral_logistic_weight(m, 3) > 0.0, "optimizer %d normalize %d", o, normalize);
+      viral_logistic_free(m);
+    }
+}
+END_TEST
+
 START_TEST(normalisation_follows_the_max_and_keeps_u_on_growth) {
   /* FTRL alpha 0.5, beta 1, l2 1, normalised. x = {0: 4}, y = 1: s = 4,
    * x/s = 1, g = -0.5, n = 0.25, sigma = 0.5 / 0.5 = 1, z = -0.5,
@@ -934,6 +954,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, ftrl_single_update_by_hand);
   tcase_add_test(tc, adagrad_single_update_by_hand);
   tcase_add_test(tc, sgd_single_updates_by_hand);
+  tcase_add_test(tc, learners_without_dense_coordinates_learn);
   tcase_add_test(tc, normalisation_follows_the_max_and_keeps_u_on_growth);
   tcase_add_test(tc, standardization_by_hand);
   tcase_add_test(tc, gradient_matches_finite_differences);
