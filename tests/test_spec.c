@@ -131,6 +131,8 @@ START_TEST(bad_specs_name_file_key_and_problem) {
           "t.spec.json: features[0]: field 'foo' has no observation time: map it under \"fields\" "
           "with \"observed\" ('0h', '24h' or 'outcome')");
   refused("{\"window\": \"2h\",\n \"features\": [}", "t.spec.json:2: bad json near '}'");
+  refused("", "t.spec.json:1: bad json: empty or cut short");
+  refused("{\"features\": []}\n{\"features\": []}", "t.spec.json:2: text after the json");
   refused("{\"window\": \"2h\", \"hash_bits\": \"18\", \"features\": []}",
           "t.spec.json: hash_bits: expected a number");
   refused("{\"window\": 2, \"features\": []}", "t.spec.json: window: expected a string");
@@ -168,6 +170,48 @@ START_TEST(bad_specs_name_file_key_and_problem) {
   viral_error err;
   ck_assert_ptr_null(viral_pipeline_load_spec("/nonexistent/x.json", NULL, &err));
   ck_assert_str_eq(err.message, "/nonexistent/x.json: cannot open: No such file or directory");
+}
+END_TEST
+
+/* Regression (shared/repro/spec-error-overread): the "bad json near ..."
+ * message quoted 20 bytes from wherever cJSON stopped, past the end of a
+ * buffer that has no NUL (a heap overflow under ASan, stray heap bytes in the
+ * message otherwise). Each file is parsed from a buffer of exactly its size,
+ * and loaded from its path (a larger buffer, not NUL-terminated either). */
+START_TEST(json_errors_quote_only_the_spec_text) {
+  static const struct {
+    const char *file, *message;
+  } cases[] = {
+      {"spec_open_brace.json", ":1: bad json near '{'"},
+      {"cut.spec.json", ":1: bad json near '}'"},
+      {"fuzz-crash-00311de9def146bbee7d8cfe7e4fef21910e2556",
+       ":47: bad json near '\"separator\"\\n  ]\\n}\\n'"},
+      {"fuzz-crash-00e53169cc0b83bccaaef532709350d126a4146b",
+       ":23: bad json near '\\xa3\\xf5\\x82\\xfe'"},
+      {"fuzz-crash-0149c5627e63622b08a8d34b0e53bf291a56b8e9", "bad json near 'naordmes'"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char rel[256], path[4096];
+    snprintf(rel, sizeof rel, "tests/data/repro/spec-error-overread/%s", cases[i].file);
+    test_repo_path(path, sizeof path, rel);
+    size_t len = 0;
+    char *text = test_read_file(path, &len);
+    ck_assert_ptr_nonnull(text);
+    char *exact = malloc(len ? len : 1);
+    memcpy(exact, text, len);
+    viral_error err;
+    viral_error_clear(&err);
+    viral_pipeline *p = viral_pipeline_parse_spec("t.spec.json", exact, len, NULL, &err);
+    ck_assert_msg(p == NULL, "%s accepted", cases[i].file);
+    ck_assert_msg(strstr(err.message, cases[i].message) != NULL, "%s: %s", cases[i].file,
+                  err.message);
+    viral_error_clear(&err);
+    ck_assert_ptr_null(viral_pipeline_load_spec(path, NULL, &err));
+    ck_assert_msg(strstr(err.message, cases[i].message) != NULL, "%s: %s", cases[i].file,
+                  err.message);
+    free(exact);
+    free(text);
+  }
 }
 END_TEST
 
@@ -251,6 +295,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, default_spec_file_matches_builtin);
   tcase_add_test(tc, leakage_guard_refuses_late_fields);
   tcase_add_test(tc, bad_specs_name_file_key_and_problem);
+  tcase_add_test(tc, json_errors_quote_only_the_spec_text);
   tcase_add_test(tc, label_rules_parse);
   tcase_add_test(tc, unfitted_round_trip);
   suite_add_tcase(s, tc);

@@ -14,6 +14,7 @@
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
 #include "io/json_number.h"
+#include "io/value_internal.h"
 
 char *viral_strdup_(const char *s) {
   if (!s) return NULL;
@@ -813,6 +814,9 @@ fail:
   return NULL;
 }
 
+/* Bytes of the spec quoted after a JSON syntax error. */
+#define JSON_NEAR_MAX 20
+
 /* Line of the byte at offset in text (1-based), for JSON syntax errors. */
 static long line_of(const char *text, size_t offset) {
   long line = 1;
@@ -826,9 +830,21 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
   const char *end = NULL;
   cJSON *spec = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   if (!spec) {
+    /* text need not end with a NUL: the snippet stops at len */
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%.20s'",
-                    at < len ? text + at : "end of file");
+    char near[VIRAL_QUOTE_SIZE(JSON_NEAR_MAX)];
+    viral_quote_text(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
+    if (at < len)
+      viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%s'", near);
+    else
+      viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json: empty or cut short");
+    return NULL;
+  }
+  size_t after = (size_t)(end - text);
+  while (after < len && isspace((unsigned char)text[after])) after++;
+  if (after < len) { /* two specs run together, or a stray edit */
+    cJSON_Delete(spec);
+    viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, after), "text after the json");
     return NULL;
   }
   return build(name, spec, opts, err);

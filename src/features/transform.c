@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "features/pipeline_internal.h"
+#include "io/value_internal.h"
 
 #define PI 3.14159265358979323846
 
@@ -98,8 +99,8 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     }
     rc = viral_record_text(rec, col, &v->text, err);
     if (rc == VIRAL_OK && (rc = read_timestamp_format(f, v, v->text, &v->num)) == VIRAL_ERR_PARSE) {
-      char shown[64];
-      snprintf(shown, sizeof shown, "%.*s", (int)(v->text.len < 40 ? v->text.len : 40), v->text.ptr);
+      char shown[VIRAL_QUOTE_SIZE(40)];
+      viral_quote_text(shown, sizeof shown, v->text.ptr, v->text.len, 40);
       return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': bad timestamp '%s'", f->source,
                        shown);
     }
