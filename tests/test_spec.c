@@ -288,6 +288,73 @@ START_TEST(unfitted_round_trip) {
 }
 END_TEST
 
+/* A spec with one field mapped by regex re (a C string, JSON-escaped here). */
+static viral_pipeline *regex_spec(const char *re, viral_error *err) {
+  char text[2048];
+  char escaped[1024];
+  size_t o = 0;
+  for (const char *c = re; *c && o + 2 < sizeof escaped; c++) {
+    if (*c == '\\' || *c == '"') escaped[o++] = '\\';
+    escaped[o++] = *c;
+  }
+  escaped[o] = '\0';
+  snprintf(text, sizeof text,
+           "{\"window\": \"0h\", \"hash_bits\": 8, \"fields\": {\"vid\": {\"from\": \"url\", "
+           "\"regex\": \"%s\", \"observed\": \"0h\"}}, \"features\": [{\"transform\": \"hash\", "
+           "\"field\": \"vid\"}]}", escaped);
+  return parse(text, NULL, err);
+}
+
+/* Regression (shared/repro/regex-hang): back-references made scoring run for
+ * minutes on 80 bytes, and bounded repeats let regcomp() take gigabytes
+ * ("(.{0,1000}){0,1000}": 6 GB in 20 s). Both are refused at load, quickly:
+ * this test case has a 10 s timeout. */
+START_TEST(regex_limits) {
+  static const char *const fine[] = {
+      "/video/([0-9]+)", "^https?://([^/]+)", "([0-9]{19})",
+      "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+      "([\\1])",   /* in a bracket expression a backslash is itself */
+      "(a\\.b)",   /* an escaped dot, not a back-reference */
+      "(a{,5})",   /* GNU {,n} */
+      "(a{,})",    /* GNU {,}: a star */
+      "((.{0,15}){0,15})x", /* 15 * (15 + 1) + 1 + 1 = 242 elements */
+  };
+  for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+    viral_error err;
+    viral_pipeline *p = regex_spec(fine[i], &err);
+    ck_assert_msg(p != NULL, "%s: %s", fine[i], err.message);
+    viral_pipeline_free(p);
+  }
+  static const struct {
+    const char *re, *why;
+  } refused_re[] = {
+      {"(.*)(.*)(.*)\\3\\2\\1x", "back-references (\\3) are not supported"},
+      {"(a)\\1", "back-references (\\1) are not supported"},
+      {"(.{0,1000}){0,1000}x", "too large once its repeats are expanded (more than 256 elements)"},
+      {"((a{0,100}){0,100})", "too large once its repeats are expanded"},
+      {"(((a{0,7}){0,7}){0,7})", "too large once its repeats are expanded"},
+      {"(a{99999999999999999999})", "too large once its repeats are expanded"},
+      {"(.{257})", "too large once its repeats are expanded"},
+  };
+  for (size_t i = 0; i < sizeof refused_re / sizeof refused_re[0]; i++) {
+    viral_error err;
+    viral_pipeline *p = regex_spec(refused_re[i].re, &err);
+    ck_assert_msg(p == NULL, "%s accepted", refused_re[i].re);
+    ck_assert_msg(strstr(err.message, "t.spec.json: fields.vid.regex: regular expression '") ==
+                      err.message && strstr(err.message, refused_re[i].why),
+                  "%s: %s", refused_re[i].re, err.message);
+  }
+  char longest[300];
+  memset(longest, 'a', sizeof longest - 1);
+  longest[0] = '(';
+  longest[2] = ')';
+  longest[sizeof longest - 1] = '\0';
+  viral_error err;
+  ck_assert_ptr_null(regex_spec(longest, &err));
+  ck_assert_msg(strstr(err.message, "longer than 256 bytes"), "%s", err.message);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("spec");
   TCase *tc = tcase_create("core");
@@ -299,6 +366,10 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, label_rules_parse);
   tcase_add_test(tc, unfitted_round_trip);
   suite_add_tcase(s, tc);
+  TCase *limits = tcase_create("limits");
+  tcase_set_timeout(limits, 10);
+  tcase_add_test(limits, regex_limits);
+  suite_add_tcase(s, limits);
   return s;
 }
 

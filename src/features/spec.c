@@ -312,6 +312,9 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
       char key[300];
       snprintf(key, sizeof key, "%s.regex", where);
       if (!(fd->pattern = viral_strdup_(s))) return nomem(err, p);
+      char why[160];
+      if (viral_spec_regex_check_(s, why, sizeof why) != 0)
+        return spec_error(err, p, key, "regular expression '%s': %s", s, why);
       if (regcomp(&fd->re, s, REG_EXTENDED) != 0)
         return spec_error(err, p, key, "bad regular expression '%s'", s);
       fd->has_re = 1;

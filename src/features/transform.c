@@ -120,6 +120,11 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     viral_strview t;
     rc = viral_record_text(rec, col, &t, err);
     if (rc != VIRAL_OK) break;
+    /* a match can take time quadratic in the text: bound it (spec_regex.c) */
+    if (t.len > VIRAL_REGEX_MAX_SUBJECT)
+      return viral_error_set(err, VIRAL_ERR_LIMIT, viral_record_source(rec), viral_record_line(rec),
+                             "field '%s': %zu bytes, more than the %d a regex reads", f->source,
+                             t.len, VIRAL_REGEX_MAX_SUBJECT);
     if (copy_to_buf(v, t.ptr, t.len)) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     regmatch_t m[2];
     /* No match counts as missing: a URL of another shape has no id. */
