@@ -14,6 +14,7 @@
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
 #include "io/json_number.h"
+#include "io/read_file.h"
 #include "io/value_internal.h"
 
 char *viral_strdup_(const char *s) {
@@ -817,6 +818,9 @@ fail:
   return NULL;
 }
 
+/* Largest spec file read (a spec is a page of JSON). */
+#define SPEC_MAX_BYTES (64u << 20)
+
 /* Bytes of the spec quoted after a JSON syntax error. */
 #define JSON_NEAR_MAX 20
 
@@ -859,34 +863,9 @@ viral_pipeline *viral_pipeline_load_spec(const char *path, const viral_pipeline_
     const char *text = viral_pipeline_default_spec();
     return viral_pipeline_parse_spec("default.spec.json", text, strlen(text), opts, err);
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0, got;
-  char *buf = malloc(cap);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *grown = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-      if (!grown) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf || bad) {
-    free(buf);
-    viral_error_set(err, bad ? VIRAL_ERR_IO : VIRAL_ERR_LIMIT, path, 0,
-                    bad ? "read error" : "spec larger than 64 MiB");
-    return NULL;
-  }
+  char *buf = NULL;
+  size_t n = 0;
+  if (viral_read_file(path, SPEC_MAX_BYTES, &buf, &n, err) != VIRAL_OK) return NULL;
   viral_pipeline *p = viral_pipeline_parse_spec(path, buf, n, opts, err);
   free(buf);
   return p;
