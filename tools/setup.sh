@@ -6,6 +6,8 @@ set -eu
 packages="cmake make gcc pkg-config libsvm-dev libcsv-dev libcjson-dev check"
 # Tests feed our vectors to the reference tools; benchmarks use them too.
 packages="$packages libsvm-tools liblinear-tools valgrind"
+# The clang sanitizer build and the libFuzzer harnesses (tools/fuzz.sh).
+packages="$packages clang libclang-rt-dev"
 [ "${VIRAL_SETUP_EXTRA:-}" ] && packages="$packages $VIRAL_SETUP_EXTRA"
 missing=""
 for p in $packages; do
