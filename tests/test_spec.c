@@ -132,6 +132,13 @@ START_TEST(bad_specs_name_file_key_and_problem) {
           "with \"observed\" ('0h', '24h' or 'outcome')");
   refused("{\"window\": \"2h\",\n \"features\": [}", "t.spec.json:2: bad json near '}'");
   refused("", "t.spec.json:1: bad json: empty or cut short");
+  /* a second key used to be ignored, and a duplicated number made saving the
+   * spec loop forever (fuzz_spec; tests/fuzz/regressions/spec) */
+  refused("{\"window\": \"2h\", \"hash_bits\": 8, \"hash_bits\": 9, \"features\": []}",
+          "t.spec.json: hash_bits: given twice");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log1p\", \"field\": "
+          "\"views_1h\", \"field\": \"views_2h\"}]}",
+          "t.spec.json: features[0].field: given twice");
   refused("{\"features\": []}\n{\"features\": []}", "t.spec.json:2: text after the json");
   refused("{\"window\": \"2h\", \"hash_bits\": \"18\", \"features\": []}",
           "t.spec.json: hash_bits: expected a number");

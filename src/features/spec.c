@@ -127,14 +127,24 @@ static const char *const rule_names[] = {"number", "count", "duration", "bool",
                                          "timestamp", "text", "list", "regex", NULL};
 
 
-/* Check that obj has only keys from allowed ("note" is always allowed). */
+/* 1 when a member before c has c's key. */
+static int key_seen_before(const cJSON *obj, const cJSON *c) {
+  for (const cJSON *b = obj->child; b != c; b = b->next)
+    if (strcmp(b->string, c->string) == 0) return 1;
+  return 0;
+}
+
+/* Check that obj has only keys from allowed ("note" is always allowed), each
+ * once: a second one would be ignored without a word. The duplicate search
+ * only ever runs over known keys, a handful. */
 static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
                       const char *const *allowed, viral_error *err) {
   for (const cJSON *c = obj->child; c; c = c->next) {
-    if (strcmp(c->string, "note") == 0 || in_list(c->string, allowed)) continue;
+    int known = strcmp(c->string, "note") == 0 || in_list(c->string, allowed);
+    if (known && !key_seen_before(obj, c)) continue;
     char key[256];
     snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", c->string);
-    return spec_error(err, p, key, "unknown key");
+    return spec_error(err, p, key, known ? "given twice" : "unknown key");
   }
   return VIRAL_OK;
 }
@@ -161,9 +171,12 @@ static int exact_numbers(cJSON *node) {
     if (cJSON_IsNumber(c)) {
       cJSON *raw = viral_json_exact_number(c->valuedouble);
       if (!raw) return VIRAL_ERR_NOMEM;
-      /* members keep their key: replace by name in objects */
-      if (c->string) cJSON_ReplaceItemInObjectCaseSensitive(node, c->string, raw);
-      else cJSON_ReplaceItemViaPointer(node, c, raw);
+      /* the member keeps its key, moved over; replaced by pointer, never by
+       * name, which finds the first of two equal keys (and looped forever) */
+      raw->string = c->string;
+      raw->type |= c->type & cJSON_StringIsConst;
+      c->string = NULL;
+      cJSON_ReplaceItemViaPointer(node, c, raw);
       c = raw;
     } else if (exact_numbers(c) != VIRAL_OK) {
       return VIRAL_ERR_NOMEM;
