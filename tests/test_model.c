@@ -355,6 +355,11 @@ static void as_svm(cJSON *d) {
   cJSON_AddStringToObject(svm, "model", "svm_type c_svc\nkernel_type rbf\nnr_class 2\ntotal_sv 99999999\n");
   cJSON_AddItemToObject(d, "svm", svm);
 }
+/* 1e999 reads as infinity, which printing the model back asserted against */
+static void infinite_threshold(cJSON *d) {
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItem(d, "pipeline"), "label_threshold",
+                            cJSON_CreateRaw("1e999"));
+}
 static void bad_calibration(cJSON *d) {
   cJSON *c = cJSON_CreateObject();
   cJSON_AddStringToObject(c, "kind", "isotonic");
@@ -414,6 +419,7 @@ START_TEST(damaged_models_are_refused_with_their_reason) {
   ck_assert_str_eq(edited_error(drop_standardize), "logistic learner: \"standardize\" is missing");
   ck_assert_ptr_nonnull(strstr(edited_error(as_svm), "svm model"));
   ck_assert_ptr_nonnull(strstr(edited_error(bad_spec), "hash_bits"));
+  ck_assert_str_eq(edited_error(infinite_threshold), "pipeline: label_threshold must be finite");
   ck_assert_str_eq(edited_error(bad_calibration), "\"y\" must not decrease");
 
   viral_error err = {0};

@@ -132,6 +132,14 @@ START_TEST(bad_specs_name_file_key_and_problem) {
           "with \"observed\" ('0h', '24h' or 'outcome')");
   refused("{\"window\": \"2h\",\n \"features\": [}", "t.spec.json:2: bad json near '}'");
   refused("", "t.spec.json:1: bad json: empty or cut short");
+  /* an infinite number (1e999) anywhere aborted saving the spec (fuzz_spec) */
+  refused("{\"window\": \"2h\", \"missing\": {\"fill\": 1e999}, \"features\": []}",
+          "t.spec.json: missing.fill: number out of range (beyond +-1.8e308)");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"clip\", \"field\": "
+          "\"views_1h\", \"min\": 0, \"max\": 1e999}]}",
+          "t.spec.json: features[0].max: number out of range (beyond +-1.8e308)");
+  refused("{\"note\": [1, -1e400], \"window\": \"2h\", \"features\": []}",
+          "t.spec.json: note[1]: number out of range (beyond +-1.8e308)");
   /* a second key used to be ignored, and a duplicated number made saving the
    * spec loop forever (fuzz_spec; tests/fuzz/regressions/spec) */
   refused("{\"window\": \"2h\", \"hash_bits\": 8, \"hash_bits\": 9, \"features\": []}",

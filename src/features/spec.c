@@ -185,6 +185,22 @@ static int exact_numbers(cJSON *node) {
   return VIRAL_OK;
 }
 
+/* The path of the first number in node that is not finite (1e999 reads as
+ * infinity), appended to path[len, size); 1 when there is one. Nothing in a
+ * spec may be infinite: it could not be written back. */
+static int find_infinite(const cJSON *node, char *path, size_t len, size_t size) {
+  size_t i = 0;
+  for (const cJSON *c = node->child; c; c = c->next, i++) {
+    size_t n = len;
+    if (c->string) n += (size_t)snprintf(path + len, size - len, "%s%s", len ? "." : "", c->string);
+    else n += (size_t)snprintf(path + len, size - len, "[%zu]", i);
+    if (n >= size) n = size - 1;
+    if (cJSON_IsNumber(c) ? !isfinite(c->valuedouble) : find_infinite(c, path, n, size)) return 1;
+  }
+  path[len] = '\0';
+  return 0;
+}
+
 /* Typed getters: absent is fine (returns 0, leaves *out), wrong type an error. */
 static int get_string(viral_pipeline *p, const cJSON *obj, const char *where, const char *name,
                       const char **out, viral_error *err) {
@@ -704,6 +720,9 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
                                      "fields", "features", NULL};
   const cJSON *spec = p->spec;
   if (!cJSON_IsObject(spec)) return spec_error(err, p, "(top)", "expected a JSON object");
+  char path[256] = "";
+  if (find_infinite(spec, path, 0, sizeof path))
+    return spec_error(err, p, path, "number out of range (beyond +-1.8e308)");
   int rc = check_keys(p, spec, "", keys, err);
   if (rc) return rc;
   const char *s = "spec";
@@ -1095,6 +1114,10 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
     }
   }
   json_number(threshold, &p->label.threshold); /* null keeps the rule's own */
+  if (isinf(p->label.threshold)) {
+    json_error(err, source, "label_threshold must be finite");
+    goto fail;
+  }
   size_t n = (size_t)cJSON_GetArraySize(names);
   if (n > 0 && !(p->names = calloc(n, sizeof *p->names))) {
     viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
