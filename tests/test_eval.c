@@ -30,7 +30,7 @@ static const char *sample_head(char *path, size_t size, const char *dir, size_t 
   char **lines = malloc((rows + 1) * sizeof *lines);
   size_t n = split_lines(text, lines, rows + 1);
   ck_assert_uint_eq(n, rows + 1);
-  snprintf(path, size, "%s/head.csv", dir);
+  ck_assert_int_lt(snprintf(path, size, "%s/head.csv", dir), (int)size);
   FILE *f = fopen(path, "w");
   for (size_t i = 0; i < n; i++) fprintf(f, "%s\n", lines[i]);
   fclose(f);

@@ -127,6 +127,12 @@ static const char *const rule_names[] = {"number", "count", "duration", "bool",
                                          "timestamp", "text", "list", "regex", NULL};
 
 
+/* "WHERE.NAME" (or "NAME" at the top) into key; a long path is cut. */
+static void member_key(char *key, size_t size, const char *where, const char *name) {
+  int n = snprintf(key, size, "%s%s%s", where, *where ? "." : "", name);
+  if (n < 0) key[0] = '\0';
+}
+
 /* 1 when a member before c has c's key. */
 static int key_seen_before(const cJSON *obj, const cJSON *c) {
   for (const cJSON *b = obj->child; b != c; b = b->next)
@@ -143,7 +149,7 @@ static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
     int known = strcmp(c->string, "note") == 0 || in_list(c->string, allowed);
     if (known && !key_seen_before(obj, c)) continue;
     char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", c->string);
+    member_key(key, sizeof key, where, c->string);
     return spec_error(err, p, key, known ? "given twice" : "unknown key");
   }
   return VIRAL_OK;
@@ -208,7 +214,7 @@ static int get_string(viral_pipeline *p, const cJSON *obj, const char *where, co
   if (!v || cJSON_IsNull(v)) return 0;
   if (!cJSON_IsString(v)) {
     char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
+    member_key(key, sizeof key, where, name);
     return spec_error(err, p, key, "expected a string");
   }
   *out = v->valuestring;
@@ -221,7 +227,7 @@ static int get_number(viral_pipeline *p, const cJSON *obj, const char *where, co
   if (!v) return 0;
   if (!json_number(v, out)) {
     char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
+    member_key(key, sizeof key, where, name);
     return spec_error(err, p, key, "expected a number");
   }
   return 1;
@@ -233,7 +239,7 @@ static int get_bool(viral_pipeline *p, const cJSON *obj, const char *where, cons
   if (!v) return 0;
   if (!cJSON_IsBool(v)) {
     char key[256];
-    snprintf(key, sizeof key, "%s%s%s", where, *where ? "." : "", name);
+    member_key(key, sizeof key, where, name);
     return spec_error(err, p, key, "expected true or false");
   }
   *out = cJSON_IsTrue(v);
