@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "io/json_number.h"
+#include "io/read_file.h"
 #include "model/document.h"
 #include "testutil.h"
 
@@ -207,6 +211,27 @@ START_TEST(parts_are_written_in_place_and_checked) {
 }
 END_TEST
 
+static const viral_document_key logistic_keys[] = {
+    {"x", NULL, 0}, {"coordinates", NULL, 1}, {"y", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key split_keys[] = {
+    {"format", NULL, 0}, {"version", NULL, 0}, {"pipeline", NULL, 0},
+    {"logistic", logistic_keys, 0}, {"checksum", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key sample_keys[] = {
+    {"format", NULL, 0}, {"version", NULL, 0}, {"third", NULL, 0}, {"tiny", NULL, 0},
+    {"rule", NULL, 0}, {"checksum", NULL, 0}, {NULL, NULL, 0}};
+
+/* Save doc (freed) to path and load it back with split_keys. */
+static cJSON *save_and_load_known(cJSON *doc, const char *path, char **text, size_t *start,
+                                  size_t *len) {
+  viral_error err = {0};
+  ck_assert_int_eq(viral_document_save(doc, path, &err), VIRAL_OK);
+  cJSON_Delete(doc);
+  cJSON *back = viral_document_load_known(path, "viral-model", 1, 2, split_keys, text, start, len,
+                                          &err);
+  ck_assert_msg(back != NULL, "%s", err.message);
+  return back;
+}
+
 START_TEST(split_load_cuts_out_the_right_member) {
   /* Decoys: a "coordinates" key in another object, the same text inside a
    * string, and a bracket in a string before the real member. */
@@ -228,13 +253,9 @@ START_TEST(split_load_cuts_out_the_right_member) {
   }
   cJSON_AddNumberToObject(lr, "y", 1);
   viral_error err = {0};
-  ck_assert_int_eq(viral_document_save(doc, path, &err), VIRAL_OK);
-  cJSON_Delete(doc);
   char *text = NULL;
   size_t start = 0, len = 0;
-  cJSON *back = viral_document_load_split(path, "viral-model", 1, 2, "logistic", "coordinates", &text,
-                                          &start, &len, &err);
-  ck_assert_msg(back != NULL, "%s", err.message);
+  cJSON *back = save_and_load_known(doc, path, &text, &start, &len);
   ck_assert_uint_eq(len, strlen("[[1, 2], [3, 4]]"));
   ck_assert(strncmp(text + start, "[[1, 2], [3, 4]]", len) == 0);
   const cJSON *cut = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "logistic"), "coordinates");
@@ -247,19 +268,119 @@ START_TEST(split_load_cuts_out_the_right_member) {
   text[start + 2] = '7';
   test_write_file(path, text);
   free(text);
-  ck_assert_ptr_null(viral_document_load_split(path, "viral-model", 1, 2, "logistic", "coordinates",
-                                               &text, &start, &len, &err));
+  ck_assert_ptr_null(
+      viral_document_load_known(path, "viral-model", 1, 2, split_keys, &text, &start, &len, &err));
   ck_assert_ptr_nonnull(strstr(err.message, "checksum mismatch"));
   ck_assert_ptr_null(text);
   /* no such member: the whole tree, len 0 */
   save_sample(path, sizeof path, "plain.json");
-  back = viral_document_load_split(path, "viral-model", 1, 1, "logistic", "coordinates", &text,
-                                   &start, &len, &err);
-  ck_assert_ptr_nonnull(back);
+  back = viral_document_load_known(path, "viral-model", 1, 1, sample_keys, &text, &start, &len, &err);
+  ck_assert_msg(back != NULL, "%s", err.message);
   ck_assert_uint_eq(len, 0);
   ck_assert(cJSON_GetObjectItem(back, "third")->valuedouble == 1.0 / 3.0);
   cJSON_Delete(back);
   free(text);
+}
+END_TEST
+
+/* Unknown members, at the levels the keys describe, are parsed as null;
+ * a value kept whole keeps whatever it holds; text the scan cannot follow is
+ * left to cJSON, which says what is wrong. */
+START_TEST(unknown_members_read_as_null) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/unknown.json", dir);
+  cJSON *doc = viral_document_create("viral-model", 2);
+  cJSON *lr = cJSON_AddObjectToObject(doc, "logistic");
+  cJSON_AddStringToObject(lr, "x", "{\"y\": [");
+  cJSON_AddItemToObject(lr, "later", cJSON_CreateIntArray((const int[]){1, 2, 3}, 3));
+  cJSON *coords = cJSON_AddArrayToObject(lr, "coordinates");
+  cJSON_AddItemToArray(coords, cJSON_CreateIntArray((const int[]){0, 5}, 2));
+  cJSON *pipe = cJSON_AddObjectToObject(doc, "pipeline");
+  cJSON_AddItemToObject(pipe, "later", cJSON_CreateIntArray((const int[]){4}, 1));
+  cJSON_AddItemToObject(doc, "later", cJSON_CreateIntArray((const int[]){7, 8}, 2));
+  viral_error err = {0};
+  char *text = NULL;
+  size_t start = 0, len = 0;
+  cJSON *back = save_and_load_known(doc, path, &text, &start, &len);
+  const cJSON *l = cJSON_GetObjectItem(back, "logistic");
+  ck_assert_str_eq(cJSON_GetObjectItem(l, "x")->valuestring, "{\"y\": [");
+  ck_assert(cJSON_IsNull(cJSON_GetObjectItem(l, "later")));
+  ck_assert(cJSON_IsNull(cJSON_GetObjectItem(back, "later")));
+  ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "pipeline"), "later")), 1);
+  ck_assert_uint_eq(len, strlen("[[0, 5]]"));
+  cJSON_Delete(back);
+  free(text);
+
+  static const char *const broken[] = {
+      "{\"format\": \"viral-model\", \"later\": [1, 2", "{\"format\" \"viral-model\"}", "[1]", "{\"a\": }",
+  };
+  for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+    test_write_file(path, broken[i]);
+    ck_assert_ptr_null(viral_document_load_known(path, "viral-model", 1, 2, split_keys, &text, &start,
+                                                 &len, &err));
+    ck_assert_ptr_null(text);
+    ck_assert_msg(strstr(err.message, "not valid JSON") || strstr(err.message, "not a viral-model"),
+                  "%s: %s", broken[i], err.message);
+  }
+}
+END_TEST
+
+/* The size limit is checked on the file's real size before anything is
+ * read: a 1.5 GiB file (sparse: it takes no disk) is refused at once. It
+ * used to be read whole, the buffer doubling to 2 GiB, and only then
+ * refused (a 1.15 GB checkpoint loaded in 3.4 GB). */
+START_TEST(size_limit_is_checked_before_reading) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/huge.json", dir);
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(ftruncate(fileno(f), (off_t)1536 * 1024 * 1024), 0);
+  fclose(f);
+  viral_error err = {0};
+  ck_assert_ptr_null(viral_document_load(path, "viral-model", 1, &err));
+  ck_assert_msg(strstr(err.message, "huge.json: file larger than 1073741824 bytes"), "%s",
+                err.message);
+  remove(path);
+
+  /* the reader itself, with a small limit: a regular file and a pipe */
+  char *text = NULL;
+  size_t len = 0;
+  snprintf(path, sizeof path, "%s/small.txt", dir);
+  test_write_file(path, "0123456789");
+  ck_assert_int_eq(viral_read_file(path, 10, &text, &len, &err), VIRAL_OK);
+  ck_assert_uint_eq(len, 10);
+  ck_assert_str_eq(text, "0123456789");
+  free(text);
+  ck_assert_int_eq(viral_read_file(path, 9, &text, &len, &err), VIRAL_ERR_LIMIT);
+  ck_assert_ptr_null(text);
+  ck_assert_msg(strstr(err.message, "small.txt: file larger than 9 bytes"), "%s", err.message);
+
+  char fifo[4200];
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  remove(fifo);
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  for (int over = 0; over <= 1; over++) {
+    pid_t pid = fork();
+    if (pid == 0) { /* the writer: 100000 bytes, the reader's limit or one more */
+      FILE *w = fopen(fifo, "wb");
+      static char block[100001];
+      memset(block, 'x', sizeof block);
+      size_t n = fwrite(block, 1, 100000 + (size_t)over, w);
+      fclose(w);
+      _exit(n == 100000 + (size_t)over ? 0 : 1);
+    }
+    int rc = viral_read_file(fifo, 100000, &text, &len, &err);
+    waitpid(pid, NULL, 0);
+    if (over) {
+      ck_assert_int_eq(rc, VIRAL_ERR_LIMIT);
+      ck_assert_ptr_null(text);
+    } else {
+      ck_assert_int_eq(rc, VIRAL_OK);
+      ck_assert_uint_eq(len, 100000);
+      free(text);
+    }
+  }
+  remove(fifo);
 }
 END_TEST
 
@@ -274,6 +395,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, fnv1a64_known_values);
   tcase_add_test(tc, parts_are_written_in_place_and_checked);
   tcase_add_test(tc, split_load_cuts_out_the_right_member);
+  tcase_add_test(tc, unknown_members_read_as_null);
+  tcase_add_test(tc, size_limit_is_checked_before_reading);
   suite_add_tcase(s, tc);
   return s;
 }

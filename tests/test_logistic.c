@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "learn/logistic_json.h"
 #include "testutil.h"
@@ -227,6 +229,26 @@ START_TEST(sgd_single_updates_by_hand) {
   viral_logistic_learn(m, &x, 1.0, 1.0);
   ck_assert_double_near(viral_logistic_weight(m, 1), 2.0 / 3.0, 1e-15);
   viral_logistic_free(m);
+}
+END_TEST
+
+/* Regression (clang UBSan, shared/repro/model-ub-null-offset): a learner
+ * without dense coordinates has no scratch, and learn() offset that NULL
+ * pointer by 0, undefined behaviour gcc's UBSan does not report. Every
+ * optimizer, scaled or not, with dense = 0 learns a row. */
+START_TEST(learners_without_dense_coordinates_learn) {
+  const viral_logistic_optimizer opts[3] = {VIRAL_LOGISTIC_FTRL, VIRAL_LOGISTIC_ADAGRAD,
+                                            VIRAL_LOGISTIC_SGD};
+  viral_feature f;
+  viral_sparse x = one(&f, 3, 2.0);
+  for (int o = 0; o < 3; o++)
+    for (int normalize = 0; normalize <= 1; normalize++) {
+      viral_logistic *m = make(opts[o], 0.5, 0.0, 0.0, normalize, 4);
+      ck_assert_ptr_null(m->scratch);
+      ck_assert_double_near(viral_logistic_learn(m, &x, 1.0, 1.0), 0.5, 0);
+      ck_assert_msg(viral_logistic_weight(m, 3) > 0.0, "optimizer %d normalize %d", o, normalize);
+      viral_logistic_free(m);
+    }
 }
 END_TEST
 
@@ -897,6 +919,41 @@ static double distance_to_sklearn(viral_logistic_optimizer o, double l2, int nor
  * optimum by the step size, which is why the tolerances are not 1e-6; the
  * values measured are in the comments (a wrong C <-> l2 mapping, e.g. a
  * factor 2, moves the coefficients by more than 0.05). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* "dense" sizes six arrays; a learner saying 2^24 with a two-number
+ * "standardize" is refused before they are allocated (768 MB of address
+ * space it used to take). The child process has 600 MB of address space
+ * more than it uses: 2^24 weights and scales (256 MB, what 24 bits take)
+ * fit, the dense arrays on top would not, and "out of memory" would be the
+ * message. AddressSanitizer reserves terabytes of address space, so there
+ * the limit is left out and only the message is checked. */
+START_TEST(dense_size_is_checked_before_allocating) {
+  const char *text = "{\"params\":{\"optimizer\":\"sgd\",\"alpha\":0.5,\"beta\":1,\"l1\":0,\"l2\":0,"
+                     "\"normalize\":true,\"dense\":16777216,\"passes\":1,\"shuffle\":false,"
+                     "\"seed\":1,\"weight0\":1,\"weight1\":1},\"bits\":24,\"rows\":2,"
+                     "\"bias\":{\"weight\":0}," COLS_SGD ",\"standardize\":{\"mean\":[1],\"m2\":[2]},"
+                     "\"coordinates\":[]}";
+#ifndef UNDER_ASAN
+  long pages = 0;
+  FILE *statm = fopen("/proc/self/statm", "r");
+  ck_assert_ptr_nonnull(statm);
+  ck_assert_int_eq(fscanf(statm, "%ld", &pages), 1);
+  fclose(statm);
+  struct rlimit limit;
+  limit.rlim_cur = limit.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (600u << 20);
+  ck_assert_int_eq(setrlimit(RLIMIT_AS, &limit), 0); /* Check runs each test in its own process */
+#endif
+  expect_refused(text, "logistic learner: \"standardize.mean\" must be an array of 16777216 numbers");
+}
+END_TEST
+
 START_TEST(sgd_and_adagrad_converge_to_sklearn) {
   const double C = reference("scaled.C"), N = 400;
   ck_assert_double_near(C, 0.5, 0);
@@ -934,6 +991,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, ftrl_single_update_by_hand);
   tcase_add_test(tc, adagrad_single_update_by_hand);
   tcase_add_test(tc, sgd_single_updates_by_hand);
+  tcase_add_test(tc, learners_without_dense_coordinates_learn);
   tcase_add_test(tc, normalisation_follows_the_max_and_keeps_u_on_growth);
   tcase_add_test(tc, standardization_by_hand);
   tcase_add_test(tc, gradient_matches_finite_differences);
@@ -947,6 +1005,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, resume_after_save_is_bit_identical);
   tcase_add_test(tc, json_round_trip_is_exact_where_cjson_alone_is_not);
   tcase_add_test(tc, json_reader_names_the_bad_key);
+  tcase_add_test(tc, dense_size_is_checked_before_allocating);
   tcase_add_test(tc, sgd_and_adagrad_converge_to_sklearn);
   tcase_add_test(tc, ftrl_many_passes_approach_sklearn);
   suite_add_tcase(s, tc);

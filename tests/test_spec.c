@@ -131,6 +131,23 @@ START_TEST(bad_specs_name_file_key_and_problem) {
           "t.spec.json: features[0]: field 'foo' has no observation time: map it under \"fields\" "
           "with \"observed\" ('0h', '24h' or 'outcome')");
   refused("{\"window\": \"2h\",\n \"features\": [}", "t.spec.json:2: bad json near '}'");
+  refused("", "t.spec.json:1: bad json: empty or cut short");
+  /* an infinite number (1e999) anywhere aborted saving the spec (fuzz_spec) */
+  refused("{\"window\": \"2h\", \"missing\": {\"fill\": 1e999}, \"features\": []}",
+          "t.spec.json: missing.fill: number out of range (beyond +-1.8e308)");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"clip\", \"field\": "
+          "\"views_1h\", \"min\": 0, \"max\": 1e999}]}",
+          "t.spec.json: features[0].max: number out of range (beyond +-1.8e308)");
+  refused("{\"note\": [1, -1e400], \"window\": \"2h\", \"features\": []}",
+          "t.spec.json: note[1]: number out of range (beyond +-1.8e308)");
+  /* a second key used to be ignored, and a duplicated number made saving the
+   * spec loop forever (fuzz_spec; tests/fuzz/regressions/spec) */
+  refused("{\"window\": \"2h\", \"hash_bits\": 8, \"hash_bits\": 9, \"features\": []}",
+          "t.spec.json: hash_bits: given twice");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"log1p\", \"field\": "
+          "\"views_1h\", \"field\": \"views_2h\"}]}",
+          "t.spec.json: features[0].field: given twice");
+  refused("{\"features\": []}\n{\"features\": []}", "t.spec.json:2: text after the json");
   refused("{\"window\": \"2h\", \"hash_bits\": \"18\", \"features\": []}",
           "t.spec.json: hash_bits: expected a number");
   refused("{\"window\": 2, \"features\": []}", "t.spec.json: window: expected a string");
@@ -175,6 +192,48 @@ START_TEST(bad_specs_name_file_key_and_problem) {
   viral_error err;
   ck_assert_ptr_null(viral_pipeline_load_spec("/nonexistent/x.json", NULL, &err));
   ck_assert_str_eq(err.message, "/nonexistent/x.json: cannot open: No such file or directory");
+}
+END_TEST
+
+/* Regression (shared/repro/spec-error-overread): the "bad json near ..."
+ * message quoted 20 bytes from wherever cJSON stopped, past the end of a
+ * buffer that has no NUL (a heap overflow under ASan, stray heap bytes in the
+ * message otherwise). Each file is parsed from a buffer of exactly its size,
+ * and loaded from its path (a larger buffer, not NUL-terminated either). */
+START_TEST(json_errors_quote_only_the_spec_text) {
+  static const struct {
+    const char *file, *message;
+  } cases[] = {
+      {"spec_open_brace.json", ":1: bad json near '{'"},
+      {"cut.spec.json", ":1: bad json near '}'"},
+      {"fuzz-crash-00311de9def146bbee7d8cfe7e4fef21910e2556",
+       ":47: bad json near '\"separator\"\\n  ]\\n}\\n'"},
+      {"fuzz-crash-00e53169cc0b83bccaaef532709350d126a4146b",
+       ":23: bad json near '\\xa3\\xf5\\x82\\xfe'"},
+      {"fuzz-crash-0149c5627e63622b08a8d34b0e53bf291a56b8e9", "bad json near 'naordmes'"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char rel[256], path[4096];
+    snprintf(rel, sizeof rel, "tests/data/repro/spec-error-overread/%s", cases[i].file);
+    test_repo_path(path, sizeof path, rel);
+    size_t len = 0;
+    char *text = test_read_file(path, &len);
+    ck_assert_ptr_nonnull(text);
+    char *exact = malloc(len ? len : 1);
+    memcpy(exact, text, len);
+    viral_error err;
+    viral_error_clear(&err);
+    viral_pipeline *p = viral_pipeline_parse_spec("t.spec.json", exact, len, NULL, &err);
+    ck_assert_msg(p == NULL, "%s accepted", cases[i].file);
+    ck_assert_msg(strstr(err.message, cases[i].message) != NULL, "%s: %s", cases[i].file,
+                  err.message);
+    viral_error_clear(&err);
+    ck_assert_ptr_null(viral_pipeline_load_spec(path, NULL, &err));
+    ck_assert_msg(strstr(err.message, cases[i].message) != NULL, "%s: %s", cases[i].file,
+                  err.message);
+    free(exact);
+    free(text);
+  }
 }
 END_TEST
 
@@ -251,6 +310,73 @@ START_TEST(unfitted_round_trip) {
 }
 END_TEST
 
+/* A spec with one field mapped by regex re (a C string, JSON-escaped here). */
+static viral_pipeline *regex_spec(const char *re, viral_error *err) {
+  char text[2048];
+  char escaped[1024];
+  size_t o = 0;
+  for (const char *c = re; *c && o + 2 < sizeof escaped; c++) {
+    if (*c == '\\' || *c == '"') escaped[o++] = '\\';
+    escaped[o++] = *c;
+  }
+  escaped[o] = '\0';
+  snprintf(text, sizeof text,
+           "{\"window\": \"0h\", \"hash_bits\": 8, \"fields\": {\"vid\": {\"from\": \"url\", "
+           "\"regex\": \"%s\", \"observed\": \"0h\"}}, \"features\": [{\"transform\": \"hash\", "
+           "\"field\": \"vid\"}]}", escaped);
+  return parse(text, NULL, err);
+}
+
+/* Regression (shared/repro/regex-hang): back-references made scoring run for
+ * minutes on 80 bytes, and bounded repeats let regcomp() take gigabytes
+ * ("(.{0,1000}){0,1000}": 6 GB in 20 s). Both are refused at load, quickly:
+ * this test case has a 10 s timeout. */
+START_TEST(regex_limits) {
+  static const char *const fine[] = {
+      "/video/([0-9]+)", "^https?://([^/]+)", "([0-9]{19})",
+      "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",
+      "([\\1])",   /* in a bracket expression a backslash is itself */
+      "(a\\.b)",   /* an escaped dot, not a back-reference */
+      "(a{,5})",   /* GNU {,n} */
+      "(a{,})",    /* GNU {,}: a star */
+      "((.{0,15}){0,15})x", /* 15 * (15 + 1) + 1 + 1 = 242 elements */
+  };
+  for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+    viral_error err;
+    viral_pipeline *p = regex_spec(fine[i], &err);
+    ck_assert_msg(p != NULL, "%s: %s", fine[i], err.message);
+    viral_pipeline_free(p);
+  }
+  static const struct {
+    const char *re, *why;
+  } refused_re[] = {
+      {"(.*)(.*)(.*)\\3\\2\\1x", "back-references (\\3) are not supported"},
+      {"(a)\\1", "back-references (\\1) are not supported"},
+      {"(.{0,1000}){0,1000}x", "too large once its repeats are expanded (more than 256 elements)"},
+      {"((a{0,100}){0,100})", "too large once its repeats are expanded"},
+      {"(((a{0,7}){0,7}){0,7})", "too large once its repeats are expanded"},
+      {"(a{99999999999999999999})", "too large once its repeats are expanded"},
+      {"(.{257})", "too large once its repeats are expanded"},
+  };
+  for (size_t i = 0; i < sizeof refused_re / sizeof refused_re[0]; i++) {
+    viral_error err;
+    viral_pipeline *p = regex_spec(refused_re[i].re, &err);
+    ck_assert_msg(p == NULL, "%s accepted", refused_re[i].re);
+    ck_assert_msg(strstr(err.message, "t.spec.json: fields.vid.regex: regular expression '") ==
+                      err.message && strstr(err.message, refused_re[i].why),
+                  "%s: %s", refused_re[i].re, err.message);
+  }
+  char longest[300];
+  memset(longest, 'a', sizeof longest - 1);
+  longest[0] = '(';
+  longest[2] = ')';
+  longest[sizeof longest - 1] = '\0';
+  viral_error err;
+  ck_assert_ptr_null(regex_spec(longest, &err));
+  ck_assert_msg(strstr(err.message, "longer than 256 bytes"), "%s", err.message);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("spec");
   TCase *tc = tcase_create("core");
@@ -258,9 +384,14 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, default_spec_file_matches_builtin);
   tcase_add_test(tc, leakage_guard_refuses_late_fields);
   tcase_add_test(tc, bad_specs_name_file_key_and_problem);
+  tcase_add_test(tc, json_errors_quote_only_the_spec_text);
   tcase_add_test(tc, label_rules_parse);
   tcase_add_test(tc, unfitted_round_trip);
   suite_add_tcase(s, tc);
+  TCase *limits = tcase_create("limits");
+  tcase_set_timeout(limits, 10);
+  tcase_add_test(limits, regex_limits);
+  suite_add_tcase(s, limits);
   return s;
 }
 

@@ -833,7 +833,42 @@ START_TEST(tally_explains_a_row_error) {
 }
 END_TEST
 
-Suite *make_suite(void) {
+/* A regex match can take time quadratic in the text: "(.*)(.*)x" against
+ * half a megabyte of caption ran for minutes. A value longer than
+ * VIRAL_REGEX_MAX_SUBJECT (4096 bytes) is an error naming the field; one of
+ * 4096 bytes is matched. This test case has a 10 s timeout. */
+START_TEST(regex_subject_is_bounded) {
+  viral_pipeline *p = spec(
+      "{\"window\": \"0h\", \"hash_bits\": 8, \"fields\": {"
+      "\"vid\": {\"from\": \"caption\", \"regex\": \"(.*)(.*)x\", \"observed\": \"0h\"}},"
+      "\"features\": [{\"transform\": \"hash\", \"field\": \"vid\"}]}");
+  const size_t big = 500000, limit = 4096;
+  char *text = malloc(big + limit + 64);
+  size_t n = (size_t)sprintf(text, "caption\n");
+  memset(text + n, 'a', limit - 1);
+  n += limit - 1;
+  n += (size_t)sprintf(text + n, "x\n");
+  memset(text + n, 'a', big);
+  n += big;
+  text[n++] = '\n';
+  text[n] = '\0';
+  viral_reader *r = csv(text);
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_uint_eq(v.count, 1); /* matched: hashed */
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_ERR_LIMIT);
+  ck_assert_str_eq(err.message, "t.csv:3: field 'caption': 500000 bytes, more than the 4096 a "
+                                "regex reads");
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+  free(text);
+}
+END_TEST
+
+static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, transforms_by_hand);
@@ -856,6 +891,10 @@ Suite *make_suite(void) {
   tcase_add_test(tc, tally_warns_of_sparse_fields);
   tcase_add_test(tc, tally_explains_a_row_error);
   suite_add_tcase(s, tc);
+  TCase *limits = tcase_create("limits");
+  tcase_set_timeout(limits, 10);
+  tcase_add_test(limits, regex_subject_is_bounded);
+  suite_add_tcase(s, limits);
   return s;
 }
 

@@ -26,6 +26,17 @@ typedef enum parse_rule {
 static inline int rule_is_numeric_(parse_rule r) { return r <= PARSE_TIMESTAMP; }
 static inline int rule_is_text_(parse_rule r) { return r == PARSE_TEXT || r == PARSE_REGEX; }
 
+/* Limits on a spec's regular expressions (spec_regex.c says why; documented
+ * in datasets/SPEC.md): the pattern's length, its size with repeats
+ * expanded, and the length of a value it is matched against. */
+#define VIRAL_REGEX_MAX_PATTERN 256
+#define VIRAL_REGEX_MAX_SIZE 256
+#define VIRAL_REGEX_MAX_SUBJECT 4096
+
+/* 0 when pattern is within the limits and has no back-reference, else -1
+ * with the problem in why (why_size bytes). Run it before regcomp(). */
+int viral_spec_regex_check_(const char *pattern, char *why, size_t why_size);
+
 typedef struct field_def {
   char *name;       /* canonical name */
   char *source;     /* column in the data (== name unless mapped) */

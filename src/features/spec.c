@@ -14,6 +14,8 @@
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
 #include "io/json_number.h"
+#include "io/read_file.h"
+#include "io/value_internal.h"
 
 char *viral_strdup_(const char *s) {
   if (!s) return NULL;
@@ -127,12 +129,22 @@ static int member_error(viral_pipeline *p, const char *where, const char *name,
   return spec_error(err, p, key, "%s", message);
 }
 
-/* Check that obj has only keys from allowed ("note" is always allowed). */
+/* 1 when a member before c has c's key. */
+static int key_seen_before(const cJSON *obj, const cJSON *c) {
+  for (const cJSON *b = obj->child; b != c; b = b->next)
+    if (strcmp(b->string, c->string) == 0) return 1;
+  return 0;
+}
+
+/* Check that obj has only keys from allowed ("note" is always allowed), each
+ * once: a second one would be ignored without a word. The duplicate search
+ * only ever runs over known keys, a handful. */
 static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
                       const char *const *allowed, viral_error *err) {
   for (const cJSON *c = obj->child; c; c = c->next) {
-    if (strcmp(c->string, "note") == 0 || in_list(c->string, allowed)) continue;
-    return member_error(p, where, c->string, "unknown key", err);
+    int known = strcmp(c->string, "note") == 0 || in_list(c->string, allowed);
+    if (known && !key_seen_before(obj, c)) continue;
+    return member_error(p, where, c->string, known ? "given twice" : "unknown key", err);
   }
   return VIRAL_OK;
 }
@@ -159,15 +171,34 @@ static int exact_numbers(cJSON *node) {
     if (cJSON_IsNumber(c)) {
       cJSON *raw = viral_json_exact_number(c->valuedouble);
       if (!raw) return VIRAL_ERR_NOMEM;
-      /* members keep their key: replace by name in objects */
-      if (c->string) cJSON_ReplaceItemInObjectCaseSensitive(node, c->string, raw);
-      else cJSON_ReplaceItemViaPointer(node, c, raw);
+      /* the member keeps its key, moved over; replaced by pointer, never by
+       * name, which finds the first of two equal keys (and looped forever) */
+      raw->string = c->string;
+      raw->type |= c->type & cJSON_StringIsConst;
+      c->string = NULL;
+      cJSON_ReplaceItemViaPointer(node, c, raw);
       c = raw;
     } else if (exact_numbers(c) != VIRAL_OK) {
       return VIRAL_ERR_NOMEM;
     }
   }
   return VIRAL_OK;
+}
+
+/* The path of the first number in node that is not finite (1e999 reads as
+ * infinity), appended to path[len, size); 1 when there is one. Nothing in a
+ * spec may be infinite: it could not be written back. */
+static int find_infinite(const cJSON *node, char *path, size_t len, size_t size) {
+  size_t i = 0;
+  for (const cJSON *c = node->child; c; c = c->next, i++) {
+    size_t n = len;
+    if (c->string) n += (size_t)snprintf(path + len, size - len, "%s%s", len ? "." : "", c->string);
+    else n += (size_t)snprintf(path + len, size - len, "[%zu]", i);
+    if (n >= size) n = size - 1;
+    if (cJSON_IsNumber(c) ? !isfinite(c->valuedouble) : find_infinite(c, path, n, size)) return 1;
+  }
+  path[len] = '\0';
+  return 0;
 }
 
 /* Typed getters: absent is fine (returns 0, leaves *out), wrong type an error. */
@@ -317,6 +348,9 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
       char key[300];
       snprintf(key, sizeof key, "%s.regex", where);
       if (!(fd->pattern = viral_strdup_(s))) return nomem(err, p);
+      char why[160];
+      if (viral_spec_regex_check_(s, why, sizeof why) != 0)
+        return spec_error(err, p, key, "regular expression '%s': %s", s, why);
       if (regcomp(&fd->re, s, REG_EXTENDED) != 0)
         return spec_error(err, p, key, "bad regular expression '%s'", s);
       fd->has_re = 1;
@@ -712,6 +746,9 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
                                      "fields", "features", NULL};
   const cJSON *spec = p->spec;
   if (!cJSON_IsObject(spec)) return spec_error(err, p, "(top)", "expected a JSON object");
+  char path[256] = "";
+  if (find_infinite(spec, path, 0, sizeof path))
+    return spec_error(err, p, path, "number out of range (beyond +-1.8e308)");
   int rc = check_keys(p, spec, "", keys, err);
   if (rc) return rc;
   const char *s = "spec";
@@ -843,6 +880,12 @@ fail:
   return NULL;
 }
 
+/* Largest spec file read (a spec is a page of JSON). */
+#define SPEC_MAX_BYTES (64u << 20)
+
+/* Bytes of the spec quoted after a JSON syntax error. */
+#define JSON_NEAR_MAX 20
+
 /* Line of the byte at offset in text (1-based), for JSON syntax errors. */
 static long line_of(const char *text, size_t offset) {
   long line = 1;
@@ -856,9 +899,21 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
   const char *end = NULL;
   cJSON *spec = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   if (!spec) {
+    /* text need not end with a NUL: the snippet stops at len */
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%.20s'",
-                    at < len ? text + at : "end of file");
+    char near[VIRAL_QUOTE_SIZE(JSON_NEAR_MAX)];
+    viral_quote_text(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
+    if (at < len)
+      viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%s'", near);
+    else
+      viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json: empty or cut short");
+    return NULL;
+  }
+  size_t after = (size_t)(end - text);
+  while (after < len && isspace((unsigned char)text[after])) after++;
+  if (after < len) { /* two specs run together, or a stray edit */
+    cJSON_Delete(spec);
+    viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, after), "text after the json");
     return NULL;
   }
   return build(name, spec, opts, err);
@@ -870,34 +925,9 @@ viral_pipeline *viral_pipeline_load_spec(const char *path, const viral_pipeline_
     const char *text = viral_pipeline_default_spec();
     return viral_pipeline_parse_spec("default.spec.json", text, strlen(text), opts, err);
   }
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0, got;
-  char *buf = malloc(cap);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *grown = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-      if (!grown) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (!buf || bad) {
-    free(buf);
-    viral_error_set(err, bad ? VIRAL_ERR_IO : VIRAL_ERR_LIMIT, path, 0,
-                    bad ? "read error" : "spec larger than 64 MiB");
-    return NULL;
-  }
+  char *buf = NULL;
+  size_t n = 0;
+  if (viral_read_file(path, SPEC_MAX_BYTES, &buf, &n, err) != VIRAL_OK) return NULL;
   viral_pipeline *p = viral_pipeline_parse_spec(path, buf, n, opts, err);
   free(buf);
   return p;
@@ -1115,6 +1145,10 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
     }
   }
   json_number(threshold, &p->label.threshold); /* null keeps the rule's own */
+  if (isinf(p->label.threshold)) {
+    json_error(err, source, "label_threshold must be finite");
+    goto fail;
+  }
   size_t n = (size_t)cJSON_GetArraySize(names);
   if (n > 0 && !(p->names = calloc(n, sizeof *p->names))) {
     viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");

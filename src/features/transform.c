@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "features/pipeline_internal.h"
+#include "io/value_internal.h"
 
 #define PI 3.14159265358979323846
 
@@ -111,8 +112,8 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     }
     rc = viral_record_text(rec, col, &v->text, err);
     if (rc == VIRAL_OK && (rc = read_timestamp_format(f, v, v->text, &v->num)) == VIRAL_ERR_PARSE) {
-      char shown[64];
-      snprintf(shown, sizeof shown, "%.*s", (int)(v->text.len < 40 ? v->text.len : 40), v->text.ptr);
+      char shown[VIRAL_QUOTE_SIZE(40)];
+      viral_quote_text(shown, sizeof shown, v->text.ptr, v->text.len, 40);
       return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': bad timestamp '%s'", f->source,
                        shown);
     }
@@ -132,6 +133,11 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     viral_strview t;
     rc = viral_record_text(rec, col, &t, err);
     if (rc != VIRAL_OK) break;
+    /* a match can take time quadratic in the text: bound it (spec_regex.c) */
+    if (t.len > VIRAL_REGEX_MAX_SUBJECT)
+      return viral_error_set(err, VIRAL_ERR_LIMIT, viral_record_source(rec), viral_record_line(rec),
+                             "field '%s': %zu bytes, more than the %d a regex reads", f->source,
+                             t.len, VIRAL_REGEX_MAX_SUBJECT);
     if (copy_to_buf(v, t.ptr, t.len)) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     regmatch_t m[2];
     /* No match counts as missing: a URL of another shape has no id. */

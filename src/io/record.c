@@ -165,35 +165,11 @@ long viral_record_line(const viral_record *rec) { return rec->line; }
 
 #define VALUE_QUOTE_MAX 60
 
-/* Quote s for a message: at most VALUE_QUOTE_MAX bytes (cut on a UTF-8
- * character boundary, then "..."), control bytes as \n, \t or \xHH. */
-static void quote_value(char *out, size_t size, const char *s, size_t len) {
-  size_t n = len, o = 0;
-  int cut = 0;
-  if (n > VALUE_QUOTE_MAX) {
-    n = VALUE_QUOTE_MAX;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-    cut = 1;
-  }
-  for (size_t i = 0; i < n && o + 8 < size; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '\n') o += (size_t)snprintf(out + o, size - o, "\\n");
-    else if (c == '\t') o += (size_t)snprintf(out + o, size - o, "\\t");
-    else if (c == '\r') o += (size_t)snprintf(out + o, size - o, "\\r");
-    else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-    else out[o++] = (char)c;
-  }
-  if (cut && o + 4 < size) {
-    memcpy(out + o, "...", 3);
-    o += 3;
-  }
-  out[o] = '\0';
-}
-
 static int bad_value(const viral_record *rec, size_t field, const char *what,
                      const viral_value *v, viral_error *err) {
-  char quoted[VALUE_QUOTE_MAX * 4 + 8];
-  quote_value(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0);
+  char quoted[VIRAL_QUOTE_SIZE(VALUE_QUOTE_MAX)];
+  viral_quote_text(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0,
+                   VALUE_QUOTE_MAX);
   return viral_error_set(err, VIRAL_ERR_PARSE, rec->source, rec->line,
                          "field '%s': bad %s '%s'", viral_record_field_name(rec, field), what,
                          quoted);
@@ -261,9 +237,10 @@ int viral_record_bool(const viral_record *rec, size_t field, int *out, viral_err
 /* A unix number out of VIRAL_TIME_MIN..MAX: milliseconds, most likely. */
 static int not_seconds(const viral_record *rec, size_t field, const viral_value *v,
                        viral_error *err) {
-  char quoted[VALUE_QUOTE_MAX * 4 + 8];
-  if (v->kind == VIRAL_VALUE_NUMBER) snprintf(quoted, sizeof quoted, "%.17g", v->number);
-  else quote_value(quoted, sizeof quoted, v->text, v->len);
+  char quoted[VIRAL_QUOTE_SIZE(VALUE_QUOTE_MAX)];
+  /* a JSON number's text is its source digits (the JSON reader keeps them) */
+  viral_quote_text(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0,
+                   VALUE_QUOTE_MAX);
   const char *name = viral_record_field_name(rec, field);
   return viral_error_set(err, VIRAL_ERR_PARSE, rec->source, rec->line,
                          "field '%s': timestamp '%s' is not unix seconds (it would be past the "

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/reader_internal.h"
 #include "io/value_internal.h"
 #include "viral/record.h"
 
@@ -33,6 +34,48 @@ int viral_is_blank_text(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (!is_blank(s[i])) return 0;
   return 1;
+}
+
+/* Length of the valid UTF-8 character at s (at most len bytes), 0 when the
+ * bytes there are not one. */
+static size_t utf8_sequence_length(const char *s, size_t len) {
+  unsigned char c = (unsigned char)s[0];
+  size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  return k && k <= len && viral_utf8_valid(s, k) ? k : 0;
+}
+
+void viral_quote_text(char *out, size_t size, const char *s, size_t len, size_t max) {
+  size_t n = len, o = 0;
+  int cut = 0;
+  if (n > max) {
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    cut = 1;
+  }
+  for (size_t i = 0; i < n && o + 8 < size; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\n') o += (size_t)snprintf(out + o, size - o, "\\n");
+    else if (c == '\t') o += (size_t)snprintf(out + o, size - o, "\\t");
+    else if (c == '\r') o += (size_t)snprintf(out + o, size - o, "\\r");
+    else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+    else if (c < 0x80) out[o++] = (char)c;
+    else {
+      size_t k = utf8_sequence_length(s + i, n - i);
+      if (k == 0) {
+        o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        continue;
+      }
+      if (o + k + 8 >= size) break;
+      memcpy(out + o, s + i, k);
+      o += k;
+      i += k - 1;
+    }
+  }
+  if (cut && o + 4 < size) {
+    memcpy(out + o, "...", 3);
+    o += 3;
+  }
+  out[o] = '\0';
 }
 
 /* ---- decimal scanning ---- */

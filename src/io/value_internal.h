@@ -1,4 +1,5 @@
-/* value_internal.h - helpers value.c shares with the rest of src/io. */
+/* value_internal.h - helpers value.c shares with the rest of src/io (and
+ * the layers above it). */
 #ifndef VIRAL_IO_VALUE_INTERNAL_H
 #define VIRAL_IO_VALUE_INTERNAL_H
 
@@ -9,6 +10,14 @@
 void viral_trim(const char **s, size_t *len);
 /* 1 when s holds nothing but blanks (or is empty). */
 int viral_is_blank_text(const char *s, size_t len);
+
+/* Room for viral_quote_text's output of at most max input bytes. */
+#define VIRAL_QUOTE_SIZE(max) ((max) * 4 + 8)
+/* Quote the len bytes at s (no NUL needed) for a one-line message into out
+ * (size bytes, at least VIRAL_QUOTE_SIZE(max)): at most max bytes of s, cut
+ * on a UTF-8 character boundary and then "...", control bytes and bytes
+ * that are not UTF-8 as \n, \t, \r or \xHH. Never reads s beyond len. */
+void viral_quote_text(char *out, size_t size, const char *s, size_t len, size_t max);
 /* The common cell, [-]digits[.digits] (the minus only when allow_minus)
  * with nothing around it: 1 with *out set to the double every parser of
  * viral/record.h gives for it, 0 when their general path must decide

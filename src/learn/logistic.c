@@ -249,9 +249,15 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   const uint32_t dense = m->dense;
   double *restrict w = m->w, *restrict s = m->s;
   /* scratch: xd [dense] this example's dense values, then standardized;
-   * mean1, m21, sd1 [dense] the statistics after this example. */
-  double *restrict xd = m->scratch, *restrict mean1 = xd + dense, *restrict m21 = mean1 + dense,
-                 *restrict sd1 = m21 + dense;
+   * mean1, m21, sd1 [dense] the statistics after this example. Without
+   * dense coordinates there is no scratch, and NULL + 0 is undefined. */
+  double *restrict xd = m->scratch, *restrict mean1 = NULL, *restrict m21 = NULL,
+                 *restrict sd1 = NULL;
+  if (dense) {
+    mean1 = xd + dense;
+    m21 = mean1 + dense;
+    sd1 = m21 + dense;
+  }
   /* Pass 1: the margin with the scales this example will leave behind, so
    * prediction and update see the same inputs; nothing is written to the
    * state yet, so a non-finite value can still be refused with the learner

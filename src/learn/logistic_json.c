@@ -287,25 +287,38 @@ static int read_bias(const cJSON *json, viral_logistic *m, columns c, viral_erro
 }
 
 /* "standardize": {"mean": [dense numbers], "m2": [dense numbers >= 0]},
- * present exactly when the learner standardizes dense coordinates. */
-static int read_standardize(const cJSON *json, viral_logistic *m, viral_error *err) {
+ * present exactly when the learner standardizes dense coordinates. The
+ * shape is checked before the learner is made, so the arrays "dense" sizes
+ * are there in the file: a few bytes cannot ask for gigabytes. */
+static const char *const standardize_keys[2] = {"mean", "m2"};
+
+static int check_standardize_shape(const cJSON *json, uint32_t dense, viral_error *err) {
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(json, "standardize");
-  if (!m->dense) return o ? bad(err, "standardize", "must be absent without dense coordinates") : VIRAL_OK;
+  if (!dense) return o ? bad(err, "standardize", "must be absent without dense coordinates") : VIRAL_OK;
   if (!o) return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "logistic learner: \"standardize\" is missing");
-  const char *keys[2] = {"mean", "m2"};
-  double *dest[2] = {m->mean, m->m2};
   for (int a = 0; a < 2; a++) {
-    char path[64];
-    snprintf(path, sizeof path, "standardize.%s", keys[a]);
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, keys[a]);
-    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != (int)m->dense) {
-      char what[64];
-      snprintf(what, sizeof what, "must be an array of %u numbers", (unsigned)m->dense);
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, standardize_keys[a]);
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) != (int)dense) {
+      char path[64], what[64];
+      snprintf(path, sizeof path, "standardize.%s", standardize_keys[a]);
+      snprintf(what, sizeof what, "must be an array of %u numbers", (unsigned)dense);
       return bad(err, path, what);
     }
+  }
+  return VIRAL_OK;
+}
+
+/* The values of "standardize", its shape checked already. */
+static int read_standardize(const cJSON *json, viral_logistic *m, viral_error *err) {
+  if (!m->dense) return VIRAL_OK;
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(json, "standardize");
+  double *dest[2] = {m->mean, m->m2};
+  for (int a = 0; a < 2; a++) {
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, standardize_keys[a]);
     uint32_t i = 0;
     for (const cJSON *v = arr->child; v; v = v->next, i++) {
-      snprintf(path, sizeof path, "standardize.%s[%u]", keys[a], (unsigned)i);
+      char path[64];
+      snprintf(path, sizeof path, "standardize.%s[%u]", standardize_keys[a], (unsigned)i);
       int rc = number_value(v, path, a == 1, &dest[a][i], err);
       if (rc) return rc;
     }
@@ -493,7 +506,8 @@ static viral_logistic *read_head(const cJSON *json, columns *c, viral_error *err
       get_integer(json, "rows", "rows", 0, MAX_EXACT_INTEGER, &rows, err))
     return NULL;
   *c = columns_of(&p);
-  if (read_columns(json, *c, err)) return NULL;
+  if (read_columns(json, *c, err) || check_standardize_shape(json, p.normalize ? p.dense : 0, err))
+    return NULL;
   if (!(m = viral_logistic_create(&p, (int)bits, err))) return NULL;
   m->rows = (uint64_t)rows;
   if (read_bias(json, m, *c, err) || read_standardize(json, m, err)) {

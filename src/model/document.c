@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "io/json_number.h"
+#include "io/read_file.h"
 #include "viral/writer.h"
 
 #define CHECKSUM_KEY "checksum"
@@ -234,51 +235,13 @@ cJSON *viral_document_load(const char *path, const char *format, int version, vi
 
 /* The whole file at path into *text (caller frees; NUL-terminated) and *len. */
 static int read_whole(const char *path, char **text, size_t *len, viral_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-  /* start from the file's size, so a large model is not copied while the
-   * buffer doubles; grow if it was not a regular file or grew meanwhile */
-  size_t cap = 1 << 16, got;
-  if (fseek(f, 0, SEEK_END) == 0) {
-    long size = ftell(f);
-    if (size > 0 && (unsigned long)size < VIRAL_DOCUMENT_MAX_BYTES) cap = (size_t)size + 2;
-    rewind(f);
-  }
-  char *buf = malloc(cap);
-  *len = 0;
-  while (buf && (got = fread(buf + *len, 1, cap - 1 - *len, f)) > 0) {
-    *len += got;
-    if (*len == cap - 1) {
-      if (cap > VIRAL_DOCUMENT_MAX_BYTES) {
-        free(buf);
-        fclose(f);
-        return viral_error_set(err, VIRAL_ERR_LIMIT, path, 0, "file larger than %u bytes",
-                               VIRAL_DOCUMENT_MAX_BYTES);
-      }
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-  }
-  int read_failed = ferror(f);
-  fclose(f);
-  if (!buf) return viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
-  if (read_failed) {
-    free(buf);
-    return viral_error_set(err, VIRAL_ERR_IO, path, 0, "read failed");
-  }
-  if (*len == 0) {
-    free(buf);
+  int rc = viral_read_file(path, VIRAL_DOCUMENT_MAX_BYTES, text, len, err);
+  if (rc == VIRAL_OK && *len == 0) {
+    free(*text);
+    *text = NULL;
     return viral_error_set(err, VIRAL_ERR_PARSE, path, 0, "empty file");
   }
-  buf[*len] = '\0';
-  *text = buf;
-  return VIRAL_OK;
+  return rc;
 }
 
 cJSON *viral_document_load_versions(const char *path, const char *format, int oldest, int newest,
@@ -301,82 +264,128 @@ static size_t string_end(const char *t, size_t len, size_t i) {
   return i < len ? i + 1 : len;
 }
 
-/* The span [*start, *end) of the array value of member inner of the
- * top-level member outer (an object), found by a scan that knows strings,
- * keys and nesting. 0 when found, -1 if not (or not an array). */
-static int find_member(const char *t, size_t len, const char *outer, const char *inner,
-                       size_t *start, size_t *end) {
-  int depth = 0, members = -1; /* depth of outer's members once inside it */
-  size_t i = 0;
-  while (i < len) {
-    char c = t[i];
-    if (c == '"') {
-      size_t key = i + 1, after = string_end(t, len, i), j = after;
-      while (j < len && is_space(t[j])) j++;
-      if (j >= len || t[j] != ':') { /* a string value */
-        i = after;
-        continue;
-      }
-      size_t klen = after - 1 - key;
-      for (j++; j < len && is_space(t[j]); j++) {}
-      if (depth == 1 && members == -1 && klen == strlen(outer) && memcmp(t + key, outer, klen) == 0 &&
-          j < len && t[j] == '{') {
-        members = 2;
-      } else if (depth == members && klen == strlen(inner) && memcmp(t + key, inner, klen) == 0) {
-        if (j >= len || t[j] != '[') return -1;
-        int d = 0;
-        for (size_t k = j; k < len; k++) {
-          if (t[k] == '"') k = string_end(t, len, k) - 1;
-          else if (t[k] == '[' || t[k] == '{') d++;
-          else if ((t[k] == ']' || t[k] == '}') && --d == 0) {
-            *start = j;
-            *end = k + 1;
-            return 0;
-          }
-        }
-        return -1;
-      }
-      i = j;
-      continue;
-    }
-    if (c == '{' || c == '[') depth++;
-    else if (c == '}' || c == ']') {
-      depth--;
-      if (members > 0 && depth < members) members = -2; /* left outer: no second look */
-    }
-    i++;
-  }
-  return -1;
+/* ---- loading only the known members ---- */
+
+/* The text to parse: the file's, with unknown members' values replaced by
+ * null and the cut member's by [] (the bytes not yet copied start at
+ * copied). */
+typedef struct pruner {
+  const char *t;
+  size_t len, copied;
+  viral_text_buf out;
+  size_t cut_start, cut_len;
+  int nomem;
+} pruner;
+
+#define BAD ((size_t)-1)
+
+static size_t skip_space(const pruner *p, size_t i) {
+  while (i < p->len && is_space(p->t[i])) i++;
+  return i;
 }
 
-cJSON *viral_document_load_split(const char *path, const char *format, int oldest, int newest,
-                                 const char *outer, const char *inner, char **text, size_t *start,
+/* The end of the value at t[i] (after its closing quote or bracket, or its
+ * last character), or BAD when the text ends first. Containers are skipped
+ * by counting brackets outside strings: cJSON checks what is kept. */
+static size_t skip_value(const pruner *p, size_t i) {
+  const char *t = p->t;
+  if (i >= p->len) return BAD;
+  if (t[i] == '"') {
+    size_t end = string_end(t, p->len, i);
+    return end > i + 1 && t[end - 1] == '"' ? end : BAD;
+  }
+  if (t[i] == '{' || t[i] == '[') {
+    size_t depth = 0;
+    for (; i < p->len; i++) {
+      if (t[i] == '"') {
+        i = string_end(t, p->len, i);
+        if (t[i - 1] != '"') return BAD;
+        i--;
+      } else if (t[i] == '{' || t[i] == '[') {
+        depth++;
+      } else if ((t[i] == '}' || t[i] == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return BAD;
+  }
+  size_t start = i;
+  while (i < p->len && !is_space(t[i]) && t[i] != ',' && t[i] != '}' && t[i] != ']') i++;
+  return i > start ? i : BAD;
+}
+
+/* Put with in place of t[from, to). */
+static void replace(pruner *p, size_t from, size_t to, const char *with) {
+  if (viral_text_buf_emit(&p->out, p->t + p->copied, from - p->copied) ||
+      viral_text_buf_emit(&p->out, with, strlen(with)))
+    p->nomem = 1;
+  p->copied = to;
+}
+
+static const viral_document_key *find_key(const viral_document_key *keys, const char *name,
+                                          size_t len) {
+  for (; keys->name; keys++)
+    if (strlen(keys->name) == len && memcmp(keys->name, name, len) == 0) return keys;
+  return NULL;
+}
+
+/* The object at t[i] whose known members are keys: returns its end, or BAD.
+ * A key is compared as written (an escaped spelling of a known key is an
+ * unknown key). */
+static size_t prune_object(pruner *p, const viral_document_key *keys, size_t i) {
+  if (i >= p->len || p->t[i] != '{') return BAD;
+  i = skip_space(p, i + 1);
+  if (i < p->len && p->t[i] == '}') return i + 1;
+  for (;;) {
+    if (i >= p->len || p->t[i] != '"') return BAD;
+    size_t key_end = skip_value(p, i);
+    if (key_end == BAD) return BAD;
+    const viral_document_key *k = find_key(keys, p->t + i + 1, key_end - i - 2);
+    size_t v = skip_space(p, key_end);
+    if (v >= p->len || p->t[v] != ':') return BAD;
+    v = skip_space(p, v + 1);
+    size_t end = k && k->members && v < p->len && p->t[v] == '{' ? prune_object(p, k->members, v)
+                                                                  : skip_value(p, v);
+    if (end == BAD) return BAD;
+    if (!k) {
+      replace(p, v, end, "null");
+    } else if (k->cut && p->t[v] == '[') {
+      replace(p, v, end, "[]");
+      p->cut_start = v;
+      p->cut_len = end - v;
+    }
+    i = skip_space(p, end);
+    if (i < p->len && p->t[i] == ',') {
+      i = skip_space(p, i + 1);
+      continue;
+    }
+    return i < p->len && p->t[i] == '}' ? i + 1 : BAD;
+  }
+}
+
+cJSON *viral_document_load_known(const char *path, const char *format, int oldest, int newest,
+                                 const viral_document_key *known, char **text, size_t *start,
                                  size_t *len, viral_error *err) {
-  size_t size = 0, from = 0, to = 0;
+  size_t size = 0;
   *text = NULL;
   *start = *len = 0;
   if (read_whole(path, text, &size, err) != VIRAL_OK) return NULL;
+  pruner p = {*text, size, 0, {NULL, 0, 0}, 0, 0, 0};
+  size_t end = prune_object(&p, known, skip_space(&p, 0));
+  if (end != BAD) replace(&p, size, size, "");
   cJSON *doc = NULL;
-  if (find_member(*text, size, outer, inner, &from, &to) == 0) {
-    /* parse a copy without the member (an empty array in its place); the
-     * checksum is still that of the whole file */
-    size_t small_len = size - (to - from) + 2;
-    char *small = malloc(small_len + 1);
-    if (!small) {
-      viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
-    } else {
-      memcpy(small, *text, from);
-      memcpy(small + from, "[]", 2);
-      memcpy(small + from + 2, *text + to, size - to);
-      small[small_len] = '\0';
-      doc = parse_versions(path, small, small_len, *text, size, format, oldest, newest, err);
-      free(small);
-      *start = from;
-      *len = to - from;
-    }
-  } else {
+  if (p.nomem) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+  } else if (end == BAD || !p.out.text) {
+    /* not an object, or cut short: cJSON says what is wrong */
     doc = parse_versions(path, *text, size, *text, size, format, oldest, newest, err);
+  } else {
+    /* the checksum is still that of the whole file */
+    doc = parse_versions(path, p.out.text, p.out.len, *text, size, format, oldest, newest, err);
+    *start = p.cut_start;
+    *len = p.cut_len;
   }
+  free(p.out.text);
   if (!doc) {
     free(*text);
     *text = NULL;

@@ -80,15 +80,28 @@ cJSON *viral_document_load(const char *path, const char *format, int version, vi
 cJSON *viral_document_parse(const char *name, const char *text, size_t len, const char *format,
                             int version, viral_error *err);
 
-/* viral_document_load_versions, with the array value of member inner of
- * the top-level member outer (the model's "logistic"."coordinates", a number
- * per coordinate and column) cut out of the tree, where it would cost a
- * cJSON node per number: the tree holds an empty array there, *text holds
- * the whole file (caller frees, also on failure it is NULL) and the array's
- * text is (*text + *start, *len bytes). *len is 0 when there is no such
- * member: the tree then holds whatever the file has. */
-cJSON *viral_document_load_split(const char *path, const char *format, int oldest, int newest,
-                                 const char *outer, const char *inner, char **text, size_t *start,
+/* The members a loader reads, so the others are skipped without building
+ * them (an unknown array of numbers would cost a cJSON node per number,
+ * about 40 times its text): an array ending with {NULL}. */
+typedef struct viral_document_key {
+  const char *name;
+  /* the value's own known members when it is an object, or NULL: the
+   * value is kept whole */
+  const struct viral_document_key *members;
+  /* 1: an array value cut out of the tree (an empty array in its place),
+   * for the caller to read from the text itself */
+  int cut;
+} viral_document_key;
+
+/* viral_document_load_versions, with every member not in known (at the
+ * levels known describes) parsed as null, and the array value of the one
+ * member marked cut (the model's "logistic"."coordinates", a number per
+ * coordinate and column) cut out of the tree. *text holds the whole file
+ * (caller frees, also on failure it is NULL) and the cut array's text is
+ * (*text + *start, *len bytes); *len is 0 when there is no such member.
+ * The checksum covers the whole file, skipped members included. */
+cJSON *viral_document_load_known(const char *path, const char *format, int oldest, int newest,
+                                 const viral_document_key *known, char **text, size_t *start,
                                  size_t *len, viral_error *err);
 
 /* viral_document_load accepting any version from oldest to newest (a file

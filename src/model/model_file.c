@@ -345,12 +345,51 @@ static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t
   return m;
 }
 
+/* Every member the readers above (and viral_pipeline_from_json,
+ * viral_logistic_json_read_split) look at: the loader skips any other
+ * without building it. A key missing here reads as null, so a reader of a
+ * new key fails loudly until it is listed. */
+static const viral_document_key pipeline_keys[] = {
+    {"spec", NULL, 0}, {"allow_leakage", NULL, 0}, {"fitted", NULL, 0}, {"scaling", NULL, 0},
+    {"label_threshold", NULL, 0}, {"names", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key logistic_params_keys[] = {
+    {"optimizer", NULL, 0}, {"alpha", NULL, 0}, {"beta", NULL, 0}, {"l1", NULL, 0},
+    {"l2", NULL, 0}, {"normalize", NULL, 0}, {"dense", NULL, 0}, {"passes", NULL, 0},
+    {"shuffle", NULL, 0}, {"seed", NULL, 0}, {"weight0", NULL, 0}, {"weight1", NULL, 0},
+    {NULL, NULL, 0}};
+static const viral_document_key bias_keys[] = {
+    {"weight", NULL, 0}, {"z", NULL, 0}, {"n", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key standardize_keys[] = {
+    {"mean", NULL, 0}, {"m2", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key logistic_keys[] = {
+    {"params", logistic_params_keys, 0}, {"bits", NULL, 0}, {"rows", NULL, 0},
+    {"bias", bias_keys, 0}, {"standardize", standardize_keys, 0}, {"columns", NULL, 0},
+    {"coordinates", NULL, 1}, {NULL, NULL, 0}};
+static const viral_document_key svm_params_keys[] = {
+    {"kernel", NULL, 0}, {"C", NULL, 0}, {"gamma", NULL, 0}, {"weight0", NULL, 0},
+    {"weight1", NULL, 0}, {"cache_mb", NULL, 0}, {"eps", NULL, 0}, {"shrinking", NULL, 0},
+    {"probability", NULL, 0}, {"seed", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key svm_keys[] = {
+    {"params", svm_params_keys, 0}, {"model", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key calibration_keys[] = {
+    {"kind", NULL, 0}, {"a", NULL, 0}, {"b", NULL, 0}, {"x", NULL, 0}, {"y", NULL, 0},
+    {NULL, NULL, 0}};
+static const viral_document_key training_keys[] = {
+    {"rows", NULL, 0}, {"positives", NULL, 0}, {"updates", NULL, 0},
+    {"posted_at_first", NULL, 0}, {"posted_at_last", NULL, 0}, {"created_at", NULL, 0},
+    {"tool_version", NULL, 0}, {NULL, NULL, 0}};
+static const viral_document_key model_keys[] = {
+    {"format", NULL, 0}, {"version", NULL, 0}, {"learner", NULL, 0}, {"threshold", NULL, 0},
+    {"label_rule", NULL, 0}, {"pipeline", pipeline_keys, 0}, {"logistic", logistic_keys, 0},
+    {"svm", svm_keys, 0}, {"calibration", calibration_keys, 0}, {"training", training_keys, 0},
+    {"checksum", NULL, 0}, {NULL, NULL, 0}};
+
 viral_model *viral_model_load(const char *path, viral_error *err) {
   char *text = NULL;
   size_t start = 0, len = 0;
-  cJSON *doc = viral_document_load_split(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_OLDEST_VERSION,
-                                         VIRAL_MODEL_VERSION, "logistic", "coordinates", &text,
-                                         &start, &len, err);
+  cJSON *doc = viral_document_load_known(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_OLDEST_VERSION,
+                                         VIRAL_MODEL_VERSION, model_keys, &text, &start, &len,
+                                         err);
   if (!doc) return NULL;
   viral_model *m = model_from_json(doc, len ? text + start : NULL, len, path, err);
   cJSON_Delete(doc);
