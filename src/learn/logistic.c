@@ -100,8 +100,7 @@ viral_logistic *viral_logistic_create(const viral_logistic_params *params, int b
   /* calloc: untouched pages of a large hashed space cost no memory. */
   m->w = calloc(m->dim, sizeof *m->w);
   if (!m->w) goto nomem;
-  if (params->optimizer == VIRAL_LOGISTIC_FTRL &&
-      (!(m->z = calloc(m->dim, sizeof *m->z)) || !(m->sqrt_n = calloc(m->dim, sizeof *m->sqrt_n))))
+  if (params->optimizer == VIRAL_LOGISTIC_FTRL && !(m->z = calloc(m->dim, sizeof *m->z)))
     goto nomem;
   if (params->optimizer != VIRAL_LOGISTIC_SGD && !(m->n = calloc(m->dim, sizeof *m->n)))
     goto nomem;
@@ -118,6 +117,8 @@ viral_logistic *viral_logistic_create(const viral_logistic_params *params, int b
     if (!(m->mean = calloc(m->dense, sizeof *m->mean)) || !(m->m2 = calloc(m->dense, sizeof *m->m2)) ||
         !(m->sd = calloc(m->dense, sizeof *m->sd)) ||
         !(m->scratch = calloc(5 * (size_t)m->dense, sizeof *m->scratch)))
+      goto nomem;
+    if (params->optimizer == VIRAL_LOGISTIC_FTRL && !(m->sqrt_n = calloc(m->dense, sizeof *m->sqrt_n)))
       goto nomem;
   }
   return m;
@@ -178,19 +179,21 @@ double viral_logistic_ftrl_weight(const viral_logistic_params *p, double z, doub
   return ftrl_weight_(p, exact_reciprocal(p->alpha), z, sqrt_n, l1, l2);
 }
 
-/* One FTRL-Proximal step (Algorithm 1) on a coordinate with gradient g.
- * sqrt_n holds sqrt(n) from the step before: one square root per step, and
- * the same bits as taking both. */
-static inline void ftrl_step(const viral_logistic_params *p, double inv_alpha, double *z,
-                             double *n, double *sqrt_n, double *w, double g, double l1,
-                             double l2) {
+/* One FTRL-Proximal step (Algorithm 1) on a coordinate with gradient g,
+ * given sqrt_old = sqrt(n); returns sqrt of the new n. A dense coordinate
+ * keeps that for its next step (one square root per step instead of two,
+ * same bits); a hashed one takes the square root again rather than a
+ * fifth array's cache miss. */
+static inline double ftrl_step(const viral_logistic_params *p, double inv_alpha, double *z,
+                               double *n, double sqrt_old, double *w, double g, double l1,
+                               double l2) {
   double n_new = *n + g * g;
   double sqrt_new = sqrt(n_new);
-  double sigma = over_alpha(p, inv_alpha, sqrt_new - *sqrt_n);
+  double sigma = over_alpha(p, inv_alpha, sqrt_new - sqrt_old);
   *z += g - sigma * *w;
   *n = n_new;
-  *sqrt_n = sqrt_new;
   *w = ftrl_weight_(p, inv_alpha, *z, sqrt_new, l1, l2);
+  return sqrt_new;
 }
 
 /* Proximal operator of step * (l1 |u| + l2 u^2 / 2) at v: soft-threshold, then
@@ -260,11 +263,8 @@ static double raw_bias_of(const viral_logistic *m, const double *z0) {
 
 void viral_logistic_refresh_(viral_logistic *m) {
   for (uint32_t i = 0; i < m->dense; i++) m->sd[i] = dense_sd(m->m2[i], (double)m->rows);
-  if (m->sqrt_n) {
-    for (size_t i = 0; i < m->dim; i++)
-      if (m->n[i] != 0.0) m->sqrt_n[i] = sqrt(m->n[i]); /* zero pages stay untouched */
-    m->bias_sqrt_n = sqrt(m->bias_n);
-  }
+  if (m->sqrt_n)
+    for (uint32_t i = 0; i < m->dense; i++) m->sqrt_n[i] = sqrt(m->n[i]);
   m->raw_bias = raw_bias_of(m, NULL);
 }
 
@@ -328,14 +328,14 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
     double *restrict z = m->z, *restrict n = m->n, *restrict rn = m->sqrt_n;
     const double inv = exact_reciprocal(par->alpha);
     for (uint32_t i = 0; i < dense; i++)
-      if (xd[i] != 0.0) ftrl_step(par, inv, &z[i], &n[i], &rn[i], &w[i], gm * xd[i], l1, l2);
+      if (xd[i] != 0.0) rn[i] = ftrl_step(par, inv, &z[i], &n[i], rn[i], &w[i], gm * xd[i], l1, l2);
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0 || it[k].index < dense) continue;
       uint32_t i = it[k].index & m->mask;
-      ftrl_step(par, inv, &z[i], &n[i], &rn[i], &w[i], gm * take_scaled(s, i, it[k].value), l1,
-                l2);
+      ftrl_step(par, inv, &z[i], &n[i], sqrt(n[i]), &w[i], gm * take_scaled(s, i, it[k].value),
+                l1, l2);
     }
-    ftrl_step(par, inv, &m->bias_z, &m->bias_n, &m->bias_sqrt_n, &m->bias_w, gm, 0.0, 0.0);
+    ftrl_step(par, inv, &m->bias_z, &m->bias_n, sqrt(m->bias_n), &m->bias_w, gm, 0.0, 0.0);
     break;
   }
   case VIRAL_LOGISTIC_ADAGRAD: {

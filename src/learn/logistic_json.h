@@ -58,8 +58,7 @@ struct viral_logistic {
    * bits either way. */
   double *sd;      /* [dense] sqrt(m2_i / rows) */
   double raw_bias; /* bias_w - sum_i w_i mean_i / sd_i: the intercept on raw values */
-  double *sqrt_n;  /* [dim] ftrl only: sqrt(n_i), so a step takes one square root */
-  double bias_sqrt_n;
+  double *sqrt_n;  /* [dense] ftrl only: sqrt(n_i), so a dense step takes one square root */
   double *scratch; /* [5 * dense] one example's standardized values, new mean, m2, sd,
                     * and the standardized value of 0 */
 };
