@@ -10,6 +10,8 @@
 #                 e.g. a mirror; default /work/.mirror/VowpalWabbit+vowpal_wabbit/repo
 #   VW_TAG        the tag to build (default 9.8.0, the version the issue measured)
 #   VW_JOBS       parallel compile jobs (default 2: the machine is shared)
+#   VW_NO_BUILD=1 only print the path of a binary already built (exit 1 when
+#                 there is none): for scripts that use VW when present
 #
 # The git directory has no submodules: the dependencies VW vendors come from
 # Debian packages instead (installed here when run as root), and everything
@@ -28,6 +30,8 @@ if [ -x "$bin" ] && [ "$(cat "$build/tag" 2>/dev/null)" = "$tag" ]; then
   echo "$bin"
   exit 0
 fi
+
+[ "${VW_NO_BUILD:-0}" = 1 ] && { echo "vw.sh: no VW $tag built in $build" >&2; exit 1; }
 
 debs="cmake g++ libboost-dev libfmt-dev libspdlog-dev rapidjson-dev libeigen3-dev zlib1g-dev"
 missing=
