@@ -42,9 +42,9 @@ line() { awk -v l="$1" -v t="$2" -v n="$rows" -v base="$3" \
 echo "input: $csv ($rows rows, $(stat -c %s "$csv") bytes), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 bare=$(best 3 "$work/bare_parse" "$csv")
 feat=$(best 3 "$work/featurize" "$work/unscaled.spec.json" "$csv")
-conv=$(best 3 "$viral" convert --spec "$work/unscaled.spec.json" --to libsvm "$csv")
-vw=$(best 1 "$viral" convert --spec "$work/unscaled.spec.json" --to vw "$csv")
-fitted=$(best 1 "$viral" convert --to libsvm "$csv")
+conv=$(best 3 "$viral" convert --allow-missing --spec "$work/unscaled.spec.json" --to libsvm "$csv")
+vw=$(best 1 "$viral" convert --allow-missing --spec "$work/unscaled.spec.json" --to vw "$csv")
+fitted=$(best 1 "$viral" convert --allow-missing --to libsvm "$csv")
 line "bare libcsv + strtod parse" "$bare" "$bare"
 line "featurize (read + pipeline, no output)" "$feat" "$bare"
 line "viral convert --to libsvm (one pass)" "$conv" "$bare"

@@ -65,7 +65,7 @@ for pair in $(seq "$pairs"); do
   measure b "$vw" $flags -d "$d/train-int.vw" -f "$d/int.model"
   # shellcheck disable=SC2086
   measure c "$vw" $flags --cache_file "$d/train.cache" -f "$d/cache.model"
-  echo "$pair $v_s $a_s $b_s $c_s $v_kb $a_kb $b_kb $c_kb" >> "$times"
+  echo "$pair $v_s $a_s $b_s $c_s $v_kb $a_kb $b_kb $c_kb $v_cpu $a_cpu $b_cpu $c_cpu" >> "$times"
 done
 
 "$viral" score -m "$d/viral.json" -o "$d/scores.csv" "$d/test.csv"
@@ -82,12 +82,18 @@ auc_c=$(vw_auc "$d/cache.model" "$d/test-int.vw")
 median() { cut -d ' ' -f "$1" "$times" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "vw_compare.sh: $videos videos ($ntrain train rows, $ntest test rows), $pairs pairs, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo "VW: $("$vw" --version | head -n 1) ($vw), flags: $flags"
-printf '%-5s %14s %14s %14s %14s\n' pair "viral train" "VW named" "VW integer" "VW cache"
-while read -r pair v a b c _; do printf '%-5s %14s %14s %14s %14s\n' "$pair" "$v" "$a" "$b" "$c"; done < "$times"
+row() { printf '%-11s %14s %14s %14s %14s\n' "$@"; }
+row "wall s" "viral train" "VW named" "VW integer" "VW cache"
+while read -r pair v a b c _; do row "pair $pair" "$v" "$a" "$b" "$c"; done < "$times"
 mv=$(median 2) ma=$(median 3) mb=$(median 4) mc=$(median 5)
-printf '%-5s %14s %14s %14s %14s\n' median "$mv" "$ma" "$mb" "$mc"
-printf '%-5s %14s %14s %14s %14s\n' "KiB" "$(median 6)" "$(median 7)" "$(median 8)" "$(median 9)"
-printf '%-5s %14s %14s %14s %14s\n' AUC "$auc_v" "$auc_a" "$auc_b" "$auc_c"
-echo "ratio VW named   / viral train: $(div "$ma" "$mv") (> 1: viral faster)"
-echo "ratio VW integer / viral train: $(div "$mb" "$mv") (target >= 2 at equal AUC)"
-echo "ratio VW cache   / viral train: $(div "$mc" "$mv")"
+row median "$mv" "$ma" "$mb" "$mc"
+row "cpu s" "" "" "" ""
+while read -r pair _ _ _ _ _ _ _ _ v a b c; do row "pair $pair" "$v" "$a" "$b" "$c"; done < "$times"
+cv=$(median 10) ca=$(median 11) cb=$(median 12) cc=$(median 13)
+row median "$cv" "$ca" "$cb" "$cc"
+row "peak KiB" "$(median 6)" "$(median 7)" "$(median 8)" "$(median 9)"
+row "test AUC" "$auc_v" "$auc_a" "$auc_b" "$auc_c"
+echo "ratio VW / viral train (medians; > 1: viral faster), wall clock and CPU (user + system):"
+echo "  named   $(div "$ma" "$mv")  cpu $(div "$ca" "$cv")"
+echo "  integer $(div "$mb" "$mv")  cpu $(div "$cb" "$cv")  (target >= 2 at equal AUC)"
+echo "  cache   $(div "$mc" "$mv")  cpu $(div "$cc" "$cv")"
