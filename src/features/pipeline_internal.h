@@ -147,6 +147,10 @@ struct viral_pipeline {
   size_t nnames, names_cap;
   uint32_t *name_slots; /* fitting: open addressing over names (index+1, 0 empty) */
   size_t slots_cap;
+  /* [2^hash_bits / 64] with name_slots: bit i set when index i has nothing
+   * left to note (its name collided, or it is unnamed and names[] is full),
+   * so the rows after need no lookup there */
+  uint64_t *names_done;
 
   /* transform state */
   uint64_t schema_id;
@@ -185,6 +189,9 @@ char *viral_strdup_(const char *s);
 int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
 /* transform.c */
 void viral_pipeline_reset_rows_(viral_pipeline *p);
+/* Drop the lookup structures over names[] (name_slots, names_done): after
+ * sorting names[], or to start collecting again. */
+void viral_pipeline_drop_name_slots_(viral_pipeline *p);
 /* Bind the fields to rec's columns (cached per schema). */
 void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec);
 /* input.c */
