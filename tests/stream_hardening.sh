@@ -3,7 +3,7 @@
 # on the stream before these fixes:
 #   1. a bad event (tests/data/stream/bad_*.jsonl: a bad count, a counter or
 #      attribute left out, invalid UTF-8, text after the JSON, observed
-#      before posted, a value the model refuses, the fuzzer's minimal input)
+#      2 h before posted, a value the model refuses, the fuzzer's minimal input)
 #      is said with its line, counted, and changes nothing: the scores are
 #      the clean stream's, and after a SIGKILL the journal holds only good
 #      events, so the restart succeeds (it failed every time);

@@ -45,7 +45,8 @@
  * Bad events. An event is checked in full before it is journaled: the line
  * must be at most max_event_bytes long and read as a record by the JSONL
  * record reader (valid UTF-8, one JSON object, nothing after it); an observe
- * needs video_id, observed_at, posted_at (not after observed_at) and every
+ * needs video_id, observed_at, posted_at (no later than observed_at plus the
+ * slack viral_record_age_hours allows, as `viral assemble`) and every
  * counter and attribute source field (null for an unknown value); its values
  * must parse by their rules (numbers finite, counts not negative), and the
  * record the assemble library makes of a video's first sighting (the one its

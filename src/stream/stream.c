@@ -647,6 +647,7 @@ typedef struct event {
   double seq;       /* NAN when absent */
   const char *id;   /* observe, label */
   double t, posted; /* observe */
+  double age_h;     /* observe: (t - posted) in hours, viral_record_age_hours */
   double y;         /* label */
 } event;
 
@@ -701,7 +702,10 @@ static int parse_event(const viral_record *rec, const char *src, long line_no, e
   }
   if (read_time(rec, "observed_at", &ev->t) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing observed_at", NULL);
   if (read_time(rec, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing posted_at", NULL);
-  if (ev->t < ev->posted) return bad(err, src, line_no, "observe: observed_at is before posted_at (a negative age)", NULL);
+  /* the assembler's rule: a sighting a little before posting is an hourly
+   * snapshot's rounding, one earlier cannot be */
+  if (viral_record_age_hours(rec, ev->posted, ev->t, &ev->age_h, err) != VIRAL_OK)
+    return reattribute(err, src, line_no);
   return VIRAL_OK;
 }
 
@@ -710,7 +714,7 @@ static int parse_event(const viral_record *rec, const char *src, long line_no, e
  * (unless it is late: apply_observe ignores it), or one before the first. */
 static int gives_attributes(const viral_stream *s, const event *ev) {
   const video *v = (const video *)viral_vt_find(&s->videos, ev->id);
-  return v ? ev->t < v->first_t : (ev->t - ev->posted) / 3600 < s->o.horizon_h;
+  return v ? ev->t < v->first_t : ev->age_h < s->o.horizon_h;
 }
 
 /* An input or journal line read as an event: as long as the limit, one
@@ -817,7 +821,7 @@ static int apply_observe(viral_stream *s, const event *ev, const char *line, siz
     s->st.clock = ev->t;
     if ((rc = close_by_time(s, err)) != VIRAL_OK) return rc;
   }
-  double age = (ev->t - ev->posted) / 3600;
+  double age = ev->age_h;
   video *v = (video *)viral_vt_find(&s->videos, ev->id);
   if (!v) {
     if (age >= s->o.horizon_h) {
