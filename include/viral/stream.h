@@ -64,6 +64,15 @@
  * (stats.out_of_order; the first one is reported through warn). Sort an
  * unsorted log by observed_at before streaming it (datasets/STREAM.md).
  *
+ * Fields. The stream's records have video_id, posted_at, each counter at
+ * each age (<counter>_<A>h, covered_<A>h), the outcomes (<counter>_final,
+ * <counter>_peak, age_last_h, sightings), the attributes and, with a label
+ * rule, viral. viral_stream_open refuses (VIRAL_ERR_MISSING, naming them and
+ * what the records have) a model whose features read a field outside these,
+ * unless allow_missing: every score would read it as missing. A label rule
+ * reading a field outside them is said through warn: videos then learn from
+ * label events only.
+ *
  * Durability. With a state directory every event that changes state is
  * appended to the journal (journal-K.jsonl) before it is applied. A
  * checkpoint writes model-K.json (an ordinary model file), then
@@ -102,6 +111,8 @@ typedef struct viral_stream_options {
   const double *ages_h;             /* NULL: 1,2,3,6 cut at the window */
   size_t age_count;
   const char *label;                /* assemble label rule, or NULL: the model's rule */
+  int allow_missing;                /* the model may read fields the stream's records lack
+                                       (read as missing); else viral_stream_open refuses it */
   const char *state_dir;            /* NULL: no journal, no checkpoints */
   uint64_t checkpoint_every;        /* applied events between checkpoints (0: never) */
   double checkpoint_every_h;        /* or event time: checkpoint when the clock has moved

@@ -35,6 +35,7 @@ static const cli_option options[] = {
     {"reasons", 0, "N", "reasons per score (default 3)"},
     {"max-event-bytes", 0, "N", "longest event line accepted (default 1048576); longer ones are skipped"},
     {"strict", 0, NULL, "stop at the first malformed or unknown event"},
+    CLI_ALLOW_MISSING_OPTION,
     {"quiet", 'q', NULL, "no metrics lines"},
     {NULL, 0, NULL, NULL},
 };
@@ -231,6 +232,7 @@ int cmd_stream(int argc, char **argv) {
   o.fsync_every = (uint64_t)sync_every;
   o.reasons = (size_t)reasons;
   o.label = cli_get(&args, "label");
+  o.allow_missing = cli_flag(&args, "allow-missing");
   o.state_dir = cli_get(&args, "state");
   o.emit = emit_line;
   o.emit_ctx = stdout;
