@@ -144,6 +144,25 @@ START_TEST(writers_print_a_hand_made_report) {
 }
 END_TEST
 
+/* A description with control characters is escaped in the JSON as every
+ * other JSON viral writes (cJSON's way: \n, \t), not as \u000a. */
+START_TEST(json_description_escaped_as_cjson_does) {
+  viral_report r;
+  hand_report(&r);
+  viral_error err;
+  ck_assert_int_eq(viral_report_set_description(&r, "two\nlines\tand \"quotes\"", &err), VIRAL_OK);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_report_write_json(&r, f, &err), VIRAL_OK);
+  fclose(f);
+  const char *want = "{\"description\":\"two\\nlines\\tand \\\"quotes\\\"\",";
+  ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "%s", text);
+  free(text);
+  viral_report_release(&r);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
@@ -151,6 +170,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, html_is_self_contained_with_four_charts);
   tcase_add_test(tc, json_holds_per_fold_numbers_exactly);
   tcase_add_test(tc, writers_print_a_hand_made_report);
+  tcase_add_test(tc, json_description_escaped_as_cjson_does);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/assemble_internal.h"
+#include "io/text.h"
 #include "viral/writer.h"
 
 /* ---- mappings ---- */
@@ -125,25 +126,6 @@ char *viral_assemble_format_time(char buf[32], double t) {
 
 /* ---- writer ---- */
 
-static void write_json_string(FILE *out, const char *s) {
-  putc('"', out);
-  for (;;) {
-    size_t plain = 0; /* bytes that need no escape go out in one write */
-    while ((unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\') plain++;
-    fwrite(s, 1, plain, out);
-    s += plain;
-    unsigned char c = (unsigned char)*s;
-    if (!c) break;
-    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
-    else if (c == '\n') fputs("\\n", out);
-    else if (c == '\r') fputs("\\r", out);
-    else if (c == '\t') fputs("\\t", out);
-    else fprintf(out, "\\u%04x", c);
-    s++;
-  }
-  putc('"', out);
-}
-
 void viral_assembler_write_header(const viral_assembler *a, FILE *out, int jsonl) {
   if (jsonl) return;
   for (size_t i = 0; i < viral_assembler_column_count(a); i++) {
@@ -162,7 +144,7 @@ void viral_assembler_write_row(const viral_assembler *a, const viral_assembled_v
     const viral_assembled_value *v = &row[i];
     if (i) putc(',', out);
     if (jsonl) {
-      write_json_string(out, viral_assembler_column_name(a, i));
+      json_string_write(out, viral_assembler_column_name(a, i));
       putc(':', out);
     }
     /* posted_at (column 1) and the event times: written as times people can read */
@@ -172,12 +154,12 @@ void viral_assembler_write_row(const viral_assembler *a, const viral_assembled_v
                       : is_time        ? viral_assemble_format_time(buf, v->number)
                                        : viral_format_double(buf, v->number);
     if (v->text) {
-      if (jsonl) write_json_string(out, v->text);
+      if (jsonl) json_string_write(out, v->text);
       else viral_csv_write_cell(out, v->text, strlen(v->text));
     } else if (!num) {
       if (jsonl) fputs("null", out);
     } else if (jsonl && is_time && strchr(num, 'T')) {
-      write_json_string(out, num);
+      json_string_write(out, num);
     } else {
       fputs(num, out);
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/text.h"
 #include "viral/writer.h"
 
 static const char *const predictor_names[VIRAL_REPORT_PREDICTORS] = {"model", "views", "base rate",
@@ -161,20 +162,12 @@ static const char *jnum(char buf[32], double x) {
   return viral_format_double(buf, x);
 }
 
-void viral_report_json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-    else fputc(*s, f);
-  }
-  fputc('"', f);
-}
+void viral_report_json_string(FILE *f, const char *s) { json_string_write(f, s); }
 
 int viral_report_write_json(const viral_report *r, FILE *f, viral_error *err) {
   char b[32];
   fprintf(f, "{\"description\":");
-  viral_report_json_string(f, r->description ? r->description : "");
+  json_string_write(f, r->description ? r->description : "");
   fprintf(f, ",\"folds\":%d,\"rows\":%zu,\"temporal\":%s", r->folds, r->rows, r->temporal ? "true" : "false");
   if (r->temporal) {
     fprintf(f, ",\"test_spans\":[");

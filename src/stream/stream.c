@@ -509,17 +509,6 @@ static int reattribute(viral_error *err, const char *src, long line_no) {
 
 /* ---- output ---- */
 
-static void put_json_string(FILE *f, const char *t) {
-  fputc('"', f);
-  for (; *t; t++) {
-    unsigned char c = (unsigned char)*t;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 /* Score rec and emit its line; *p gets the probability. A line emit could
  * not deliver is VIRAL_ERR_IO: the caller must not count the video scored. */
 static int score_and_emit(viral_stream *s, const char *id, const viral_record *rec, int with_seq,
@@ -536,12 +525,12 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   if (!f) return nomem(err);
   if (with_seq) fprintf(f, "{\"seq\":%llu,\"video_id\":", (unsigned long long)s->seq_out);
   else fputs("{\"seq\":null,\"video_id\":", f);
-  put_json_string(f, id);
+  json_string_write(f, id);
   fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":[", viral_format_double(num, pred.probability),
           pred.label);
   for (size_t i = 0; i < nr; i++) {
     fputs(i ? ",{\"feature\":" : "{\"feature\":", f);
-    put_json_string(f, reasons[i].name);
+    json_string_write(f, reasons[i].name);
     fprintf(f, ",\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
   }
   fputs("]}", f);
