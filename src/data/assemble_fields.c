@@ -20,15 +20,6 @@ void viral_field_maps_free(viral_field_map *maps, size_t count) {
   free(maps);
 }
 
-static char *copy_span(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (d) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
-}
-
 /* One "NAME=SOURCE[:RULE]" item of len bytes into m. */
 static int parse_map(const char *s, size_t len, viral_parse_rule def, viral_field_map *m,
                      viral_error *err) {
@@ -54,8 +45,8 @@ static int parse_map(const char *s, size_t len, viral_parse_rule def, viral_fiel
   if (name_len == 0 || src_len == 0)
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                            "bad field mapping '%.*s': expected NAME=SOURCE[:RULE]", (int)len, s);
-  m->name = copy_span(s, name_len);
-  m->source = copy_span(src, src_len);
+  m->name = text_dup_len(s, name_len);
+  m->source = text_dup_len(src, src_len);
   if (!m->name || !m->source) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   return VIRAL_OK;
 }
@@ -97,7 +88,7 @@ int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_r
     VIRAL_ASSERT(text);
     rc = viral_record_text(rec, f, &s, err);
     if (rc == VIRAL_OK) {
-      char *copy = copy_span(s.ptr, s.len);
+      char *copy = text_dup_len(s.ptr, s.len);
       if (!copy) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
       /* a JSON list's items are joined by '\x1f': write them as a CSV list cell */
       for (char *c = copy; *c; c++)

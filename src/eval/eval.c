@@ -10,6 +10,7 @@
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
 #include "eval/eval_internal.h"
+#include "io/text.h"
 
 static void source_free(struct viral_eval_source *s) {
   if (!s) return;
@@ -34,14 +35,6 @@ void viral_eval_data_free(viral_eval_data *d) {
 }
 
 int viral_eval_refits(const viral_eval_data *d) { return d->source && d->source->bytes; }
-
-static char *copy_string(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *c = malloc(n);
-  if (c) memcpy(c, s, n);
-  return c;
-}
 
 /* The whole of path ("-" or NULL: stdin) into s->bytes. */
 static int slurp(struct viral_eval_source *s, const char *path, viral_error *err) {
@@ -216,7 +209,7 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
   struct viral_eval_source *s = calloc(1, sizeof *s);
   if (d) d->source = s;
   const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
-  if (!d || !s || !(s->name = copy_string(name))) {
+  if (!d || !s || !(s->name = text_dup(name))) {
     if (!d) free(s);
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
@@ -227,7 +220,7 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
   s->skip_bad_rows = skip_bad_rows;
   viral_reader_options_init(&s->ropts);
   if (ropts) s->ropts = *ropts;
-  if (ropts && ropts->json_path && !(s->json_path = copy_string(ropts->json_path))) {
+  if (ropts && ropts->json_path && !(s->json_path = text_dup(ropts->json_path))) {
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;

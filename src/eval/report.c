@@ -70,10 +70,8 @@ int viral_report_init(viral_report *r, int folds, size_t rows, viral_error *err)
 }
 
 int viral_report_set_description(viral_report *r, const char *text, viral_error *err) {
-  size_t len = strlen(text) + 1;
-  char *copy = malloc(len);
+  char *copy = text_dup(text);
   if (!copy) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  memcpy(copy, text, len);
   free(r->description);
   r->description = copy;
   return VIRAL_OK;

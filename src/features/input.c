@@ -89,7 +89,7 @@ static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_rec
   const char *src = r ? viral_reader_name(r) : viral_record_source(rec);
   if (!src) src = "input";
   if (!p->tally_source || strcmp(p->tally_source, src) != 0) {
-    char *source = viral_strdup_(src);
+    char *source = text_dup(src);
     if (!source) return VIRAL_ERR_NOMEM;
     free(p->tally_source);
     p->tally_source = source;

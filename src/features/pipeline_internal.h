@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "io/text.h"
 #include "viral/features.h"
 
 /* Observation time of an outcome: after every window. */
@@ -181,7 +182,6 @@ struct viral_pipeline {
 enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
 
 /* spec.c */
-char *viral_strdup_(const char *s);
 int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
 /* transform.c */
 void viral_pipeline_reset_rows_(viral_pipeline *p);

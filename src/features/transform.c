@@ -270,8 +270,8 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
-  e->group = viral_strdup_(group);
-  e->name = viral_strdup_(name);
+  e->group = text_dup(group);
+  e->name = text_dup(name);
   if (!e->group || !e->name) {
     free(e->group);
     free(e->name);

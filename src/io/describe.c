@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/text.h"
 #include "io/value_internal.h"
 #include "viral/writer.h"
 
@@ -404,8 +405,7 @@ static int add_fields(viral_describe *d, const viral_record *rec) {
     size_t len = strlen(name);
     memset(f, 0, sizeof *f);
     f->candidates = CAN_BOOL | CAN_NUMERIC | CAN_LIST;
-    if (!(f->name = malloc(len + 1))) return VIRAL_ERR_NOMEM;
-    memcpy(f->name, name, len + 1);
+    if (!(f->name = text_dup_len(name, len))) return VIRAL_ERR_NOMEM;
     d->field_count = i + 1;
   }
   return VIRAL_OK;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "io/reader_internal.h"
+#include "io/text.h"
 
 void viral_reader_options_init(viral_reader_options *opts) {
   memset(opts, 0, sizeof *opts);
@@ -112,13 +113,6 @@ int viral_utf8_valid(const char *s, size_t len) {
 
 /* ---- opening ---- */
 
-static char *dup_string(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   if (n < m) return 0;
@@ -216,8 +210,8 @@ static viral_reader *reader_new(const char *name, const viral_reader_options *op
   if (!r->opts.max_record_bytes) r->opts.max_record_bytes = VIRAL_DEFAULT_MAX_RECORD_BYTES;
   if (!r->opts.max_fields) r->opts.max_fields = VIRAL_DEFAULT_MAX_FIELDS;
   if (r->opts.max_depth <= 0) r->opts.max_depth = VIRAL_DEFAULT_MAX_DEPTH;
-  if (!(r->name = dup_string(name))) goto nomem;
-  if (r->opts.json_path && !(r->json_path_copy = dup_string(r->opts.json_path))) goto nomem;
+  if (!(r->name = text_dup(name))) goto nomem;
+  if (r->opts.json_path && !(r->json_path_copy = text_dup(r->opts.json_path))) goto nomem;
   r->opts.json_path = r->json_path_copy;
   viral_schema_init(&r->schema);
   viral_record_init(&r->record, &r->schema, r->name);

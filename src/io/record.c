@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io/record_internal.h"
+#include "io/text.h"
 #include "io/value_internal.h"
 
 /* ---- schema ---- */
@@ -77,10 +78,8 @@ long viral_schema_add(viral_schema *schema, const char *name, size_t len, int *a
     schema->lengths = lengths;
     schema->capacity = cap;
   }
-  char *copy = malloc(len + 1);
+  char *copy = text_dup_len(name, len);
   if (!copy) return -1;
-  memcpy(copy, name, len);
-  copy[len] = '\0';
   schema->names[schema->count] = copy;
   schema->lengths[schema->count] = len;
   schema->count++;

@@ -7,7 +7,7 @@
 char *text_dup_len(const char *s, size_t len) {
   char *d = malloc(len + 1);
   if (!d) return NULL;
-  memcpy(d, s, len);
+  if (len) memcpy(d, s, len); /* s may be NULL when len is 0 */
   d[len] = '\0';
   return d;
 }

@@ -2,6 +2,7 @@
 #include "viral/writer.h"
 
 #include "io/number_format.h"
+#include "io/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,13 +24,6 @@ struct viral_atomic_file {
   char *tmp_path; /* TARGET.tmp.XXXXXX beside it, so rename is atomic; NULL when direct */
   int is_stdout;  /* stream is stdout: flushed, never closed */
 };
-
-static char *dup_string(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 static void free_atomic(viral_atomic_file *f) {
   if (!f) return;
@@ -53,14 +47,9 @@ static int names_stdout(const char *path) {
 /* The directory part of path ("." when there is none); caller frees. */
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
-  if (!slash) return dup_string(".");
+  if (!slash) return text_dup(".");
   size_t n = slash == path ? 1 : (size_t)(slash - path);
-  char *d = malloc(n + 1);
-  if (d) {
-    memcpy(d, path, n);
-    d[n] = '\0';
-  }
-  return d;
+  return text_dup_len(path, n);
 }
 
 /* The symbolic link at path read: its target, relative to the link's own
@@ -90,7 +79,7 @@ static char *read_link(const char *path, size_t size) {
  * of the chain (a dangling link gives the file it would create): the file a
  * write through the link means. Caller frees; NULL with errno set. */
 static char *follow_links(const char *path) {
-  char *cur = dup_string(path);
+  char *cur = text_dup(path);
   for (int hops = 0; cur; hops++) {
     struct stat st;
     if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
@@ -176,7 +165,7 @@ fail:;
 
 viral_atomic_file *viral_atomic_open(const char *path, viral_error *err) {
   viral_atomic_file *f = calloc(1, sizeof *f);
-  if (!f || !(f->path = dup_string(path))) {
+  if (!f || !(f->path = text_dup(path))) {
     free(f);
     viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
     return NULL;
