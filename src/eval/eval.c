@@ -58,7 +58,7 @@ static int slurp(struct viral_eval_source *s, const char *path, viral_error *err
     len += got;
     if (got == 0) break;
   }
-  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error");
+  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error: %s", strerror(errno));
   else if (rc == VIRAL_ERR_NOMEM) viral_error_set(err, rc, NULL, 0, "out of memory");
   if (!is_stdin) fclose(f);
   if (rc != VIRAL_OK) {

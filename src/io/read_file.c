@@ -50,7 +50,7 @@ int viral_read_file(const char *path, size_t max, char **text, size_t *len, vira
     cap = grown_cap;
   }
   if (rc == VIRAL_OK && !buf) rc = viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
-  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read failed");
+  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error: %s", strerror(errno));
   fclose(f);
   if (rc != VIRAL_OK) {
     free(buf);

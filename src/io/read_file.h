@@ -12,7 +12,7 @@
  * before anything is allocated; any other input (a pipe) is refused as soon
  * as more than max bytes arrive, and the buffer never grows past max + 1.
  * Errors name path: "cannot open: ...", "file larger than MAX bytes"
- * (VIRAL_ERR_LIMIT), "read failed", "out of memory". An empty file is read
+ * (VIRAL_ERR_LIMIT), "read error: REASON", "out of memory". An empty file is read
  * as *len = 0. */
 int viral_read_file(const char *path, size_t max, char **text, size_t *len, viral_error *err);
 
