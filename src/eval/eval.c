@@ -10,6 +10,7 @@
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
 #include "eval/eval_internal.h"
+#include "io/read_file.h"
 #include "io/text.h"
 
 static void source_free(struct viral_eval_source *s) {
@@ -38,36 +39,7 @@ int viral_eval_refits(const viral_eval_data *d) { return d->source && d->source-
 
 /* The whole of path ("-" or NULL: stdin) into s->bytes. */
 static int slurp(struct viral_eval_source *s, const char *path, viral_error *err) {
-  int is_stdin = !path || strcmp(path, "-") == 0;
-  FILE *f = is_stdin ? stdin : fopen(path, "rb");
-  if (!f) return viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  int rc = buf ? VIRAL_OK : VIRAL_ERR_NOMEM;
-  while (rc == VIRAL_OK) {
-    if (len == cap) {
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        rc = VIRAL_ERR_NOMEM;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error: %s", strerror(errno));
-  else if (rc == VIRAL_ERR_NOMEM) viral_error_set(err, rc, NULL, 0, "out of memory");
-  if (!is_stdin) fclose(f);
-  if (rc != VIRAL_OK) {
-    free(buf);
-    return rc;
-  }
-  s->bytes = buf;
-  s->len = len;
-  return VIRAL_OK;
+  return viral_read_file(path, SIZE_MAX, &s->bytes, &s->len, err);
 }
 
 static viral_reader *source_open(const struct viral_eval_source *s, viral_error *err) {
