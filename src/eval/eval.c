@@ -11,6 +11,7 @@
 #include "viral/logistic.h"
 #include "eval/eval_internal.h"
 #include "io/read_file.h"
+#include "io/random.h"
 #include "io/text.h"
 
 static void source_free(struct viral_eval_source *s) {
@@ -224,17 +225,9 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
 
 /* ---- folds ---- */
 
-static uint64_t xorshift(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return *s = x;
-}
-
 static void shuffle(size_t *a, size_t n, uint64_t *state) {
   for (size_t i = n; i > 1; i--) {
-    size_t j = (size_t)(xorshift(state) % i);
+    size_t j = (size_t)(xorshift64_next(state) % i);
     size_t t = a[i - 1];
     a[i - 1] = a[j];
     a[j] = t;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/random.h"
 #include "io/text.h"
 #include "io/value_internal.h"
 #include "viral/writer.h"
@@ -109,11 +110,7 @@ static uint64_t hash_bytes(const char *s, size_t len) {
     h ^= (unsigned char)s[i];
     h *= 1099511628211ull;
   }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
+  h = splitmix64_mix(h);
   return h ? h : 1; /* 0 marks an empty slot */
 }
 

@@ -2,6 +2,7 @@
 #include "viral/writer.h"
 
 #include "io/number_format.h"
+#include "io/random.h"
 #include "io/text.h"
 
 #include <errno.h>
@@ -124,8 +125,7 @@ static int create_temporary(viral_atomic_file *f, mode_t mode) {
                (uint64_t)(uintptr_t)f;
   for (int attempt = 0; attempt < 1000; attempt++) {
     for (int i = 0; i < 6; i++) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-      suffix[i] = letters[x % (sizeof letters - 1)];
+      suffix[i] = letters[xorshift64_next(&x) % (sizeof letters - 1)];
     }
     suffix[6] = '\0';
     int fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

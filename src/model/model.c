@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/random.h"
 #include "learn/logistic_json.h"
 #include "viral/calibrate.h"
 
@@ -250,7 +251,7 @@ typedef struct online_ctx {
 static int hold_out(viral_model *m, const viral_sparse *x, double y) {
   if (!m->held_out) return 0;
   uint64_t state = ((uint64_t)m->holdout_seed << 32) ^ m->holdout_index++;
-  double u = (double)(viral_logistic_splitmix64(&state) >> 11) * 0x1.0p-53;
+  double u = (double)(splitmix64_next(&state) >> 11) * 0x1.0p-53;
   if (u >= m->holdout_fraction) return 0;
   return viral_dataset_append(m->held_out, x, y) == VIRAL_OK ? 1 : -1;
 }
