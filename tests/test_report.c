@@ -144,6 +144,28 @@ START_TEST(writers_print_a_hand_made_report) {
 }
 END_TEST
 
+/* Test spans are printed as every time is (viral_format_timestamp): the
+ * second a time falls in, also before 1970 (-0.5 is 23:59:59.5 on
+ * 1969-12-31; cutting it towards zero printed 1970-01-01T00:00:00Z). */
+START_TEST(temporal_spans_before_1970) {
+  viral_report r;
+  hand_report(&r);
+  r.temporal = 1;
+  r.span[0][0] = -0.5, r.span[0][1] = 59.5;
+  r.span[1][0] = 1772323200, r.span[1][1] = 1772323200.75;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  viral_error err;
+  ck_assert_int_eq(viral_report_write_text(&r, f, 1, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_msg(strstr(text, " 1969-12-31T23:59:59Z .. 1970-01-01T00:00:59Z\n"), "%s", text);
+  ck_assert_msg(strstr(text, " 2026-03-01T00:00:00Z .. 2026-03-01T00:00:00Z\n"), "%s", text);
+  free(text);
+  viral_report_release(&r);
+}
+END_TEST
+
 /* A description with control characters is escaped in the JSON as every
  * other JSON viral writes (cJSON's way: \n, \t), not as \u000a. */
 START_TEST(json_description_escaped_as_cjson_does) {
@@ -171,6 +193,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, json_holds_per_fold_numbers_exactly);
   tcase_add_test(tc, writers_print_a_hand_made_report);
   tcase_add_test(tc, json_description_escaped_as_cjson_does);
+  tcase_add_test(tc, temporal_spans_before_1970);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -60,15 +60,6 @@ const cli_spec cmd_describe_spec = {
 
 /* ---- formatting ---- */
 
-/* Unix seconds as "YYYY-MM-DDTHH:MM:SSZ" (fractions of a second dropped). */
-static const char *format_time(char buf[32], double t) {
-  time_t secs = (time_t)floor(t);
-  struct tm tm;
-  if (!gmtime_r(&secs, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf(buf, 32, "%.0f", t);
-  return buf;
-}
-
 /* Numbers for people, not for reading back: whole numbers in full, large
  * ones with one decimal (a median 1605078637.5), the rest to 6 significant
  * digits; beyond 1e15 doubles no longer hold every integer anyway. */
@@ -109,7 +100,7 @@ static void fill_row(table_row *row, const viral_field_summary *s) {
   const double v[3] = {s->min, s->median, s->max};
   const char *exact[3] = {s->min_text, s->median_text, s->max_text};
   for (int i = 0; i < 3; i++) {
-    const char *text = s->type == VIRAL_FIELD_TIMESTAMP ? format_time(buf, v[i])
+    const char *text = s->type == VIRAL_FIELD_TIMESTAMP ? viral_format_timestamp(buf, v[i])
                        : exact[i][0]                    ? exact[i] /* whole numbers in full */
                                                         : format_number(buf, v[i]);
     snprintf(row->cell[COL_MIN + i], sizeof row->cell[0], "%s", text);
@@ -177,8 +168,8 @@ static cJSON *field_json(const viral_field_summary *s) {
          add_range_number(o, "median", s->median, s->median_text) &&
          add_range_number(o, "max", s->max, s->max_text);
   if (ok && s->has_range && s->type == VIRAL_FIELD_TIMESTAMP)
-    ok = cJSON_AddStringToObject(o, "earliest", format_time(buf, s->min)) &&
-         cJSON_AddStringToObject(o, "latest", format_time(buf, s->max));
+    ok = cJSON_AddStringToObject(o, "earliest", viral_format_timestamp(buf, s->min)) &&
+         cJSON_AddStringToObject(o, "latest", viral_format_timestamp(buf, s->max));
   if (!ok) {
     cJSON_Delete(o);
     return NULL;

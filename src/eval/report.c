@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "io/text.h"
+#include "viral/record.h"
 #include "viral/writer.h"
 
 static const char *const predictor_names[VIRAL_REPORT_PREDICTORS] = {"model", "views", "base rate",
@@ -100,12 +101,6 @@ static int io_status(FILE *out, viral_error *err) {
 
 /* ---- text ---- */
 
-static void utc(char buf[32], double t) {
-  time_t s = (time_t)t;
-  struct tm tm;
-  strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&s, &tm));
-}
-
 int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, viral_error *err) {
   fprintf(out, "%s\n", r->description ? r->description : "");
   fprintf(out, "\n%-18s", "metric");
@@ -143,9 +138,8 @@ int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, vira
     }
     if (r->temporal) {
       char a[32], b[32];
-      utc(a, r->span[f][0]);
-      utc(b, r->span[f][1]);
-      fprintf(out, " %s .. %s", a, b);
+      fprintf(out, " %s .. %s", viral_format_timestamp(a, r->span[f][0]),
+              viral_format_timestamp(b, r->span[f][1]));
     }
     fprintf(out, "\n");
   }

@@ -420,12 +420,7 @@ static int fit_calibration(viral_model *m, viral_calibration_kind kind, const vi
 
 /* ---- train and update ---- */
 
-static void stamp_created(viral_model *m) {
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+static void stamp_created(viral_model *m) { viral_format_timestamp(m->created_at, (double)time(NULL)); }
 
 viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                const viral_reader_options *ropts, const viral_train_options *opts,
