@@ -66,11 +66,32 @@ START_TEST(vw_lines_by_group) {
 }
 END_TEST
 
+/* Any number of groups (there was a limit of 64, met as "unknown error"). */
+START_TEST(vw_many_groups) {
+  viral_vw_writer *w = viral_vw_writer_create();
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  char group[16];
+  for (int g = 0; g < 100; g++) {
+    snprintf(group, sizeof group, "g%d", g);
+    ck_assert_int_eq(viral_vw_writer_add(w, (uint32_t)g, 1, group, "x"), 0);
+  }
+  ck_assert_int_eq(viral_vw_writer_write(w, f, 1), VIRAL_OK);
+  fclose(f);
+  ck_assert_ptr_nonnull(strstr(text, " |g0 x |g1 x "));
+  ck_assert_ptr_nonnull(strstr(text, " |g98 x |g99 x\n"));
+  free(text);
+  viral_vw_writer_free(w);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("vector_io");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, libsvm_lines);
   tcase_add_test(tc, vw_lines_by_group);
+  tcase_add_test(tc, vw_many_groups);
   suite_add_tcase(s, tc);
   return s;
 }

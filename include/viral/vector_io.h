@@ -45,9 +45,8 @@ void viral_vw_writer_begin(viral_vw_writer *w);
 /* Add one named coordinate to the row: a viral_feature_sink (viral/features.h)
  * whose ctx is the writer, for viral_pipeline_transform_named. Exact zeros
  * are left out, as in the sparse vector; names are copied, with the bytes VW
- * splits on (space, tab, newline, ':' and '|') turned into '_'. Returns 0,
- * VIRAL_ERR_NOMEM, or VIRAL_ERR_LIMIT when the row names more than 64
- * groups. */
+ * splits on (space, tab, newline, ':' and '|') turned into '_'. Returns 0
+ * or VIRAL_ERR_NOMEM. */
 int viral_vw_writer_add(void *w, uint32_t index, double value, const char *group, const char *name);
 /* Write the row added so far as one line on out with label (1 when label
  * > 0, else -1), its groups in the order the writer first met them, then

@@ -87,9 +87,6 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
     } else {
       viral_vw_writer_begin(vw);
       rc = viral_pipeline_transform_named(job->pipe, rec, viral_vw_writer_add, vw, &label, err);
-      if (rc > 0) rc = viral_error_set(err, rc == VIRAL_ERR_LIMIT ? rc : VIRAL_ERR_NOMEM,
-                                       viral_record_source(rec), viral_record_line(rec),
-                                       "too many feature groups or out of memory");
     }
     if (rc == VIRAL_OK && out && isnan(label))
       rc = viral_error_set(err, VIRAL_ERR_MISSING, viral_record_source(rec),

@@ -54,8 +54,6 @@ int viral_libsvm_writer_write(viral_libsvm_writer *w, FILE *out, const viral_spa
 
 /* ---- Vowpal Wabbit: collect a row's named coordinates, then print them by group ---- */
 
-#define VW_MAX_GROUPS 64
-
 typedef struct vw_item {
   size_t group; /* index into groups */
   size_t name;  /* offset of the sanitized name in text */
@@ -67,8 +65,8 @@ struct viral_vw_writer {
   size_t count, cap;
   char *text;     /* the row's sanitized names, each NUL-terminated */
   size_t used, text_cap;
-  char *groups[VW_MAX_GROUPS]; /* copies, in the order first seen */
-  size_t ngroups;
+  char **groups;  /* [ngroups] copies, in the order first seen */
+  size_t ngroups, groups_cap;
   char *line;     /* the output line */
   size_t line_cap;
 };
@@ -78,6 +76,7 @@ viral_vw_writer *viral_vw_writer_create(void) { return calloc(1, sizeof(viral_vw
 void viral_vw_writer_free(viral_vw_writer *w) {
   if (!w) return;
   for (size_t g = 0; g < w->ngroups; g++) free(w->groups[g]);
+  free(w->groups);
   free(w->items);
   free(w->text);
   free(w->line);
@@ -99,19 +98,19 @@ static int push_name(viral_vw_writer *w, const char *s) {
   return VIRAL_OK;
 }
 
-/* The index of group in w->groups, added when new; -1 when out of room. */
-static long group_index(viral_vw_writer *w, const char *group, int *rc) {
+/* The index of group in w->groups, added when new; -1 when out of memory. */
+static long group_index(viral_vw_writer *w, const char *group) {
   size_t g = 0;
   while (g < w->ngroups && strcmp(w->groups[g], group) != 0) g++;
   if (g < w->ngroups) return (long)g;
-  if (g == VW_MAX_GROUPS) {
-    *rc = VIRAL_ERR_LIMIT;
-    return -1;
+  if (g == w->groups_cap) {
+    size_t cap = w->groups_cap ? w->groups_cap * 2 : 16;
+    char **grown = realloc(w->groups, cap * sizeof *grown);
+    if (!grown) return -1;
+    w->groups = grown;
+    w->groups_cap = cap;
   }
-  if (!(w->groups[g] = text_dup(group))) {
-    *rc = VIRAL_ERR_NOMEM;
-    return -1;
-  }
+  if (!(w->groups[g] = text_dup(group))) return -1;
   w->ngroups++;
   return (long)g;
 }
@@ -120,9 +119,8 @@ int viral_vw_writer_add(void *ctx, uint32_t index, double value, const char *gro
   (void)index;
   viral_vw_writer *w = ctx;
   if (value == 0) return 0; /* as in the sparse vector */
-  int rc = VIRAL_OK;
-  long g = group_index(w, group, &rc);
-  if (g < 0) return rc;
+  long g = group_index(w, group);
+  if (g < 0) return VIRAL_ERR_NOMEM;
   if (w->count == w->cap) {
     size_t cap = w->cap ? w->cap * 2 : 64;
     vw_item *items = realloc(w->items, cap * sizeof *items);
