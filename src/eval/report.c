@@ -1,6 +1,7 @@
 /* report.c - the evaluation report and its text, JSON and HTML writers
  * (viral/report.h). */
 #include "viral/report.h"
+#include "eval/report_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -101,11 +102,20 @@ static int io_status(FILE *out, viral_error *err) {
 
 /* ---- text ---- */
 
+void report_text_heads(FILE *out, const int have[VIRAL_REPORT_PREDICTORS]) {
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+    if (have[j]) fprintf(out, "  %-17s", predictor_names[j]);
+}
+
+void report_text_cell(FILE *out, double x) {
+  if (isnan(x)) fprintf(out, "  %-17s", "undefined");
+  else fprintf(out, "  %-17.4f", x);
+}
+
 int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, viral_error *err) {
   fprintf(out, "%s\n", r->description ? r->description : "");
   fprintf(out, "\n%-18s", "metric");
-  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
-    if (r->have[j]) fprintf(out, "  %-17s", predictor_names[j]);
+  report_text_heads(out, r->have);
   fprintf(out, "\n");
   for (int m = 0; m < VIRAL_REPORT_METRICS; m++) {
     fprintf(out, "%-18s", metric_names[m]);
@@ -124,17 +134,13 @@ int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, vira
   }
   if (!per_fold) return io_status(out, err);
   fprintf(out, "\n%-6s %-8s %-10s", "fold", "rows", "positives");
-  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
-    if (r->have[j]) fprintf(out, "  %-17s", predictor_names[j]);
+  report_text_heads(out, r->have);
   fprintf(out, "   (roc_auc)%s\n", r->temporal ? "  test span" : "");
   for (int f = 0; f < r->folds; f++) {
     const viral_metrics *mm = viral_report_fold(r, VIRAL_REPORT_MODEL, f);
     fprintf(out, "%-6d %-8zu %-10zu", f + 1, mm->n, mm->positives);
     for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
-      if (!r->have[j]) continue;
-      double x = viral_report_fold(r, j, f)->roc_auc;
-      if (isnan(x)) fprintf(out, "  %-17s", "undefined");
-      else fprintf(out, "  %-17.4f", x);
+      if (r->have[j]) report_text_cell(out, viral_report_fold(r, j, f)->roc_auc);
     }
     if (r->temporal) {
       char a[32], b[32];
@@ -153,8 +159,6 @@ static const char *jnum(char buf[32], double x) {
   if (!isfinite(x)) return "null";
   return viral_format_double(buf, x);
 }
-
-void viral_report_json_string(FILE *f, const char *s) { json_string_write(f, s); }
 
 int viral_report_write_json(const viral_report *r, FILE *f, viral_error *err) {
   char b[32];
