@@ -1041,9 +1041,26 @@ START_TEST(csv_blanks_across_lines) {
 }
 END_TEST
 
+START_TEST(format_names) {
+  const viral_format all[] = {VIRAL_FORMAT_CSV, VIRAL_FORMAT_JSONL, VIRAL_FORMAT_JSON};
+  for (int i = 0; i < 3; i++) {
+    viral_format f = VIRAL_FORMAT_AUTO;
+    ck_assert_int_eq(viral_format_parse(viral_format_name(all[i]), &f), VIRAL_OK);
+    ck_assert_int_eq(f, all[i]);
+  }
+  ck_assert_str_eq(viral_format_name(VIRAL_FORMAT_JSONL), "jsonl");
+  ck_assert_str_eq(viral_format_name(VIRAL_FORMAT_AUTO), "auto");
+  viral_format f = VIRAL_FORMAT_CSV;
+  ck_assert_int_eq(viral_format_parse("auto", &f), VIRAL_ERR_INVALID);
+  ck_assert_int_eq(viral_format_parse("CSV", &f), VIRAL_ERR_INVALID);
+  ck_assert_int_eq(f, VIRAL_FORMAT_CSV);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("reader");
   TCase *tc = tcase_create("csv");
+  tcase_add_test(tc, format_names);
   tcase_add_test(tc, csv_quoting_crlf_bom_and_lines);
   tcase_add_test(tc, csv_header_only_and_blank_cells);
   tcase_add_test(tc, csv_blanks_across_lines);

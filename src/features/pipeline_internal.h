@@ -131,7 +131,8 @@ struct viral_pipeline {
   int scaling;      /* 0 none, 1 standard, 2 minmax */
   size_t names_max;
   int allow_leakage, leaks;
-  char *input_format, *json_path;
+  viral_format input_format; /* the spec's "input": "format", VIRAL_FORMAT_AUTO when none */
+  char *json_path;
 
   field_def *fields;
   size_t nfields;

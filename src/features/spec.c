@@ -784,9 +784,8 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     s = NULL;
     if ((rc = get_string(p, input, "input", "format", &s, err)) < 0) return rc;
     if (rc) {
-      if (strcmp(s, "csv") && strcmp(s, "jsonl") && strcmp(s, "json"))
+      if (viral_format_parse(s, &p->input_format) != VIRAL_OK)
         return spec_error(err, p, "input.format", "expected 'csv', 'jsonl' or 'json'");
-      if (!(p->input_format = text_dup(s))) return nomem(err, p);
     }
     s = NULL;
     if ((rc = get_string(p, input, "input", "json_path", &s, err)) < 0) return rc;
@@ -965,7 +964,6 @@ void viral_pipeline_free(viral_pipeline *p) {
   free(p->name_slots);
   free(p->namebuf);
   free(p->name);
-  free(p->input_format);
   free(p->json_path);
   free(p->source);
   cJSON_Delete(p->spec);
@@ -997,11 +995,7 @@ int viral_pipeline_leaks(const viral_pipeline *p) { return p->leaks; }
 const char *viral_pipeline_name(const viral_pipeline *p) { return p->name; }
 
 void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts) {
-  if (p->input_format) {
-    if (strcmp(p->input_format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;
-    else if (strcmp(p->input_format, "jsonl") == 0) opts->format = VIRAL_FORMAT_JSONL;
-    else opts->format = VIRAL_FORMAT_JSON;
-  }
+  if (p->input_format != VIRAL_FORMAT_AUTO) opts->format = p->input_format;
   if (p->json_path) opts->json_path = p->json_path;
 }
 

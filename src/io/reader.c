@@ -299,6 +299,21 @@ const char *viral_reader_name(const viral_reader *reader) { return reader->name;
 
 viral_format viral_reader_format(const viral_reader *r) { return r->format; }
 
+static const char *const format_names[] = {"auto", "csv", "jsonl", "json"};
+
+const char *viral_format_name(viral_format format) {
+  return format >= VIRAL_FORMAT_CSV && format <= VIRAL_FORMAT_JSON ? format_names[format] : "auto";
+}
+
+int viral_format_parse(const char *name, viral_format *out) {
+  for (int f = VIRAL_FORMAT_CSV; f <= VIRAL_FORMAT_JSON; f++)
+    if (strcmp(name, format_names[f]) == 0) {
+      *out = (viral_format)f;
+      return VIRAL_OK;
+    }
+  return VIRAL_ERR_INVALID;
+}
+
 void viral_reader_free(viral_reader *r) {
   if (!r) return;
   if (r->free_impl) r->free_impl(r);
