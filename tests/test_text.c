@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "io/text.h"
+#include "viral/writer.h"
 #include "testutil.h"
 
 static int file_emit(void *ctx, const char *text, size_t len) {
@@ -63,8 +64,9 @@ START_TEST(json_string_write_takes_a_c_string) {
   size_t n = 0;
   FILE *f = open_memstream(&text, &n);
   json_string_write(f, "tab\there");
+  viral_json_write_string(f, "a\0b", 3); /* the public one takes bytes, NULs too */
   fclose(f);
-  ck_assert_str_eq(text, "\"tab\\there\"");
+  ck_assert_str_eq(text, "\"tab\\there\"\"a\\u0000b\"");
   free(text);
 }
 END_TEST

@@ -1,5 +1,6 @@
 /* text.c - copies and JSON string literals (text.h). */
 #include "io/text.h"
+#include "viral/writer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +51,6 @@ static int file_emit(void *ctx, const char *text, size_t len) {
   return 0;
 }
 
-void json_string_write(FILE *out, const char *s) { json_string_emit(s, strlen(s), file_emit, out); }
+void viral_json_write_string(FILE *out, const char *s, size_t len) { json_string_emit(s, len, file_emit, out); }
+
+void json_string_write(FILE *out, const char *s) { viral_json_write_string(out, s, strlen(s)); }

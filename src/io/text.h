@@ -23,8 +23,7 @@ char *text_dup_len(const char *s, size_t len);
  * by name and the others as \u00XX, every other byte as it is (UTF-8 passes
  * through). Returns 0, or the first non-zero return of emit. */
 int json_string_emit(const char *s, size_t len, viral_text_emit emit, void *ctx);
-/* The same for the NUL-terminated s, written on out (errors show in
- * ferror(out)). */
+/* viral_json_write_string (viral/writer.h) for the NUL-terminated s. */
 void json_string_write(FILE *out, const char *s);
 
 #endif
