@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/reader_internal.h" /* viral_utf8_valid */
+#include "io/reader_internal.h" /* utf8_valid */
 #include "testutil.h"
 #include "viral/reader.h"
 
@@ -317,7 +317,7 @@ START_TEST(getter_errors) {
 END_TEST
 
 START_TEST(utf8_validation) {
-#define U(s) viral_utf8_valid(s, sizeof s - 1)
+#define U(s) utf8_valid(s, sizeof s - 1)
   ck_assert(U(""));
   ck_assert(U("plain ascii, longer than eight bytes"));
   ck_assert(U("Gi\xe1\xba\xa5" "c m\xc6\xa1"));     /* "Giấc mơ" */

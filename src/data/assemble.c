@@ -18,7 +18,7 @@
 
 /* ---- small helpers ---- */
 
-double viral_interpolate_at(const double *times, const double *values, size_t n, double t) {
+double interpolate_at(const double *times, const double *values, size_t n, double t) {
   long before = -1, after = -1;
   for (size_t i = 0; i < n; i++) {
     if (isnan(values[i])) continue;
@@ -474,7 +474,7 @@ static void fill_outcomes(viral_assembler *a, const video *v, const double *ages
       /* the bracketing sighting after the horizon is not part of the outcome */
       if (!isnan(vals[i]) && !(at_horizon && ages[i] > H) && !(vals[i] <= peak)) peak = vals[i];
     }
-    double final = at_horizon ? viral_interpolate_at(ages, vals, n, H) : vals[n - 1];
+    double final = at_horizon ? interpolate_at(ages, vals, n, H) : vals[n - 1];
     if (!isnan(final) && !(final <= peak)) peak = final;
     cells[a->col_out + 2 * c].number = final;
     cells[a->col_out + 2 * c + 1].number = peak;
@@ -516,7 +516,7 @@ static int close_video(viral_assembler *a, video *v) {
     double t = o->ages_h[k];
     for (size_t c = 0; c < nc; c++) {
       for (size_t i = 0; i < n; i++) vals[i] = v->obs[i * stride + 1 + c];
-      r->cells[col++].number = viral_interpolate_at(ages, vals, n, t);
+      r->cells[col++].number = interpolate_at(ages, vals, n, t);
     }
     r->cells[col++].number = ages[0] <= t && ages[n - 1] >= t;
   }

@@ -43,7 +43,7 @@ static void put_iso(FILE *out, int64_t t) {
   int64_t days = (t >= 0 ? t : t - 86399) / 86400, sec = t - days * 86400;
   long year;
   int m, d;
-  viral_civil_from_days((long)days, &year, &m, &d); /* the calendar of io/value.c */
+  civil_from_days((long)days, &year, &m, &d); /* the calendar of io/value.c */
   int y = (int)year;
   if (y < 0 || y > 9999) { /* outside what the fixed layout below holds */
     fprintf(out, "%d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),

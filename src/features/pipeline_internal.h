@@ -36,7 +36,7 @@ static inline int rule_is_text_(parse_rule r) { return r == PARSE_TEXT || r == P
 
 /* 0 when pattern is within the limits and has no back-reference, else -1
  * with the problem in why (why_size bytes). Run it before regcomp(). */
-int viral_spec_regex_check_(const char *pattern, char *why, size_t why_size);
+int spec_regex_check(const char *pattern, char *why, size_t why_size);
 
 typedef struct field_def {
   char *name;       /* canonical name */
@@ -183,12 +183,14 @@ struct viral_pipeline {
 enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
 
 /* spec.c */
-int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
+int pipeline_sort_names(viral_pipeline *p, viral_error *err);
 /* transform.c */
-void viral_pipeline_reset_rows_(viral_pipeline *p);
+void pipeline_reset_rows(viral_pipeline *p);
 /* Bind the fields to rec's columns (cached per schema). */
-void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec);
+void pipeline_bind(viral_pipeline *p, const viral_record *rec);
 /* input.c */
-void viral_pipeline_tally_free_(viral_pipeline *p);
+void pipeline_tally_free(viral_pipeline *p);
+/* Records tallied so far. */
+uint64_t pipeline_tally_rows(const viral_pipeline *p);
 
 #endif

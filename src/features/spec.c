@@ -341,7 +341,7 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
       snprintf(key, sizeof key, "%s.regex", where);
       if (!(fd->pattern = text_dup(s))) return nomem(err, p);
       char why[160];
-      if (viral_spec_regex_check_(s, why, sizeof why) != 0)
+      if (spec_regex_check(s, why, sizeof why) != 0)
         return spec_error(err, p, key, "regular expression '%s': %s", s, why);
       if (regcomp(&fd->re, s, REG_EXTENDED) != 0)
         return spec_error(err, p, key, "bad regular expression '%s'", s);
@@ -892,8 +892,8 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
   if (!spec) {
     /* text need not end with a NUL: the snippet stops at len */
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    char near[VIRAL_QUOTE_SIZE(JSON_NEAR_MAX)];
-    viral_quote_text(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
+    char near[VALUE_QUOTE_SIZE(JSON_NEAR_MAX)];
+    value_quote(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
     if (at < len)
       viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%s'", near);
     else
@@ -945,7 +945,7 @@ void viral_pipeline_free(viral_pipeline *p) {
   }
   free(p->values);
   free(p->fields);
-  viral_pipeline_tally_free_(p);
+  pipeline_tally_free(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
     free(p->features[i].name);
     free(p->features[i].group);
@@ -1004,7 +1004,7 @@ static int by_name_index(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
+int pipeline_sort_names(viral_pipeline *p, viral_error *err) {
   (void)err;
   if (p->nnames) qsort(p->names, p->nnames, sizeof *p->names, by_name_index);
   free(p->name_slots);
@@ -1162,7 +1162,7 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
       goto fail;
     }
   }
-  viral_pipeline_sort_names_(p, err);
+  pipeline_sort_names(p, err);
   p->fitted = cJSON_IsTrue(fitted);
   if (p->fitted && p->label.kind == LABEL_TOP && isnan(p->label.threshold)) {
     json_error(err, source, "a fitted quantile label needs label_threshold");

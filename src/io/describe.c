@@ -198,7 +198,7 @@ static int distinct_add(field_state *f, uint64_t h) {
  * sets its sign and magnitude. 0 when it is not one, does not fit 64 bits,
  * or is "-0" (a double keeps its sign). */
 static int whole_number(const char *s, size_t len, int *neg, uint64_t *mag) {
-  viral_trim(&s, &len);
+  value_trim(&s, &len);
   size_t i = len > 0 && s[0] == '-';
   uint64_t m = 0;
   *neg = (int)i;

@@ -100,7 +100,7 @@ const json_node *json_tree_member(const json_tree *t, const json_node *object, c
 
 double json_number_value(const char *text, size_t len) {
   double x;
-  if (viral_parse_plain_(text, len, 1, &x)) return x;
+  if (value_parse_plain(text, len, 1, &x)) return x;
   return strtod(text, NULL);
 }
 

@@ -10,7 +10,7 @@
 #include "viral/writer.h"
 
 struct viral_record_builder {
-  viral_schema schema;
+  record_schema schema;
   viral_record record;
   char *source;
   char **bytes;    /* [nbytes] each field's own copy of its text, reused from record to record */
@@ -21,12 +21,12 @@ struct viral_record_builder {
 viral_record_builder *viral_record_builder_create(const char *source) {
   viral_record_builder *b = calloc(1, sizeof *b);
   if (!b) return NULL;
-  viral_schema_init(&b->schema);
+  record_schema_init(&b->schema);
   if (!(b->source = text_dup(source ? source : "record"))) {
     free(b);
     return NULL;
   }
-  viral_record_init(&b->record, &b->schema, b->source);
+  record_init(&b->record, &b->schema, b->source);
   return b;
 }
 
@@ -35,14 +35,14 @@ void viral_record_builder_free(viral_record_builder *b) {
   for (size_t i = 0; i < b->nbytes; i++) free(b->bytes[i]);
   free(b->bytes);
   free(b->cap);
-  viral_record_release(&b->record);
-  viral_schema_release(&b->schema);
+  record_release(&b->record);
+  record_schema_release(&b->schema);
   free(b->source);
   free(b);
 }
 
 void viral_record_builder_clear(viral_record_builder *b, long line) {
-  viral_record_clear(&b->record);
+  record_clear(&b->record);
   b->record.line = line;
 }
 
@@ -54,8 +54,8 @@ static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM
  * room for len bytes of text (and a NUL) in *bytes. NULL when out of memory. */
 static viral_value *field(viral_record_builder *b, const char *name, size_t len, char **bytes) {
   int added;
-  long i = viral_schema_add(&b->schema, name, strlen(name), &added);
-  if (i < 0 || viral_record_reserve(&b->record) != VIRAL_OK) return NULL;
+  long i = record_schema_add(&b->schema, name, strlen(name), &added);
+  if (i < 0 || record_reserve(&b->record) != VIRAL_OK) return NULL;
   size_t k = (size_t)i;
   if (k >= b->nbytes) {
     size_t n = b->schema.capacity;

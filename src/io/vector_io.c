@@ -43,9 +43,9 @@ int viral_libsvm_writer_write(viral_libsvm_writer *w, FILE *out, const viral_spa
   *p++ = label > 0 ? '1' : '0';
   for (size_t i = 0; i < v->count; i++) {
     *p++ = ' ';
-    p += viral_format_index_(p, (uint64_t)v->items[i].index + 1);
+    p += format_index(p, (uint64_t)v->items[i].index + 1);
     *p++ = ':';
-    p += viral_format_value_into_(p, v->items[i].value);
+    p += format_value_into(p, v->items[i].value);
   }
   *p++ = '\n';
   fwrite(w->line, 1, (size_t)(p - w->line), out);
@@ -160,7 +160,7 @@ int viral_vw_writer_write(viral_vw_writer *w, FILE *out, double label) {
       p += n;
       if (w->items[i].value != 1) {
         *p++ = ':';
-        p += viral_format_value_into_(p, w->items[i].value);
+        p += format_value_into(p, w->items[i].value);
       }
     }
   }

@@ -297,12 +297,12 @@ void viral_csv_write_cell(FILE *out, const char *s, size_t len) {
 }
 
 char *viral_format_double(char buf[32], double x) {
-  const char *p = viral_format_value_(buf, x);
+  const char *p = format_value(buf, x);
   if (p != buf) memmove(buf, p, strlen(p) + 1);
   return buf;
 }
 
-char *viral_format_double_slow_(char buf[32], double x) {
+char *format_double_slow(char buf[32], double x) {
   if (isnan(x)) return strcpy(buf, "nan");
   if (isinf(x)) return strcpy(buf, x > 0 ? "inf" : "-inf");
   /* Shortest of %.15g..%.17g that reads back to the same bits: exact, and
