@@ -30,27 +30,37 @@ static size_t json_escape(unsigned char c, char esc[8]) {
   }
 }
 
+/* The bytes at s[0..len) before the first one that needs an escape. */
+static size_t plain_run(const char *s, size_t len) {
+  size_t n = 0;
+  while (n < len && (unsigned char)s[n] > 31 && s[n] != '"' && s[n] != '\\') n++;
+  return n;
+}
+
 int json_string_emit(const char *s, size_t len, viral_text_emit emit, void *ctx) {
   int rc = emit(ctx, "\"", 1);
-  size_t run = 0; /* bytes before s[i] not written yet: plain bytes go out in runs */
   for (size_t i = 0; i < len && rc == 0; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c > 31 && c != '"' && c != '\\') continue;
+    size_t n = plain_run(s + i, len - i);
+    if (n) rc = emit(ctx, s + i, n);
+    if ((i += n) == len || rc) break;
     char esc[8];
-    size_t n = json_escape(c, esc);
-    if (i > run) rc = emit(ctx, s + run, i - run);
-    if (rc == 0) rc = emit(ctx, esc, n);
-    run = i + 1;
+    rc = emit(ctx, esc, json_escape((unsigned char)s[i], esc));
   }
-  if (rc == 0 && len > run) rc = emit(ctx, s + run, len - run);
   return rc ? rc : emit(ctx, "\"", 1);
 }
 
-static int file_emit(void *ctx, const char *text, size_t len) {
-  fwrite(text, 1, len, ctx);
-  return 0;
+/* The same loop on a FILE*, without a call per piece: the writers of gen,
+ * assemble and the stream call it for every string of every row. */
+void viral_json_write_string(FILE *out, const char *s, size_t len) {
+  putc('"', out);
+  for (size_t i = 0; i < len; i++) {
+    size_t n = plain_run(s + i, len - i);
+    if (n) fwrite(s + i, 1, n, out);
+    if ((i += n) == len) break;
+    char esc[8];
+    fwrite(esc, 1, json_escape((unsigned char)s[i], esc), out);
+  }
+  putc('"', out);
 }
-
-void viral_json_write_string(FILE *out, const char *s, size_t len) { json_string_emit(s, len, file_emit, out); }
 
 void json_string_write(FILE *out, const char *s) { viral_json_write_string(out, s, strlen(s)); }
