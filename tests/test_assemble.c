@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/assemble_internal.h"
 #include "testutil.h"
 #include "viral/assemble.h"
 #include "viral/reader.h"
@@ -53,13 +54,13 @@ static char *read_data(const char *name) {
 START_TEST(interpolation_is_linear_and_never_extrapolates) {
   double t[] = {1, 3, 4}, v[] = {100, 300, NAN};
   /* 100 + (300 - 100) * (2 - 1) / (3 - 1) = 200 */
-  ck_assert_double_near(viral_interpolate_at(t, v, 3, 2), 200, 0);
-  ck_assert_double_near(viral_interpolate_at(t, v, 3, 1), 100, 0); /* on a sighting */
-  ck_assert_double_near(viral_interpolate_at(t, v, 3, 3), 300, 0);
-  ck_assert(isnan(viral_interpolate_at(t, v, 3, 0.5))); /* before the first */
+  ck_assert_double_near(interpolate_at(t, v, 3, 2), 200, 0);
+  ck_assert_double_near(interpolate_at(t, v, 3, 1), 100, 0); /* on a sighting */
+  ck_assert_double_near(interpolate_at(t, v, 3, 3), 300, 0);
+  ck_assert(isnan(interpolate_at(t, v, 3, 0.5))); /* before the first */
   /* the point at 4 has no value: nothing after 3.5, so no answer */
-  ck_assert(isnan(viral_interpolate_at(t, v, 3, 3.5)));
-  ck_assert(isnan(viral_interpolate_at(t, v, 0, 1)));
+  ck_assert(isnan(interpolate_at(t, v, 3, 3.5)));
+  ck_assert(isnan(interpolate_at(t, v, 0, 1)));
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "io/random.h"
 #include "learn/logistic_json.h"
 #include "testutil.h"
 #include "viral/logistic.h"
@@ -137,7 +138,7 @@ static double sigmoid(double m) { return 1.0 / (1.0 + exp(-m)); }
 
 /* Uniform in [lo, hi) from the learner's own generator. */
 static double uniform(uint64_t *rng, double lo, double hi) {
-  return lo + (hi - lo) * (double)(viral_logistic_splitmix64(rng) >> 11) * 0x1p-53;
+  return lo + (hi - lo) * (double)(splitmix64_next(rng) >> 11) * 0x1p-53;
 }
 
 /* ---- single updates, by hand ---- */
@@ -624,9 +625,9 @@ END_TEST
 START_TEST(splitmix64_and_shuffle_are_fixed) {
   /* splitmix64 from state 0: the reference outputs (Vigna's splitmix64.c). */
   uint64_t s = 0;
-  ck_assert(viral_logistic_splitmix64(&s) == 0xe220a8397b1dcdafu);
-  ck_assert(viral_logistic_splitmix64(&s) == 0x6e789e6aa1b965f4u);
-  ck_assert(viral_logistic_splitmix64(&s) == 0x06c45d188009454fu);
+  ck_assert(splitmix64_next(&s) == 0xe220a8397b1dcdafu);
+  ck_assert(splitmix64_next(&s) == 0x6e789e6aa1b965f4u);
+  ck_assert(splitmix64_next(&s) == 0x06c45d188009454fu);
   /* Same seed, same weights; another seed, other weights. */
   viral_dataset ds;
   load_batch(&ds);
@@ -809,10 +810,10 @@ START_TEST(json_round_trip_is_exact_where_cjson_alone_is_not) {
   for (size_t i = 0; i < m->dim; i += 3) {
     double z, n;
     do {
-      uint64_t bits = viral_logistic_splitmix64(&rng) & 0xbfffffffffffffffu; /* |x| < 2 */
+      uint64_t bits = splitmix64_next(&rng) & 0xbfffffffffffffffu; /* |x| < 2 */
       memcpy(&z, &bits, sizeof z);
     } while (!isfinite(z));
-    n = (double)(viral_logistic_splitmix64(&rng) >> 11) * 0x1p-40;
+    n = (double)(splitmix64_next(&rng) >> 11) * 0x1p-40;
     m->z[i] = i == 3 ? 4.0730383220286894 : z;
     m->n[i] = n;
     m->s[i] = uniform(&rng, 1, 9);

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/reader_internal.h" /* viral_utf8_valid, viral_csv_fast_path_ */
+#include "io/reader_internal.h" /* utf8_valid, csv_fast_path */
 #include "testutil.h"
 #include "viral/reader.h"
 
@@ -320,7 +320,7 @@ START_TEST(getter_errors) {
 END_TEST
 
 START_TEST(utf8_validation) {
-#define U(s) viral_utf8_valid(s, sizeof s - 1)
+#define U(s) utf8_valid(s, sizeof s - 1)
   ck_assert(U(""));
   ck_assert(U("plain ascii, longer than eight bytes"));
   ck_assert(U("Gi\xe1\xba\xa5" "c m\xc6\xa1"));     /* "Giấc mơ" */
@@ -1046,24 +1046,24 @@ END_TEST
 
 /* ---- the fast CSV path against libcsv ----
  *
- * csv_reader.c splits a line without quotes itself; with viral_csv_fast_path_
+ * csv_reader.c splits a line without quotes itself; with csv_fast_path
  * at 0 every byte goes through libcsv. The two must hand out the same
  * records: read the same input both ways, in step, and compare everything a
  * caller sees. */
 
 static viral_reader *open_path(int fast, const char *path, const char *data, size_t len,
                                const viral_reader_options *o, viral_error *err) {
-  viral_csv_fast_path_ = fast;
+  csv_fast_path = fast;
   viral_reader *r = path ? viral_reader_open(path, o, err)
                          : viral_reader_open_memory("random.csv", data, len, o, err);
-  viral_csv_fast_path_ = 1;
+  csv_fast_path = 1;
   return r;
 }
 
 static int next_path(int fast, viral_reader *r, const viral_record **rec, viral_error *err) {
-  viral_csv_fast_path_ = fast;
+  csv_fast_path = fast;
   int rc = viral_reader_next(r, rec, err);
-  viral_csv_fast_path_ = 1;
+  csv_fast_path = 1;
   return rc;
 }
 
@@ -1274,9 +1274,26 @@ START_TEST(csv_fast_path_on_random_text) {
 }
 END_TEST
 
+START_TEST(format_names) {
+  const viral_format all[] = {VIRAL_FORMAT_CSV, VIRAL_FORMAT_JSONL, VIRAL_FORMAT_JSON};
+  for (int i = 0; i < 3; i++) {
+    viral_format f = VIRAL_FORMAT_AUTO;
+    ck_assert_int_eq(viral_format_parse(viral_format_name(all[i]), &f), VIRAL_OK);
+    ck_assert_int_eq(f, all[i]);
+  }
+  ck_assert_str_eq(viral_format_name(VIRAL_FORMAT_JSONL), "jsonl");
+  ck_assert_str_eq(viral_format_name(VIRAL_FORMAT_AUTO), "auto");
+  viral_format f = VIRAL_FORMAT_CSV;
+  ck_assert_int_eq(viral_format_parse("auto", &f), VIRAL_ERR_INVALID);
+  ck_assert_int_eq(viral_format_parse("CSV", &f), VIRAL_ERR_INVALID);
+  ck_assert_int_eq(f, VIRAL_FORMAT_CSV);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("reader");
   TCase *tc = tcase_create("csv");
+  tcase_add_test(tc, format_names);
   tcase_add_test(tc, csv_quoting_crlf_bom_and_lines);
   tcase_add_test(tc, csv_header_only_and_blank_cells);
   tcase_add_test(tc, csv_blanks_across_lines);

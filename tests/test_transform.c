@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "features/pipeline_json.h"
+#include "features/pipeline_internal.h"
 #include "testutil.h"
 #include "viral/features.h"
 #include "viral/reader.h"
@@ -803,7 +804,7 @@ START_TEST(tally_warns_of_sparse_fields) {
   viral_error_clear(&err);
   ck_assert_int_eq(tally_all(p, r, VIRAL_READS_LABEL | VIRAL_READS_ID, &err), VIRAL_OK);
   ck_assert_int_eq(viral_pipeline_tally_checked(p), 1);
-  ck_assert_uint_eq(viral_pipeline_tally_rows(p), 3);
+  ck_assert_uint_eq(pipeline_tally_rows(p), 3);
   char warning[VIRAL_ERROR_MAX];
   ck_assert_int_eq(viral_pipeline_tally_warning(p, warning, sizeof warning), 1);
   ck_assert_str_eq(warning, "t.csv: missing in more than 50% of the 3 rows: saves_1h (66.7%)");

@@ -90,12 +90,6 @@ int viral_field_maps_parse(const char *text, viral_parse_rule default_rule,
 /* Free what viral_field_maps_parse made. NULL-safe. */
 void viral_field_maps_free(viral_field_map *maps, size_t count);
 
-/* Linear interpolation at t of the points (times[i], values[i]), times
- * ascending, NAN values skipped: the nearest point at or before t and the
- * nearest at or after t. Returns the value, or NAN when t is not covered
- * (no point on one side): never extrapolates. */
-double viral_interpolate_at(const double *times, const double *values, size_t n, double t);
-
 /* Options. Caller-owned; every pointer must outlive the assembler. */
 typedef struct viral_assemble_options {
   const char *id_field;          /* required */

@@ -234,6 +234,37 @@ int viral_eval_progressive(const viral_eval_data *d, const viral_eval_schedule *
                            viral_eval_predictor what, viral_model *m, double *probs,
                            viral_error *err);
 
+/* What a whole progressive validation runs with. */
+typedef struct viral_eval_progressive_run_options {
+  viral_eval_progressive_options events; /* when rows are scored and learned */
+  size_t window_size;       /* outcomes per sliding window of the report (0: 10000) */
+  const char *model_source; /* where the start model came from, for the description
+                               (NULL: an untrained one) */
+} viral_eval_progressive_run_options;
+
+/* A whole progressive validation (viral eval --progressive): the schedule of
+ * d's rows (viral_eval_schedule_build, path and ropts as there), then model
+ * m (logistic; left as the run ends), the views baseline (when every row has
+ * views at the window) and the base rate run through it, the oracle's
+ * column taken when every row has one, and the report filled: rows
+ * evaluated in outcome order, metrics (at m's threshold) over all of them,
+ * the last window and each window, and the description. rep is initialised
+ * here; the caller releases it, also on failure. o->events.horizon_h must
+ * be longer than o->events.window_h. A run in which no video was both
+ * scored and learned from is an error naming path. */
+int viral_eval_progressive_run(const viral_eval_data *d, const char *path,
+                               const viral_reader_options *ropts,
+                               const viral_eval_progressive_run_options *o, viral_model *m,
+                               viral_progressive_report *rep, viral_error *err);
+
+/* The evaluated rows of rep as CSV, in the order they were scored: record
+ * (1-based), video_id, order (1-based), label, then probability,
+ * views_baseline, base_rate and oracle_p for the predictors rep has;
+ * probabilities round-trip. */
+int viral_eval_progressive_write_predictions(const viral_eval_data *d,
+                                             const viral_progressive_report *rep, FILE *out,
+                                             viral_error *err);
+
 #ifdef __cplusplus
 }
 #endif

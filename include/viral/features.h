@@ -226,9 +226,6 @@ int viral_pipeline_tally_explain(viral_pipeline *p, viral_error *err);
 /* 1 once a check has passed (a CSV header, or an explicit check). */
 int viral_pipeline_tally_checked(const viral_pipeline *p);
 
-/* Records tallied so far. */
-uint64_t viral_pipeline_tally_rows(const viral_pipeline *p);
-
 /* The warning of the tally in buf (always NUL-terminated), or "" when there
  * is none: "f.csv: fields missing in more than half of the 40 rows:
  * caption 72.5%, saves_2h absent (--allow-missing)". Returns 1 when there

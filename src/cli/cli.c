@@ -1,5 +1,6 @@
 /* cli.c - option parsing shared by every command (see cli.h). */
 #include "cli.h"
+#include "viral/version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -104,7 +105,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args) {
         cli_print_help(spec, stdout);
         return CLI_EXIT_OK;
       }
-      printf("viral %s\n", VIRAL_VERSION);
+      printf("viral %s\n", viral_version());
       return CLI_EXIT_OK;
     }
     args->values[idx] = optarg ? optarg : "";

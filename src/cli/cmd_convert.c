@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "viral/features.h"
 #include "viral/reader.h"
-#include "io/number_format.h"
+#include "viral/vector_io.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {
@@ -46,132 +46,6 @@ const cli_spec cmd_convert_spec = {
 
 enum { TO_LIBSVM, TO_VW };
 
-/* ---- VW: collect a row's named coordinates, then print them by group ---- */
-
-typedef struct vw_item {
-  size_t group; /* index into groups */
-  size_t name;  /* offset of the sanitized name in text */
-  double value;
-} vw_item;
-
-typedef struct vw_row {
-  vw_item *items;
-  size_t count, cap;
-  char *text;
-  size_t used, text_cap;
-  const char *groups[64];
-  size_t ngroups;
-  char *line; /* the output line */
-  size_t line_cap;
-} vw_row;
-
-static int vw_push_text(vw_row *r, const char *s) {
-  size_t n = strlen(s) + 1;
-  if (r->used + n > r->text_cap) {
-    size_t cap = (r->used + n) * 2;
-    char *t = realloc(r->text, cap);
-    if (!t) return VIRAL_ERR_NOMEM;
-    r->text = t;
-    r->text_cap = cap;
-  }
-  /* VW splits on space, ':' and '|': keep names in one piece */
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    r->text[r->used + i] = (c == ' ' || c == ':' || c == '|' || c == '\t' || c == '\n') ? '_' : c;
-  }
-  r->used += n;
-  return VIRAL_OK;
-}
-
-static int vw_sink(void *ctx, uint32_t index, double value, const char *group, const char *name) {
-  (void)index;
-  vw_row *r = ctx;
-  if (value == 0) return 0; /* as in the sparse vector */
-  size_t g = 0;
-  /* group names are the pipeline's: the same pointer for the same group */
-  while (g < r->ngroups && r->groups[g] != group && strcmp(r->groups[g], group) != 0) g++;
-  if (g == r->ngroups) {
-    if (g == sizeof r->groups / sizeof r->groups[0]) return VIRAL_ERR_LIMIT;
-    r->groups[r->ngroups++] = group; /* group names are owned by the pipeline */
-  }
-  if (r->count == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 64;
-    vw_item *items = realloc(r->items, cap * sizeof *items);
-    if (!items) return VIRAL_ERR_NOMEM;
-    r->items = items;
-    r->cap = cap;
-  }
-  size_t off = r->used;
-  if (vw_push_text(r, name)) return VIRAL_ERR_NOMEM;
-  r->items[r->count++] = (vw_item){g, off, value};
-  return 0;
-}
-
-/* The line goes out with one fwrite, built in r->line: a name's sanitized
- * bytes, its ':' and at most 32 for the number bound each item. */
-static int vw_write(FILE *out, vw_row *r, double label) {
-  size_t need = 4 + r->used + r->count * 34;
-  for (size_t g = 0; g < r->ngroups; g++) need += strlen(r->groups[g]) + 2;
-  if (need > r->line_cap) {
-    char *grown = realloc(r->line, need);
-    if (!grown) return VIRAL_ERR_NOMEM;
-    r->line = grown;
-    r->line_cap = need;
-  }
-  char *p = r->line;
-  if (label > 0) *p++ = '1';
-  else *p++ = '-', *p++ = '1';
-  for (size_t g = 0; g < r->ngroups; g++) {
-    int opened = 0;
-    for (size_t i = 0; i < r->count; i++) {
-      if (r->items[i].group != g) continue;
-      if (!opened) {
-        size_t n = strlen(r->groups[g]);
-        *p++ = ' ', *p++ = '|';
-        memcpy(p, r->groups[g], n);
-        p += n;
-        opened = 1;
-      }
-      *p++ = ' ';
-      size_t n = strlen(r->text + r->items[i].name);
-      memcpy(p, r->text + r->items[i].name, n);
-      p += n;
-      if (r->items[i].value != 1) {
-        *p++ = ':';
-        p += viral_format_value_into_(p, r->items[i].value);
-      }
-    }
-  }
-  *p++ = '\n';
-  fwrite(r->line, 1, (size_t)(p - r->line), out);
-  return VIRAL_OK;
-}
-
-/* One line per row, written with one fwrite: 32 bytes bound each number,
- * so the line buffer holds (count + 1) * 64 bytes. An index prints as the
- * whole number it is (what formatting it as a double gives). */
-static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **line,
-                        size_t *cap) {
-  size_t need = (v->count + 1) * 64;
-  if (need > *cap) {
-    char *grown = realloc(*line, need);
-    if (!grown) return VIRAL_ERR_NOMEM;
-    *line = grown;
-    *cap = need;
-  }
-  char *p = *line;
-  *p++ = label > 0 ? '1' : '0';
-  for (size_t i = 0; i < v->count; i++) {
-    *p++ = ' ';
-    p += viral_format_index_(p, (uint64_t)v->items[i].index + 1);
-    *p++ = ':';
-    p += viral_format_value_into_(p, v->items[i].value);
-  }
-  *p++ = '\n';
-  fwrite(*line, 1, (size_t)(p - *line), out);
-  return VIRAL_OK;
-}
-
 /* ---- the command ---- */
 
 typedef struct convert_job {
@@ -193,10 +67,11 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
   if (rc == VIRAL_OK && out && (rc = cli_hold_begin(&held, out, err)) == VIRAL_OK) out = held.out;
   viral_sparse v;
   viral_sparse_init(&v);
-  vw_row row;
-  memset(&row, 0, sizeof row);
-  char *line = NULL;
-  size_t line_cap = 0;
+  viral_libsvm_writer *libsvm = NULL;
+  viral_vw_writer *vw = NULL;
+  if (rc == VIRAL_OK && out && !(job->to == TO_VW ? (vw = viral_vw_writer_create()) != NULL
+                                                   : (libsvm = viral_libsvm_writer_create()) != NULL))
+    rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   const viral_record *rec;
   size_t skipped = 0;
   while (rc == VIRAL_OK && (rc = viral_reader_next(reader, &rec, err)) == 1) {
@@ -210,11 +85,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
     } else if (job->to == TO_LIBSVM) {
       rc = viral_pipeline_transform(job->pipe, rec, &v, &label, err);
     } else {
-      row.count = row.used = 0;
-      rc = viral_pipeline_transform_named(job->pipe, rec, vw_sink, &row, &label, err);
-      if (rc > 0) rc = viral_error_set(err, rc == VIRAL_ERR_LIMIT ? rc : VIRAL_ERR_NOMEM,
-                                       viral_record_source(rec), viral_record_line(rec),
-                                       "too many feature groups or out of memory");
+      viral_vw_writer_begin(vw);
+      rc = viral_pipeline_transform_named(job->pipe, rec, viral_vw_writer_add, vw, &label, err);
     }
     if (rc == VIRAL_OK && out && isnan(label))
       rc = viral_error_set(err, VIRAL_ERR_MISSING, viral_record_source(rec),
@@ -230,8 +102,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
       continue;
     }
     if (!out) continue;
-    if (job->to == TO_VW ? vw_write(out, &row, label) != VIRAL_OK
-                         : libsvm_write(out, &v, label, &line, &line_cap) != VIRAL_OK) {
+    if (job->to == TO_VW ? viral_vw_writer_write(vw, out, label) != VIRAL_OK
+                         : viral_libsvm_writer_write(libsvm, out, &v, label) != VIRAL_OK) {
       rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
       break;
     }
@@ -242,10 +114,8 @@ static int pass(convert_job *job, FILE *out, viral_error *err) {
   cli_hold_end(&held);
   if (rc == VIRAL_OK) skipped += viral_reader_skipped(reader);
   if (out) job->skipped = skipped;
-  free(line);
-  free(row.items);
-  free(row.text);
-  free(row.line);
+  viral_libsvm_writer_free(libsvm);
+  viral_vw_writer_free(vw);
   viral_sparse_release(&v);
   viral_reader_free(reader);
   return rc;

@@ -2,7 +2,6 @@
  * with the reasons behind it.
  *
  *   viral score [-m MODEL] [--explain K] [--format-out csv|jsonl] [FILE|-] */
-#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,28 +82,16 @@ static void write_csv_row(const score_out *o, viral_strview id, const viral_pred
 static void write_jsonl_row(const score_out *o, viral_strview id, const viral_prediction *p,
                             const viral_reason *reasons, size_t n) {
   char num[32];
-  char *idtext = malloc(id.len + 1);
-  if (idtext) {
-    memcpy(idtext, id.ptr, id.len);
-    idtext[id.len] = '\0';
-  }
-  cJSON *s = cJSON_CreateString(idtext ? idtext : "");
-  char *quoted = cJSON_PrintUnformatted(s);
-  fprintf(o->out, "{\"video_id\":%s,\"probability\":%s,\"viral\":%d", quoted ? quoted : "\"\"",
-          viral_format_double(num, p->probability), p->label);
-  free(quoted);
-  cJSON_Delete(s);
-  free(idtext);
+  fputs("{\"video_id\":", o->out);
+  viral_json_write_string(o->out, id.ptr, id.len);
+  fprintf(o->out, ",\"probability\":%s,\"viral\":%d", viral_format_double(num, p->probability), p->label);
   if (o->explain) {
     fputs(",\"reasons\":[", o->out);
     for (size_t i = 0; i < n; i++) {
-      cJSON *name = cJSON_CreateString(reasons[i].name);
-      char *qn = cJSON_PrintUnformatted(name);
-      fprintf(o->out, "%s{\"feature\":%s,", i ? "," : "", qn ? qn : "\"\"");
-      fprintf(o->out, "\"value\":%s,", viral_format_double(num, reasons[i].value));
+      fputs(i ? ",{\"feature\":" : "{\"feature\":", o->out);
+      viral_json_write_string(o->out, reasons[i].name, strlen(reasons[i].name));
+      fprintf(o->out, ",\"value\":%s,", viral_format_double(num, reasons[i].value));
       fprintf(o->out, "\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
-      free(qn);
-      cJSON_Delete(name);
     }
     fputc(']', o->out);
   }

@@ -11,14 +11,8 @@ int cli_input_options(const cli_args *args, const viral_pipeline *p, viral_reade
   viral_reader_options_init(opts);
   if (p) viral_pipeline_reader_options(p, opts);
   const char *format = cli_get(args, "format");
-  if (format) {
-    if (strcmp(format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;
-    else if (strcmp(format, "jsonl") == 0) opts->format = VIRAL_FORMAT_JSONL;
-    else if (strcmp(format, "json") == 0) opts->format = VIRAL_FORMAT_JSON;
-    else
-      return cli_usage_error(args->spec->command, "--format must be csv, jsonl or json, not '%s'",
-                             format);
-  }
+  if (format && viral_format_parse(format, &opts->format) != VIRAL_OK)
+    return cli_usage_error(args->spec->command, "--format must be csv, jsonl or json, not '%s'", format);
   if (cli_get(args, "json-path")) opts->json_path = cli_get(args, "json-path");
   if (cli_flag(args, "skip-bad-rows")) opts->skip_bad_rows = 1;
   return CLI_CONTINUE;

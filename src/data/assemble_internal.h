@@ -17,4 +17,10 @@ int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_r
 /* "YYYY-MM-DDTHH:MM:SSZ" for whole seconds, else the exact number. */
 char *viral_assemble_format_time(char buf[32], double t);
 
+/* Linear interpolation at t of the points (times[i], values[i]), times
+ * ascending, NAN values skipped: the nearest point at or before t and the
+ * nearest at or after t. Returns the value, or NAN when t is not covered
+ * (no point on one side): never extrapolates. */
+double interpolate_at(const double *times, const double *values, size_t n, double t);
+
 #endif

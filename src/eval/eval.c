@@ -10,6 +10,9 @@
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
 #include "eval/eval_internal.h"
+#include "io/read_file.h"
+#include "io/random.h"
+#include "io/text.h"
 
 static void source_free(struct viral_eval_source *s) {
   if (!s) return;
@@ -35,46 +38,9 @@ void viral_eval_data_free(viral_eval_data *d) {
 
 int viral_eval_refits(const viral_eval_data *d) { return d->source && d->source->bytes; }
 
-static char *copy_string(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *c = malloc(n);
-  if (c) memcpy(c, s, n);
-  return c;
-}
-
 /* The whole of path ("-" or NULL: stdin) into s->bytes. */
 static int slurp(struct viral_eval_source *s, const char *path, viral_error *err) {
-  int is_stdin = !path || strcmp(path, "-") == 0;
-  FILE *f = is_stdin ? stdin : fopen(path, "rb");
-  if (!f) return viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  int rc = buf ? VIRAL_OK : VIRAL_ERR_NOMEM;
-  while (rc == VIRAL_OK) {
-    if (len == cap) {
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        rc = VIRAL_ERR_NOMEM;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error");
-  else if (rc == VIRAL_ERR_NOMEM) viral_error_set(err, rc, NULL, 0, "out of memory");
-  if (!is_stdin) fclose(f);
-  if (rc != VIRAL_OK) {
-    free(buf);
-    return rc;
-  }
-  s->bytes = buf;
-  s->len = len;
-  return VIRAL_OK;
+  return viral_read_file(path, SIZE_MAX, &s->bytes, &s->len, err);
 }
 
 static viral_reader *source_open(const struct viral_eval_source *s, viral_error *err) {
@@ -216,7 +182,7 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
   struct viral_eval_source *s = calloc(1, sizeof *s);
   if (d) d->source = s;
   const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
-  if (!d || !s || !(s->name = copy_string(name))) {
+  if (!d || !s || !(s->name = text_dup(name))) {
     if (!d) free(s);
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
@@ -227,7 +193,7 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
   s->skip_bad_rows = skip_bad_rows;
   viral_reader_options_init(&s->ropts);
   if (ropts) s->ropts = *ropts;
-  if (ropts && ropts->json_path && !(s->json_path = copy_string(ropts->json_path))) {
+  if (ropts && ropts->json_path && !(s->json_path = text_dup(ropts->json_path))) {
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
@@ -259,17 +225,9 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
 
 /* ---- folds ---- */
 
-static uint64_t xorshift(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return *s = x;
-}
-
 static void shuffle(size_t *a, size_t n, uint64_t *state) {
   for (size_t i = n; i > 1; i--) {
-    size_t j = (size_t)(xorshift(state) % i);
+    size_t j = (size_t)(xorshift64_next(state) % i);
     size_t t = a[i - 1];
     a[i - 1] = a[j];
     a[j] = t;

@@ -13,7 +13,7 @@
 /* Absent fields named before "and N more". */
 #define SHOWN_ABSENT 8
 
-void viral_pipeline_tally_free_(viral_pipeline *p) {
+void pipeline_tally_free(viral_pipeline *p) {
   free(p->tally_missing);
   free(p->tally_read);
   free(p->tally_seen);
@@ -32,7 +32,7 @@ void viral_pipeline_set_allow_missing(viral_pipeline *p, int on) { p->allow_miss
 
 int viral_pipeline_tally_checked(const viral_pipeline *p) { return p->tally_checked; }
 
-uint64_t viral_pipeline_tally_rows(const viral_pipeline *p) { return p->tally_rows; }
+uint64_t pipeline_tally_rows(const viral_pipeline *p) { return p->tally_rows; }
 
 static void mark_label_fields(viral_pipeline *p) {
   const label_rule *l = &p->label;
@@ -42,14 +42,14 @@ static void mark_label_fields(viral_pipeline *p) {
 }
 
 int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
-  viral_pipeline_tally_free_(p);
+  pipeline_tally_free(p);
   size_t n = p->nfields ? p->nfields : 1;
   p->tally_missing = calloc(n, sizeof *p->tally_missing);
   p->tally_read = calloc(n, 1);
   p->tally_seen = calloc(n, 1);
   p->tally_list = calloc(n, sizeof *p->tally_list);
   if (!p->tally_missing || !p->tally_read || !p->tally_seen || !p->tally_list) {
-    viral_pipeline_tally_free_(p);
+    pipeline_tally_free(p);
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
   for (size_t i = 0; i < p->nfeatures; i++)
@@ -89,7 +89,7 @@ static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_rec
   const char *src = r ? viral_reader_name(r) : viral_record_source(rec);
   if (!src) src = "input";
   if (!p->tally_source || strcmp(p->tally_source, src) != 0) {
-    char *source = viral_strdup_(src);
+    char *source = text_dup(src);
     if (!source) return VIRAL_ERR_NOMEM;
     free(p->tally_source);
     p->tally_source = source;
@@ -107,13 +107,13 @@ static int lacks(const viral_pipeline *p, const viral_record *rec, size_t i) {
   if (col < 0) return 1;
   const viral_value *v = viral_record_value(rec, (size_t)col);
   return v->kind == VIRAL_VALUE_MISSING ||
-         (v->kind == VIRAL_VALUE_TEXT && viral_is_blank_text(v->text, v->len));
+         (v->kind == VIRAL_VALUE_TEXT && value_is_blank(v->text, v->len));
 }
 
 int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const viral_record *rec,
                                 viral_error *err) {
   if (!p->tally_on) return VIRAL_OK;
-  viral_pipeline_bind_(p, rec);
+  pipeline_bind(p, rec);
   if ((!p->tally_has_schema || viral_record_schema_id(rec) != p->tally_schema) &&
       note_schema(p, r, rec) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");

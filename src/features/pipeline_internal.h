@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "io/text.h"
 #include "viral/features.h"
 
 /* Observation time of an outcome: after every window. */
@@ -35,7 +36,7 @@ static inline int rule_is_text_(parse_rule r) { return r == PARSE_TEXT || r == P
 
 /* 0 when pattern is within the limits and has no back-reference, else -1
  * with the problem in why (why_size bytes). Run it before regcomp(). */
-int viral_spec_regex_check_(const char *pattern, char *why, size_t why_size);
+int spec_regex_check(const char *pattern, char *why, size_t why_size);
 
 typedef struct field_def {
   char *name;       /* canonical name */
@@ -130,7 +131,8 @@ struct viral_pipeline {
   int scaling;      /* 0 none, 1 standard, 2 minmax */
   size_t names_max;
   int allow_leakage, leaks;
-  char *input_format, *json_path;
+  viral_format input_format; /* the spec's "input": "format", VIRAL_FORMAT_AUTO when none */
+  char *json_path;
 
   field_def *fields;
   size_t nfields;
@@ -185,16 +187,17 @@ struct viral_pipeline {
 enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
 
 /* spec.c */
-char *viral_strdup_(const char *s);
-int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
+int pipeline_sort_names(viral_pipeline *p, viral_error *err);
 /* transform.c */
-void viral_pipeline_reset_rows_(viral_pipeline *p);
+void pipeline_reset_rows(viral_pipeline *p);
 /* Drop the lookup structures over names[] (name_slots, names_done): after
  * sorting names[], or to start collecting again. */
-void viral_pipeline_drop_name_slots_(viral_pipeline *p);
+void pipeline_drop_name_slots(viral_pipeline *p);
 /* Bind the fields to rec's columns (cached per schema). */
-void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec);
+void pipeline_bind(viral_pipeline *p, const viral_record *rec);
 /* input.c */
-void viral_pipeline_tally_free_(viral_pipeline *p);
+void pipeline_tally_free(viral_pipeline *p);
+/* Records tallied so far. */
+uint64_t pipeline_tally_rows(const viral_pipeline *p);
 
 #endif

@@ -17,14 +17,6 @@
 #include "io/read_file.h"
 #include "io/value_internal.h"
 
-char *viral_strdup_(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 /* ---- small helpers ---- */
 
 static int spec_error(viral_error *err, const viral_pipeline *p, const char *key, const char *fmt,
@@ -248,8 +240,8 @@ static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
   p->fields = grown;
   field_def *f = &p->fields[p->nfields];
   memset(f, 0, sizeof *f);
-  f->name = viral_strdup_(name);
-  f->source = viral_strdup_(name);
+  f->name = text_dup(name);
+  f->source = text_dup(name);
   if (!f->name || !f->source) {
     free(f->name);
     free(f->source);
@@ -303,7 +295,7 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     if ((rc = get_string(p, f, where, "from", &s, err)) < 0) return rc;
     if (rc) {
       free(fd->source);
-      if (!(fd->source = viral_strdup_(s))) return nomem(err, p);
+      if (!(fd->source = text_dup(s))) return nomem(err, p);
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "parse", &s, err)) < 0) return rc;
@@ -320,7 +312,7 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "format", &s, err)) < 0) return rc;
-    if (rc && !(fd->format = viral_strdup_(s))) return nomem(err, p);
+    if (rc && !(fd->format = text_dup(s))) return nomem(err, p);
     s = NULL;
     if ((rc = get_string(p, f, where, "tz", &s, err)) < 0) return rc;
     if (rc && parse_tz(s, &fd->tz_minutes) != 0) {
@@ -341,15 +333,15 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "separator", &s, err)) < 0) return rc;
-    if (rc && !(fd->separators = viral_strdup_(s))) return nomem(err, p);
+    if (rc && !(fd->separators = text_dup(s))) return nomem(err, p);
     s = NULL;
     if ((rc = get_string(p, f, where, "regex", &s, err)) < 0) return rc;
     if (rc) {
       char key[300];
       snprintf(key, sizeof key, "%s.regex", where);
-      if (!(fd->pattern = viral_strdup_(s))) return nomem(err, p);
+      if (!(fd->pattern = text_dup(s))) return nomem(err, p);
       char why[160];
-      if (viral_spec_regex_check_(s, why, sizeof why) != 0)
+      if (spec_regex_check(s, why, sizeof why) != 0)
         return spec_error(err, p, key, "regular expression '%s': %s", s, why);
       if (regcomp(&fd->re, s, REG_EXTENDED) != 0)
         return spec_error(err, p, key, "bad regular expression '%s'", s);
@@ -409,7 +401,7 @@ static int label_field(viral_pipeline *p, const char *s, size_t n, int *out, vir
 /* Rules: FIELD | FIELD OP NUMBER | top:P%:FIELD | ratio:A/B OP NUMBER. */
 static int parse_label(viral_pipeline *p, const char *text, viral_error *err) {
   label_rule *l = &p->label;
-  if (!(l->text = viral_strdup_(text))) return nomem(err, p);
+  if (!(l->text = text_dup(text))) return nomem(err, p);
   l->threshold = NAN;
   if (!*text) {
     l->kind = LABEL_NONE;
@@ -507,7 +499,7 @@ static int add_col(viral_pipeline *p, const char *name, const char *group, int s
   p->cols = grown;
   dense_col *c = &p->cols[p->ncols];
   memset(c, 0, sizeof *c);
-  if (!(c->name = viral_strdup_(name))) return nomem(err, p);
+  if (!(c->name = text_dup(name))) return nomem(err, p);
   c->group = group;
   c->scaled = scaled && p->scaling != SCALING_NONE;
   c->a = 0;
@@ -706,10 +698,10 @@ static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, doubl
   if ((rc = get_string(p, js, where, "name", &s, err)) < 0) return rc;
   if (rc) snprintf(name, sizeof name, "%s", s);
   else default_name(p, f, name, sizeof name);
-  if (!(f->name = viral_strdup_(name))) return nomem(err, p);
+  if (!(f->name = text_dup(name))) return nomem(err, p);
   s = ti->group ? ti->group : default_hash_group(p->fields[f->field[0]].name);
   if ((rc = get_string(p, js, where, "group", &s, err)) < 0) return rc;
-  if (!(f->group = viral_strdup_(s))) return nomem(err, p);
+  if (!(f->group = text_dup(s))) return nomem(err, p);
 
   if ((rc = check_leakage(p, f, where, err)) != 0) return rc;
 
@@ -753,7 +745,7 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   if (rc) return rc;
   const char *s = "spec";
   if ((rc = get_string(p, spec, "", "name", &s, err)) < 0) return rc;
-  if (!(p->name = viral_strdup_(s))) return nomem(err, p);
+  if (!(p->name = text_dup(s))) return nomem(err, p);
   s = NULL;
   if ((rc = get_string(p, spec, "", "window", &s, err)) < 0) return rc;
   if (!rc) return spec_error(err, p, "window", "missing (e.g. \"window\": \"2h\")");
@@ -792,13 +784,12 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     s = NULL;
     if ((rc = get_string(p, input, "input", "format", &s, err)) < 0) return rc;
     if (rc) {
-      if (strcmp(s, "csv") && strcmp(s, "jsonl") && strcmp(s, "json"))
+      if (viral_format_parse(s, &p->input_format) != VIRAL_OK)
         return spec_error(err, p, "input.format", "expected 'csv', 'jsonl' or 'json'");
-      if (!(p->input_format = viral_strdup_(s))) return nomem(err, p);
     }
     s = NULL;
     if ((rc = get_string(p, input, "input", "json_path", &s, err)) < 0) return rc;
-    if (rc && !(p->json_path = viral_strdup_(s))) return nomem(err, p);
+    if (rc && !(p->json_path = text_dup(s))) return nomem(err, p);
   }
 
   /* spec-wide missing-value policy, which each feature may override */
@@ -848,7 +839,7 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
   p->spec = spec;
   p->allow_leakage = opts ? opts->allow_leakage : 0;
   p->allow_missing = opts ? opts->allow_missing : 0;
-  if (!(p->source = viral_strdup_(source ? source : "spec"))) {
+  if (!(p->source = text_dup(source ? source : "spec"))) {
     nomem(err, p);
     goto fail;
   }
@@ -901,8 +892,8 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
   if (!spec) {
     /* text need not end with a NUL: the snippet stops at len */
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    char near[VIRAL_QUOTE_SIZE(JSON_NEAR_MAX)];
-    viral_quote_text(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
+    char near[VALUE_QUOTE_SIZE(JSON_NEAR_MAX)];
+    value_quote(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
     if (at < len)
       viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%s'", near);
     else
@@ -954,7 +945,7 @@ void viral_pipeline_free(viral_pipeline *p) {
   }
   free(p->values);
   free(p->fields);
-  viral_pipeline_tally_free_(p);
+  pipeline_tally_free(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
     free(p->features[i].name);
     free(p->features[i].group);
@@ -970,10 +961,9 @@ void viral_pipeline_free(viral_pipeline *p) {
     free(p->names[i].group);
   }
   free(p->names);
-  viral_pipeline_drop_name_slots_(p);
+  pipeline_drop_name_slots(p);
   free(p->namebuf);
   free(p->name);
-  free(p->input_format);
   free(p->json_path);
   free(p->source);
   cJSON_Delete(p->spec);
@@ -1005,11 +995,7 @@ int viral_pipeline_leaks(const viral_pipeline *p) { return p->leaks; }
 const char *viral_pipeline_name(const viral_pipeline *p) { return p->name; }
 
 void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts) {
-  if (p->input_format) {
-    if (strcmp(p->input_format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;
-    else if (strcmp(p->input_format, "jsonl") == 0) opts->format = VIRAL_FORMAT_JSONL;
-    else opts->format = VIRAL_FORMAT_JSON;
-  }
+  if (p->input_format != VIRAL_FORMAT_AUTO) opts->format = p->input_format;
   if (p->json_path) opts->json_path = p->json_path;
 }
 
@@ -1018,10 +1004,10 @@ static int by_name_index(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
+int pipeline_sort_names(viral_pipeline *p, viral_error *err) {
   (void)err;
   if (p->nnames) qsort(p->names, p->nnames, sizeof *p->names, by_name_index);
-  viral_pipeline_drop_name_slots_(p);
+  pipeline_drop_name_slots(p);
   return VIRAL_OK;
 }
 
@@ -1167,14 +1153,14 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
     name_entry *e = &p->names[p->nnames++];
     e->index = (uint32_t)ix->valuedouble;
     e->collided = cJSON_IsTrue(col);
-    e->group = viral_strdup_(grp->valuestring);
-    e->name = viral_strdup_(nm->valuestring);
+    e->group = text_dup(grp->valuestring);
+    e->name = text_dup(nm->valuestring);
     if (!e->group || !e->name) {
       viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
       goto fail;
     }
   }
-  viral_pipeline_sort_names_(p, err);
+  pipeline_sort_names(p, err);
   p->fitted = cJSON_IsTrue(fitted);
   if (p->fitted && p->label.kind == LABEL_TOP && isnan(p->label.threshold)) {
     json_error(err, source, "a fitted quantile label needs label_threshold");

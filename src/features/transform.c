@@ -17,7 +17,7 @@
 
 /* ---- reading fields ---- */
 
-void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec) {
+void pipeline_bind(viral_pipeline *p, const viral_record *rec) {
   uint64_t id = viral_record_schema_id(rec);
   if (p->bound && id == p->schema_id) return;
   for (size_t i = 0; i < p->nfields; i++) p->fields[i].col = viral_record_find(rec, p->fields[i].source);
@@ -25,7 +25,7 @@ void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec) {
   p->bound = 1;
 }
 
-void viral_pipeline_reset_rows_(viral_pipeline *p) {
+void pipeline_reset_rows(viral_pipeline *p) {
   for (size_t i = 0; i < p->nfields; i++) p->values[i].state = 0;
 }
 
@@ -112,8 +112,8 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     }
     rc = viral_record_text(rec, col, &v->text, err);
     if (rc == VIRAL_OK && (rc = read_timestamp_format(f, v, v->text, &v->num)) == VIRAL_ERR_PARSE) {
-      char shown[VIRAL_QUOTE_SIZE(40)];
-      viral_quote_text(shown, sizeof shown, v->text.ptr, v->text.len, 40);
+      char shown[VALUE_QUOTE_SIZE(40)];
+      value_quote(shown, sizeof shown, v->text.ptr, v->text.len, 40);
       return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': bad timestamp '%s'", f->source,
                        shown);
     }
@@ -232,7 +232,7 @@ static const char *hashed_name(viral_pipeline *p, const feature_def *f, viral_st
   return p->namebuf;
 }
 
-void viral_pipeline_drop_name_slots_(viral_pipeline *p) {
+void pipeline_drop_name_slots(viral_pipeline *p) {
   free(p->name_slots);
   free(p->names_done);
   p->name_slots = NULL;
@@ -251,7 +251,7 @@ static name_entry *find_name(viral_pipeline *p, uint32_t index, size_t *slot) {
     p->name_slots = calloc(cap, sizeof *p->name_slots);
     p->names_done = calloc(words, sizeof *p->names_done);
     if (!p->name_slots || !p->names_done) {
-      viral_pipeline_drop_name_slots_(p);
+      pipeline_drop_name_slots(p);
       return NULL;
     }
     p->slots_cap = cap;
@@ -285,8 +285,8 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
-  e->group = viral_strdup_(group);
-  e->name = viral_strdup_(name);
+  e->group = text_dup(group);
+  e->name = text_dup(name);
   if (!e->group || !e->name) {
     free(e->group);
     free(e->name);
@@ -581,8 +581,8 @@ static double apply_label(const label_rule *l, double x) {
 /* ---- rows ---- */
 
 static int run_row(viral_pipeline *p, const viral_record *rec, emitter *e, viral_error *err) {
-  viral_pipeline_bind_(p, rec);
-  viral_pipeline_reset_rows_(p);
+  pipeline_bind(p, rec);
+  pipeline_reset_rows(p);
   int rc = VIRAL_OK;
   for (size_t i = 0; i < p->nfeatures && rc == VIRAL_OK; i++) {
     const feature_def *f = &p->features[i];
@@ -639,7 +639,7 @@ int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
 int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
   if (on) {
     /* note_name's slots point into names[], which sorting reordered */
-    viral_pipeline_drop_name_slots_(p);
+    pipeline_drop_name_slots(p);
     size_t n = p->nnames;
     p->nnames = 0;
     for (size_t i = 0; i < n; i++) {
@@ -654,7 +654,7 @@ int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
     return VIRAL_OK;
   }
   p->collecting_names = 0;
-  return viral_pipeline_sort_names_(p, err);
+  return pipeline_sort_names(p, err);
 }
 
 /* ---- single fields, through the spec's mapping ---- */
@@ -672,7 +672,7 @@ int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const 
     long col = viral_record_find(rec, name);
     return col < 0 ? VIRAL_MISSING : viral_record_text(rec, (size_t)col, out, err);
   }
-  viral_pipeline_bind_(p, rec);
+  pipeline_bind(p, rec);
   p->values[i].state = 0; /* the row cache may hold another record's value */
   int rc = read_field(p, rec, i, err);
   if (rc < 0) return rc;
@@ -692,7 +692,7 @@ int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, c
   }
   if (p->fields[i].rule != PARSE_TIMESTAMP && p->fields[i].rule != PARSE_NUMBER)
     return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "field '%s' is not a timestamp", name);
-  viral_pipeline_bind_(p, rec);
+  pipeline_bind(p, rec);
   p->values[i].state = 0;
   int rc = read_field(p, rec, i, err);
   if (rc < 0) return rc;
@@ -715,7 +715,7 @@ int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
     free(p->names[i].group);
   }
   p->nnames = 0;
-  viral_pipeline_drop_name_slots_(p);
+  pipeline_drop_name_slots(p);
   p->fitting = 1;
   p->fitted = 0;
   return VIRAL_OK;
@@ -782,5 +782,5 @@ int viral_pipeline_fit_end(viral_pipeline *p, viral_error *err) {
   }
   p->fitting = 0;
   p->fitted = 1;
-  return viral_pipeline_sort_names_(p, err);
+  return pipeline_sort_names(p, err);
 }

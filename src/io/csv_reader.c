@@ -133,17 +133,17 @@ static void split_unquoted(csv_state *s, const char *line, size_t len) {
   }
 }
 
-int viral_csv_fast_path_ = 1;
+int csv_fast_path = 1;
 
 /* The first stored cell that is not UTF-8, or -1. The whole row is checked
  * at once (the NULs between cells are ASCII, and a sequence cut at a cell's
  * end meets one), cell by cell only when it fails: one call per record
  * instead of one per cell. */
 static long first_bad_cell(const csv_state *s) {
-  if (viral_utf8_valid(s->row, s->row_len)) return -1;
+  if (utf8_valid(s->row, s->row_len)) return -1;
   size_t stored = s->ncells < s->max_store ? s->ncells : s->max_store;
   for (size_t i = 0; i < stored; i++)
-    if (!viral_utf8_valid(s->row + s->cell_off[i], s->cell_len[i])) return (long)i;
+    if (!utf8_valid(s->row + s->cell_off[i], s->cell_len[i])) return (long)i;
   return -1;
 }
 
@@ -172,7 +172,7 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
   reset_row(s);
   while (!s->row_ready) {
     if (r->pos == r->len) {
-      int rc = viral_source_read(r, 0, err);
+      int rc = reader_source_read(r, 0, err);
       if (rc < 0) return rc;
       if (rc == 0) {
         if (s->finished) return 0;
@@ -200,7 +200,7 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
 
     if (s->skip_line) {
       if (end) s->skip_line = 0;
-    } else if (end && content > 0 && !s->in_record && viral_csv_fast_path_ &&
+    } else if (end && content > 0 && !s->in_record && csv_fast_path &&
                !memchr(p, '"', content)) {
       s->rec_line = s->line;
       if (content > max)
@@ -266,7 +266,7 @@ static int read_header(viral_reader *r, csv_state *s, viral_error *err) {
                            "column %ld: invalid UTF-8 in the header", s->bad_utf8 + 1);
   for (size_t i = 0; i < s->ncells; i++) {
     int added;
-    long k = viral_schema_add(&r->schema, s->row + s->cell_off[i], s->cell_len[i], &added);
+    long k = record_schema_add(&r->schema, s->row + s->cell_off[i], s->cell_len[i], &added);
     if (k < 0) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
     if (!added)
       return viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->rec_line,
@@ -275,7 +275,7 @@ static int read_header(viral_reader *r, csv_state *s, viral_error *err) {
   }
   s->header_count = s->ncells;
   s->max_store = s->ncells;
-  if (viral_record_reserve(&r->record) != VIRAL_OK)
+  if (record_reserve(&r->record) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
   return VIRAL_OK;
 }
@@ -330,7 +330,7 @@ static void csv_free_impl(viral_reader *r) {
   r->impl = NULL;
 }
 
-int viral_csv_reader_init(viral_reader *r, viral_error *err) {
+int csv_reader_init(viral_reader *r, viral_error *err) {
   csv_state *s = calloc(1, sizeof *s);
   if (!s) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
   r->impl = s;

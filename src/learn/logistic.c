@@ -1,6 +1,7 @@
 /* logistic.c - online logistic regression: FTRL-Proximal, AdaGrad, SGD
  * (include/viral/logistic.h has the objective and the normalisation rule). */
 #include "learn/logistic_json.h"
+#include "io/random.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -433,19 +434,11 @@ uint64_t viral_logistic_rows(const viral_logistic *m) { return m->rows; }
 
 /* ---- batch passes ---- */
 
-/* Tiny, and the same sequence on every machine, which rand() is not. */
-uint64_t viral_logistic_splitmix64(uint64_t *state) {
-  uint64_t x = (*state += 0x9e3779b97f4a7c15u);
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-  return x ^ (x >> 31);
-}
-
 /* Uniform in [0, bound) without modulo bias. */
 static uint64_t below(uint64_t *state, uint64_t bound) {
   uint64_t threshold = (0 - bound) % bound;
   for (;;) {
-    uint64_t r = viral_logistic_splitmix64(state);
+    uint64_t r = splitmix64_next(state);
     if (r >= threshold) return r % bound;
   }
 }

@@ -71,10 +71,6 @@ void viral_logistic_refresh_(viral_logistic *m);
 double viral_logistic_ftrl_weight(const viral_logistic_params *p, double z, double sqrt_n,
                                   double l1, double l2);
 
-/* splitmix64 (Steele, Lea and Flood 2014), the shuffle's generator: advances
- * *state and returns the next output; the same sequence on every machine. */
-uint64_t viral_logistic_splitmix64(uint64_t *state);
-
 /* The "coordinates" value, a JSON array of arrays, written through emit
  * piece by piece (a row at a time): a large learner's table is never held in
  * memory. Returns 0, or -1 when emit failed. */

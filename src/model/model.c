@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/random.h"
 #include "learn/logistic_json.h"
 #include "viral/calibrate.h"
 
@@ -250,7 +251,7 @@ typedef struct online_ctx {
 static int hold_out(viral_model *m, const viral_sparse *x, double y) {
   if (!m->held_out) return 0;
   uint64_t state = ((uint64_t)m->holdout_seed << 32) ^ m->holdout_index++;
-  double u = (double)(viral_logistic_splitmix64(&state) >> 11) * 0x1.0p-53;
+  double u = (double)(splitmix64_next(&state) >> 11) * 0x1.0p-53;
   if (u >= m->holdout_fraction) return 0;
   return viral_dataset_append(m->held_out, x, y) == VIRAL_OK ? 1 : -1;
 }
@@ -419,12 +420,7 @@ static int fit_calibration(viral_model *m, viral_calibration_kind kind, const vi
 
 /* ---- train and update ---- */
 
-static void stamp_created(viral_model *m) {
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+static void stamp_created(viral_model *m) { viral_format_timestamp(m->created_at, (double)time(NULL)); }
 
 viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                const viral_reader_options *ropts, const viral_train_options *opts,

@@ -25,6 +25,7 @@
 #include "learn/logistic_json.h"
 #include "model/document.h"
 #include "model/model_internal.h"
+#include "viral/version.h"
 
 /* 2^53: larger counts would not be exact in JSON. */
 #define MAX_EXACT_INTEGER 9007199254740992.0
@@ -59,7 +60,7 @@ static cJSON *training_json(const viral_model *m) {
       viral_json_add_number(o, "updates", (double)m->updates) ||
       add_time(o, "posted_at_first", m->time_first) || add_time(o, "posted_at_last", m->time_last) ||
       !cJSON_AddStringToObject(o, "created_at", m->created_at) ||
-      !cJSON_AddStringToObject(o, "tool_version", VIRAL_VERSION)) {
+      !cJSON_AddStringToObject(o, "tool_version", viral_version())) {
     cJSON_Delete(o);
     return NULL;
   }

@@ -86,14 +86,6 @@ struct viral_stream {
 
 /* ---- small helpers ---- */
 
-static char *dup_n(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (!d) return NULL;
-  if (n) memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
 static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory"); }
 
 static const char *source_name(const viral_stream *s) { return s->o.source ? s->o.source : "stdin"; }
@@ -278,7 +270,7 @@ static int append_line(video *v, const char *line, size_t len) {
 
 static video *video_add(viral_stream *s, const char *id, double posted, double first_t, viral_error *err) {
   video *v = calloc(1, sizeof *v);
-  if (!v || !(v->id = dup_n(id, strlen(id)))) {
+  if (!v || !(v->id = text_dup(id))) {
     free(v);
     return nomem(err), NULL;
   }
@@ -569,17 +561,6 @@ static int reattribute(viral_error *err, const char *src, long line_no) {
 
 /* ---- output ---- */
 
-static void put_json_string(FILE *f, const char *t) {
-  fputc('"', f);
-  for (; *t; t++) {
-    unsigned char c = (unsigned char)*t;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 /* Score rec and emit its line; *p gets the probability. A line emit could
  * not deliver is VIRAL_ERR_IO: the caller must not count the video scored. */
 static int score_and_emit(viral_stream *s, const char *id, const viral_record *rec, int with_seq,
@@ -596,12 +577,12 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   if (!f) return nomem(err);
   if (with_seq) fprintf(f, "{\"seq\":%llu,\"video_id\":", (unsigned long long)s->seq_out);
   else fputs("{\"seq\":null,\"video_id\":", f);
-  put_json_string(f, id);
+  json_string_write(f, id);
   fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":[", viral_format_double(num, pred.probability),
           pred.label);
   for (size_t i = 0; i < nr; i++) {
     fputs(i ? ",{\"feature\":" : "{\"feature\":", f);
-    put_json_string(f, reasons[i].name);
+    json_string_write(f, reasons[i].name);
     fprintf(f, ",\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
   }
   fputs("]}", f);
@@ -856,7 +837,7 @@ static int note_position(viral_stream *s, const event *ev) {
     s->last_ids = ids;
     s->last_cap = cap;
   }
-  if (!(s->last_ids[s->last_n] = dup_n(ev->id, strlen(ev->id)))) return VIRAL_ERR_NOMEM;
+  if (!(s->last_ids[s->last_n] = text_dup(ev->id))) return VIRAL_ERR_NOMEM;
   s->last_n++;
   return VIRAL_OK;
 }
@@ -1009,7 +990,7 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
   for (size_t i = 0; !bad_ && i < s->videos.count; i++) {
     const video *v = (const video *)viral_vt_at(&s->videos, i);
     cJSON *o = cJSON_CreateObject();
-    char *lines = dup_n(v->buf, v->len);
+    char *lines = text_dup_len(v->buf, v->len);
     bad_ = !o || !lines || !cJSON_AddItemToArray(cJSON_GetObjectItem(d, "videos"), o) ||
            !cJSON_AddStringToObject(o, "id", v->id) || add_num(o, "posted_at", v->posted) ||
            add_num(o, "first_at", v->first_t) ||
