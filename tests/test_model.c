@@ -157,6 +157,31 @@ START_TEST(quantile_threshold_is_fitted_once) {
 }
 END_TEST
 
+/* --skip-bad-rows skips every bad row, not only the first (train and update
+ * stopped at the first one). */
+START_TEST(skip_bad_rows_skips_them_all) {
+  char bad[4200];
+  test_repo_path(bad, sizeof bad, "tests/data/inputs/bad_rows.csv");
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  opts.skip_bad_rows = 1;
+  viral_error err = {0};
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  viral_train_summary s;
+  viral_model *m = viral_model_train(pipeline(NULL, "none"), bad, &ro, &opts, &s, &err);
+  ck_assert_msg(m != NULL, "%s", err.message);
+  ck_assert_uint_eq(s.bad_rows, 3);
+  ck_assert_uint_eq(s.unlabeled, 1);
+  ck_assert_uint_eq(s.rows, 196);
+  ck_assert_int_eq(viral_model_update(m, bad, &ro, &opts, &s, &err), VIRAL_OK);
+  ck_assert_uint_eq(s.bad_rows, 3);
+  ck_assert_uint_eq(s.rows, 196);
+  ck_assert_uint_eq(viral_model_rows(m), 392);
+  viral_model_free(m);
+}
+END_TEST
+
 /* Save, load, save: the same bytes; and the same predictions. */
 static void check_round_trip(viral_model *m, const char *name) {
   char p1[4200], p2[4200];
@@ -544,6 +569,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, logistic_standardizes_the_dense_columns);
   tcase_add_test(tc, update_continues_training_exactly);
   tcase_add_test(tc, quantile_threshold_is_fitted_once);
+  tcase_add_test(tc, skip_bad_rows_skips_them_all);
   tcase_add_test(tc, save_load_is_exact_for_both_learners);
   tcase_add_test(tc, reasons_add_up_to_the_margin);
   tcase_add_test(tc, training_refuses_what_it_cannot_do);

@@ -145,6 +145,7 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
       if (explained || !ropts->skip_bad_rows) break;
       fprintf(stderr, "viral score: %s (skipped)\n", err->message);
       bad++;
+      rc = VIRAL_OK; /* go on with the next row */
       continue;
     }
     if (o->jsonl) write_jsonl_row(o, id, &pred, reasons, n);

@@ -131,6 +131,7 @@ static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int
       if (explained) rc = err->code;
       if (explained || !skip_bad_rows) break;
       d->bad_rows++;
+      rc = VIRAL_OK; /* go on with the next row */
       continue;
     }
     if (isnan(y)) {

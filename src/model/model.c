@@ -152,6 +152,7 @@ static int read_rows(viral_model *m, const char *path, const viral_reader_option
       if (explained) rc = err->code;
       if (explained || !opts->skip_bad_rows) break;
       summary->bad_rows++;
+      rc = VIRAL_OK; /* go on with the next row */
       continue;
     }
     if (isnan(y)) {
