@@ -399,7 +399,8 @@ static int train_svm(viral_model *m, const char *path, const viral_reader_option
   /* No training-set summary (acc stays empty: NAN): scoring every row
    * against every support vector took a third of the time of svm-train. */
   (void)acc;
-  if (rc == VIRAL_OK) rc = fit_svm(m, &ds, opts, err);
+  /* no rows: viral_model_train says so, in its own words */
+  if (rc == VIRAL_OK && ds.rows > 0) rc = fit_svm(m, &ds, opts, err);
   viral_dataset_release(&ds);
   return rc;
 }
@@ -465,16 +466,16 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
     if (opts->learner == VIRAL_LEARNER_SVM) rc = train_svm(m, path, ropts, opts, acc, summary, err);
     else rc = train_logistic(m, path, ropts, opts, acc, summary, err);
   }
-  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
-  m->held_out = NULL;
-  summary->held_out = held.rows;
-  viral_dataset_release(&held);
   if (rc == VIRAL_OK && m->rows == 0) {
     char label[VIRAL_ERROR_MAX - 64];
     viral_pipeline_tally_label(m->pipeline, label, sizeof label);
     rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
                          "no labelled rows to learn from: %s", label);
   }
+  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
+  m->held_out = NULL;
+  summary->held_out = held.rows;
+  viral_dataset_release(&held);
   if (rc != VIRAL_OK) {
     free(acc);
     viral_model_free(m);
