@@ -177,6 +177,8 @@ static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int
 static int fit_records(viral_pipeline *q, viral_reader *r, const uint64_t *row_record,
                        size_t rows, const int *role, int skip_bad_rows, viral_error *err) {
   int rc = viral_pipeline_fit_begin(q, err);
+  /* the pass over the whole input checks it has the fields the spec reads */
+  if (rc == VIRAL_OK && !row_record) rc = viral_pipeline_tally_begin(q, VIRAL_READS_LABEL, err);
   const viral_record *rec;
   uint64_t index = 0;
   size_t j = 0;
@@ -186,10 +188,14 @@ static int fit_records(viral_pipeline *q, viral_reader *r, const uint64_t *row_r
     if (row_record) {
       if (j >= rows || row_record[j] != here) continue;
       if (role[j++] != 0) continue;
+    } else if ((rc = viral_pipeline_tally_record(q, r, rec, err)) != VIRAL_OK) {
+      break;
     }
     rc = viral_pipeline_fit_record(q, rec, err);
-    if (rc != VIRAL_OK && skip_bad_rows && !row_record) rc = VIRAL_OK;
+    if (rc != VIRAL_OK && !row_record && viral_pipeline_tally_explain(q, err)) rc = err->code;
+    else if (rc != VIRAL_OK && skip_bad_rows && !row_record) rc = VIRAL_OK;
   }
+  if (rc == 0 && !row_record) rc = viral_pipeline_tally_check(q, err);
   if (rc < 0) return rc;
   return viral_pipeline_fit_end(q, err);
 }

@@ -193,13 +193,17 @@ static int fit_pass(viral_model *m, const char *path, const viral_reader_options
   viral_reader *r = viral_reader_open(path, ropts, err);
   if (!r) return err ? err->code : VIRAL_ERR_IO;
   int rc = viral_pipeline_fit_begin(m->pipeline, err);
+  if (rc == VIRAL_OK) rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
   const viral_record *rec;
   while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
+    if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
     rc = viral_pipeline_fit_record(m->pipeline, rec, err);
-    if (rc != VIRAL_OK && opts->skip_bad_rows) rc = VIRAL_OK;
+    if (rc != VIRAL_OK && viral_pipeline_tally_explain(m->pipeline, err)) rc = err->code;
+    else if (rc != VIRAL_OK && opts->skip_bad_rows) rc = VIRAL_OK;
   }
   (void)summary;
   viral_reader_free(r);
+  if (rc == 0) rc = viral_pipeline_tally_check(m->pipeline, err);
   if (rc < 0) return rc;
   return viral_pipeline_fit_end(m->pipeline, err);
 }
