@@ -102,13 +102,6 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                const viral_train_options *opts, viral_train_summary *summary,
                                viral_error *err);
 
-/* Train the logistic learner of opts on the rows of ds, in order, exactly as
- * viral_model_train does on a file holding those rows (same bits for pipeline
- * p, class importances, passes and shuffle): the learner is bit-identical.
- * Caller frees the result with viral_logistic_free(); NULL on error. */
-viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
-                                         const viral_train_options *opts, viral_error *err);
-
 /* Train a model on rows already featurized with p (fitted when it needs
  * fitting), in order, exactly as viral_model_train does on a file holding
  * the records those rows came from: the same calibration hold-out, class
@@ -166,6 +159,13 @@ typedef struct viral_prediction {
  * features that moved the score most (by |contribution|, largest first):
  * *reason_count is set to how many were written. */
 int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
+                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
+                        viral_error *err);
+
+/* The reasons of viral_model_predict for a row already transformed by the
+ * model's pipeline: x its vector, rec the record it came from (which names
+ * the features). *reason_count is set to how many were written. */
+int viral_model_explain(viral_model *m, const viral_sparse *x, const viral_record *rec,
                         viral_reason *reasons, size_t max_reasons, size_t *reason_count,
                         viral_error *err);
 

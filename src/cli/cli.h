@@ -73,6 +73,7 @@ void cli_print_help(const cli_spec *spec, FILE *out);
 
 #include "viral/features.h"
 #include "viral/reader.h"
+#include "viral/rows.h"
 
 /* --format, --json-path, --skip-bad-rows */
 #define CLI_INPUT_OPTIONS                                                                        \
@@ -104,7 +105,8 @@ void cli_input_warning(const char *command, const viral_pipeline *p);
 /* Output rows held in memory until the input is known to have the fields
  * the spec reads, so that an input of the wrong shape is an error before
  * the first row goes out (score, convert). A CSV input is known from its
- * header; a JSON input after CLI_HOLD_ROWS records (or at its end). */
+ * header; a JSON input after CLI_HOLD_ROWS records (the row source's
+ * check_after), or at its end. */
 #define CLI_HOLD_ROWS 1000
 typedef struct cli_held_output {
   FILE *out;  /* where rows go now: memory, then real */
@@ -114,10 +116,9 @@ typedef struct cli_held_output {
 } cli_held_output;
 /* Hold what is written to h->out. VIRAL_OK or VIRAL_ERR_NOMEM with err set. */
 int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err);
-/* After each record of r, and at the end (r NULL): check p's tally when
- * it is due and, once it passed, send the held rows on. VIRAL_OK or the
- * check's error. */
-int cli_hold_update(cli_held_output *h, viral_pipeline *p, const viral_reader *r, viral_error *err);
+/* After each row of s, and at the end of the pass (s NULL): once the input
+ * is checked, send the held rows on. VIRAL_OK or VIRAL_ERR_NOMEM. */
+int cli_hold_update(cli_held_output *h, const viral_rows *s, viral_error *err);
 /* Free; rows still held are dropped. */
 void cli_hold_end(cli_held_output *h);
 /* 1 when stderr is a terminal and --quiet was not given (progress lines). */

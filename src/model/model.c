@@ -10,6 +10,7 @@
 
 #include "learn/logistic_json.h"
 #include "viral/calibrate.h"
+#include "viral/rows.h"
 
 const char *viral_learner_name(viral_learner_kind kind) {
   return kind == VIRAL_LEARNER_SVM ? "svm" : "logistic";
@@ -51,6 +52,7 @@ void viral_model_free(viral_model *m) {
   viral_logistic_free(m->logistic);
   viral_svm_model_free(m->svm);
   viral_sparse_release(&m->vec);
+  viral_pipeline_scratch_free(m->names);
   viral_calibration_release(&m->calibration);
   free(m->contributions);
   free(m);
@@ -132,87 +134,67 @@ static void note_time(viral_model *m, double t) {
 /* Called for each labelled, transformed row; returns VIRAL_OK or an error. */
 typedef int (*row_fn)(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err);
 
-/* Read every record of path, transform it with the model's pipeline and hand
- * labelled rows to fn. Counts go to summary (unlabeled, bad rows). */
-static int read_rows(viral_model *m, const char *path, const viral_reader_options *ropts,
-                     const viral_train_options *opts, row_fn fn, void *ctx,
-                     viral_train_summary *summary, viral_error *err) {
-  viral_reader *r = viral_reader_open(path, ropts, err);
-  if (!r) return err ? err->code : VIRAL_ERR_IO;
-  const viral_record *rec;
-  int rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
+/* The labelled rows of path, with their time, through p; bad rows skipped
+ * when either options say so. NULL with err set. */
+static viral_rows *training_rows(viral_pipeline *p, const char *path, const viral_reader_options *ropts,
+                                 const viral_train_options *opts, viral_error *err) {
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  if (ropts) ro = *ropts;
+  ro.skip_bad_rows = ro.skip_bad_rows || opts->skip_bad_rows;
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.times = 1;
+  return viral_rows_open(p, path, &ro, &o, err);
+}
+
+/* Hand every labelled row of s (one pass) to fn, noting its time. Counts
+ * go to summary (unlabeled, bad rows, rows posted before the row above). */
+static int read_rows(viral_model *m, viral_rows *s, const viral_train_options *opts, row_fn fn,
+                     void *ctx, viral_train_summary *summary, viral_error *err) {
+  const viral_row *row;
+  int rc;
   uint64_t seen = 0;
   double previous = NAN; /* posted_at of the last labelled row */
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    double y = NAN;
-    if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
-    rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &y, err);
-    if (rc != VIRAL_OK) {
-      int explained = viral_pipeline_tally_explain(m->pipeline, err);
-      if (explained) rc = err->code;
-      if (explained || !opts->skip_bad_rows) break;
-      summary->bad_rows++;
-      rc = VIRAL_OK; /* go on with the next row */
-      continue;
-    }
-    if (isnan(y)) {
-      summary->unlabeled++;
-      continue;
-    }
-    double t = record_time(m, rec);
+  while ((rc = viral_rows_next(s, &row, err)) == 1) {
+    double t = row->posted_at;
     if (t < previous) summary->backwards++; /* NAN compares false */
     if (!isnan(t)) previous = t;
     note_time(m, t);
-    if ((rc = fn(m, &m->vec, y, ctx, err)) != VIRAL_OK) break;
+    if ((rc = fn(m, row->x, row->label, ctx, err)) != VIRAL_OK) break;
     if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
   }
-  summary->bad_rows += viral_reader_skipped(r);
-  viral_reader_free(r);
-  if (rc == 0) rc = viral_pipeline_tally_check(m->pipeline, err);
+  viral_rows_counts counts;
+  viral_rows_get_counts(s, &counts);
+  summary->unlabeled += counts.unlabeled;
+  summary->bad_rows += counts.bad_rows;
   return rc < 0 ? rc : VIRAL_OK;
 }
 
 /* read_rows, naming the hashed features met on the way (for inspect and
- * explanations). */
-static int for_each_row(viral_model *m, const char *path, const viral_reader_options *ropts,
-                        const viral_train_options *opts, row_fn fn, void *ctx,
-                        viral_train_summary *summary, viral_error *err) {
-  if (viral_pipeline_collect_names(m->pipeline, 1, err) != VIRAL_OK) return err->code;
-  int rc = read_rows(m, path, ropts, opts, fn, ctx, summary, err);
+ * explanations) when the rows come from records. */
+static int for_each_row(viral_model *m, viral_rows *s, int name, const viral_train_options *opts,
+                        row_fn fn, void *ctx, viral_train_summary *summary, viral_error *err) {
+  if (name && viral_pipeline_collect_names(m->pipeline, 1, err) != VIRAL_OK) return err->code;
+  int rc = read_rows(m, s, opts, fn, ctx, summary, err);
   viral_error ignored;
-  if (viral_pipeline_collect_names(m->pipeline, 0, rc ? &ignored : err) != VIRAL_OK && rc == VIRAL_OK)
+  if (name && viral_pipeline_collect_names(m->pipeline, 0, rc ? &ignored : err) != VIRAL_OK && rc == VIRAL_OK)
     rc = err->code;
   return rc;
 }
 
-/* Fit the pipeline (scaling statistics, quantile label, names of hashed
- * features) on one pass over path. */
-static int fit_pass(viral_model *m, const char *path, const viral_reader_options *ropts,
-                    const viral_train_options *opts, viral_train_summary *summary,
-                    viral_error *err) {
-  viral_reader *r = viral_reader_open(path, ropts, err);
-  if (!r) return err ? err->code : VIRAL_ERR_IO;
-  int rc = viral_pipeline_fit_begin(m->pipeline, err);
-  if (rc == VIRAL_OK) rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
-  const viral_record *rec;
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
-    rc = viral_pipeline_fit_record(m->pipeline, rec, err);
-    if (rc != VIRAL_OK && viral_pipeline_tally_explain(m->pipeline, err)) rc = err->code;
-    else if (rc != VIRAL_OK && opts->skip_bad_rows) rc = VIRAL_OK;
+/* Labelled rows of each class in one pass over s, then s starts again. */
+static int count_classes(viral_rows *s, const viral_train_options *opts, uint64_t counts[2],
+                         viral_error *err) {
+  const viral_row *row;
+  int rc;
+  uint64_t seen = 0;
+  while ((rc = viral_rows_next(s, &row, err)) == 1) {
+    counts[row->label > 0.5]++;
+    if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
   }
-  (void)summary;
-  viral_reader_free(r);
-  if (rc == 0) rc = viral_pipeline_tally_check(m->pipeline, err);
-  if (rc < 0) return rc;
-  return viral_pipeline_fit_end(m->pipeline, err);
-}
-
-static int count_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
-  (void)m, (void)x, (void)err;
-  uint64_t *counts = ctx; /* [2]: negatives, positives */
-  counts[y > 0.5]++;
-  return VIRAL_OK;
+  if (rc == 0) rc = viral_rows_rewind(s, err);
+  return rc < 0 ? rc : VIRAL_OK;
 }
 
 /* ---- logistic ---- */
@@ -306,64 +288,30 @@ static viral_logistic_params logistic_params(const viral_pipeline *p, const vira
   return params;
 }
 
-static int train_logistic(viral_model *m, const char *path, const viral_reader_options *ropts,
-                          const viral_train_options *opts, summary_acc *acc,
-                          viral_train_summary *summary, viral_error *err) {
+static int train_logistic(viral_model *m, viral_rows *s, int name, const viral_train_options *opts,
+                          summary_acc *acc, viral_train_summary *summary, viral_error *err) {
   viral_logistic_params params = logistic_params(m->pipeline, opts);
   int bits;
   int rc = learner_bits(m->pipeline, opts, &bits, err);
   if (rc != VIRAL_OK) return rc;
   if (opts->balanced) {
     uint64_t counts[2] = {0, 0};
-    viral_train_summary scratch = {0};
-    rc = read_rows(m, path, ropts, opts, count_row, counts, &scratch, err);
-    if (rc != VIRAL_OK) return rc;
+    if ((rc = count_classes(s, opts, counts, err)) != VIRAL_OK) return rc;
     viral_logistic_balanced_weights(counts[1], counts[0], &params.weight0, &params.weight1);
   }
-  m->time_first = m->time_last = NAN;
   if (!(m->logistic = viral_logistic_create(&params, bits, err))) return err ? err->code : VIRAL_ERR_INVALID;
   if (params.passes <= 1 && !params.shuffle) {
     online_ctx c = {acc, {params.weight0, params.weight1}};
-    return for_each_row(m, path, ropts, opts, learn_row, &c, summary, err);
+    return for_each_row(m, s, name, opts, learn_row, &c, summary, err);
   }
   /* Several passes or a shuffle: the rows are held in memory. */
   viral_dataset ds;
   viral_dataset_init(&ds);
-  rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+  rc = for_each_row(m, s, name, opts, collect_row, &ds, summary, err);
   if (rc == VIRAL_OK) rc = viral_logistic_train(m->logistic, &ds, err);
   if (rc == VIRAL_OK) summarize_dataset(m, &ds, acc);
   viral_dataset_release(&ds);
   return rc;
-}
-
-viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
-                                         const viral_train_options *opts, viral_error *err) {
-  viral_logistic_params params = logistic_params(p, opts);
-  int bits;
-  if (learner_bits(p, opts, &bits, err) != VIRAL_OK) return NULL;
-  if (opts->balanced) {
-    uint64_t pos = 0;
-    for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
-    viral_logistic_balanced_weights(pos, ds->rows - pos, &params.weight0, &params.weight1);
-  }
-  viral_logistic *lr = viral_logistic_create(&params, bits, err);
-  if (!lr) return NULL;
-  int rc = VIRAL_OK;
-  if (params.passes <= 1 && !params.shuffle) {
-    for (size_t r = 0; r < ds->rows && rc == VIRAL_OK; r++) {
-      viral_sparse row = viral_dataset_row(ds, r);
-      double y = ds->labels[r];
-      if (isnan(viral_logistic_learn(lr, &row, y, y > 0.5 ? params.weight1 : params.weight0)))
-        rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
-    }
-  } else {
-    rc = viral_logistic_train(lr, ds, err);
-  }
-  if (rc != VIRAL_OK) {
-    viral_logistic_free(lr);
-    return NULL;
-  }
-  return lr;
 }
 
 /* ---- svm ---- */
@@ -394,16 +342,15 @@ static int fit_svm(viral_model *m, const viral_dataset *ds, const viral_train_op
   return m->svm ? VIRAL_OK : err ? err->code : VIRAL_ERR_INVALID;
 }
 
-static int train_svm(viral_model *m, const char *path, const viral_reader_options *ropts,
-                     const viral_train_options *opts, summary_acc *acc,
-                     viral_train_summary *summary, viral_error *err) {
+static int train_svm(viral_model *m, viral_rows *s, int name, const viral_train_options *opts,
+                     summary_acc *acc, viral_train_summary *summary, viral_error *err) {
   viral_dataset ds;
   viral_dataset_init(&ds);
-  int rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+  int rc = for_each_row(m, s, name, opts, collect_row, &ds, summary, err);
   /* No training-set summary (acc stays empty: NAN): scoring every row
    * against every support vector took a third of the time of svm-train. */
   (void)acc;
-  /* no rows: viral_model_train says so, in its own words */
+  /* no rows: train_rows says so, in its own words */
   if (rc == VIRAL_OK && ds.rows > 0) rc = fit_svm(m, &ds, opts, err);
   viral_dataset_release(&ds);
   return rc;
@@ -432,6 +379,29 @@ static void stamp_created(viral_model *m) {
   strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The one training loop, over rows from a file or from memory (names:
+ * name the hashed features met, from records): the calibration hold-out,
+ * the learner, the calibration. */
+static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train_options *opts,
+                      summary_acc *acc, viral_train_summary *summary, viral_error *err) {
+  viral_dataset held;
+  viral_dataset_init(&held);
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
+    m->held_out = &held;
+    m->holdout_fraction = opts->calibration_fraction;
+    m->holdout_seed = opts->logistic.seed;
+  }
+  int rc;
+  if (opts->learner == VIRAL_LEARNER_SVM) rc = train_svm(m, s, name, opts, acc, summary, err);
+  else rc = train_logistic(m, s, name, opts, acc, summary, err);
+  if (rc == VIRAL_OK && m->rows == 0) rc = viral_rows_no_labels(s, err);
+  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
+  m->held_out = NULL;
+  summary->held_out = held.rows;
+  viral_dataset_release(&held);
+  return rc;
+}
+
 viral_model *viral_model_train(viral_pipeline *p, const char *path,
                                const viral_reader_options *ropts, const viral_train_options *opts,
                                viral_train_summary *summary, viral_error *err) {
@@ -458,28 +428,11 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
                          viral_pipeline_needs_fit(p) ? "this spec (scaling or a quantile label)"
                                                      : "--class-weight balanced");
   }
-  if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = fit_pass(m, path, ropts, opts, summary, err);
-  viral_dataset held;
-  viral_dataset_init(&held);
-  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
-    m->held_out = &held;
-    m->holdout_fraction = opts->calibration_fraction;
-    m->holdout_seed = opts->logistic.seed;
-  }
-  if (rc == VIRAL_OK) {
-    if (opts->learner == VIRAL_LEARNER_SVM) rc = train_svm(m, path, ropts, opts, acc, summary, err);
-    else rc = train_logistic(m, path, ropts, opts, acc, summary, err);
-  }
-  if (rc == VIRAL_OK && m->rows == 0) {
-    char label[VIRAL_ERROR_MAX - 64];
-    viral_pipeline_tally_label(m->pipeline, label, sizeof label);
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
-                         "no labelled rows to learn from: %s", label);
-  }
-  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
-  m->held_out = NULL;
-  summary->held_out = held.rows;
-  viral_dataset_release(&held);
+  viral_rows *s = rc == VIRAL_OK ? training_rows(p, path, ropts, opts, err) : NULL;
+  if (rc == VIRAL_OK && !s) rc = err ? err->code : VIRAL_ERR_IO;
+  if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = viral_rows_fit(s, err);
+  if (rc == VIRAL_OK) rc = train_rows(m, s, 1, opts, acc, summary, err);
+  viral_rows_free(s);
   if (rc != VIRAL_OK) {
     free(acc);
     viral_model_free(m);
@@ -501,17 +454,22 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
   summary_acc *acc = calloc(1, sizeof *acc);
   if (!acc) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   uint64_t rows_before = m->rows, pos_before = m->positives;
+  viral_rows *s = training_rows(m->pipeline, path, ropts, opts, err);
+  if (!s) {
+    free(acc);
+    return err ? err->code : VIRAL_ERR_IO;
+  }
   int rc;
   if (m->kind == VIRAL_LEARNER_LOGISTIC) {
     /* One pass in file order, with the importances training used: exactly
      * what training on the concatenation would have done next. */
     const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
     online_ctx c = {acc, {lp->weight0, lp->weight1}};
-    rc = for_each_row(m, path, ropts, opts, learn_row, &c, summary, err);
+    rc = for_each_row(m, s, 1, opts, learn_row, &c, summary, err);
   } else {
     viral_dataset ds;
     viral_dataset_init(&ds);
-    rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
+    rc = for_each_row(m, s, 1, opts, collect_row, &ds, summary, err);
     if (rc == VIRAL_OK && ds.rows > 0) {
       viral_svm_params params = m->svm_params;
       params.gamma = 0; /* keep the model's own gamma */
@@ -525,6 +483,7 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
     }
     viral_dataset_release(&ds);
   }
+  viral_rows_free(s);
   if (rc == VIRAL_OK) {
     m->updates++;
     summary->rows = m->rows - rows_before;
@@ -658,8 +617,15 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
   if (rc != VIRAL_OK) return rc;
   const viral_sparse *x = &m->vec;
   if ((rc = viral_model_predict_vector(m, x, out, err)) != VIRAL_OK) return rc;
-  if (!reasons || max_reasons == 0 || x->count == 0) return VIRAL_OK;
+  return viral_model_explain(m, x, rec, reasons, max_reasons, reason_count, err);
+}
 
+int viral_model_explain(viral_model *m, const viral_sparse *x, const viral_record *rec,
+                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
+                        viral_error *err) {
+  int rc;
+  if (reason_count) *reason_count = 0;
+  if (!reasons || max_reasons == 0 || x->count == 0) return VIRAL_OK;
   if (ensure_capacity(m, x->count) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (m->kind == VIRAL_LEARNER_LOGISTIC) {
@@ -680,8 +646,11 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
   memcpy(reasons, all, k * sizeof *reasons);
   free(all);
   name_ctx c = {reasons, k};
-  /* transform_named recomputes the same coordinates; it leaves m->vec alone. */
-  rc = viral_pipeline_transform_named(m->pipeline, rec, name_sink, &c, NULL, err);
+  /* transform_named recomputes the same coordinates, in the model's own
+   * scratch: what the caller read of rec stays as it was. */
+  if (!m->names && !(m->names = viral_pipeline_scratch_create()))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  rc = viral_pipeline_transform_named_with(m->pipeline, m->names, rec, name_sink, &c, NULL, err);
   if (rc != VIRAL_OK) return rc;
   for (size_t i = 0; i < k; i++)
     if (!reasons[i].name[0])
@@ -698,53 +667,20 @@ viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
   viral_pipeline *own = viral_pipeline_copy(p, err);
   if (!own) return NULL;
   viral_model *m = viral_model_create_(own, opts->learner);
-  if (!m) {
-    viral_pipeline_free(own);
+  summary_acc *acc = calloc(1, sizeof *acc);
+  viral_rows *s = m && acc ? viral_rows_open_dataset(ds, NULL, err) : NULL;
+  if (!m || !acc || !s) {
+    if (!m) viral_pipeline_free(own);
+    viral_model_free(m);
+    free(acc);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
   m->threshold = opts->threshold;
-  viral_dataset held, kept;
-  viral_dataset_init(&held);
-  viral_dataset_init(&kept);
-  const viral_dataset *learn = ds;
-  int rc = VIRAL_OK;
-  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
-    /* the same seeded hold-out, row by row, as training from a file */
-    m->held_out = &held;
-    m->holdout_fraction = opts->calibration_fraction;
-    m->holdout_seed = opts->logistic.seed;
-    for (size_t r = 0; r < ds->rows && rc == VIRAL_OK; r++) {
-      viral_sparse row = viral_dataset_row(ds, r);
-      int h = hold_out(m, &row, ds->labels[r]);
-      if (h < 0 || (h == 0 && viral_dataset_append(&kept, &row, ds->labels[r]) != VIRAL_OK))
-        rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    }
-    m->held_out = NULL;
-    learn = &kept;
-  }
-  for (size_t r = 0; r < learn->rows; r++) {
-    m->rows++;
-    m->positives += learn->labels[r] > 0.5;
-  }
-  if (rc == VIRAL_OK && m->rows == 0)
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no labelled rows to learn from");
-  if (rc == VIRAL_OK && opts->learner == VIRAL_LEARNER_LOGISTIC) {
-    viral_train_options o = *opts;
-    if (o.balanced) { /* training from a file counts the held-out rows too */
-      uint64_t pos = 0;
-      for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
-      viral_logistic_balanced_weights(pos, ds->rows - pos, &o.logistic.weight0, &o.logistic.weight1);
-      o.balanced = 0;
-    }
-    if (!(m->logistic = viral_model_fit_logistic(own, learn, &o, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
-  } else if (rc == VIRAL_OK) {
-    rc = fit_svm(m, learn, opts, err);
-  }
-  if (rc == VIRAL_OK && opts->calibrate != VIRAL_CALIBRATION_NONE)
-    rc = fit_calibration(m, opts->calibrate, &held, err);
-  viral_dataset_release(&held);
-  viral_dataset_release(&kept);
+  viral_train_summary summary = {0};
+  int rc = train_rows(m, s, 0, opts, acc, &summary, err);
+  viral_rows_free(s);
+  free(acc);
   if (rc != VIRAL_OK) {
     viral_model_free(m);
     return NULL;

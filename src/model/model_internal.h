@@ -25,6 +25,7 @@ struct viral_model {
 
   /* scratch for scoring */
   viral_sparse vec;
+  viral_pipeline_scratch *names; /* naming reasons */
   double *contributions; /* [capacity] */
   size_t capacity;
 };
