@@ -11,7 +11,9 @@
 #include "learn/logistic_json.h"
 #include "model/document.h"
 #include "testutil.h"
+#include "viral/logistic.h"
 #include "viral/model.h"
+#include "viral/svm.h"
 
 static char dir[4096];
 static char sample[4200];
@@ -56,7 +58,7 @@ static viral_model *train(const char *path, const char *label, const viral_train
   viral_reader_options ro;
   viral_reader_options_init(&ro);
   viral_model *m = viral_model_train(
-      pipeline(label, opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL), path, &ro, opts,
+      pipeline(label, viral_learner_scaling(opts->learner)), path, &ro, opts,
       NULL, &err);
   ck_assert_msg(m != NULL, "%s", err.message);
   return m;
@@ -105,7 +107,7 @@ START_TEST(update_continues_training_exactly) {
   viral_train_options opts;
   viral_train_options_init(&opts);
   for (int opt = 0; opt < 3; opt++) {
-    viral_logistic_params_init(&opts.logistic, (viral_logistic_optimizer)opt);
+    viral_logistic_params_init(&viral_train_options_logistic(&opts)->params, (viral_logistic_optimizer)opt);
     viral_model *whole = train(sample, NULL, &opts);
     viral_model *split = train(a, NULL, &opts);
     /* through the file, as `viral update` does */
@@ -220,8 +222,8 @@ START_TEST(save_load_is_exact_for_both_learners) {
   viral_model *m = train(sample, NULL, &opts);
   check_round_trip(m, "logistic");
   viral_model_free(m);
-  opts.learner = VIRAL_LEARNER_SVM;
-  opts.svm.kernel = VIRAL_SVM_RBF;
+  viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+  viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
   m = train(sample, NULL, &opts);
   check_round_trip(m, "svm");
   viral_model_free(m);
@@ -267,6 +269,44 @@ START_TEST(reasons_add_up_to_the_margin) {
 }
 END_TEST
 
+/* inspect's ranking comes from the model: non-zero weights, largest first;
+ * a learner without weights says why. */
+START_TEST(weights_ranked_or_said_missing) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  char small[4200];
+  snprintf(small, sizeof small, "%s/small.csv", dir);
+  write_rows(small, 0, 300);
+  viral_model *m = train(small, NULL, &opts);
+  viral_error err = {0};
+  size_t n = 0;
+  viral_weight *w = viral_model_weights(m, &n, &err);
+  ck_assert_ptr_nonnull(w);
+  ck_assert_uint_gt(n, 10);
+  for (size_t i = 0; i < n; i++) {
+    ck_assert(w[i].weight != 0);
+    ck_assert(w[i].weight == viral_logistic_weight(viral_model_logistic(m), w[i].index));
+    if (i) ck_assert(w[i - 1].weight >= w[i].weight);
+  }
+  free(w);
+  char text[400];
+  viral_model_describe_learner(m, text, sizeof text);
+  ck_assert_msg(strncmp(text, "ftrl, alpha 0.5, beta 1, l1 0, l2 1, 1 pass, 2^18 weights, ", 58) == 0, "%s", text);
+  viral_model_free(m);
+  viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+  viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
+  m = train(small, NULL, &opts);
+  ck_assert_ptr_null(viral_model_weights(m, &n, &err));
+  ck_assert_int_eq(err.code, VIRAL_ERR_MISSING);
+  ck_assert_str_eq(err.message, "an RBF kernel has no feature weights");
+  char *json = viral_model_inspect_json(m, "m.json", 5, &err);
+  ck_assert_ptr_nonnull(strstr(json, "\"support_vectors\":"));
+  ck_assert_ptr_null(strstr(json, "top_positive"));
+  free(json);
+  viral_model_free(m);
+}
+END_TEST
+
 START_TEST(training_refuses_what_it_cannot_do) {
   viral_train_options opts;
   viral_train_options_init(&opts);
@@ -281,7 +321,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   /* a weight space smaller than the spec's hashed features: refused before
    * training (the model it made was refused by score, inspect and update) */
   viral_train_options narrow = opts;
-  narrow.bits = 10;
+  viral_train_options_logistic(&narrow)->bits = 10;
   char sample[4200];
   test_repo_path(sample, sizeof sample, "datasets/sample.csv");
   ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), sample, &ro, &narrow, NULL, &err));
@@ -572,6 +612,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, skip_bad_rows_skips_them_all);
   tcase_add_test(tc, save_load_is_exact_for_both_learners);
   tcase_add_test(tc, reasons_add_up_to_the_margin);
+  tcase_add_test(tc, weights_ranked_or_said_missing);
   tcase_add_test(tc, training_refuses_what_it_cannot_do);
   tcase_add_test(tc, damaged_models_are_refused_with_their_reason);
   tcase_add_test(tc, unknown_members_are_skipped_unbuilt);

@@ -134,7 +134,7 @@ START_TEST(untrained_model_refuses_batch_options) {
   ck_assert_ptr_null(viral_model_create(pipeline(), &to, &err));
   ck_assert_ptr_nonnull(strstr(err.message, "balanced"));
   viral_train_options_init(&to);
-  to.learner = VIRAL_LEARNER_SVM;
+  viral_train_options_set_learner(&to, viral_learner_find("svm"));
   ck_assert_ptr_null(viral_model_create(pipeline(), &to, &err));
   ck_assert_ptr_nonnull(strstr(err.message, "logistic"));
 }

@@ -16,11 +16,18 @@
 enum { CLI_EXIT_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
 
 typedef struct cli_option {
-  const char *name; /* long name without the dashes */
-  char short_name;  /* 0 when there is none */
+  const char *name; /* long name without the dashes; "" for a list the library gives */
+  char short_name;  /* 0 when there is none; which list, for "" */
   const char *arg;  /* NULL for a flag, else the argument's name ("FILE") */
   const char *help; /* one line */
 } cli_option;
+
+/* Lists of options the library gives, in a command's options where they
+ * go: the learners' (viral_train_option_list) and their grids'
+ * (viral_tune_option_list). A new learner's options appear by themselves. */
+enum { CLI_LIST_LEARNER = 1, CLI_LIST_TUNE = 2 };
+#define CLI_LEARNER_OPTIONS {"", CLI_LIST_LEARNER, NULL, NULL}
+#define CLI_TUNE_OPTIONS {"", CLI_LIST_TUNE, NULL, NULL}
 
 typedef struct cli_spec {
   const char *command;     /* "describe" */
@@ -33,6 +40,8 @@ typedef struct cli_spec {
 
 typedef struct cli_args {
   const cli_spec *spec;
+  cli_option options[CLI_MAX_OPTIONS]; /* the command's, lists expanded */
+  int option_count;
   const char *values[CLI_MAX_OPTIONS]; /* by option position; "" for a given flag */
   int positional_count;
   char **positional;
@@ -52,6 +61,8 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args);
 const char *cli_get(const cli_args *args, const char *name);
 /* 1 when flag name was given. */
 int cli_flag(const cli_args *args, const char *name);
+/* cli_get for the library (viral_option_get; args is a cli_args). */
+const char *cli_option_value(void *args, const char *name);
 /* Parse a numeric option; a bad value is a usage error (returns 2 after
  * printing). Returns CLI_CONTINUE with *out = def when absent. */
 int cli_get_double(const cli_args *args, const char *name, double def, double *out);

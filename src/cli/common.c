@@ -35,8 +35,8 @@ viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, vir
 }
 
 int cli_show_progress(const cli_args *args) {
-  for (int i = 0; args->spec->options[i].name; i++)
-    if (strcmp(args->spec->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
+  for (int i = 0; i < args->option_count; i++)
+    if (strcmp(args->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
   return isatty(STDERR_FILENO);
 }
 

@@ -1228,8 +1228,11 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   if (rc == VIRAL_OK) rc = default_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) rc = open_state(s, err);
   if (rc == VIRAL_OK && !s->model) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no model and no checkpoint");
-  if (rc == VIRAL_OK && viral_model_learner(s->model) != VIRAL_LEARNER_LOGISTIC)
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a logistic model");
+  if (rc == VIRAL_OK && !viral_learner_online(viral_model_learner(s->model))) {
+    char online[256];
+    viral_learner_list(online, sizeof online, 0, 1);
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a %s model", online);
+  }
   if (rc == VIRAL_OK) rc = checker_init(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
     rc = open_journal(s, 0, err);
