@@ -1,6 +1,7 @@
 /* test_model.c - training, exact continuation, save/load and refusal of
  * damaged model files. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,14 +205,16 @@ static void check_round_trip(viral_model *m, const char *name) {
   viral_reader *r = viral_reader_open(sample, NULL, &err);
   const viral_record *rec;
   size_t rows = 0;
+  viral_model_scratch *scratch = viral_model_scratch_create();
   while (viral_reader_next(r, &rec, &err) == 1 && rows < 500) {
     viral_prediction a, b;
-    ck_assert_int_eq(viral_model_predict(m, rec, &a, NULL, 0, NULL, &err), VIRAL_OK);
-    ck_assert_int_eq(viral_model_predict(back, rec, &b, NULL, 0, NULL, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(m, scratch, rec, &a, NULL, 0, NULL, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(back, scratch, rec, &b, NULL, 0, NULL, &err), VIRAL_OK);
     ck_assert_msg(a.probability == b.probability && a.margin == b.margin, "row %zu", rows);
     rows++;
   }
   ck_assert_uint_eq(rows, 500);
+  viral_model_scratch_free(scratch);
   viral_reader_free(r);
   viral_model_free(back);
 }
@@ -249,10 +252,11 @@ START_TEST(reasons_add_up_to_the_margin) {
   viral_reader *r = viral_reader_open(sample, NULL, &err);
   const viral_record *rec;
   viral_reason reasons[400];
+  viral_model_scratch *scratch = viral_model_scratch_create();
   for (int row = 0; row < 50 && viral_reader_next(r, &rec, &err) == 1; row++) {
     viral_prediction p;
     size_t n = 0;
-    ck_assert_int_eq(viral_model_predict(m, rec, &p, reasons, 400, &n, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(m, scratch, rec, &p, reasons, 400, &n, &err), VIRAL_OK);
     ck_assert_uint_gt(n, 10);
     double sum = viral_logistic_bias(viral_model_logistic(m));
     for (size_t i = 0; i < n; i++) {
@@ -264,6 +268,7 @@ START_TEST(reasons_add_up_to_the_margin) {
     ck_assert_double_near(p.probability, 1 / (1 + exp(-p.margin)), 1e-15);
     ck_assert_int_eq(p.label, p.probability >= 0.5);
   }
+  viral_model_scratch_free(scratch);
   viral_reader_free(r);
   viral_model_free(m);
 }
@@ -358,6 +363,95 @@ START_TEST(training_refuses_what_it_cannot_do) {
   ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
   ck_assert_msg(strstr(err.message, "bad.csv:3: field 'views_1h': bad count 'ten'") != NULL, "%s",
                 err.message);
+}
+END_TEST
+
+/* ---- one loaded model scoring from several threads ---- */
+
+#define THREADS 4
+#define SCORED 400
+
+typedef struct scored {
+  viral_prediction p[SCORED];
+  viral_reason why[SCORED][3];
+  size_t n[SCORED];
+  size_t rows;
+} scored;
+
+typedef struct scoring_job {
+  const viral_model *m;
+  scored *out;
+} scoring_job;
+
+/* Score the first SCORED rows of sample.csv with reasons, in a scratch of
+ * its own: what each thread does. */
+static void *score_rows(void *arg) {
+  scoring_job *job = arg;
+  viral_error err;
+  viral_reader *r = viral_reader_open(sample, NULL, &err);
+  viral_model_scratch *s = viral_model_scratch_create();
+  const viral_record *rec;
+  job->out->rows = 0;
+  while (r && s && job->out->rows < SCORED && viral_reader_next(r, &rec, &err) == 1) {
+    size_t i = job->out->rows++;
+    if (viral_model_predict(job->m, s, rec, &job->out->p[i], job->out->why[i], 3, &job->out->n[i], &err) != VIRAL_OK)
+      job->out->n[i] = (size_t)-1;
+  }
+  viral_model_scratch_free(s);
+  viral_reader_free(r);
+  return NULL;
+}
+
+static void same_scores(const scored *a, const scored *b) {
+  ck_assert_uint_eq(a->rows, SCORED);
+  ck_assert_uint_eq(b->rows, SCORED);
+  for (size_t i = 0; i < SCORED; i++) {
+    ck_assert_msg(a->p[i].probability == b->p[i].probability && a->p[i].margin == b->p[i].margin &&
+                      a->p[i].label == b->p[i].label, "row %zu", i);
+    ck_assert_uint_eq(a->n[i], b->n[i]);
+    ck_assert_uint_eq(a->n[i], 3);
+    for (size_t k = 0; k < a->n[i]; k++) {
+      ck_assert_str_eq(a->why[i][k].name, b->why[i][k].name);
+      ck_assert(a->why[i][k].contribution == b->why[i][k].contribution);
+      ck_assert_uint_eq(a->why[i][k].index, b->why[i][k].index);
+    }
+  }
+}
+
+/* A model loaded once scores from 4 threads at once, each with its own
+ * scratch, exactly as from one: probabilities, margins and reasons. */
+START_TEST(one_model_scores_from_four_threads) {
+  char small[4200], path[4200];
+  snprintf(small, sizeof small, "%s/threads.csv", dir);
+  write_rows(small, 0, 300);
+  for (int svm = 0; svm < 2; svm++) {
+    viral_train_options opts;
+    viral_train_options_init(&opts);
+    if (svm) {
+      viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+      viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
+    }
+    viral_model *trained = train(small, NULL, &opts);
+    snprintf(path, sizeof path, "%s/threads-%d.json", dir, svm);
+    viral_error err = {0};
+    ck_assert_int_eq(viral_model_save(trained, path, &err), VIRAL_OK);
+    viral_model_free(trained);
+    const viral_model *m = viral_model_load(path, &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    scored *alone = malloc(sizeof *alone), *each = malloc(THREADS * sizeof *each);
+    scoring_job one = {m, alone}, jobs[THREADS];
+    score_rows(&one);
+    pthread_t t[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+      jobs[k] = (scoring_job){m, &each[k]};
+      ck_assert_int_eq(pthread_create(&t[k], NULL, score_rows, &jobs[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++) ck_assert_int_eq(pthread_join(t[k], NULL), 0);
+    for (int k = 0; k < THREADS; k++) same_scores(alone, &each[k]);
+    free(alone);
+    free(each);
+    viral_model_free((viral_model *)m);
+  }
 }
 END_TEST
 
@@ -613,6 +707,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, save_load_is_exact_for_both_learners);
   tcase_add_test(tc, reasons_add_up_to_the_margin);
   tcase_add_test(tc, weights_ranked_or_said_missing);
+  tcase_add_test(tc, one_model_scores_from_four_threads);
   tcase_add_test(tc, training_refuses_what_it_cannot_do);
   tcase_add_test(tc, damaged_models_are_refused_with_their_reason);
   tcase_add_test(tc, unknown_members_are_skipped_unbuilt);

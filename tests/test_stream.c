@@ -252,7 +252,9 @@ START_TEST(equals_assemble_then_progressive_replay) {
     ck_assert_msg(rec != NULL, "no assembled record for %s", acts[a].id);
     if (!acts[a].learn) {
       viral_prediction pred;
-      ck_assert_int_eq(viral_model_predict(ref, rec, &pred, NULL, 0, NULL, &err), VIRAL_OK);
+      viral_model_scratch *scratch = viral_model_scratch_create();
+      ck_assert_int_eq(viral_model_predict(ref, scratch, rec, &pred, NULL, 0, NULL, &err), VIRAL_OK);
+      viral_model_scratch_free(scratch);
       double got = stream_probability(&out, acts[a].id);
       ck_assert_msg(got == pred.probability, "%s: stream %.17g, reference %.17g", acts[a].id, got,
                     pred.probability);

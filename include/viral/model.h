@@ -193,19 +193,29 @@ typedef struct viral_prediction {
   double margin;      /* logit (logistic) or decision value (svm) */
 } viral_prediction;
 
-/* Score one record. With reasons != NULL and max_reasons > 0, also the
- * features that moved the score most (by |contribution|, largest first):
- * *reason_count is set to how many were written. */
-int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
-                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
-                        viral_error *err);
+/* What scoring writes: the record's vector, the contributions and
+ * ranking of --explain, the pipeline's per-row work. Scoring leaves the
+ * model as it is, so one loaded model scores from several threads at once,
+ * each thread with its own scratch. A scratch fits any model. NULL when out
+ * of memory; free with viral_model_scratch_free() (NULL-safe). */
+typedef struct viral_model_scratch viral_model_scratch;
+viral_model_scratch *viral_model_scratch_create(void);
+void viral_model_scratch_free(viral_model_scratch *s);
+
+/* Score one record, working in s. With reasons != NULL and max_reasons >
+ * 0, also the features that moved the score most (by |contribution|,
+ * largest first): *reason_count is set to how many were written. */
+int viral_model_predict(const viral_model *m, viral_model_scratch *s, const viral_record *rec,
+                        viral_prediction *out, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err);
 
 /* The reasons of viral_model_predict for a row already transformed by the
  * model's pipeline: x its vector, rec the record it came from (which names
- * the features). *reason_count is set to how many were written. */
-int viral_model_explain(viral_model *m, const viral_sparse *x, const viral_record *rec,
-                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
-                        viral_error *err);
+ * the features), working in s. *reason_count is set to how many were
+ * written. */
+int viral_model_explain(const viral_model *m, viral_model_scratch *s, const viral_sparse *x,
+                        const viral_record *rec, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err);
 
 /* An untrained model of an online learner (viral_learner_online) around p
  * (taken over: freed with the model, or on failure), as viral_model_train

@@ -130,8 +130,9 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   ro.skipped = say_skipped;
   viral_rows *rows = viral_rows_open(p, path, ropts, &ro, err);
   if (!rows) return cli_data_error("score", err);
-  cli_held_output held;
-  int rc = cli_hold_begin(&held, o->out, err);
+  viral_model_scratch *scratch = viral_model_scratch_create();
+  cli_held_output held = {o->out, o->out, NULL, 0};
+  int rc = scratch ? cli_hold_begin(&held, o->out, err) : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   viral_reason reasons[MAX_EXPLAIN];
   const viral_row *row;
   o->out = held.out;
@@ -142,7 +143,7 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
     viral_prediction pred;
     size_t n = 0;
     rc = viral_model_predict_vector(m, row->x, &pred, err);
-    if (rc == VIRAL_OK) rc = viral_model_explain(m, row->x, row->rec, reasons, o->explain, &n, err);
+    if (rc == VIRAL_OK) rc = viral_model_explain(m, scratch, row->x, row->rec, reasons, o->explain, &n, err);
     if (rc != VIRAL_OK) {
       if ((rc = viral_rows_reject(rows, err)) != VIRAL_OK) break;
       continue;
@@ -157,6 +158,7 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   viral_rows_counts counts;
   viral_rows_get_counts(rows, &counts);
   viral_rows_free(rows);
+  viral_model_scratch_free(scratch);
   if (rc < 0) return cli_data_error("score", err);
   cli_input_warning("score", p);
   if (counts.bad_rows) fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)counts.bad_rows);

@@ -33,9 +33,7 @@ void viral_model_free(viral_model *m) {
   viral_pipeline_free(m->pipeline);
   if (m->state) m->learner->free(m->state);
   viral_sparse_release(&m->vec);
-  viral_pipeline_scratch_free(m->names);
   viral_calibration_release(&m->calibration);
-  free(m->contributions);
   free(m);
 }
 
@@ -450,14 +448,44 @@ viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *op
 
 /* ---- scoring and reasons ---- */
 
-static int ensure_capacity(viral_model *m, size_t n) {
-  if (n <= m->capacity) return VIRAL_OK;
-  size_t cap = m->capacity ? m->capacity : 64;
+struct viral_model_scratch {
+  viral_pipeline_scratch *pipe; /* the pipeline's per-row work */
+  viral_sparse x;               /* the record's vector */
+  double *contributions;        /* [capacity] */
+  viral_reason *ranked;         /* [capacity] */
+  size_t capacity;
+};
+
+viral_model_scratch *viral_model_scratch_create(void) {
+  viral_model_scratch *s = calloc(1, sizeof *s);
+  if (s && !(s->pipe = viral_pipeline_scratch_create())) {
+    free(s);
+    return NULL;
+  }
+  if (s) viral_sparse_init(&s->x);
+  return s;
+}
+
+void viral_model_scratch_free(viral_model_scratch *s) {
+  if (!s) return;
+  viral_pipeline_scratch_free(s->pipe);
+  viral_sparse_release(&s->x);
+  free(s->contributions);
+  free(s->ranked);
+  free(s);
+}
+
+/* Room in s for the reasons of a row of n items. */
+static int ensure_capacity(viral_model_scratch *s, size_t n) {
+  if (n <= s->capacity) return VIRAL_OK;
+  size_t cap = s->capacity ? s->capacity : 64;
   while (cap < n) cap *= 2;
-  double *c = realloc(m->contributions, cap * sizeof *c);
-  if (!c) return VIRAL_ERR_NOMEM;
-  m->contributions = c;
-  m->capacity = cap;
+  double *c = realloc(s->contributions, cap * sizeof *c);
+  if (c) s->contributions = c;
+  viral_reason *r = realloc(s->ranked, cap * sizeof *r);
+  if (r) s->ranked = r;
+  if (!c || !r) return VIRAL_ERR_NOMEM;
+  s->capacity = cap;
   return VIRAL_OK;
 }
 
@@ -492,44 +520,40 @@ static int by_abs_contribution(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
-int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
-                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
-                        viral_error *err) {
+int viral_model_predict(const viral_model *m, viral_model_scratch *s, const viral_record *rec,
+                        viral_prediction *out, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err) {
   if (reason_count) *reason_count = 0;
-  int rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, NULL, err);
+  int rc = viral_pipeline_transform_with(m->pipeline, s->pipe, rec, &s->x, NULL, err);
   if (rc != VIRAL_OK) return rc;
-  const viral_sparse *x = &m->vec;
-  if ((rc = viral_model_predict_vector(m, x, out, err)) != VIRAL_OK) return rc;
-  return viral_model_explain(m, x, rec, reasons, max_reasons, reason_count, err);
+  if ((rc = viral_model_predict_vector(m, &s->x, out, err)) != VIRAL_OK) return rc;
+  return viral_model_explain(m, s, &s->x, rec, reasons, max_reasons, reason_count, err);
 }
 
-int viral_model_explain(viral_model *m, const viral_sparse *x, const viral_record *rec,
-                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
-                        viral_error *err) {
+int viral_model_explain(const viral_model *m, viral_model_scratch *s, const viral_sparse *x,
+                        const viral_record *rec, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err) {
   int rc;
   if (reason_count) *reason_count = 0;
   if (!reasons || max_reasons == 0 || x->count == 0 || !m->learner->contributions) return VIRAL_OK;
-  if (ensure_capacity(m, x->count) != VIRAL_OK)
+  if (ensure_capacity(s, x->count) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  if ((rc = m->learner->contributions(m->state, x, m->contributions, err)) != VIRAL_OK) return rc;
+  if ((rc = m->learner->contributions(m->state, x, s->contributions, err)) != VIRAL_OK) return rc;
   /* Rank all coordinates, keep the largest max_reasons, then name those. */
-  viral_reason *all = calloc(x->count, sizeof *all);
-  if (!all) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  viral_reason *all = s->ranked;
+  memset(all, 0, x->count * sizeof *all);
   for (size_t i = 0; i < x->count; i++) {
     all[i].value = x->items[i].value;
-    all[i].contribution = m->contributions[i];
+    all[i].contribution = s->contributions[i];
     all[i].index = x->items[i].index;
   }
   qsort(all, x->count, sizeof *all, by_abs_contribution);
   size_t k = x->count < max_reasons ? x->count : max_reasons;
   memcpy(reasons, all, k * sizeof *reasons);
-  free(all);
   name_ctx c = {reasons, k};
-  /* transform_named recomputes the same coordinates, in the model's own
-   * scratch: what the caller read of rec stays as it was. */
-  if (!m->names && !(m->names = viral_pipeline_scratch_create()))
-    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  rc = viral_pipeline_transform_named_with(m->pipeline, m->names, rec, name_sink, &c, NULL, err);
+  /* transform_named recomputes the same coordinates; x may be s's own
+   * vector, which it leaves alone */
+  rc = viral_pipeline_transform_named_with(m->pipeline, s->pipe, rec, name_sink, &c, NULL, err);
   if (rc != VIRAL_OK) return rc;
   for (size_t i = 0; i < k; i++)
     if (!reasons[i].name[0])

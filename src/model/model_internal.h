@@ -22,11 +22,7 @@ struct viral_model {
   uint32_t holdout_seed;
   uint64_t holdout_index;
 
-  /* scratch for scoring */
-  viral_sparse vec;
-  viral_pipeline_scratch *names; /* naming reasons */
-  double *contributions; /* [capacity] */
-  size_t capacity;
+  viral_sparse vec; /* learning one record */
 };
 
 /* An empty model of learner around p (taken over). NULL when out of memory. */

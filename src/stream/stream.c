@@ -60,6 +60,7 @@ typedef struct checker {
 struct viral_stream {
   viral_stream_options o;
   viral_model *model;
+  viral_model_scratch *scratch; /* scoring */
   viral_field_map *default_counters, *default_attrs;
   double *default_ages;
   viral_vt videos; /* in flight, by id and by (deadline, id) */
@@ -527,7 +528,7 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   viral_prediction pred;
   viral_reason reasons[MAX_REASONS];
   size_t nr = 0, want = s->o.reasons < MAX_REASONS ? s->o.reasons : MAX_REASONS;
-  int rc = viral_model_predict(s->model, rec, &pred, reasons, want, &nr, err);
+  int rc = viral_model_predict(s->model, s->scratch, rec, &pred, reasons, want, &nr, err);
   if (rc != VIRAL_OK) return rc;
   if (p) *p = pred.probability;
   char *text = NULL, num[32];
@@ -1218,7 +1219,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   s->lock_fd = s->dir_fd = -1;
   viral_sparse_init(&s->check.vec);
   int rc = VIRAL_OK;
-  if (viral_vt_init(&s->videos) != VIRAL_OK) rc = nomem(err);
+  if (viral_vt_init(&s->videos) != VIRAL_OK || !(s->scratch = viral_model_scratch_create())) rc = nomem(err);
   if (rc == VIRAL_OK && s->o.metrics_window &&
       (!(s->ring_p = malloc(s->o.metrics_window * sizeof *s->ring_p)) ||
        !(s->ring_y = malloc(s->o.metrics_window * sizeof *s->ring_y))))
@@ -1289,5 +1290,6 @@ void viral_stream_free(viral_stream *s) {
   viral_field_maps_free(s->default_attrs, s->o.attr_count);
   free(s->default_ages);
   viral_model_free(s->model);
+  viral_model_scratch_free(s->scratch);
   free(s);
 }
