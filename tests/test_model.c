@@ -58,9 +58,9 @@ static viral_model *train(const char *path, const char *label, const viral_train
   viral_error err = {0};
   viral_reader_options ro;
   viral_reader_options_init(&ro);
-  viral_model *m = viral_model_train(
-      pipeline(label, viral_learner_scaling(opts->learner)), path, &ro, opts,
-      NULL, &err);
+  viral_pipeline *p = pipeline(label, viral_learner_scaling(opts->learner));
+  viral_model *m = viral_model_train(p, path, &ro, opts, NULL, &err);
+  viral_pipeline_free(p); /* the model trains its own copy */
   ck_assert_msg(m != NULL, "%s", err.message);
   return m;
 }
@@ -172,7 +172,9 @@ START_TEST(skip_bad_rows_skips_them_all) {
   viral_reader_options ro;
   viral_reader_options_init(&ro);
   viral_train_summary s;
-  viral_model *m = viral_model_train(pipeline(NULL, "none"), bad, &ro, &opts, &s, &err);
+  viral_pipeline *p = pipeline(NULL, "none");
+  viral_model *m = viral_model_train(p, bad, &ro, &opts, &s, &err);
+  viral_pipeline_free(p);
   ck_assert_msg(m != NULL, "%s", err.message);
   ck_assert_uint_eq(s.bad_rows, 3);
   ck_assert_uint_eq(s.unlabeled, 1);
@@ -312,6 +314,14 @@ START_TEST(weights_ranked_or_said_missing) {
 }
 END_TEST
 
+/* viral_model_train with p (freed here), for what it refuses. */
+static viral_model *refused(viral_pipeline *p, const char *path, const viral_train_options *opts,
+                            viral_error *err) {
+  viral_model *m = viral_model_train(p, path, NULL, opts, NULL, err);
+  viral_pipeline_free(p);
+  return m;
+}
+
 START_TEST(training_refuses_what_it_cannot_do) {
   viral_train_options opts;
   viral_train_options_init(&opts);
@@ -319,8 +329,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   viral_reader_options ro;
   viral_reader_options_init(&ro);
   /* a quantile label needs two passes: not over stdin */
-  ck_assert_ptr_null(viral_model_train(pipeline("top:10%:views_final", "none"), "-", &ro, &opts,
-                                       NULL, &err));
+  ck_assert_ptr_null(refused(pipeline("top:10%:views_final", "none"), "-", &opts, &err));
   ck_assert_str_eq(err.message, "stdin: this spec (scaling or a quantile label) needs two passes "
                                 "over the data: give a file, not standard input");
   /* a weight space smaller than the spec's hashed features: refused before
@@ -329,14 +338,14 @@ START_TEST(training_refuses_what_it_cannot_do) {
   viral_train_options_logistic(&narrow)->bits = 10;
   char sample[4200];
   test_repo_path(sample, sizeof sample, "datasets/sample.csv");
-  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), sample, &ro, &narrow, NULL, &err));
+  ck_assert_ptr_null(refused(pipeline(NULL, "none"), sample, &narrow, &err));
   ck_assert_str_eq(err.message, "logistic weights (2^10) are fewer than the pipeline's 262144 "
                                 "features: --bits must be at least the spec's hash_bits");
   /* an input without the fields the spec reads: named, with what it has */
   char path[4200];
   snprintf(path, sizeof path, "%s/nolabel.csv", dir);
   test_write_file(path, "video_id,views_1h\nv1,10\n");
-  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(pipeline(NULL, "none"), path, &opts, &err));
   ck_assert_int_eq(err.code, VIRAL_ERR_MISSING);
   ck_assert_msg(strstr(err.message, "nolabel.csv: the input lacks fields the spec reads: viral, views_2h, "
                                     "likes_2h,") != NULL, "%s", err.message);
@@ -344,7 +353,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   /* no labelled rows: the label field looked for, and what was found */
   viral_pipeline *lenient = pipeline(NULL, "none");
   viral_pipeline_set_allow_missing(lenient, 1);
-  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(lenient, path, &opts, &err));
   ck_assert_msg(strstr(err.message, "no labelled rows to learn from: the label rule 'viral' reads "
                                     "'viral', which is not in the input (it has: video_id, views_1h)") != NULL,
                 "%s", err.message);
@@ -352,7 +361,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   test_write_file(path, "video_id,views_1h,viral\nv1,10,\nv2,20,\n");
   lenient = pipeline(NULL, "none");
   viral_pipeline_set_allow_missing(lenient, 1);
-  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(lenient, path, &opts, &err));
   ck_assert_msg(strstr(err.message, "the label rule 'viral' reads 'viral', missing in 2 of 2 rows") != NULL,
                 "%s", err.message);
   /* a bad value names file, line and field */
@@ -360,7 +369,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   test_write_file(path, "video_id,views_1h,views_2h,viral\nv1,10,20,1\nv2,ten,20,0\n");
   lenient = pipeline(NULL, "none");
   viral_pipeline_set_allow_missing(lenient, 1);
-  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(lenient, path, &opts, &err));
   ck_assert_msg(strstr(err.message, "bad.csv:3: field 'views_1h': bad count 'ten'") != NULL, "%s",
                 err.message);
 }

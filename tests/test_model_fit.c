@@ -49,6 +49,7 @@ static void check_same(const char *label, viral_train_options *opts) {
   ck_assert_ptr_nonnull(p);
   ck_assert_ptr_nonnull(q);
   viral_model *a = viral_model_train(p, path, NULL, opts, NULL, &err);
+  viral_pipeline_free(p); /* the model trained its own copy */
   ck_assert_msg(a != NULL, "%s", err.message);
   viral_dataset ds;
   viral_dataset_init(&ds);

@@ -617,6 +617,7 @@ START_TEST(video_the_model_refuses_is_dropped) {
     viral_pipeline *p = viral_pipeline_parse_spec("t.spec.json", spec, strlen(spec), NULL, &err);
     ck_assert_msg(p != NULL, "%s", err.message);
     viral_model *m = viral_model_create(p, &to, &err);
+    viral_pipeline_free(p); /* the model has its copy */
     ck_assert_msg(m != NULL, "%s", err.message);
     small_options(&o, with_a ? &out : &ref, NULL, &warnings);
     viral_stream *s = viral_stream_open(m, &o, &err);

@@ -109,6 +109,7 @@ cases() {
   c train_badopt7 V train --alpha abc -o out/x.json data/head200.csv
   c train_badopt8 V train --kernel poly -o out/x.json data/head200.csv
   c train_badopt9 V train --seed -1 -o out/x.json data/head200.csv
+  c train_leaky V train --allow-leakage -o out/leaky.json data/head200.csv
   c train_svm_ignored V train --learner svm --alpha 3 --passes 2 -o out/svm_ignored.json data/head200.csv
 
   for m in ftrl adagrad sgd l1 passes balanced platt isotonic quantile threshold svm rbf rbf2 svmplatt svmiso; do
@@ -150,6 +151,7 @@ cases() {
   c eval_calib V eval --calibrate isotonic --class-weight balanced --passes 2 --shuffle data/sample.csv
   c eval_svm_calib V eval --learner svm --calibrate platt --folds 3 --predictions out/evalsvm.csv data/head200.csv
   c eval_views V eval --views-field views_2h --allow-leakage data/head200.csv
+  c eval_views_leak V eval --allow-leakage --views-field views_6h --folds 3 data/head200.csv
   c eval_bad_skip V eval --skip-bad-rows data/bad.csv
   c eval_bad V eval data/bad.csv
   c eval_missing V eval --json-path data.videos data/research.json
@@ -163,6 +165,8 @@ cases() {
   c prog_svm_model V eval --progressive -m out/svm.json data/head200.csv
   c prog_passes V eval --progressive --passes 2 data/head200.csv
   c prog_model_opts V eval --progressive -m out/a.json --alpha 2 data/b.csv
+  c prog_views_leak V eval --progressive --allow-leakage --views-field views_6h data/head200.csv
+  c prog_views_leak_model V eval --progressive -m out/leaky.json --views-field views_6h data/head200.csv
 
   c tune_lr V tune --alpha-grid 0.1,0.5 --l1-grid 0 --l2-grid 0,1 --folds 3 -o out/tuned.json data/head200.csv
   c tune_lr_ll V tune --metric logloss --folds 4 --alpha-grid 0.2,1 data/sample.csv

@@ -44,16 +44,18 @@ typedef struct viral_eval_data {
   uint64_t unlabeled, bad_rows;
   uint64_t positives;
   char input_warning[VIRAL_ERROR_MAX]; /* fields most rows lack (viral_pipeline_tally_warning), "" none */
-  const viral_pipeline *pipeline; /* borrowed from viral_eval_load's caller, who keeps it alive */
+  viral_pipeline *pipeline; /* its own copy of the caller's pipeline (viral/model.h's rule),
+                               which reports the views baseline's leakage too */
   struct viral_eval_source *source; /* private: the input, kept when folds refit the pipeline */
 } viral_eval_data;
 
-/* Read path ("-" for stdin) once and featurize every row with p (not taken,
- * and it must outlive the data; left unfitted: a pipeline that needs fitting
- * is fitted per fold). An input without some field p reads (features and
- * label) is an error unless p allows missing fields (viral_pipeline_tally_check).
- * NULL on error with err set. Free with viral_eval_data_free(). */
-viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
+/* Read path ("-" for stdin) once and featurize every row with a copy of p
+ * (kept in the data, left unfitted: a pipeline that needs fitting is fitted
+ * per fold; the caller keeps p). An input without some field p reads
+ * (features and label) is an error unless p allows missing fields
+ * (viral_pipeline_tally_check). NULL on error with err set. Free with
+ * viral_eval_data_free(). */
+viral_eval_data *viral_eval_load(const viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err);
 /* The same, with the views baseline on the column views_field (literal
@@ -62,7 +64,7 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
  * passes the leakage guard (viral_pipeline_check_observed): one observed
  * after the window, an outcome such as the label's own field, or one with
  * no known observation time is an error unless p allows leakage. */
-viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+viral_eval_data *viral_eval_load_with_views(const viral_pipeline *p, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err);
 /* NULL-safe. */

@@ -92,7 +92,8 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
 /* The built-in default spec text (static, do not free). */
 const char *viral_pipeline_default_spec(void);
 
-/* A deep copy (fitted state included), e.g. one per thread. NULL on no memory. */
+/* A deep copy (fitted state, allowing missing fields and the leakage it
+ * reports included). NULL on no memory. */
 viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err);
 
 /* NULL-safe. */

@@ -19,7 +19,14 @@
  * calibration (Platt or isotonic, fitted at train time on held-out rows) is
  * kept as it is by update; training with one holds its rows out of the
  * learner, so the exact-continuation property is stated for models trained
- * without calibration. */
+ * without calibration.
+ *
+ * Pipelines, one rule: a function given a pipeline never takes it over and
+ * never changes it. A model (train, create, fit) and eval data
+ * (viral_eval_load) keep a copy of their own, made when called; the caller
+ * frees its pipeline when it is done with it. Training reads the input
+ * through the model's copy, whose input tally holds the warnings
+ * (viral_model_pipeline). */
 #ifndef VIRAL_MODEL_H
 #define VIRAL_MODEL_H
 
@@ -132,10 +139,10 @@ typedef struct viral_train_summary {
 
 typedef struct viral_model viral_model;
 
-/* Train a model on the records of path ("-" for stdin) with pipeline p
- * (taken over: freed with the model, or on failure). Returns the model or
- * NULL with err naming the file, line and problem. */
-viral_model *viral_model_train(viral_pipeline *p, const char *path,
+/* Train a model on the records of path ("-" for stdin) with a copy of
+ * pipeline p, fitted there when it needs fitting. Returns the model or NULL
+ * with err naming the file, line and problem. */
+viral_model *viral_model_train(const viral_pipeline *p, const char *path,
                                const viral_reader_options *reader_opts,
                                const viral_train_options *opts, viral_train_summary *summary,
                                viral_error *err);
@@ -144,7 +151,7 @@ viral_model *viral_model_train(viral_pipeline *p, const char *path,
  * fitting), in order, exactly as viral_model_train does on a file holding
  * the records those rows came from: the same calibration hold-out, class
  * weights, gamma and learner arithmetic, so viral_model_predict_vector gives
- * the probabilities `viral score` gives. The model holds its own copy of p.
+ * the probabilities `viral score` gives. The model holds a copy of p.
  * Caller frees with viral_model_free(); NULL on error with err set. */
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err);
@@ -217,13 +224,13 @@ int viral_model_explain(const viral_model *m, viral_model_scratch *s, const vira
                         const viral_record *rec, viral_reason *reasons, size_t max_reasons,
                         size_t *reason_count, viral_error *err);
 
-/* An untrained model of an online learner (viral_learner_online) around p
- * (taken over: freed with the model, or on failure), as viral_model_train
- * starts one: opts' learner parameters and threshold, no rows. For learning
- * one row at a time (progressive validation); balanced class weights, a
- * calibration and whatever else needs the data first (the logistic
- * learner's passes and shuffle) are refused. NULL with err set. */
-viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *opts,
+/* An untrained model of an online learner (viral_learner_online) with a
+ * copy of p, as viral_model_train starts one: opts' learner parameters and
+ * threshold, no rows. For learning one row at a time (progressive
+ * validation); balanced class weights, a calibration and whatever else
+ * needs the data first (the logistic learner's passes and shuffle) are
+ * refused. NULL with err set. */
+viral_model *viral_model_create(const viral_pipeline *p, const viral_train_options *opts,
                                 viral_error *err);
 
 /* viral_model_learn on a row already transformed by the model's pipeline:

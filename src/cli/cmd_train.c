@@ -99,6 +99,7 @@ int cmd_train(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &start);
   viral_train_summary summary;
   viral_model *m = viral_model_train(p, data, &ropts, &opts, &summary, &err);
+  viral_pipeline_free(p);
   if (show) fputc('\n', stderr);
   if (!m) return cli_data_error("train", &err);
   if (!cli_flag(&args, "quiet")) cli_input_warning("train", viral_model_pipeline(m));

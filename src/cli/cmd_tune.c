@@ -123,6 +123,7 @@ int cmd_tune(int argc, char **argv) {
     const viral_train_options *b = &r.points[r.best].opts;
     viral_pipeline *fresh = cli_load_pipeline(&args, viral_learner_scaling(b->learner), &err);
     viral_model *m = fresh ? viral_model_train(fresh, args.positional[0], &ropts, b, NULL, &err) : NULL;
+    viral_pipeline_free(fresh);
     if (!m || viral_model_save(m, out, &err) != VIRAL_OK) status = cli_data_error("tune", &err);
     viral_model_free(m);
   }

@@ -280,8 +280,10 @@ int eval_progressive(const cli_args *args) {
     }
   } else {
     if ((rc = cli_eval_load(args, &opts, cli_get(args, "views-field"), &p, &d, &ropts)) != CLI_CONTINUE) return rc;
-    /* the model takes p over; d borrows it until both are freed below */
-    if (!(m = viral_model_create(p, &opts, &err))) {
+    /* d's copy of p knows what the views baseline reads */
+    m = viral_model_create(d->pipeline, &opts, &err);
+    viral_pipeline_free(p);
+    if (!m) {
       viral_eval_data_free(d);
       return cli_data_error(CMD, &err);
     }
@@ -349,7 +351,7 @@ int eval_progressive(const cli_args *args) {
            lp->beta, lp->l1, lp->l2, model_path ? ", from " : "", model_path ? model_path : "",
            model_path ? "" : ", untrained", r.n, overall[VIRAL_REPORT_MODEL].positives,
            100.0 * (double)overall[VIRAL_REPORT_MODEL].positives / (double)r.n,
-           viral_pipeline_leaks(pl) ? "ALLOWED" : "not allowed",
+           viral_pipeline_leaks(d->pipeline) ? "ALLOWED" : "not allowed",
            po.no_delay ? "no delay (learned right after scoring)" : "delayed labels (scored when the window "
                                                                     "closes, learned when the outcome is known)",
            when, sched.unscored, sched.unlearned, r.window);

@@ -31,6 +31,7 @@ void viral_eval_data_free(viral_eval_data *d) {
   free(d->views_window);
   free(d->oracle);
   source_free(d->source);
+  viral_pipeline_free(d->pipeline);
   free(d);
 }
 
@@ -140,37 +141,40 @@ static int read_rows(viral_eval_data *d, viral_rows *s, viral_pipeline *q, viral
   return rc < 0 ? rc : VIRAL_OK;
 }
 
-viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
+viral_eval_data *viral_eval_load(const viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err) {
   return viral_eval_load_with_views(p, path, ropts, skip_bad_rows, NULL, err);
 }
 
-viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err) {
   if (views_field && strlen(views_field) >= 64) {
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
     return NULL;
   }
+  viral_pipeline *p = viral_pipeline_copy(shared, err);
+  if (!p) return NULL;
   /* the baseline's field passes the guard every feature passes */
   char default_views[64];
   snprintf(default_views, sizeof default_views, "views_%gh", viral_pipeline_window_hours(p));
   if (viral_pipeline_check_observed(p, views_field ? views_field : default_views, "the views baseline",
-                                    err) != VIRAL_OK)
+                                    err) != VIRAL_OK) {
+    viral_pipeline_free(p);
     return NULL;
+  }
   viral_eval_data *d = calloc(1, sizeof *d);
   struct viral_eval_source *s = calloc(1, sizeof *s);
-  if (d) d->source = s;
+  if (d) d->source = s, d->pipeline = p;
   const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
   if (!d || !s || !(s->name = copy_string(name))) {
-    if (!d) free(s);
+    if (!d) free(s), viral_pipeline_free(p);
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
   viral_dataset_init(&d->ds);
-  d->pipeline = p;
   viral_reader_options_init(&s->ropts);
   if (ropts) s->ropts = *ropts;
   if (ropts && ropts->json_path && !(s->json_path = copy_string(ropts->json_path))) {

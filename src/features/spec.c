@@ -1194,6 +1194,9 @@ viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err) {
   if (!j) return NULL;
   viral_pipeline *q = viral_pipeline_from_json(j, p->source, err);
   cJSON_Delete(j);
-  if (q) q->allow_missing = p->allow_missing;
+  if (q) {
+    q->allow_missing = p->allow_missing;
+    q->leaks |= p->leaks; /* a field read beside the features (the views baseline) too */
+  }
   return q;
 }

@@ -258,22 +258,36 @@ static void stamp_created(viral_model *m) {
   strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-viral_model *viral_model_train(viral_pipeline *p, const char *path,
+/* An empty model of opts' learner with a copy of p; NULL with err set. */
+static viral_model *empty_model(const viral_pipeline *p, const viral_train_options *opts,
+                                viral_error *err) {
+  viral_pipeline *own = viral_pipeline_copy(p, err);
+  if (!own) return NULL;
+  viral_model *m = viral_model_create_(own, opts->learner);
+  if (!m) {
+    viral_pipeline_free(own);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  m->threshold = opts->threshold;
+  return m;
+}
+
+viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
                                const viral_reader_options *ropts, const viral_train_options *opts,
                                viral_train_summary *summary, viral_error *err) {
   viral_train_summary local = {0};
   if (!summary) summary = &local;
   memset(summary, 0, sizeof *summary);
-  viral_model *m = viral_model_create_(p, opts->learner);
+  viral_model *m = empty_model(shared, opts, err);
+  if (!m) return NULL;
   summary_acc *acc = calloc(1, sizeof *acc);
-  if (!m || !acc) {
-    if (!m) viral_pipeline_free(p);
+  if (!acc) {
     viral_model_free(m);
-    free(acc);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
-  m->threshold = opts->threshold;
+  viral_pipeline *p = m->pipeline;
   stamp_created(m);
   int two_passes = viral_pipeline_needs_fit(p) || opts->balanced;
   /* before any pass */
@@ -337,19 +351,16 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
 
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err) {
-  viral_pipeline *own = viral_pipeline_copy(p, err);
-  if (!own) return NULL;
-  viral_model *m = viral_model_create_(own, opts->learner);
+  viral_model *m = empty_model(p, opts, err);
+  if (!m) return NULL;
   summary_acc *acc = calloc(1, sizeof *acc);
-  viral_rows *s = m && acc ? viral_rows_open_dataset(ds, NULL, err) : NULL;
-  if (!m || !acc || !s) {
-    if (!m) viral_pipeline_free(own);
+  viral_rows *s = acc ? viral_rows_open_dataset(ds, NULL, err) : NULL;
+  if (!acc || !s) {
     viral_model_free(m);
     free(acc);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
-  m->threshold = opts->threshold;
   viral_train_summary summary = {0};
   int rc = train_rows(m, s, 0, opts, acc, &summary, err);
   viral_rows_free(s);
@@ -422,24 +433,18 @@ static const char *online_refusal(const viral_train_options *opts, char *buf, si
   return NULL;
 }
 
-viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *opts,
+viral_model *viral_model_create(const viral_pipeline *p, const viral_train_options *opts,
                                 viral_error *err) {
   char buf[400];
   const char *why = online_refusal(opts, buf, sizeof buf);
   if (why) {
-    viral_pipeline_free(p);
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "an untrained model learns one row at a time: %s", why);
     return NULL;
   }
-  viral_model *m = viral_model_create_(p, opts->learner);
-  if (!m) {
-    viral_pipeline_free(p);
-    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    return NULL;
-  }
-  m->threshold = opts->threshold;
+  viral_model *m = empty_model(p, opts, err);
+  if (!m) return NULL;
   stamp_created(m);
-  if (!(m->state = opts->learner->create(opts, p, err))) {
+  if (!(m->state = opts->learner->create(opts, m->pipeline, err))) {
     viral_model_free(m);
     return NULL;
   }
