@@ -755,6 +755,11 @@ START_TEST(tally_absent_json_fields_at_the_end) {
                    "'challenges[].title'), viral, video_id (the input has: views_1h, id, saves_1h); "
                    "map them under the spec's \"fields\", or --allow-missing reads it without them");
   ck_assert_int_eq(viral_pipeline_tally_checked(p), 0);
+  char absent[64]; /* the list alone, cut to the buffer */
+  ck_assert_uint_eq(viral_pipeline_tally_absent(p, absent, sizeof absent), 3);
+  ck_assert_str_eq(absent, "caption (from 'challenges[].title'), viral, video_id");
+  ck_assert_uint_eq(viral_pipeline_tally_absent(p, absent, 10), 3);
+  ck_assert_str_eq(absent, "caption (");
   /* allowed: no error, and the warning names them and the sparse field */
   viral_pipeline_set_allow_missing(p, 1);
   ck_assert_int_eq(viral_pipeline_tally_check(p, &err), VIRAL_OK);

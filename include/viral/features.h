@@ -236,6 +236,12 @@ int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const 
  * --allow-missing". No records, or no tally: VIRAL_OK. */
 int viral_pipeline_tally_check(viral_pipeline *p, viral_error *err);
 
+/* The read fields no record had so far, as a list for messages ("saves_2h,
+ * watch_ratio_1h and 3 more", names as the check's error gives them) into
+ * buf (always NUL-terminated); returns how many there are (0: none, or no
+ * tally). */
+size_t viral_pipeline_tally_absent(const viral_pipeline *p, char *buf, size_t size);
+
 /* For a row that failed before the tally was checked: when some field read
  * is absent from every record so far (the likelier cause, and the better
  * message), replaces err with the check's error and returns 1 (the pass

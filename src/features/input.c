@@ -160,6 +160,11 @@ static size_t absent_fields(const viral_pipeline *p, char *buf, size_t size) {
   return count;
 }
 
+size_t viral_pipeline_tally_absent(const viral_pipeline *p, char *buf, size_t size) {
+  if (size) buf[0] = '\0';
+  return p->tally_on && size ? absent_fields(p, buf, size) : 0;
+}
+
 int viral_pipeline_tally_check(viral_pipeline *p, viral_error *err) {
   if (!p->tally_on || p->tally_rows == 0) return VIRAL_OK;
   char absent[300];

@@ -163,6 +163,10 @@ struct viral_pipeline {
   size_t nnames, names_cap;
   uint32_t *name_slots; /* fitting: open addressing over names (index+1, 0 empty) */
   size_t slots_cap;
+  /* [2^hash_bits / 64] with name_slots: bit i set when index i has nothing
+   * left to note (its name collided, or it is unnamed and names[] is full),
+   * so the rows after need no lookup there */
+  uint64_t *names_done;
 
   /* read-only while transforming, filled when the pipeline is built */
   double *log1p_table; /* [LOG1P_TABLE]: log1p(i); NULL without memory (then computed) */
@@ -197,6 +201,9 @@ int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
 /* transform.c */
 /* The tables transform reads (log1p of small counts, weekday circle), when p is built. */
 void viral_pipeline_tables_(viral_pipeline *p);
+/* Drop the lookup structures over names[] (name_slots, names_done): after
+ * sorting names[], or to start collecting again. */
+void viral_pipeline_drop_name_slots_(viral_pipeline *p);
 /* Bind p's fields to rec's columns in s (cached per pipeline and schema);
  * VIRAL_OK or VIRAL_ERR_NOMEM (s grows to p's fields). */
 int viral_pipeline_bind_(const viral_pipeline *p, viral_pipeline_scratch *s, const viral_record *rec);

@@ -972,7 +972,7 @@ void viral_pipeline_free(viral_pipeline *p) {
     free(p->names[i].group);
   }
   free(p->names);
-  free(p->name_slots);
+  viral_pipeline_drop_name_slots_(p);
   free(p->name);
   free(p->input_format);
   free(p->json_path);
@@ -1022,9 +1022,7 @@ static int by_name_index(const void *a, const void *b) {
 int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
   (void)err;
   if (p->nnames) qsort(p->names, p->nnames, sizeof *p->names, by_name_index);
-  free(p->name_slots);
-  p->name_slots = NULL;
-  p->slots_cap = 0;
+  viral_pipeline_drop_name_slots_(p);
   return VIRAL_OK;
 }
 

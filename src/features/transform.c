@@ -271,13 +271,28 @@ static const char *hashed_name(viral_pipeline_scratch *s, const feature_def *f, 
   return s->namebuf;
 }
 
+void viral_pipeline_drop_name_slots_(viral_pipeline *p) {
+  free(p->name_slots);
+  free(p->names_done);
+  p->name_slots = NULL;
+  p->names_done = NULL;
+  p->slots_cap = 0;
+}
+
 /* The entry naming index, or NULL with *slot set to the empty slot where
- * it would go (open addressing over names[], made on first use). */
+ * it would go (open addressing over names[], made on first use, with
+ * names_done; without memory name_slots stays NULL). */
 static name_entry *find_name(viral_pipeline *p, uint32_t index, size_t *slot) {
   if (!p->name_slots) {
     size_t cap = 16;
     while (cap < 2 * p->names_max) cap *= 2;
-    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return NULL;
+    size_t words = (((size_t)1 << p->hash_bits) + 63) / 64;
+    p->name_slots = calloc(cap, sizeof *p->name_slots);
+    p->names_done = calloc(words, sizeof *p->names_done);
+    if (!p->name_slots || !p->names_done) {
+      viral_pipeline_drop_name_slots_(p);
+      return NULL;
+    }
     p->slots_cap = cap;
   }
   size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
@@ -344,14 +359,20 @@ static int name_is(const char *name, const feature_def *f, viral_strview a,
 static int note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
                        const feature_def *f, viral_strview a, const viral_strview *b) {
   if (p->names_max == 0) return VIRAL_OK;
+  const uint64_t bit = (uint64_t)1 << (index % 64);
+  if (p->names_done && (p->names_done[index / 64] & bit)) return VIRAL_OK;
   size_t slot = 0;
   name_entry *e = find_name(p, index, &slot);
   if (e) {
     if (!e->collided && !name_is(e->name, f, a, b)) e->collided = 1;
+    if (e->collided) p->names_done[index / 64] |= bit;
     return VIRAL_OK;
   }
   if (!p->name_slots) return VIRAL_ERR_NOMEM;
-  if (p->nnames >= p->names_max) return VIRAL_OK;
+  if (p->nnames >= p->names_max) { /* never named now: names[] only grows */
+    p->names_done[index / 64] |= bit;
+    return VIRAL_OK;
+  }
   const char *name = hashed_name(s, f, a, b);
   return name ? note_name(p, index, f->group, name) : VIRAL_ERR_NOMEM;
 }
@@ -669,8 +690,7 @@ int viral_pipeline_transform_named_with(const viral_pipeline *p, viral_pipeline_
 int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
   if (on) {
     /* note_name's slots point into names[], which sorting reordered */
-    free(p->name_slots);
-    p->name_slots = NULL;
+    viral_pipeline_drop_name_slots_(p);
     size_t n = p->nnames;
     p->nnames = 0;
     for (size_t i = 0; i < n; i++) {
@@ -751,8 +771,7 @@ int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
     free(p->names[i].group);
   }
   p->nnames = 0;
-  free(p->name_slots);
-  p->name_slots = NULL;
+  viral_pipeline_drop_name_slots_(p);
   p->fitting = 1;
   p->fitted = 0;
   return VIRAL_OK;

@@ -47,6 +47,11 @@ int viral_source_read(viral_reader *r, int keep, viral_error *err);
 int viral_csv_reader_init(viral_reader *r, viral_error *err);
 int viral_json_reader_init(viral_reader *r, viral_error *err);
 
+/* 1 (the default): the CSV reader splits a line without quotes at its
+ * commas itself; 0: every byte goes through libcsv, the reference the tests
+ * compare the fast path with. Not for threads: tests flip it between reads. */
+extern int viral_csv_fast_path_;
+
 /* 1 when s[0..len) is valid UTF-8. */
 int viral_utf8_valid(const char *s, size_t len);
 /* Length of the longest prefix of s[0..len) made of whole valid UTF-8

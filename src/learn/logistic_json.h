@@ -58,10 +58,12 @@ struct viral_logistic {
    * bits either way. */
   double *sd;      /* [dense] sqrt(m2_i / rows) */
   double raw_bias; /* bias_w - sum_i w_i mean_i / sd_i: the intercept on raw values */
-  double *scratch; /* [4 * dense] one example's standardized values, new mean, m2, sd */
+  double *sqrt_n;  /* [dense] ftrl only: sqrt(n_i), so a dense step takes one square root */
+  double *scratch; /* [5 * dense] one example's standardized values, new mean, m2, sd,
+                    * and the standardized value of 0 */
 };
 
-/* Recompute the derived fields (sd, raw_bias) from the state. */
+/* Recompute the derived fields (sd, sqrt_n, raw_bias) from the state. */
 void viral_logistic_refresh_(viral_logistic *m);
 
 /* FTRL's closed-form weight from z and sqrt(n) (McMahan et al. Algorithm 1),

@@ -428,6 +428,66 @@ static void checker_release(checker *c) {
   viral_sparse_release(&c->vec);
 }
 
+/* "a, b, c" of the maps' names into buf at used; the new used. */
+static size_t list_names(char *buf, size_t size, size_t used, const viral_field_map *m, size_t n) {
+  for (size_t i = 0; i < n && used < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", m[i].name);
+  return used < size ? used : size;
+}
+
+/* What the stream's records have, in the options' terms, for messages. */
+static void describe_records(const viral_stream *s, char *buf, size_t size) {
+  size_t used = (size_t)snprintf(buf, size, "video_id, posted_at, the counters ");
+  used = list_names(buf, size, used, s->o.counters, s->o.counter_count);
+  for (size_t k = 0; k < s->o.age_count && used < size; k++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%gh", k ? ", " : " at ", s->o.ages_h[k]);
+  if (used < size) used += (size_t)snprintf(buf + used, size - used, " and their outcomes, the attributes ");
+  used = list_names(buf, size, used < size ? used : size, s->o.attrs, s->o.attr_count);
+  if (s->o.label && used < size) snprintf(buf + used, size - used, ", viral");
+}
+
+/* Every field the model's features read is one the stream's records have
+ * (a record of no sightings, as the assembler writes it, holds every
+ * column): refused at open, before any event, unless allow_missing (then
+ * they read as missing, by the spec's missing-value policy), as score, eval
+ * and update refuse an input without them. A label rule reading a field the
+ * records lack (a rule on "viral" without a label rule of the stream's) is
+ * said: the videos then learn from label events only. */
+static int check_model_fields(viral_stream *s, viral_error *err) {
+  viral_pipeline *p = s->check.pipe;
+  viral_assembler *a = video_assembler(s, 0, s->o.label, err);
+  if (!a) return err->code;
+  size_t ncol = viral_assembler_column_count(a), n_read = 0, n_label = 0;
+  viral_assembled_value *none = calloc(ncol, sizeof *none);
+  int rc = none ? VIRAL_OK : nomem(err);
+  for (size_t i = 0; none && i < ncol; i++) none[i].number = NAN;
+  built b = {0};
+  char absent[300], have[300];
+  if (rc == VIRAL_OK) rc = read_row(s, a, none, "records", &b, err);
+  for (int reads = 0; rc == VIRAL_OK && reads <= VIRAL_READS_LABEL; reads += VIRAL_READS_LABEL) {
+    if ((rc = viral_pipeline_tally_begin(p, reads, err)) == VIRAL_OK &&
+        (rc = viral_pipeline_tally_record(p, NULL, b.rec, err)) == VIRAL_OK)
+      *(reads ? &n_label : &n_read) = viral_pipeline_tally_absent(p, absent, sizeof absent);
+    if (rc == VIRAL_OK && !reads && n_read && !s->o.allow_missing) {
+      describe_records(s, have, sizeof have);
+      rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
+                           "the model reads fields the stream's records lack: %s; give them with --counters, "
+                           "--at or --attrs, or --allow-missing reads them as missing (the records have %s)",
+                           absent, have);
+    } else if (rc == VIRAL_OK && !reads && n_read) {
+      warn(s, "the stream's records lack fields the model reads, read as missing (--allow-missing): %s", absent);
+    }
+  }
+  if (rc == VIRAL_OK && n_label > n_read)
+    warn(s, "the model's label rule '%s' reads a field the stream's records lack: videos learn from label "
+            "events only (--label RULE labels them by their outcomes)",
+         viral_pipeline_label_rule(p));
+  built_release(&b);
+  free(none);
+  viral_assembler_free(a);
+  return rc;
+}
+
 /* Every counter and attribute source is in rec (null for an unknown value;
  * a key left out is a broken producer, and the assembler refuses a video
  * none of whose sightings has it) and reads by its rule as the assembler
@@ -648,6 +708,7 @@ typedef struct event {
   double seq;       /* NAN when absent */
   const char *id;   /* observe, label */
   double t, posted; /* observe */
+  double age_h;     /* observe: (t - posted) in hours, viral_record_age_hours */
   double y;         /* label */
 } event;
 
@@ -702,7 +763,10 @@ static int parse_event(const viral_record *rec, const char *src, long line_no, e
   }
   if (read_time(rec, "observed_at", &ev->t) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing observed_at", NULL);
   if (read_time(rec, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing posted_at", NULL);
-  if (ev->t < ev->posted) return bad(err, src, line_no, "observe: observed_at is before posted_at (a negative age)", NULL);
+  /* the assembler's rule: a sighting a little before posting is an hourly
+   * snapshot's rounding, one earlier cannot be */
+  if (viral_record_age_hours(rec, ev->posted, ev->t, &ev->age_h, err) != VIRAL_OK)
+    return reattribute(err, src, line_no);
   return VIRAL_OK;
 }
 
@@ -711,7 +775,7 @@ static int parse_event(const viral_record *rec, const char *src, long line_no, e
  * (unless it is late: apply_observe ignores it), or one before the first. */
 static int gives_attributes(const viral_stream *s, const event *ev) {
   const video *v = (const video *)viral_vt_find(&s->videos, ev->id);
-  return v ? ev->t < v->first_t : (ev->t - ev->posted) / 3600 < s->o.horizon_h;
+  return v ? ev->t < v->first_t : ev->age_h < s->o.horizon_h;
 }
 
 /* An input or journal line read as an event: as long as the limit, one
@@ -818,7 +882,7 @@ static int apply_observe(viral_stream *s, const event *ev, const char *line, siz
     s->st.clock = ev->t;
     if ((rc = close_by_time(s, err)) != VIRAL_OK) return rc;
   }
-  double age = (ev->t - ev->posted) / 3600;
+  double age = ev->age_h;
   video *v = (video *)viral_vt_find(&s->videos, ev->id);
   if (!v) {
     if (age >= s->o.horizon_h) {
@@ -1235,6 +1299,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
     rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a %s model", online);
   }
   if (rc == VIRAL_OK) rc = checker_init(s, err);
+  if (rc == VIRAL_OK) rc = check_model_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
     rc = open_journal(s, 0, err);
     if (rc == VIRAL_OK) rc = replay_journal(s, err);
