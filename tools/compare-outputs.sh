@@ -11,7 +11,7 @@
 # label, bits, skip-bad-rows, stdin, JSON input), score (--explain, jsonl,
 # threshold, default model), update, inspect (text, --json), eval (folds,
 # temporal, svm, calibration, --json/--html/--predictions), eval
-# --progressive, tune, stream on a generated log, --help of every command
+# --progressive, tune, assemble and stream on a generated log, --help of every command
 # and usage and data errors. Compared: stdout, stderr, exit status and every
 # file written. Normalized first, because they change from run to run: a
 # model's "created_at" (and so its checksum) and elapsed seconds on stderr.
@@ -175,6 +175,8 @@ cases() {
   c tune_badgrid V tune --alpha-grid 0,1 data/head200.csv
   c tune_badlog V tune --learner svm --log2c 1,2 data/head200.csv
 
+  c assemble_csv V assemble --id video_id --observed-at observed_at --posted-at posted_at --counters views,likes,shares,comments,saves,watch_ratio:number --attrs author_id,author_followers:number,author_verified:bool,duration_s:number,music_id,music_original:bool,hashtags,caption --at 1h,2h,6h --horizon 48h --label views_final'>='20000 -o out/assembled.csv data/log.jsonl
+  c assemble_jsonl V assemble -q --id video_id --observed-at observed_at --posted-at posted_at --counters views,likes,shares,comments,saves,watch_ratio:number --attrs author_id,author_followers:number,author_verified:bool,duration_s:number,music_id,music_original:bool,hashtags,caption --at 1h,2h --window 2h --horizon 48h --grace 1h --label views_final'>='20000 --unlabeled keep --format jsonl -o out/assembled.jsonl data/log.jsonl
   c stream V stream -m out/ftrl.json --label views_final'>='20000 --state out/state --window 2h --horizon 2d --checkpoint-every 200 --metrics-every 100 data/log.jsonl
   c stream_again V stream --label views_final'>='20000 --state out/state data/log.jsonl
   c stream_stdout V stream -m out/a.json --label views_final'>='20000 --reasons 2 '<' data/log.jsonl
