@@ -1,6 +1,7 @@
-/* rows.c - the row source (viral/rows.h): records through a pipeline, or a
- * dataset's rows, with one bad-row policy. */
-#include "viral/rows.h"
+/* rows.c - the row source (viral/rows.h): records through a pipeline, or
+ * the rows of a backend whose rows are vectors already (a dataset's), with
+ * one bad-row policy. */
+#include "features/rows_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,9 +25,9 @@ struct viral_rows {
   size_t selected;           /* o.records: the next one to look for */
   uint64_t rejected;         /* bad rows this pass skipped itself */
   viral_sparse x;
-  /* a source over a dataset */
-  const viral_dataset *ds;
-  viral_sparse dsrow;
+  /* a source over a backend of vectors */
+  const viral_rows_backend *backend;
+  void *backend_ctx;
   /* the row handed out */
   viral_row row;
   double *columns;           /* [o.column_count] */
@@ -38,6 +39,7 @@ static int is_stdin(const char *path) { return !path || strcmp(path, "-") == 0; 
 
 void viral_rows_free(viral_rows *s) {
   if (!s) return;
+  if (s->backend && s->backend->free) s->backend->free(s->backend_ctx);
   viral_reader_free(s->r);
   viral_sparse_release(&s->x);
   free(s->columns);
@@ -108,16 +110,55 @@ viral_rows *viral_rows_open_memory(viral_pipeline *p, const char *name, const ch
   return open_records(p, name ? name : "memory", data, len, ro, o, err);
 }
 
+viral_rows *viral_rows_open_backend_(const viral_rows_backend *b, void *ctx, const viral_rows_options *o,
+                                     viral_error *err) {
+  viral_rows *s = create(o, err);
+  if (!s) {
+    if (b->free) b->free(ctx);
+    return NULL;
+  }
+  s->backend = b;
+  s->backend_ctx = ctx;
+  return s;
+}
+
+/* ---- the rows of a dataset ---- */
+
+typedef struct dataset_rows {
+  const viral_dataset *ds;
+  viral_sparse row;
+} dataset_rows;
+
+static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *err) {
+  (void)err;
+  dataset_rows *d = ctx;
+  if (index >= d->ds->rows) return 0;
+  d->row = viral_dataset_row(d->ds, (size_t)index);
+  row->x = &d->row;
+  row->label = d->ds->labels[index];
+  row->weight = 1;
+  row->posted_at = NAN;
+  row->id = NULL;
+  row->id_len = 0;
+  return 1;
+}
+
+static const viral_rows_backend dataset_backend = {"rows", dataset_row, free};
+
 viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
                                     viral_error *err) {
-  viral_rows *s = create(o, err);
-  if (s) s->ds = ds;
-  return s;
+  dataset_rows *d = calloc(1, sizeof *d);
+  if (!d) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  d->ds = ds;
+  return viral_rows_open_backend_(&dataset_backend, d, o, err);
 }
 
 const char *viral_rows_name(const viral_rows *s) {
   if (s->r) return viral_reader_name(s->r);
-  return s->path ? s->path : s->ds ? "rows" : "stdin";
+  return s->path ? s->path : s->backend ? s->backend->name : "stdin";
 }
 
 int viral_rows_input_checked(const viral_rows *s) {
@@ -151,7 +192,7 @@ static int begin_pass(viral_rows *s, viral_error *err) {
   s->rejected = 0;
   s->selected = 0;
   s->in_pass = 1;
-  if (s->ds) return VIRAL_OK;
+  if (s->backend) return VIRAL_OK;
   if (s->used) {
     int rc = s->path ? open_reader(s, err) : read_twice(err);
     if (rc != VIRAL_OK) return rc;
@@ -164,7 +205,7 @@ static int begin_pass(viral_rows *s, viral_error *err) {
 }
 
 int viral_rows_rewind(viral_rows *s, viral_error *err) {
-  if (!s->ds && !s->path && s->used) return read_twice(err);
+  if (!s->backend && !s->path && s->used) return read_twice(err);
   s->in_pass = 0;
   return VIRAL_OK;
 }
@@ -188,7 +229,7 @@ static int bad_row(viral_rows *s, int rc, viral_error *err) {
 }
 
 int viral_rows_reject(viral_rows *s, viral_error *err) {
-  if (s->ds) return err ? err->code : VIRAL_ERR_INVALID;
+  if (s->backend) return err ? err->code : VIRAL_ERR_INVALID;
   s->counts.rows--;
   return bad_row(s, err ? err->code : VIRAL_ERR_INVALID, err);
 }
@@ -282,36 +323,29 @@ static int make_row(viral_rows *s, const viral_record *rec, viral_error *err) {
   return row_metadata(s, rec, err);
 }
 
-static int next_dataset_row(viral_rows *s, const viral_row **out) {
-  const viral_dataset *ds = s->ds;
-  while (s->counts.records < ds->rows) {
-    size_t r = (size_t)s->counts.records++;
-    viral_row *row = &s->row;
-    row->label = ds->labels[r];
+/* The next row of the backend that the options want. */
+static int next_backend_row(viral_rows *s, const viral_row **out, viral_error *err) {
+  int rc;
+  viral_row *row = &s->row;
+  while ((rc = s->backend->row(s->backend_ctx, s->counts.records, row, err)) == 1) {
+    row->record = s->counts.records++;
+    row->rec = NULL;
     if (isnan(row->label) && s->o.labels == VIRAL_ROWS_LABELLED) {
       s->counts.unlabeled++;
       continue;
     }
-    s->dsrow = viral_dataset_row(ds, r);
-    row->x = &s->dsrow;
-    row->weight = 1;
-    row->record = r;
-    row->posted_at = NAN;
-    row->id = NULL;
-    row->id_len = 0;
-    row->rec = NULL;
     for (size_t k = 0; k < s->o.column_count; k++) s->columns[k] = NAN;
     s->counts.rows++;
     *out = row;
     return 1;
   }
-  return 0;
+  return rc;
 }
 
 int viral_rows_next(viral_rows *s, const viral_row **row, viral_error *err) {
   int rc;
   if (!s->in_pass && (rc = begin_pass(s, err)) != VIRAL_OK) return rc;
-  if (s->ds) return next_dataset_row(s, row);
+  if (s->backend) return next_backend_row(s, row, err);
   const viral_record *rec;
   while ((rc = next_record(s, &rec, err)) == 1) {
     rc = make_row(s, rec, err);
@@ -327,7 +361,7 @@ int viral_rows_next(viral_rows *s, const viral_row **row, viral_error *err) {
 }
 
 int viral_rows_fit(viral_rows *s, viral_error *err) {
-  if (s->ds) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "rows in memory have no pipeline to fit");
+  if (s->backend) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "rows in memory have no pipeline to fit");
   int rc = begin_pass(s, err);
   if (rc == VIRAL_OK) rc = viral_pipeline_fit_begin(s->p, err);
   const viral_record *rec;
