@@ -340,7 +340,7 @@ START_TEST(fitted_pipeline_sees_training_rows_only) {
   viral_train_options lopts, sopts;
   viral_train_options_init(&lopts);
   viral_train_options_init(&sopts);
-  sopts.learner = VIRAL_LEARNER_SVM;
+  viral_train_options_set_learner(&sopts, viral_learner_find("svm"));
   const viral_train_options *learners[2] = {&lopts, &sopts};
   const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
   for (int l = 0; l < 2; l++)

@@ -33,10 +33,12 @@
 #include "viral/gen.h"
 
 #include "viral/features.h"
+#include "viral/rows.h"
 
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
 #include "viral/svm.h"
+#include "viral/learner.h"
 
 #include "viral/model.h"
 

@@ -29,8 +29,8 @@ viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, vir
 }
 
 int cli_show_progress(const cli_args *args) {
-  for (int i = 0; args->spec->options[i].name; i++)
-    if (strcmp(args->spec->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
+  for (int i = 0; i < args->option_count; i++)
+    if (strcmp(args->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
   return isatty(STDERR_FILENO);
 }
 
@@ -52,13 +52,8 @@ int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err) {
   return VIRAL_OK;
 }
 
-int cli_hold_update(cli_held_output *h, viral_pipeline *p, const viral_reader *r, viral_error *err) {
-  if (h->out == h->real) return VIRAL_OK;
-  if (!viral_pipeline_tally_checked(p)) {
-    if (r && viral_reader_rows(r) < CLI_HOLD_ROWS) return VIRAL_OK;
-    int rc = viral_pipeline_tally_check(p, err);
-    if (rc != VIRAL_OK) return rc;
-  }
+int cli_hold_update(cli_held_output *h, const viral_rows *s, viral_error *err) {
+  if (h->out == h->real || (s && !viral_rows_input_checked(s))) return VIRAL_OK;
   if (fflush(h->out) != 0) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   fwrite(h->buf, 1, h->len, h->real);
   cli_hold_end(h);

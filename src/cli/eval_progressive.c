@@ -13,6 +13,7 @@
 #include "eval_report.h"
 #include "learn_options.h"
 #include "viral/eval.h"
+#include "viral/logistic.h"
 #include "viral/report.h"
 #include "viral/writer.h"
 
@@ -33,21 +34,23 @@ static int check_options(const cli_args *args, const viral_train_options *opts, 
   static const char *const not_here[] = {"folds", "temporal", "gap", NULL};
   for (int i = 0; not_here[i]; i++)
     if (cli_get(args, not_here[i])) return cli_usage_error(CMD, "--%s does not go with --progressive", not_here[i]);
-  if (opts->learner != VIRAL_LEARNER_LOGISTIC)
+  char online[256];
+  viral_learner_list(online, sizeof online, 0, 1);
+  if (!viral_learner_online(opts->learner))
     return cli_usage_error(CMD, "--progressive learns online, one video at a time: it needs the "
-                                "logistic learner, not svm");
-  if (opts->balanced || opts->logistic.passes > 1 || opts->logistic.shuffle)
+                                "%s learner, not %s", online, viral_learner_name(opts->learner));
+  if (opts->balanced || viral_train_options_online_refusal(opts))
     return cli_usage_error(CMD, "--progressive learns each video once, as it comes: no --passes, "
                                 "--shuffle or --class-weight balanced");
   if (!with_model) return CLI_CONTINUE;
-  /* the start model brings its pipeline and learner */
-  static const char *const from_model[] = {"spec", "label", "allow-leakage", "learner", "optimizer",
-                                           "alpha", "beta", "l1", "l2", "passes", "shuffle", "bits",
-                                           "no-normalize", "class-weight", "kernel", "C", "gamma", NULL};
-  for (int i = 0; from_model[i]; i++)
-    if (cli_get(args, from_model[i]))
-      return cli_usage_error(CMD, "--%s does not go with -m: the model brings its spec and learner",
-                             from_model[i]);
+  /* the start model brings its pipeline and learner (and --seed does nothing) */
+  static const char *const spec[] = {"spec", "label", "allow-leakage", NULL};
+  for (int i = 0; spec[i]; i++)
+    if (cli_get(args, spec[i]))
+      return cli_usage_error(CMD, "--%s does not go with -m: the model brings its spec and learner", spec[i]);
+  for (const viral_option *o = viral_train_option_list(); o->name; o++)
+    if (strcmp(o->name, "seed") != 0 && cli_get(args, o->name))
+      return cli_usage_error(CMD, "--%s does not go with -m: the model brings its spec and learner", o->name);
   return CLI_CONTINUE;
 }
 
@@ -113,9 +116,12 @@ int eval_progressive(const cli_args *args) {
   viral_reader_options ropts;
   if (model_path) {
     if (!(m = viral_model_load(model_path, &err))) return cli_data_error(CMD, &err);
-    if (viral_model_learner(m) != VIRAL_LEARNER_LOGISTIC) {
+    if (!viral_learner_online(viral_model_learner(m))) {
+      char online[256];
+      viral_learner_list(online, sizeof online, 0, 1);
       viral_error_set(&err, VIRAL_ERR_INVALID, model_path, 0,
-                      "an svm model cannot learn one video at a time: --progressive needs a logistic model");
+                      "an %s model cannot learn one video at a time: --progressive needs a %s model",
+                      viral_learner_name(viral_model_learner(m)), online);
       viral_model_free(m);
       return cli_data_error(CMD, &err);
     }
@@ -125,8 +131,10 @@ int eval_progressive(const cli_args *args) {
     }
   } else {
     if ((rc = cli_eval_load(args, &opts, cli_get(args, "views-field"), &p, &d, &ropts)) != CLI_CONTINUE) return rc;
-    /* the model takes p over; d borrows it until both are freed below */
-    if (!(m = viral_model_create(p, &opts, &err))) {
+    /* d's copy of p knows what the views baseline reads */
+    m = viral_model_create(d->pipeline, &opts, &err);
+    viral_pipeline_free(p);
+    if (!m) {
       viral_eval_data_free(d);
       return cli_data_error(CMD, &err);
     }

@@ -127,33 +127,48 @@ void viral_assembler_write_header(const viral_assembler *a, FILE *out, int jsonl
   putc('\n', out);
 }
 
+void viral_assembler_cell_value(const viral_assembler *a, const viral_assembled_value *row, size_t i,
+                                char buf[32], viral_value *out) {
+  const viral_assembled_value *v = &row[i];
+  memset(out, 0, sizeof *out);
+  out->text = "";
+  if (v->text) {
+    out->len = strlen(v->text);
+    out->kind = out->len ? VIRAL_VALUE_TEXT : VIRAL_VALUE_MISSING; /* "" is missing, as a reader has it */
+    out->text = v->text;
+    return;
+  }
+  if (isnan(v->number)) return;
+  /* posted_at (column 1) and the event times: times people can read */
+  const char *name = viral_assembler_column_name(a, i);
+  int is_time = i == 1 || strcmp(name, "scored_at") == 0 || strcmp(name, "learned_at") == 0;
+  out->text = is_time ? viral_assemble_format_time(buf, v->number) : viral_format_double(buf, v->number);
+  out->len = strlen(out->text);
+  if (is_time && strchr(out->text, 'T')) {
+    out->kind = VIRAL_VALUE_TEXT;
+  } else {
+    out->kind = VIRAL_VALUE_NUMBER;
+    out->number = v->number;
+  }
+}
+
 void viral_assembler_write_row(const viral_assembler *a, const viral_assembled_value *row,
                                FILE *out, int jsonl) {
   char buf[32];
   if (jsonl) putc('{', out);
   for (size_t i = 0; i < viral_assembler_column_count(a); i++) {
-    const viral_assembled_value *v = &row[i];
     if (i) putc(',', out);
     if (jsonl) {
       json_string_write(out, viral_assembler_column_name(a, i));
       putc(':', out);
     }
-    /* posted_at (column 1) and the event times: written as times people can read */
-    const char *name = viral_assembler_column_name(a, i);
-    int is_time = i == 1 || strcmp(name, "scored_at") == 0 || strcmp(name, "learned_at") == 0;
-    const char *num = isnan(v->number) ? NULL
-                      : is_time        ? viral_assemble_format_time(buf, v->number)
-                                       : viral_format_double(buf, v->number);
-    if (v->text) {
-      if (jsonl) json_string_write(out, v->text);
-      else viral_csv_write_cell(out, v->text, strlen(v->text));
-    } else if (!num) {
-      if (jsonl) fputs("null", out);
-    } else if (jsonl && is_time && strchr(num, 'T')) {
-      json_string_write(out, num);
-    } else {
-      fputs(num, out);
-    }
+    viral_value v;
+    viral_assembler_cell_value(a, row, i, buf, &v);
+    if (v.kind == VIRAL_VALUE_NUMBER) fputs(v.text, out);
+    else if (jsonl && v.kind == VIRAL_VALUE_MISSING && !row[i].text) fputs("null", out);
+    else if (jsonl) json_string_write(out, v.text);
+    else if (row[i].text) viral_csv_write_cell(out, v.text, v.len);
+    else fputs(v.text, out); /* a time */
   }
   if (jsonl) putc('}', out);
   putc('\n', out);

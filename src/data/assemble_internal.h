@@ -23,4 +23,12 @@ char *viral_assemble_format_time(char buf[32], double t);
  * (no point on one side): never extrapolates. */
 double interpolate_at(const double *times, const double *values, size_t n, double t);
 
+/* Cell i of row as the value a JSON reader gives for it in the row's JSON
+ * line (viral_assembler_write_row writes the one from the other): a text
+ * ("" is missing), posted_at and the event times as ISO-8601 text (a
+ * number when not whole seconds in range), other numbers with their exact
+ * digits (in buf), NaN missing. The text borrows from row or buf. */
+void viral_assembler_cell_value(const viral_assembler *a, const viral_assembled_value *row, size_t i,
+                                char buf[32], viral_value *out);
+
 #endif

@@ -12,9 +12,8 @@ struct viral_eval_source {
   char *name;                /* the path ("stdin" for standard input), for messages and format detection */
   char *bytes;               /* the whole input (NULL when folds share the vectors) */
   size_t len;
-  viral_reader_options ropts;
+  viral_reader_options ropts; /* skip_bad_rows: the load's, so a second read skips the same records */
   char *json_path;           /* ropts.json_path, owned */
-  int skip_bad_rows;
 };
 
 #endif

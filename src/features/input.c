@@ -85,7 +85,7 @@ static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_rec
   p->tally_schema = viral_record_schema_id(rec);
   p->tally_has_schema = 1;
   for (size_t i = 0; i < p->nfields; i++)
-    if (p->fields[i].col >= 0) p->tally_seen[i] = 1;
+    if (p->own.cols[i] >= 0) p->tally_seen[i] = 1;
   const char *src = r ? viral_reader_name(r) : viral_record_source(rec);
   if (!src) src = "input";
   if (!p->tally_source || strcmp(p->tally_source, src) != 0) {
@@ -103,7 +103,7 @@ static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_rec
 
 /* 1 when field i has no value in rec (no column, empty, blank, null). */
 static int lacks(const viral_pipeline *p, const viral_record *rec, size_t i) {
-  long col = p->fields[i].col;
+  long col = p->own.cols[i];
   if (col < 0) return 1;
   const viral_value *v = viral_record_value(rec, (size_t)col);
   return v->kind == VIRAL_VALUE_MISSING ||
@@ -113,7 +113,8 @@ static int lacks(const viral_pipeline *p, const viral_record *rec, size_t i) {
 int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const viral_record *rec,
                                 viral_error *err) {
   if (!p->tally_on) return VIRAL_OK;
-  pipeline_bind(p, rec);
+  if (pipeline_bind(p, &p->own, rec) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if ((!p->tally_has_schema || viral_record_schema_id(rec) != p->tally_schema) &&
       note_schema(p, r, rec) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,7 +251,6 @@ static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
   f->rule = default_rule(name);
   f->observed = default_observed(name);
   f->unit = 1;
-  f->col = -1;
   return (int)p->nfields++;
 }
 
@@ -823,9 +823,14 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
                                            "%u dense columns", p->hash_bits, (unsigned)p->ncols);
   /* video_id keys every output row: the input tally checks it like a feature's field */
   if ((p->id_field = use_field(p, "video_id", err)) < 0) return p->id_field;
-  if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
+  pipeline_tables(p);
   return VIRAL_OK;
 }
+
+static _Atomic uint64_t pipeline_ids = 0;
+
+/* A process-unique id: scratches know whose bindings they hold. */
+static uint64_t next_pipeline_id(void) { return atomic_fetch_add(&pipeline_ids, 1) + 1; }
 
 /* Build a pipeline around spec (taken over: freed with the pipeline). */
 static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeline_options *opts,
@@ -836,6 +841,7 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
     viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
     return NULL;
   }
+  p->id = next_pipeline_id();
   p->spec = spec;
   p->allow_leakage = opts ? opts->allow_leakage : 0;
   p->allow_missing = opts ? opts->allow_missing : 0;
@@ -938,12 +944,8 @@ void viral_pipeline_free(viral_pipeline *p) {
     free(f->separators);
     free(f->pattern);
     if (f->has_re) regfree(&f->re);
-    if (p->values) {
-      free(p->values[i].items);
-      free(p->values[i].buf);
-    }
   }
-  free(p->values);
+  pipeline_scratch_release(&p->own);
   free(p->fields);
   pipeline_tally_free(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
@@ -962,7 +964,6 @@ void viral_pipeline_free(viral_pipeline *p) {
   }
   free(p->names);
   pipeline_drop_name_slots(p);
-  free(p->namebuf);
   free(p->name);
   free(p->json_path);
   free(p->source);
@@ -1177,6 +1178,9 @@ viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err) {
   if (!j) return NULL;
   viral_pipeline *q = viral_pipeline_from_json(j, p->source, err);
   cJSON_Delete(j);
-  if (q) q->allow_missing = p->allow_missing;
+  if (q) {
+    q->allow_missing = p->allow_missing;
+    q->leaks |= p->leaks; /* a field read beside the features (the views baseline) too */
+  }
   return q;
 }

@@ -136,6 +136,57 @@ void record_clear(viral_record *rec) {
   }
 }
 
+/* ---- records made from values ---- */
+
+/* The record first: a made record's address is the whole's. */
+typedef struct made_record {
+  viral_record rec;
+  record_schema schema;
+  char *source;
+  char *texts; /* the values' texts, each NUL-terminated */
+} made_record;
+
+void viral_record_free_made_(viral_record *rec) {
+  made_record *m = (made_record *)rec;
+  if (!m) return;
+  record_release(&m->rec);
+  record_schema_release(&m->schema);
+  free(m->source);
+  free(m->texts);
+  free(m);
+}
+
+viral_record *viral_record_make_(const char *source, const char *const *names,
+                                 const viral_value *values, size_t n) {
+  made_record *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  record_schema_init(&m->schema);
+  size_t bytes = 1;
+  for (size_t i = 0; i < n; i++) bytes += values[i].len + 1;
+  m->source = malloc(strlen(source) + 1);
+  m->texts = malloc(bytes);
+  if (!m->source || !m->texts) goto fail;
+  strcpy(m->source, source);
+  record_init(&m->rec, &m->schema, m->source);
+  m->rec.line = 1;
+  char *t = m->texts;
+  for (size_t i = 0; i < n; i++) {
+    int added;
+    long at = record_schema_add(&m->schema, names[i], strlen(names[i]), &added);
+    if (at < 0 || record_reserve(&m->rec) != VIRAL_OK) goto fail;
+    viral_value *v = &m->rec.values[at];
+    *v = values[i];
+    memcpy(t, values[i].text, values[i].len);
+    t[values[i].len] = '\0';
+    v->text = t;
+    t += values[i].len + 1;
+  }
+  return &m->rec;
+fail:
+  viral_record_free_made_(&m->rec);
+  return NULL;
+}
+
 size_t viral_record_field_count(const viral_record *rec) { return rec->schema->count; }
 
 const char *viral_record_field_name(const viral_record *rec, size_t i) {

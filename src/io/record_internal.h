@@ -43,4 +43,14 @@ int record_reserve(viral_record *rec);
 /* Mark every value missing. */
 void record_clear(viral_record *rec);
 
+/* A record made of n values under names rather than read: what a reader
+ * gives for a JSON object of them (a number keeps the digits of its text),
+ * said to come from source, line 1. Names, texts and source are copied;
+ * the record has a schema of its own. NULL when out of memory; free with
+ * viral_record_free_made_(). */
+viral_record *viral_record_make_(const char *source, const char *const *names,
+                                 const viral_value *values, size_t n);
+/* NULL-safe. */
+void viral_record_free_made_(viral_record *rec);
+
 #endif

@@ -21,6 +21,7 @@
 
 #include "data/assemble_internal.h"
 #include "data/video_table.h"
+#include "io/record_internal.h"
 #include "io/json_number.h"
 #include "model/document.h"
 #include "viral/metrics.h"
@@ -60,6 +61,7 @@ typedef struct checker {
 struct viral_stream {
   viral_stream_options o;
   viral_model *model;
+  viral_model_scratch *scratch; /* scoring */
   viral_field_map *default_counters, *default_attrs;
   double *default_ages;
   viral_vt videos; /* in flight, by id and by (deadline, id) */
@@ -288,16 +290,13 @@ static video *video_add(viral_stream *s, const char *id, double posted, double f
 
 /* ---- records through the assemble library ---- */
 
-/* What a built record needs kept alive. */
+/* A record built from an assembled row. */
 typedef struct built {
-  viral_reader *reader;
-  char *text;
-  const viral_record *rec;
+  viral_record *rec;
 } built;
 
 static void built_release(built *b) {
-  viral_reader_free(b->reader);
-  free(b->text);
+  viral_record_free_made_(b->rec);
   memset(b, 0, sizeof *b);
 }
 
@@ -328,23 +327,27 @@ static viral_assembler *video_assembler(const viral_stream *s, double horizon_h,
   return viral_assembler_create(&ao, err);
 }
 
-/* Write row (cells of a's columns) as a JSON line and read it back as the
- * record the model reads, under name. */
-static int read_row(const viral_stream *s, const viral_assembler *a, const viral_assembled_value *row,
-                    const char *name, built *out, viral_error *err) {
+/* Row (cells of a's columns) as the record the model reads, under name:
+ * the values a reader gives for the row's JSON line (`viral assemble
+ * --format jsonl` writes it), made without the text. */
+static int read_row(const viral_assembler *a, const viral_assembled_value *row, const char *name,
+                    built *out, viral_error *err) {
   memset(out, 0, sizeof *out);
-  size_t n = 0;
-  FILE *f = open_memstream(&out->text, &n);
-  if (!f) return nomem(err);
-  viral_assembler_write_row(a, row, f, 1);
-  int rc = fclose(f) != 0 ? nomem(err) : VIRAL_OK;
-  viral_reader_options ro;
-  event_reader_options(s, &ro);
-  if (rc == VIRAL_OK && !(out->reader = viral_reader_open_memory(name, out->text, n, &ro, err))) rc = err->code;
-  if (rc == VIRAL_OK && (rc = viral_reader_next(out->reader, &out->rec, err)) == 1) rc = VIRAL_OK;
-  else if (rc == 0) rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "%s: empty record", name);
-  if (rc != VIRAL_OK) built_release(out);
-  return rc;
+  size_t n = viral_assembler_column_count(a);
+  viral_value *values = malloc((n ? n : 1) * sizeof *values);
+  const char **names = malloc((n ? n : 1) * sizeof *names);
+  char (*digits)[32] = malloc((n ? n : 1) * sizeof *digits);
+  if (values && names && digits) {
+    for (size_t i = 0; i < n; i++) {
+      names[i] = viral_assembler_column_name(a, i);
+      viral_assembler_cell_value(a, row, i, digits[i], &values[i]);
+    }
+    out->rec = viral_record_make_(name, names, values, n);
+  }
+  free(values);
+  free(names);
+  free(digits);
+  return out->rec ? VIRAL_OK : nomem(err);
 }
 
 /* Assemble v's sightings into one record with the given horizon (0: outcome
@@ -366,7 +369,7 @@ static int build_record(viral_stream *s, const video *v, double horizon_h, const
   const viral_assembled_value *row = NULL;
   if (rc == VIRAL_OK && viral_assembler_next(a, &row) != 1)
     rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "video '%s': no record assembled", v->id);
-  if (rc == VIRAL_OK) rc = read_row(s, a, row, v->id, out, err);
+  if (rc == VIRAL_OK) rc = read_row(a, row, v->id, out, err);
   viral_assembler_free(a);
   return rc;
 }
@@ -454,7 +457,7 @@ static int check_model_fields(viral_stream *s, viral_error *err) {
   for (size_t i = 0; none && i < ncol; i++) none[i].number = NAN;
   built b = {0};
   char absent[300], have[300];
-  if (rc == VIRAL_OK) rc = read_row(s, a, none, "records", &b, err);
+  if (rc == VIRAL_OK) rc = read_row(a, none, "records", &b, err);
   for (int reads = 0; rc == VIRAL_OK && reads <= VIRAL_READS_LABEL; reads += VIRAL_READS_LABEL) {
     if ((rc = viral_pipeline_tally_begin(p, reads, err)) == VIRAL_OK &&
         (rc = viral_pipeline_tally_record(p, NULL, b.rec, err)) == VIRAL_OK)
@@ -536,7 +539,7 @@ static int check_featurize(viral_stream *s, const viral_record *rec, viral_error
       for (size_t i = 0; i < nc; i++) filled[c->cols[k * nc + i]].number = row[final[i]].number;
       filled[covered[k]].number = 1;
     }
-    rc = read_row(s, a, filled, EVENT_NAME, &b, err);
+    rc = read_row(a, filled, EVENT_NAME, &b, err);
   }
   if (rc == VIRAL_OK) {
     rc = viral_pipeline_transform(c->pipe, b.rec, &c->vec, NULL, err);
@@ -568,7 +571,7 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   viral_prediction pred;
   viral_reason reasons[MAX_REASONS];
   size_t nr = 0, want = s->o.reasons < MAX_REASONS ? s->o.reasons : MAX_REASONS;
-  int rc = viral_model_predict(s->model, rec, &pred, reasons, want, &nr, err);
+  int rc = viral_model_predict(s->model, s->scratch, rec, &pred, reasons, want, &nr, err);
   if (rc != VIRAL_OK) return rc;
   if (p) *p = pred.probability;
   char *text = NULL, num[32];
@@ -1263,7 +1266,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   s->lock_fd = s->dir_fd = -1;
   viral_sparse_init(&s->check.vec);
   int rc = VIRAL_OK;
-  if (viral_vt_init(&s->videos) != VIRAL_OK) rc = nomem(err);
+  if (viral_vt_init(&s->videos) != VIRAL_OK || !(s->scratch = viral_model_scratch_create())) rc = nomem(err);
   if (rc == VIRAL_OK && s->o.metrics_window &&
       (!(s->ring_p = malloc(s->o.metrics_window * sizeof *s->ring_p)) ||
        !(s->ring_y = malloc(s->o.metrics_window * sizeof *s->ring_y))))
@@ -1273,8 +1276,11 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   if (rc == VIRAL_OK) rc = default_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) rc = open_state(s, err);
   if (rc == VIRAL_OK && !s->model) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no model and no checkpoint");
-  if (rc == VIRAL_OK && viral_model_learner(s->model) != VIRAL_LEARNER_LOGISTIC)
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a logistic model");
+  if (rc == VIRAL_OK && !viral_learner_online(viral_model_learner(s->model))) {
+    char online[256];
+    viral_learner_list(online, sizeof online, 0, 1);
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a %s model", online);
+  }
   if (rc == VIRAL_OK) rc = checker_init(s, err);
   if (rc == VIRAL_OK) rc = check_model_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
@@ -1332,5 +1338,6 @@ void viral_stream_free(viral_stream *s) {
   viral_field_maps_free(s->default_attrs, s->o.attr_count);
   free(s->default_ages);
   viral_model_free(s->model);
+  viral_model_scratch_free(s->scratch);
   free(s);
 }
