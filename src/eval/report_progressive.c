@@ -75,7 +75,7 @@ static int window_metrics(viral_progressive_report *r, double threshold, viral_e
 }
 
 /* The description line: what was run, on what, and what was left out. */
-static int describe(viral_progressive_report *r, const viral_eval_schedule *s,
+static int describe(viral_progressive_report *r, const viral_eval_data *d, const viral_eval_schedule *s,
                     const viral_eval_progressive_run_options *run, const viral_model *m, viral_error *err) {
   const viral_eval_progressive_options *o = &run->events;
   const viral_pipeline *pl = viral_model_pipeline(m);
@@ -95,7 +95,7 @@ static int describe(viral_progressive_report *r, const viral_eval_schedule *s,
           "%zu never scored, %zu outcome after the data's end; sliding window %zu outcomes",
           viral_pipeline_label_rule(pl), o->window_h, viral_logistic_optimizer_name(lp->optimizer), lp->alpha,
           lp->beta, lp->l1, lp->l2, from ? ", from " : "", from ? from : "", from ? "" : ", untrained", r->n,
-          positives, 100.0 * (double)positives / (double)r->n, viral_pipeline_leaks(pl) ? "ALLOWED" : "not allowed",
+          positives, 100.0 * (double)positives / (double)r->n, viral_pipeline_leaks(d->pipeline) ? "ALLOWED" : "not allowed",
           o->no_delay ? "no delay (learned right after scoring)"
                       : "delayed labels (scored when the window closes, learned when the outcome is known)",
           when, s->unscored, s->unlearned, r->window);
@@ -144,7 +144,7 @@ int viral_eval_progressive_run(const viral_eval_data *d, const char *path,
     rc = viral_error_set(err, VIRAL_ERR_INVALID, path, 0,
                          "no video was both scored and learned from within the data's time");
   if (rc == VIRAL_OK) rc = window_metrics(rep, viral_model_threshold(m), err);
-  if (rc == VIRAL_OK) rc = describe(rep, &sched, o, m, err);
+  if (rc == VIRAL_OK) rc = describe(rep, d, &sched, o, m, err);
   viral_eval_schedule_release(&sched);
   return rc;
 }
