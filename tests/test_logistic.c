@@ -697,7 +697,7 @@ static double ref_std(double x, double mean, double sd) {
  * reference only takes vectors whose hashed part is empty or normalize 0). */
 static void ref_learn(ftrl_ref *r, const viral_logistic_params *p, uint32_t dense,
                       const viral_sparse *x, double y, double c) {
-  double xd[16] = {0}, sd[16], margin = r->bw;
+  double xd[16] = {0}, sd[16] = {0}, margin = r->bw;
   for (size_t k = 0; k < x->count; k++) {
     uint32_t i = x->items[k].index & 15;
     if (x->items[k].value == 0.0) continue;
