@@ -53,9 +53,9 @@ END_TEST
 /* Every learner's options, each once, shared ones where the first learner
  * that takes them shows them: the order `viral train --help` has. */
 START_TEST(options_listed_once_in_order) {
-  static const char *const names[] = {"learner", "optimizer", "alpha", "beta", "l1", "l2", "passes",
-                                      "shuffle", "seed", "bits", "no-normalize", "class-weight",
-                                      "kernel", "C", "gamma", NULL};
+  static const char *const names[] = {"learner", "optimizer", "alpha", "beta", "l1", "l2", "passes", "C",
+                                      "batch-memory", "shuffle", "seed", "bits", "no-normalize",
+                                      "class-weight", "kernel", "gamma", NULL};
   const viral_option *o = viral_train_option_list();
   for (int i = 0; names[i]; i++, o++) {
     ck_assert_ptr_nonnull(o->name);
@@ -123,8 +123,15 @@ START_TEST(parsing_refuses_with_the_reason) {
   const char *const cost[] = {"learner", "svm", "C", "-1", NULL};
   ck_assert_int_eq(parse(&o, cost, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "C must be a finite number > 0");
-  const char *const unchecked[] = {"C", "-1", NULL}; /* not the logistic learner's business */
-  ck_assert_int_eq(parse(&o, unchecked, &err), VIRAL_OK);
+  const char *const logistic_cost[] = {"C", "-1", NULL}; /* the batch optimum's C, svm's words */
+  ck_assert_int_eq(parse(&o, logistic_cost, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "C must be a finite number > 0");
+  const char *const cost_online[] = {"C", "2", "passes", "1", NULL};
+  ck_assert_int_eq(parse(&o, cost_online, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--C is the cost of the batch optimum: it does not go with --passes (online)");
+  const char *const memory[] = {"batch-memory", "-1", NULL};
+  ck_assert_int_eq(parse(&o, memory, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--batch-memory must be from 0 to 1048576 MB");
   const char *const alpha[] = {"alpha", "abc", NULL};
   ck_assert_int_eq(parse(&o, alpha, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--alpha needs a number, not 'abc'");
@@ -144,11 +151,20 @@ START_TEST(tune_grids) {
   const char *const none[] = {NULL};
   ck_assert_int_eq(parse(&o, none, &err), VIRAL_OK);
   ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)none, &g, &err), VIRAL_OK);
+  ck_assert_uint_eq(g.count, 1); /* the batch optimum: C */
+  ck_assert_str_eq(g.axes[0].name, "C");
+  ck_assert_uint_eq(g.axes[0].count, 13);
+  ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)(const char *const[]){"alpha-grid", "1", NULL}, &g, &err),
+                   VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--alpha-grid does not apply to the logistic learner with these options (it tunes C)");
+  const char *const online[] = {"passes", "1", NULL};
+  ck_assert_int_eq(parse(&o, online, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)none, &g, &err), VIRAL_OK);
   ck_assert_uint_eq(g.count, 3);
   ck_assert_str_eq(g.axes[0].name, "alpha");
   ck_assert_uint_eq(g.axes[0].count, 6);
   ck_assert_uint_eq(g.axes[2].count, 3);
-  const char *const alphas[] = {"alpha-grid", "0,1", NULL};
+  const char *const alphas[] = {"alpha-grid", "0,1", NULL}; /* (still --passes 1) */
   ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)alphas, &g, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--alpha-grid values must be > 0");
 

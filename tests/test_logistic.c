@@ -569,8 +569,14 @@ START_TEST(params_check_and_create_refuse_bad_values) {
   p.l1 = -1;
   ck_assert_str_eq(viral_logistic_params_check(&p), "l1 must be a finite number >= 0");
   p.l1 = 0;
-  p.passes = 0;
-  ck_assert_str_eq(viral_logistic_params_check(&p), "passes must be between 1 and 100000");
+  p.passes = -1;
+  ck_assert_str_eq(viral_logistic_params_check(&p), "passes must be between 0 (the batch optimum) and 100000");
+  p.passes = 0; /* the batch optimum */
+  ck_assert_ptr_null(viral_logistic_params_check(&p));
+  p.C = -1;
+  ck_assert_str_eq(viral_logistic_params_check(&p), "C must be a finite number >= 0");
+  p.C = 0;
+  p.passes = 1;
   viral_logistic_params_init(&p, VIRAL_LOGISTIC_ADAGRAD);
   ck_assert_double_near(p.l2, 0.0, 0);
   p.beta = 0;
@@ -1094,6 +1100,143 @@ START_TEST(ftrl_many_passes_approach_sklearn) {
 }
 END_TEST
 
+
+/* ---- the batch optimum (learn/logistic_batch.c) ---- */
+
+/* A learner with dense coordinates [0, dense) fitted at the batch optimum
+ * of batch.csv with cost C (0: chosen by cross-validation). */
+static viral_logistic *batch_fit(viral_dataset *ds, uint32_t dense, double C) {
+  load_batch(ds);
+  viral_logistic_params p;
+  viral_logistic_params_init(&p, VIRAL_LOGISTIC_FTRL);
+  p.passes = 0;
+  p.C = C;
+  p.dense = dense;
+  viral_error err = {0};
+  viral_logistic *m = viral_logistic_create(&p, 4, &err);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_msg(viral_logistic_train(m, ds, &err) == VIRAL_OK, "%s", err.message);
+  return m;
+}
+
+/* On hashed (max-abs scaled) coordinates the batch optimum minimises
+ * C sum_r logloss_r + ||u||^2 / 2 on x / max|x| (intercept unpenalised):
+ * the exact optimum below, by Newton's method run to convergence in double
+ * precision (50 full steps from 0, Gaussian elimination) on batch.csv with
+ * C = 0.5; scikit-learn's lbfgs fit in sklearn.txt (tol 1e-12) stops about
+ * 2e-4 from it (its ftol), the batch fit within 1e-6. u_i = w_i max|x_i|. */
+START_TEST(batch_optimum_is_the_exact_optimum) {
+  static const double newton[7] = {-1.348629163, 2.296229626, 1.704793128, -0.9636920693,
+                                   0.5068551062, 1.089250465, 0.02927349995};
+  viral_dataset ds;
+  viral_logistic *m = batch_fit(&ds, 0, reference("scaled.C"));
+  double worst = fabs(viral_logistic_bias(m) - newton[0]), sklearn = fabs(viral_logistic_bias(m) - reference("scaled.intercept"));
+  for (uint32_t j = 0; j < 6; j++) {
+    char key[64];
+    snprintf(key, sizeof key, "maxabs%u", j + 1);
+    double u = viral_logistic_weight(m, j) * reference(key);
+    snprintf(key, sizeof key, "scaled.coef%u", j + 1);
+    worst = fmax(worst, fabs(u - newton[j + 1]));
+    sklearn = fmax(sklearn, fabs(u - reference(key)));
+  }
+  ck_assert_msg(worst < 1e-6, "batch optimum: max |difference| to the exact optimum %g", worst);
+  ck_assert_msg(sklearn < 3e-4, "batch optimum: max |difference| to sklearn %g", sklearn);
+  ck_assert_int_eq(m->fit.method, VIRAL_LOGISTIC_FIT_BATCH);
+  ck_assert(m->fit.C == 0.5 && m->fit.folds == 0 && m->fit.rows == 400);
+  ck_assert_int_eq(m->p.passes, 1); /* what comes next: one online pass per row */
+  viral_logistic_free(m);
+  viral_dataset_release(&ds);
+}
+END_TEST
+
+/* With standardized dense coordinates the objective is C sum_r logloss_r +
+ * ||u||^2 / 2 over the inputs t_ri the optimizer sees (viral/logistic.h),
+ * the intercept unpenalised: its gradient, C sum_r (p_r - y_r) t_ri + u_i
+ * and sum_r (p_r - y_r), is zero at the fit. And the optimizer state is
+ * seeded so that FTRL's weight from (z, n) is the fitted u. */
+START_TEST(batch_optimum_zeroes_the_gradient) {
+  viral_dataset ds;
+  const double C = 2.0;
+  viral_logistic *m = batch_fit(&ds, 6, C);
+  double grad[6] = {0}, bias_grad = 0, scale = 0;
+  for (size_t r = 0; r < ds.rows; r++) {
+    viral_sparse x = viral_dataset_row(&ds, r);
+    double e = viral_logistic_predict(m, &x) - ds.labels[r];
+    bias_grad += e;
+    scale += fabs(e);
+    for (size_t k = 0; k < x.count; k++)
+      grad[x.items[k].index] += C * e * viral_logistic_input_(m, x.items[k].index, x.items[k].value);
+    /* an absent dense value is at z_i(0), which the intercept holds: no term */
+  }
+  double worst = fabs(bias_grad);
+  for (uint32_t j = 0; j < 6; j++) {
+    worst = fmax(worst, fabs(grad[j] + m->w[j]));
+    ck_assert(m->w[j] != 0);
+    ck_assert(m->w[j] == viral_logistic_ftrl_weight(&m->p, m->z[j], sqrt(m->n[j]), m->p.l1, m->p.l2));
+    ck_assert(m->n[j] > 0);
+  }
+  ck_assert(m->bias_w == viral_logistic_ftrl_weight(&m->p, m->bias_z, sqrt(m->bias_n), 0, 0));
+  /* the gradient of C * 400 log losses at u = 0 is of order C * scale
+   * (234 here); measured 1.1e-5 at the fit */
+  ck_assert_msg(worst < 1e-6 * C * scale, "gradient %g at the fit (scale %g)", worst, C * scale);
+  viral_logistic_free(m);
+  viral_dataset_release(&ds);
+}
+END_TEST
+
+/* C by cross-validation: a power of 2, recorded with its folds; then rows
+ * learned after the batch fit move the weights by FTRL's step from the
+ * seeded state, the same bits whether the learner went through its JSON
+ * text or not, and the record "fit" round-trips. */
+START_TEST(batch_optimum_then_online_continues_exactly) {
+  viral_dataset ds;
+  viral_logistic *m = batch_fit(&ds, 6, 0);
+  ck_assert_int_eq(m->fit.folds, 5);
+  int e;
+  ck_assert(frexp(m->fit.C, &e) == 0.5 && m->fit.cv_log_loss > 0);
+  viral_logistic *back = through_text(m);
+  assert_same_state(m, back);
+  ck_assert(memcmp(&m->fit, &back->fit, sizeof m->fit) == 0);
+  double before = m->w[0];
+  for (size_t r = 0; r < 50; r++) {
+    viral_sparse x = viral_dataset_row(&ds, r);
+    ck_assert(!isnan(viral_logistic_learn(m, &x, ds.labels[r], 1.0)));
+    ck_assert(!isnan(viral_logistic_learn(back, &x, ds.labels[r], 1.0)));
+  }
+  assert_same_state(m, back);
+  ck_assert(m->w[0] != before);
+  ck_assert_uint_eq(viral_logistic_rows(m), 450);
+  viral_logistic_free(back);
+  viral_logistic_free(m);
+  viral_dataset_release(&ds);
+}
+END_TEST
+
+/* One class has no optimum; a learner that learned already cannot be
+ * fitted from scratch. */
+START_TEST(batch_optimum_refuses_what_it_cannot_fit) {
+  viral_dataset ds;
+
+  load_batch(&ds);
+  viral_logistic_params p;
+  viral_logistic_params_init(&p, VIRAL_LOGISTIC_FTRL);
+  p.passes = 0;
+  viral_error err = {0};
+  viral_logistic *m = viral_logistic_create(&p, 4, &err);
+  viral_sparse x = viral_dataset_row(&ds, 0);
+  ck_assert(!isnan(viral_logistic_learn(m, &x, ds.labels[0], 1.0)));
+  ck_assert_int_eq(viral_logistic_train(m, &ds, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "the batch optimum needs a learner that has learned nothing");
+  viral_logistic_free(m);
+  for (size_t r = 0; r < ds.rows; r++) ds.labels[r] = 1;
+  m = viral_logistic_create(&p, 4, &err);
+  ck_assert_int_eq(viral_logistic_train(m, &ds, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "the batch optimum needs rows of both classes");
+  viral_logistic_free(m);
+  viral_dataset_release(&ds);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("logistic");
   TCase *tc = tcase_create("core");
@@ -1118,6 +1261,10 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, dense_size_is_checked_before_allocating);
   tcase_add_test(tc, sgd_and_adagrad_converge_to_sklearn);
   tcase_add_test(tc, ftrl_many_passes_approach_sklearn);
+  tcase_add_test(tc, batch_optimum_is_the_exact_optimum);
+  tcase_add_test(tc, batch_optimum_zeroes_the_gradient);
+  tcase_add_test(tc, batch_optimum_then_online_continues_exactly);
+  tcase_add_test(tc, batch_optimum_refuses_what_it_cannot_fit);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -137,6 +137,76 @@ START_TEST(update_continues_training_exactly) {
 }
 END_TEST
 
+/* The default reaches the batch optimum, and `viral update` continues it
+ * online: through the model file or not, the same bits, one pass over the
+ * new rows. Past --batch-memory the learner is exactly --passes 1 (the
+ * file says which). */
+static void note(void *ctx, const char *message) {
+  snprintf(ctx, 300, "%s", message);
+}
+
+START_TEST(batch_default_then_update_continues) {
+  char a[4200], b[4200], path[4200];
+  snprintf(a, sizeof a, "%s/a.csv", dir);
+  snprintf(b, sizeof b, "%s/b.csv", dir);
+  snprintf(path, sizeof path, "%s/batch.json", dir);
+  write_rows(a, 0, 2000);
+  write_rows(b, 2000, 2600);
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_model *kept = train(a, NULL, &opts);
+  const viral_logistic *lr = viral_model_logistic(kept);
+  ck_assert_int_eq(lr->fit.method, VIRAL_LOGISTIC_FIT_BATCH);
+  ck_assert_int_eq(lr->fit.folds, 5);
+  ck_assert_uint_eq(lr->fit.rows, 2000);
+  viral_error err = {0};
+  ck_assert_int_eq(viral_model_save(kept, path, &err), VIRAL_OK);
+  viral_model *loaded = viral_model_load(path, &err);
+  ck_assert_msg(loaded != NULL, "%s", err.message);
+  char *before = learner_state(kept);
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  viral_train_summary s;
+  ck_assert_int_eq(viral_model_update(kept, b, &ro, &opts, &s, &err), VIRAL_OK);
+  ck_assert_uint_eq(s.rows, 600);
+  ck_assert(isfinite(s.log_loss)); /* progressive: each new row scored before it is learned */
+  ck_assert_int_eq(viral_model_update(loaded, b, &ro, &opts, NULL, &err), VIRAL_OK);
+  char *x = learner_state(kept), *y = learner_state(loaded);
+  ck_assert_str_eq(x, y);
+  ck_assert_str_ne(x, before);
+  ck_assert_uint_eq(viral_logistic_rows(viral_model_logistic(kept)), 2600);
+  free(before);
+  free(x);
+  free(y);
+  viral_model_free(kept);
+  viral_model_free(loaded);
+
+  /* over the memory allowed: --passes 1, and a note */
+  char said[300] = "";
+  opts.note = note;
+  opts.note_ctx = said;
+  viral_train_options_logistic(&opts)->batch_memory_mb = 0.01;
+  viral_model *over = train(a, NULL, &opts);
+  ck_assert_str_eq(said, "the rows pass --batch-memory 0.01 MB at row 20: one online pass (as --passes 1) "
+                         "instead of the batch optimum, memory flat from here");
+  ck_assert_int_eq(viral_model_logistic(over)->fit.method, VIRAL_LOGISTIC_FIT_OVER_MEMORY);
+  viral_train_options_init(&opts);
+  viral_train_options_logistic(&opts)->params.passes = 1;
+  viral_model *one = train(a, NULL, &opts);
+  x = learner_state(over);
+  y = learner_state(one);
+  char *fit = strstr(x, ",\"fit\":{\"method\":\"over-memory\",\"memory_mb\":0.01}");
+  ck_assert_ptr_nonnull(fit);
+  memmove(fit, fit + strlen(",\"fit\":{\"method\":\"over-memory\",\"memory_mb\":0.01}"),
+          strlen(fit + strlen(",\"fit\":{\"method\":\"over-memory\",\"memory_mb\":0.01}")) + 1);
+  ck_assert_str_eq(x, y);
+  free(x);
+  free(y);
+  viral_model_free(over);
+  viral_model_free(one);
+}
+END_TEST
+
 START_TEST(quantile_threshold_is_fitted_once) {
   char a[4200], b[4200];
   snprintf(a, sizeof a, "%s/a.csv", dir);
@@ -298,7 +368,8 @@ START_TEST(weights_ranked_or_said_missing) {
   free(w);
   char text[400];
   viral_model_describe_learner(m, text, sizeof text);
-  ck_assert_msg(strncmp(text, "ftrl, alpha 0.5, beta 1, l1 0, l2 1, 1 pass, 2^18 weights, ", 58) == 0, "%s", text);
+  ck_assert_msg(strncmp(text, "batch optimum C 0.25 (5-fold CV) on 300 rows, then ftrl, alpha 0.5, beta 1, l1 0, "
+                              "l2 1, 1 pass, 2^18 weights, ", 105) == 0, "%s", text);
   viral_model_free(m);
   viral_train_options_set_learner(&opts, viral_learner_find("svm"));
   viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
@@ -711,6 +782,7 @@ static Suite *make_suite(void) {
   tcase_add_checked_fixture(tc, setup, NULL);
   tcase_add_test(tc, logistic_standardizes_the_dense_columns);
   tcase_add_test(tc, update_continues_training_exactly);
+  tcase_add_test(tc, batch_default_then_update_continues);
   tcase_add_test(tc, quantile_threshold_is_fitted_once);
   tcase_add_test(tc, skip_bad_rows_skips_them_all);
   tcase_add_test(tc, save_load_is_exact_for_both_learners);

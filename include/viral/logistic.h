@@ -71,6 +71,24 @@
  * then B in one go. viral_logistic_train() with shuffling depends only on the
  * seed and the pass number, never on earlier calls.
  *
+ * Batch optimum (params.passes 0, viral_logistic_train on a learner that
+ * has learned nothing). The statistics and scales are first counted over
+ * all the rows (as one pass would leave them), then the weights minimise
+ *   C sum_r c_r logloss_r + ||u||^2 / 2
+ * on the inputs the optimizer sees with those statistics (z_i(x) - z_i(0)
+ * on a dense coordinate, x / s_i on the others), the intercept unpenalised:
+ * scikit-learn's LogisticRegression objective, solved by LIBLINEAR's primal
+ * Newton method (src/learn/logistic_batch.c). C is params.C, or, when 0,
+ * chosen by 5-fold stratified cross-validation of the held-out log loss
+ * over C = 2^k. l1 and l2 play no part in it. The optimizer's state is
+ * then seeded so that learning continues from the fit: for each coordinate
+ * n_i = sum_r g_r^2 t_ri^2 (the squared gradients at the fit, t_ri its
+ * input in row r; for the intercept sum_r g_r^2), and for FTRL z_i solves
+ * w_i = ftrl_weight(z_i, sqrt(n_i)) = u_i. params.passes is 1 afterwards:
+ * every later row is one online step. Not bit-for-bit reproducible from a
+ * stream: training A at the batch optimum then learning B is not training
+ * A+B at the batch optimum.
+ *
  * Memory: 8 bytes per coordinate per state array, dense (1, 2 or 3 arrays
  * for sgd, adagrad, ftrl, plus 1 for the scales): FTRL with normalisation
  * takes 8 MiB at bits = 18, 512 MiB at bits = 24 (allocated zeroed, so pages
@@ -94,6 +112,10 @@ extern "C" {
 #define VIRAL_LOGISTIC_MAX_BITS 24
 #define VIRAL_LOGISTIC_DEFAULT_BITS 18
 #define VIRAL_LOGISTIC_MAX_PASSES 100000
+/* The memory the model's learner may hold rows in for the batch optimum
+ * (viral_logistic_options.batch_memory_mb), MB: the default and the most. */
+#define VIRAL_LOGISTIC_BATCH_MEMORY_MB 1024.0
+#define VIRAL_LOGISTIC_MAX_BATCH_MEMORY_MB 1048576.0
 
 typedef enum viral_logistic_optimizer {
   VIRAL_LOGISTIC_FTRL = 0,
@@ -118,7 +140,10 @@ typedef struct viral_logistic_params {
   uint32_t dense; /* coordinates [0, dense) are dense numeric columns, standardized
                      when normalize is 1; viral_model_* set it to the pipeline's
                      viral_pipeline_dense_count(); 0: none; at most 2^bits */
-  int passes;     /* viral_logistic_train: passes over the data set, >= 1 */
+  int passes;     /* viral_logistic_train: passes over the data set, >= 1; 0: the batch
+                     optimum ("Batch optimum" above), after which it is 1 */
+  double C;       /* passes 0: the cost C of the batch optimum, > 0; 0 (default): chosen
+                     by cross-validation ("Batch optimum" above); not saved */
   int shuffle;    /* viral_logistic_train: 1 to shuffle every pass */
   uint32_t seed;  /* the shuffle's seed */
   double weight0; /* viral_logistic_train: importance of label-0 rows, >= 0 */
@@ -207,6 +232,13 @@ typedef struct viral_train_options viral_train_options;
 typedef struct viral_logistic_options {
   viral_logistic_params params;
   int bits; /* weight space 2^bits; 0: what the pipeline needs */
+  /* params.passes 0 (the default here): the rows are held for the batch
+   * optimum while they take at most this many MB (LIBLINEAR's form: 16
+   * bytes per non-zero value, 48 more per row); past it the learner learns
+   * them all in one online pass, in order, exactly as passes 1 does, with
+   * memory flat from then on. Default VIRAL_LOGISTIC_BATCH_MEMORY_MB; 0:
+   * always one pass. */
+  double batch_memory_mb;
 } viral_logistic_options;
 
 /* The logistic learner's parameters in o; NULL when o's learner is another. */

@@ -83,6 +83,12 @@ typedef struct viral_train_options {
    * SVM; may be NULL). */
   void (*warn)(void *ctx, double estimated_seconds, size_t rows);
   void *warn_ctx;
+  /* Called with a sentence (lower case, no final period) when training
+   * takes another course than the one asked: the logistic learner's rows
+   * past --batch-memory, or of one class, learned in one online pass instead
+   * of at the batch optimum (may be NULL). */
+  void (*note)(void *ctx, const char *message);
+  void *note_ctx;
   /* Called now and then with rows read so far (may be NULL). */
   void (*progress)(void *ctx, uint64_t rows);
   void *progress_ctx;

@@ -57,6 +57,11 @@ static void svm_warning(void *ctx, double seconds, size_t rows) {
           rows, seconds / 60);
 }
 
+static void note_line(void *ctx, const char *message) {
+  (void)ctx;
+  fprintf(stderr, "viral train: %s\n", message);
+}
+
 int cmd_train(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_train_spec, argc, argv, &args);
@@ -75,7 +80,7 @@ int cmd_train(int argc, char **argv) {
   opts.skip_bad_rows = cli_flag(&args, "skip-bad-rows");
   int show = cli_show_progress(&args);
   if (show) opts.progress = progress;
-  if (!cli_flag(&args, "quiet")) opts.warn = svm_warning;
+  if (!cli_flag(&args, "quiet")) opts.warn = svm_warning, opts.note = note_line;
 
   viral_error err;
   viral_error_clear(&err);

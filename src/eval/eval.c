@@ -462,7 +462,7 @@ static int predict_model(const viral_eval_fold *fold, const viral_train_options 
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
   viral_train_options o = *opts;
-  o.warn = NULL, o.progress = NULL; /* the caller reports per fold */
+  o.warn = NULL, o.progress = NULL, o.note = NULL; /* the caller reports per fold */
   viral_model *m = viral_model_fit(fold->pipeline, &train, &o, err);
   viral_dataset_release(&train);
   if (!m) return err ? err->code : VIRAL_ERR_INVALID;

@@ -69,6 +69,13 @@ static int parse_log2(const char *text, viral_tune_axis *axis) {
   return n ? VIRAL_OK : -1;
 }
 
+/* 1 when one of the n axes defs is searched over the values of option. */
+static int searched_by(const viral_tune_axis_def *defs, size_t n, const char *option) {
+  for (size_t i = 0; i < n; i++)
+    if (defs[i].option && strcmp(defs[i].option, option) == 0) return 1;
+  return 0;
+}
+
 int viral_tune_grid_parse(const viral_train_options *base, viral_option_get get, void *ctx,
                           viral_tune_grid *grid, viral_error *err) {
   const viral_tune_axis_def *defs = NULL;
@@ -95,6 +102,11 @@ int viral_tune_grid_parse(const viral_train_options *base, viral_option_get get,
                                 def->option, VIRAL_TUNE_MAX_VALUES);
   }
   grid->count = n;
+  if (base->learner->tune_options)
+    for (const viral_option *o = base->learner->tune_options; o->name; o++)
+      if (get(ctx, o->name) && !searched_by(defs, n, o->name))
+        return viral_option_error(err, "--%s does not apply to the %s learner with these options (it tunes %s)",
+                                  o->name, base->learner->name, defs[0].name);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; defs[i].positive && j < grid->axes[i].count; j++)
       if (!(grid->axes[i].values[j] > 0)) return viral_option_error(err, "--%s values must be > 0", defs[i].option);

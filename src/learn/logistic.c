@@ -2,6 +2,7 @@
  * (include/viral/logistic.h has the objective and the normalisation rule). */
 #include "learn/logistic_json.h"
 #include "io/random.h"
+#include "learn/logistic_batch.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ void viral_logistic_params_init(viral_logistic_params *p, viral_logistic_optimiz
   p->l2 = optimizer == VIRAL_LOGISTIC_FTRL ? 1.0 : 0.0;
   p->normalize = 1;
   p->passes = 1;
+  p->C = 0.0;
   p->shuffle = 0;
   p->seed = 1;
   p->weight0 = 1.0;
@@ -46,8 +48,9 @@ const char *viral_logistic_params_check(const viral_logistic_params *p) {
   if (p->normalize != 0 && p->normalize != 1) return "normalize must be 0 or 1";
   if (p->dense > (1u << VIRAL_LOGISTIC_MAX_BITS)) return "dense must be at most 2^24";
   if (p->shuffle != 0 && p->shuffle != 1) return "shuffle must be 0 or 1";
-  if (p->passes < 1 || p->passes > VIRAL_LOGISTIC_MAX_PASSES)
-    return "passes must be between 1 and 100000";
+  if (p->passes < 0 || p->passes > VIRAL_LOGISTIC_MAX_PASSES)
+    return "passes must be between 0 (the batch optimum) and 100000";
+  if (!nonneg(p->C)) return "C must be a finite number >= 0";
   if (!nonneg(p->weight0)) return "weight0 must be a finite number >= 0";
   if (!nonneg(p->weight1)) return "weight1 must be a finite number >= 0";
   return NULL;
@@ -269,6 +272,66 @@ void viral_logistic_refresh_(viral_logistic *m) {
   m->raw_bias = raw_bias_of(m, NULL);
 }
 
+/* ---- the state a batch fit leaves (logistic_batch.c) ---- */
+
+void viral_logistic_observe_(viral_logistic *m, const viral_sparse *x) {
+  const uint32_t dense = m->dense;
+  double *restrict xd = m->scratch;
+  if (dense) memset(xd, 0, dense * sizeof *xd);
+  for (size_t k = 0; k < x->count; k++) {
+    double v = x->items[k].value;
+    if (v == 0.0) continue;
+    if (x->items[k].index < dense) xd[x->items[k].index] += v;
+    else if (m->s) (void)take_scaled(m->s, x->items[k].index & m->mask, v);
+  }
+  const double t = (double)(m->rows + 1);
+  for (uint32_t i = 0; i < dense; i++) { /* Welford's update, as viral_logistic_learn's */
+    double delta = xd[i] - m->mean[i];
+    double mean1 = m->mean[i] + delta / t;
+    m->m2[i] += delta * (xd[i] - mean1);
+    m->mean[i] = mean1;
+  }
+  m->rows++;
+}
+
+double viral_logistic_zero_input_(const viral_logistic *m, uint32_t i) {
+  return i < m->dense ? standardized(0.0, m->mean[i], m->sd[i]) : 0.0;
+}
+
+double viral_logistic_input_(const viral_logistic *m, uint32_t index, double value) {
+  if (value == 0.0) return 0.0;
+  if (index < m->dense)
+    return standardized(value, m->mean[index], m->sd[index]) - standardized(0.0, m->mean[index], m->sd[index]);
+  if (!m->s) return value;
+  uint32_t i = index & m->mask;
+  return m->s[i] > 0.0 ? value / m->s[i] : 0.0;
+}
+
+/* Coordinate state (w, z, n) that gives weight u after squared gradients
+ * n: FTRL's z solves u = ftrl_weight(z, sqrt(n)) (the weight is then
+ * recomputed from z, so the loader finds them consistent); AdaGrad and
+ * SGD keep u itself. */
+static void seed_coordinate(const viral_logistic_params *p, double u, double n, double l1, double l2,
+                            double *w, double *z, double *nn) {
+  if (nn) *nn = n;
+  if (!z) {
+    *w = u;
+    return;
+  }
+  double scale = (p->beta + sqrt(n)) / p->alpha + l2;
+  *z = u == 0.0 ? 0.0 : -u * scale - (u > 0.0 ? l1 : -l1);
+  *w = viral_logistic_ftrl_weight(p, *z, sqrt(n), l1, l2);
+}
+
+void viral_logistic_seed_(viral_logistic *m, uint32_t i, double u, double n) {
+  i &= m->mask;
+  seed_coordinate(&m->p, u, n, m->p.l1, m->p.l2, &m->w[i], m->z ? &m->z[i] : NULL, m->n ? &m->n[i] : NULL);
+}
+
+void viral_logistic_seed_bias_(viral_logistic *m, double b, double n) {
+  seed_coordinate(&m->p, b, n, 0.0, 0.0, &m->bias_w, m->z ? &m->bias_z : NULL, m->n ? &m->bias_n : NULL);
+}
+
 double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, double c) {
   if (!(y == 0.0 || y == 1.0) || !nonneg(c)) return NAN;
   const viral_feature *it = x->items;
@@ -464,7 +527,12 @@ int viral_logistic_train(viral_logistic *m, const viral_dataset *ds, viral_error
         return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                                "row %zu: feature %u is not a finite number", r + 1,
                                (unsigned)ds->items[k].index);
+      else if (m->p.passes == 0 && ds->items[k].index > m->mask)
+        return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                               "row %zu: feature %u is beyond the 2^%d weights (the batch optimum "
+                               "does not fold indices)", r + 1, (unsigned)ds->items[k].index, m->bits);
   }
+  if (m->p.passes == 0) return logistic_batch_train(m, ds, err);
   size_t *order = NULL;
   if (m->p.shuffle && ds->rows > 1 && !(order = malloc(ds->rows * sizeof *order)))
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory for %zu rows", ds->rows);

@@ -129,6 +129,23 @@ fail:
   return NULL;
 }
 
+/* How the weights were reached ("fit": absent for the params' own passes). */
+static const char *const fit_methods[] = {"online", "batch", "over-memory", "one-class"};
+
+static cJSON *write_fit(const viral_logistic_fit_info *f) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o || !cJSON_AddStringToObject(o, "method", fit_methods[f->method]) ||
+      (f->method == VIRAL_LOGISTIC_FIT_BATCH &&
+       (viral_json_add_number(o, "C", f->C) || viral_json_add_number(o, "folds", f->folds) ||
+        viral_json_add_number(o, "rows", (double)f->rows) ||
+        (isfinite(f->cv_log_loss) && viral_json_add_number(o, "cv_log_loss", f->cv_log_loss)))) ||
+      (f->method == VIRAL_LOGISTIC_FIT_OVER_MEMORY && viral_json_add_number(o, "memory_mb", f->memory_mb))) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
 cJSON *viral_logistic_json_write_head(const viral_logistic *m, cJSON *coordinates, viral_error *err) {
   columns c = columns_of(&m->p);
   cJSON *o = cJSON_CreateObject(), *part;
@@ -138,6 +155,10 @@ cJSON *viral_logistic_json_write_head(const viral_logistic *m, cJSON *coordinate
   if (viral_json_add_number(o, "bits", m->bits) || viral_json_add_number(o, "rows", (double)m->rows)) goto nomem;
   if (!(part = write_bias(m, c))) goto nomem;
   cJSON_AddItemToObject(o, "bias", part);
+  if (m->fit.method != VIRAL_LOGISTIC_FIT_ONLINE) {
+    if (!(part = write_fit(&m->fit))) goto nomem;
+    cJSON_AddItemToObject(o, "fit", part);
+  }
   if (m->dense) {
     if (!(part = write_standardize(m))) goto nomem;
     cJSON_AddItemToObject(o, "standardize", part);
@@ -491,9 +512,41 @@ static int read_coordinates_text(const char *text, size_t len, viral_logistic *m
   return VIRAL_OK;
 }
 
+/* "fit", optional (models before it, and online fits, have none). */
+static int read_fit(const cJSON *json, viral_logistic_fit_info *f, viral_error *err) {
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(json, "fit"), *method;
+  memset(f, 0, sizeof *f);
+  f->cv_log_loss = NAN;
+  if (!o) return VIRAL_OK;
+  if (!cJSON_IsObject(o)) return bad(err, "fit", "must be an object");
+  int rc = get_item(o, "method", "fit.method", &method, err);
+  if (rc) return rc;
+  int which = -1;
+  for (int i = 0; i < 4 && cJSON_IsString(method); i++)
+    if (strcmp(method->valuestring, fit_methods[i]) == 0) which = i;
+  if (which < 0) return bad(err, "fit.method", "must be \"online\", \"batch\", \"over-memory\" or \"one-class\"");
+  f->method = (viral_logistic_fit_method)which;
+  double folds = 0, rows = 0;
+  if (f->method == VIRAL_LOGISTIC_FIT_BATCH) {
+    if ((rc = get_number(o, "C", "fit.C", 1, &f->C, err)) ||
+        (rc = get_integer(o, "folds", "fit.folds", 0, 1000, &folds, err)) ||
+        (rc = get_integer(o, "rows", "fit.rows", 0, MAX_EXACT_INTEGER, &rows, err)))
+      return rc;
+    const cJSON *loss = cJSON_GetObjectItemCaseSensitive(o, "cv_log_loss");
+    if (loss && (rc = number_value(loss, "fit.cv_log_loss", 1, &f->cv_log_loss, err))) return rc;
+  }
+  if (f->method == VIRAL_LOGISTIC_FIT_OVER_MEMORY &&
+      (rc = get_number(o, "memory_mb", "fit.memory_mb", 1, &f->memory_mb, err)))
+    return rc;
+  f->folds = (int)folds;
+  f->rows = (uint64_t)rows;
+  return VIRAL_OK;
+}
+
 /* Everything but the coordinate table, into a new learner. */
 static viral_logistic *read_head(const cJSON *json, columns *c, viral_error *err) {
   viral_logistic_params p;
+  viral_logistic_fit_info fit;
   viral_logistic *m = NULL;
   double bits = 0.0, rows = 0.0;
   if (!cJSON_IsObject(json)) {
@@ -503,13 +556,14 @@ static viral_logistic *read_head(const cJSON *json, columns *c, viral_error *err
   if (read_params(json, &p, err) ||
       get_integer(json, "bits", "bits", VIRAL_LOGISTIC_MIN_BITS, VIRAL_LOGISTIC_MAX_BITS, &bits,
                   err) ||
-      get_integer(json, "rows", "rows", 0, MAX_EXACT_INTEGER, &rows, err))
+      get_integer(json, "rows", "rows", 0, MAX_EXACT_INTEGER, &rows, err) || read_fit(json, &fit, err))
     return NULL;
   *c = columns_of(&p);
   if (read_columns(json, *c, err) || check_standardize_shape(json, p.normalize ? p.dense : 0, err))
     return NULL;
   if (!(m = viral_logistic_create(&p, (int)bits, err))) return NULL;
   m->rows = (uint64_t)rows;
+  m->fit = fit;
   if (read_bias(json, m, *c, err) || read_standardize(json, m, err)) {
     viral_logistic_free(m);
     return NULL;

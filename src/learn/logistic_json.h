@@ -28,7 +28,16 @@
  * "rows" examples; it is present when normalising with "dense" > 0. Dense
  * coordinates have scale 0. Only coordinates with some non-zero state are
  * listed, one per line, in increasing index order. A learner from a version
- * 1 model file has no "dense" (read as 0) and no "standardize". */
+ * 1 model file has no "dense" (read as 0) and no "standardize".
+ *
+ * "fit" (optional, after "bias") says how training reached the weights when
+ * it was not the params' own online passes: {"method": "batch", "C": 0.25,
+ * "folds": 5, "rows": 4610, "cv_log_loss": 0.151} (the batch optimum, C
+ * chosen by that many folds, 0: given; cv_log_loss absent when not
+ * cross-validated), {"method": "over-memory", "memory_mb": 1024} or
+ * {"method": "one-class"} (asked for the batch optimum, learned in one
+ * online pass instead). It is a record only: nothing that learns or scores
+ * reads it. Models without it (all before it) load as they did. */
 #ifndef VIRAL_LOGISTIC_JSON_H
 #define VIRAL_LOGISTIC_JSON_H
 
@@ -37,8 +46,29 @@
 #include "io/json_number.h"
 #include "viral/logistic.h"
 
+/* How a learner's weights were reached: the model file's "fit", absent
+ * for the params' own online passes. */
+typedef enum viral_logistic_fit_method {
+  VIRAL_LOGISTIC_FIT_ONLINE = 0, /* the params' passes, as asked */
+  VIRAL_LOGISTIC_FIT_BATCH,      /* the batch optimum (logistic_batch.c), then online */
+  VIRAL_LOGISTIC_FIT_OVER_MEMORY, /* asked for the batch optimum, the rows passed the
+                                     memory allowed: one online pass */
+  VIRAL_LOGISTIC_FIT_ONE_CLASS    /* asked for the batch optimum, the rows hold one
+                                     class (no optimum): one online pass */
+} viral_logistic_fit_method;
+
+typedef struct viral_logistic_fit_info {
+  viral_logistic_fit_method method;
+  double C;           /* batch: the C of the fit */
+  int folds;          /* batch: C chosen by this many folds of cross-validation (0: given) */
+  double cv_log_loss; /* batch with folds: their mean held-out log loss at C */
+  uint64_t rows;      /* batch: the rows fitted */
+  double memory_mb;   /* over memory: the memory allowed, MB */
+} viral_logistic_fit_info;
+
 struct viral_logistic {
   viral_logistic_params p;
+  viral_logistic_fit_info fit;
   int bits;
   uint32_t mask;   /* dim - 1 */
   size_t dim;      /* 2^bits */
@@ -62,6 +92,23 @@ struct viral_logistic {
   double *scratch; /* [5 * dense] one example's standardized values, new mean, m2, sd,
                     * and the standardized value of 0 */
 };
+
+/* ---- what the batch fit (logistic_batch.c) builds its state with ---- */
+
+/* Count x in the statistics (dense means and m2, hashed max-abs scales,
+ * rows) exactly as viral_logistic_learn does, learning nothing. */
+void viral_logistic_observe_(viral_logistic *m, const viral_sparse *x);
+/* What the optimizer sees of a present item on top of the margin of x = 0:
+ * z_i(value) - z_i(0) on a dense coordinate, value / s_i on a hashed one
+ * (value itself without normalisation): its share of the margin per unit
+ * of weight. */
+double viral_logistic_input_(const viral_logistic *m, uint32_t index, double value);
+/* z_i(0) of dense coordinate i (0 for the others). */
+double viral_logistic_zero_input_(const viral_logistic *m, uint32_t i);
+/* Give coordinate i (masked) the weight u and the optimizer state of n
+ * summed squared gradients (FTRL's z solved for u); the intercept alike. */
+void viral_logistic_seed_(viral_logistic *m, uint32_t i, double u, double n);
+void viral_logistic_seed_bias_(viral_logistic *m, double b, double n);
 
 /* Recompute the derived fields (sd, sqrt_n, raw_bias) from the state. */
 void viral_logistic_refresh_(viral_logistic *m);

@@ -1,15 +1,17 @@
-/* logistic_learner.c - the online logistic learner (viral/logistic.h) as a
- * row of the learner table (learn/learner.h): its options, fitting in one
- * streaming pass (or several passes over rows held in memory), learning
- * one row at a time, scoring, explaining, its weights and its section of
- * the model file ("logistic", learn/logistic_json.h). Its state is the
- * viral_logistic itself. */
+/* logistic_learner.c - the logistic learner (viral/logistic.h) as a row of
+ * the learner table (learn/learner.h): its options, fitting at the batch
+ * optimum when the rows fit in the memory allowed (else in one streaming
+ * pass), or in the passes asked, learning one row at a time, scoring,
+ * explaining, its weights and its section of the model file ("logistic",
+ * learn/logistic_json.h). Its state is the viral_logistic itself. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "learn/learner.h"
+#include "learn/linear.h"
+#include "learn/logistic_batch.h"
 #include "learn/logistic_json.h"
 #include "viral/logistic.h"
 
@@ -21,7 +23,9 @@ static const viral_option options[] = {
     {"beta", "X", "logistic: ftrl/adagrad rate smoothing (default 1)"},
     {"l1", "X", "logistic: L1 penalty (default 0)"},
     {"l2", "X", "logistic: L2 penalty (ftrl default 1)"},
-    {"passes", "N", "logistic: passes over the data (default 1; more hold rows in memory)"},
+    {"passes", "N", "logistic: N online passes instead of the batch optimum (1: one streaming pass)"},
+    {"C", "X", "logistic: cost of the batch optimum (default: by 5-fold CV); svm: cost (default 1)"},
+    {"batch-memory", "MB", "logistic: memory the batch optimum may hold rows in (default 1024; past it one online pass)"},
     {"shuffle", NULL, "logistic: shuffle the rows every pass (seeded)"},
     {"seed", NULL, NULL},
     {"bits", "B", "logistic: weights for 2^B hashed features (default: the spec's)"},
@@ -34,6 +38,8 @@ static const viral_option tune_options[] = {
     {"alpha-grid", "LIST", "logistic: alpha values (default 0.05,0.1,0.2,0.5,1,2)"},
     {"l1-grid", "LIST", "logistic: l1 values (default 0,1)"},
     {"l2-grid", "LIST", "logistic: l2 values (default 0,1,10)"},
+    {"log2c", "B,E,S", "logistic (batch optimum): log2 of C from B to E by S (default -14,10,2); "
+                       "svm: the same (default -5,15,2, as grid.py)"},
     {NULL, NULL, NULL},
 };
 
@@ -47,7 +53,9 @@ static const viral_logistic_options *cparams(const viral_train_options *o) {
 static void params_init(void *params) {
   viral_logistic_options *p = params_of(params);
   viral_logistic_params_init(&p->params, VIRAL_LOGISTIC_FTRL);
+  p->params.passes = 0; /* the batch optimum */
   p->bits = 0;
+  p->batch_memory_mb = VIRAL_LOGISTIC_BATCH_MEMORY_MB;
 }
 
 static int params_parse(void *params, viral_option_get get, void *ctx, viral_error *err) {
@@ -58,7 +66,9 @@ static int params_parse(void *params, viral_option_get get, void *ctx, viral_err
     viral_logistic_optimizer o;
     if (viral_logistic_optimizer_parse(optimizer, &o) != VIRAL_OK)
       return viral_option_error(err, "--optimizer must be ftrl, adagrad or sgd, not '%s'", optimizer);
+    int passes = lp->passes;
     viral_logistic_params_init(lp, o); /* that optimizer's defaults */
+    lp->passes = passes;
   }
   long passes = lp->passes, bits = 0;
   int rc;
@@ -66,11 +76,17 @@ static int params_parse(void *params, viral_option_get get, void *ctx, viral_err
       (rc = viral_option_number(get, ctx, "beta", &lp->beta, err)) != VIRAL_OK ||
       (rc = viral_option_number(get, ctx, "l1", &lp->l1, err)) != VIRAL_OK ||
       (rc = viral_option_number(get, ctx, "l2", &lp->l2, err)) != VIRAL_OK ||
+      (rc = viral_option_number(get, ctx, "C", &lp->C, err)) != VIRAL_OK ||
+      (rc = viral_option_number(get, ctx, "batch-memory", &p->batch_memory_mb, err)) != VIRAL_OK ||
       (rc = viral_option_whole(get, ctx, "passes", &passes, err)) != VIRAL_OK ||
       (rc = viral_option_whole(get, ctx, "bits", &bits, err)) != VIRAL_OK)
     return rc;
-  if (passes < 1 || passes > VIRAL_LOGISTIC_MAX_PASSES)
+  if (get(ctx, "passes") && (passes < 1 || passes > VIRAL_LOGISTIC_MAX_PASSES))
     return viral_option_error(err, "--passes must be from 1 to %d", VIRAL_LOGISTIC_MAX_PASSES);
+  if (get(ctx, "C") && !(isfinite(lp->C) && lp->C > 0))
+    return viral_option_error(err, "C must be a finite number > 0"); /* svm's words: one option */
+  if (!(p->batch_memory_mb >= 0 && p->batch_memory_mb <= VIRAL_LOGISTIC_MAX_BATCH_MEMORY_MB))
+    return viral_option_error(err, "--batch-memory must be from 0 to %.0f MB", VIRAL_LOGISTIC_MAX_BATCH_MEMORY_MB);
   if (bits && (bits < VIRAL_LOGISTIC_MIN_BITS || bits > VIRAL_LOGISTIC_MAX_BITS))
     return viral_option_error(err, "--bits must be from %d to %d", VIRAL_LOGISTIC_MIN_BITS,
                               VIRAL_LOGISTIC_MAX_BITS);
@@ -95,32 +111,57 @@ static viral_logistic_params learner_params(const viral_train_options *o, const 
 
 static const char *params_check(const viral_train_options *o) {
   viral_logistic_params params = learner_params(o, NULL);
+  if (params.passes > 0 && params.C > 0)
+    return "--C is the cost of the batch optimum: it does not go with --passes (online)";
+  if (params.passes == 0 && params.shuffle) return "--shuffle needs --passes N (online passes)";
   return viral_logistic_params_check(&params);
+}
+
+/* "C by cross-validation" or "C 0.25" */
+static void describe_C(double C, char *buf, size_t size) {
+  if (C > 0) snprintf(buf, size, "C %g", C);
+  else snprintf(buf, size, "C by cross-validation");
 }
 
 static void params_describe(const viral_train_options *o, char *buf, size_t size) {
   const viral_logistic_params *lp = &cparams(o)->params;
-  snprintf(buf, size, "%s alpha %g beta %g l1 %g l2 %g passes %d", viral_logistic_optimizer_name(lp->optimizer),
-           lp->alpha, lp->beta, lp->l1, lp->l2, lp->passes);
+  char C[48];
+  describe_C(lp->C, C, sizeof C);
+  if (lp->passes == 0)
+    snprintf(buf, size, "batch optimum, %s, then online %s alpha %g beta %g l1 %g l2 %g", C,
+             viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2);
+  else
+    snprintf(buf, size, "%s alpha %g beta %g l1 %g l2 %g passes %d", viral_logistic_optimizer_name(lp->optimizer),
+             lp->alpha, lp->beta, lp->l1, lp->l2, lp->passes);
 }
 
-static const viral_tune_axis_def axes[] = {
+/* Online passes: FTRL's rates and penalties. The batch optimum: C on a
+ * log2 grid (C 2^-14 to 2^10, every power of 4; the cross-validation that
+ * chooses C by default walks every power of 2). */
+static const viral_tune_axis_def online_axes[] = {
     {"alpha", "alpha-grid", "0.05,0.1,0.2,0.5,1,2", 0, 1},
     {"l1", "l1-grid", "0,1", 0, 0},
     {"l2", "l2-grid", "0,1,10", 0, 0},
 };
+static const viral_tune_axis_def batch_axes[] = {
+    {"C", "log2c", "-14,10,2", 1, 1},
+};
 
 static size_t tune_axes(const viral_train_options *o, const viral_tune_axis_def **out) {
-  (void)o;
-  *out = axes;
-  return sizeof axes / sizeof axes[0];
+  if (cparams(o)->params.passes == 0) {
+    *out = batch_axes;
+    return sizeof batch_axes / sizeof batch_axes[0];
+  }
+  *out = online_axes;
+  return sizeof online_axes / sizeof online_axes[0];
 }
 
 /* The tuned parameter called name in o, or NULL. */
 static double *tuned(viral_train_options *o, const char *name) {
   viral_logistic_params *lp = &params_of(o->params.bytes)->params;
   return strcmp(name, "alpha") == 0 ? &lp->alpha : strcmp(name, "l1") == 0 ? &lp->l1
-                                                 : strcmp(name, "l2") == 0 ? &lp->l2 : NULL;
+                                                 : strcmp(name, "l2") == 0 ? &lp->l2
+                                                 : strcmp(name, "C") == 0 ? &lp->C : NULL;
 }
 
 static int param_set(viral_train_options *o, const char *name, double value) {
@@ -213,6 +254,96 @@ static int train_in_memory(viral_logistic *lr, const viral_learner_fit *f, viral
   return rc;
 }
 
+/* x, y (importance weight[y]) learned online, handed to the summary. */
+static int learn_one_row(viral_logistic *lr, const viral_learner_fit *f, const viral_sparse *x, double y,
+                         const double weight[2], viral_error *err) {
+  double p = viral_logistic_learn(lr, x, y, weight[y > 0.5]);
+  if (isnan(p)) return not_finite(err);
+  if (f->scored) f->scored(f->scored_ctx, p, y);
+  return VIRAL_OK;
+}
+
+/* The rows held for the batch optimum learned online instead, in order. */
+static int learn_held(viral_logistic *lr, const viral_learner_fit *f, const linear_rows *held, const double weight[2],
+                      viral_error *err) {
+  viral_sparse x;
+  viral_sparse_init(&x);
+  int rc = VIRAL_OK;
+  for (size_t i = 0; i < linear_rows_count(held) && rc == VIRAL_OK; i++)
+    if ((rc = linear_rows_get(held, i, &x)) != VIRAL_OK) rc = viral_error_set(err, rc, NULL, 0, "out of memory");
+    else rc = learn_one_row(lr, f, &x, linear_rows_label(held, i), weight, err);
+  viral_sparse_release(&x);
+  return rc;
+}
+
+/* The learner went online instead of the batch optimum (why, after rows
+ * rows): one pass, said through the options' note. */
+static void note_online(viral_logistic *lr, const viral_learner_fit *f, viral_logistic_fit_method why,
+                        size_t rows) {
+  lr->p.passes = 1;
+  lr->fit.method = why;
+  lr->fit.memory_mb = cparams(f->opts)->batch_memory_mb;
+  if (!f->opts->note) return;
+  char message[200];
+  if (why == VIRAL_LOGISTIC_FIT_OVER_MEMORY)
+    snprintf(message, sizeof message,
+             "the rows pass --batch-memory %g MB at row %zu: one online pass (as --passes 1) instead of "
+             "the batch optimum, memory flat from here",
+             lr->fit.memory_mb, rows + 1);
+  else
+    snprintf(message, sizeof message, "the %zu rows hold one class: one online pass instead of the batch optimum",
+             rows);
+  f->opts->note(f->opts->note_ctx, message);
+}
+
+/* The rows held while they fit in --batch-memory, then the batch optimum;
+ * past it (or with one class) one online pass over all of them. */
+static int fit_batch(viral_logistic *lr, const viral_learner_fit *f, viral_fit_rows *rows, const double weight[2],
+                     viral_error *err) {
+  const double limit = cparams(f->opts)->batch_memory_mb * 1048576.0;
+  linear_rows *held = linear_rows_create();
+  if (!held) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  const viral_sparse *x;
+  double y, w;
+  size_t positives = 0;
+  int rc;
+  while ((rc = viral_fit_rows_next(rows, &x, &y, &w, err)) == 1) {
+    if (w != 1) {
+      rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "logistic: rows held in memory take no weight");
+      break;
+    }
+    if ((double)linear_rows_bytes_with(held, x->count) > limit) {
+      /* exactly `--passes 1`: the rows held, this one and the rest, in order */
+      note_online(lr, f, VIRAL_LOGISTIC_FIT_OVER_MEMORY, linear_rows_count(held));
+      linear_rows *all = held;
+      held = NULL;
+      rc = learn_held(lr, f, all, weight, err);
+      linear_rows_free(all);
+      if (rc == VIRAL_OK) rc = learn_one_row(lr, f, x, y, weight, err);
+      if (rc == VIRAL_OK) rc = learn_rows(lr, f, rows, weight, err);
+      break;
+    }
+    if (linear_rows_add(held, x, y) != VIRAL_OK) {
+      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory holding %zu rows for the batch optimum "
+                                                          "(--batch-memory or --passes 1 learn in one pass)",
+                           linear_rows_count(held));
+      break;
+    }
+    positives += y > 0.5;
+  }
+  if (rc == 0 && held) {
+    size_t n = linear_rows_count(held);
+    if (positives == 0 || positives == n) { /* no optimum to reach */
+      note_online(lr, f, VIRAL_LOGISTIC_FIT_ONE_CLASS, n);
+      rc = learn_held(lr, f, held, weight, err);
+    } else {
+      rc = logistic_batch_fit(lr, held, f->scored, f->scored_ctx, err);
+    }
+  }
+  linear_rows_free(held);
+  return rc;
+}
+
 static void *fit(const viral_learner_fit *f, viral_fit_rows *rows, viral_error *err) {
   viral_logistic_params params = learner_params(f->opts, f->pipeline);
   if (f->class_counts)
@@ -220,8 +351,9 @@ static void *fit(const viral_learner_fit *f, viral_fit_rows *rows, viral_error *
   viral_logistic *lr = viral_logistic_create(&params, bits_for(f->opts, f->pipeline), err);
   if (!lr) return NULL;
   const double weight[2] = {params.weight0, params.weight1};
-  int rc = params.passes <= 1 && !params.shuffle ? learn_rows(lr, f, rows, weight, err)
-                                                 : train_in_memory(lr, f, rows, err);
+  int rc = params.passes == 0                     ? fit_batch(lr, f, rows, weight, err)
+           : params.passes == 1 && !params.shuffle ? learn_rows(lr, f, rows, weight, err)
+                                                   : train_in_memory(lr, f, rows, err);
   if (rc != VIRAL_OK) {
     viral_logistic_free(lr);
     return NULL;
@@ -247,6 +379,8 @@ static const char *online_refusal(const viral_train_options *o) {
 
 static void *create(const viral_train_options *o, const viral_pipeline *p, viral_error *err) {
   viral_logistic_params params = learner_params(o, p); /* as fit: dense columns standardized */
+  if (params.passes == 0) params.passes = 1; /* no rows to fit first: online from the start */
+  params.C = 0;
   int bits = bits_for(o, p);
   if (check_bits(bits, p, NULL, err) != VIRAL_OK) return NULL;
   return viral_logistic_create(&params, bits, err);
@@ -286,9 +420,29 @@ static int weights(const void *state, double *w, uint32_t dim, viral_error *err)
   return VIRAL_OK;
 }
 
+/* "batch optimum C 0.25 (5-fold CV) on 4610 rows, then " and the like:
+ * how the weights were reached when not by the params' passes. */
+static void describe_fit(const viral_logistic *lr, char *buf, size_t size) {
+  const viral_logistic_fit_info *f = &lr->fit;
+  char folds[32] = "given";
+  if (f->folds) snprintf(folds, sizeof folds, "%d-fold CV", f->folds);
+  switch (f->method) {
+  case VIRAL_LOGISTIC_FIT_BATCH:
+    snprintf(buf, size, "batch optimum C %g (%s) on %llu rows, then ", f->C, folds, (unsigned long long)f->rows);
+    break;
+  case VIRAL_LOGISTIC_FIT_OVER_MEMORY:
+    snprintf(buf, size, "online: the rows passed --batch-memory %g MB, ", f->memory_mb);
+    break;
+  case VIRAL_LOGISTIC_FIT_ONE_CLASS: snprintf(buf, size, "online: the rows held one class, "); break;
+  default: *buf = '\0';
+  }
+}
+
 static void describe(const void *state, char *buf, size_t size) {
   const viral_logistic_params *lp = viral_logistic_get_params(state);
-  snprintf(buf, size, "%s, alpha %g, beta %g, l1 %g, l2 %g, %d pass%s, 2^%d weights, %zu non-zero",
+  char fit[96];
+  describe_fit(state, fit, sizeof fit);
+  snprintf(buf, size, "%s%s, alpha %g, beta %g, l1 %g, l2 %g, %d pass%s, 2^%d weights, %zu non-zero", fit,
            viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2, lp->passes,
            lp->passes == 1 ? "" : "es", viral_logistic_bits(state), viral_logistic_nonzero(state));
 }
@@ -307,7 +461,7 @@ static const viral_document_key standardize_keys[] = {
 /* the coordinate table is cut out and read from its text */
 static const viral_document_key section_keys[] = {
     {"params", params_keys, 0}, {"bits", NULL, 0}, {"rows", NULL, 0},
-    {"bias", bias_keys, 0}, {"standardize", standardize_keys, 0}, {"columns", NULL, 0},
+    {"bias", bias_keys, 0}, {"fit", NULL, 0}, {"standardize", standardize_keys, 0}, {"columns", NULL, 0},
     {"coordinates", NULL, 1}, {NULL, NULL, 0}};
 
 static int write_coordinates(void *ctx, viral_text_emit emit, void *emit_ctx) {

@@ -25,7 +25,7 @@ csv=$work/canonical-$rows.csv
 [ -f "$csv" ] || awk -v n="$rows" -f tools/bench/gen_csv.awk > "$csv"
 $cc -O2 -o "$work/bare_parse" tools/bench/bare_parse.c -lcsv
 $cc -O2 -Iinclude -o "$work/featurize" tools/bench/featurize.c "$build/libviral.a" \
-  -lcsv -lcjson -lyajl -lsvm -lm
+  -lcsv -lcjson -lyajl -lsvm -llinear -lm
 sed 's/"scaling": "standard"/"scaling": "none"/' datasets/default.spec.json > "$work/unscaled.spec.json"
 
 best() { # runs command... -> best wall time in seconds

@@ -28,7 +28,7 @@ measure() {
 # bench_cc OUT SOURCE: compile a bench helper against the static library.
 bench_cc() {
   ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Iinclude -o "$1" "$2" "$build/libviral.a" \
-    -lsvm -lcsv -lcjson -lyajl -lm
+    -lsvm -llinear -lcsv -lcjson -lyajl -lm
 }
 
 # gen_data N: path of a cached `viral gen --videos N` CSV (seed 1).

@@ -1,0 +1,24 @@
+/* logistic_batch.h - internal: the logistic learner at the batch optimum
+ * (viral/logistic.h, "Batch optimum"), fitted by LIBLINEAR (learn/linear.h)
+ * and left as a state that online learning continues. */
+#ifndef VIRAL_LOGISTIC_BATCH_H
+#define VIRAL_LOGISTIC_BATCH_H
+
+#include "learn/linear.h"
+#include "learn/logistic_json.h"
+
+/* Fit m, which has learned nothing yet, at the optimum of rows (added
+ * raw with linear_rows_add, both classes present; the rows are used up:
+ * transformed and finished), with m's params: class importances weight0
+ * and weight1, C (0: chosen by cross-validation seeded by seed). Then m
+ * holds the statistics of the rows, the weights found and the optimizer
+ * state of viral/logistic.h's seeding rule. scored (may be NULL) gets each
+ * row's probability under the fitted weights and its label. VIRAL_OK, or
+ * an error with err set and m to be freed. */
+int logistic_batch_fit(viral_logistic *m, linear_rows *rows, void (*scored)(void *ctx, double p, double y),
+                       void *ctx, viral_error *err);
+
+/* viral_logistic_train's passes 0: the rows of ds, checked already. */
+int logistic_batch_train(viral_logistic *m, const viral_dataset *ds, viral_error *err);
+
+#endif
