@@ -195,7 +195,7 @@ int linear_train(const linear_rows *r, const size_t *rows, size_t n, const linea
   double weight[2] = {f->weight0, f->weight1};
   struct parameter param;
   memset(&param, 0, sizeof param);
-  param.solver_type = f->loss == LINEAR_LOGISTIC ? L2R_LR : L2R_L1LOSS_SVC_DUAL;
+  param.solver_type = f->loss == LINEAR_LOGISTIC ? L2R_LR : L2R_L2LOSS_SVC;
   param.eps = f->eps;
   param.C = f->C;
   param.nr_weight = 2;

@@ -62,7 +62,9 @@ double linear_rows_bias(const linear_rows *r);
 
 typedef enum linear_loss {
   LINEAR_LOGISTIC, /* L2-regularised logistic regression, primal (LIBLINEAR -s 0) */
-  LINEAR_HINGE     /* L2-regularised hinge loss SVM, dual (LIBLINEAR -s 3): libsvm's C-SVC */
+  LINEAR_SQUARED_HINGE /* L2-regularised L2-loss SVM (squared hinge), primal (LIBLINEAR -s 2):
+                          C-SVC with the squared slack, whose dual variables are
+                          2 C max(0, 1 - y f(x)) exactly (learn/svm_linear.c) */
 } linear_loss;
 
 typedef struct linear_fit {
@@ -70,7 +72,7 @@ typedef struct linear_fit {
   double C;                /* > 0 */
   double weight0, weight1; /* the C of class 0 rows is C * weight0, of class 1 C * weight1 */
   double eps;              /* LIBLINEAR's stopping tolerance (-e) */
-  uint32_t seed;           /* srand() before the dual solver's shuffles */
+  uint32_t seed;           /* srand() first (LIBLINEAR's dual solvers shuffle with rand()) */
 } linear_fit;
 
 /* Fit on rows[0 .. n) of r (after finish; every row when rows is NULL, n

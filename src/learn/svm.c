@@ -16,6 +16,7 @@
 
 #include <svm.h>
 
+#include "learn/svm_linear.h"
 #include "viral/writer.h"
 
 /* The model: a libsvm svm_model whose every pointer points at arrays this
@@ -47,6 +48,7 @@ void viral_svm_params_init(viral_svm_params *params) {
   params->eps = 0.001;
   params->shrinking = 1;
   params->seed = 1;
+  params->liblinear = 0;
 }
 
 const char *viral_svm_params_check(const viral_svm_params *p) {
@@ -63,6 +65,7 @@ const char *viral_svm_params_check(const viral_svm_params *p) {
     return "cache size must be a number of MB > 0 and at most 1048576";
   if (!(p->eps > 0) || !isfinite(p->eps)) return "eps must be a finite number > 0";
   if (p->shrinking != 0 && p->shrinking != 1) return "shrinking must be 0 or 1";
+  if (p->liblinear != 0 && p->liblinear != 1) return "liblinear must be 0 or 1";
   return NULL;
 }
 
@@ -261,6 +264,8 @@ viral_svm_model *viral_svm_train(const viral_svm_params *params, const viral_dat
     return NULL;
   }
 
+  if (params->kernel == VIRAL_SVM_LINEAR && params->liblinear) return svm_linear_train(params, ds, err);
+
   viral_svm_model *model = NULL;
   struct svm_model *trained = NULL;
   struct svm_problem prob;
@@ -328,6 +333,41 @@ done:
   free(prob.x);
   free(prob.y);
   return model;
+}
+
+viral_svm_model *svm_model_linear(const viral_dataset *svs, const double *coef, size_t n_class1, double rho,
+                                  int probability, double prob_a, double prob_b, viral_error *err) {
+  size_t l = svs->rows;
+  viral_svm_model *m = model_alloc(l, svs->row_start[l] + l);
+  if (!m) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "svm: out of memory for the model");
+    return NULL;
+  }
+  size_t at = 0;
+  for (size_t i = 0; i < l; i++) {
+    size_t n = svs->row_start[i + 1] - svs->row_start[i];
+    if (to_nodes(svs->items + svs->row_start[i], n, m->x_space + at, i + 1, err) != VIRAL_OK) {
+      viral_svm_model_free(m);
+      return NULL;
+    }
+    m->sv[i] = m->x_space + at;
+    m->coef[i] = coef[i];
+    at += n + 1;
+  }
+  model_header h;
+  memset(&h, 0, sizeof h);
+  h.rho = rho;
+  h.label[0] = 1; /* decisions face class 1 */
+  h.label[1] = 0;
+  h.n_sv[0] = (long)n_class1;
+  h.n_sv[1] = (long)(l - n_class1);
+  if (probability) {
+    h.seen |= HAS_PROB_A | HAS_PROB_B;
+    h.prob_a = prob_a;
+    h.prob_b = prob_b;
+  }
+  apply_header(m, &h);
+  return m;
 }
 
 /* ---- prediction ---- */

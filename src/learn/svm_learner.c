@@ -72,6 +72,7 @@ static viral_svm_params learner_params(const viral_train_options *o) {
   params.weight0 = o->weight0;
   params.weight1 = o->weight1;
   params.probability = 1;
+  params.liblinear = params.kernel == VIRAL_SVM_LINEAR; /* libsvm stays for rbf */
   return params;
 }
 
@@ -171,7 +172,7 @@ static void *fit(const viral_learner_fit *f, viral_fit_rows *rows, viral_error *
     for (size_t r = 0; r < ds.rows; r++) pos += ds.labels[r] > 0.5;
     viral_logistic_balanced_weights(pos, ds.rows - pos, &s->params.weight0, &s->params.weight1);
   }
-  if (rc == VIRAL_OK && f->opts->warn) {
+  if (rc == VIRAL_OK && f->opts->warn && !s->params.liblinear) { /* LIBLINEAR takes seconds */
     double secs = viral_svm_estimate_seconds(&s->params, ds.rows,
                                              ds.rows ? (double)ds.row_start[ds.rows] / (double)ds.rows : 0);
     if (secs > 60) f->opts->warn(f->opts->warn_ctx, secs, ds.rows);
@@ -309,6 +310,7 @@ static int read_params(const cJSON *params, viral_svm_params *p, const char *pat
   p->shrinking = (int)shrinking;
   p->probability = (int)probability;
   p->seed = (unsigned)seed;
+  p->liblinear = p->kernel == VIRAL_SVM_LINEAR; /* as learner_params: update refits with LIBLINEAR */
   const char *why = viral_svm_params_check(p);
   return why ? viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "svm params: %s", why) : VIRAL_OK;
 }
