@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # measure() in lib.sh sets NAME_s and NAME_kb
-# memory.sh - peak RSS of `viral train --learner logistic` and `viral update`
+# memory.sh - peak RSS of `viral train --learner logistic --passes 1` (one
+# streaming pass; the default holds the rows for the batch optimum) and `viral update`
 # on SMALL and BIG generated files: both stream, so memory should be flat in
 # the rows (DESIGN.md section 10). `viral score` is measured by score.sh.
 #
@@ -18,13 +19,13 @@ big_n=${2:-200000}
 d=$work/memory
 mkdir -p "$d"
 base=$(gen_data 10000)
-"$viral" train --quiet -o "$d/base.json" "$base"
+"$viral" train --quiet --passes 1 -o "$d/base.json" "$base"
 
 echo "memory.sh: $(date -u +%FT%TZ), $(nproc) cores"
 printf '%-34s %9s %9s %10s\n' step videos seconds "peak KiB"
 for n in "$small_n" "$big_n"; do
   f=$(gen_data "$n")
-  measure t "$viral" train --quiet --learner logistic -o "$d/t-$n.json" "$f"
+  measure t "$viral" train --quiet --learner logistic --passes 1 -o "$d/t-$n.json" "$f"
   measure u "$viral" update --quiet -m "$d/base.json" -o "$d/u-$n.json" "$f"
   printf '%-34s %9s %9s %10s\n' "viral train --learner logistic" "$n" "$t_s" "$t_kb"
   printf '%-34s %9s %9s %10s\n' "viral update" "$n" "$u_s" "$u_kb"

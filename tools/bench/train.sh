@@ -31,7 +31,7 @@ split_data "$videos" "$d"
 measure convert "$viral" convert --to libsvm -o "$d/all.svm" "$data"
 split_svm "$d"
 
-measure vtrain "$viral" train --quiet -o "$d/model.json" "$d/train.csv"
+measure vtrain "$viral" train --quiet --passes 1 -o "$d/model.json" "$d/train.csv"
 measure vscore "$viral" score -m "$d/model.json" -o "$d/scores.csv" "$d/test.csv"
 tail -n +2 "$d/scores.csv" | cut -d , -f 2 > "$d/viral.p"
 viral_auc=$(auc "$d/labels" "$d/viral.p")

@@ -58,7 +58,7 @@ rm -f "$d/train.cache"
 times=$d/times.txt
 : > "$times"
 for pair in $(seq "$pairs"); do
-  measure v "$viral" train --quiet -o "$d/viral.json" "$d/train.csv"
+  measure v "$viral" train --quiet --passes 1 -o "$d/viral.json" "$d/train.csv"
   # shellcheck disable=SC2086
   measure a "$vw" $flags -d "$d/train.vw" -f "$d/named.model"
   # shellcheck disable=SC2086
