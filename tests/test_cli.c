@@ -262,7 +262,7 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
   snprintf(model, sizeof model, "%s/m.json", dir);
   test_repo_path(research, sizeof research, "tests/data/inputs/research.json");
   test_repo_path(challenges, sizeof challenges, "tests/data/inputs/challenges.jsonl");
-  test_repo_path(spec, sizeof spec, "tests/data/inputs/challenges.spec.json");
+  test_repo_path(spec, sizeof spec, "tests/data/inputs/challenges_typo.spec.json");
   /* train: the fields are named, with the input's, and no model is written */
   snprintf(args, sizeof args, "train -q -o '%s' --json-path data.videos '%s'", model, research);
   expect_error(args, "research.json: the input lacks fields the spec reads: viral, views_2h, "
@@ -275,10 +275,11 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
   expect_error(args, "no labelled rows to learn from: the label rule 'viral' reads 'viral', which is "
                      "not in the input (it has: id, create_time,");
   ck_assert(!exists(model));
-  /* a spec "from" that no record matches: an error at the end of the pass */
+  /* a spec "from" that no record matches: an error at the end of the pass, naming the step */
   snprintf(args, sizeof args, "train -q --spec '%s' -o '%s' '%s'", spec, model, challenges);
   expect_error(args, "challenges.jsonl: the input lacks fields the spec reads: caption (from "
-                     "'challenges[].title') (the input has: video_id, views_2h, viral, challenges)");
+                     "'challenges[].titel': no record has 'titel' in 'challenges[]') (the input "
+                     "has: video_id, views_2h, viral, challenges)");
   ck_assert(!exists(model));
   /* update: refused, and the model file is left as it was */
   char sample[4200];

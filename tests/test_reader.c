@@ -859,6 +859,69 @@ START_TEST(json_concatenated_documents) {
 }
 END_TEST
 
+/* Field paths with array steps are followed in each JSON record and read as
+ * the field of that name: [] gives a list (numbers as written), [N] one
+ * value; what no record has is said with the step that found nothing. */
+START_TEST(json_field_paths) {
+  static const char *const paths[] = {"hashtags[].name", "challenges[].title", "stats[0].views",
+                                      "ids[]", "hashtags[1].name", "nope[].x", "stats[].nope",
+                                      "tags[].flags", "authorMeta.name"};
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.field_paths = paths;
+  o.field_path_count = sizeof paths / sizeof *paths;
+  const char *text =
+      "{\"id\":1,\"hashtags\":[{\"name\":\"fyp\",\"id\":\"7\"},{\"name\":\"dance\"}],"
+      "\"challenges\":[{\"title\":\"c1\"},{\"id\":2},{\"title\":\"c3\"}],"
+      "\"stats\":[{\"views\":7455000000000007919}],\"ids\":[1.50,true,null,{\"a\":1}],"
+      "\"tags\":\"x\",\"authorMeta\":{\"name\":\"u\"}}\n"
+      "{\"id\":2,\"hashtags\":[],\"challenges\":[],\"stats\":[]}\n";
+  for (int k = 0; k < 2; k++) { /* JSON Lines, and the same records in a document */
+    char doc[1024];
+    snprintf(doc, sizeof doc, "[%.*s,%s]", (int)(strchr(text, '\n') - text), text, strchr(text, '\n') + 1);
+    viral_reader *r = k ? open_text("t.json", doc, &o) : open_text("t.jsonl", text, &o);
+    const viral_record *rec = next_ok(r);
+    ck_assert_int_eq(kind_of(rec, "hashtags[].name"), VIRAL_VALUE_LIST);
+    ck_assert_str_eq(text_of(rec, "hashtags[].name"), "fyp\x1f" "dance");
+    ck_assert_str_eq(text_of(rec, "challenges[].title"), "c1\x1f" "c3");
+    ck_assert_str_eq(text_of(rec, "stats[0].views"), "7455000000000007919");
+    ck_assert_int_eq(kind_of(rec, "stats[0].views"), VIRAL_VALUE_NUMBER);
+    ck_assert_str_eq(text_of(rec, "ids[]"), "1.50\x1f" "true\x1f" "{\"a\":1}");
+    ck_assert_str_eq(text_of(rec, "hashtags[1].name"), "dance");
+    ck_assert_str_eq(text_of(rec, "authorMeta.name"), "u"); /* no array step: flattening's */
+    ck_assert_int_eq(viral_record_find(rec, "nope[].x"), -1);
+    /* an empty array is an empty list; an item that is not there is missing */
+    rec = next_ok(r);
+    ck_assert_int_eq(kind_of(rec, "hashtags[].name"), VIRAL_VALUE_LIST);
+    ck_assert_uint_eq(viral_record_value(rec, (size_t)viral_record_find(rec, "hashtags[].name"))->count, 0);
+    ck_assert_int_eq(kind_of(rec, "stats[0].views"), VIRAL_VALUE_MISSING);
+    at_end(r);
+    ck_assert_ptr_null(viral_reader_path_miss(r, "hashtags[].name"));
+    ck_assert_str_eq(viral_reader_path_miss(r, "nope[].x"), "no record has 'nope'");
+    ck_assert_str_eq(viral_reader_path_miss(r, "stats[].nope"), "no record has 'nope' in 'stats[]'");
+    ck_assert_str_eq(viral_reader_path_miss(r, "tags[].flags"), "no record has an array at 'tags'");
+    ck_assert_ptr_null(viral_reader_path_miss(r, "authorMeta.name"));
+    viral_reader_free(r);
+  }
+  const char *item[] = {"stats[3].views"};
+  o.field_paths = item;
+  o.field_path_count = 1;
+  viral_reader *r = open_text("t.jsonl", text, &o);
+  next_ok(r);
+  ck_assert_str_eq(viral_reader_path_miss(r, "stats[3].views"), "no record has item [3] in 'stats'");
+  viral_reader_free(r);
+  /* CSV has columns, not paths */
+  r = open_text("t.csv", "stats[3].views\n1\n", &o);
+  ck_assert_str_eq(text_of(next_ok(r), "stats[3].views"), "1");
+  ck_assert_ptr_null(viral_reader_path_miss(r, "stats[3].views"));
+  viral_reader_free(r);
+  const char *bad[] = {"a[x]"};
+  o.field_paths = bad;
+  EXPECT_ERROR("t.jsonl", text, &o,
+               "t.jsonl: field path 'a[x]': '[x]' is not an array step: [] or [N], N from 0 to 1000000000");
+}
+END_TEST
+
 /* A document goes to the parser in pieces; a piece never ends inside a
  * UTF-8 character or a \u escape pair, wherever the 64 KiB boundary falls,
  * from memory or from a file. */
@@ -1179,6 +1242,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, json_path_first_match);
   tcase_add_test(tc, json_path_array_steps);
   tcase_add_test(tc, json_concatenated_documents);
+  tcase_add_test(tc, json_field_paths);
   tcase_add_test(tc, json_document_piece_boundaries);
   suite_add_tcase(s, tc);
   tc = tcase_create("stdin");

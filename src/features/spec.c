@@ -14,6 +14,7 @@
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
 #include "io/json_number.h"
+#include "io/json_path.h"
 #include "io/read_file.h"
 #include "io/value_internal.h"
 
@@ -284,6 +285,27 @@ static int parse_tz(const char *s, int *minutes) {
   return 0;
 }
 
+/* A JSON path (datasets/FORMATS.md) must parse: a `from` with an array step
+ * (only those are followed as paths, when only_arrays), or input.json_path. */
+static int check_path(viral_pipeline *p, const char *key, const char *text, int only_arrays,
+                      viral_error *err) {
+  if (only_arrays && !json_path_has_array_step(text)) return VIRAL_OK;
+  json_path path;
+  char why[128];
+  int rc = json_path_parse(&path, text, why, sizeof why);
+  json_path_release(&path);
+  if (rc == -1) return nomem(err, p);
+  return rc ? spec_error(err, p, key, "json path '%s': %s", text, why) : VIRAL_OK;
+}
+
+/* The sources that are JSON paths with an array step, for the reader. */
+static int list_field_paths(viral_pipeline *p, viral_error *err) {
+  if (!(p->field_paths = calloc(p->nfields + 1, sizeof *p->field_paths))) return nomem(err, p);
+  for (size_t i = 0; i < p->nfields; i++)
+    if (json_path_has_array_step(p->fields[i].source)) p->field_paths[p->nfield_paths++] = p->fields[i].source;
+  return VIRAL_OK;
+}
+
 static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err) {
   static const char *const keys[] = {"from", "parse", "format", "tz", "separator",
                                      "regex", "observed", "unit", NULL};
@@ -302,6 +324,9 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     const char *s = NULL;
     if ((rc = get_string(p, f, where, "from", &s, err)) < 0) return rc;
     if (rc) {
+      char key[300];
+      snprintf(key, sizeof key, "%s.from", where);
+      if ((rc = check_path(p, key, s, 1, err))) return rc;
       free(fd->source);
       if (!(fd->source = viral_strdup_(s))) return nomem(err, p);
     }
@@ -798,7 +823,8 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     }
     s = NULL;
     if ((rc = get_string(p, input, "input", "json_path", &s, err)) < 0) return rc;
-    if (rc && !(p->json_path = viral_strdup_(s))) return nomem(err, p);
+    if (rc && (rc = check_path(p, "input.json_path", s, 0, err))) return rc;
+    if (s && !(p->json_path = viral_strdup_(s))) return nomem(err, p);
   }
 
   /* spec-wide missing-value policy, which each feature may override */
@@ -832,6 +858,7 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
                                            "%u dense columns", p->hash_bits, (unsigned)p->ncols);
   /* video_id keys every output row: the input tally checks it like a feature's field */
   if ((p->id_field = use_field(p, "video_id", err)) < 0) return p->id_field;
+  if ((rc = list_field_paths(p, err))) return rc;
   if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
   return VIRAL_OK;
 }
@@ -975,6 +1002,7 @@ void viral_pipeline_free(viral_pipeline *p) {
   free(p->name);
   free(p->input_format);
   free(p->json_path);
+  free(p->field_paths);
   free(p->source);
   cJSON_Delete(p->spec);
   free(p);
@@ -1011,6 +1039,8 @@ void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options
     else opts->format = VIRAL_FORMAT_JSON;
   }
   if (p->json_path) opts->json_path = p->json_path;
+  opts->field_paths = p->field_paths;
+  opts->field_path_count = p->nfield_paths;
 }
 
 static int by_name_index(const void *a, const void *b) {

@@ -162,7 +162,7 @@ static int follow_from(const json_path *path, const json_tree *t, uint32_t node,
   }
   if (step->kind == JSON_STEP_EACH && !n->child) { /* nothing to take: an empty list */
     m->matched = 1;
-    if (path->count > m->steps) m->steps = path->count;
+    if (k + 1 > m->steps) m->steps = k + 1; /* the steps after it are not seen */
     return 0;
   }
   size_t i = 0;

@@ -73,8 +73,9 @@ size_t json_path_format(const json_path *path, size_t k, const size_t *indices, 
  * indices into the tree), whether the path matched, and how many steps the
  * deepest branch took. Reused from record to record; start from all zero. */
 typedef struct json_path_match {
-  int matched;     /* every step taken (an empty array at a [] step counts as taken) */
-  size_t steps;    /* steps taken on the deepest branch */
+  int matched;     /* a value to read: every step taken, or an empty array at a [] step
+                      (an empty list, whatever the steps after it would find) */
+  size_t steps;    /* steps taken on the deepest branch (count: the whole path was seen) */
   uint32_t *nodes; /* [count]: the values found, in document order */
   size_t count, cap;
 } json_path_match;

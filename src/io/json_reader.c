@@ -94,8 +94,7 @@ typedef struct json_state {
   /* field paths with array steps (opts.field_paths), followed in each record */
   json_path *fpaths;
   size_t nfpaths;
-  size_t *fpath_steps;          /* [nfpaths]: the most steps a record took */
-  unsigned char *fpath_matched; /* [nfpaths]: some record had the whole path */
+  size_t *fpath_steps; /* [nfpaths]: the most steps a record took (all: the path is seen) */
   json_path_match match;
   char *miss; /* viral_reader_path_miss's answer */
   size_t miss_cap;
@@ -222,6 +221,22 @@ static int all_have_member(const json_state *s, const json_node *array, const ch
   return 1;
 }
 
+/* Lists are their items joined by 0x1f in the arena: before the next item
+ * (count of them so far) goes in, the NUL after the last becomes 0x1f. */
+static void list_separate(json_state *s, size_t count) {
+  if (count > 0 && !s->nomem) s->arena[s->arena_len - 1] = '\x1f';
+}
+
+/* The list begun at arena offset start, count items, is the value v (slot index). */
+static void list_finish(json_state *s, viral_value *v, size_t index, size_t start, size_t count) {
+  if (count == 0) arena_add(s, "", 0);
+  v->kind = VIRAL_VALUE_LIST;
+  v->count = count;
+  v->text = NULL;
+  v->len = s->arena_len - start - 1;
+  s->text_off[index] = start;
+}
+
 /* A list value: items joined by 0x1f in the arena. */
 static void set_list(viral_reader *r, json_state *s, size_t len, const json_node *array,
                      int named) {
@@ -231,16 +246,37 @@ static void set_list(viral_reader *r, json_state *s, size_t len, const json_node
   size_t start = s->arena_len, count = 0;
   for (uint32_t i = array->child; i; i = node_at(s, i)->next) {
     const json_node *item = named ? json_tree_member(&s->tree, node_at(s, i), "name") : node_at(s, i);
-    if (count > 0 && !s->nomem) s->arena[s->arena_len - 1] = '\x1f'; /* was the NUL */
+    list_separate(s, count++);
     arena_add(s, bytes_at(s, item->text), item->len);
-    count++;
   }
-  if (count == 0) arena_add(s, "", 0);
-  v->kind = VIRAL_VALUE_LIST;
-  v->count = count;
-  v->text = NULL;
-  v->len = s->arena_len - start - 1;
-  s->text_off[index] = start;
+  list_finish(s, v, index, start, count);
+}
+
+/* One value a field path found, as a list item: a string or number as
+ * written, true or false, an object or array as its JSON text; null adds
+ * nothing. */
+static void list_add_node(json_state *s, const json_node *n, size_t *count) {
+  if (n->type == JSON_NULL) return;
+  list_separate(s, (*count)++);
+  switch (n->type) {
+  case JSON_STRING:
+  case JSON_NUMBER: arena_add(s, bytes_at(s, n->text), n->len); break;
+  case JSON_TRUE: arena_add(s, "true", 4); break;
+  case JSON_FALSE: arena_add(s, "false", 5); break;
+  default:
+    if (json_tree_print(&s->tree, n, arena_emit, s) == 0) arena_emit(s, "", 1);
+    break;
+  }
+}
+
+/* What a field path with a [] step found (s->match), as a list. */
+static void set_found_list(viral_reader *r, json_state *s, size_t len) {
+  size_t index;
+  viral_value *v = slot(r, s, len, &index);
+  if (!v) return;
+  size_t start = s->arena_len, count = 0;
+  for (size_t k = 0; k < s->match.count; k++) list_add_node(s, node_at(s, s->match.nodes[k]), &count);
+  list_finish(s, v, index, start, count);
 }
 
 /* Any other array: its JSON text. */
@@ -341,6 +377,73 @@ static void flatten_value(viral_reader *r, json_state *s, size_t len, const json
   }
 }
 
+/* ---- field paths ---- */
+
+/* Follow each field path in the record (the tree), and set the field named
+ * after the path when it matched: a list when it has a [] step, else the
+ * one value found, flattened as any value is. */
+static void read_field_paths(viral_reader *r, json_state *s) {
+  for (size_t i = 0; i < s->nfpaths && !s->nomem && !s->too_many_fields; i++) {
+    const json_path *path = &s->fpaths[i];
+    if (json_path_follow(path, &s->tree, 1, &s->match) < 0) {
+      s->nomem = 1;
+      return;
+    }
+    if (s->match.steps > s->fpath_steps[i]) s->fpath_steps[i] = s->match.steps;
+    if (!s->match.matched) continue;
+    size_t len = key_put(s, 0, path->text, strlen(path->text));
+    if (json_path_has_each(path)) set_found_list(r, s, len);
+    else flatten_value(r, s, len, node_at(s, s->match.nodes[0]));
+  }
+}
+
+/* viral_reader_path_miss: the step of path that no record had, from the
+ * most steps any record took. */
+static const char *json_path_miss(const viral_reader *r, const char *text) {
+  json_state *s = r->impl;
+  size_t i = 0;
+  while (i < s->nfpaths && strcmp(s->fpaths[i].text, text) != 0) i++;
+  if (i == s->nfpaths || s->fpath_steps[i] == s->fpaths[i].count) return NULL;
+  const json_path *path = &s->fpaths[i];
+  size_t k = s->fpath_steps[i];
+  const json_step *step = &path->steps[k];
+  char at[256], in[300] = "";
+  json_path_format(path, k, NULL, at, sizeof at);
+  if (k) snprintf(in, sizeof in, " in '%s'", at);
+  size_t need = strlen(text) + sizeof at + 128;
+  if (!grow(&s->miss, &s->miss_cap, need)) return "out of memory";
+  if (step->kind == JSON_STEP_MEMBER)
+    snprintf(s->miss, need, "no record has '%.*s'%s", (int)step->len, step->name, in);
+  else if (k == 0)
+    snprintf(s->miss, need, "'%s' starts with an array step, and a record is an object", text);
+  else if (step->kind == JSON_STEP_EACH)
+    snprintf(s->miss, need, "no record has an array at '%s'", at);
+  else
+    snprintf(s->miss, need, "no record has item [%zu] in '%s'", step->index, at);
+  return s->miss;
+}
+
+/* Take the options' field paths that have an array step (the others are
+ * names flattening gives). */
+static int field_paths_init(viral_reader *r, json_state *s, viral_error *err) {
+  size_t n = r->opts.field_path_count;
+  if (!n) return VIRAL_OK;
+  if (!(s->fpaths = calloc(n, sizeof *s->fpaths)) || !(s->fpath_steps = calloc(n, sizeof *s->fpath_steps)))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const char *text = r->opts.field_paths[i];
+    if (!json_path_has_array_step(text)) continue;
+    char why[128];
+    int rc = json_path_parse(&s->fpaths[s->nfpaths], text, why, sizeof why);
+    if (rc == -2)
+      return viral_error_set(err, VIRAL_ERR_INVALID, r->name, 0, "field path '%s': %s", text, why);
+    if (rc < 0) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
+    s->nfpaths++;
+  }
+  r->path_miss = json_path_miss;
+  return VIRAL_OK;
+}
+
 /* Turn the tree (a record object) into the reader's record. Returns
  * VIRAL_OK or a fatal status; err names source:line. */
 static int load_record(viral_reader *r, json_state *s, const char *source, long line,
@@ -348,6 +451,7 @@ static int load_record(viral_reader *r, json_state *s, const char *source, long 
   viral_record_clear(&r->record);
   s->arena_len = 0;
   flatten_object(r, s, 0, node_at(s, 1));
+  read_field_paths(r, s);
   if (s->nomem) return viral_error_set(err, VIRAL_ERR_NOMEM, source, line, "out of memory");
   if (s->too_many_fields)
     return viral_error_set(err, VIRAL_ERR_LIMIT, source, line, "more than %zu fields",
@@ -988,6 +1092,11 @@ static void json_free_impl(viral_reader *r) {
   drop_parser(s);
   json_tree_release(&s->tree);
   json_path_release(&s->path);
+  for (size_t i = 0; i < s->nfpaths; i++) json_path_release(&s->fpaths[i]);
+  free(s->fpaths);
+  free(s->fpath_steps);
+  json_path_match_release(&s->match);
+  free(s->miss);
   free(s->found);
   free(s->items);
   free(s->current);
@@ -1007,6 +1116,8 @@ int viral_json_reader_init(viral_reader *r, viral_error *err) {
   json_tree_init(&s->tree);
   r->impl = s;
   r->free_impl = json_free_impl;
+  int rc = field_paths_init(r, s, err);
+  if (rc) return rc;
   /* JSON Lines with a path are documents one after the other (pages a line each) */
   if (r->format == VIRAL_FORMAT_JSONL && !(r->opts.json_path && *r->opts.json_path)) {
     s->jsonl = 1;

@@ -206,6 +206,30 @@ static int detect_format(viral_reader *r, const char *path, viral_error *err) {
   return VIRAL_OK;
 }
 
+static void free_field_paths(viral_reader *r) {
+  for (size_t i = 0; r->field_paths_copy && i < r->opts.field_path_count; i++)
+    free(r->field_paths_copy[i]);
+  free(r->field_paths_copy);
+  r->field_paths_copy = NULL;
+}
+
+/* Own copies of the options' field paths (r->opts still points at the
+ * caller's). Returns 0, or -1 when out of memory. */
+static int copy_field_paths(viral_reader *r) {
+  const char *const *given = r->opts.field_paths;
+  size_t n = given ? r->opts.field_path_count : 0;
+  r->opts.field_paths = NULL;
+  r->opts.field_path_count = 0;
+  if (!n) return 0;
+  if (!(r->field_paths_copy = calloc(n, sizeof *r->field_paths_copy))) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (!(r->field_paths_copy[i] = dup_string(given[i] ? given[i] : ""))) return -1;
+    r->opts.field_path_count++;
+  }
+  r->opts.field_paths = (const char *const *)r->field_paths_copy;
+  return 0;
+}
+
 static viral_reader *reader_new(const char *name, const viral_reader_options *opts,
                                 viral_error *err) {
   viral_reader *r = calloc(1, sizeof *r);
@@ -219,12 +243,15 @@ static viral_reader *reader_new(const char *name, const viral_reader_options *op
   if (!(r->name = dup_string(name))) goto nomem;
   if (r->opts.json_path && !(r->json_path_copy = dup_string(r->opts.json_path))) goto nomem;
   r->opts.json_path = r->json_path_copy;
+  if (copy_field_paths(r) < 0) goto nomem;
   viral_schema_init(&r->schema);
   viral_record_init(&r->record, &r->schema, r->name);
   return r;
 nomem:
   viral_error_set(err, VIRAL_ERR_NOMEM, name, 0, "out of memory");
   if (r) {
+    free_field_paths(r);
+    free(r->json_path_copy);
     free(r->name);
     free(r);
   }
@@ -305,6 +332,10 @@ const char *viral_reader_name(const viral_reader *reader) { return reader->name;
 
 viral_format viral_reader_format(const viral_reader *r) { return r->format; }
 
+const char *viral_reader_path_miss(const viral_reader *r, const char *path) {
+  return r->path_miss && path ? r->path_miss(r, path) : NULL;
+}
+
 void viral_reader_free(viral_reader *r) {
   if (!r) return;
   if (r->free_impl) r->free_impl(r);
@@ -313,6 +344,7 @@ void viral_reader_free(viral_reader *r) {
   viral_schema_release(&r->schema);
   free(r->buffer);
   free(r->json_path_copy);
+  free_field_paths(r);
   free(r->name);
   free(r);
 }

@@ -14,6 +14,7 @@ struct viral_reader {
   viral_format format;
   viral_reader_options opts; /* limits resolved; json_path points at json_path_copy */
   char *json_path_copy;
+  char **field_paths_copy; /* [opts.field_path_count]; opts.field_paths points here */
   char *name; /* for messages: the path, or "stdin" */
 
   /* input: a file descriptor read in chunks, or one caller-owned buffer */
@@ -35,6 +36,7 @@ struct viral_reader {
 
   void *impl;
   int (*next)(viral_reader *r, viral_error *err); /* 1 record, 0 end, < 0 error */
+  const char *(*path_miss)(const viral_reader *r, const char *path); /* NULL: follows none */
   void (*free_impl)(viral_reader *r);
 };
 
