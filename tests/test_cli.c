@@ -300,6 +300,33 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
 }
 END_TEST
 
+/* -s takes a bundled spec by name from any directory (this test runs in the
+ * build tree, where no file is called research-api); a name that is neither
+ * a file nor a bundled spec is an error listing the bundled ones. */
+START_TEST(spec_by_bundled_name) {
+  char tracker[4200], dir[4096], model[4200], args[9000], *out = NULL, *err = NULL;
+  test_repo_path(tracker, sizeof tracker, "tests/data/presets/tracker/videos.csv");
+  test_tmpdir(dir, sizeof dir, "spec_by_name");
+  snprintf(model, sizeof model, "%s/m.json", dir);
+  snprintf(args, sizeof args, "train -q -s tracker -o '%s' '%s'", model, tracker);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_str_eq(err, "");
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "inspect --json '%s'", model);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_ptr_nonnull(strstr(out, "\"name\":\t\"tracker\""));
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "train -q -s research-apii -o /dev/null '%s'", tracker);
+  expect_error(args, "viral train: research-apii: no such spec file, nor a bundled spec of that "
+                     "name (bundled: ");
+  expect_error(args, "research-api, scraper, tiktok-trending-2020");
+  snprintf(args, sizeof args, "assemble -s ./research-api '%s'", tracker);
+  expect_error(args, "viral assemble: ./research-api: cannot open: No such file or directory");
+}
+END_TEST
+
 START_TEST(train_notes_a_file_out_of_time_order) {
   char dir[4096], model[4200], data[4200], args[16384];
   test_tmpdir(dir, sizeof dir, "time_order");
@@ -330,6 +357,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, skip_bad_rows_counts_them);
   tcase_add_test(tc, train_and_update_refuse_inputs_without_the_fields);
   tcase_add_test(tc, train_notes_a_file_out_of_time_order);
+  tcase_add_test(tc, spec_by_bundled_name);
   suite_add_tcase(s, tc);
   tc = tcase_create("ids");
   tcase_add_test(tc, eval_predictions_keep_ids);

@@ -271,6 +271,13 @@ const char *viral_pipeline_name(const viral_pipeline *p);
  * and leaves the rest. json_path and field_paths point into p. */
 void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts);
 
+/* The spec's "assemble" section (a preset's: datasets/PRESETS.md): `viral
+ * assemble` options by their long names, each value as typed ("" for a
+ * flag). The count, and option i's name and value (pointing into p). */
+size_t viral_pipeline_assemble_count(const viral_pipeline *p);
+void viral_pipeline_assemble_option(const viral_pipeline *p, size_t i, const char **name,
+                                    const char **value);
+
 #ifdef __cplusplus
 }
 #endif

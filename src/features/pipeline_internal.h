@@ -133,6 +133,8 @@ struct viral_pipeline {
   char *input_format, *json_path;
   const char **field_paths; /* [nfield_paths]: the sources with an array step (into fields) */
   size_t nfield_paths;
+  const char **assemble_names, **assemble_values; /* [nassemble]: the "assemble" section (into spec) */
+  size_t nassemble;
 
   field_def *fields;
   size_t nfields;

@@ -400,6 +400,36 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
   return VIRAL_OK;
 }
 
+/* "assemble": viral assemble's options by their long names, each a string
+ * (the value as typed) or true (a flag); the names are viral assemble's to
+ * check. The texts point into the spec document. */
+static int parse_assemble(viral_pipeline *p, const cJSON *section, viral_error *err) {
+  if (!section) return VIRAL_OK;
+  if (!cJSON_IsObject(section)) return spec_error(err, p, "assemble", "expected an object");
+  size_t n = (size_t)cJSON_GetArraySize(section);
+  if (!(p->assemble_names = calloc(n + 1, sizeof *p->assemble_names)) ||
+      !(p->assemble_values = calloc(n + 1, sizeof *p->assemble_values)))
+    return nomem(err, p);
+  for (const cJSON *o = section->child; o; o = o->next) {
+    char where[300];
+    snprintf(where, sizeof where, "assemble.%s", o->string);
+    if (key_seen_before(section, o)) return spec_error(err, p, where, "given twice");
+    if (!cJSON_IsString(o) && !cJSON_IsTrue(o))
+      return spec_error(err, p, where, "expected a string (the option's value as typed) or true (a flag)");
+    p->assemble_names[p->nassemble] = o->string;
+    p->assemble_values[p->nassemble++] = cJSON_IsString(o) ? o->valuestring : "";
+  }
+  return VIRAL_OK;
+}
+
+size_t viral_pipeline_assemble_count(const viral_pipeline *p) { return p->nassemble; }
+
+void viral_pipeline_assemble_option(const viral_pipeline *p, size_t i, const char **name,
+                                    const char **value) {
+  *name = i < p->nassemble ? p->assemble_names[i] : NULL;
+  *value = i < p->nassemble ? p->assemble_values[i] : NULL;
+}
+
 /* ---- label rules ---- */
 
 static const char *parse_op(const char *s, int *op) {
@@ -768,7 +798,7 @@ static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, doubl
 static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, viral_error *err) {
   static const char *const keys[] = {"name", "window", "label", "hash_bits", "hash_seed",
                                      "signed_hash", "scaling", "names_max", "missing", "input",
-                                     "fields", "features", NULL};
+                                     "fields", "features", "assemble", NULL};
   const cJSON *spec = p->spec;
   if (!cJSON_IsObject(spec)) return spec_error(err, p, "(top)", "expected a JSON object");
   char path[256] = "";
@@ -826,6 +856,8 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     if (rc && (rc = check_path(p, "input.json_path", s, 0, err))) return rc;
     if (s && !(p->json_path = viral_strdup_(s))) return nomem(err, p);
   }
+
+  if ((rc = parse_assemble(p, cJSON_GetObjectItemCaseSensitive(spec, "assemble"), err))) return rc;
 
   /* spec-wide missing-value policy, which each feature may override */
   double fill = 0;
@@ -1003,6 +1035,8 @@ void viral_pipeline_free(viral_pipeline *p) {
   free(p->input_format);
   free(p->json_path);
   free(p->field_paths);
+  free(p->assemble_names);
+  free(p->assemble_values);
   free(p->source);
   cJSON_Delete(p->spec);
   free(p);
