@@ -795,7 +795,7 @@ START_TEST(json_path_array_steps) {
   viral_reader_options o;
   viral_reader_options_init(&o);
   o.json_path = "[2].data.videos";
-  EXPECT_ERROR("t.json", pages, &o, "t.json: json path '[2].data.videos': no item 2 in 'the top array' (it has 2)");
+  EXPECT_ERROR("t.json", pages, &o, "t.json: json path '[2].data.videos': no item 2 in the top array (it has 2)");
   o.json_path = "items[5]";
   EXPECT_ERROR("t.json", items, &o, "t.json: json path 'items[5]': no item 5 in 'items' (it has 2)");
   o.json_path = "[].data.videos";
@@ -837,6 +837,8 @@ START_TEST(json_concatenated_documents) {
   ck_assert_str_eq(source, "t.json:2:data.videos[0]");
   expect_ids("t.jsonl", two, "data.videos", "1,2,3", NULL, 0); /* JSON Lines of pages */
   expect_ids("t.json", "[{\"id\":1}][{\"id\":2}]\n[{\"id\":3}]", NULL, "1,2,3", NULL, 0);
+  /* an object (one record), then an array of them, then an object */
+  expect_ids("t.json", "{\n\"id\":1}\n[{\"id\":2},{\"id\":3}]{\"id\":4}", NULL, "1,2,3,4", NULL, 0);
   /* pretty-printed objects back to back: each one record, named by its line */
   viral_reader *r = open_text("t.json", "{\n \"id\": 1\n}\n{\n \"id\": 2, \"v\": \"x\"\n}\n", NULL);
   ck_assert_str_eq(text_of(next_ok(r), "id"), "1");

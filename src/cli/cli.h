@@ -77,7 +77,8 @@ void cli_print_help(const cli_spec *spec, FILE *out);
 /* --format, --json-path, --skip-bad-rows */
 #define CLI_INPUT_OPTIONS                                                                        \
   {"format", 'f', "FMT", "input format: csv, jsonl or json (default: from the name)"},           \
-      {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},         \
+      {"json-path", 0, "PATH", "JSON path to the records in a JSON document: data.videos, "      \
+                               "[].data.videos; replaces the spec's, '' is the top"},              \
       {"skip-bad-rows", 0, NULL, "skip malformed rows, count them and report the count"}
 /* --allow-missing: read an input that lacks fields the spec reads */
 #define CLI_ALLOW_MISSING_OPTION                                                                 \

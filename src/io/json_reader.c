@@ -582,7 +582,10 @@ static int element_end(json_state *s) {
     s->value_end = s->finishing ? SIZE_MAX : yajl_get_bytes_consumed(s->parser);
     return 1;
   }
-  if (s->record_depth == 0) s->in_records = 0; /* the document was this one record */
+  if (s->record_depth == 0) { /* the document was this one record: the next one may be an array */
+    s->in_records = 0;
+    s->record_depth = (int)s->path.count + 1; /* where the next piece is cut */
+  }
   if (s->status == ELEMENT_OK) s->record_ready = 1;
   else if (s->r->opts.skip_bad_rows) s->r->skipped++;
   else {
@@ -636,9 +639,10 @@ static int step_missed(json_state *s, size_t d, const char *hint, viral_error *e
                            "json path '%s': no member '%.*s'%s%s", s->path.text, (int)step->len,
                            step->name, in, hint);
   }
+  snprintf(in, sizeof in, d ? "'%s'" : "the top array", where);
   return viral_error_set(err, VIRAL_ERR_INVALID, s->r->name, doc_line(s),
-                         "json path '%s': no item %zu in '%s' (it has %zu)", s->path.text,
-                         step->index, d ? where : "the top array", s->items[d]);
+                         "json path '%s': no item %zu in %s (it has %zu)", s->path.text, step->index,
+                         in, s->items[d]);
 }
 
 /* Step d looks into a container of the other kind, or a scalar: type. */
