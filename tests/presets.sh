@@ -1,5 +1,6 @@
 #!/bin/sh
-# presets.sh VIRAL BUILD_DIR - each preset's walkthrough, run exactly as
+# presets.sh VIRAL BUILD_DIR [PRESET|install ...] - each preset's walkthrough
+# (all three and the install when none is named), run exactly as
 # datasets/PRESETS.md writes it (the ```sh walkthrough=NAME block), on the
 # example files of datasets/examples/, from a directory of its own where
 # `datasets` leads to them; then the same from an install (cmake --install
@@ -20,6 +21,8 @@
 set -eu
 VIRAL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 BUILD=$(cd "$2" && pwd)
+shift 2
+[ $# -gt 0 ] || set -- research-api scraper tracker install
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -89,27 +92,34 @@ check() { # NAME DIR
     { cat "$dir/stderr" >&2; fail "$name: train did not learn from the 12 videos with an outcome"; }
 }
 
-for name in research-api scraper tracker; do
-  run "$name" "$VIRAL" "$REPO/datasets" "$T/$name"
-  check "$name" "$T/$name"
-  echo "presets: $name: $(sed -n 's/^viral train: //p' "$T/$name/stderr")"
-done
-
 # Installed: the specs, examples and docs land under the prefix, and the
 # installed binary finds the presets beside itself (installed-only exists
 # nowhere else), then runs a walkthrough on the installed examples.
-cmake --install "$BUILD" --prefix "$T/inst" > /dev/null
-share=$T/inst/share/viral
-for f in specs/research-api.spec.json specs/scraper.spec.json specs/tracker.spec.json \
-         examples/research-api/polls/2026-03-02T180000Z.json examples/scraper examples/tracker; do
-  [ -e "$share/$f" ] || fail "cmake --install did not install $f"
+installed() {
+  cmake --install "$BUILD" --prefix "$T/inst" > /dev/null
+  share=$T/inst/share/viral
+  for f in specs/research-api.spec.json specs/scraper.spec.json specs/tracker.spec.json \
+           examples/research-api/polls/2026-03-02T180000Z.json examples/scraper examples/tracker; do
+    [ -e "$share/$f" ] || fail "cmake --install did not install $f"
+  done
+  [ -f "$T/inst/share/doc/viral/PRESETS.md" ] || fail "cmake --install did not install PRESETS.md"
+  cp "$share/specs/tracker.spec.json" "$share/specs/installed-only.spec.json"
+  (cd "$T" && "$T/inst/bin/viral" assemble -q -s installed-only -o installed.csv "$share/examples/tracker") ||
+    fail "the installed viral did not find a spec installed beside it by name"
+  cmp -s "$T/installed.csv" "$REPO/tests/data/presets/tracker/videos.csv" || fail "installed: tracker records differ"
+  run research-api "$T/inst/bin/viral" "$share" "$T/installed"
+  cmp -s "$T/installed/scores.csv" "$REPO/tests/data/presets/research-api/scores.csv" ||
+    fail "installed: research-api scores differ"
+  echo "presets: installed under a prefix: presets found by name, walkthrough ok"
+}
+
+for name in "$@"; do
+  case $name in
+  install) installed ;;
+  research-api | scraper | tracker)
+    run "$name" "$VIRAL" "$REPO/datasets" "$T/$name"
+    check "$name" "$T/$name"
+    echo "presets: $name: $(sed -n 's/^viral train: //p' "$T/$name/stderr")" ;;
+  *) fail "no preset '$name'" ;;
+  esac
 done
-[ -f "$T/inst/share/doc/viral/PRESETS.md" ] || fail "cmake --install did not install PRESETS.md"
-cp "$share/specs/tracker.spec.json" "$share/specs/installed-only.spec.json"
-(cd "$T" && "$T/inst/bin/viral" assemble -q -s installed-only -o installed.csv "$share/examples/tracker") ||
-  fail "the installed viral did not find a spec installed beside it by name"
-cmp -s "$T/installed.csv" "$REPO/tests/data/presets/tracker/videos.csv" || fail "installed: tracker records differ"
-run research-api "$T/inst/bin/viral" "$share" "$T/installed"
-cmp -s "$T/installed/scores.csv" "$REPO/tests/data/presets/research-api/scores.csv" ||
-  fail "installed: research-api scores differ"
-echo "presets: installed under a prefix: presets found by name, walkthrough ok"
