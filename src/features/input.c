@@ -8,6 +8,10 @@
 #include "features/pipeline_internal.h"
 #include "io/value_internal.h"
 
+/* tally_read[i] holds 1 for a field the pass reads, and this bit too when
+ * its source is a JSON path with an array step. */
+#define READ_BY_PATH 2
+
 /* Names shown of the input's fields before "... (N in all)". */
 #define SHOWN_COLUMNS 12
 /* Absent fields named before "and N more". */
@@ -60,8 +64,11 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
     for (int k = 0; k < p->features[i].nfields; k++) p->tally_read[p->features[i].field[k]] = 1;
   if (reads & VIRAL_READS_LABEL) mark_label_fields(p);
   if (reads & VIRAL_READS_ID) p->tally_read[p->id_field] = 1;
-  for (size_t i = 0; i < p->nfields; i++) /* each row looks at these only */
-    if (p->tally_read[i]) p->tally_list[p->tally_count++] = i;
+  for (size_t i = 0; i < p->nfields; i++) { /* each row looks at these only */
+    if (!p->tally_read[i]) continue;
+    p->tally_list[p->tally_count++] = i;
+    if (strchr(p->fields[i].source, '[')) p->tally_read[i] |= READ_BY_PATH;
+  }
   p->tally_rows = 0;
   p->tally_checked = 0;
   p->tally_has_schema = 0;
@@ -86,7 +93,7 @@ static char *list_columns(const viral_record *rec) {
 /* 1 when field i is read through a JSON path that reader r follows: r,
  * not the schema, knows whether the input has it. */
 static int read_by_path(const viral_pipeline *p, const viral_reader *r, size_t i) {
-  return r && viral_reader_format(r) != VIRAL_FORMAT_CSV && strchr(p->fields[i].source, '[');
+  return (p->tally_read[i] & READ_BY_PATH) && r && viral_reader_format(r) != VIRAL_FORMAT_CSV;
 }
 
 /* A new schema: which read fields have a column now, and the names for
@@ -147,6 +154,9 @@ int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const 
   for (size_t k = 0; k < p->tally_count; k++) {
     size_t i = p->tally_list[k];
     p->tally_missing[i] += (uint64_t)lacks(p, rec, i);
+  }
+  for (size_t k = 0; p->nfield_paths && k < p->tally_count; k++) { /* a spec without paths skips it */
+    size_t i = p->tally_list[k];
     if (!p->tally_seen[i] && read_by_path(p, r, i) && note_path(p, r, i) != VIRAL_OK)
       return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
