@@ -14,6 +14,8 @@
 #   4. the log exercises both ways of learning (a sighting past the horizon,
 #      and closing by time: seq N.5) and scoring at closing time;
 #   5. a control: --no-delay (labels at once) ends with another model.
+# Five videos are first seen 18 s before their posted_at (hourly snapshots):
+# both ways keep those sightings, the stream rejects no event.
 # Usage: tests/progressive_equiv.sh path/to/viral
 set -eu
 VIRAL=$1
@@ -26,12 +28,23 @@ fail() { echo "progressive_equiv: $*" >&2; exit 1; }
 
 # the log is cut short so that it ends with videos in flight
 "$VIRAL" gen --log --format jsonl -n 600 --days 6 -s 11 -q | head -n 7000 > "$T/log.jsonl"
+# Hourly snapshots put a post made at 00:00:18 in the 00:00 snapshot: five
+# videos are first seen 18 s before their posted_at, within the slack
+# (VIRAL_AGE_SLACK_H) both ways must keep alike
+for id in v7 v70 v170 v270 v370; do
+  seen=$(sed -n "/\"video_id\":\"$id\"/{s/.*\"observed_at\":\"\([^\"]*\)\".*/\1/p;q}" "$T/log.jsonl")
+  posted=$(date -u -d "@$(($(date -u -d "$seen" +%s) + 18))" +%Y-%m-%dT%H:%M:%SZ)
+  sed -i "/\"video_id\":\"$id\"/s/\"posted_at\":\"[^\"]*\"/\"posted_at\":\"$posted\"/" "$T/log.jsonl"
+done
+grep -q '"video_id":"v170","observed_at":"2026-03-02T18:59:38Z","posted_at":"2026-03-02T18:59:56Z"' "$T/log.jsonl" ||
+  fail "the early sightings were not made"
 
 check() { # W: the stream scores a video at its first sighting at age >= W
   W=$1
   rm -rf "$T/state"
   "$VIRAL" stream -q -m "$M" --window "$W" --at 1h,2h --horizon 48h --grace 1h --label "$L" \
-    --checkpoint-every 0 --fsync-every 0 --state "$T/state" "$T/log.jsonl" > "$T/stream.jsonl"
+    --checkpoint-every 0 --fsync-every 0 --state "$T/state" "$T/log.jsonl" > "$T/stream.jsonl" 2> "$T/stream.err"
+  [ ! -s "$T/stream.err" ] || fail "window $W: the stream said: $(head -n 2 "$T/stream.err")"
   "$VIRAL" assemble -q --id video_id --observed-at observed_at --posted-at posted_at \
     --counters views,likes,shares,comments,saves,watch_ratio:number \
     --attrs author_id,author_followers:number,author_verified:bool,duration_s:number,music_id,music_original:bool,hashtags,caption \

@@ -16,7 +16,9 @@
 # a FIFO, K lines of it, and is killed as soon as the writer is through (the
 # stream is then somewhere in the last 64 KB of those lines: applying,
 # journalling, scoring or checkpointing), so a slow machine only moves the
-# kill within that window.
+# kill within that window. A kill inside the write of a score line leaves it
+# torn: the torn tail is dropped before the next run (tests/stream_lib.sh;
+# it must be the beginning of a score) and the restart must write that score.
 # Usage: tests/stream_fault.sh path/to/viral [kills]
 set -eu
 VIRAL=$1
@@ -26,6 +28,8 @@ M=$ROOT/models/default.json
 T=$(mktemp -d)
 trap 'exec 3>&- 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "stream_fault: $*" >&2; exit 1; }
+. "$ROOT/tests/stream_lib.sh"
+torn=0
 run() { # execs, so that (run ...) & makes $! the stream itself
   exec "$VIRAL" stream -q --label 'views_final>=1000000' --horizon 24h --checkpoint-every 200 \
     --fsync-every 0 --max-event-bytes 4096 "$@"
@@ -107,6 +111,7 @@ while [ "$kills" -lt "$KILLS" ]; do
       wait "$pid" 2>/dev/null || rc=$?
       exec 3>&-
       [ "$rc" = 137 ] || [ "$rc" = 0 ] || fail "episode $episode run $step: exit $rc: $(cat "$T/err")"
+      drop_torn "$T/all.out" "$T/ref.out" || fail "episode $episode run $step: a damaged score line"
     fi
     if [ -f "$T/state/checkpoint.json" ]; then model=; fi
   done
@@ -119,4 +124,5 @@ while [ "$kills" -lt "$KILLS" ]; do
     fail "episode $episode: stray files in the state directory: $(ls "$T/state" | tr '\n' ' ')"
 done
 echo "stream_fault: $kills kills, $full runs on a full stdout, $closed on a closed one, in $episode episodes ($runs runs;" \
-  "$n_bad bad and $n_ooo out-of-order events in the log): same scores and model every time, no stray file"
+  "$n_bad bad and $n_ooo out-of-order events in the log; $torn torn score lines dropped): same scores and model every" \
+  "time, no stray file"

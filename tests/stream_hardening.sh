@@ -3,13 +3,15 @@
 # on the stream before these fixes:
 #   1. a bad event (tests/data/stream/bad_*.jsonl: a bad count, a counter or
 #      attribute left out, invalid UTF-8, text after the JSON, observed
-#      before posted, a value the model refuses, the fuzzer's minimal input)
+#      2 h before posted, a value the model refuses, the fuzzer's minimal input)
 #      is said with its line, counted, and changes nothing: the scores are
 #      the clean stream's, and after a SIGKILL the journal holds only good
 #      events, so the restart succeeds (it failed every time);
 #   2. a journal that already holds a bad event still replays;
 #   3. stdout on /dev/full: exit 1, nothing marked scored, the restart
-#      writes the score; stdout closed: exit 1 before anything is opened;
+#      writes the score; stdout closed: exit 1 before anything is opened; a
+#      crash in the middle of a score line: the restart writes it again whole
+#      after the torn one (dropped as tests/stream_lib.sh does);
 #   4. an out-of-order event is dropped, counted and said; the documented
 #      jq sort of the log gives the sorted log's scores;
 #   5. a directory as input: exit 1;
@@ -28,6 +30,7 @@ M=$ROOT/models/default.json
 T=$(mktemp -d)
 trap 'exec 3>&- 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "stream_hardening: $*" >&2; exit 1; }
+. "$ROOT/tests/stream_lib.sh"
 run() { # the reproducers' settings; execs, so that (run ...) & makes $! the stream
   exec "$VIRAL" stream -q -m "$M" --horizon 24h --label 'views_final>=1000' --fsync-every 0 "$@"
 }
@@ -97,6 +100,24 @@ rm -rf "$T/state"
 if small --state "$T/state" "$D/clean.jsonl" >&- 2> "$T/err"; then fail "stdout closed: exit 0"; fi
 has "$T/err" "stdout is closed"
 [ ! -e "$T/state" ] || fail "stdout closed: the state directory was touched"
+# A crash inside the write of a score line (as a SIGKILL between two pages of
+# the write leaves it): a file size limit of 1024 bytes (ulimit -f counts
+# 512-byte blocks in sh) cuts the 16-reason line, 1243 bytes, and the next
+# write raises SIGXFSZ; the journal (731 bytes) is within the limit.
+small --reasons 16 "$D/clean.jsonl" > "$T/ref16.out"
+[ "$(wc -c < "$T/ref16.out")" -gt 1100 ] || fail "the 16-reason score line should be longer than the limit"
+rm -rf "$T/state"
+rc=0
+exec 4>&2 2> /dev/null # not the shell's word on the signal (and not { } 2>: dash then loses the > "$T/out")
+(ulimit -c 0; ulimit -f 2; run --reasons 16 --state "$T/state" "$D/clean.jsonl") > "$T/out" || rc=$?
+exec 2>&4 4>&-
+[ "$rc" -gt 128 ] || fail "a score line over the file size limit: exit $rc"
+[ -s "$T/out" ] && [ "$(tail -c 1 "$T/out" | od -An -tx1 | tr -d ' ')" != 0a ] || fail "the score line was not torn"
+torn=0
+drop_torn "$T/out" "$T/ref16.out" || fail "a torn score line"
+[ "$torn" = 1 ] && [ ! -s "$T/out" ] || fail "expected one torn line and nothing else"
+small --reasons 16 --state "$T/state" < /dev/null >> "$T/out" 2> "$T/err" || fail "restart after a torn line: $(cat "$T/err")"
+cmp -s "$T/out" "$T/ref16.out" || fail "the torn score was not written again whole: $(cat "$T/out")"
 
 # 4. out of order; the documented sort (datasets/STREAM.md)
 "$VIRAL" gen --log --format jsonl -n 30 --days 1 -s 3 -q > "$T/log.jsonl"

@@ -8,7 +8,10 @@
 # all runs, once duplicates (scores repeated after a crash, same line) are
 # dropped, must be exactly the uninterrupted run's. The state directory then
 # holds only what its checkpoint names (and the lock): the start of a run
-# removes what killed checkpoints and writes left behind.
+# removes what killed checkpoints and writes left behind. A kill inside the
+# write of a score line leaves it torn: the torn tail is dropped before the
+# next run (tests/stream_lib.sh; it must be the beginning of a score) and the
+# restart must write that score.
 # Usage: tests/stream_kill.sh path/to/viral [kills]
 set -eu
 VIRAL=$1
@@ -16,6 +19,8 @@ KILLS=${2:-30}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+. "$ROOT/tests/stream_lib.sh"
+torn=0
 "$VIRAL" gen --log --format jsonl -n 300 --days 3 -s 7 -q > "$T/log.jsonl"
 run() { # state-dir [model]
   if [ -n "${2:-}" ]; then set -- "$1" -m "$2"; fi
@@ -24,9 +29,17 @@ run() { # state-dir [model]
 # The model a state directory's checkpoint names (model-10 sorts before
 # model-9 in a listing: never pick it by name order).
 model_of() { sed -n 's/^[[:space:]]*"model":[[:space:]]*"\([^"]*\)".*/\1/p' "$1/checkpoint.json"; }
-start=$(date +%s%N)
-(run "$T/ref" "$ROOT/models/default.json") > "$T/ref.out"
-span_ms=$(( ($(date +%s%N) - start) / 1000000 + 20 )) # one whole run: kills spread over it
+# An uninterrupted run into state directory $1, timed: kills are spread over
+# span_ms. Measured again at each episode's start, so that a machine whose
+# load falls along the test (measured busy, then idle) does not place most
+# kills after the runs' end; that failed ('only 24 of 301 runs were killed').
+timed_run() { # state-dir output
+  rm -rf "$1"
+  start=$(date +%s%N)
+  (run "$1" "$ROOT/models/default.json") > "$2"
+  span_ms=$(( ($(date +%s%N) - start) / 1000000 + 20 ))
+}
+timed_run "$T/ref" "$T/ref.out"
 n_ref=$(wc -l < "$T/ref.out")
 [ "$n_ref" -gt 100 ] || { echo "stream_kill: only $n_ref scores in the reference run" >&2; exit 1; }
 
@@ -38,6 +51,10 @@ dups=0
 episode=0
 while [ "$kills" -lt "$KILLS" ]; do
   episode=$((episode + 1))
+  if [ "$episode" -gt 1 ]; then
+    timed_run "$T/timing" "$T/timing.out"
+    cmp -s "$T/timing.out" "$T/ref.out" || { echo "stream_kill: an uninterrupted run gave other scores" >&2; exit 1; }
+  fi
   rm -rf "$T/state"
   : > "$T/all.out"
   model=$ROOT/models/default.json
@@ -54,6 +71,7 @@ while [ "$kills" -lt "$KILLS" ]; do
     sleep "$(awk -v s="$tries" -v span="$span_ms" 'BEGIN { srand(s * 7919 + 13); printf "%.3f", rand() * span / 1000 }')"
     if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); k=$((k + 1)); fi
     wait "$pid" 2>/dev/null || true
+    drop_torn "$T/all.out" "$T/ref.out" || exit 1
     if [ -f "$T/state/checkpoint.json" ]; then model=; fi
   done
   (run "$T/state" $model) >> "$T/all.out"
@@ -77,4 +95,5 @@ while [ "$kills" -lt "$KILLS" ]; do
     exit 1
   fi
 done
-echo "stream_kill: $kills kills in $episode episodes ($tries runs), $n_ref scores, $dups repeated after restarts, same scores and model every time"
+echo "stream_kill: $kills kills in $episode episodes ($tries runs), $n_ref scores, $dups repeated after restarts," \
+  "$torn torn lines dropped, same scores and model every time"

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "data/assemble_internal.h"
+#include "io/record_internal.h"
 #include "testutil.h"
 #include "viral/assemble.h"
 #include "viral/reader.h"
@@ -54,13 +56,13 @@ static char *read_data(const char *name) {
 START_TEST(interpolation_is_linear_and_never_extrapolates) {
   double t[] = {1, 3, 4}, v[] = {100, 300, NAN};
   /* 100 + (300 - 100) * (2 - 1) / (3 - 1) = 200 */
-  ck_assert_double_near(viral_interpolate_at(t, v, 3, 2), 200, 0);
-  ck_assert_double_near(viral_interpolate_at(t, v, 3, 1), 100, 0); /* on a sighting */
-  ck_assert_double_near(viral_interpolate_at(t, v, 3, 3), 300, 0);
-  ck_assert(isnan(viral_interpolate_at(t, v, 3, 0.5))); /* before the first */
+  ck_assert_double_near(interpolate_at(t, v, 3, 2), 200, 0);
+  ck_assert_double_near(interpolate_at(t, v, 3, 1), 100, 0); /* on a sighting */
+  ck_assert_double_near(interpolate_at(t, v, 3, 3), 300, 0);
+  ck_assert(isnan(interpolate_at(t, v, 3, 0.5))); /* before the first */
   /* the point at 4 has no value: nothing after 3.5, so no answer */
-  ck_assert(isnan(viral_interpolate_at(t, v, 3, 3.5)));
-  ck_assert(isnan(viral_interpolate_at(t, v, 0, 1)));
+  ck_assert(isnan(interpolate_at(t, v, 3, 3.5)));
+  ck_assert(isnan(interpolate_at(t, v, 0, 1)));
 }
 END_TEST
 
@@ -209,6 +211,78 @@ START_TEST(event_times_close_by_time_before_a_late_look) {
   o.window_h = 4; /* not shorter than the horizon */
   ck_assert_ptr_null(viral_assembler_create(&o, &err));
   ck_assert_int_eq(err.code, VIRAL_ERR_INVALID);
+  free(log);
+}
+END_TEST
+
+/* A row made into a record (the stream's records) is the record a reader
+ * gives for the row's JSON line, value for value: texts, missing values,
+ * the times as ISO-8601 text, numbers with the digits they are written
+ * with. */
+static void same_value(const viral_value *a, const viral_value *b, const char *field) {
+  ck_assert_msg(a->kind == b->kind, "%s: kind %d vs %d", field, a->kind, b->kind);
+  ck_assert_msg(a->len == b->len && memcmp(a->text, b->text, a->len) == 0, "%s: '%s' vs '%s'", field,
+                a->text, b->text);
+  ck_assert_msg(a->number == b->number || (isnan(a->number) && isnan(b->number)), "%s", field);
+}
+
+START_TEST(made_rows_are_their_json_lines) {
+  viral_assemble_options o;
+  horizon_options(&o);
+  o.grace_h = 0;
+  o.event_times = 1;
+  o.window_h = 1;
+  o.keep_unlabeled = 1;
+  viral_error err = {0};
+  char *log = read_data("horizon.csv");
+  viral_assembler *a = viral_assembler_create(&o, &err);
+  ck_assert_msg(a != NULL, "%s", err.message);
+  viral_reader *r = viral_reader_open_memory("log.csv", log, strlen(log), NULL, &err);
+  const viral_record *rec;
+  const viral_assembled_value *row;
+  size_t n = viral_assembler_column_count(a), rows = 0;
+  int rc;
+  while ((rc = viral_reader_next(r, &rec, &err)) == 1) ck_assert_int_eq(viral_assembler_add(a, rec, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_assembler_finish(a, &err), VIRAL_OK);
+  while (viral_assembler_next(a, &row)) {
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    viral_assembler_write_row(a, row, f, 1);
+    fclose(f);
+    viral_reader_options ro;
+    viral_reader_options_init(&ro);
+    ro.format = VIRAL_FORMAT_JSONL;
+    viral_reader *back = viral_reader_open_memory("row", line, len, &ro, &err);
+    const viral_record *read;
+    ck_assert_int_eq(viral_reader_next(back, &read, &err), 1);
+    viral_value values[32];
+    const char *names[32];
+    char digits[32][32];
+    ck_assert_uint_le(n, 32);
+    for (size_t i = 0; i < n; i++) {
+      names[i] = viral_assembler_column_name(a, i);
+      viral_assembler_cell_value(a, row, i, digits[i], &values[i]);
+    }
+    viral_record *made = viral_record_make_("row", names, values, n);
+    ck_assert_ptr_nonnull(made);
+    ck_assert_uint_eq(viral_record_field_count(made), viral_record_field_count(read));
+    ck_assert_str_eq(viral_record_source(made), viral_record_source(read));
+    ck_assert_int_eq(viral_record_line(made), viral_record_line(read));
+    for (size_t i = 0; i < n; i++) {
+      long j = viral_record_find(read, names[i]);
+      ck_assert_int_ge(j, 0);
+      same_value(viral_record_value(made, (size_t)viral_record_find(made, names[i])),
+                 viral_record_value(read, (size_t)j), names[i]);
+    }
+    viral_record_free_made_(made);
+    viral_reader_free(back);
+    free(line);
+    rows++;
+  }
+  ck_assert_uint_eq(rows, 3);
+  viral_reader_free(r);
+  viral_assembler_free(a);
   free(log);
 }
 END_TEST
@@ -457,8 +531,8 @@ static double time_in(const char *path, const char *pattern, int offset_minutes)
   double t = -1;
   viral_error err;
   viral_error_clear(&err);
-  ck_assert_msg(viral_time_in_name(path, pattern, offset_minutes, &t, &err) == VIRAL_OK, "%s: %s",
-                path, err.message);
+  ck_assert_msg(viral_assemble_time_in_name(path, pattern, offset_minutes, &t, &err) == VIRAL_OK,
+                "%s: %s", path, err.message);
   return t;
 }
 
@@ -466,7 +540,7 @@ static void time_in_name_fails(const char *path, const char *pattern, int code, 
   double t;
   viral_error err;
   viral_error_clear(&err);
-  ck_assert_int_eq(viral_time_in_name(path, pattern, 0, &t, &err), code);
+  ck_assert_int_eq(viral_assemble_time_in_name(path, pattern, 0, &t, &err), code);
   ck_assert_str_eq(err.message, message);
 }
 
@@ -654,6 +728,7 @@ static Suite *make_suite(void) {
   tcase_add_test(core, interpolation_is_linear_and_never_extrapolates);
   tcase_add_test(core, interpolates_at_ages_orders_by_posted_at_and_keeps_first_attributes);
   tcase_add_test(core, horizon_outcomes_and_unlabeled_keep_or_drop);
+  tcase_add_test(core, made_rows_are_their_json_lines);
   tcase_add_test(core, horizon_refuses_an_unsorted_log);
   tcase_add_test(core, event_times_close_by_time_before_a_late_look);
   tcase_add_test(core, horizon_streams_records_before_the_log_ends);

@@ -349,6 +349,28 @@ START_TEST(train_notes_a_file_out_of_time_order) {
 }
 END_TEST
 
+/* eval --progressive -m with a views baseline read after the window: the
+ * header says leakage is ALLOWED when the model was trained with
+ * --allow-leakage (the eval data's own copy of the pipeline is the one the
+ * guard marks; the model's is left alone). */
+START_TEST(progressive_header_says_leakage_allowed) {
+  char dir[4096], model[4200], data[4200], args[16384];
+  test_tmpdir(dir, sizeof dir, "progressive_leak");
+  snprintf(model, sizeof model, "%s/leaky.json", dir);
+  test_repo_path(data, sizeof data, "tests/data/eval/head200.csv");
+  char *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "train -q --allow-leakage -o '%s' '%s'", model, data);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "eval --progressive -m '%s' --views-field views_6h '%s'", model, data);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_msg(strstr(out, ", leakage ALLOWED, progressive validation") != NULL, "%.400s", out);
+  free(out);
+  free(err);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("cli");
   TCase *tc = tcase_create("describe");
@@ -358,6 +380,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, train_and_update_refuse_inputs_without_the_fields);
   tcase_add_test(tc, train_notes_a_file_out_of_time_order);
   tcase_add_test(tc, spec_by_bundled_name);
+  tcase_add_test(tc, progressive_header_says_leakage_allowed);
   suite_add_tcase(s, tc);
   tc = tcase_create("ids");
   tcase_add_test(tc, eval_predictions_keep_ids);

@@ -275,6 +275,34 @@ START_TEST(empty_input_and_free_null) {
 }
 END_TEST
 
+/* The writers (viral_describe_write_text, _json): the table and the JSON
+ * document of a small file, as `viral describe` prints them. */
+START_TEST(writers_table_and_json) {
+  viral_describe *d = describe_text("w.csv", "id,t,n\n7,2026-03-02T18:05:00Z,1.5\n9007199254740993,,2\n",
+                                    VIRAL_FORMAT_CSV);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  viral_error err;
+  ck_assert_int_eq(viral_describe_write_text(d, "w.csv", VIRAL_FORMAT_CSV, f, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_str_eq(text, "w.csv: 2 rows, 3 fields (csv)\n\n"
+                         "field  type       missing  distinct                   min                median                   max\n"
+                         "id     number           0         2                     7      4503599627370500      9007199254740993\n"
+                         "t      timestamp        1         1  2026-03-02T18:05:00Z  2026-03-02T18:05:00Z  2026-03-02T18:05:00Z\n"
+                         "n      number           0         2                   1.5                  1.75                     2\n");
+  free(text);
+  f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_describe_write_json(d, "w.csv", VIRAL_FORMAT_CSV, 3, f, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_msg(strstr(text, "\"file\":\t\"w.csv\",\n\t\"format\":\t\"csv\",\n\t\"rows\":\t2,\n\t\"skipped\":\t3,"), "%s", text);
+  ck_assert_msg(strstr(text, "\"max\":\t9007199254740993\n"), "%s", text); /* the digits, not the double */
+  ck_assert_msg(strstr(text, "\"earliest\":\t\"2026-03-02T18:05:00Z\""), "%s", text);
+  free(text);
+  viral_describe_free(d);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("describe");
   TCase *tc = tcase_create("core");
@@ -287,6 +315,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, distinct_exact_up_to_the_bound);
   tcase_add_test(tc, distinct_estimated_beyond_the_bound);
   tcase_add_test(tc, empty_input_and_free_null);
+  tcase_add_test(tc, writers_table_and_json);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,6 +1,7 @@
 /* test_model.c - training, exact continuation, save/load and refusal of
  * damaged model files. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 #include "learn/logistic_json.h"
 #include "model/document.h"
 #include "testutil.h"
+#include "viral/logistic.h"
 #include "viral/model.h"
+#include "viral/svm.h"
 
 static char dir[4096];
 static char sample[4200];
@@ -55,9 +58,9 @@ static viral_model *train(const char *path, const char *label, const viral_train
   viral_error err = {0};
   viral_reader_options ro;
   viral_reader_options_init(&ro);
-  viral_model *m = viral_model_train(
-      pipeline(label, opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL), path, &ro, opts,
-      NULL, &err);
+  viral_pipeline *p = pipeline(label, viral_learner_scaling(opts->learner));
+  viral_model *m = viral_model_train(p, path, &ro, opts, NULL, &err);
+  viral_pipeline_free(p); /* the model trains its own copy */
   ck_assert_msg(m != NULL, "%s", err.message);
   return m;
 }
@@ -105,7 +108,7 @@ START_TEST(update_continues_training_exactly) {
   viral_train_options opts;
   viral_train_options_init(&opts);
   for (int opt = 0; opt < 3; opt++) {
-    viral_logistic_params_init(&opts.logistic, (viral_logistic_optimizer)opt);
+    viral_logistic_params_init(&viral_train_options_logistic(&opts)->params, (viral_logistic_optimizer)opt);
     viral_model *whole = train(sample, NULL, &opts);
     viral_model *split = train(a, NULL, &opts);
     /* through the file, as `viral update` does */
@@ -157,6 +160,33 @@ START_TEST(quantile_threshold_is_fitted_once) {
 }
 END_TEST
 
+/* --skip-bad-rows skips every bad row, not only the first (train and update
+ * stopped at the first one). */
+START_TEST(skip_bad_rows_skips_them_all) {
+  char bad[4200];
+  test_repo_path(bad, sizeof bad, "tests/data/inputs/bad_rows.csv");
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  opts.skip_bad_rows = 1;
+  viral_error err = {0};
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  viral_train_summary s;
+  viral_pipeline *p = pipeline(NULL, "none");
+  viral_model *m = viral_model_train(p, bad, &ro, &opts, &s, &err);
+  viral_pipeline_free(p);
+  ck_assert_msg(m != NULL, "%s", err.message);
+  ck_assert_uint_eq(s.bad_rows, 3);
+  ck_assert_uint_eq(s.unlabeled, 1);
+  ck_assert_uint_eq(s.rows, 196);
+  ck_assert_int_eq(viral_model_update(m, bad, &ro, &opts, &s, &err), VIRAL_OK);
+  ck_assert_uint_eq(s.bad_rows, 3);
+  ck_assert_uint_eq(s.rows, 196);
+  ck_assert_uint_eq(viral_model_rows(m), 392);
+  viral_model_free(m);
+}
+END_TEST
+
 /* Save, load, save: the same bytes; and the same predictions. */
 static void check_round_trip(viral_model *m, const char *name) {
   char p1[4200], p2[4200];
@@ -177,14 +207,16 @@ static void check_round_trip(viral_model *m, const char *name) {
   viral_reader *r = viral_reader_open(sample, NULL, &err);
   const viral_record *rec;
   size_t rows = 0;
+  viral_model_scratch *scratch = viral_model_scratch_create();
   while (viral_reader_next(r, &rec, &err) == 1 && rows < 500) {
     viral_prediction a, b;
-    ck_assert_int_eq(viral_model_predict(m, rec, &a, NULL, 0, NULL, &err), VIRAL_OK);
-    ck_assert_int_eq(viral_model_predict(back, rec, &b, NULL, 0, NULL, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(m, scratch, rec, &a, NULL, 0, NULL, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(back, scratch, rec, &b, NULL, 0, NULL, &err), VIRAL_OK);
     ck_assert_msg(a.probability == b.probability && a.margin == b.margin, "row %zu", rows);
     rows++;
   }
   ck_assert_uint_eq(rows, 500);
+  viral_model_scratch_free(scratch);
   viral_reader_free(r);
   viral_model_free(back);
 }
@@ -195,8 +227,8 @@ START_TEST(save_load_is_exact_for_both_learners) {
   viral_model *m = train(sample, NULL, &opts);
   check_round_trip(m, "logistic");
   viral_model_free(m);
-  opts.learner = VIRAL_LEARNER_SVM;
-  opts.svm.kernel = VIRAL_SVM_RBF;
+  viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+  viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
   m = train(sample, NULL, &opts);
   check_round_trip(m, "svm");
   viral_model_free(m);
@@ -222,10 +254,11 @@ START_TEST(reasons_add_up_to_the_margin) {
   viral_reader *r = viral_reader_open(sample, NULL, &err);
   const viral_record *rec;
   viral_reason reasons[400];
+  viral_model_scratch *scratch = viral_model_scratch_create();
   for (int row = 0; row < 50 && viral_reader_next(r, &rec, &err) == 1; row++) {
     viral_prediction p;
     size_t n = 0;
-    ck_assert_int_eq(viral_model_predict(m, rec, &p, reasons, 400, &n, &err), VIRAL_OK);
+    ck_assert_int_eq(viral_model_predict(m, scratch, rec, &p, reasons, 400, &n, &err), VIRAL_OK);
     ck_assert_uint_gt(n, 10);
     double sum = viral_logistic_bias(viral_model_logistic(m));
     for (size_t i = 0; i < n; i++) {
@@ -237,10 +270,57 @@ START_TEST(reasons_add_up_to_the_margin) {
     ck_assert_double_near(p.probability, 1 / (1 + exp(-p.margin)), 1e-15);
     ck_assert_int_eq(p.label, p.probability >= 0.5);
   }
+  viral_model_scratch_free(scratch);
   viral_reader_free(r);
   viral_model_free(m);
 }
 END_TEST
+
+/* inspect's ranking comes from the model: non-zero weights, largest first;
+ * a learner without weights says why. */
+START_TEST(weights_ranked_or_said_missing) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  char small[4200];
+  snprintf(small, sizeof small, "%s/small.csv", dir);
+  write_rows(small, 0, 300);
+  viral_model *m = train(small, NULL, &opts);
+  viral_error err = {0};
+  size_t n = 0;
+  viral_weight *w = viral_model_weights(m, &n, &err);
+  ck_assert_ptr_nonnull(w);
+  ck_assert_uint_gt(n, 10);
+  for (size_t i = 0; i < n; i++) {
+    ck_assert(w[i].weight != 0);
+    ck_assert(w[i].weight == viral_logistic_weight(viral_model_logistic(m), w[i].index));
+    if (i) ck_assert(w[i - 1].weight >= w[i].weight);
+  }
+  free(w);
+  char text[400];
+  viral_model_describe_learner(m, text, sizeof text);
+  ck_assert_msg(strncmp(text, "ftrl, alpha 0.5, beta 1, l1 0, l2 1, 1 pass, 2^18 weights, ", 58) == 0, "%s", text);
+  viral_model_free(m);
+  viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+  viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
+  m = train(small, NULL, &opts);
+  ck_assert_ptr_null(viral_model_weights(m, &n, &err));
+  ck_assert_int_eq(err.code, VIRAL_ERR_MISSING);
+  ck_assert_str_eq(err.message, "an RBF kernel has no feature weights");
+  char *json = viral_model_inspect_json(m, "m.json", 5, &err);
+  ck_assert_ptr_nonnull(strstr(json, "\"support_vectors\":"));
+  ck_assert_ptr_null(strstr(json, "top_positive"));
+  free(json);
+  viral_model_free(m);
+}
+END_TEST
+
+/* viral_model_train with p (freed here), for what it refuses. */
+static viral_model *refused(viral_pipeline *p, const char *path, const viral_train_options *opts,
+                            viral_error *err) {
+  viral_model *m = viral_model_train(p, path, NULL, opts, NULL, err);
+  viral_pipeline_free(p);
+  return m;
+}
 
 START_TEST(training_refuses_what_it_cannot_do) {
   viral_train_options opts;
@@ -249,24 +329,23 @@ START_TEST(training_refuses_what_it_cannot_do) {
   viral_reader_options ro;
   viral_reader_options_init(&ro);
   /* a quantile label needs two passes: not over stdin */
-  ck_assert_ptr_null(viral_model_train(pipeline("top:10%:views_final", "none"), "-", &ro, &opts,
-                                       NULL, &err));
+  ck_assert_ptr_null(refused(pipeline("top:10%:views_final", "none"), "-", &opts, &err));
   ck_assert_str_eq(err.message, "stdin: this spec (scaling or a quantile label) needs two passes "
                                 "over the data: give a file, not standard input");
   /* a weight space smaller than the spec's hashed features: refused before
    * training (the model it made was refused by score, inspect and update) */
   viral_train_options narrow = opts;
-  narrow.bits = 10;
+  viral_train_options_logistic(&narrow)->bits = 10;
   char sample[4200];
   test_repo_path(sample, sizeof sample, "datasets/sample.csv");
-  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), sample, &ro, &narrow, NULL, &err));
+  ck_assert_ptr_null(refused(pipeline(NULL, "none"), sample, &narrow, &err));
   ck_assert_str_eq(err.message, "logistic weights (2^10) are fewer than the pipeline's 262144 "
                                 "features: --bits must be at least the spec's hash_bits");
   /* an input without the fields the spec reads: named, with what it has */
   char path[4200];
   snprintf(path, sizeof path, "%s/nolabel.csv", dir);
   test_write_file(path, "video_id,views_1h\nv1,10\n");
-  ck_assert_ptr_null(viral_model_train(pipeline(NULL, "none"), path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(pipeline(NULL, "none"), path, &opts, &err));
   ck_assert_int_eq(err.code, VIRAL_ERR_MISSING);
   ck_assert_msg(strstr(err.message, "nolabel.csv: the input lacks fields the spec reads: viral, views_2h, "
                                     "likes_2h,") != NULL, "%s", err.message);
@@ -274,7 +353,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   /* no labelled rows: the label field looked for, and what was found */
   viral_pipeline *lenient = pipeline(NULL, "none");
   viral_pipeline_set_allow_missing(lenient, 1);
-  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(lenient, path, &opts, &err));
   ck_assert_msg(strstr(err.message, "no labelled rows to learn from: the label rule 'viral' reads "
                                     "'viral', which is not in the input (it has: video_id, views_1h)") != NULL,
                 "%s", err.message);
@@ -282,7 +361,7 @@ START_TEST(training_refuses_what_it_cannot_do) {
   test_write_file(path, "video_id,views_1h,viral\nv1,10,\nv2,20,\n");
   lenient = pipeline(NULL, "none");
   viral_pipeline_set_allow_missing(lenient, 1);
-  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(lenient, path, &opts, &err));
   ck_assert_msg(strstr(err.message, "the label rule 'viral' reads 'viral', missing in 2 of 2 rows") != NULL,
                 "%s", err.message);
   /* a bad value names file, line and field */
@@ -290,9 +369,98 @@ START_TEST(training_refuses_what_it_cannot_do) {
   test_write_file(path, "video_id,views_1h,views_2h,viral\nv1,10,20,1\nv2,ten,20,0\n");
   lenient = pipeline(NULL, "none");
   viral_pipeline_set_allow_missing(lenient, 1);
-  ck_assert_ptr_null(viral_model_train(lenient, path, &ro, &opts, NULL, &err));
+  ck_assert_ptr_null(refused(lenient, path, &opts, &err));
   ck_assert_msg(strstr(err.message, "bad.csv:3: field 'views_1h': bad count 'ten'") != NULL, "%s",
                 err.message);
+}
+END_TEST
+
+/* ---- one loaded model scoring from several threads ---- */
+
+#define THREADS 4
+#define SCORED 400
+
+typedef struct scored {
+  viral_prediction p[SCORED];
+  viral_reason why[SCORED][3];
+  size_t n[SCORED];
+  size_t rows;
+} scored;
+
+typedef struct scoring_job {
+  const viral_model *m;
+  scored *out;
+} scoring_job;
+
+/* Score the first SCORED rows of sample.csv with reasons, in a scratch of
+ * its own: what each thread does. */
+static void *score_rows(void *arg) {
+  scoring_job *job = arg;
+  viral_error err;
+  viral_reader *r = viral_reader_open(sample, NULL, &err);
+  viral_model_scratch *s = viral_model_scratch_create();
+  const viral_record *rec;
+  job->out->rows = 0;
+  while (r && s && job->out->rows < SCORED && viral_reader_next(r, &rec, &err) == 1) {
+    size_t i = job->out->rows++;
+    if (viral_model_predict(job->m, s, rec, &job->out->p[i], job->out->why[i], 3, &job->out->n[i], &err) != VIRAL_OK)
+      job->out->n[i] = (size_t)-1;
+  }
+  viral_model_scratch_free(s);
+  viral_reader_free(r);
+  return NULL;
+}
+
+static void same_scores(const scored *a, const scored *b) {
+  ck_assert_uint_eq(a->rows, SCORED);
+  ck_assert_uint_eq(b->rows, SCORED);
+  for (size_t i = 0; i < SCORED; i++) {
+    ck_assert_msg(a->p[i].probability == b->p[i].probability && a->p[i].margin == b->p[i].margin &&
+                      a->p[i].label == b->p[i].label, "row %zu", i);
+    ck_assert_uint_eq(a->n[i], b->n[i]);
+    ck_assert_uint_eq(a->n[i], 3);
+    for (size_t k = 0; k < a->n[i]; k++) {
+      ck_assert_str_eq(a->why[i][k].name, b->why[i][k].name);
+      ck_assert(a->why[i][k].contribution == b->why[i][k].contribution);
+      ck_assert_uint_eq(a->why[i][k].index, b->why[i][k].index);
+    }
+  }
+}
+
+/* A model loaded once scores from 4 threads at once, each with its own
+ * scratch, exactly as from one: probabilities, margins and reasons. */
+START_TEST(one_model_scores_from_four_threads) {
+  char small[4200], path[4200];
+  snprintf(small, sizeof small, "%s/threads.csv", dir);
+  write_rows(small, 0, 300);
+  for (int svm = 0; svm < 2; svm++) {
+    viral_train_options opts;
+    viral_train_options_init(&opts);
+    if (svm) {
+      viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+      viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
+    }
+    viral_model *trained = train(small, NULL, &opts);
+    snprintf(path, sizeof path, "%s/threads-%d.json", dir, svm);
+    viral_error err = {0};
+    ck_assert_int_eq(viral_model_save(trained, path, &err), VIRAL_OK);
+    viral_model_free(trained);
+    const viral_model *m = viral_model_load(path, &err);
+    ck_assert_msg(m != NULL, "%s", err.message);
+    scored *alone = malloc(sizeof *alone), *each = malloc(THREADS * sizeof *each);
+    scoring_job one = {m, alone}, jobs[THREADS];
+    score_rows(&one);
+    pthread_t t[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+      jobs[k] = (scoring_job){m, &each[k]};
+      ck_assert_int_eq(pthread_create(&t[k], NULL, score_rows, &jobs[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++) ck_assert_int_eq(pthread_join(t[k], NULL), 0);
+    for (int k = 0; k < THREADS; k++) same_scores(alone, &each[k]);
+    free(alone);
+    free(each);
+    viral_model_free((viral_model *)m);
+  }
 }
 END_TEST
 
@@ -544,8 +712,11 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, logistic_standardizes_the_dense_columns);
   tcase_add_test(tc, update_continues_training_exactly);
   tcase_add_test(tc, quantile_threshold_is_fitted_once);
+  tcase_add_test(tc, skip_bad_rows_skips_them_all);
   tcase_add_test(tc, save_load_is_exact_for_both_learners);
   tcase_add_test(tc, reasons_add_up_to_the_margin);
+  tcase_add_test(tc, weights_ranked_or_said_missing);
+  tcase_add_test(tc, one_model_scores_from_four_threads);
   tcase_add_test(tc, training_refuses_what_it_cannot_do);
   tcase_add_test(tc, damaged_models_are_refused_with_their_reason);
   tcase_add_test(tc, unknown_members_are_skipped_unbuilt);

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "viral/logistic.h"
 #include "viral/model.h"
+#include "viral/svm.h"
 
 /* Featurize every record of path with p (fitted first when it needs it, on
  * the same records, as training does) into ds. */
@@ -40,13 +42,14 @@ static void check_same(const char *label, viral_train_options *opts) {
   viral_pipeline_options popts;
   viral_pipeline_options_init(&popts);
   popts.label = label;
-  popts.scaling = opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL;
+  popts.scaling = viral_learner_scaling(opts->learner);
   viral_error err;
   viral_pipeline *p = viral_pipeline_load_spec(NULL, &popts, &err);
   viral_pipeline *q = viral_pipeline_load_spec(NULL, &popts, &err);
   ck_assert_ptr_nonnull(p);
   ck_assert_ptr_nonnull(q);
   viral_model *a = viral_model_train(p, path, NULL, opts, NULL, &err);
+  viral_pipeline_free(p); /* the model trained its own copy */
   ck_assert_msg(a != NULL, "%s", err.message);
   viral_dataset ds;
   viral_dataset_init(&ds);
@@ -77,8 +80,8 @@ START_TEST(logistic_fit_equals_train) {
   viral_train_options opts;
   viral_train_options_init(&opts);
   check_same(NULL, &opts);
-  opts.logistic.passes = 3;
-  opts.logistic.shuffle = 1;
+  viral_train_options_logistic(&opts)->params.passes = 3;
+  viral_train_options_logistic(&opts)->params.shuffle = 1;
   check_same(NULL, &opts);
 }
 END_TEST
@@ -90,7 +93,7 @@ START_TEST(calibrated_balanced_fit_equals_train) {
   opts.balanced = 1;
   opts.calibrate = VIRAL_CALIBRATION_PLATT;
   check_same("top:20%:views_final", &opts);
-  opts.learner = VIRAL_LEARNER_SVM;
+  viral_train_options_set_learner(&opts, viral_learner_find("svm"));
   opts.calibrate = VIRAL_CALIBRATION_ISOTONIC;
   check_same("top:20%:views_final", &opts);
 }
@@ -99,8 +102,8 @@ END_TEST
 START_TEST(svm_fit_equals_train) {
   viral_train_options opts;
   viral_train_options_init(&opts);
-  opts.learner = VIRAL_LEARNER_SVM;
-  opts.svm.kernel = VIRAL_SVM_RBF; /* gamma from the rows */
+  viral_train_options_set_learner(&opts, viral_learner_find("svm"));
+  viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF; /* gamma from the rows */
   check_same(NULL, &opts);
 }
 END_TEST

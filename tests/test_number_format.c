@@ -12,10 +12,10 @@
 
 static void same(double x) {
   char a[32], b[32], c[32], d[32];
-  const char *fast = viral_format_value_(a, x);
-  viral_format_double_slow_(b, x);
+  const char *fast = format_value(a, x);
+  format_double_slow(b, x);
   ck_assert_msg(strcmp(fast, b) == 0, "%.17g: fast '%s', slow reference '%s'", x, fast, b);
-  ck_assert_uint_eq(viral_format_value_into_(d, x), strlen(b)); /* the writer's form */
+  ck_assert_uint_eq(format_value_into(d, x), strlen(b)); /* the writer's form */
   ck_assert_str_eq(d, b);
   viral_format_double(c, x); /* the public function is the fast one, copied to the start */
   ck_assert_str_eq(c, b);
@@ -24,15 +24,15 @@ static void same(double x) {
 
 START_TEST(known_values) {
   char buf[32];
-  ck_assert_str_eq(viral_format_value_(buf, 0.1), "0.1");
-  ck_assert_str_eq(viral_format_value_(buf, -0.25), "-0.25");
-  ck_assert_str_eq(viral_format_value_(buf, 1.0 / 3), "0.3333333333333333"); /* 16 digits suffice */
-  ck_assert_str_eq(viral_format_value_(buf, 4.61512051684126), "4.61512051684126");
-  ck_assert_str_eq(viral_format_value_(buf, 1e-5), "1e-05");
-  ck_assert_str_eq(viral_format_value_(buf, 0.1 + 0.2), "0.30000000000000004");
-  ck_assert_str_eq(viral_format_value_(buf, 262144), "262144");
-  ck_assert_str_eq(viral_format_value_(buf, -3), "-3");
-  ck_assert_str_eq(viral_format_value_(buf, 1e22), "1e+22");
+  ck_assert_str_eq(format_value(buf, 0.1), "0.1");
+  ck_assert_str_eq(format_value(buf, -0.25), "-0.25");
+  ck_assert_str_eq(format_value(buf, 1.0 / 3), "0.3333333333333333"); /* 16 digits suffice */
+  ck_assert_str_eq(format_value(buf, 4.61512051684126), "4.61512051684126");
+  ck_assert_str_eq(format_value(buf, 1e-5), "1e-05");
+  ck_assert_str_eq(format_value(buf, 0.1 + 0.2), "0.30000000000000004");
+  ck_assert_str_eq(format_value(buf, 262144), "262144");
+  ck_assert_str_eq(format_value(buf, -3), "-3");
+  ck_assert_str_eq(format_value(buf, 1e22), "1e+22");
   double cases[] = {0.5, 1e-300, 5e-324, 1e300, -1e15, 123456.789, 0.001, 0.0001, 1e16 + 2,
                     9007199254740993.0, 2.5e-5, 137.3763888888889, -0.9997620270799091,
                     0.021814885034560468, 6.7082039324993685, 1e-49, 1e50, INFINITY, -INFINITY};

@@ -110,7 +110,7 @@ START_TEST(order_from_event_columns) {
   /* an untrained model scores 1/2 until it learns; e is never scored */
   viral_train_options to;
   viral_train_options_init(&to);
-  viral_model *m = viral_model_create(pipeline(), &to, &err);
+  viral_model *m = viral_model_create(p, &to, &err);
   ck_assert_msg(m != NULL, "%s", err.message);
   double probs[5];
   ck_assert_int_eq(viral_eval_progressive(d, &s, VIRAL_EVAL_MODEL, m, probs, &err), VIRAL_OK);
@@ -131,12 +131,14 @@ START_TEST(untrained_model_refuses_batch_options) {
   viral_train_options_init(&to);
   to.balanced = 1;
   viral_error err;
-  ck_assert_ptr_null(viral_model_create(pipeline(), &to, &err));
+  viral_pipeline *p = pipeline();
+  ck_assert_ptr_null(viral_model_create(p, &to, &err));
   ck_assert_ptr_nonnull(strstr(err.message, "balanced"));
   viral_train_options_init(&to);
-  to.learner = VIRAL_LEARNER_SVM;
-  ck_assert_ptr_null(viral_model_create(pipeline(), &to, &err));
+  viral_train_options_set_learner(&to, viral_learner_find("svm"));
+  ck_assert_ptr_null(viral_model_create(p, &to, &err));
   ck_assert_ptr_nonnull(strstr(err.message, "logistic"));
+  viral_pipeline_free(p);
 }
 END_TEST
 

@@ -1,13 +1,16 @@
 /* test_reader.c - the CSV and JSON readers and the record getters: the
  * parsing rules, exact error messages for malformed input, stdin streaming,
  * and the row counts of the shared real datasets. */
+#include <dirent.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/reader_internal.h" /* viral_utf8_valid */
+#include "io/reader_internal.h" /* utf8_valid, csv_fast_path */
 #include "testutil.h"
 #include "viral/reader.h"
 
@@ -317,7 +320,7 @@ START_TEST(getter_errors) {
 END_TEST
 
 START_TEST(utf8_validation) {
-#define U(s) viral_utf8_valid(s, sizeof s - 1)
+#define U(s) utf8_valid(s, sizeof s - 1)
   ck_assert(U(""));
   ck_assert(U("plain ascii, longer than eight bytes"));
   ck_assert(U("Gi\xe1\xba\xa5" "c m\xc6\xa1"));     /* "Giấc mơ" */
@@ -1215,9 +1218,256 @@ START_TEST(csv_blanks_across_lines) {
 }
 END_TEST
 
+/* ---- the fast CSV path against libcsv ----
+ *
+ * csv_reader.c splits a line without quotes itself; with csv_fast_path
+ * at 0 every byte goes through libcsv. The two must hand out the same
+ * records: read the same input both ways, in step, and compare everything a
+ * caller sees. */
+
+static viral_reader *open_path(int fast, const char *path, const char *data, size_t len,
+                               const viral_reader_options *o, viral_error *err) {
+  csv_fast_path = fast;
+  viral_reader *r = path ? viral_reader_open(path, o, err)
+                         : viral_reader_open_memory("random.csv", data, len, o, err);
+  csv_fast_path = 1;
+  return r;
+}
+
+static int next_path(int fast, viral_reader *r, const viral_record **rec, viral_error *err) {
+  csv_fast_path = fast;
+  int rc = viral_reader_next(r, rec, err);
+  csv_fast_path = 1;
+  return rc;
+}
+
+static void same_record(const char *what, size_t n, const viral_record *a, const viral_record *b) {
+  ck_assert_msg(viral_record_line(a) == viral_record_line(b), "%s: record %zu: line %ld vs %ld",
+                what, n, viral_record_line(a), viral_record_line(b));
+  size_t fields = viral_record_field_count(a);
+  ck_assert_msg(fields == viral_record_field_count(b), "%s: record %zu: field counts differ", what, n);
+  for (size_t i = 0; i < fields; i++) {
+    const viral_value *x = viral_record_value(a, i), *y = viral_record_value(b, i);
+    ck_assert_msg(x->kind == y->kind && x->len == y->len && memcmp(x->text, y->text, x->len) == 0 &&
+                      x->text[x->len] == '\0' && y->text[y->len] == '\0',
+                  "%s: record %zu (line %ld), cell %zu: fast '%.*s' (%zu bytes), libcsv '%.*s' "
+                  "(%zu bytes)", what, n, viral_record_line(a), i + 1, (int)x->len, x->text, x->len,
+                  (int)y->len, y->text, y->len);
+  }
+}
+
+/* Read one input (a file, or data[0..len) when path is NULL) through both
+ * paths and fail at the first difference: open error, status or message of
+ * a call, a record's line or cells, the final counts. Returns the records
+ * read. */
+static size_t compare_paths(const char *what, const char *path, const char *data, size_t len,
+                            const viral_reader_options *o) {
+  viral_error ea = {0}, eb = {0};
+  viral_reader *a = open_path(1, path, data, len, o, &ea);
+  viral_reader *b = open_path(0, path, data, len, o, &eb);
+  ck_assert_msg((a == NULL) == (b == NULL), "%s: open: '%s' (fast) vs '%s' (libcsv)", what,
+                a ? "ok" : ea.message, b ? "ok" : eb.message);
+  if (!a) {
+    ck_assert_str_eq(ea.message, eb.message);
+    return 0;
+  }
+  ck_assert_uint_eq(viral_record_field_count(&a->record), viral_record_field_count(&b->record));
+  size_t n = 0;
+  for (;;) {
+    const viral_record *ra = NULL, *rb = NULL;
+    int rca = next_path(1, a, &ra, &ea), rcb = next_path(0, b, &rb, &eb);
+    ck_assert_msg(rca == rcb, "%s: after record %zu: status %d '%s' (fast) vs %d '%s' (libcsv)",
+                  what, n, rca, rca < 0 ? ea.message : "", rcb, rcb < 0 ? eb.message : "");
+    if (rca < 0) ck_assert_str_eq(ea.message, eb.message);
+    if (rca <= 0) break;
+    same_record(what, n++, ra, rb);
+  }
+  ck_assert_uint_eq(viral_reader_rows(a), viral_reader_rows(b));
+  ck_assert_uint_eq(viral_reader_skipped(a), viral_reader_skipped(b));
+  viral_reader_free(a);
+  viral_reader_free(b);
+  return n;
+}
+
+/* compare_paths with the default options and with skip_bad_rows. */
+static size_t compare_file(const char *path) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.format = VIRAL_FORMAT_CSV;
+  size_t n = compare_paths(path, path, NULL, 0, &o);
+  o.skip_bad_rows = 1;
+  compare_paths(path, path, NULL, 0, &o);
+  return n;
+}
+
+/* compare_file on every .csv under dir (recursively); returns the files. */
+static size_t compare_tree(const char *dir, size_t *records) {
+  DIR *d = opendir(dir);
+  ck_assert_msg(d != NULL, "cannot open %s", dir);
+  size_t files = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    size_t n = strlen(e->d_name);
+    if (S_ISDIR(st.st_mode)) {
+      files += compare_tree(path, records);
+    } else if (n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0) {
+      *records += compare_file(path);
+      files++;
+    }
+  }
+  closedir(d);
+  return files;
+}
+
+START_TEST(csv_fast_path_on_committed_data) {
+  char dir[4096];
+  size_t records = 0, files = compare_tree(test_repo_path(dir, sizeof dir, "tests/data"), &records);
+  files += compare_tree(test_repo_path(dir, sizeof dir, "datasets"), &records);
+  ck_assert_uint_ge(files, 20); /* the excerpts, the fixtures, datasets/ */
+  ck_assert_uint_ge(records, 1000);
+}
+END_TEST
+
+START_TEST(csv_fast_path_on_shared_datasets) {
+  char dir[4096];
+  size_t records = 0;
+  size_t files = compare_tree(test_shared_path(dir, sizeof dir, "raw"), &records);
+  ck_assert_uint_ge(files, 9);
+  ck_assert_uint_eq(records, 78694); /* the rows shared_datasets counts */
+}
+END_TEST
+
+/* xorshift64: the same random text on every machine. */
+static uint64_t rnd_next(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+static unsigned rnd(uint64_t *s, unsigned n) { return (unsigned)(rnd_next(s) % n); }
+
+typedef struct text_buf {
+  char *p;
+  size_t len, cap;
+} text_buf;
+
+static void put(text_buf *t, const char *s, size_t n) {
+  if (t->len + n + 1 > t->cap) {
+    t->cap = (t->len + n + 1) * 2;
+    t->p = realloc(t->p, t->cap);
+    ck_assert_ptr_nonnull(t->p);
+  }
+  memcpy(t->p + t->len, s, n);
+  t->len += n;
+  t->p[t->len] = '\0';
+}
+static void puts_(text_buf *t, const char *s) { put(t, s, strlen(s)); }
+
+/* A random CSV text: mostly well-formed rows of a header's width, with
+ * quoted cells (commas, doubled quotes, CR, LF and CRLF inside), blanks
+ * around cells, blank lines, LF / CRLF / CR line ends, a BOM, and now and
+ * then a stray quote, a short or long row, invalid UTF-8, a NUL byte or no
+ * final line end. */
+static void random_csv(uint64_t *s, text_buf *t, size_t rows) {
+  static const char *const plain[] = {"a", "bc", "12", "-3.5", " ", "\t", "x y", "\xC3\xA9",
+                                      "\xFF", "1.4M", "", "zz", "\xE2\x82", "u1"};
+  static const char *const quoted[] = {",", "\"\"", "\n", "\r\n", "\r", " ", "q", "9", "\xC3\xA9"};
+  static const char *const ends[] = {"\n", "\r\n", "\r"};
+  t->len = 0;
+  if (rnd(s, 4) == 0) puts_(t, "\xEF\xBB\xBF");
+  unsigned width = 1 + rnd(s, 5);
+  for (size_t r = 0; r <= rows; r++) {
+    if (rnd(s, 12) == 0) puts_(t, ends[rnd(s, 3)]); /* a blank line */
+    unsigned cells = width;
+    if (rnd(s, 15) == 0) cells = 1 + rnd(s, 7);
+    for (unsigned c = 0; c < cells; c++) {
+      if (c) puts_(t, ",");
+      unsigned kind = rnd(s, 10);
+      if (kind < 6) {
+        for (unsigned k = rnd(s, 4); k > 0; k--) puts_(t, plain[rnd(s, 14)]);
+      } else if (kind < 9) {
+        if (rnd(s, 8) == 0) puts_(t, " "); /* a blank before the quote */
+        puts_(t, "\"");
+        for (unsigned k = rnd(s, 5); k > 0; k--) puts_(t, quoted[rnd(s, 9)]);
+        puts_(t, "\"");
+        if (rnd(s, 10) == 0) puts_(t, rnd(s, 2) ? "x" : " "); /* text after the quote */
+      } else {
+        switch (rnd(s, 4)) {
+        case 0: puts_(t, "a\"b"); break;        /* a quote inside an unquoted cell */
+        case 1: put(t, "n\0l", 3); break;      /* a NUL byte */
+        case 2: puts_(t, "\"open"); break;      /* maybe never closed */
+        default: puts_(t, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"); break;
+        }
+      }
+    }
+    if (r < rows || rnd(s, 3)) puts_(t, ends[rnd(s, 10) < 7 ? 0 : 1 + rnd(s, 2)]);
+  }
+}
+
+/* Random texts from memory under several options, and one text larger than
+ * the reader's 64 KiB chunks from a file (lines cut by a chunk's end). */
+START_TEST(csv_fast_path_on_random_text) {
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  text_buf t = {0};
+  size_t records = 0;
+  for (int i = 0; i < 3000; i++) {
+    random_csv(&seed, &t, 1 + rnd(&seed, 30));
+    viral_reader_options o;
+    viral_reader_options_init(&o);
+    o.format = VIRAL_FORMAT_CSV;
+    char what[64];
+    snprintf(what, sizeof what, "random text %d", i);
+    records += compare_paths(what, NULL, t.p, t.len, &o);
+    o.skip_bad_rows = 1;
+    records += compare_paths(what, NULL, t.p, t.len, &o);
+    o.max_record_bytes = 1 + rnd(&seed, 60);
+    o.max_fields = 1 + rnd(&seed, 6);
+    compare_paths(what, NULL, t.p, t.len, &o);
+    o.skip_bad_rows = 0;
+    compare_paths(what, NULL, t.p, t.len, &o);
+  }
+  ck_assert_uint_ge(records, 5000);
+
+  char dir[4096], path[4200];
+  snprintf(path, sizeof path, "%s/big.csv", test_tmpdir(dir, sizeof dir, "fast_path"));
+  for (int i = 0; i < 4; i++) {
+    random_csv(&seed, &t, 15000);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(t.p, 1, t.len, f), t.len);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_uint_gt(t.len, 3 * VIRAL_READ_CHUNK);
+    compare_file(path);
+  }
+  free(t.p);
+}
+END_TEST
+
+START_TEST(format_names) {
+  const viral_format all[] = {VIRAL_FORMAT_CSV, VIRAL_FORMAT_JSONL, VIRAL_FORMAT_JSON};
+  for (int i = 0; i < 3; i++) {
+    viral_format f = VIRAL_FORMAT_AUTO;
+    ck_assert_int_eq(viral_format_parse(viral_format_name(all[i]), &f), VIRAL_OK);
+    ck_assert_int_eq(f, all[i]);
+  }
+  ck_assert_str_eq(viral_format_name(VIRAL_FORMAT_JSONL), "jsonl");
+  ck_assert_str_eq(viral_format_name(VIRAL_FORMAT_AUTO), "auto");
+  viral_format f = VIRAL_FORMAT_CSV;
+  ck_assert_int_eq(viral_format_parse("auto", &f), VIRAL_ERR_INVALID);
+  ck_assert_int_eq(viral_format_parse("CSV", &f), VIRAL_ERR_INVALID);
+  ck_assert_int_eq(f, VIRAL_FORMAT_CSV);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("reader");
   TCase *tc = tcase_create("csv");
+  tcase_add_test(tc, format_names);
   tcase_add_test(tc, csv_quoting_crlf_bom_and_lines);
   tcase_add_test(tc, csv_header_only_and_blank_cells);
   tcase_add_test(tc, csv_blanks_across_lines);
@@ -1229,6 +1479,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, getter_errors);
   tcase_add_test(tc, utf8_validation);
   tcase_add_test(tc, missing_file);
+  tcase_add_test(tc, csv_fast_path_on_random_text);
+  tcase_add_test(tc, csv_fast_path_on_committed_data);
   suite_add_tcase(s, tc);
   tc = tcase_create("json");
   tcase_add_test(tc, jsonl_flattening);
@@ -1261,6 +1513,7 @@ static Suite *make_suite(void) {
   tcase_set_tags(tc, "shared");
   tcase_add_test(tc, shared_datasets);
   tcase_add_test(tc, excerpts_are_heads_of_their_sources);
+  tcase_add_test(tc, csv_fast_path_on_shared_datasets);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -252,7 +252,9 @@ START_TEST(equals_assemble_then_progressive_replay) {
     ck_assert_msg(rec != NULL, "no assembled record for %s", acts[a].id);
     if (!acts[a].learn) {
       viral_prediction pred;
-      ck_assert_int_eq(viral_model_predict(ref, rec, &pred, NULL, 0, NULL, &err), VIRAL_OK);
+      viral_model_scratch *scratch = viral_model_scratch_create();
+      ck_assert_int_eq(viral_model_predict(ref, scratch, rec, &pred, NULL, 0, NULL, &err), VIRAL_OK);
+      viral_model_scratch_free(scratch);
       double got = stream_probability(&out, acts[a].id);
       ck_assert_msg(got == pred.probability, "%s: stream %.17g, reference %.17g", acts[a].id, got,
                     pred.probability);
@@ -615,6 +617,7 @@ START_TEST(video_the_model_refuses_is_dropped) {
     viral_pipeline *p = viral_pipeline_parse_spec("t.spec.json", spec, strlen(spec), NULL, &err);
     ck_assert_msg(p != NULL, "%s", err.message);
     viral_model *m = viral_model_create(p, &to, &err);
+    viral_pipeline_free(p); /* the model has its copy */
     ck_assert_msg(m != NULL, "%s", err.message);
     small_options(&o, with_a ? &out : &ref, NULL, &warnings);
     viral_stream *s = viral_stream_open(m, &o, &err);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "features/pipeline_json.h"
+#include "features/pipeline_internal.h"
 #include "testutil.h"
 #include "viral/features.h"
 #include "viral/reader.h"
@@ -788,6 +789,11 @@ START_TEST(tally_absent_json_fields_at_the_end) {
                    "'challenges[].title'), viral, video_id (the input has: views_1h, id, saves_1h); "
                    "map them under the spec's \"fields\", or --allow-missing reads it without them");
   ck_assert_int_eq(viral_pipeline_tally_checked(p), 0);
+  char absent[64]; /* the list alone, cut to the buffer */
+  ck_assert_uint_eq(viral_pipeline_tally_absent(p, absent, sizeof absent), 3);
+  ck_assert_str_eq(absent, "caption (from 'challenges[].title'), viral, video_id");
+  ck_assert_uint_eq(viral_pipeline_tally_absent(p, absent, 10), 3);
+  ck_assert_str_eq(absent, "caption (");
   /* allowed: no error, and the warning names them and the sparse field */
   viral_pipeline_set_allow_missing(p, 1);
   ck_assert_int_eq(viral_pipeline_tally_check(p, &err), VIRAL_OK);
@@ -831,7 +837,7 @@ START_TEST(tally_warns_of_sparse_fields) {
   viral_error_clear(&err);
   ck_assert_int_eq(tally_all(p, r, VIRAL_READS_LABEL | VIRAL_READS_ID, &err), VIRAL_OK);
   ck_assert_int_eq(viral_pipeline_tally_checked(p), 1);
-  ck_assert_uint_eq(viral_pipeline_tally_rows(p), 3);
+  ck_assert_uint_eq(pipeline_tally_rows(p), 3);
   char warning[VIRAL_ERROR_MAX];
   ck_assert_int_eq(viral_pipeline_tally_warning(p, warning, sizeof warning), 1);
   ck_assert_str_eq(warning, "t.csv: missing in more than 50% of the 3 rows: saves_1h (66.7%)");
@@ -901,6 +907,55 @@ START_TEST(regex_subject_is_bounded) {
 }
 END_TEST
 
+/* One scratch used with a const pipeline, and with two pipelines in turn
+ * (their bindings differ for the same records), gives what each pipeline's
+ * own transform gives, named path included. */
+static int count_sink(void *ctx, uint32_t index, double value, const char *group, const char *name) {
+  (void)index, (void)value, (void)group, (void)name;
+  ++*(size_t *)ctx;
+  return 0;
+}
+
+START_TEST(transform_with_a_scratch_equals_transform) {
+  viral_pipeline *a = spec(numbers_spec);
+  viral_pipeline *b = spec("{\"window\": \"1h\", \"label\": \"viral\", \"features\": ["
+                           "{\"transform\": \"log1p\", \"field\": \"likes_1h\", \"fill\": 0},"
+                           "{\"transform\": \"hash\", \"field\": \"music_id\"}]}");
+  viral_reader *r = csv("video_id,views_1h,watch_ratio_1h,likes_1h,music_id,viral\n"
+                        "v1,10,0.25,3,s1,1\nv2,,0.75,7,s2,0\nv3,5,0.1,,,1\n");
+  viral_pipeline_scratch *s = viral_pipeline_scratch_create();
+  ck_assert_ptr_nonnull(s);
+  viral_sparse x, y;
+  viral_sparse_init(&x);
+  viral_sparse_init(&y);
+  viral_error err;
+  for (int row = 0; row < 3; row++) {
+    const viral_record *rec = next(r);
+    for (int k = 0; k < 2; k++) {
+      viral_pipeline *p = k ? b : a;
+      double lx = NAN, ly = NAN;
+      ck_assert_int_eq(viral_pipeline_transform(p, rec, &x, &lx, &err), VIRAL_OK);
+      ck_assert_int_eq(viral_pipeline_transform_with(p, s, rec, &y, &ly, &err), VIRAL_OK);
+      ck_assert_uint_eq(x.count, y.count);
+      for (size_t i = 0; i < x.count; i++) {
+        ck_assert_uint_eq(x.items[i].index, y.items[i].index);
+        ck_assert(x.items[i].value == y.items[i].value);
+      }
+      ck_assert(lx == ly || (isnan(lx) && isnan(ly)));
+      size_t named = 0;
+      ck_assert_int_eq(viral_pipeline_transform_named_with(p, s, rec, count_sink, &named, NULL, &err), VIRAL_OK);
+      ck_assert_uint_ge(named, x.count);
+    }
+  }
+  viral_sparse_release(&x);
+  viral_sparse_release(&y);
+  viral_pipeline_scratch_free(s);
+  viral_reader_free(r);
+  viral_pipeline_free(a);
+  viral_pipeline_free(b);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
@@ -924,6 +979,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, tally_csv_header_checked_at_the_first_row);
   tcase_add_test(tc, tally_warns_of_sparse_fields);
   tcase_add_test(tc, tally_explains_a_row_error);
+  tcase_add_test(tc, transform_with_a_scratch_equals_transform);
   suite_add_tcase(s, tc);
   TCase *limits = tcase_create("limits");
   tcase_set_timeout(limits, 10);

@@ -91,12 +91,6 @@ int viral_field_maps_parse(const char *text, viral_parse_rule default_rule,
 /* Free what viral_field_maps_parse made. NULL-safe. */
 void viral_field_maps_free(viral_field_map *maps, size_t count);
 
-/* Linear interpolation at t of the points (times[i], values[i]), times
- * ascending, NAN values skipped: the nearest point at or before t and the
- * nearest at or after t. Returns the value, or NAN when t is not covered
- * (no point on one side): never extrapolates. */
-double viral_interpolate_at(const double *times, const double *values, size_t n, double t);
-
 /* Options. Caller-owned; every pointer must outlive the assembler. */
 typedef struct viral_assemble_options {
   const char *id_field;          /* required */
@@ -204,14 +198,14 @@ typedef struct viral_assemble_input {
  * seconds) among literal text ("poll-%s.json"). VIRAL_ERR_PARSE naming the
  * file when the name holds no such time, VIRAL_ERR_INVALID for a pattern
  * without a conversion. */
-int viral_time_in_name(const char *path, const char *pattern, int utc_offset_minutes, double *out,
-                       viral_error *err);
+int viral_assemble_time_in_name(const char *path, const char *pattern, int utc_offset_minutes,
+                                double *out, viral_error *err);
 
 /* The files to read for paths[npaths], in order: a directory gives the
  * files in it (not those whose name starts with '.'), sorted by name. Each
  * gets a time when the rows' time comes from outside them: times[i] for the
  * files of paths[i] (ntimes == npaths), or times[0] for all (ntimes == 1),
- * or the time name_pattern finds in its name (viral_time_in_name); with
+ * or the time name_pattern finds in its name (viral_assemble_time_in_name); with
  * times, the list is then sorted by time (ties in the order given), so the
  * polls are read in the order they were taken. Fills *inputs (free with
  * viral_assemble_inputs_free) and *count; an error names the path. */

@@ -30,8 +30,10 @@
 #define VIRAL_DESCRIBE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "viral/error.h"
+#include "viral/reader.h"
 #include "viral/record.h"
 
 #ifdef __cplusplus
@@ -95,6 +97,24 @@ const viral_field_summary *viral_describe_field(const viral_describe *d, size_t 
 
 /* NULL-safe. */
 void viral_describe_free(viral_describe *d);
+
+/* ---- writing it (after finish) ----
+ * name is the input as messages name it (a path, or "stdin") and format
+ * what the reader read it as (viral_reader_format). Both return VIRAL_OK or
+ * VIRAL_ERR_NOMEM; a write error is left in ferror(out). */
+
+/* "NAME: N rows, M fields (FORMAT)", a blank line, then one line per field:
+ * field, type, missing, distinct ("~" before an estimate), min, median, max
+ * (times as ISO-8601 UTC; whole numbers in full, others to 6 significant
+ * digits), in columns two blanks apart. */
+int viral_describe_write_text(const viral_describe *d, const char *name, viral_format format, FILE *out,
+                              viral_error *err);
+/* One JSON document: file, format, rows, skipped (rows skipped as
+ * malformed) and per field name, type, present, missing, distinct,
+ * distinct_exact and, with a range, min, median and max (exact digits for
+ * whole numbers beyond 2^53) and, for times, earliest and latest. */
+int viral_describe_write_json(const viral_describe *d, const char *name, viral_format format,
+                              size_t skipped, FILE *out, viral_error *err);
 
 #ifdef __cplusplus
 }

@@ -44,16 +44,18 @@ typedef struct viral_eval_data {
   uint64_t unlabeled, bad_rows;
   uint64_t positives;
   char input_warning[VIRAL_ERROR_MAX]; /* fields most rows lack (viral_pipeline_tally_warning), "" none */
-  const viral_pipeline *pipeline; /* borrowed from viral_eval_load's caller, who keeps it alive */
+  viral_pipeline *pipeline; /* its own copy of the caller's pipeline (viral/model.h's rule),
+                               which reports the views baseline's leakage too */
   struct viral_eval_source *source; /* private: the input, kept when folds refit the pipeline */
 } viral_eval_data;
 
-/* Read path ("-" for stdin) once and featurize every row with p (not taken,
- * and it must outlive the data; left unfitted: a pipeline that needs fitting
- * is fitted per fold). An input without some field p reads (features and
- * label) is an error unless p allows missing fields (viral_pipeline_tally_check).
- * NULL on error with err set. Free with viral_eval_data_free(). */
-viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
+/* Read path ("-" for stdin) once and featurize every row with a copy of p
+ * (kept in the data, left unfitted: a pipeline that needs fitting is fitted
+ * per fold; the caller keeps p). An input without some field p reads
+ * (features and label) is an error unless p allows missing fields
+ * (viral_pipeline_tally_check). NULL on error with err set. Free with
+ * viral_eval_data_free(). */
+viral_eval_data *viral_eval_load(const viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err);
 /* The same, with the views baseline on the column views_field (literal
@@ -62,7 +64,7 @@ viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
  * passes the leakage guard (viral_pipeline_check_observed): one observed
  * after the window, an outcome such as the label's own field, or one with
  * no known observation time is an error unless p allows leakage. */
-viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+viral_eval_data *viral_eval_load_with_views(const viral_pipeline *p, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err);
 /* NULL-safe. */
@@ -175,6 +177,81 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
 int viral_eval_write_predictions(const viral_eval_data *d, const viral_report *r, FILE *out,
                                  viral_error *err);
 
+/* ---- tuning: a grid search by cross-validation ---- */
+
+#define VIRAL_TUNE_MAX_AXES 4
+#define VIRAL_TUNE_MAX_VALUES 32
+
+/* One parameter of a grid: the values the learner option called name
+ * takes. */
+typedef struct viral_tune_axis {
+  const char *name;  /* "alpha", "C" (static) */
+  int searched;      /* 0: held at the options' value (one value, shown, not searched) */
+  size_t count;
+  double values[VIRAL_TUNE_MAX_VALUES];
+} viral_tune_axis;
+
+/* The grid: every combination of its axes' values, the first axis
+ * outermost. */
+typedef struct viral_tune_grid {
+  viral_tune_axis axes[VIRAL_TUNE_MAX_AXES];
+  size_t count;
+} viral_tune_grid;
+
+/* The options giving the grid of each learner (the logistic learner's
+ * --alpha-grid LIST, the SVM's --log2c B,E,S, ...), each once, for a
+ * command line; an entry with a NULL name ends the array. */
+const viral_option *viral_tune_option_list(void);
+
+/* The grid of base's learner: each axis from its option (get: see
+ * viral/learner.h), else its default values; an axis the learner holds
+ * (the linear kernel's gamma) at base's value. VIRAL_OK, or
+ * VIRAL_ERR_INVALID with the usage error in err ("--alpha-grid values must
+ * be > 0"). */
+int viral_tune_grid_parse(const viral_train_options *base, viral_option_get get, void *ctx,
+                          viral_tune_grid *grid, viral_error *err);
+
+typedef enum viral_tune_metric {
+  VIRAL_TUNE_AUC = 0, /* ROC AUC: larger is better */
+  VIRAL_TUNE_LOG_LOSS, /* smaller is better */
+  VIRAL_TUNE_BRIER    /* smaller is better */
+} viral_tune_metric;
+
+/* "auc", "logloss", "brier": VIRAL_OK, or VIRAL_ERR_INVALID. */
+int viral_tune_metric_parse(const char *name, viral_tune_metric *out);
+
+/* One point of the grid and how it did. */
+typedef struct viral_tune_point {
+  viral_train_options opts;          /* base with the point's values */
+  double value[VIRAL_TUNE_MAX_AXES]; /* its value on each axis */
+  double *per_fold;                  /* [folds] the metric on each fold */
+  double mean, sd;                   /* over the folds */
+} viral_tune_point;
+
+/* Caller-owned: filled by viral_eval_tune, freed by
+ * viral_tune_result_release. */
+typedef struct viral_tune_result {
+  viral_tune_point *points; /* [count], in grid order */
+  size_t count;
+  int folds;
+  long best;                /* the best point, -1 when the metric is undefined everywhere */
+  double *per_fold_;        /* private: [count * folds] */
+} viral_tune_result;
+
+/* Cross-validate every point of grid around base on k stratified folds
+ * dealt with seed: each fold fits its pipeline once (viral_eval_fold_init)
+ * and every point trains on it as viral_eval_fold_predict_with does;
+ * metric of each point on each fold, its mean and deviation, the best.
+ * progress (may be NULL) is called before each point of each fold
+ * (0-based). out is initialised here and released by the caller, also on
+ * failure. VIRAL_OK or an error. */
+int viral_eval_tune(const viral_eval_data *d, const viral_train_options *base,
+                    const viral_tune_grid *grid, int k, uint64_t seed, viral_tune_metric metric,
+                    void (*progress)(void *ctx, int fold, int folds, size_t point, size_t points),
+                    void *progress_ctx, viral_tune_result *out, viral_error *err);
+/* NULL-safe on r->points. */
+void viral_tune_result_release(viral_tune_result *r);
+
 /* ---- progressive validation: test-then-train in event time ---- */
 
 /* One step of a progressive run: score a row, or learn from it. */
@@ -233,6 +310,37 @@ void viral_eval_schedule_release(viral_eval_schedule *s);
 int viral_eval_progressive(const viral_eval_data *d, const viral_eval_schedule *s,
                            viral_eval_predictor what, viral_model *m, double *probs,
                            viral_error *err);
+
+/* What a whole progressive validation runs with. */
+typedef struct viral_eval_progressive_run_options {
+  viral_eval_progressive_options events; /* when rows are scored and learned */
+  size_t window_size;       /* outcomes per sliding window of the report (0: 10000) */
+  const char *model_source; /* where the start model came from, for the description
+                               (NULL: an untrained one) */
+} viral_eval_progressive_run_options;
+
+/* A whole progressive validation (viral eval --progressive): the schedule of
+ * d's rows (viral_eval_schedule_build, path and ropts as there), then model
+ * m (logistic; left as the run ends), the views baseline (when every row has
+ * views at the window) and the base rate run through it, the oracle's
+ * column taken when every row has one, and the report filled: rows
+ * evaluated in outcome order, metrics (at m's threshold) over all of them,
+ * the last window and each window, and the description. rep is initialised
+ * here; the caller releases it, also on failure. o->events.horizon_h must
+ * be longer than o->events.window_h. A run in which no video was both
+ * scored and learned from is an error naming path. */
+int viral_eval_progressive_run(const viral_eval_data *d, const char *path,
+                               const viral_reader_options *ropts,
+                               const viral_eval_progressive_run_options *o, viral_model *m,
+                               viral_progressive_report *rep, viral_error *err);
+
+/* The evaluated rows of rep as CSV, in the order they were scored: record
+ * (1-based), video_id, order (1-based), label, then probability,
+ * views_baseline, base_rate and oracle_p for the predictors rep has;
+ * probabilities round-trip. */
+int viral_eval_progressive_write_predictions(const viral_eval_data *d,
+                                             const viral_progressive_report *rep, FILE *out,
+                                             viral_error *err);
 
 #ifdef __cplusplus
 }

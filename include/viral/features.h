@@ -29,8 +29,13 @@
  *   When the spec has no hashed feature the dimension is k. No intercept: that
  *   is the learner's job.
  *
- * A pipeline is not safe to share between threads during transform (it caches
- * per-row state and field bindings); give each thread its own copy. */
+ * Threads: what transforming a row writes (the row's parsed fields, the
+ * field bindings of a record schema) lives in a viral_pipeline_scratch.
+ * viral_pipeline_transform_with() and viral_pipeline_transform_named_with()
+ * take a const pipeline and a scratch: one fitted pipeline transforms rows
+ * in several threads at once, each with its own scratch. The other calls
+ * (transform, fitting, the input tally, single fields) use a scratch inside
+ * the pipeline and change it: one thread at a time. */
 #ifndef VIRAL_FEATURES_H
 #define VIRAL_FEATURES_H
 
@@ -87,7 +92,8 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
 /* The built-in default spec text (static, do not free). */
 const char *viral_pipeline_default_spec(void);
 
-/* A deep copy (fitted state included), e.g. one per thread. NULL on no memory. */
+/* A deep copy (fitted state, allowing missing fields and the leakage it
+ * reports included). NULL on no memory. */
 viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err);
 
 /* NULL-safe. */
@@ -130,6 +136,20 @@ int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err);
 int viral_pipeline_transform(viral_pipeline *p, const viral_record *rec, viral_sparse *out,
                              double *label, viral_error *err);
 
+/* Per-thread working memory of a transform (see the top of this file). It
+ * fits any pipeline. NULL when out of memory; free with
+ * viral_pipeline_scratch_free() (NULL-safe). */
+typedef struct viral_pipeline_scratch viral_pipeline_scratch;
+viral_pipeline_scratch *viral_pipeline_scratch_create(void);
+void viral_pipeline_scratch_free(viral_pipeline_scratch *s);
+
+/* viral_pipeline_transform on a pipeline that is not changed (a hashed
+ * feature's name is never collected), working in s: threads that share p
+ * give each its own s. The same vector and label, bit for bit. */
+int viral_pipeline_transform_with(const viral_pipeline *p, viral_pipeline_scratch *s,
+                                  const viral_record *rec, viral_sparse *out, double *label,
+                                  viral_error *err);
+
 /* Receives each coordinate as transform computes it (before duplicates are
  * summed): group is the namespace ("numeric", "time", "sound", "creator",
  * "hashtags", "text", "cross" or the spec's "group"), name the readable name
@@ -143,6 +163,11 @@ typedef int (*viral_feature_sink)(void *ctx, uint32_t index, double value, const
 int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
                                    viral_feature_sink sink, void *ctx, double *label,
                                    viral_error *err);
+/* The same on a pipeline that is not changed, working in s (see
+ * viral_pipeline_transform_with). */
+int viral_pipeline_transform_named_with(const viral_pipeline *p, viral_pipeline_scratch *s,
+                                        const viral_record *rec, viral_feature_sink sink,
+                                        void *ctx, double *label, viral_error *err);
 
 /* ---- shape and names ---- */
 
@@ -213,6 +238,12 @@ int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const 
  * --allow-missing". No records, or no tally: VIRAL_OK. */
 int viral_pipeline_tally_check(viral_pipeline *p, viral_error *err);
 
+/* The read fields no record had so far, as a list for messages ("saves_2h,
+ * watch_ratio_1h and 3 more", names as the check's error gives them) into
+ * buf (always NUL-terminated); returns how many there are (0: none, or no
+ * tally). */
+size_t viral_pipeline_tally_absent(const viral_pipeline *p, char *buf, size_t size);
+
 /* For a row that failed before the tally was checked: when some field read
  * is absent from every record so far (the likelier cause, and the better
  * message), replaces err with the check's error and returns 1 (the pass
@@ -221,9 +252,6 @@ int viral_pipeline_tally_explain(viral_pipeline *p, viral_error *err);
 
 /* 1 once a check has passed (a CSV header, or an explicit check). */
 int viral_pipeline_tally_checked(const viral_pipeline *p);
-
-/* Records tallied so far. */
-uint64_t viral_pipeline_tally_rows(const viral_pipeline *p);
 
 /* The warning of the tally in buf (always NUL-terminated), or "" when there
  * is none: "f.csv: fields missing in more than half of the 40 rows:

@@ -196,6 +196,24 @@ size_t viral_logistic_nonzero(const viral_logistic *m);
 /* Examples learned so far (updates, counting every pass). */
 uint64_t viral_logistic_rows(const viral_logistic *m);
 
+/* ---- as a model's learner ("logistic" in viral/learner.h) ---- */
+
+typedef struct viral_model viral_model;
+typedef struct viral_train_options viral_train_options;
+
+/* The logistic learner's parameters in a viral_train_options. When it
+ * trains, params.dense becomes the pipeline's dense columns and
+ * params.seed, weight0 and weight1 the options' seed and class weights. */
+typedef struct viral_logistic_options {
+  viral_logistic_params params;
+  int bits; /* weight space 2^bits; 0: what the pipeline needs */
+} viral_logistic_options;
+
+/* The logistic learner's parameters in o; NULL when o's learner is another. */
+viral_logistic_options *viral_train_options_logistic(viral_train_options *o);
+/* A logistic model's learner (borrowed); NULL when m holds another. */
+const viral_logistic *viral_model_logistic(const viral_model *m);
+
 #ifdef __cplusplus
 }
 #endif

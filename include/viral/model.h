@@ -1,6 +1,7 @@
 /* viral/model.h - a trained model: the fitted feature pipeline, a learner
- * (online logistic or libsvm SVM), the decision threshold and training
- * metadata, saved as one checked JSON document (DESIGN.md section 5).
+ * (one of the table of viral/learner.h: online logistic, libsvm SVM), the
+ * decision threshold and training metadata, saved as one checked JSON
+ * document (DESIGN.md section 5).
  *
  * Training streams: the logistic learner reads each row once, transforms it
  * and learns from it, so memory stays flat in the number of rows. Two things
@@ -18,7 +19,14 @@
  * calibration (Platt or isotonic, fitted at train time on held-out rows) is
  * kept as it is by update; training with one holds its rows out of the
  * learner, so the exact-continuation property is stated for models trained
- * without calibration. */
+ * without calibration.
+ *
+ * Pipelines, one rule: a function given a pipeline never takes it over and
+ * never changes it. A model (train, create, fit) and eval data
+ * (viral_eval_load) keep a copy of their own, made when called; the caller
+ * frees its pipeline when it is done with it. Training reads the input
+ * through the model's copy, whose input tally holds the warnings
+ * (viral_model_pipeline). */
 #ifndef VIRAL_MODEL_H
 #define VIRAL_MODEL_H
 
@@ -29,10 +37,10 @@
 #include "viral/calibrate.h"
 #include "viral/error.h"
 #include "viral/features.h"
-#include "viral/logistic.h"
+#include "viral/learner.h"
 #include "viral/reader.h"
 #include "viral/record.h"
-#include "viral/svm.h"
+#include "viral/vector.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,18 +53,25 @@ extern "C" {
 #define VIRAL_MODEL_VERSION 2
 #define VIRAL_MODEL_OLDEST_VERSION 1
 
-typedef enum viral_learner_kind { VIRAL_LEARNER_LOGISTIC = 0, VIRAL_LEARNER_SVM } viral_learner_kind;
-
-/* "logistic" / "svm"; parse returns VIRAL_OK or VIRAL_ERR_INVALID. */
-const char *viral_learner_name(viral_learner_kind kind);
-int viral_learner_parse(const char *name, viral_learner_kind *out);
+/* Room for a learner's own parameters inside viral_train_options. */
+#define VIRAL_TRAIN_PARAMS_SIZE 256
 
 typedef struct viral_train_options {
-  viral_learner_kind learner;
-  viral_logistic_params logistic; /* learner = logistic */
-  int bits;                       /* logistic: weight space 2^bits; 0 = the pipeline's */
-  viral_svm_params svm;           /* learner = svm */
-  int balanced;                   /* class weights n / (2 n_class), from the training rows */
+  const viral_learner *learner;   /* default: viral_learner_default() */
+  /* The learner's own parameters (optimizer, C, kernel...): set with
+   * viral_train_options_set_learner (its defaults), viral_train_options_parse,
+   * or the accessor in the learner's header (viral_train_options_logistic,
+   * viral_train_options_svm). */
+  union {
+    long double align_;
+    void *align_pointer_;
+    unsigned char bytes[VIRAL_TRAIN_PARAMS_SIZE];
+  } params;
+  uint32_t seed;                  /* seeds whatever is random in training: a shuffle,
+                                     libsvm's generator, the calibration hold-out (default 1) */
+  double weight0, weight1;        /* importance of label-0 and label-1 rows (default 1) */
+  int balanced;                   /* class weights n / (2 n_class), from the training rows,
+                                     instead of weight0 and weight1 */
   double threshold;               /* probability at which score says 1 (default 0.5) */
   int skip_bad_rows;              /* count and skip rows whose features fail */
   viral_calibration_kind calibrate; /* fit a calibration on held-out rows (default none) */
@@ -64,7 +79,8 @@ typedef struct viral_train_options {
                                        chosen by a seeded hash of the row number; they are
                                        not learned from, and they are held in memory */
   size_t svm_budget;              /* svm update: support vectors carried over (0: all) */
-  /* Called before a kernel SVM run estimated to take over a minute (may be NULL). */
+  /* Called before a training run estimated to take over a minute (a kernel
+   * SVM; may be NULL). */
   void (*warn)(void *ctx, double estimated_seconds, size_t rows);
   void *warn_ctx;
   /* Called now and then with rows read so far (may be NULL). */
@@ -72,8 +88,37 @@ typedef struct viral_train_options {
   void *progress_ctx;
 } viral_train_options;
 
-/* Defaults: logistic FTRL with its defaults, threshold 0.5. */
+/* Defaults: the default learner (logistic FTRL) with its defaults, seed 1,
+ * class weights 1, threshold 0.5. */
 void viral_train_options_init(viral_train_options *opts);
+
+/* Make l opts' learner, with l's default parameters. */
+void viral_train_options_set_learner(viral_train_options *opts, const viral_learner *l);
+
+/* The options of every learner (and the ones they share: --learner,
+ * --seed, --class-weight), each once, in the order a command lists them;
+ * an entry with a NULL name ends the array. */
+const viral_option *viral_train_option_list(void);
+
+/* Set opts from the options a command line gave (get: see viral/learner.h):
+ * --learner first, then each learner's options (those of the other
+ * learners are read and checked too, and kept nowhere), --seed and
+ * --class-weight, and last the chosen learner's check of its parameters.
+ * VIRAL_OK, or VIRAL_ERR_INVALID with err's message saying what is wrong
+ * ("--passes must be from 1 to 100000"). */
+int viral_train_options_parse(viral_train_options *opts, viral_option_get get, void *ctx,
+                              viral_error *err);
+
+/* NULL when opts' learner learns one row at a time from the start with
+ * its parameters, else why not ("passes and shuffling need the data
+ * first"). Balanced weights and a calibration need the data first too
+ * (viral_model_create says so): they are the options' own. */
+const char *viral_train_options_online_refusal(const viral_train_options *opts);
+
+/* The learner and its parameters for people: "logistic (ftrl alpha 0.5
+ * beta 1 l1 0 l2 1 passes 1, balanced, calibrated platt on 0.2 of the
+ * training part)". Always NUL-terminated. */
+void viral_train_options_describe(const viral_train_options *opts, char *buf, size_t size);
 
 /* What training or an update saw. */
 typedef struct viral_train_summary {
@@ -94,26 +139,19 @@ typedef struct viral_train_summary {
 
 typedef struct viral_model viral_model;
 
-/* Train a model on the records of path ("-" for stdin) with pipeline p
- * (taken over: freed with the model, or on failure). Returns the model or
- * NULL with err naming the file, line and problem. */
-viral_model *viral_model_train(viral_pipeline *p, const char *path,
+/* Train a model on the records of path ("-" for stdin) with a copy of
+ * pipeline p, fitted there when it needs fitting. Returns the model or NULL
+ * with err naming the file, line and problem. */
+viral_model *viral_model_train(const viral_pipeline *p, const char *path,
                                const viral_reader_options *reader_opts,
                                const viral_train_options *opts, viral_train_summary *summary,
                                viral_error *err);
-
-/* Train the logistic learner of opts on the rows of ds, in order, exactly as
- * viral_model_train does on a file holding those rows (same bits for pipeline
- * p, class importances, passes and shuffle): the learner is bit-identical.
- * Caller frees the result with viral_logistic_free(); NULL on error. */
-viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
-                                         const viral_train_options *opts, viral_error *err);
 
 /* Train a model on rows already featurized with p (fitted when it needs
  * fitting), in order, exactly as viral_model_train does on a file holding
  * the records those rows came from: the same calibration hold-out, class
  * weights, gamma and learner arithmetic, so viral_model_predict_vector gives
- * the probabilities `viral score` gives. The model holds its own copy of p.
+ * the probabilities `viral score` gives. The model holds a copy of p.
  * Caller frees with viral_model_free(); NULL on error with err set. */
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err);
@@ -126,7 +164,7 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
                        const viral_train_options *opts, viral_train_summary *summary,
                        viral_error *err);
 
-/* Learn from one record (logistic only; test-then-train): *p_before gets
+/* Learn from one record (a learner that learns online; test-then-train): *p_before gets
  * the probability the model gave rec before learning (may be NULL). The label
  * is y when y is 0 or 1, else the model's label rule applied to rec; returns
  * VIRAL_MISSING (nothing learned) when that gives none. The same arithmetic
@@ -162,19 +200,37 @@ typedef struct viral_prediction {
   double margin;      /* logit (logistic) or decision value (svm) */
 } viral_prediction;
 
-/* Score one record. With reasons != NULL and max_reasons > 0, also the
- * features that moved the score most (by |contribution|, largest first):
- * *reason_count is set to how many were written. */
-int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
-                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
-                        viral_error *err);
+/* What scoring writes: the record's vector, the contributions and
+ * ranking of --explain, the pipeline's per-row work. Scoring leaves the
+ * model as it is, so one loaded model scores from several threads at once,
+ * each thread with its own scratch. A scratch fits any model. NULL when out
+ * of memory; free with viral_model_scratch_free() (NULL-safe). */
+typedef struct viral_model_scratch viral_model_scratch;
+viral_model_scratch *viral_model_scratch_create(void);
+void viral_model_scratch_free(viral_model_scratch *s);
 
-/* An untrained logistic model around p (taken over: freed with the model, or
- * on failure), as viral_model_train starts one: opts' learner parameters,
- * bits and threshold, no rows. For learning one row at a time (progressive
- * validation); balanced class weights, several passes, a shuffle and a
- * calibration need the data first and are refused. NULL with err set. */
-viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *opts,
+/* Score one record, working in s. With reasons != NULL and max_reasons >
+ * 0, also the features that moved the score most (by |contribution|,
+ * largest first): *reason_count is set to how many were written. */
+int viral_model_predict(const viral_model *m, viral_model_scratch *s, const viral_record *rec,
+                        viral_prediction *out, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err);
+
+/* The reasons of viral_model_predict for a row already transformed by the
+ * model's pipeline: x its vector, rec the record it came from (which names
+ * the features), working in s. *reason_count is set to how many were
+ * written. */
+int viral_model_explain(const viral_model *m, viral_model_scratch *s, const viral_sparse *x,
+                        const viral_record *rec, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err);
+
+/* An untrained model of an online learner (viral_learner_online) with a
+ * copy of p, as viral_model_train starts one: opts' learner parameters and
+ * threshold, no rows. For learning one row at a time (progressive
+ * validation); balanced class weights, a calibration and whatever else
+ * needs the data first (the logistic learner's passes and shuffle) are
+ * refused. NULL with err set. */
+viral_model *viral_model_create(const viral_pipeline *p, const viral_train_options *opts,
                                 viral_error *err);
 
 /* viral_model_learn on a row already transformed by the model's pipeline:
@@ -191,7 +247,7 @@ int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, vira
 
 /* ---- what is inside ---- */
 
-viral_learner_kind viral_model_learner(const viral_model *m);
+const viral_learner *viral_model_learner(const viral_model *m);
 const viral_pipeline *viral_model_pipeline(const viral_model *m);
 viral_pipeline *viral_model_pipeline_mut(viral_model *m);
 double viral_model_threshold(const viral_model *m);
@@ -203,14 +259,38 @@ uint64_t viral_model_updates(const viral_model *m);
 /* Earliest and latest posted_at seen in training (unix seconds; NAN when
  * the data had none). */
 void viral_model_time_span(const viral_model *m, double *first, double *last);
-/* The learners (NULL when the model is of the other kind). */
-const viral_logistic *viral_model_logistic(const viral_model *m);
-const viral_svm_model *viral_model_svm(const viral_model *m);
 /* The calibration applied to the learner's probability (kind none: none). */
 const viral_calibration *viral_model_calibration(const viral_model *m);
-/* The model's file as a JSON text (what save writes, without the checksum),
- * for `viral inspect --json`; caller frees. */
+/* The model's file as a JSON text (what save writes, without the checksum);
+ * caller frees. */
 char *viral_model_to_json_text(const viral_model *m, viral_error *err);
+
+/* The learner's own description for people, from its fitted state: "ftrl,
+ * alpha 0.5, beta 1, l1 0, l2 1, 1 pass, 2^18 weights, 4301 non-zero" or
+ * "linear kernel, gamma 0, 52 support vectors". Always NUL-terminated. */
+void viral_model_describe_learner(const viral_model *m, char *buf, size_t size);
+
+/* One weight of the model: on the raw value of the feature at index. */
+typedef struct viral_weight {
+  uint32_t index;
+  double weight;
+} viral_weight;
+
+/* The model's non-zero weights, largest first (*n of them; caller frees).
+ * NULL with *n 0 and err saying why when the learner has none ("an RBF
+ * kernel has no feature weights"; VIRAL_MISSING) or memory ran out. */
+viral_weight *viral_model_weights(const viral_model *m, size_t *n, viral_error *err);
+
+/* What `viral inspect` prints of the model loaded from path, to out: its
+ * metadata, label rule, learner and its top weights (at most top of each
+ * sign, or why there are none). VIRAL_OK or VIRAL_ERR_NOMEM. */
+int viral_model_inspect_text(const viral_model *m, const char *path, size_t top, FILE *out,
+                             viral_error *err);
+
+/* What `viral inspect --json` prints of the model loaded from path: its
+ * metadata, label rule, the spec as it applies it, and its top weights (at
+ * most top of each sign). Caller frees; NULL when out of memory. */
+char *viral_model_inspect_json(const viral_model *m, const char *path, size_t top, viral_error *err);
 
 #ifdef __cplusplus
 }

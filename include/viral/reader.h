@@ -83,6 +83,12 @@ const char *viral_reader_path_miss(const viral_reader *reader, const char *path)
 /* The format actually used (after auto-detection). */
 viral_format viral_reader_format(const viral_reader *reader);
 
+/* A format's name: "csv", "jsonl", "json", or "auto" (static). */
+const char *viral_format_name(viral_format format);
+/* The format called name ("csv", "jsonl" or "json") into *out: VIRAL_OK,
+ * or VIRAL_ERR_INVALID for any other name (*out untouched). */
+int viral_format_parse(const char *name, viral_format *out);
+
 /* NULL-safe. */
 void viral_reader_free(viral_reader *reader);
 

@@ -143,6 +143,47 @@ int viral_record_age_hours(const viral_record *rec, double posted_at, double obs
 size_t viral_parse_list(const char *s, size_t len, const char *separators,
                         viral_strview *items, size_t max);
 
+/* ---- building a record from values ----
+ *
+ * A record made in C, for a service that has its values at hand (no text to
+ * write and read back): set fields by name, then hand
+ * viral_record_builder_record() to a pipeline like any reader's record. The
+ * values are those a JSON reader gives for the same members:
+ *   text    a JSON string ("" is missing, as in CSV and JSON)
+ *   number  a JSON number written as viral_format_double writes it (the
+ *           shortest text that reads back to x; what viral_record_text
+ *           returns for it); not finite: VIRAL_ERR_INVALID
+ *   bool    true or false
+ *   list    an array of strings (no item may hold the byte 0x1f, which
+ *           separates items)
+ *   missing null
+ * so a record built from the values of a CSV row or a JSON line gives the
+ * same vector as the row read from the file. Field names are kept from
+ * record to record (a pipeline's bindings stay valid); a field set again
+ * replaces its value. */
+typedef struct viral_record_builder viral_record_builder;
+
+/* A builder whose records are named source in messages (copied; NULL:
+ * "record"). NULL when out of memory. */
+viral_record_builder *viral_record_builder_create(const char *source);
+/* NULL-safe. */
+void viral_record_builder_free(viral_record_builder *b);
+/* Start the next record: every field missing; line is the record's line in
+ * messages (0: none). */
+void viral_record_builder_clear(viral_record_builder *b, long line);
+/* Set field name. VIRAL_OK, VIRAL_ERR_NOMEM, or VIRAL_ERR_INVALID (above),
+ * with err set. */
+int viral_record_builder_set_text(viral_record_builder *b, const char *name, const char *text, size_t len,
+                                  viral_error *err);
+int viral_record_builder_set_number(viral_record_builder *b, const char *name, double x, viral_error *err);
+int viral_record_builder_set_bool(viral_record_builder *b, const char *name, int value, viral_error *err);
+int viral_record_builder_set_list(viral_record_builder *b, const char *name, const char *const *items,
+                                  size_t count, viral_error *err);
+int viral_record_builder_set_missing(viral_record_builder *b, const char *name, viral_error *err);
+/* The record built so far, owned by b: valid, and unchanged, until the next
+ * call that changes b. */
+const viral_record *viral_record_builder_record(const viral_record_builder *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,10 +74,6 @@ const viral_metrics *viral_report_fold(const viral_report *r, int j, int f);
 void viral_report_summary(const viral_report *r, int j, int metric, double *mean, double *sd,
                           size_t *used);
 
-/* s as a JSON string literal (quotes, escapes) on f: for callers that
- * write their own JSON around a report's texts. */
-void viral_report_json_string(FILE *f, const char *s);
-
 /* The readable report: the description, the mean +- sd table and, with
  * per_fold, one row per fold (ROC AUC; the test span when temporal).
  * VIRAL_OK or VIRAL_ERR_IO when out reports a write error. */
@@ -86,6 +82,47 @@ int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, vira
 int viral_report_write_json(const viral_report *r, FILE *out, viral_error *err);
 /* One self-contained HTML page with inline SVG charts. */
 int viral_report_write_html(const viral_report *r, FILE *out, viral_error *err);
+
+/* ---- progressive validation (viral eval --progressive) ---- */
+
+/* A progressive validation report: the probability each evaluated video got
+ * when it was scored, and metrics over all outcomes, over the last window of
+ * them and over consecutive windows, in the order the outcomes came. Filled
+ * by viral_eval_progressive_run (viral/eval.h); everything is owned by the
+ * report. */
+typedef struct viral_progressive_report {
+  char *description; /* label rule, window, learner, rows, leakage, event times */
+  int delayed;       /* 1: learned when the outcome was known; 0: right after scoring */
+  int have[VIRAL_REPORT_PREDICTORS];      /* which predictors were scored */
+  size_t rows;                            /* rows of the data */
+  double *labels;                         /* [rows] */
+  double *probs[VIRAL_REPORT_PREDICTORS]; /* [rows] probability when scored (NAN: never) */
+  size_t n;                               /* rows evaluated: scored, and learned from */
+  size_t *learned;                        /* [n] those rows in the order their outcomes came */
+  size_t *scored;                         /* [n] the same rows in the order they were scored */
+  size_t window;                          /* outcomes per window */
+  viral_metrics overall[VIRAL_REPORT_PREDICTORS]; /* all n outcomes */
+  viral_metrics last[VIRAL_REPORT_PREDICTORS];    /* the last min(n, window) outcomes */
+  size_t windows;                         /* consecutive windows of outcomes: n / window, rounded up */
+  viral_metrics *per_window;              /* [VIRAL_REPORT_PREDICTORS * windows], predictor-major */
+} viral_progressive_report;
+
+/* Free what the report owns (NULL-safe, twice-safe, and safe on a report
+ * zeroed or left by a failed run). */
+void viral_progressive_report_release(viral_progressive_report *r);
+/* The readable report: the description, the table over all outcomes and
+ * over the last window and, with per_window, one row per window (ROC AUC).
+ * These writers return VIRAL_OK (the HTML one VIRAL_ERR_NOMEM too) and
+ * leave a write error in ferror(out), for the caller's commit of the file
+ * (viral_write_outputs) or its check of standard output. */
+int viral_progressive_report_write_text(const viral_progressive_report *r, FILE *out, int per_window,
+                                        viral_error *err);
+/* Every number as one JSON document ("mode": "progressive"); numbers
+ * round-trip, undefined is null. */
+int viral_progressive_report_write_json(const viral_progressive_report *r, FILE *out, viral_error *err);
+/* The HTML page of viral_report_write_html for the pooled outcomes, shown as
+ * one fold in the order they were learned. */
+int viral_progressive_report_write_html(const viral_progressive_report *r, FILE *out, viral_error *err);
 
 #ifdef __cplusplus
 }

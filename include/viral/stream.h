@@ -45,7 +45,8 @@
  * Bad events. An event is checked in full before it is journaled: the line
  * must be at most max_event_bytes long and read as a record by the JSONL
  * record reader (valid UTF-8, one JSON object, nothing after it); an observe
- * needs video_id, observed_at, posted_at (not after observed_at) and every
+ * needs video_id, observed_at, posted_at (no later than observed_at plus the
+ * slack viral_record_age_hours allows, as `viral assemble`) and every
  * counter and attribute source field (null for an unknown value); its values
  * must parse by their rules (numbers finite, counts not negative), and the
  * record the assemble library makes of a video's first sighting (the one its
@@ -62,6 +63,15 @@
  * replayed input (stats.skipped); afterwards it is out of order
  * (stats.out_of_order; the first one is reported through warn). Sort an
  * unsorted log by observed_at before streaming it (datasets/STREAM.md).
+ *
+ * Fields. The stream's records have video_id, posted_at, each counter at
+ * each age (<counter>_<A>h, covered_<A>h), the outcomes (<counter>_final,
+ * <counter>_peak, age_last_h, sightings), the attributes and, with a label
+ * rule, viral. viral_stream_open refuses (VIRAL_ERR_MISSING, naming them and
+ * what the records have) a model whose features read a field outside these,
+ * unless allow_missing: every score would read it as missing. A label rule
+ * reading a field outside them is said through warn: videos then learn from
+ * label events only.
  *
  * Durability. With a state directory every event that changes state is
  * appended to the journal (journal-K.jsonl) before it is applied. A
@@ -101,6 +111,8 @@ typedef struct viral_stream_options {
   const double *ages_h;             /* NULL: 1,2,3,6 cut at the window */
   size_t age_count;
   const char *label;                /* assemble label rule, or NULL: the model's rule */
+  int allow_missing;                /* the model may read fields the stream's records lack
+                                       (read as missing); else viral_stream_open refuses it */
   const char *state_dir;            /* NULL: no journal, no checkpoints */
   uint64_t checkpoint_every;        /* applied events between checkpoints (0: never) */
   double checkpoint_every_h;        /* or event time: checkpoint when the clock has moved

@@ -164,6 +164,18 @@ double viral_svm_estimate_seconds(const viral_svm_params *params, size_t rows,
  * default). Process-wide; not thread-safe. */
 void viral_svm_set_log(void (*log)(const char *message, void *ctx), void *ctx);
 
+/* ---- as a model's learner ("svm" in viral/learner.h) ---- */
+
+typedef struct viral_model viral_model;
+typedef struct viral_train_options viral_train_options;
+
+/* The svm learner's parameters in o (when it trains, seed, weight0 and
+ * weight1 become the options' seed and class weights, and probability 1);
+ * NULL when o's learner is another. */
+viral_svm_params *viral_train_options_svm(viral_train_options *o);
+/* An svm model's libsvm model (borrowed); NULL when m holds another. */
+const viral_svm_model *viral_model_svm(const viral_model *m);
+
 #ifdef __cplusplus
 }
 #endif

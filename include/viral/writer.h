@@ -78,6 +78,12 @@ int viral_write_outputs(const viral_output *outputs, size_t count, viral_error *
 /* Write one CSV cell, quoted (RFC 4180) only when it needs to be. */
 void viral_csv_write_cell(FILE *out, const char *s, size_t len);
 
+/* Write the len bytes at s (NULs included) as a JSON string literal,
+ * quotes and all, escaped as cJSON escapes: '"' and '\\' with a
+ * backslash, control bytes as \b \f \n \r \t or \u00XX, every other
+ * byte as it is (UTF-8 passes through). */
+void viral_json_write_string(FILE *out, const char *s, size_t len);
+
 /* Format a double so that it reads back exactly (%.17g in the C locale,
  * shortest form that round-trips). buf must hold 32 bytes. Returns buf. */
 char *viral_format_double(char buf[32], double x);

@@ -1,11 +1,15 @@
 /* cli.c - option parsing shared by every command (see cli.h). */
 #include "cli.h"
+#include "viral/version.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "viral/eval.h"
+#include "viral/model.h"
 
 /* Options every command accepts, appended after the command's own. */
 static const cli_option common_options[] = {
@@ -17,6 +21,24 @@ static const cli_option common_options[] = {
 static int option_count(const cli_option *opts) {
   int n = 0;
   while (opts && opts[n].name) n++;
+  return n;
+}
+
+/* spec's options into out with the library's lists in place; their count. */
+static int expand_options(const cli_spec *spec, cli_option *out) {
+  int n = 0;
+  for (const cli_option *o = spec->options; o && o->name; o++) {
+    if (o->name[0]) {
+      VIRAL_ASSERT(n < CLI_MAX_OPTIONS);
+      out[n++] = *o;
+      continue;
+    }
+    const viral_option *list = o->short_name == CLI_LIST_TUNE ? viral_tune_option_list() : viral_train_option_list();
+    for (; list->name; list++) {
+      VIRAL_ASSERT(n < CLI_MAX_OPTIONS);
+      out[n++] = (cli_option){list->name, 0, list->arg, list->help};
+    }
+  }
   return n;
 }
 
@@ -34,7 +56,9 @@ void cli_print_help(const cli_spec *spec, FILE *out) {
   fprintf(out, "usage: viral %s %s\n\n%s\n", spec->command, spec->usage, spec->summary);
   if (spec->description) fprintf(out, "\n%s\n", spec->description);
   fprintf(out, "\noptions:\n");
-  for (int i = 0; i < option_count(spec->options); i++) print_option(out, &spec->options[i]);
+  cli_option options[CLI_MAX_OPTIONS];
+  int own = expand_options(spec, options);
+  for (int i = 0; i < own; i++) print_option(out, &options[i]);
   for (int i = 0; i < option_count(common_options); i++) print_option(out, &common_options[i]);
 }
 
@@ -55,16 +79,16 @@ int cli_data_error(const char *command, const viral_error *err) {
 }
 
 int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args) {
-  int own = option_count(spec->options), common = option_count(common_options);
+  memset(args, 0, sizeof *args);
+  args->spec = spec;
+  int own = args->option_count = expand_options(spec, args->options), common = option_count(common_options);
   VIRAL_ASSERT(own + common < CLI_MAX_OPTIONS);
   struct option longopts[CLI_MAX_OPTIONS + 1];
   char shortopts[3 * CLI_MAX_OPTIONS + 2];
   size_t sp = 0;
   shortopts[sp++] = ':'; /* report a missing argument as ':' */
-  memset(args, 0, sizeof *args);
-  args->spec = spec;
   for (int i = 0; i < own + common; i++) {
-    const cli_option *o = i < own ? &spec->options[i] : &common_options[i - own];
+    const cli_option *o = i < own ? &args->options[i] : &common_options[i - own];
     longopts[i].name = o->name;
     longopts[i].has_arg = o->arg ? required_argument : no_argument;
     longopts[i].flag = NULL;
@@ -93,7 +117,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args) {
       return cli_usage_error(spec->command, "unknown option '%s'", bad);
     } else {
       for (int i = 0; i < own + common; i++) {
-        const cli_option *o = i < own ? &spec->options[i] : &common_options[i - own];
+        const cli_option *o = i < own ? &args->options[i] : &common_options[i - own];
         if (o->short_name == c) idx = i;
       }
     }
@@ -104,7 +128,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args) {
         cli_print_help(spec, stdout);
         return CLI_EXIT_OK;
       }
-      printf("viral %s\n", VIRAL_VERSION);
+      printf("viral %s\n", viral_version());
       return CLI_EXIT_OK;
     }
     args->values[idx] = optarg ? optarg : "";
@@ -120,8 +144,8 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args) {
 }
 
 static int find_option(const cli_args *args, const char *name) {
-  for (int i = 0; i < option_count(args->spec->options); i++)
-    if (strcmp(args->spec->options[i].name, name) == 0) return i;
+  for (int i = 0; i < args->option_count; i++)
+    if (strcmp(args->options[i].name, name) == 0) return i;
   VIRAL_ASSERT(!"option not declared in the command's spec");
   return -1;
 }
@@ -132,28 +156,20 @@ const char *cli_get(const cli_args *args, const char *name) {
 
 int cli_flag(const cli_args *args, const char *name) { return cli_get(args, name) != NULL; }
 
+const char *cli_option_value(void *args, const char *name) { return cli_get(args, name); }
+
 int cli_get_double(const cli_args *args, const char *name, double def, double *out) {
-  const char *v = cli_get(args, name);
+  viral_error err;
   *out = def;
-  if (!v) return CLI_CONTINUE;
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end != '\0' || errno == ERANGE)
-    return cli_usage_error(args->spec->command, "--%s needs a number, not '%s'", name, v);
-  *out = x;
+  if (viral_option_number(cli_option_value, (void *)args, name, out, &err) != VIRAL_OK)
+    return cli_usage_error(args->spec->command, "%s", err.message);
   return CLI_CONTINUE;
 }
 
 int cli_get_long(const cli_args *args, const char *name, long def, long *out) {
-  const char *v = cli_get(args, name);
+  viral_error err;
   *out = def;
-  if (!v) return CLI_CONTINUE;
-  char *end = NULL;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (end == v || *end != '\0' || errno == ERANGE)
-    return cli_usage_error(args->spec->command, "--%s needs a whole number, not '%s'", name, v);
-  *out = x;
+  if (viral_option_whole(cli_option_value, (void *)args, name, out, &err) != VIRAL_OK)
+    return cli_usage_error(args->spec->command, "%s", err.message);
   return CLI_CONTINUE;
 }

@@ -16,11 +16,18 @@
 enum { CLI_EXIT_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
 
 typedef struct cli_option {
-  const char *name; /* long name without the dashes */
-  char short_name;  /* 0 when there is none */
+  const char *name; /* long name without the dashes; "" for a list the library gives */
+  char short_name;  /* 0 when there is none; which list, for "" */
   const char *arg;  /* NULL for a flag, else the argument's name ("FILE") */
   const char *help; /* one line */
 } cli_option;
+
+/* Lists of options the library gives, in a command's options where they
+ * go: the learners' (viral_train_option_list) and their grids'
+ * (viral_tune_option_list). A new learner's options appear by themselves. */
+enum { CLI_LIST_LEARNER = 1, CLI_LIST_TUNE = 2 };
+#define CLI_LEARNER_OPTIONS {"", CLI_LIST_LEARNER, NULL, NULL}
+#define CLI_TUNE_OPTIONS {"", CLI_LIST_TUNE, NULL, NULL}
 
 typedef struct cli_spec {
   const char *command;     /* "describe" */
@@ -33,6 +40,8 @@ typedef struct cli_spec {
 
 typedef struct cli_args {
   const cli_spec *spec;
+  cli_option options[CLI_MAX_OPTIONS]; /* the command's, lists expanded */
+  int option_count;
   const char *values[CLI_MAX_OPTIONS]; /* by option position; "" for a given flag */
   int positional_count;
   char **positional;
@@ -52,6 +61,8 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, cli_args *args);
 const char *cli_get(const cli_args *args, const char *name);
 /* 1 when flag name was given. */
 int cli_flag(const cli_args *args, const char *name);
+/* cli_get for the library (viral_option_get; args is a cli_args). */
+const char *cli_option_value(void *args, const char *name);
 /* Parse a numeric option; a bad value is a usage error (returns 2 after
  * printing). Returns CLI_CONTINUE with *out = def when absent. */
 int cli_get_double(const cli_args *args, const char *name, double def, double *out);
@@ -73,6 +84,7 @@ void cli_print_help(const cli_spec *spec, FILE *out);
 
 #include "viral/features.h"
 #include "viral/reader.h"
+#include "viral/rows.h"
 
 /* --format, --json-path, --skip-bad-rows */
 #define CLI_INPUT_OPTIONS                                                                        \
@@ -112,7 +124,8 @@ void cli_input_warning(const char *command, const viral_pipeline *p);
 /* Output rows held in memory until the input is known to have the fields
  * the spec reads, so that an input of the wrong shape is an error before
  * the first row goes out (score, convert). A CSV input is known from its
- * header; a JSON input after CLI_HOLD_ROWS records (or at its end). */
+ * header; a JSON input after CLI_HOLD_ROWS records (the row source's
+ * check_after), or at its end. */
 #define CLI_HOLD_ROWS 1000
 typedef struct cli_held_output {
   FILE *out;  /* where rows go now: memory, then real */
@@ -122,10 +135,9 @@ typedef struct cli_held_output {
 } cli_held_output;
 /* Hold what is written to h->out. VIRAL_OK or VIRAL_ERR_NOMEM with err set. */
 int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err);
-/* After each record of r, and at the end (r NULL): check p's tally when
- * it is due and, once it passed, send the held rows on. VIRAL_OK or the
- * check's error. */
-int cli_hold_update(cli_held_output *h, viral_pipeline *p, const viral_reader *r, viral_error *err);
+/* After each row of s, and at the end of the pass (s NULL): once the input
+ * is checked, send the held rows on. VIRAL_OK or VIRAL_ERR_NOMEM. */
+int cli_hold_update(cli_held_output *h, const viral_rows *s, viral_error *err);
 /* Free; rows still held are dropped. */
 void cli_hold_end(cli_held_output *h);
 /* 1 when stderr is a terminal and --quiet was not given (progress lines). */

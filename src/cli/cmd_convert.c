@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "viral/features.h"
 #include "viral/reader.h"
-#include "io/number_format.h"
+#include "viral/vector_io.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {
@@ -46,209 +46,63 @@ const cli_spec cmd_convert_spec = {
 
 enum { TO_LIBSVM, TO_VW };
 
-/* ---- VW: collect a row's named coordinates, then print them by group ---- */
-
-typedef struct vw_item {
-  size_t group; /* index into groups */
-  size_t name;  /* offset of the sanitized name in text */
-  double value;
-} vw_item;
-
-typedef struct vw_row {
-  vw_item *items;
-  size_t count, cap;
-  char *text;
-  size_t used, text_cap;
-  const char *groups[64];
-  size_t ngroups;
-  char *line; /* the output line */
-  size_t line_cap;
-} vw_row;
-
-static int vw_push_text(vw_row *r, const char *s) {
-  size_t n = strlen(s) + 1;
-  if (r->used + n > r->text_cap) {
-    size_t cap = (r->used + n) * 2;
-    char *t = realloc(r->text, cap);
-    if (!t) return VIRAL_ERR_NOMEM;
-    r->text = t;
-    r->text_cap = cap;
-  }
-  /* VW splits on space, ':' and '|': keep names in one piece */
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    r->text[r->used + i] = (c == ' ' || c == ':' || c == '|' || c == '\t' || c == '\n') ? '_' : c;
-  }
-  r->used += n;
-  return VIRAL_OK;
-}
-
-static int vw_sink(void *ctx, uint32_t index, double value, const char *group, const char *name) {
-  (void)index;
-  vw_row *r = ctx;
-  if (value == 0) return 0; /* as in the sparse vector */
-  size_t g = 0;
-  /* group names are the pipeline's: the same pointer for the same group */
-  while (g < r->ngroups && r->groups[g] != group && strcmp(r->groups[g], group) != 0) g++;
-  if (g == r->ngroups) {
-    if (g == sizeof r->groups / sizeof r->groups[0]) return VIRAL_ERR_LIMIT;
-    r->groups[r->ngroups++] = group; /* group names are owned by the pipeline */
-  }
-  if (r->count == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 64;
-    vw_item *items = realloc(r->items, cap * sizeof *items);
-    if (!items) return VIRAL_ERR_NOMEM;
-    r->items = items;
-    r->cap = cap;
-  }
-  size_t off = r->used;
-  if (vw_push_text(r, name)) return VIRAL_ERR_NOMEM;
-  r->items[r->count++] = (vw_item){g, off, value};
-  return 0;
-}
-
-/* The line goes out with one fwrite, built in r->line: a name's sanitized
- * bytes, its ':' and at most 32 for the number bound each item. */
-static int vw_write(FILE *out, vw_row *r, double label) {
-  size_t need = 4 + r->used + r->count * 34;
-  for (size_t g = 0; g < r->ngroups; g++) need += strlen(r->groups[g]) + 2;
-  if (need > r->line_cap) {
-    char *grown = realloc(r->line, need);
-    if (!grown) return VIRAL_ERR_NOMEM;
-    r->line = grown;
-    r->line_cap = need;
-  }
-  char *p = r->line;
-  if (label > 0) *p++ = '1';
-  else *p++ = '-', *p++ = '1';
-  for (size_t g = 0; g < r->ngroups; g++) {
-    int opened = 0;
-    for (size_t i = 0; i < r->count; i++) {
-      if (r->items[i].group != g) continue;
-      if (!opened) {
-        size_t n = strlen(r->groups[g]);
-        *p++ = ' ', *p++ = '|';
-        memcpy(p, r->groups[g], n);
-        p += n;
-        opened = 1;
-      }
-      *p++ = ' ';
-      size_t n = strlen(r->text + r->items[i].name);
-      memcpy(p, r->text + r->items[i].name, n);
-      p += n;
-      if (r->items[i].value != 1) {
-        *p++ = ':';
-        p += viral_format_value_into_(p, r->items[i].value);
-      }
-    }
-  }
-  *p++ = '\n';
-  fwrite(r->line, 1, (size_t)(p - r->line), out);
-  return VIRAL_OK;
-}
-
-/* One line per row, written with one fwrite: 32 bytes bound each number,
- * so the line buffer holds (count + 1) * 64 bytes. An index prints as the
- * whole number it is (what formatting it as a double gives). */
-static int libsvm_write(FILE *out, const viral_sparse *v, double label, char **line,
-                        size_t *cap) {
-  size_t need = (v->count + 1) * 64;
-  if (need > *cap) {
-    char *grown = realloc(*line, need);
-    if (!grown) return VIRAL_ERR_NOMEM;
-    *line = grown;
-    *cap = need;
-  }
-  char *p = *line;
-  *p++ = label > 0 ? '1' : '0';
-  for (size_t i = 0; i < v->count; i++) {
-    *p++ = ' ';
-    p += viral_format_index_(p, (uint64_t)v->items[i].index + 1);
-    *p++ = ':';
-    p += viral_format_value_into_(p, v->items[i].value);
-  }
-  *p++ = '\n';
-  fwrite(*line, 1, (size_t)(p - *line), out);
-  return VIRAL_OK;
-}
-
 /* ---- the command ---- */
 
 typedef struct convert_job {
   const char *input;
   viral_reader_options ropts;
   viral_pipeline *pipe;
-  int to, skip_bad;
+  int to;
   size_t written, skipped;
 } convert_job;
 
-/* One pass over the input: fit (out == NULL) or write. Rows written are
- * held back until the input is known to have the fields the spec reads. */
-static int pass(convert_job *job, FILE *out, viral_error *err) {
-  viral_reader *reader = viral_reader_open(job->input, &job->ropts, err);
-  if (!reader) return err->code ? err->code : VIRAL_ERR_IO;
+/* The writer of the output format (viral/vector_io.h). */
+typedef struct convert_writers {
+  viral_libsvm_writer *libsvm;
+  viral_vw_writer *vw;
+} convert_writers;
+
+static void vw_begin(void *ctx) { viral_vw_writer_begin(ctx); }
+
+/* Write every row of s: held back until the input is known to have the
+ * fields the spec reads. */
+static int write_rows(convert_job *job, viral_rows *s, convert_writers *w, FILE *out,
+                      viral_error *err) {
   cli_held_output held;
-  memset(&held, 0, sizeof held);
-  int rc = viral_pipeline_tally_begin(job->pipe, VIRAL_READS_LABEL, err);
-  if (rc == VIRAL_OK && out && (rc = cli_hold_begin(&held, out, err)) == VIRAL_OK) out = held.out;
-  viral_sparse v;
-  viral_sparse_init(&v);
-  vw_row row;
-  memset(&row, 0, sizeof row);
-  char *line = NULL;
-  size_t line_cap = 0;
-  const viral_record *rec;
-  size_t skipped = 0;
-  while (rc == VIRAL_OK && (rc = viral_reader_next(reader, &rec, err)) == 1) {
-    double label = NAN;
-    if ((rc = viral_pipeline_tally_record(job->pipe, reader, rec, err)) != VIRAL_OK ||
-        (out && (rc = cli_hold_update(&held, job->pipe, reader, err)) != VIRAL_OK))
-      break;
-    if (out) out = held.out;
-    if (!out) {
-      rc = viral_pipeline_fit_record(job->pipe, rec, err);
-    } else if (job->to == TO_LIBSVM) {
-      rc = viral_pipeline_transform(job->pipe, rec, &v, &label, err);
-    } else {
-      row.count = row.used = 0;
-      rc = viral_pipeline_transform_named(job->pipe, rec, vw_sink, &row, &label, err);
-      if (rc > 0) rc = viral_error_set(err, rc == VIRAL_ERR_LIMIT ? rc : VIRAL_ERR_NOMEM,
-                                       viral_record_source(rec), viral_record_line(rec),
-                                       "too many feature groups or out of memory");
-    }
-    if (rc == VIRAL_OK && out && isnan(label))
-      rc = viral_error_set(err, VIRAL_ERR_MISSING, viral_record_source(rec),
-                           viral_record_line(rec), "no label (rule '%s')",
-                           viral_pipeline_label_rule(job->pipe));
-    if (rc != VIRAL_OK) {
-      int explained = viral_pipeline_tally_explain(job->pipe, err);
-      if (explained) rc = err->code;
-      if (explained || !job->skip_bad || rc == VIRAL_ERR_NOMEM) break;
-      skipped++;
-      viral_error_clear(err);
-      rc = VIRAL_OK;
-      continue;
-    }
-    if (!out) continue;
-    if (job->to == TO_VW ? vw_write(out, &row, label) != VIRAL_OK
-                         : libsvm_write(out, &v, label, &line, &line_cap) != VIRAL_OK) {
+  int rc = cli_hold_begin(&held, out, err);
+  const viral_row *r;
+  while (rc == VIRAL_OK && (rc = viral_rows_next(s, &r, err)) == 1) {
+    if ((rc = cli_hold_update(&held, s, err)) != VIRAL_OK) break;
+    if (job->to == TO_VW ? viral_vw_writer_write(w->vw, held.out, r->label) != VIRAL_OK
+                         : viral_libsvm_writer_write(w->libsvm, held.out, r->x, r->label) != VIRAL_OK) {
       rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
       break;
     }
     job->written++;
   }
-  if (rc > 0) rc = VIRAL_OK;
-  if (rc == VIRAL_OK) rc = out ? cli_hold_update(&held, job->pipe, NULL, err) : viral_pipeline_tally_check(job->pipe, err);
+  if (rc == 0) rc = cli_hold_update(&held, NULL, err);
   cli_hold_end(&held);
-  if (rc == VIRAL_OK) skipped += viral_reader_skipped(reader);
-  if (out) job->skipped = skipped;
-  free(line);
-  free(row.items);
-  free(row.text);
-  free(row.line);
-  viral_sparse_release(&v);
-  viral_reader_free(reader);
   return rc;
+}
+
+/* The input's rows, the spec's pipeline fitted on them first when it needs
+ * it (VW rows are named into w->vw). NULL with err set. */
+static viral_rows *open_rows(convert_job *job, convert_writers *w, viral_error *err) {
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.labels = VIRAL_ROWS_LABEL_REQUIRED;
+  o.check_after = CLI_HOLD_ROWS;
+  if (job->to == TO_VW) {
+    o.sink = viral_vw_writer_add;
+    o.sink_begin = vw_begin;
+    o.sink_ctx = w->vw;
+  }
+  viral_rows *s = viral_rows_open(job->pipe, job->input, &job->ropts, &o, err);
+  if (s && viral_pipeline_needs_fit(job->pipe) && viral_rows_fit(s, err) != VIRAL_OK) {
+    viral_rows_free(s);
+    s = NULL;
+  }
+  return s;
 }
 
 int cmd_convert(int argc, char **argv) {
@@ -258,7 +112,6 @@ int cmd_convert(int argc, char **argv) {
   convert_job job;
   memset(&job, 0, sizeof job);
   job.input = args.positional_count ? args.positional[0] : "-";
-  job.skip_bad = cli_flag(&args, "skip-bad-rows");
   const char *to = cli_get(&args, "to");
   if (!to || strcmp(to, "libsvm") == 0) job.to = TO_LIBSVM;
   else if (strcmp(to, "vw") == 0) job.to = TO_VW;
@@ -287,19 +140,23 @@ int cmd_convert(int argc, char **argv) {
 
   int status = CLI_EXIT_OK;
   viral_atomic_file *af = NULL;
-  if (viral_pipeline_needs_fit(job.pipe)) {
-    if (viral_pipeline_fit_begin(job.pipe, &err) || pass(&job, NULL, &err) ||
-        viral_pipeline_fit_end(job.pipe, &err)) {
-      status = cli_data_error("convert", &err);
-      goto done;
-    }
+  convert_writers w = {NULL, NULL};
+  viral_rows *rows = NULL;
+  if (job.to == TO_VW ? !(w.vw = viral_vw_writer_create()) : !(w.libsvm = viral_libsvm_writer_create())) {
+    viral_error_set(&err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    status = cli_data_error("convert", &err);
+    goto done;
+  }
+  if (!(rows = open_rows(&job, &w, &err))) {
+    status = cli_data_error("convert", &err);
+    goto done;
   }
   const char *path = cli_get(&args, "output") ? cli_get(&args, "output") : "-";
   if (!(af = viral_atomic_open(path, &err))) {
     status = cli_data_error("convert", &err);
     goto done;
   }
-  if (pass(&job, viral_atomic_stream(af), &err) != VIRAL_OK) {
+  if (write_rows(&job, rows, &w, viral_atomic_stream(af), &err) != VIRAL_OK) {
     status = cli_data_error("convert", &err);
     viral_atomic_abort(af);
     goto done;
@@ -309,10 +166,16 @@ int cmd_convert(int argc, char **argv) {
     goto done;
   }
   cli_input_warning("convert", job.pipe);
+  viral_rows_counts counts;
+  viral_rows_get_counts(rows, &counts);
+  job.skipped = counts.bad_rows;
   if (job.skipped)
     fprintf(stderr, "viral convert: %zu rows written, %zu bad rows skipped\n", job.written,
             job.skipped);
 done:
+  viral_rows_free(rows);
+  viral_vw_writer_free(w.vw);
+  viral_libsvm_writer_free(w.libsvm);
   viral_pipeline_free(job.pipe);
   return status;
 }

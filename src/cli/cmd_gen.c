@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "age.h"
 #include "cli.h"
 #include "viral/gen.h"
 #include "viral/record.h"
@@ -16,9 +17,9 @@ static const cli_option options[] = {
     {"videos", 'n', "N", "number of videos (default 10000)"},
     {"seed", 's', "S", "random seed (default 1); same seed, same bytes"},
     {"hours", 0, "LIST", "snapshot ages in whole hours (default 1,2,3,6)"},
-    {"horizon", 0, "DUR", "age of views_final: hours, or with h/d suffix (default 7d)"},
+    {"horizon", 0, "AGE", "age of views_final, e.g. 7d or 168h; a bare number is hours (default 7d)"},
     {"oracle", 0, "N", "add oracle_p from N continuations per video at the window"},
-    {"window", 0, "H", "oracle observation window in hours (default: last snapshot hour)"},
+    {"window", 0, "AGE", "oracle observation window, e.g. 6h (default: the last snapshot hour)"},
     {"log", 0, NULL, "write the raw snapshot log at irregular times instead of records"},
     {"format", 'f', "FMT", "csv (default) or jsonl"},
     {"viral-views", 0, "N", "label rule: viral when views_final >= N (default 1000000)"},
@@ -46,14 +47,11 @@ const cli_spec cmd_gen_spec = {
     0,
 };
 
-/* "168", "168h", "7d", "1.5h": hours. */
+/* "168", "168h", "7d", "1.5h": hours, more than 0, in the one duration
+ * syntax (cli_parse_hours). */
 static int parse_hours(const char *s, double *out) {
-  char *end = NULL;
-  errno = 0;
-  double x = strtod(s, &end);
-  if (end == s || errno == ERANGE || !(x > 0)) return -1;
-  if (strcmp(end, "d") == 0) x *= 24;
-  else if (*end != '\0' && strcmp(end, "h") != 0) return -1;
+  double x = cli_parse_hours(s, strlen(s));
+  if (!(x > 0)) return -1;
   *out = x;
   return 0;
 }
@@ -100,7 +98,7 @@ static int read_params(const cli_args *args, viral_gen_params *p, viral_gen_form
   if ((v = cli_get(args, "horizon")) && parse_hours(v, &p->horizon_h) != 0)
     return cli_usage_error("gen", "--horizon needs a duration like 7d or 168h, not '%s'", v);
   if ((v = cli_get(args, "window")) && parse_hours(v, &p->window_h) != 0)
-    return cli_usage_error("gen", "--window needs a positive number of hours, not '%s'", v);
+    return cli_usage_error("gen", "--window needs a positive age such as 6h, not '%s'", v);
   if ((rc = cli_get_long(args, "oracle", 0, &n)) != CLI_CONTINUE) return rc;
   if (n < 0 || n > 1000000) return cli_usage_error("gen", "--oracle must be between 0 and 1000000");
   p->oracle = (int)n;

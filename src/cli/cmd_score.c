@@ -2,7 +2,6 @@
  * with the reasons behind it.
  *
  *   viral score [-m MODEL] [--explain K] [--format-out csv|jsonl] [FILE|-] */
-#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,81 +82,73 @@ static void write_csv_row(const score_out *o, viral_strview id, const viral_pred
 static void write_jsonl_row(const score_out *o, viral_strview id, const viral_prediction *p,
                             const viral_reason *reasons, size_t n) {
   char num[32];
-  char *idtext = malloc(id.len + 1);
-  if (idtext) {
-    memcpy(idtext, id.ptr, id.len);
-    idtext[id.len] = '\0';
-  }
-  cJSON *s = cJSON_CreateString(idtext ? idtext : "");
-  char *quoted = cJSON_PrintUnformatted(s);
-  fprintf(o->out, "{\"video_id\":%s,\"probability\":%s,\"viral\":%d", quoted ? quoted : "\"\"",
-          viral_format_double(num, p->probability), p->label);
-  free(quoted);
-  cJSON_Delete(s);
-  free(idtext);
+  fputs("{\"video_id\":", o->out);
+  viral_json_write_string(o->out, id.ptr, id.len);
+  fprintf(o->out, ",\"probability\":%s,\"viral\":%d", viral_format_double(num, p->probability), p->label);
   if (o->explain) {
     fputs(",\"reasons\":[", o->out);
     for (size_t i = 0; i < n; i++) {
-      cJSON *name = cJSON_CreateString(reasons[i].name);
-      char *qn = cJSON_PrintUnformatted(name);
-      fprintf(o->out, "%s{\"feature\":%s,", i ? "," : "", qn ? qn : "\"\"");
-      fprintf(o->out, "\"value\":%s,", viral_format_double(num, reasons[i].value));
+      fputs(i ? ",{\"feature\":" : "{\"feature\":", o->out);
+      viral_json_write_string(o->out, reasons[i].name, strlen(reasons[i].name));
+      fprintf(o->out, ",\"value\":%s,", viral_format_double(num, reasons[i].value));
       fprintf(o->out, "\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
-      free(qn);
-      cJSON_Delete(name);
     }
     fputc(']', o->out);
   }
   fputs("}\n", o->out);
 }
 
-/* Score every record of path into o. The rows are held back until the
+static void say_skipped(void *ctx, const viral_error *why) {
+  (void)ctx;
+  fprintf(stderr, "viral score: %s (skipped)\n", why->message);
+}
+
+/* Score every row of path into o. The rows are held back until the
  * input is known to have the fields the model reads (cli_hold_update).
  * Returns an exit code. */
 static int score_all(viral_model *m, const char *path, const viral_reader_options *ropts,
                      score_out *o, viral_error *err) {
   viral_pipeline *p = viral_model_pipeline_mut(m);
-  viral_reader *r = viral_reader_open(path, ropts, err);
-  if (!r) return cli_data_error("score", err);
-  cli_held_output held;
-  int rc = cli_hold_begin(&held, o->out, err);
-  if (rc == VIRAL_OK) rc = viral_pipeline_tally_begin(p, VIRAL_READS_ID, err);
+  viral_rows_options ro;
+  viral_rows_options_init(&ro);
+  ro.labels = VIRAL_ROWS_NO_LABEL;
+  ro.ids = VIRAL_ROWS_ID_REQUIRED;
+  ro.check_after = CLI_HOLD_ROWS;
+  ro.skipped = say_skipped;
+  viral_rows *rows = viral_rows_open(p, path, ropts, &ro, err);
+  if (!rows) return cli_data_error("score", err);
+  viral_model_scratch *scratch = viral_model_scratch_create();
+  cli_held_output held = {o->out, o->out, NULL, 0};
+  int rc = scratch ? cli_hold_begin(&held, o->out, err) : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   viral_reason reasons[MAX_EXPLAIN];
-  const viral_record *rec;
-  unsigned long long bad = 0;
+  const viral_row *row;
   o->out = held.out;
   if (rc == VIRAL_OK && !o->jsonl) fprintf(o->out, "video_id,probability,viral%s\n", o->explain ? ",reasons" : "");
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    if ((rc = viral_pipeline_tally_record(p, r, rec, err)) != VIRAL_OK ||
-        (rc = cli_hold_update(&held, p, r, err)) != VIRAL_OK)
-      break;
+  while (rc == VIRAL_OK && (rc = viral_rows_next(rows, &row, err)) == 1) {
+    if ((rc = cli_hold_update(&held, rows, err)) != VIRAL_OK) break;
     o->out = held.out;
     viral_prediction pred;
     size_t n = 0;
-    viral_strview id = {"", 0};
-    rc = viral_model_predict(m, rec, &pred, reasons, o->explain, &n, err);
-    if (rc == VIRAL_OK && (rc = viral_pipeline_field_text(p, rec, "video_id", &id, err)) == VIRAL_MISSING)
-      rc = viral_error_set(err, VIRAL_ERR_MISSING, viral_record_source(rec), viral_record_line(rec),
-                           "no video_id (every scored row needs one)");
+    rc = viral_model_predict_vector(m, row->x, &pred, err);
+    if (rc == VIRAL_OK) rc = viral_model_explain(m, scratch, row->x, row->rec, reasons, o->explain, &n, err);
     if (rc != VIRAL_OK) {
-      int explained = viral_pipeline_tally_explain(p, err);
-      if (explained) rc = err->code;
-      if (explained || !ropts->skip_bad_rows) break;
-      fprintf(stderr, "viral score: %s (skipped)\n", err->message);
-      bad++;
+      if ((rc = viral_rows_reject(rows, err)) != VIRAL_OK) break;
       continue;
     }
+    viral_strview id = {row->id, row->id_len};
     if (o->jsonl) write_jsonl_row(o, id, &pred, reasons, n);
     else write_csv_row(o, id, &pred, reasons, n);
   }
-  if (rc == 0) rc = cli_hold_update(&held, p, NULL, err);
+  if (rc == 0) rc = cli_hold_update(&held, NULL, err);
   o->out = held.real;
   cli_hold_end(&held);
-  bad += viral_reader_skipped(r);
-  viral_reader_free(r);
+  viral_rows_counts counts;
+  viral_rows_get_counts(rows, &counts);
+  viral_rows_free(rows);
+  viral_model_scratch_free(scratch);
   if (rc < 0) return cli_data_error("score", err);
   cli_input_warning("score", p);
-  if (bad) fprintf(stderr, "viral score: %llu bad rows skipped\n", bad);
+  if (counts.bad_rows) fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)counts.bad_rows);
   return CLI_EXIT_OK;
 }
 

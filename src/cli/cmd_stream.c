@@ -35,6 +35,7 @@ static const cli_option options[] = {
     {"reasons", 0, "N", "reasons per score (default 3)"},
     {"max-event-bytes", 0, "N", "longest event line accepted (default 1048576); longer ones are skipped"},
     {"strict", 0, NULL, "stop at the first malformed or unknown event"},
+    CLI_ALLOW_MISSING_OPTION,
     {"quiet", 'q', NULL, "no metrics lines"},
     {NULL, 0, NULL, NULL},
 };
@@ -57,9 +58,10 @@ const cli_spec cmd_stream_spec = {
     "observed_at and video_id). Scores may repeat after a crash: drop duplicates\n"
     "by video_id. An event is checked in full before it is journalled: a bad one\n"
     "(not one JSON object of valid UTF-8, a counter or attribute left out, a value\n"
-    "the model cannot read, observed before posted, too long) is reported, counted\n"
-    "and changes nothing. An event before the applied position met after one was\n"
-    "applied is out of order: dropped and counted (sort the log by observed_at).\n"
+    "the model cannot read, observed over an hour before posted, too long) is\n"
+    "reported, counted and changes nothing. An event before the applied position\n"
+    "met after one was applied is out of order: dropped and counted (sort the log\n"
+    "by observed_at).\n"
     "A score that cannot be written to stdout is an error (exit 1); a restart\n"
     "writes it again. SIGTERM/SIGINT: checkpoint and exit 0; SIGUSR1: print metrics.",
     options,
@@ -230,6 +232,7 @@ int cmd_stream(int argc, char **argv) {
   o.fsync_every = (uint64_t)sync_every;
   o.reasons = (size_t)reasons;
   o.label = cli_get(&args, "label");
+  o.allow_missing = cli_flag(&args, "allow-missing");
   o.state_dir = cli_get(&args, "state");
   o.emit = emit_line;
   o.emit_ctx = stdout;

@@ -79,9 +79,8 @@ int cmd_train(int argc, char **argv) {
 
   viral_error err;
   viral_error_clear(&err);
-  /* The online learner normalizes in its own pass: no scaling pass. */
-  viral_pipeline *p =
-      cli_load_pipeline(&args, opts.learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL, &err);
+  /* An online learner normalizes in its own pass: no scaling pass. */
+  viral_pipeline *p = cli_load_pipeline(&args, viral_learner_scaling(opts.learner), &err);
   if (!p) return cli_data_error("train", &err);
   if (!*viral_pipeline_label_rule(p)) {
     viral_pipeline_free(p);
@@ -100,6 +99,7 @@ int cmd_train(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &start);
   viral_train_summary summary;
   viral_model *m = viral_model_train(p, data, &ropts, &opts, &summary, &err);
+  viral_pipeline_free(p);
   if (show) fputc('\n', stderr);
   if (!m) return cli_data_error("train", &err);
   if (!cli_flag(&args, "quiet")) cli_input_warning("train", viral_model_pipeline(m));

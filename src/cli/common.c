@@ -11,14 +11,8 @@ int cli_input_options(const cli_args *args, const viral_pipeline *p, viral_reade
   viral_reader_options_init(opts);
   if (p) viral_pipeline_reader_options(p, opts);
   const char *format = cli_get(args, "format");
-  if (format) {
-    if (strcmp(format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;
-    else if (strcmp(format, "jsonl") == 0) opts->format = VIRAL_FORMAT_JSONL;
-    else if (strcmp(format, "json") == 0) opts->format = VIRAL_FORMAT_JSON;
-    else
-      return cli_usage_error(args->spec->command, "--format must be csv, jsonl or json, not '%s'",
-                             format);
-  }
+  if (format && viral_format_parse(format, &opts->format) != VIRAL_OK)
+    return cli_usage_error(args->spec->command, "--format must be csv, jsonl or json, not '%s'", format);
   if (cli_get(args, "json-path")) opts->json_path = cli_get(args, "json-path");
   if (cli_flag(args, "skip-bad-rows")) opts->skip_bad_rows = 1;
   return CLI_CONTINUE;
@@ -38,8 +32,8 @@ viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, vir
 }
 
 int cli_show_progress(const cli_args *args) {
-  for (int i = 0; args->spec->options[i].name; i++)
-    if (strcmp(args->spec->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
+  for (int i = 0; i < args->option_count; i++)
+    if (strcmp(args->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;
   return isatty(STDERR_FILENO);
 }
 
@@ -61,13 +55,8 @@ int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err) {
   return VIRAL_OK;
 }
 
-int cli_hold_update(cli_held_output *h, viral_pipeline *p, const viral_reader *r, viral_error *err) {
-  if (h->out == h->real) return VIRAL_OK;
-  if (!viral_pipeline_tally_checked(p)) {
-    if (r && viral_reader_rows(r) < CLI_HOLD_ROWS) return VIRAL_OK;
-    int rc = viral_pipeline_tally_check(p, err);
-    if (rc != VIRAL_OK) return rc;
-  }
+int cli_hold_update(cli_held_output *h, const viral_rows *s, viral_error *err) {
+  if (h->out == h->real || (s && !viral_rows_input_checked(s))) return VIRAL_OK;
   if (fflush(h->out) != 0) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   fwrite(h->buf, 1, h->len, h->real);
   cli_hold_end(h);

@@ -33,7 +33,7 @@ int cli_eval_load(const cli_args *args, const viral_train_options *opts, const c
   viral_error err;
   viral_error_clear(&err);
   *d = NULL;
-  *p = cli_load_pipeline(args, opts->learner == VIRAL_LEARNER_LOGISTIC ? "none" : NULL, &err);
+  *p = cli_load_pipeline(args, viral_learner_scaling(opts->learner), &err);
   if (!*p) return cli_data_error(command, &err);
   int rc = !*viral_pipeline_label_rule(*p) ? cli_usage_error(command, "the spec has no label rule: give one with --label")
                                            : cli_eval_featurize(args, *p, views_field, d, ropts);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "viral/version.h"
 
 /* Only commands that exist are listed: no stubs. */
 const cli_command cli_commands[] = {
@@ -71,7 +72,7 @@ static int run(int argc, char **argv) {
     return CLI_EXIT_OK;
   }
   if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-    printf("viral %s\n", VIRAL_VERSION);
+    printf("viral %s\n", viral_version());
     return CLI_EXIT_OK;
   }
   if (strcmp(name, "help") == 0) {

@@ -14,18 +14,11 @@
 
 #include "data/assemble_internal.h"
 #include "data/video_table.h"
+#include "io/text.h"
 
 /* ---- small helpers ---- */
 
-static char *dup_n(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (!d) return NULL;
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
-double viral_interpolate_at(const double *times, const double *values, size_t n, double t) {
+double interpolate_at(const double *times, const double *values, size_t n, double t) {
   long before = -1, after = -1;
   for (size_t i = 0; i < n; i++) {
     if (isnan(values[i])) continue;
@@ -200,7 +193,7 @@ static int add_column(viral_assembler *a, size_t cap, const char *fmt, const cha
   snprintf(age, sizeof age, "%g", h);
   snprintf(name, sizeof name, fmt, x ? x : age, age);
   VIRAL_ASSERT(a->ncol < cap);
-  a->columns[a->ncol] = dup_n(name, strlen(name));
+  a->columns[a->ncol] = text_dup(name);
   return a->columns[a->ncol++] ? VIRAL_OK : VIRAL_ERR_NOMEM;
 }
 
@@ -515,7 +508,7 @@ static void fill_outcomes(viral_assembler *a, const video *v, const double *ages
       /* the bracketing sighting after the horizon is not part of the outcome */
       if (!isnan(vals[i]) && !(at_horizon && ages[i] > H) && !(vals[i] <= peak)) peak = vals[i];
     }
-    double final = at_horizon ? viral_interpolate_at(ages, vals, n, H) : vals[n - 1];
+    double final = at_horizon ? interpolate_at(ages, vals, n, H) : vals[n - 1];
     if (!isnan(final) && !(final <= peak)) peak = final;
     cells[a->col_out + 2 * c].number = final;
     cells[a->col_out + 2 * c + 1].number = peak;
@@ -557,7 +550,7 @@ static int close_video(viral_assembler *a, video *v) {
     double t = o->ages_h[k];
     for (size_t c = 0; c < nc; c++) {
       for (size_t i = 0; i < n; i++) vals[i] = v->obs[i * stride + 1 + c];
-      r->cells[col++].number = viral_interpolate_at(ages, vals, n, t);
+      r->cells[col++].number = interpolate_at(ages, vals, n, t);
     }
     r->cells[col++].number = ages[0] <= t && ages[n - 1] >= t;
   }
@@ -617,7 +610,7 @@ static int read_id(viral_assembler *a, const viral_record *rec, char **out, vira
   int rc = a->idx_id < 0 ? VIRAL_MISSING : viral_record_text(rec, (size_t)a->idx_id, &s, err);
   if (rc == VIRAL_MISSING) return missing(rec, a->o.id_field, "video id", err);
   if (rc) return rc;
-  char *text = dup_n(s.ptr, s.len);
+  char *text = text_dup_len(s.ptr, s.len);
   if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (a->has_re) {
     regmatch_t m[2];
@@ -862,7 +855,7 @@ void viral_assembler_input_done(viral_assembler *a, const viral_reader *r) {
     const char *miss = viral_reader_path_miss(r, source);
     a->path_checked[k] = 1;
     a->path_proven[k] = !miss;
-    char *copy = miss ? dup_n(miss, strlen(miss)) : NULL;
+    char *copy = miss ? text_dup(miss) : NULL;
     if (copy || !miss) { /* out of memory: the earlier word stays */
       free(a->path_miss[k]);
       a->path_miss[k] = copy;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/assemble_internal.h"
+#include "io/text.h"
 #include "viral/writer.h"
 
 /* ---- mappings ---- */
@@ -17,15 +18,6 @@ void viral_field_maps_free(viral_field_map *maps, size_t count) {
     free(maps[i].source);
   }
   free(maps);
-}
-
-static char *copy_span(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (d) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
 }
 
 /* One "NAME=SOURCE[:RULE]" item of len bytes into m. */
@@ -53,8 +45,8 @@ static int parse_map(const char *s, size_t len, viral_parse_rule def, viral_fiel
   if (name_len == 0 || src_len == 0)
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                            "bad field mapping '%.*s': expected NAME=SOURCE[:RULE]", (int)len, s);
-  m->name = copy_span(s, name_len);
-  m->source = copy_span(src, src_len);
+  m->name = text_dup_len(s, name_len);
+  m->source = text_dup_len(src, src_len);
   if (!m->name || !m->source) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   return VIRAL_OK;
 }
@@ -96,7 +88,7 @@ int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_r
     VIRAL_ASSERT(text);
     rc = viral_record_text(rec, f, &s, err);
     if (rc == VIRAL_OK) {
-      char *copy = copy_span(s.ptr, s.len);
+      char *copy = text_dup_len(s.ptr, s.len);
       if (!copy) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
       /* a JSON list's items are joined by '\x1f': write them as a CSV list cell */
       for (char *c = copy; *c; c++)
@@ -125,25 +117,6 @@ char *viral_assemble_format_time(char buf[32], double t) {
 
 /* ---- writer ---- */
 
-static void write_json_string(FILE *out, const char *s) {
-  putc('"', out);
-  for (;;) {
-    size_t plain = 0; /* bytes that need no escape go out in one write */
-    while ((unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\') plain++;
-    fwrite(s, 1, plain, out);
-    s += plain;
-    unsigned char c = (unsigned char)*s;
-    if (!c) break;
-    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
-    else if (c == '\n') fputs("\\n", out);
-    else if (c == '\r') fputs("\\r", out);
-    else if (c == '\t') fputs("\\t", out);
-    else fprintf(out, "\\u%04x", c);
-    s++;
-  }
-  putc('"', out);
-}
-
 void viral_assembler_write_header(const viral_assembler *a, FILE *out, int jsonl) {
   if (jsonl) return;
   for (size_t i = 0; i < viral_assembler_column_count(a); i++) {
@@ -154,33 +127,48 @@ void viral_assembler_write_header(const viral_assembler *a, FILE *out, int jsonl
   putc('\n', out);
 }
 
+void viral_assembler_cell_value(const viral_assembler *a, const viral_assembled_value *row, size_t i,
+                                char buf[32], viral_value *out) {
+  const viral_assembled_value *v = &row[i];
+  memset(out, 0, sizeof *out);
+  out->text = "";
+  if (v->text) {
+    out->len = strlen(v->text);
+    out->kind = out->len ? VIRAL_VALUE_TEXT : VIRAL_VALUE_MISSING; /* "" is missing, as a reader has it */
+    out->text = v->text;
+    return;
+  }
+  if (isnan(v->number)) return;
+  /* posted_at (column 1) and the event times: times people can read */
+  const char *name = viral_assembler_column_name(a, i);
+  int is_time = i == 1 || strcmp(name, "scored_at") == 0 || strcmp(name, "learned_at") == 0;
+  out->text = is_time ? viral_assemble_format_time(buf, v->number) : viral_format_double(buf, v->number);
+  out->len = strlen(out->text);
+  if (is_time && strchr(out->text, 'T')) {
+    out->kind = VIRAL_VALUE_TEXT;
+  } else {
+    out->kind = VIRAL_VALUE_NUMBER;
+    out->number = v->number;
+  }
+}
+
 void viral_assembler_write_row(const viral_assembler *a, const viral_assembled_value *row,
                                FILE *out, int jsonl) {
   char buf[32];
   if (jsonl) putc('{', out);
   for (size_t i = 0; i < viral_assembler_column_count(a); i++) {
-    const viral_assembled_value *v = &row[i];
     if (i) putc(',', out);
     if (jsonl) {
-      write_json_string(out, viral_assembler_column_name(a, i));
+      json_string_write(out, viral_assembler_column_name(a, i));
       putc(':', out);
     }
-    /* posted_at (column 1) and the event times: written as times people can read */
-    const char *name = viral_assembler_column_name(a, i);
-    int is_time = i == 1 || strcmp(name, "scored_at") == 0 || strcmp(name, "learned_at") == 0;
-    const char *num = isnan(v->number) ? NULL
-                      : is_time        ? viral_assemble_format_time(buf, v->number)
-                                       : viral_format_double(buf, v->number);
-    if (v->text) {
-      if (jsonl) write_json_string(out, v->text);
-      else viral_csv_write_cell(out, v->text, strlen(v->text));
-    } else if (!num) {
-      if (jsonl) fputs("null", out);
-    } else if (jsonl && is_time && strchr(num, 'T')) {
-      write_json_string(out, num);
-    } else {
-      fputs(num, out);
-    }
+    viral_value v;
+    viral_assembler_cell_value(a, row, i, buf, &v);
+    if (v.kind == VIRAL_VALUE_NUMBER) fputs(v.text, out);
+    else if (jsonl && v.kind == VIRAL_VALUE_MISSING && !row[i].text) fputs("null", out);
+    else if (jsonl) json_string_write(out, v.text);
+    else if (row[i].text) viral_csv_write_cell(out, v.text, v.len);
+    else fputs(v.text, out); /* a time */
   }
   if (jsonl) putc('}', out);
   putc('\n', out);

@@ -59,14 +59,14 @@ static int find_time(const char *name, const char *pattern, int utc_offset_minut
   for (const char *s = name; *s; s++) {
     if (s > name && s[-1] >= '0' && s[-1] <= '9') continue;
     if (conv ? match_seconds(s, pattern, conv, out)
-             : viral_parse_time_format(s, pattern, utc_offset_minutes, out) != NULL)
+             : value_parse_time_format(s, pattern, utc_offset_minutes, out) != NULL)
       return 1;
   }
   return 0;
 }
 
-int viral_time_in_name(const char *path, const char *pattern, int utc_offset_minutes, double *out,
-                       viral_error *err) {
+int viral_assemble_time_in_name(const char *path, const char *pattern, int utc_offset_minutes,
+                                double *out, viral_error *err) {
   const char *conv = strstr(pattern, "%s");
   if (!has_conversion(pattern, strlen(pattern)) ||
       (conv && (has_conversion(pattern, (size_t)(conv - pattern)) ||
@@ -195,7 +195,8 @@ int viral_assemble_inputs(const char *const *paths, size_t npaths, const char *n
         if (strcmp(in->path, "-") == 0)
           rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
                                "standard input has no file name to take a time from");
-        else if ((rc = viral_time_in_name(in->path, name_pattern, utc_offset_minutes, &in->time, err)) == VIRAL_OK)
+        else if ((rc = viral_assemble_time_in_name(in->path, name_pattern, utc_offset_minutes,
+                                                   &in->time, err)) == VIRAL_OK)
           in->has_time = 1;
       }
     }

@@ -17,4 +17,18 @@ int viral_assemble_read_field(const viral_record *rec, long field, viral_parse_r
 /* "YYYY-MM-DDTHH:MM:SSZ" for whole seconds, else the exact number. */
 char *viral_assemble_format_time(char buf[32], double t);
 
+/* Linear interpolation at t of the points (times[i], values[i]), times
+ * ascending, NAN values skipped: the nearest point at or before t and the
+ * nearest at or after t. Returns the value, or NAN when t is not covered
+ * (no point on one side): never extrapolates. */
+double interpolate_at(const double *times, const double *values, size_t n, double t);
+
+/* Cell i of row as the value a JSON reader gives for it in the row's JSON
+ * line (viral_assembler_write_row writes the one from the other): a text
+ * ("" is missing), posted_at and the event times as ISO-8601 text (a
+ * number when not whole seconds in range), other numbers with their exact
+ * digits (in buf), NaN missing. The text borrows from row or buf. */
+void viral_assembler_cell_value(const viral_assembler *a, const viral_assembled_value *row, size_t i,
+                                char buf[32], viral_value *out);
+
 #endif

@@ -1,25 +1,19 @@
 /* gen_random.c - PRNG and samplers for the generator (see gen_random.h). */
 #include "data/gen_random.h"
+#include "io/random.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 void gen_rng_seed(gen_rng *rng, uint64_t a, uint64_t b, uint64_t c) {
   /* Chain the three inputs through splitmix64 so nearby tuples (video 7 and
    * video 8) start far apart. */
   uint64_t x = a;
-  uint64_t h = splitmix64(&x);
+  uint64_t h = splitmix64_next(&x);
   x = h ^ b;
-  h = splitmix64(&x);
+  h = splitmix64_next(&x);
   x = h ^ c;
-  for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&x);
+  for (int i = 0; i < 4; i++) rng->s[i] = splitmix64_next(&x);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "io/text.h"
 #include "io/value_internal.h"
 #include "viral/gen.h"
 #include "viral/writer.h"
@@ -42,7 +43,7 @@ static void put_iso(FILE *out, int64_t t) {
   int64_t days = (t >= 0 ? t : t - 86399) / 86400, sec = t - days * 86400;
   long year;
   int m, d;
-  viral_civil_from_days((long)days, &year, &m, &d); /* the calendar of io/value.c */
+  civil_from_days((long)days, &year, &m, &d); /* the calendar of io/value.c */
   int y = (int)year;
   if (y < 0 || y > 9999) { /* outside what the fixed layout below holds */
     fprintf(out, "%d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sec / 3600),
@@ -55,22 +56,6 @@ static void put_iso(FILE *out, int64_t t) {
   char iso[21] = {b[0], b[1], b[2], b[3], '-', b[4], b[5], '-', b[6], b[7], 'T', b[8], b[9], ':',
                   b[10], b[11], ':', (char)('0' + sec % 60 / 10), (char)('0' + sec % 10), 'Z', 0};
   fwrite(iso, 1, 20, out);
-}
-
-static void put_json_string(FILE *out, const char *s) {
-  putc('"', out);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      putc('\\', out);
-      putc(c, out);
-    } else if (c < 0x20) {
-      fprintf(out, "\\u%04x", c);
-    } else {
-      putc(c, out);
-    }
-  }
-  putc('"', out);
 }
 
 static void put_cell(FILE *out, const char *s) { viral_csv_write_cell(out, s, strlen(s)); }
@@ -161,19 +146,19 @@ static void json_key(FILE *out, const char *key) {
 }
 
 static void json_attributes(FILE *out, const viral_gen_video *v) {
-  json_key(out, "author_id"), put_json_string(out, v->author_id);
+  json_key(out, "author_id"), json_string_write(out, v->author_id);
   json_key(out, "author_followers"), put_u64(out, v->author_followers);
   json_key(out, "author_verified"), fputs(v->author_verified ? "true" : "false", out);
   json_key(out, "duration_s"), put_fixed(out, v->duration_s, 1);
-  json_key(out, "music_id"), put_json_string(out, v->music_id);
+  json_key(out, "music_id"), json_string_write(out, v->music_id);
   json_key(out, "music_original"), fputs(v->music_original ? "true" : "false", out);
   json_key(out, "hashtags"), putc('[', out);
   for (size_t i = 0; i < v->hashtag_count; i++) {
     if (i) putc(',', out);
-    put_json_string(out, v->hashtags[i]);
+    json_string_write(out, v->hashtags[i]);
   }
   putc(']', out);
-  json_key(out, "caption"), put_json_string(out, v->caption);
+  json_key(out, "caption"), json_string_write(out, v->caption);
   json_key(out, "hidden_bought"), putc(v->hidden_bought ? '1' : '0', out);
 }
 
@@ -189,7 +174,7 @@ static void json_counters(FILE *out, const viral_gen_counters *c, const char *su
 static void write_jsonl(FILE *out, const viral_gen_params *p, const viral_gen_video *v) {
   if (p->log) {
     fputs("{\"event\":\"observe\",\"video_id\":", out);
-    put_json_string(out, v->video_id);
+    json_string_write(out, v->video_id);
     json_key(out, "observed_at"), putc('"', out), put_iso(out, v->observed_at), putc('"', out);
     json_key(out, "posted_at"), putc('"', out), put_iso(out, v->posted_at), putc('"', out);
     json_counters(out, &v->observed, "");
@@ -198,7 +183,7 @@ static void write_jsonl(FILE *out, const viral_gen_params *p, const viral_gen_vi
     return;
   }
   fputs("{\"video_id\":", out);
-  put_json_string(out, v->video_id);
+  json_string_write(out, v->video_id);
   json_key(out, "posted_at"), putc('"', out), put_iso(out, v->posted_at), putc('"', out);
   json_attributes(out, v);
   for (size_t i = 0; i < p->hour_count; i++) {

@@ -9,13 +9,18 @@
 
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
+#include "viral/rows.h"
 #include "eval/eval_internal.h"
+#include "io/read_file.h"
+#include "io/reader_options.h"
+#include "io/random.h"
+#include "io/text.h"
 
 static void source_free(struct viral_eval_source *s) {
   if (!s) return;
   free(s->name);
   free(s->bytes);
-  free(s->json_path);
+  reader_options_copy_release(&s->ropts);
   free(s);
 }
 
@@ -30,64 +35,21 @@ void viral_eval_data_free(viral_eval_data *d) {
   free(d->views_window);
   free(d->oracle);
   source_free(d->source);
+  viral_pipeline_free(d->pipeline);
   free(d);
 }
 
 int viral_eval_refits(const viral_eval_data *d) { return d->source && d->source->bytes; }
 
-static char *copy_string(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *c = malloc(n);
-  if (c) memcpy(c, s, n);
-  return c;
-}
-
 /* The whole of path ("-" or NULL: stdin) into s->bytes. */
 static int slurp(struct viral_eval_source *s, const char *path, viral_error *err) {
-  int is_stdin = !path || strcmp(path, "-") == 0;
-  FILE *f = is_stdin ? stdin : fopen(path, "rb");
-  if (!f) return viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  int rc = buf ? VIRAL_OK : VIRAL_ERR_NOMEM;
-  while (rc == VIRAL_OK) {
-    if (len == cap) {
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
-        rc = VIRAL_ERR_NOMEM;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (rc == VIRAL_OK && ferror(f)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "read error");
-  else if (rc == VIRAL_ERR_NOMEM) viral_error_set(err, rc, NULL, 0, "out of memory");
-  if (!is_stdin) fclose(f);
-  if (rc != VIRAL_OK) {
-    free(buf);
-    return rc;
-  }
-  s->bytes = buf;
-  s->len = len;
-  return VIRAL_OK;
+  return viral_read_file(path, SIZE_MAX, &s->bytes, &s->len, err);
 }
 
-static viral_reader *source_open(const struct viral_eval_source *s, viral_error *err) {
-  return viral_reader_open_memory(s->name, s->bytes, s->len, &s->ropts, err);
-}
-
-/* A numeric column by its literal name, NAN when absent or unreadable: the
- * oracle and the views at the window are read as the generator writes them. */
-static double column_number(const viral_record *rec, const char *name) {
-  long i = viral_record_find(rec, name);
-  double x = NAN;
-  if (i < 0 || viral_record_number(rec, (size_t)i, &x, NULL) != VIRAL_OK) return NAN;
-  return x;
+/* The rows of the input kept in memory through q, under o. */
+static viral_rows *source_rows(const struct viral_eval_source *s, viral_pipeline *q,
+                               const viral_rows_options *o, viral_error *err) {
+  return viral_rows_open_memory(q, s->name, s->bytes, s->len, &s->ropts.opts, o, err);
 }
 
 static int grow(viral_eval_data *d, size_t *cap) {
@@ -108,146 +70,105 @@ static int grow(viral_eval_data *d, size_t *cap) {
   return VIRAL_OK;
 }
 
-/* Featurize every record of r with q (ready to transform) into d. */
-static int read_rows(viral_eval_data *d, viral_pipeline *q, viral_reader *r, int skip_bad_rows,
-                     const char *views_field, viral_error *err) {
-  char views_name[64];
-  snprintf(views_name, sizeof views_name, "views_%gh", viral_pipeline_window_hours(q));
-  if (views_field) snprintf(views_name, sizeof views_name, "%s", views_field);
-  viral_sparse x;
-  viral_sparse_init(&x);
-  size_t cap = 0;
-  uint64_t index = 0;
-  const viral_record *rec;
-  int rc = viral_pipeline_tally_begin(q, VIRAL_READS_LABEL, err);
-  d->has_views_window = d->has_oracle = 1;
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    double y = NAN;
-    uint64_t here = index++;
-    if ((rc = viral_pipeline_tally_record(q, r, rec, err)) != VIRAL_OK) break;
-    rc = viral_pipeline_transform(q, rec, &x, &y, err);
-    if (rc != VIRAL_OK) {
-      int explained = viral_pipeline_tally_explain(q, err);
-      if (explained) rc = err->code;
-      if (explained || !skip_bad_rows) break;
-      d->bad_rows++;
-      continue;
-    }
-    if (isnan(y)) {
-      d->unlabeled++;
-      continue;
-    }
-    if ((rc = grow(d, &cap)) != VIRAL_OK || (rc = viral_dataset_append(&d->ds, &x, y)) != VIRAL_OK) {
-      viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-      break;
-    }
-    size_t i = d->ds.rows - 1;
-    d->record[i] = here;
-    d->positives += y > 0.5;
-    double t = NAN;
-    if (viral_pipeline_field_timestamp(q, rec, "posted_at", &t, NULL) != VIRAL_OK) t = NAN;
-    d->posted_at[i] = t;
-    d->views_window[i] = column_number(rec, views_name);
-    d->oracle[i] = column_number(rec, "oracle_p");
-    if (isnan(d->views_window[i])) d->has_views_window = 0;
-    if (isnan(d->oracle[i])) d->has_oracle = 0;
-    viral_strview s;
-    d->id[i] = NULL;
-    if (viral_pipeline_field_text(q, rec, "video_id", &s, NULL) == VIRAL_OK) {
-      d->id[i] = malloc(s.len + 1);
-      if (!d->id[i]) {
-        rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-        break;
-      }
-      memcpy(d->id[i], s.ptr, s.len);
-      d->id[i][s.len] = '\0';
-    }
+/* Keep one labelled row (and what eval needs of it) in d. */
+static int keep_row(viral_eval_data *d, const viral_row *row, size_t *cap, viral_error *err) {
+  if (grow(d, cap) != VIRAL_OK || viral_dataset_append(&d->ds, row->x, row->label) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  size_t i = d->ds.rows - 1;
+  d->record[i] = row->record;
+  d->positives += row->label > 0.5;
+  d->posted_at[i] = row->posted_at;
+  d->views_window[i] = row->columns[0];
+  d->oracle[i] = row->columns[1];
+  if (isnan(d->views_window[i])) d->has_views_window = 0;
+  if (isnan(d->oracle[i])) d->has_oracle = 0;
+  d->id[i] = NULL;
+  if (row->id && !(d->id[i] = malloc(row->id_len + 1)))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  if (row->id) {
+    memcpy(d->id[i], row->id, row->id_len);
+    d->id[i][row->id_len] = '\0';
   }
-  d->bad_rows += viral_reader_skipped(r);
-  viral_sparse_release(&x);
-  if (rc == 0) rc = viral_pipeline_tally_check(q, err);
+  return VIRAL_OK;
+}
+
+/* Every labelled row of s (ready to transform) into d. */
+static int read_rows(viral_eval_data *d, viral_rows *s, viral_pipeline *q, viral_error *err) {
+  size_t cap = 0;
+  const viral_row *row;
+  int rc;
+  d->has_views_window = d->has_oracle = 1;
+  while ((rc = viral_rows_next(s, &row, err)) == 1)
+    if ((rc = keep_row(d, row, &cap, err)) != VIRAL_OK) break;
+  viral_rows_counts counts;
+  viral_rows_get_counts(s, &counts);
+  d->unlabeled += counts.unlabeled;
+  d->bad_rows += counts.bad_rows;
   viral_pipeline_tally_warning(q, d->input_warning, sizeof d->input_warning);
   return rc < 0 ? rc : VIRAL_OK;
 }
 
-/* Fit q on the records of r whose 0-based index has keep[row] == 0 for the
- * row it became (all records when row is NULL), as training's fit pass
- * does. */
-static int fit_records(viral_pipeline *q, viral_reader *r, const uint64_t *row_record,
-                       size_t rows, const int *role, int skip_bad_rows, viral_error *err) {
-  int rc = viral_pipeline_fit_begin(q, err);
-  const viral_record *rec;
-  uint64_t index = 0;
-  size_t j = 0;
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    uint64_t here = index++;
-    rc = VIRAL_OK;
-    if (row_record) {
-      if (j >= rows || row_record[j] != here) continue;
-      if (role[j++] != 0) continue;
-    }
-    rc = viral_pipeline_fit_record(q, rec, err);
-    if (rc != VIRAL_OK && skip_bad_rows && !row_record) rc = VIRAL_OK;
-  }
-  if (rc < 0) return rc;
-  return viral_pipeline_fit_end(q, err);
-}
-
-viral_eval_data *viral_eval_load(viral_pipeline *p, const char *path,
+viral_eval_data *viral_eval_load(const viral_pipeline *p, const char *path,
                                  const viral_reader_options *ropts, int skip_bad_rows,
                                  viral_error *err) {
   return viral_eval_load_with_views(p, path, ropts, skip_bad_rows, NULL, err);
 }
 
-viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
+viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err) {
   if (views_field && strlen(views_field) >= 64) {
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
     return NULL;
   }
+  viral_pipeline *p = viral_pipeline_copy(shared, err);
+  if (!p) return NULL;
   /* the baseline's field passes the guard every feature passes */
   char default_views[64];
   snprintf(default_views, sizeof default_views, "views_%gh", viral_pipeline_window_hours(p));
   if (viral_pipeline_check_observed(p, views_field ? views_field : default_views, "the views baseline",
-                                    err) != VIRAL_OK)
+                                    err) != VIRAL_OK) {
+    viral_pipeline_free(p);
     return NULL;
+  }
   viral_eval_data *d = calloc(1, sizeof *d);
   struct viral_eval_source *s = calloc(1, sizeof *s);
-  if (d) d->source = s;
+  if (d) d->source = s, d->pipeline = p;
   const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
-  if (!d || !s || !(s->name = copy_string(name))) {
-    if (!d) free(s);
+  if (!d || !s || !(s->name = text_dup(name))) {
+    if (!d) free(s), viral_pipeline_free(p);
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
   viral_dataset_init(&d->ds);
-  d->pipeline = p;
-  s->skip_bad_rows = skip_bad_rows;
-  viral_reader_options_init(&s->ropts);
-  if (ropts) s->ropts = *ropts;
-  if (ropts && ropts->json_path && !(s->json_path = copy_string(ropts->json_path))) {
+  if (reader_options_copy_init(&s->ropts, ropts) != VIRAL_OK) {
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
-  s->ropts.json_path = s->json_path;
   viral_pipeline *q = NULL; /* what featurizes the load: p, or a copy fitted on all rows */
-  viral_reader *r = NULL;
+  viral_rows *rows = NULL;
+  char views_name[64];
+  snprintf(views_name, sizeof views_name, "%s", views_field ? views_field : default_views);
+  const char *const columns[2] = {views_name, "oracle_p"};
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.ids = VIRAL_ROWS_ID;
+  o.times = 1;
+  o.columns = columns;
+  o.column_count = 2;
+  s->ropts.opts.skip_bad_rows = s->ropts.opts.skip_bad_rows || skip_bad_rows;
   int rc = VIRAL_OK;
   if (!viral_pipeline_needs_fit(p)) {
     q = p;
-    if (!(r = viral_reader_open(path, &s->ropts, err))) rc = err ? err->code : VIRAL_ERR_IO;
+    if (!(rows = viral_rows_open(q, path, &s->ropts.opts, &o, err))) rc = err ? err->code : VIRAL_ERR_IO;
   } else if ((rc = slurp(s, path, err)) == VIRAL_OK) {
-    if (!(q = viral_pipeline_copy(p, err)) || !(r = source_open(s, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
-    else if ((rc = fit_records(q, r, NULL, 0, NULL, skip_bad_rows, err)) == VIRAL_OK) {
-      viral_reader_free(r);
-      if (!(r = source_open(s, err))) rc = err ? err->code : VIRAL_ERR_IO;
-    }
+    if (!(q = viral_pipeline_copy(p, err)) || !(rows = source_rows(s, q, &o, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
+    else rc = viral_rows_fit(rows, err);
   }
-  if (rc == VIRAL_OK) rc = read_rows(d, q, r, skip_bad_rows, views_field, err);
-  viral_reader_free(r);
+  if (rc == VIRAL_OK) rc = read_rows(d, rows, q, err);
+  viral_rows_free(rows);
   if (q != p) viral_pipeline_free(q);
   if (rc != VIRAL_OK) {
     viral_eval_data_free(d);
@@ -259,17 +180,9 @@ viral_eval_data *viral_eval_load_with_views(viral_pipeline *p, const char *path,
 
 /* ---- folds ---- */
 
-static uint64_t xorshift(uint64_t *s) {
-  uint64_t x = *s;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  return *s = x;
-}
-
 static void shuffle(size_t *a, size_t n, uint64_t *state) {
   for (size_t i = n; i > 1; i--) {
-    size_t j = (size_t)(xorshift(state) % i);
+    size_t j = (size_t)(xorshift64_next(state) % i);
     size_t t = a[i - 1];
     a[i - 1] = a[j];
     a[j] = t;
@@ -375,36 +288,80 @@ void viral_eval_fold_release(viral_eval_fold *fold) {
   memset(fold, 0, sizeof *fold);
 }
 
+/* The records of d's rows whose role is 0 (training_only) or at least 0,
+ * in ascending order; *n set. NULL when out of memory. */
+static uint64_t *fold_records(const viral_eval_data *d, const int *role, int training_only, size_t *n) {
+  uint64_t *records = malloc((d->ds.rows ? d->ds.rows : 1) * sizeof *records);
+  *n = 0;
+  for (size_t j = 0; records && j < d->ds.rows; j++)
+    if (training_only ? role[j] == 0 : role[j] >= 0) records[(*n)++] = d->record[j];
+  return records;
+}
+
+/* The fold's rows read again from d's input through q: its chosen records
+ * only, read before (checked). */
+static viral_rows *fold_rows(const viral_eval_fold *fold, viral_pipeline *q, int training_only,
+                             viral_rows_labels labels, uint64_t **records, viral_error *err) {
+  size_t n;
+  if (!(*records = fold_records(fold->data, fold->role, training_only, &n))) {
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.labels = labels;
+  o.records = *records;
+  o.record_count = n;
+  o.checked = 1;
+  return source_rows(fold->data->source, q, &o, err);
+}
+
+/* Fit q on the fold's training records, in file order. */
+static int fit_fold(viral_eval_fold *fold, viral_pipeline *q, viral_error *err) {
+  uint64_t *records;
+  viral_rows *rows = fold_rows(fold, q, 1, VIRAL_ROWS_ANY_LABEL, &records, err);
+  int rc = rows ? viral_rows_fit(rows, err) : err ? err->code : VIRAL_ERR_NOMEM;
+  viral_rows_free(rows);
+  free(records);
+  return rc;
+}
+
 /* Featurize the rows with a role with q (fitted); unused rows get an empty
  * vector and no label, so row numbers stay those of d. */
 static int featurize_fold(viral_eval_fold *fold, viral_pipeline *q, viral_error *err) {
   const viral_eval_data *d = fold->data;
-  viral_reader *r = source_open(d->source, err);
-  if (!r) return err ? err->code : VIRAL_ERR_IO;
-  viral_sparse x;
-  viral_sparse_init(&x);
-  const viral_record *rec;
-  uint64_t index = 0;
-  size_t j = 0;
-  int rc = VIRAL_OK;
-  while (j < d->ds.rows && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    if (d->record[j] != index++) continue;
-    double y = NAN;
-    viral_sparse_clear(&x);
-    rc = fold->role[j] >= 0 ? viral_pipeline_transform(q, rec, &x, &y, err) : VIRAL_OK;
-    if (rc == VIRAL_OK && fold->role[j] >= 0 && isnan(y))
-      rc = viral_error_set(err, VIRAL_ERR_INVALID, viral_record_source(rec), viral_record_line(rec),
-                           "the fold's label rule gives this row no label");
-    if (rc == VIRAL_OK && viral_dataset_append(&fold->own_ds, &x, y) != VIRAL_OK)
-      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    if (rc != VIRAL_OK) break;
-    j++;
+  uint64_t *records;
+  viral_rows *rows = fold_rows(fold, q, 0, VIRAL_ROWS_ANY_LABEL, &records, err);
+  if (!rows) {
+    free(records);
+    return err ? err->code : VIRAL_ERR_NOMEM;
   }
-  if (rc >= 0 && j < d->ds.rows)
-    rc = viral_error_set(err, VIRAL_ERR_IO, d->source->name, 0, "the input changed while it was read");
-  viral_sparse_release(&x);
-  viral_reader_free(r);
-  return rc < 0 ? rc : VIRAL_OK;
+  viral_sparse none;
+  viral_sparse_init(&none);
+  const viral_row *row;
+  int rc = VIRAL_OK;
+  for (size_t j = 0; j < d->ds.rows && rc == VIRAL_OK; j++) {
+    const viral_sparse *x = &none;
+    double y = NAN;
+    if (fold->role[j] >= 0) {
+      if ((rc = viral_rows_next(rows, &row, err)) != 1 || row->record != d->record[j]) {
+        if (rc >= 0)
+          rc = viral_error_set(err, VIRAL_ERR_IO, d->source->name, 0, "the input changed while it was read");
+        break;
+      }
+      rc = VIRAL_OK;
+      if (isnan(row->label))
+        rc = viral_error_set(err, VIRAL_ERR_INVALID, viral_record_source(row->rec), viral_record_line(row->rec),
+                             "the fold's label rule gives this row no label");
+      x = row->x;
+      y = row->label;
+    }
+    if (rc == VIRAL_OK && viral_dataset_append(&fold->own_ds, x, y) != VIRAL_OK)
+      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  }
+  viral_rows_free(rows);
+  free(records);
+  return rc;
 }
 
 int viral_eval_fold_init(viral_eval_fold *fold, const viral_eval_data *d, const int *role,
@@ -419,12 +376,9 @@ int viral_eval_fold_init(viral_eval_fold *fold, const viral_eval_data *d, const 
   for (size_t r = 0; r < d->ds.rows; r++) train += role[r] == 0;
   if (train == 0) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the fold has no training rows");
   if (!viral_eval_refits(d)) return VIRAL_OK;
-  viral_reader *r = NULL;
   int rc = VIRAL_OK;
-  if (!(fold->own_pipeline = viral_pipeline_copy(d->pipeline, err)) || !(r = source_open(d->source, err)))
-    rc = err ? err->code : VIRAL_ERR_NOMEM;
-  else rc = fit_records(fold->own_pipeline, r, d->record, d->ds.rows, role, 0, err);
-  viral_reader_free(r);
+  if (!(fold->own_pipeline = viral_pipeline_copy(d->pipeline, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
+  else rc = fit_fold(fold, fold->own_pipeline, err);
   if (rc == VIRAL_OK) rc = featurize_fold(fold, fold->own_pipeline, err);
   if (rc != VIRAL_OK) {
     viral_eval_fold_release(fold);

@@ -186,9 +186,12 @@ int viral_eval_progressive(const viral_eval_data *d, const viral_eval_schedule *
   if (what == VIRAL_EVAL_VIEWS && !d->has_views_window)
     return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
                            "the views baseline needs views at the window in every row");
-  if (what == VIRAL_EVAL_MODEL && (!m || viral_model_learner(m) != VIRAL_LEARNER_LOGISTIC))
+  if (what == VIRAL_EVAL_MODEL && (!m || !viral_learner_online(viral_model_learner(m)))) {
+    char online[256];
+    viral_learner_list(online, sizeof online, 0, 1);
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
-                           "progressive evaluation learns online: it needs a logistic model");
+                           "progressive evaluation learns online: it needs a %s model", online);
+  }
   views_state v = {0};
   viral_sparse_init(&v.x);
   if (what == VIRAL_EVAL_VIEWS) {

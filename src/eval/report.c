@@ -1,12 +1,15 @@
 /* report.c - the evaluation report and its text, JSON and HTML writers
  * (viral/report.h). */
 #include "viral/report.h"
+#include "eval/report_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "io/text.h"
+#include "viral/record.h"
 #include "viral/writer.h"
 
 static const char *const predictor_names[VIRAL_REPORT_PREDICTORS] = {"model", "views", "base rate",
@@ -69,10 +72,8 @@ int viral_report_init(viral_report *r, int folds, size_t rows, viral_error *err)
 }
 
 int viral_report_set_description(viral_report *r, const char *text, viral_error *err) {
-  size_t len = strlen(text) + 1;
-  char *copy = malloc(len);
+  char *copy = text_dup(text);
   if (!copy) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  memcpy(copy, text, len);
   free(r->description);
   r->description = copy;
   return VIRAL_OK;
@@ -101,17 +102,20 @@ static int io_status(FILE *out, viral_error *err) {
 
 /* ---- text ---- */
 
-static void utc(char buf[32], double t) {
-  time_t s = (time_t)t;
-  struct tm tm;
-  strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&s, &tm));
+void report_text_heads(FILE *out, const int have[VIRAL_REPORT_PREDICTORS]) {
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+    if (have[j]) fprintf(out, "  %-17s", predictor_names[j]);
+}
+
+void report_text_cell(FILE *out, double x) {
+  if (isnan(x)) fprintf(out, "  %-17s", "undefined");
+  else fprintf(out, "  %-17.4f", x);
 }
 
 int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, viral_error *err) {
   fprintf(out, "%s\n", r->description ? r->description : "");
   fprintf(out, "\n%-18s", "metric");
-  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
-    if (r->have[j]) fprintf(out, "  %-17s", predictor_names[j]);
+  report_text_heads(out, r->have);
   fprintf(out, "\n");
   for (int m = 0; m < VIRAL_REPORT_METRICS; m++) {
     fprintf(out, "%-18s", metric_names[m]);
@@ -130,23 +134,18 @@ int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, vira
   }
   if (!per_fold) return io_status(out, err);
   fprintf(out, "\n%-6s %-8s %-10s", "fold", "rows", "positives");
-  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
-    if (r->have[j]) fprintf(out, "  %-17s", predictor_names[j]);
+  report_text_heads(out, r->have);
   fprintf(out, "   (roc_auc)%s\n", r->temporal ? "  test span" : "");
   for (int f = 0; f < r->folds; f++) {
     const viral_metrics *mm = viral_report_fold(r, VIRAL_REPORT_MODEL, f);
     fprintf(out, "%-6d %-8zu %-10zu", f + 1, mm->n, mm->positives);
     for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
-      if (!r->have[j]) continue;
-      double x = viral_report_fold(r, j, f)->roc_auc;
-      if (isnan(x)) fprintf(out, "  %-17s", "undefined");
-      else fprintf(out, "  %-17.4f", x);
+      if (r->have[j]) report_text_cell(out, viral_report_fold(r, j, f)->roc_auc);
     }
     if (r->temporal) {
       char a[32], b[32];
-      utc(a, r->span[f][0]);
-      utc(b, r->span[f][1]);
-      fprintf(out, " %s .. %s", a, b);
+      fprintf(out, " %s .. %s", viral_format_timestamp(a, r->span[f][0]),
+              viral_format_timestamp(b, r->span[f][1]));
     }
     fprintf(out, "\n");
   }
@@ -161,20 +160,10 @@ static const char *jnum(char buf[32], double x) {
   return viral_format_double(buf, x);
 }
 
-void viral_report_json_string(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-    else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-    else fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
 int viral_report_write_json(const viral_report *r, FILE *f, viral_error *err) {
   char b[32];
   fprintf(f, "{\"description\":");
-  viral_report_json_string(f, r->description ? r->description : "");
+  json_string_write(f, r->description ? r->description : "");
   fprintf(f, ",\"folds\":%d,\"rows\":%zu,\"temporal\":%s", r->folds, r->rows, r->temporal ? "true" : "false");
   if (r->temporal) {
     fprintf(f, ",\"test_spans\":[");

@@ -17,36 +17,11 @@ void viral_eval_options_init(viral_eval_options *o) {
   viral_train_options_init(&o->train);
 }
 
-/* "logistic (ftrl alpha 0.1 ...)" or "svm (rbf C 1 gamma auto)", and the
- * calibration when there is one. */
-static void describe_learner(char *buf, size_t size, const viral_train_options *t) {
-  int n;
-  if (t->learner == VIRAL_LEARNER_LOGISTIC) {
-    const viral_logistic_params *lp = &t->logistic;
-    n = snprintf(buf, size, "logistic (%s alpha %g beta %g l1 %g l2 %g passes %d%s",
-                 viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2,
-                 lp->passes, t->balanced ? ", balanced" : "");
-  } else {
-    const viral_svm_params *sp = &t->svm;
-    char gamma[32];
-    if (sp->gamma == 0) snprintf(gamma, sizeof gamma, "auto");
-    else snprintf(gamma, sizeof gamma, "%g", sp->gamma);
-    n = snprintf(buf, size, "svm (%s C %g%s%s%s", sp->kernel == VIRAL_SVM_RBF ? "rbf" : "linear",
-                 sp->C, sp->kernel == VIRAL_SVM_RBF ? " gamma " : "",
-                 sp->kernel == VIRAL_SVM_RBF ? gamma : "", t->balanced ? ", balanced" : "");
-  }
-  if (n < 0 || (size_t)n >= size) return;
-  if (t->calibrate != VIRAL_CALIBRATION_NONE)
-    n += snprintf(buf + n, size - (size_t)n, ", calibrated %s on %g of the training part",
-                  viral_calibration_name(t->calibrate), t->calibration_fraction);
-  if (n >= 0 && (size_t)n < size) snprintf(buf + n, size - (size_t)n, ")");
-}
-
 static int describe(viral_report *r, const viral_eval_data *d, const viral_eval_options *o,
                     viral_error *err) {
   const viral_pipeline *p = d->pipeline;
   char learner[512], folds[128], text[1024];
-  describe_learner(learner, sizeof learner, &o->train);
+  viral_train_options_describe(&o->train, learner, sizeof learner);
   if (o->temporal) snprintf(folds, sizeof folds, "rolling-origin folds by posted_at (gap %gh)", o->gap / 3600);
   else snprintf(folds, sizeof folds, "stratified folds (seed %llu)", (unsigned long long)o->seed);
   size_t n = d->ds.rows;

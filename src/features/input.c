@@ -17,7 +17,7 @@
 /* Absent fields named before "and N more". */
 #define SHOWN_ABSENT 8
 
-void viral_pipeline_tally_free_(viral_pipeline *p) {
+void pipeline_tally_free(viral_pipeline *p) {
   for (size_t i = 0; p->tally_miss && i < p->nfields; i++) free(p->tally_miss[i]);
   free(p->tally_miss);
   p->tally_miss = NULL;
@@ -39,7 +39,7 @@ void viral_pipeline_set_allow_missing(viral_pipeline *p, int on) { p->allow_miss
 
 int viral_pipeline_tally_checked(const viral_pipeline *p) { return p->tally_checked; }
 
-uint64_t viral_pipeline_tally_rows(const viral_pipeline *p) { return p->tally_rows; }
+uint64_t pipeline_tally_rows(const viral_pipeline *p) { return p->tally_rows; }
 
 static void mark_label_fields(viral_pipeline *p) {
   const label_rule *l = &p->label;
@@ -49,7 +49,7 @@ static void mark_label_fields(viral_pipeline *p) {
 }
 
 int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
-  viral_pipeline_tally_free_(p);
+  pipeline_tally_free(p);
   size_t n = p->nfields ? p->nfields : 1;
   p->tally_missing = calloc(n, sizeof *p->tally_missing);
   p->tally_read = calloc(n, 1);
@@ -57,7 +57,7 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
   p->tally_list = calloc(n, sizeof *p->tally_list);
   p->tally_miss = calloc(n, sizeof *p->tally_miss);
   if (!p->tally_missing || !p->tally_read || !p->tally_seen || !p->tally_list || !p->tally_miss) {
-    viral_pipeline_tally_free_(p);
+    pipeline_tally_free(p);
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
   for (size_t i = 0; i < p->nfeatures; i++)
@@ -102,11 +102,11 @@ static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_rec
   p->tally_schema = viral_record_schema_id(rec);
   p->tally_has_schema = 1;
   for (size_t i = 0; i < p->nfields; i++)
-    if (p->fields[i].col >= 0 && !read_by_path(p, r, i)) p->tally_seen[i] = 1;
+    if (p->own.cols[i] >= 0 && !read_by_path(p, r, i)) p->tally_seen[i] = 1;
   const char *src = r ? viral_reader_name(r) : viral_record_source(rec);
   if (!src) src = "input";
   if (!p->tally_source || strcmp(p->tally_source, src) != 0) {
-    char *source = viral_strdup_(src);
+    char *source = text_dup(src);
     if (!source) return VIRAL_ERR_NOMEM;
     free(p->tally_source);
     p->tally_source = source;
@@ -120,11 +120,11 @@ static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_rec
 
 /* 1 when field i has no value in rec (no column, empty, blank, null). */
 static int lacks(const viral_pipeline *p, const viral_record *rec, size_t i) {
-  long col = p->fields[i].col;
+  long col = p->own.cols[i];
   if (col < 0) return 1;
   const viral_value *v = viral_record_value(rec, (size_t)col);
   return v->kind == VIRAL_VALUE_MISSING ||
-         (v->kind == VIRAL_VALUE_TEXT && viral_is_blank_text(v->text, v->len));
+         (v->kind == VIRAL_VALUE_TEXT && value_is_blank(v->text, v->len));
 }
 
 /* Field i, read through a path r follows and not seen yet: seen once r has
@@ -132,11 +132,11 @@ static int lacks(const viral_pipeline *p, const viral_record *rec, size_t i) {
 static int note_path(viral_pipeline *p, const viral_reader *r, size_t i) {
   const char *miss = viral_reader_path_miss(r, p->fields[i].source);
   if (!miss) {
-    p->tally_seen[i] = p->fields[i].col >= 0;
+    p->tally_seen[i] = p->own.cols[i] >= 0;
     return VIRAL_OK;
   }
   if (p->tally_miss[i] && strcmp(p->tally_miss[i], miss) == 0) return VIRAL_OK;
-  char *copy = viral_strdup_(miss);
+  char *copy = text_dup(miss);
   if (!copy) return VIRAL_ERR_NOMEM;
   free(p->tally_miss[i]);
   p->tally_miss[i] = copy;
@@ -146,7 +146,8 @@ static int note_path(viral_pipeline *p, const viral_reader *r, size_t i) {
 int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const viral_record *rec,
                                 viral_error *err) {
   if (!p->tally_on) return VIRAL_OK;
-  viral_pipeline_bind_(p, rec);
+  if (pipeline_bind(p, &p->own, rec) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if ((!p->tally_has_schema || viral_record_schema_id(rec) != p->tally_schema) &&
       note_schema(p, r, rec) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
@@ -200,6 +201,11 @@ static size_t absent_fields(const viral_pipeline *p, char *buf, size_t size) {
     append(buf, size, used, " and %s more", more);
   }
   return count;
+}
+
+size_t viral_pipeline_tally_absent(const viral_pipeline *p, char *buf, size_t size) {
+  if (size) buf[0] = '\0';
+  return p->tally_on && size ? absent_fields(p, buf, size) : 0;
 }
 
 int viral_pipeline_tally_check(viral_pipeline *p, viral_error *err) {

@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "io/text.h"
 #include "viral/features.h"
 
 /* Observation time of an outcome: after every window. */
@@ -35,7 +36,7 @@ static inline int rule_is_text_(parse_rule r) { return r == PARSE_TEXT || r == P
 
 /* 0 when pattern is within the limits and has no back-reference, else -1
  * with the problem in why (why_size bytes). Run it before regcomp(). */
-int viral_spec_regex_check_(const char *pattern, char *why, size_t why_size);
+int spec_regex_check(const char *pattern, char *why, size_t why_size);
 
 typedef struct field_def {
   char *name;       /* canonical name */
@@ -49,7 +50,6 @@ typedef struct field_def {
   regex_t re;
   int has_re;
   double observed;  /* hours after posting; OBSERVED_OUTCOME for outcomes; <0 unknown */
-  long col;         /* bound record column, -1 when absent */
 } field_def;
 
 typedef enum transform_kind {
@@ -106,7 +106,7 @@ typedef struct name_entry {
   char *name;
 } name_entry;
 
-/* Per-row cache of a field's parsed value. */
+/* Per-row cache of a field's parsed value (in a viral_pipeline_scratch). */
 typedef struct field_value {
   int state;        /* 0 not read, 1 present, 2 missing */
   double num;
@@ -119,7 +119,24 @@ typedef struct field_value {
   size_t buf_cap;
 } field_value;
 
+/* What transforming a row writes, kept apart from the pipeline so that one
+ * pipeline (a loaded model's) transforms rows in several threads at once,
+ * each with its own scratch: the fields bound to a record schema's columns
+ * and the row's parsed values. Made for any pipeline: it follows the one it
+ * is used with (pipeline_id), growing when that one has more fields. */
+struct viral_pipeline_scratch {
+  uint64_t pipeline_id; /* the pipeline the bindings are of (viral_pipeline.id) */
+  uint64_t schema_id;   /* the record schema they are of */
+  int bound;
+  size_t cap;           /* fields room is made for */
+  long *cols;           /* [cap] bound record column of each field, -1 when absent */
+  field_value *values;  /* [cap] the row's parsed values */
+  char *namebuf;        /* "name=value" of a hashed coordinate */
+  size_t namebuf_cap;
+};
+
 struct viral_pipeline {
+  uint64_t id;      /* process-unique, what a scratch's bindings are of */
   char *source;     /* spec file name, for messages */
   cJSON *spec;      /* the spec document (with option overrides applied) */
   char *name;
@@ -130,7 +147,8 @@ struct viral_pipeline {
   int scaling;      /* 0 none, 1 standard, 2 minmax */
   size_t names_max;
   int allow_leakage, leaks;
-  char *input_format, *json_path;
+  viral_format input_format; /* the spec's "input": "format", VIRAL_FORMAT_AUTO when none */
+  char *json_path;
   const char **field_paths; /* [nfield_paths]: the sources with an array step (into fields) */
   size_t nfield_paths;
   const char **assemble_names, **assemble_values; /* [nassemble]: the "assemble" section (into spec) */
@@ -151,17 +169,16 @@ struct viral_pipeline {
   size_t nnames, names_cap;
   uint32_t *name_slots; /* fitting: open addressing over names (index+1, 0 empty) */
   size_t slots_cap;
+  /* [2^hash_bits / 64] with name_slots: bit i set when index i has nothing
+   * left to note (its name collided, or it is unnamed and names[] is full),
+   * so the rows after need no lookup there */
+  uint64_t *names_done;
 
-  /* transform state */
-  uint64_t schema_id;
-  int bound;
-  field_value *values; /* [nfields] */
-  char *namebuf;
-  size_t namebuf_cap;
-  double *log1p_table; /* [LOG1P_TABLE]: log1p(i), filled on first use */
-  int log1p_table_failed;
-  double weekday_table[7][2]; /* sin, cos of each day's angle, once ready */
-  int weekday_table_ready;
+  /* read-only while transforming, filled when the pipeline is built */
+  double *log1p_table; /* [LOG1P_TABLE]: log1p(i); NULL without memory (then computed) */
+  double weekday_table[7][2]; /* sin, cos of each day's angle */
+  /* the scratch of the transforms given a pipeline they may change (viral_pipeline_transform) */
+  viral_pipeline_scratch own;
 
   /* input tally (input.c) */
   int allow_missing;
@@ -186,13 +203,21 @@ struct viral_pipeline {
 enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
 
 /* spec.c */
-char *viral_strdup_(const char *s);
-int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err);
+int pipeline_sort_names(viral_pipeline *p, viral_error *err);
 /* transform.c */
-void viral_pipeline_reset_rows_(viral_pipeline *p);
-/* Bind the fields to rec's columns (cached per schema). */
-void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec);
+/* The tables transform reads (log1p of small counts, weekday circle), when p is built. */
+void pipeline_tables(viral_pipeline *p);
+/* Drop the lookup structures over names[] (name_slots, names_done): after
+ * sorting names[], or to start collecting again. */
+void pipeline_drop_name_slots(viral_pipeline *p);
+/* Bind p's fields to rec's columns in s (cached per pipeline and schema);
+ * VIRAL_OK or VIRAL_ERR_NOMEM (s grows to p's fields). */
+int pipeline_bind(const viral_pipeline *p, viral_pipeline_scratch *s, const viral_record *rec);
+/* Free what s holds (not s itself). */
+void pipeline_scratch_release(viral_pipeline_scratch *s);
 /* input.c */
-void viral_pipeline_tally_free_(viral_pipeline *p);
+void pipeline_tally_free(viral_pipeline *p);
+/* Records tallied so far. */
+uint64_t pipeline_tally_rows(const viral_pipeline *p);
 
 #endif

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,6 @@
 #include "io/json_path.h"
 #include "io/read_file.h"
 #include "io/value_internal.h"
-
-char *viral_strdup_(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 /* ---- small helpers ---- */
 
@@ -249,8 +242,8 @@ static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
   p->fields = grown;
   field_def *f = &p->fields[p->nfields];
   memset(f, 0, sizeof *f);
-  f->name = viral_strdup_(name);
-  f->source = viral_strdup_(name);
+  f->name = text_dup(name);
+  f->source = text_dup(name);
   if (!f->name || !f->source) {
     free(f->name);
     free(f->source);
@@ -259,7 +252,6 @@ static int add_field(viral_pipeline *p, const char *name, viral_error *err) {
   f->rule = default_rule(name);
   f->observed = default_observed(name);
   f->unit = 1;
-  f->col = -1;
   return (int)p->nfields++;
 }
 
@@ -328,7 +320,7 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
       snprintf(key, sizeof key, "%s.from", where);
       if ((rc = check_path(p, key, s, 1, err))) return rc;
       free(fd->source);
-      if (!(fd->source = viral_strdup_(s))) return nomem(err, p);
+      if (!(fd->source = text_dup(s))) return nomem(err, p);
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "parse", &s, err)) < 0) return rc;
@@ -345,7 +337,7 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "format", &s, err)) < 0) return rc;
-    if (rc && !(fd->format = viral_strdup_(s))) return nomem(err, p);
+    if (rc && !(fd->format = text_dup(s))) return nomem(err, p);
     s = NULL;
     if ((rc = get_string(p, f, where, "tz", &s, err)) < 0) return rc;
     if (rc && parse_tz(s, &fd->tz_minutes) != 0) {
@@ -366,15 +358,15 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     }
     s = NULL;
     if ((rc = get_string(p, f, where, "separator", &s, err)) < 0) return rc;
-    if (rc && !(fd->separators = viral_strdup_(s))) return nomem(err, p);
+    if (rc && !(fd->separators = text_dup(s))) return nomem(err, p);
     s = NULL;
     if ((rc = get_string(p, f, where, "regex", &s, err)) < 0) return rc;
     if (rc) {
       char key[300];
       snprintf(key, sizeof key, "%s.regex", where);
-      if (!(fd->pattern = viral_strdup_(s))) return nomem(err, p);
+      if (!(fd->pattern = text_dup(s))) return nomem(err, p);
       char why[160];
-      if (viral_spec_regex_check_(s, why, sizeof why) != 0)
+      if (spec_regex_check(s, why, sizeof why) != 0)
         return spec_error(err, p, key, "regular expression '%s': %s", s, why);
       if (regcomp(&fd->re, s, REG_EXTENDED) != 0)
         return spec_error(err, p, key, "bad regular expression '%s'", s);
@@ -464,7 +456,7 @@ static int label_field(viral_pipeline *p, const char *s, size_t n, int *out, vir
 /* Rules: FIELD | FIELD OP NUMBER | top:P%:FIELD | ratio:A/B OP NUMBER. */
 static int parse_label(viral_pipeline *p, const char *text, viral_error *err) {
   label_rule *l = &p->label;
-  if (!(l->text = viral_strdup_(text))) return nomem(err, p);
+  if (!(l->text = text_dup(text))) return nomem(err, p);
   l->threshold = NAN;
   if (!*text) {
     l->kind = LABEL_NONE;
@@ -562,7 +554,7 @@ static int add_col(viral_pipeline *p, const char *name, const char *group, int s
   p->cols = grown;
   dense_col *c = &p->cols[p->ncols];
   memset(c, 0, sizeof *c);
-  if (!(c->name = viral_strdup_(name))) return nomem(err, p);
+  if (!(c->name = text_dup(name))) return nomem(err, p);
   c->group = group;
   c->scaled = scaled && p->scaling != SCALING_NONE;
   c->a = 0;
@@ -761,10 +753,10 @@ static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, doubl
   if ((rc = get_string(p, js, where, "name", &s, err)) < 0) return rc;
   if (rc) snprintf(name, sizeof name, "%s", s);
   else default_name(p, f, name, sizeof name);
-  if (!(f->name = viral_strdup_(name))) return nomem(err, p);
+  if (!(f->name = text_dup(name))) return nomem(err, p);
   s = ti->group ? ti->group : default_hash_group(p->fields[f->field[0]].name);
   if ((rc = get_string(p, js, where, "group", &s, err)) < 0) return rc;
-  if (!(f->group = viral_strdup_(s))) return nomem(err, p);
+  if (!(f->group = text_dup(s))) return nomem(err, p);
 
   if ((rc = check_leakage(p, f, where, err)) != 0) return rc;
 
@@ -808,7 +800,7 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   if (rc) return rc;
   const char *s = "spec";
   if ((rc = get_string(p, spec, "", "name", &s, err)) < 0) return rc;
-  if (!(p->name = viral_strdup_(s))) return nomem(err, p);
+  if (!(p->name = text_dup(s))) return nomem(err, p);
   s = NULL;
   if ((rc = get_string(p, spec, "", "window", &s, err)) < 0) return rc;
   if (!rc) return spec_error(err, p, "window", "missing (e.g. \"window\": \"2h\")");
@@ -847,14 +839,13 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     s = NULL;
     if ((rc = get_string(p, input, "input", "format", &s, err)) < 0) return rc;
     if (rc) {
-      if (strcmp(s, "csv") && strcmp(s, "jsonl") && strcmp(s, "json"))
+      if (viral_format_parse(s, &p->input_format) != VIRAL_OK)
         return spec_error(err, p, "input.format", "expected 'csv', 'jsonl' or 'json'");
-      if (!(p->input_format = viral_strdup_(s))) return nomem(err, p);
     }
     s = NULL;
     if ((rc = get_string(p, input, "input", "json_path", &s, err)) < 0) return rc;
     if (rc && (rc = check_path(p, "input.json_path", s, 0, err))) return rc;
-    if (s && !(p->json_path = viral_strdup_(s))) return nomem(err, p);
+    if (s && !(p->json_path = text_dup(s))) return nomem(err, p);
   }
 
   if ((rc = parse_assemble(p, cJSON_GetObjectItemCaseSensitive(spec, "assemble"), err))) return rc;
@@ -891,9 +882,14 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
   /* video_id keys every output row: the input tally checks it like a feature's field */
   if ((p->id_field = use_field(p, "video_id", err)) < 0) return p->id_field;
   if ((rc = list_field_paths(p, err))) return rc;
-  if (!(p->values = calloc(p->nfields, sizeof *p->values))) return nomem(err, p);
+  pipeline_tables(p);
   return VIRAL_OK;
 }
+
+static _Atomic uint64_t pipeline_ids = 0;
+
+/* A process-unique id: scratches know whose bindings they hold. */
+static uint64_t next_pipeline_id(void) { return atomic_fetch_add(&pipeline_ids, 1) + 1; }
 
 /* Build a pipeline around spec (taken over: freed with the pipeline). */
 static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeline_options *opts,
@@ -904,10 +900,11 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
     viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
     return NULL;
   }
+  p->id = next_pipeline_id();
   p->spec = spec;
   p->allow_leakage = opts ? opts->allow_leakage : 0;
   p->allow_missing = opts ? opts->allow_missing : 0;
-  if (!(p->source = viral_strdup_(source ? source : "spec"))) {
+  if (!(p->source = text_dup(source ? source : "spec"))) {
     nomem(err, p);
     goto fail;
   }
@@ -960,8 +957,8 @@ viral_pipeline *viral_pipeline_parse_spec(const char *name, const char *text, si
   if (!spec) {
     /* text need not end with a NUL: the snippet stops at len */
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-    char near[VIRAL_QUOTE_SIZE(JSON_NEAR_MAX)];
-    viral_quote_text(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
+    char near[VALUE_QUOTE_SIZE(JSON_NEAR_MAX)];
+    value_quote(near, sizeof near, text + at, len - at, JSON_NEAR_MAX);
     if (at < len)
       viral_error_set(err, VIRAL_ERR_PARSE, name, line_of(text, at), "bad json near '%s'", near);
     else
@@ -1006,14 +1003,10 @@ void viral_pipeline_free(viral_pipeline *p) {
     free(f->separators);
     free(f->pattern);
     if (f->has_re) regfree(&f->re);
-    if (p->values) {
-      free(p->values[i].items);
-      free(p->values[i].buf);
-    }
   }
-  free(p->values);
+  pipeline_scratch_release(&p->own);
   free(p->fields);
-  viral_pipeline_tally_free_(p);
+  pipeline_tally_free(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
     free(p->features[i].name);
     free(p->features[i].group);
@@ -1029,10 +1022,8 @@ void viral_pipeline_free(viral_pipeline *p) {
     free(p->names[i].group);
   }
   free(p->names);
-  free(p->name_slots);
-  free(p->namebuf);
+  pipeline_drop_name_slots(p);
   free(p->name);
-  free(p->input_format);
   free(p->json_path);
   free(p->field_paths);
   free(p->assemble_names);
@@ -1067,11 +1058,7 @@ int viral_pipeline_leaks(const viral_pipeline *p) { return p->leaks; }
 const char *viral_pipeline_name(const viral_pipeline *p) { return p->name; }
 
 void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts) {
-  if (p->input_format) {
-    if (strcmp(p->input_format, "csv") == 0) opts->format = VIRAL_FORMAT_CSV;
-    else if (strcmp(p->input_format, "jsonl") == 0) opts->format = VIRAL_FORMAT_JSONL;
-    else opts->format = VIRAL_FORMAT_JSON;
-  }
+  if (p->input_format != VIRAL_FORMAT_AUTO) opts->format = p->input_format;
   if (p->json_path) opts->json_path = p->json_path;
   opts->field_paths = p->field_paths;
   opts->field_path_count = p->nfield_paths;
@@ -1082,12 +1069,10 @@ static int by_name_index(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-int viral_pipeline_sort_names_(viral_pipeline *p, viral_error *err) {
+int pipeline_sort_names(viral_pipeline *p, viral_error *err) {
   (void)err;
   if (p->nnames) qsort(p->names, p->nnames, sizeof *p->names, by_name_index);
-  free(p->name_slots);
-  p->name_slots = NULL;
-  p->slots_cap = 0;
+  pipeline_drop_name_slots(p);
   return VIRAL_OK;
 }
 
@@ -1233,14 +1218,14 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
     name_entry *e = &p->names[p->nnames++];
     e->index = (uint32_t)ix->valuedouble;
     e->collided = cJSON_IsTrue(col);
-    e->group = viral_strdup_(grp->valuestring);
-    e->name = viral_strdup_(nm->valuestring);
+    e->group = text_dup(grp->valuestring);
+    e->name = text_dup(nm->valuestring);
     if (!e->group || !e->name) {
       viral_error_set(err, VIRAL_ERR_NOMEM, source, 0, "out of memory");
       goto fail;
     }
   }
-  viral_pipeline_sort_names_(p, err);
+  pipeline_sort_names(p, err);
   p->fitted = cJSON_IsTrue(fitted);
   if (p->fitted && p->label.kind == LABEL_TOP && isnan(p->label.threshold)) {
     json_error(err, source, "a fitted quantile label needs label_threshold");
@@ -1257,6 +1242,9 @@ viral_pipeline *viral_pipeline_copy(const viral_pipeline *p, viral_error *err) {
   if (!j) return NULL;
   viral_pipeline *q = viral_pipeline_from_json(j, p->source, err);
   cJSON_Delete(j);
-  if (q) q->allow_missing = p->allow_missing;
+  if (q) {
+    q->allow_missing = p->allow_missing;
+    q->leaks |= p->leaks; /* a field read beside the features (the views baseline) too */
+  }
   return q;
 }

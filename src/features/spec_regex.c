@@ -124,7 +124,7 @@ static size_t alternation(scan *s, int depth) {
   return size;
 }
 
-int viral_spec_regex_check_(const char *pattern, char *why, size_t why_size) {
+int spec_regex_check(const char *pattern, char *why, size_t why_size) {
   scan s = {pattern, why, why_size, 0};
   if (strlen(pattern) > VIRAL_REGEX_MAX_PATTERN) {
     snprintf(why, why_size, "longer than %d bytes", VIRAL_REGEX_MAX_PATTERN);

@@ -17,16 +17,50 @@
 
 /* ---- reading fields ---- */
 
-void viral_pipeline_bind_(viral_pipeline *p, const viral_record *rec) {
-  uint64_t id = viral_record_schema_id(rec);
-  if (p->bound && id == p->schema_id) return;
-  for (size_t i = 0; i < p->nfields; i++) p->fields[i].col = viral_record_find(rec, p->fields[i].source);
-  p->schema_id = id;
-  p->bound = 1;
+/* Room in s for n fields (new ones empty). VIRAL_OK or VIRAL_ERR_NOMEM. */
+static int scratch_grow(viral_pipeline_scratch *s, size_t n) {
+  long *cols = realloc(s->cols, n * sizeof *cols);
+  if (!cols) return VIRAL_ERR_NOMEM;
+  s->cols = cols;
+  field_value *values = realloc(s->values, n * sizeof *values);
+  if (!values) return VIRAL_ERR_NOMEM;
+  memset(values + s->cap, 0, (n - s->cap) * sizeof *values);
+  s->values = values;
+  s->cap = n;
+  return VIRAL_OK;
 }
 
-void viral_pipeline_reset_rows_(viral_pipeline *p) {
-  for (size_t i = 0; i < p->nfields; i++) p->values[i].state = 0;
+int pipeline_bind(const viral_pipeline *p, viral_pipeline_scratch *s, const viral_record *rec) {
+  uint64_t id = viral_record_schema_id(rec);
+  if (s->bound && id == s->schema_id && s->pipeline_id == p->id) return VIRAL_OK;
+  s->bound = 0;
+  if (p->nfields > s->cap && scratch_grow(s, p->nfields) != VIRAL_OK) return VIRAL_ERR_NOMEM;
+  for (size_t i = 0; i < p->nfields; i++) s->cols[i] = viral_record_find(rec, p->fields[i].source);
+  s->pipeline_id = p->id;
+  s->schema_id = id;
+  s->bound = 1;
+  return VIRAL_OK;
+}
+
+void pipeline_scratch_release(viral_pipeline_scratch *s) {
+  for (size_t i = 0; i < s->cap; i++) {
+    free(s->values[i].items);
+    free(s->values[i].buf);
+  }
+  free(s->values);
+  free(s->cols);
+  free(s->namebuf);
+  memset(s, 0, sizeof *s);
+}
+
+viral_pipeline_scratch *viral_pipeline_scratch_create(void) {
+  return calloc(1, sizeof(viral_pipeline_scratch));
+}
+
+void viral_pipeline_scratch_free(viral_pipeline_scratch *s) {
+  if (!s) return;
+  pipeline_scratch_release(s);
+  free(s);
 }
 
 static int row_error(viral_error *err, int code, const viral_record *rec, const char *fmt,
@@ -54,7 +88,7 @@ static int copy_to_buf(field_value *v, const char *s, size_t len) {
 static int read_timestamp_format(const field_def *f, field_value *v, viral_strview t,
                                  double *out) {
   if (copy_to_buf(v, t.ptr, t.len)) return VIRAL_ERR_NOMEM;
-  const char *end = viral_parse_time_format(v->buf, f->format, f->tz_minutes, out);
+  const char *end = value_parse_time_format(v->buf, f->format, f->tz_minutes, out);
   if (!end) return VIRAL_ERR_PARSE;
   while (*end == ' ') end++;
   return *end ? VIRAL_ERR_PARSE : VIRAL_OK;
@@ -80,14 +114,15 @@ static int read_timestamp_unit(const viral_record *rec, const field_def *f, size
   return VIRAL_OK;
 }
 
-/* Parse field i of rec into its row cache (read_field's miss). */
-static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_error *err) {
-  field_value *v = &p->values[i];
+/* Parse field i of rec into its row cache in s (read_field's miss). */
+static int parse_field(const viral_pipeline *p, viral_pipeline_scratch *s, const viral_record *rec,
+                       int i, viral_error *err) {
+  field_value *v = &s->values[i];
   const field_def *f = &p->fields[i];
   v->state = 2;
   v->has_lg = 0;
-  if (f->col < 0) return 0;
-  size_t col = (size_t)f->col;
+  if (s->cols[i] < 0) return 0;
+  size_t col = (size_t)s->cols[i];
   int rc = VIRAL_MISSING, b = 0;
   switch (f->rule) {
   case PARSE_NUMBER: rc = viral_record_number(rec, col, &v->num, err); break;
@@ -108,8 +143,8 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
     }
     rc = viral_record_text(rec, col, &v->text, err);
     if (rc == VIRAL_OK && (rc = read_timestamp_format(f, v, v->text, &v->num)) == VIRAL_ERR_PARSE) {
-      char shown[VIRAL_QUOTE_SIZE(40)];
-      viral_quote_text(shown, sizeof shown, v->text.ptr, v->text.len, 40);
+      char shown[VALUE_QUOTE_SIZE(40)];
+      value_quote(shown, sizeof shown, v->text.ptr, v->text.len, 40);
       return row_error(err, VIRAL_ERR_PARSE, rec, "field '%s': bad timestamp '%s'", f->source,
                        shown);
     }
@@ -165,10 +200,10 @@ static int parse_field(viral_pipeline *p, const viral_record *rec, int i, viral_
 /* Field i of rec, parsed once per row: most features share fields, so the
  * cached answer is the common case and costs no call. Returns 1 present, 0
  * missing, or a negative status with err set. */
-static inline int read_field(viral_pipeline *p, const viral_record *rec, int i,
-                             viral_error *err) {
-  int state = p->values[i].state;
-  return state ? state == 1 : parse_field(p, rec, i, err);
+static inline int read_field(const viral_pipeline *p, viral_pipeline_scratch *s,
+                             const viral_record *rec, int i, viral_error *err) {
+  int state = s->values[i].state;
+  return state ? state == 1 : parse_field(p, s, rec, i, err);
 }
 
 /* ---- where coordinates go ---- */
@@ -180,6 +215,9 @@ typedef struct emitter {
   viral_sparse *out;        /* EMIT_VECTOR */
   viral_feature_sink sink;  /* EMIT_NAMED */
   void *ctx;
+  viral_pipeline_scratch *s; /* the row's fields */
+  viral_pipeline *mp;       /* the pipeline when it may change: EMIT_FIT, naming */
+  int collect;              /* EMIT_VECTOR: note the names of hashed features in mp */
 } emitter;
 
 /* viral_sparse_push, without the call while there is room (every row but
@@ -192,9 +230,9 @@ static inline int push(viral_sparse *v, uint32_t index, double x) {
   return VIRAL_OK;
 }
 
-static inline int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double x) {
-  dense_col *c = &p->cols[col];
+static inline int emit_dense(const viral_pipeline *p, emitter *e, uint32_t col, double x) {
   if (e->mode == EMIT_FIT) {
+    dense_col *c = &e->mp->cols[col];
     /* Welford: one pass, no catastrophic cancellation on large counts */
     c->n += 1;
     double d = x - c->mean;
@@ -204,37 +242,53 @@ static inline int emit_dense(viral_pipeline *p, emitter *e, uint32_t col, double
     if (c->n == 1 || x > c->max) c->max = x;
     return VIRAL_OK;
   }
+  const dense_col *c = &p->cols[col];
   if (c->scaled) x = (x - c->a) / c->b;
   /* finish would drop it anyway: zeros (indicators off, most rows) cost nothing */
   if (e->mode == EMIT_VECTOR) return x == 0.0 ? VIRAL_OK : push(e->out, col, x);
   return e->sink(e->ctx, col, x, c->group, c->name);
 }
 
-/* "name=value" (or "name=a^b" for a cross) in p->namebuf. */
-static const char *hashed_name(viral_pipeline *p, const feature_def *f, viral_strview a,
+/* "name=value" (or "name=a^b" for a cross) in s->namebuf. */
+static const char *hashed_name(viral_pipeline_scratch *s, const feature_def *f, viral_strview a,
                                const viral_strview *b) {
   size_t need = strlen(f->name) + a.len + (b ? b->len + 1 : 0) + 2;
-  if (need > p->namebuf_cap) {
-    char *nb = realloc(p->namebuf, need * 2);
+  if (need > s->namebuf_cap) {
+    char *nb = realloc(s->namebuf, need * 2);
     if (!nb) return NULL;
-    p->namebuf = nb;
-    p->namebuf_cap = need * 2;
+    s->namebuf = nb;
+    s->namebuf_cap = need * 2;
   }
   if (b)
-    snprintf(p->namebuf, p->namebuf_cap, "%s=%.*s^%.*s", f->name, (int)a.len, a.ptr, (int)b->len,
+    snprintf(s->namebuf, s->namebuf_cap, "%s=%.*s^%.*s", f->name, (int)a.len, a.ptr, (int)b->len,
              b->ptr);
   else
-    snprintf(p->namebuf, p->namebuf_cap, "%s=%.*s", f->name, (int)a.len, a.ptr);
-  return p->namebuf;
+    snprintf(s->namebuf, s->namebuf_cap, "%s=%.*s", f->name, (int)a.len, a.ptr);
+  return s->namebuf;
+}
+
+void pipeline_drop_name_slots(viral_pipeline *p) {
+  free(p->name_slots);
+  free(p->names_done);
+  p->name_slots = NULL;
+  p->names_done = NULL;
+  p->slots_cap = 0;
 }
 
 /* The entry naming index, or NULL with *slot set to the empty slot where
- * it would go (open addressing over names[], made on first use). */
+ * it would go (open addressing over names[], made on first use, with
+ * names_done; without memory name_slots stays NULL). */
 static name_entry *find_name(viral_pipeline *p, uint32_t index, size_t *slot) {
   if (!p->name_slots) {
     size_t cap = 16;
     while (cap < 2 * p->names_max) cap *= 2;
-    if (!(p->name_slots = calloc(cap, sizeof *p->name_slots))) return NULL;
+    size_t words = (((size_t)1 << p->hash_bits) + 63) / 64;
+    p->name_slots = calloc(cap, sizeof *p->name_slots);
+    p->names_done = calloc(words, sizeof *p->names_done);
+    if (!p->name_slots || !p->names_done) {
+      pipeline_drop_name_slots(p);
+      return NULL;
+    }
     p->slots_cap = cap;
   }
   size_t mask = p->slots_cap - 1, s = (index * 2654435761u) & mask;
@@ -266,8 +320,8 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
-  e->group = viral_strdup_(group);
-  e->name = viral_strdup_(name);
+  e->group = text_dup(group);
+  e->name = text_dup(name);
   if (!e->group || !e->name) {
     free(e->group);
     free(e->name);
@@ -298,67 +352,68 @@ static int name_is(const char *name, const feature_def *f, viral_strview a,
 /* note_name for a hashed coordinate, building its name only when it may be
  * kept: an index already named (every row after its first) is checked
  * against the name in place, and one past names_max is not named at all. */
-static int note_hashed(viral_pipeline *p, uint32_t index, const feature_def *f, viral_strview a,
-                       const viral_strview *b) {
+static int note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
+                       const feature_def *f, viral_strview a, const viral_strview *b) {
   if (p->names_max == 0) return VIRAL_OK;
-  size_t s = 0;
-  name_entry *e = find_name(p, index, &s);
+  const uint64_t bit = (uint64_t)1 << (index % 64);
+  if (p->names_done && (p->names_done[index / 64] & bit)) return VIRAL_OK;
+  size_t slot = 0;
+  name_entry *e = find_name(p, index, &slot);
   if (e) {
     if (!e->collided && !name_is(e->name, f, a, b)) e->collided = 1;
+    if (e->collided) p->names_done[index / 64] |= bit;
     return VIRAL_OK;
   }
   if (!p->name_slots) return VIRAL_ERR_NOMEM;
-  if (p->nnames >= p->names_max) return VIRAL_OK;
-  const char *name = hashed_name(p, f, a, b);
+  if (p->nnames >= p->names_max) { /* never named now: names[] only grows */
+    p->names_done[index / 64] |= bit;
+    return VIRAL_OK;
+  }
+  const char *name = hashed_name(s, f, a, b);
   return name ? note_name(p, index, f->group, name) : VIRAL_ERR_NOMEM;
 }
 
-static int emit_hashed(viral_pipeline *p, emitter *e, const feature_def *f, viral_strview a,
+static int emit_hashed(const viral_pipeline *p, emitter *e, const feature_def *f, viral_strview a,
                        const viral_strview *b) {
   uint32_t h = viral_murmur3_32(a.ptr, a.len, f->seed);
   if (b) h = viral_murmur3_32(b->ptr, b->len, h);
   uint32_t span = ((uint32_t)1 << p->hash_bits) - p->ncols;
   uint32_t index = p->ncols + h % span;
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
-  if (e->mode == EMIT_VECTOR && !p->collecting_names) return push(e->out, index, x);
+  if (e->mode == EMIT_VECTOR && !e->collect) return push(e->out, index, x);
   if (e->mode == EMIT_VECTOR) {
-    int rc = note_hashed(p, index, f, a, b);
+    int rc = note_hashed(e->mp, e->s, index, f, a, b);
     return rc ? rc : push(e->out, index, x);
   }
-  if (e->mode == EMIT_FIT) return note_hashed(p, index, f, a, b);
-  const char *name = hashed_name(p, f, a, b);
+  if (e->mode == EMIT_FIT) return note_hashed(e->mp, e->s, index, f, a, b);
+  const char *name = hashed_name(e->s, f, a, b);
   if (!name) return VIRAL_ERR_NOMEM;
   return e->sink(e->ctx, index, x, f->group, name);
 }
 
 /* ---- transforms ---- */
 
-static double fnum(const viral_pipeline *p, const feature_def *f, int k) {
-  return p->values[f->field[k]].num;
+static double fnum(const viral_pipeline_scratch *s, const feature_def *f, int k) {
+  return s->values[f->field[k]].num;
 }
 
 /* log1p(x), from a table for the small whole numbers most counts are
  * (likes, shares, comments of a young video): the table holds log1p's own
  * results, so the value is the same double, only found without the call
  * (-0, whose log1p is -0, is left to log1p).
- * The table is filled on first use; without memory every value is
- * computed. */
-static double small_log1p(viral_pipeline *p, double x) {
-  if (!(x >= 0 && x < LOG1P_TABLE) || signbit(x) || x != (double)(uint32_t)x) return log1p(x);
-  if (!p->log1p_table) {
-    if (p->log1p_table_failed || !(p->log1p_table = malloc(LOG1P_TABLE * sizeof(double)))) {
-      p->log1p_table_failed = 1;
-      return log1p(x);
-    }
-    for (uint32_t i = 0; i < LOG1P_TABLE; i++) p->log1p_table[i] = log1p((double)i);
-  }
+ * The table is filled when the pipeline is built; without memory every
+ * value is computed. */
+static double small_log1p(const viral_pipeline *p, double x) {
+  if (!(x >= 0 && x < LOG1P_TABLE) || signbit(x) || x != (double)(uint32_t)x || !p->log1p_table)
+    return log1p(x);
   return p->log1p_table[(uint32_t)x];
 }
 
 /* log1p of a present numeric field, computed once per row: log views feed
  * several features (log1p, Szabo-Huberman, growth). */
-static inline double flog1p(viral_pipeline *p, const feature_def *f, int k) {
-  field_value *v = &p->values[f->field[k]];
+static inline double flog1p(const viral_pipeline *p, viral_pipeline_scratch *s, const feature_def *f,
+                            int k) {
+  field_value *v = &s->values[f->field[k]];
   if (!v->has_lg) {
     v->lg = small_log1p(p, v->num);
     v->has_lg = 1;
@@ -393,13 +448,15 @@ static void day_circle(double wd, double out[2]) {
   out[1] = cos(angle);
 }
 
+void pipeline_tables(viral_pipeline *p) {
+  for (int d = 0; d < 7; d++) day_circle(d, p->weekday_table[d]);
+  if ((p->log1p_table = malloc(LOG1P_TABLE * sizeof(double))))
+    for (uint32_t i = 0; i < LOG1P_TABLE; i++) p->log1p_table[i] = log1p((double)i);
+}
+
 /* day_circle for wd in 0..6 (a whole number, as the weekday transform
  * makes it), from a table of day_circle's own results: the same doubles. */
-static void weekday_circle(viral_pipeline *p, double wd, double out[2]) {
-  if (!p->weekday_table_ready) {
-    for (int d = 0; d < 7; d++) day_circle(d, p->weekday_table[d]);
-    p->weekday_table_ready = 1;
-  }
+static void weekday_circle(const viral_pipeline *p, double wd, double out[2]) {
   if (wd >= 0 && wd < 7 && !signbit(wd) && wd == (double)(int)wd) { /* -0 has its own sine */
     out[0] = p->weekday_table[(int)wd][0];
     out[1] = p->weekday_table[(int)wd][1];
@@ -409,25 +466,26 @@ static void weekday_circle(viral_pipeline *p, double wd, double out[2]) {
 }
 
 /* Value(s) of a dense feature whose fields are all present. */
-static void dense_values(viral_pipeline *p, const feature_def *f, double out[2]) {
-  double a = f->nfields > 0 ? fnum(p, f, 0) : 0, b = f->nfields > 1 ? fnum(p, f, 1) : 0;
-  const field_value *v0 = &p->values[f->field[0]];
+static void dense_values(const viral_pipeline *p, viral_pipeline_scratch *s, const feature_def *f,
+                         double out[2]) {
+  double a = f->nfields > 0 ? fnum(s, f, 0) : 0, b = f->nfields > 1 ? fnum(s, f, 1) : 0;
+  const field_value *v0 = &s->values[f->field[0]];
   switch (f->kind) {
   case T_IDENTITY: out[0] = a; break;
-  case T_LOG1P: case T_LOG_VIEWS: out[0] = flog1p(p, f, 0); break;
+  case T_LOG1P: case T_LOG_VIEWS: out[0] = flog1p(p, s, f, 0); break;
   case T_CLIP: out[0] = a < f->lo ? f->lo : a > f->hi ? f->hi : a; break;
   case T_BOOL: out[0] = a != 0; break;
   case T_MISSING: out[0] = 0; break;
   case T_RATIO: out[0] = b == 0 ? f->on_zero : a / b; break;
   /* log growth: defined at zero views and symmetric in scale */
-  case T_GROWTH: out[0] = flog1p(p, f, 1) - flog1p(p, f, 0); break;
+  case T_GROWTH: out[0] = flog1p(p, s, f, 1) - flog1p(p, s, f, 0); break;
   /* a rate on the log scale: engagement effects multiply, and a raw rate
    * such as shares/views (~0.004) is badly scaled next to counts */
-  case T_LOG_RATIO: out[0] = flog1p(p, f, 0) - flog1p(p, f, 1); break;
+  case T_LOG_RATIO: out[0] = flog1p(p, s, f, 0) - flog1p(p, s, f, 1); break;
   case T_VELOCITY: out[0] = (b - a) / (fhours(p, f, 1) - fhours(p, f, 0)); break;
   case T_ACCEL: {
     double h0 = fhours(p, f, 0), h1 = fhours(p, f, 1), h2 = fhours(p, f, 2);
-    double v1 = (b - a) / (h1 - h0), v2 = (fnum(p, f, 2) - b) / (h2 - h1);
+    double v1 = (b - a) / (h1 - h0), v2 = (fnum(s, f, 2) - b) / (h2 - h1);
     out[0] = (v2 - v1) / ((h2 - h0) / 2);
     break;
   }
@@ -453,22 +511,22 @@ static void dense_values(viral_pipeline *p, const feature_def *f, double out[2])
 }
 
 /* An age that cannot be: the later field before the earlier one. */
-static int negative_age(const viral_pipeline *p, const viral_record *rec, const feature_def *f,
-                        double hours, viral_error *err) {
+static int negative_age(const viral_pipeline *p, const viral_pipeline_scratch *s,
+                        const viral_record *rec, const feature_def *f, double hours, viral_error *err) {
   char from[32], to[32];
-  viral_format_timestamp(from, fnum(p, f, 0));
-  viral_format_timestamp(to, fnum(p, f, 1));
+  viral_format_timestamp(from, fnum(s, f, 0));
+  viral_format_timestamp(to, fnum(s, f, 1));
   return viral_error_set(err, VIRAL_ERR_INVALID, viral_record_source(rec), viral_record_line(rec),
                          "feature '%s': '%s' %s is before '%s' %s (age %.3gh)", f->name,
                          p->fields[f->field[1]].source, to, p->fields[f->field[0]].source, from, hours);
 }
 
-static int run_dense(viral_pipeline *p, const viral_record *rec, const feature_def *f, emitter *e,
-                     viral_error *err) {
+static int run_dense(const viral_pipeline *p, const viral_record *rec, const feature_def *f,
+                     emitter *e, viral_error *err) {
   int present = 1, rc;
   const char *absent = NULL;
   for (int k = 0; k < f->nfields; k++) {
-    if ((rc = read_field(p, rec, f->field[k], err)) < 0) return rc;
+    if ((rc = read_field(p, e->s, rec, f->field[k], err)) < 0) return rc;
     if (!rc && present) {
       present = 0;
       absent = p->fields[f->field[k]].source;
@@ -479,12 +537,12 @@ static int run_dense(viral_pipeline *p, const viral_record *rec, const feature_d
   if (f->kind == T_MISSING) {
     return emit_dense(p, e, f->col, present ? 0.0 : 1.0);
   } else if (present) {
-    dense_values(p, f, out);
+    dense_values(p, e->s, f, out);
     for (int k = 0; k < values; k++)
       if (!isfinite(out[k]))
         return row_error(err, VIRAL_ERR_PARSE, rec, "feature '%s': value out of range%s", f->name,
                          "");
-    if (f->kind == T_AGE && out[0] <= -VIRAL_AGE_SLACK_H) return negative_age(p, rec, f, out[0], err);
+    if (f->kind == T_AGE && out[0] <= -VIRAL_AGE_SLACK_H) return negative_age(p, e->s, rec, f, out[0], err);
   } else if (!f->has_fill && !f->indicator) {
     return row_error(err, VIRAL_ERR_MISSING, rec,
                      "field '%s' is missing and feature '%s' has no missing-value policy "
@@ -498,14 +556,14 @@ static int run_dense(viral_pipeline *p, const viral_record *rec, const feature_d
   return VIRAL_OK;
 }
 
-static int run_hashed(viral_pipeline *p, const viral_record *rec, const feature_def *f,
+static int run_hashed(const viral_pipeline *p, const viral_record *rec, const feature_def *f,
                       emitter *e, viral_error *err) {
   int rc;
   for (int k = 0; k < f->nfields; k++)
-    if ((rc = read_field(p, rec, f->field[k], err)) <= 0) return rc; /* missing: no feature */
-  const field_value *a = &p->values[f->field[0]];
+    if ((rc = read_field(p, e->s, rec, f->field[k], err)) <= 0) return rc; /* missing: no feature */
+  const field_value *a = &e->s->values[f->field[0]];
   if (f->kind == T_HASH) return emit_hashed(p, e, f, a->text, NULL);
-  if (f->kind == T_CROSS) return emit_hashed(p, e, f, a->text, &p->values[f->field[1]].text);
+  if (f->kind == T_CROSS) return emit_hashed(p, e, f, a->text, &e->s->values[f->field[1]].text);
   for (size_t i = 0; i < a->count; i++)
     if ((rc = emit_hashed(p, e, f, a->items[i], NULL))) return rc;
   return VIRAL_OK;
@@ -525,19 +583,20 @@ static int compare(double x, int op, double t) {
 }
 
 /* The raw value the rule looks at (NAN when missing or undefined). */
-static int label_value(viral_pipeline *p, const viral_record *rec, double *x, viral_error *err) {
-  label_rule *l = &p->label;
+static int label_value(const viral_pipeline *p, viral_pipeline_scratch *s, const viral_record *rec,
+                       double *x, viral_error *err) {
+  const label_rule *l = &p->label;
   *x = NAN;
   if (l->kind == LABEL_NONE) return VIRAL_OK;
-  int rc = read_field(p, rec, l->field, err);
+  int rc = read_field(p, s, rec, l->field, err);
   if (rc <= 0) return rc;
-  *x = p->values[l->field].num;
+  *x = s->values[l->field].num;
   if (l->kind == LABEL_RATIO) {
-    if ((rc = read_field(p, rec, l->field2, err)) <= 0) {
+    if ((rc = read_field(p, s, rec, l->field2, err)) <= 0) {
       *x = NAN;
       return rc;
     }
-    double den = p->values[l->field2].num;
+    double den = s->values[l->field2].num;
     *x = den == 0 ? NAN : *x / den; /* no defined growth from nothing */
   }
   return VIRAL_OK;
@@ -555,9 +614,11 @@ static double apply_label(const label_rule *l, double x) {
 
 /* ---- rows ---- */
 
-static int run_row(viral_pipeline *p, const viral_record *rec, emitter *e, viral_error *err) {
-  viral_pipeline_bind_(p, rec);
-  viral_pipeline_reset_rows_(p);
+static int run_row(const viral_pipeline *p, const viral_record *rec, emitter *e, viral_error *err) {
+  viral_pipeline_scratch *s = e->s;
+  if (pipeline_bind(p, s, rec) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  for (size_t i = 0; i < p->nfields; i++) s->values[i].state = 0;
   int rc = VIRAL_OK;
   for (size_t i = 0; i < p->nfeatures && rc == VIRAL_OK; i++) {
     const feature_def *f = &p->features[i];
@@ -578,35 +639,46 @@ static int check_ready(const viral_pipeline *p, viral_error *err) {
   return VIRAL_OK;
 }
 
-int viral_pipeline_transform(viral_pipeline *p, const viral_record *rec, viral_sparse *out,
-                             double *label, viral_error *err) {
+/* The row's coordinates through e, then its label when asked. */
+static int transform_row(const viral_pipeline *p, const viral_record *rec, emitter *e, double *label,
+                         viral_error *err) {
   int rc = check_ready(p, err);
   if (rc) return rc;
-  viral_sparse_clear(out);
-  emitter e = {EMIT_VECTOR, out, NULL, NULL};
-  if ((rc = run_row(p, rec, &e, err))) return rc;
-  viral_sparse_finish(out);
+  if (e->out) viral_sparse_clear(e->out);
+  if ((rc = run_row(p, rec, e, err))) return rc;
+  if (e->out) viral_sparse_finish(e->out);
   if (label) {
     double x;
-    if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
+    if ((rc = label_value(p, e->s, rec, &x, err)) < 0) return rc;
     *label = apply_label(&p->label, x);
   }
   return VIRAL_OK;
 }
 
+int viral_pipeline_transform(viral_pipeline *p, const viral_record *rec, viral_sparse *out,
+                             double *label, viral_error *err) {
+  emitter e = {EMIT_VECTOR, out, NULL, NULL, &p->own, p, p->collecting_names};
+  return transform_row(p, rec, &e, label, err);
+}
+
+int viral_pipeline_transform_with(const viral_pipeline *p, viral_pipeline_scratch *s,
+                                  const viral_record *rec, viral_sparse *out, double *label,
+                                  viral_error *err) {
+  emitter e = {EMIT_VECTOR, out, NULL, NULL, s, NULL, 0};
+  return transform_row(p, rec, &e, label, err);
+}
+
 int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
                                    viral_feature_sink sink, void *ctx, double *label,
                                    viral_error *err) {
-  int rc = check_ready(p, err);
-  if (rc) return rc;
-  emitter e = {EMIT_NAMED, NULL, sink, ctx};
-  if ((rc = run_row(p, rec, &e, err))) return rc;
-  if (label) {
-    double x;
-    if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
-    *label = apply_label(&p->label, x);
-  }
-  return VIRAL_OK;
+  return viral_pipeline_transform_named_with(p, &p->own, rec, sink, ctx, label, err);
+}
+
+int viral_pipeline_transform_named_with(const viral_pipeline *p, viral_pipeline_scratch *s,
+                                        const viral_record *rec, viral_feature_sink sink,
+                                        void *ctx, double *label, viral_error *err) {
+  emitter e = {EMIT_NAMED, NULL, sink, ctx, s, NULL, 0};
+  return transform_row(p, rec, &e, label, err);
 }
 
 /* ---- naming hashed features while transforming (the online path) ---- */
@@ -614,8 +686,7 @@ int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
 int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
   if (on) {
     /* note_name's slots point into names[], which sorting reordered */
-    free(p->name_slots);
-    p->name_slots = NULL;
+    pipeline_drop_name_slots(p);
     size_t n = p->nnames;
     p->nnames = 0;
     for (size_t i = 0; i < n; i++) {
@@ -630,7 +701,7 @@ int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
     return VIRAL_OK;
   }
   p->collecting_names = 0;
-  return viral_pipeline_sort_names_(p, err);
+  return pipeline_sort_names(p, err);
 }
 
 /* ---- single fields, through the spec's mapping ---- */
@@ -641,6 +712,15 @@ static int find_field(const viral_pipeline *p, const char *name) {
   return -1;
 }
 
+/* Field i of rec read afresh into p's own scratch: 1 present, 0 missing,
+ * or a negative status. */
+static int read_single(viral_pipeline *p, const viral_record *rec, int i, viral_error *err) {
+  if (pipeline_bind(p, &p->own, rec) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  p->own.values[i].state = 0; /* the row cache may hold another record's value */
+  return read_field(p, &p->own, rec, i, err);
+}
+
 int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const char *name,
                               viral_strview *out, viral_error *err) {
   int i = find_field(p, name);
@@ -648,14 +728,12 @@ int viral_pipeline_field_text(viral_pipeline *p, const viral_record *rec, const 
     long col = viral_record_find(rec, name);
     return col < 0 ? VIRAL_MISSING : viral_record_text(rec, (size_t)col, out, err);
   }
-  viral_pipeline_bind_(p, rec);
-  p->values[i].state = 0; /* the row cache may hold another record's value */
-  int rc = read_field(p, rec, i, err);
+  int rc = read_single(p, rec, i, err);
   if (rc < 0) return rc;
   if (rc == 0) return VIRAL_MISSING;
   if (rule_is_numeric_(p->fields[i].rule) || p->fields[i].rule == PARSE_LIST)
-    return viral_record_text(rec, (size_t)p->fields[i].col, out, err);
-  *out = p->values[i].text;
+    return viral_record_text(rec, (size_t)p->own.cols[i], out, err);
+  *out = p->own.values[i].text;
   return VIRAL_OK;
 }
 
@@ -668,12 +746,10 @@ int viral_pipeline_field_timestamp(viral_pipeline *p, const viral_record *rec, c
   }
   if (p->fields[i].rule != PARSE_TIMESTAMP && p->fields[i].rule != PARSE_NUMBER)
     return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "field '%s' is not a timestamp", name);
-  viral_pipeline_bind_(p, rec);
-  p->values[i].state = 0;
-  int rc = read_field(p, rec, i, err);
+  int rc = read_single(p, rec, i, err);
   if (rc < 0) return rc;
   if (rc == 0) return VIRAL_MISSING;
-  *out = p->values[i].num;
+  *out = p->own.values[i].num;
   return VIRAL_OK;
 }
 
@@ -691,8 +767,7 @@ int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
     free(p->names[i].group);
   }
   p->nnames = 0;
-  free(p->name_slots);
-  p->name_slots = NULL;
+  pipeline_drop_name_slots(p);
   p->fitting = 1;
   p->fitted = 0;
   return VIRAL_OK;
@@ -701,12 +776,12 @@ int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
 int viral_pipeline_fit_record(viral_pipeline *p, const viral_record *rec, viral_error *err) {
   if (!p->fitting)
     return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "fit_record before fit_begin");
-  emitter e = {EMIT_FIT, NULL, NULL, NULL};
+  emitter e = {EMIT_FIT, NULL, NULL, NULL, &p->own, p, 0};
   int rc = run_row(p, rec, &e, err);
   if (rc) return rc;
   if (p->label.kind != LABEL_TOP) return VIRAL_OK;
   double x;
-  if ((rc = label_value(p, rec, &x, err)) < 0) return rc;
+  if ((rc = label_value(p, &p->own, rec, &x, err)) < 0) return rc;
   if (isnan(x)) return VIRAL_OK;
   label_rule *l = &p->label;
   if (l->nvalues == l->cap) {
@@ -759,5 +834,5 @@ int viral_pipeline_fit_end(viral_pipeline *p, viral_error *err) {
   }
   p->fitting = 0;
   p->fitted = 1;
-  return viral_pipeline_sort_names_(p, err);
+  return pipeline_sort_names(p, err);
 }

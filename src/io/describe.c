@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/random.h"
+#include "io/text.h"
 #include "io/value_internal.h"
 #include "viral/writer.h"
 
@@ -108,11 +110,7 @@ static uint64_t hash_bytes(const char *s, size_t len) {
     h ^= (unsigned char)s[i];
     h *= 1099511628211ull;
   }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
+  h = splitmix64_mix(h);
   return h ? h : 1; /* 0 marks an empty slot */
 }
 
@@ -200,7 +198,7 @@ static int distinct_add(field_state *f, uint64_t h) {
  * sets its sign and magnitude. 0 when it is not one, does not fit 64 bits,
  * or is "-0" (a double keeps its sign). */
 static int whole_number(const char *s, size_t len, int *neg, uint64_t *mag) {
-  viral_trim(&s, &len);
+  value_trim(&s, &len);
   size_t i = len > 0 && s[0] == '-';
   uint64_t m = 0;
   *neg = (int)i;
@@ -404,8 +402,7 @@ static int add_fields(viral_describe *d, const viral_record *rec) {
     size_t len = strlen(name);
     memset(f, 0, sizeof *f);
     f->candidates = CAN_BOOL | CAN_NUMERIC | CAN_LIST;
-    if (!(f->name = malloc(len + 1))) return VIRAL_ERR_NOMEM;
-    memcpy(f->name, name, len + 1);
+    if (!(f->name = text_dup_len(name, len))) return VIRAL_ERR_NOMEM;
     d->field_count = i + 1;
   }
   return VIRAL_OK;

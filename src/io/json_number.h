@@ -11,6 +11,8 @@
 #include <cJSON.h>
 #include <stddef.h>
 
+#include "io/text.h" /* viral_text_emit */
+
 /* A raw JSON number item holding x exactly; NULL when out of memory. x must
  * be finite (JSON has no NaN or infinity). */
 cJSON *viral_json_exact_number(double x);
@@ -18,9 +20,6 @@ cJSON *viral_json_exact_number(double x);
 int viral_json_add_number(cJSON *object, const char *key, double x);
 int viral_json_append_number(cJSON *array, double x);
 
-/* Receives text as it is produced (a document written piece by piece);
- * returns 0, or -1 to stop. */
-typedef int (*viral_text_emit)(void *ctx, const char *text, size_t len);
 
 /* Text grown in memory: an emit target. Start from {NULL, 0, 0}; text is
  * NUL-terminated once anything was emitted; the owner frees text. */

@@ -175,15 +175,15 @@ static const char *bytes_at(const json_state *s, size_t off) {
 /* The value slot for the name in s->key[0..len), added to the schema if new. */
 static viral_value *slot(viral_reader *r, json_state *s, size_t len, size_t *index) {
   if (s->nomem) return NULL;
-  long k = viral_schema_find(&r->schema, s->key, len);
+  long k = record_schema_find(&r->schema, s->key, len);
   if (k < 0) {
     if (r->schema.count >= r->opts.max_fields) {
       s->too_many_fields = 1;
       return NULL;
     }
     int added;
-    k = viral_schema_add(&r->schema, s->key, len, &added);
-    if (k < 0 || viral_record_reserve(&r->record) != VIRAL_OK) {
+    k = record_schema_add(&r->schema, s->key, len, &added);
+    if (k < 0 || record_reserve(&r->record) != VIRAL_OK) {
       s->nomem = 1;
       return NULL;
     }
@@ -448,7 +448,7 @@ static int field_paths_init(viral_reader *r, json_state *s, viral_error *err) {
  * VIRAL_OK or a fatal status; err names source:line. */
 static int load_record(viral_reader *r, json_state *s, const char *source, long line,
                        viral_error *err) {
-  viral_record_clear(&r->record);
+  record_clear(&r->record);
   s->arena_len = 0;
   flatten_object(r, s, 0, node_at(s, 1));
   read_field_paths(r, s);
@@ -482,8 +482,8 @@ static int element_error(const json_state *s, const char *source, long line, vir
  * token_line/token_column. */
 static size_t error_token_end(const char *text, size_t len, size_t stopped) {
   if (stopped > len) stopped = len;
-  if (stopped > 0 && !viral_is_blank_text(text + stopped - 1, 1)) return stopped;
-  while (stopped < len && viral_is_blank_text(text + stopped, 1)) stopped++;
+  if (stopped > 0 && !value_is_blank(text + stopped - 1, 1)) return stopped;
+  while (stopped < len && value_is_blank(text + stopped, 1)) stopped++;
   return stopped < len ? stopped + 1 : stopped;
 }
 
@@ -567,7 +567,7 @@ static int set_element_source(json_state *s) {
   }
   if (s->record_depth == 0) return 0;
   char *at = s->element_source + s->element_source_prefix;
-  at += viral_format_index_(at, s->index++);
+  at += format_index(at, s->index++);
   memcpy(at, "]", 2);
   return 0;
 }
@@ -846,7 +846,7 @@ static int next_line(viral_reader *r, json_state *s, const char **line, size_t *
   int spans = 0;
   for (;;) {
     if (r->pos == r->len) {
-      int rc = viral_source_read(r, 0, err);
+      int rc = reader_source_read(r, 0, err);
       if (rc < 0) return rc;
       if (rc == 0) {
         if (!spans) return 0;
@@ -904,7 +904,7 @@ static int parse_line(viral_reader *r, json_state *s, const char *line, size_t l
     stopped = len;
   }
   if (s->value_end > len) s->value_end = len;
-  int text_after = s->element_done && !viral_is_blank_text(line + s->value_end, len - s->value_end);
+  int text_after = s->element_done && !value_is_blank(line + s->value_end, len - s->value_end);
   if (st != yajl_status_ok || text_after) drop_parser(s);
   if (s->stop == STOP_FAILED) {
     *err = s->stop_err;
@@ -931,7 +931,7 @@ static int jsonl_next(viral_reader *r, viral_error *err) {
     size_t k = 0;
     while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
     if (k == len) continue; /* blank line */
-    if (!viral_utf8_valid(line, len))
+    if (!utf8_valid(line, len))
       rc = viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->line_no, "invalid UTF-8");
     else if ((rc = parse_line(r, s, line, len, err)) == VIRAL_OK)
       return 1;
@@ -946,7 +946,7 @@ static int jsonl_next(viral_reader *r, viral_error *err) {
  * or an escape (bad bytes count as whole: they are reported, not waited on). */
 static size_t whole_prefix(const char *p, size_t n) {
   int cut;
-  size_t valid = viral_utf8_prefix(p, n, &cut), whole;
+  size_t valid = utf8_prefix(p, n, &cut), whole;
   if (cut) n = valid;
   size_t bad = json_check_escapes(p, n, &whole);
   return bad < n ? n : whole;
@@ -960,7 +960,7 @@ static int next_piece(viral_reader *r, json_state *s, viral_error *err) {
   int at_end = 0;
   for (;;) {
     if (r->pos == r->len) {
-      int rc = viral_source_read(r, 0, err);
+      int rc = reader_source_read(r, 0, err);
       if (rc <= 0) return rc;
     }
     const char *p = r->data + r->pos;
@@ -970,7 +970,7 @@ static int next_piece(viral_reader *r, json_state *s, viral_error *err) {
     if (n == take && !(at_end && take == avail)) { /* not cut where a record ends */
       size_t whole = whole_prefix(p, take);
       if (whole == 0) { /* the bytes at hand start one character or escape: read on */
-        int rc = viral_source_read(r, 1, err);
+        int rc = reader_source_read(r, 1, err);
         if (rc < 0) return rc;
         at_end = rc == 0;
         continue;
@@ -1010,7 +1010,7 @@ static int document_step(viral_reader *r, json_state *s, viral_error *err) {
   const char *p = s->piece;
   size_t n = s->piece_len, whole;
   int cut;
-  size_t valid = viral_utf8_prefix(p, n, &cut);
+  size_t valid = utf8_prefix(p, n, &cut);
   if (valid < n)
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, scan_to(s, valid).line, "invalid UTF-8");
   size_t bad = json_check_escapes(p, n, &whole);
@@ -1113,7 +1113,7 @@ static void json_free_impl(viral_reader *r) {
   r->impl = NULL;
 }
 
-int viral_json_reader_init(viral_reader *r, viral_error *err) {
+int json_reader_init(viral_reader *r, viral_error *err) {
   json_state *s = calloc(1, sizeof *s);
   if (!s) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
   s->r = r;

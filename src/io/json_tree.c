@@ -100,40 +100,11 @@ const json_node *json_tree_member(const json_tree *t, const json_node *object, c
 
 double json_number_value(const char *text, size_t len) {
   double x;
-  if (viral_parse_plain_(text, len, 1, &x)) return x;
+  if (value_parse_plain(text, len, 1, &x)) return x;
   return strtod(text, NULL);
 }
 
 /* ---- printing ---- */
-
-/* A JSON string as cJSON writes it: '"' and '\\' escaped, control bytes as
- * \b \f \n \r \t or \u00XX, everything else as it is. */
-static int print_string(const char *s, size_t len, viral_text_emit emit, void *ctx) {
-  int rc = emit(ctx, "\"", 1);
-  size_t run = 0; /* bytes before s[i] not written yet */
-  for (size_t i = 0; i < len && rc == 0; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c > 31 && c != '"' && c != '\\') continue;
-    char esc[8];
-    size_t n = 2;
-    esc[0] = '\\';
-    switch (c) {
-    case '"': esc[1] = '"'; break;
-    case '\\': esc[1] = '\\'; break;
-    case '\b': esc[1] = 'b'; break;
-    case '\f': esc[1] = 'f'; break;
-    case '\n': esc[1] = 'n'; break;
-    case '\r': esc[1] = 'r'; break;
-    case '\t': esc[1] = 't'; break;
-    default: n = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c); break;
-    }
-    if (i > run) rc = emit(ctx, s + run, i - run);
-    if (rc == 0) rc = emit(ctx, esc, n);
-    run = i + 1;
-  }
-  if (rc == 0 && len > run) rc = emit(ctx, s + run, len - run);
-  return rc ? rc : emit(ctx, "\"", 1);
-}
 
 int json_tree_print(const json_tree *t, const json_node *node, viral_text_emit emit, void *ctx) {
   switch (node->type) {
@@ -141,7 +112,7 @@ int json_tree_print(const json_tree *t, const json_node *node, viral_text_emit e
   case JSON_FALSE: return emit(ctx, "false", 5);
   case JSON_TRUE: return emit(ctx, "true", 4);
   case JSON_NUMBER: return emit(ctx, t->bytes + node->text, node->len);
-  case JSON_STRING: return print_string(t->bytes + node->text, node->len, emit, ctx);
+  case JSON_STRING: return json_string_emit(t->bytes + node->text, node->len, emit, ctx);
   case JSON_ARRAY:
   case JSON_OBJECT: break;
   }
@@ -150,7 +121,7 @@ int json_tree_print(const json_tree *t, const json_node *node, viral_text_emit e
   for (uint32_t i = node->child; i && rc == 0; i = t->nodes[i].next) {
     const json_node *c = &t->nodes[i];
     if (i != node->child) rc = emit(ctx, ",", 1);
-    if (rc == 0 && object) rc = print_string(t->bytes + c->key, c->key_len, emit, ctx);
+    if (rc == 0 && object) rc = json_string_emit(t->bytes + c->key, c->key_len, emit, ctx);
     if (rc == 0 && object) rc = emit(ctx, ":", 1);
     if (rc == 0) rc = json_tree_print(t, c, emit, ctx);
   }

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "io/json_number.h" /* viral_text_emit */
+#include "io/text.h" /* viral_text_emit */
 
 typedef enum json_type {
   JSON_NULL,

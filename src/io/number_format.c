@@ -254,9 +254,9 @@ static char *format_uint(char *out, uint64_t n) {
   return out;
 }
 
-size_t viral_format_index_(char buf[32], uint64_t n) { return (size_t)(format_uint(buf, n) - buf); }
+size_t format_index(char buf[32], uint64_t n) { return (size_t)(format_uint(buf, n) - buf); }
 
-size_t viral_format_value_into_(char buf[32], double x) {
+size_t format_value_into(char buf[32], double x) {
   char *o = buf;
   /* whole numbers below 1e15 print as integers (%.15g would too) */
   if (fabs(x) < 1e15 && x == (double)(int64_t)x) {
@@ -274,10 +274,10 @@ size_t viral_format_value_into_(char buf[32], double x) {
 #endif
     if (end) return (size_t)(end - buf);
   }
-  return strlen(viral_format_double_slow_(buf, x));
+  return strlen(format_double_slow(buf, x));
 }
 
-const char *viral_format_value_(char buf[32], double x) {
-  viral_format_value_into_(buf, x);
+const char *format_value(char buf[32], double x) {
+  format_value_into(buf, x);
   return buf;
 }

@@ -11,20 +11,20 @@
 
 /* The reference: try %.15g, %.16g, %.17g with snprintf and keep the first
  * that strtod reads back exactly ("nan", "inf", "-inf" for the rest). */
-char *viral_format_double_slow_(char buf[32], double x);
+char *format_double_slow(char buf[32], double x);
 
 /* Format x into buf (32 bytes) so that strtod gives x back; returns a
  * pointer into buf (not always its start). Whole numbers below 1e15 print as
  * integers; values the fast path cannot prove exact go to
- * viral_format_double_slow_(). */
-const char *viral_format_value_(char buf[32], double x);
+ * format_double_slow(). */
+const char *format_value(char buf[32], double x);
 
 /* The same text, always at buf's start; returns its length, so a writer
  * appending numbers needs no strlen. */
-size_t viral_format_value_into_(char buf[32], double x);
+size_t format_value_into(char buf[32], double x);
 
 /* The decimal digits of n at buf's start (NUL-terminated); returns their
  * count. */
-size_t viral_format_index_(char buf[32], uint64_t n);
+size_t format_index(char buf[32], uint64_t n);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "io/reader_internal.h"
+#include "io/text.h"
 
 void viral_reader_options_init(viral_reader_options *opts) {
   memset(opts, 0, sizeof *opts);
@@ -20,7 +21,7 @@ void viral_reader_options_init(viral_reader_options *opts) {
 
 /* ---- input ---- */
 
-int viral_source_read(viral_reader *r, int keep, viral_error *err) {
+int reader_source_read(viral_reader *r, int keep, viral_error *err) {
   if (r->eof) return 0;
   if (r->memory) { /* the whole buffer was handed over at open */
     r->eof = 1;
@@ -67,7 +68,7 @@ static int utf8_continues(const unsigned char *s, size_t avail, unsigned lo, uns
   return 1;
 }
 
-size_t viral_utf8_prefix(const char *str, size_t len, int *cut) {
+size_t utf8_prefix(const char *str, size_t len, int *cut) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
   *cut = 0;
@@ -105,19 +106,12 @@ size_t viral_utf8_prefix(const char *str, size_t len, int *cut) {
   return len;
 }
 
-int viral_utf8_valid(const char *s, size_t len) {
+int utf8_valid(const char *s, size_t len) {
   int cut;
-  return viral_utf8_prefix(s, len, &cut) == len;
+  return utf8_prefix(s, len, &cut) == len;
 }
 
 /* ---- opening ---- */
-
-static char *dup_string(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -140,7 +134,7 @@ static long first_nonblank(viral_reader *r, viral_error *err, int *status) {
     for (; i < r->len; i++)
       if (!is_space(r->data[i])) return (long)(i - r->pos);
     size_t seen = i - r->pos;
-    int rc = viral_source_read(r, 1, err);
+    int rc = reader_source_read(r, 1, err);
     if (rc < 0) *status = rc;
     if (rc <= 0) return -1;
     i = r->pos + seen;
@@ -206,52 +200,24 @@ static int detect_format(viral_reader *r, const char *path, viral_error *err) {
   return VIRAL_OK;
 }
 
-static void free_field_paths(viral_reader *r) {
-  for (size_t i = 0; r->field_paths_copy && i < r->opts.field_path_count; i++)
-    free(r->field_paths_copy[i]);
-  free(r->field_paths_copy);
-  r->field_paths_copy = NULL;
-}
-
-/* Own copies of the options' field paths (r->opts still points at the
- * caller's). Returns 0, or -1 when out of memory. */
-static int copy_field_paths(viral_reader *r) {
-  const char *const *given = r->opts.field_paths;
-  size_t n = given ? r->opts.field_path_count : 0;
-  r->opts.field_paths = NULL;
-  r->opts.field_path_count = 0;
-  if (!n) return 0;
-  if (!(r->field_paths_copy = calloc(n, sizeof *r->field_paths_copy))) return -1;
-  for (size_t i = 0; i < n; i++) {
-    if (!(r->field_paths_copy[i] = dup_string(given[i] ? given[i] : ""))) return -1;
-    r->opts.field_path_count++;
-  }
-  r->opts.field_paths = (const char *const *)r->field_paths_copy;
-  return 0;
-}
-
 static viral_reader *reader_new(const char *name, const viral_reader_options *opts,
                                 viral_error *err) {
   viral_reader *r = calloc(1, sizeof *r);
   if (!r) goto nomem;
   r->fd = -1;
-  if (opts) r->opts = *opts;
-  else viral_reader_options_init(&r->opts);
+  if (reader_options_copy_init(&r->given, opts) != VIRAL_OK) goto nomem;
+  r->opts = r->given.opts;
   if (!r->opts.max_record_bytes) r->opts.max_record_bytes = VIRAL_DEFAULT_MAX_RECORD_BYTES;
   if (!r->opts.max_fields) r->opts.max_fields = VIRAL_DEFAULT_MAX_FIELDS;
   if (r->opts.max_depth <= 0) r->opts.max_depth = VIRAL_DEFAULT_MAX_DEPTH;
-  if (!(r->name = dup_string(name))) goto nomem;
-  if (r->opts.json_path && !(r->json_path_copy = dup_string(r->opts.json_path))) goto nomem;
-  r->opts.json_path = r->json_path_copy;
-  if (copy_field_paths(r) < 0) goto nomem;
-  viral_schema_init(&r->schema);
-  viral_record_init(&r->record, &r->schema, r->name);
+  if (!(r->name = text_dup(name))) goto nomem;
+  record_schema_init(&r->schema);
+  record_init(&r->record, &r->schema, r->name);
   return r;
 nomem:
   viral_error_set(err, VIRAL_ERR_NOMEM, name, 0, "out of memory");
   if (r) {
-    free_field_paths(r);
-    free(r->json_path_copy);
+    reader_options_copy_release(&r->given);
     free(r->name);
     free(r);
   }
@@ -265,13 +231,13 @@ static viral_reader *reader_start(viral_reader *r, const char *path, viral_error
    * that sends "a\n" and pauses must not block the reader */
   while (r->len - r->pos < 3 &&
          (r->len == r->pos || memcmp(r->data + r->pos, "\xEF\xBB\xBF", r->len - r->pos) == 0) &&
-         (rc = viral_source_read(r, 1, err)) > 0) {
+         (rc = reader_source_read(r, 1, err)) > 0) {
   }
   if (rc < 0) goto fail;
   if (r->len - r->pos >= 3 && memcmp(r->data + r->pos, "\xEF\xBB\xBF", 3) == 0) r->pos += 3;
   if ((rc = detect_format(r, path, err)) < 0) goto fail;
-  rc = r->format == VIRAL_FORMAT_CSV ? viral_csv_reader_init(r, err)
-                                     : viral_json_reader_init(r, err);
+  rc = r->format == VIRAL_FORMAT_CSV ? csv_reader_init(r, err)
+                                     : json_reader_init(r, err);
   if (rc < 0) goto fail;
   return r;
 fail:
@@ -336,15 +302,29 @@ const char *viral_reader_path_miss(const viral_reader *r, const char *path) {
   return r->path_miss && path ? r->path_miss(r, path) : NULL;
 }
 
+static const char *const format_names[] = {"auto", "csv", "jsonl", "json"};
+
+const char *viral_format_name(viral_format format) {
+  return format >= VIRAL_FORMAT_CSV && format <= VIRAL_FORMAT_JSON ? format_names[format] : "auto";
+}
+
+int viral_format_parse(const char *name, viral_format *out) {
+  for (int f = VIRAL_FORMAT_CSV; f <= VIRAL_FORMAT_JSON; f++)
+    if (strcmp(name, format_names[f]) == 0) {
+      *out = (viral_format)f;
+      return VIRAL_OK;
+    }
+  return VIRAL_ERR_INVALID;
+}
+
 void viral_reader_free(viral_reader *r) {
   if (!r) return;
   if (r->free_impl) r->free_impl(r);
   if (r->own_fd && r->fd >= 0) close(r->fd);
-  viral_record_release(&r->record);
-  viral_schema_release(&r->schema);
+  record_release(&r->record);
+  record_schema_release(&r->schema);
   free(r->buffer);
-  free(r->json_path_copy);
-  free_field_paths(r);
+  reader_options_copy_release(&r->given);
   free(r->name);
   free(r);
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "io/reader_options.h"
 #include "io/record_internal.h"
 #include "viral/reader.h"
 
@@ -12,9 +13,8 @@
 
 struct viral_reader {
   viral_format format;
-  viral_reader_options opts; /* limits resolved; json_path points at json_path_copy */
-  char *json_path_copy;
-  char **field_paths_copy; /* [opts.field_path_count]; opts.field_paths points here */
+  viral_reader_options opts; /* limits resolved; json_path, field_paths point into given */
+  reader_options_copy given; /* the caller's options, strings copied */
   char *name; /* for messages: the path, or "stdin" */
 
   /* input: a file descriptor read in chunks, or one caller-owned buffer */
@@ -31,7 +31,7 @@ struct viral_reader {
   int failed; /* a fatal error happened: every later call fails the same way */
   viral_error failure;
 
-  viral_schema schema;
+  record_schema schema;
   viral_record record;
 
   void *impl;
@@ -43,17 +43,22 @@ struct viral_reader {
 /* Read more input. When data[pos..len) is empty it is replaced by the next
  * chunk; otherwise (keep = 1) the new bytes are appended to it. Returns 1 when
  * bytes arrived, 0 at the end of input, or VIRAL_ERR_IO with err set. */
-int viral_source_read(viral_reader *r, int keep, viral_error *err);
+int reader_source_read(viral_reader *r, int keep, viral_error *err);
 
 /* Format readers: set up r->impl, r->next and r->free_impl. */
-int viral_csv_reader_init(viral_reader *r, viral_error *err);
-int viral_json_reader_init(viral_reader *r, viral_error *err);
+int csv_reader_init(viral_reader *r, viral_error *err);
+int json_reader_init(viral_reader *r, viral_error *err);
+
+/* 1 (the default): the CSV reader splits a line without quotes at its
+ * commas itself; 0: every byte goes through libcsv, the reference the tests
+ * compare the fast path with. Not for threads: tests flip it between reads. */
+extern int csv_fast_path;
 
 /* 1 when s[0..len) is valid UTF-8. */
-int viral_utf8_valid(const char *s, size_t len);
+int utf8_valid(const char *s, size_t len);
 /* Length of the longest prefix of s[0..len) made of whole valid UTF-8
  * characters. When it is shorter than len, *cut is 1 when the rest is the
  * start of a valid character cut short by the end of the text, else 0. */
-size_t viral_utf8_prefix(const char *s, size_t len, int *cut);
+size_t utf8_prefix(const char *s, size_t len, int *cut);
 
 #endif

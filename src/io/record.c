@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "io/record_internal.h"
+#include "io/text.h"
 #include "io/value_internal.h"
 
 /* ---- schema ---- */
@@ -24,12 +25,12 @@ static uint32_t hash_name(const char *s, size_t len) {
   return h;
 }
 
-void viral_schema_init(viral_schema *schema) {
+void record_schema_init(record_schema *schema) {
   memset(schema, 0, sizeof *schema);
   schema->id = next_schema_id();
 }
 
-void viral_schema_release(viral_schema *schema) {
+void record_schema_release(record_schema *schema) {
   if (!schema) return;
   for (size_t i = 0; i < schema->count; i++) free(schema->names[i]);
   free(schema->names);
@@ -38,7 +39,7 @@ void viral_schema_release(viral_schema *schema) {
   memset(schema, 0, sizeof *schema);
 }
 
-long viral_schema_find(const viral_schema *schema, const char *name, size_t len) {
+long record_schema_find(const record_schema *schema, const char *name, size_t len) {
   if (schema->nslots == 0) return -1;
   size_t mask = schema->nslots - 1;
   for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
@@ -49,7 +50,7 @@ long viral_schema_find(const viral_schema *schema, const char *name, size_t len)
   }
 }
 
-static int rehash(viral_schema *schema, size_t nslots) {
+static int rehash(record_schema *schema, size_t nslots) {
   uint32_t *slots = calloc(nslots, sizeof *slots);
   if (!slots) return VIRAL_ERR_NOMEM;
   for (size_t k = 0; k < schema->count; k++) {
@@ -63,9 +64,9 @@ static int rehash(viral_schema *schema, size_t nslots) {
   return VIRAL_OK;
 }
 
-long viral_schema_add(viral_schema *schema, const char *name, size_t len, int *added) {
+long record_schema_add(record_schema *schema, const char *name, size_t len, int *added) {
   *added = 0;
-  long found = viral_schema_find(schema, name, len);
+  long found = record_schema_find(schema, name, len);
   if (found >= 0) return found;
   if (schema->count == schema->capacity) {
     size_t cap = schema->capacity ? schema->capacity * 2 : 16;
@@ -77,10 +78,8 @@ long viral_schema_add(viral_schema *schema, const char *name, size_t len, int *a
     schema->lengths = lengths;
     schema->capacity = cap;
   }
-  char *copy = malloc(len + 1);
+  char *copy = text_dup_len(name, len);
   if (!copy) return -1;
-  memcpy(copy, name, len);
-  copy[len] = '\0';
   schema->names[schema->count] = copy;
   schema->lengths[schema->count] = len;
   schema->count++;
@@ -103,20 +102,20 @@ long viral_schema_add(viral_schema *schema, const char *name, size_t len, int *a
 
 /* ---- record ---- */
 
-void viral_record_init(viral_record *rec, const viral_schema *schema, const char *source) {
+void record_init(viral_record *rec, const record_schema *schema, const char *source) {
   memset(rec, 0, sizeof *rec);
   rec->schema = schema;
   rec->source = source;
 }
 
-void viral_record_release(viral_record *rec) {
+void record_release(viral_record *rec) {
   if (!rec) return;
   free(rec->values);
   rec->values = NULL;
   rec->capacity = 0;
 }
 
-int viral_record_reserve(viral_record *rec) {
+int record_reserve(viral_record *rec) {
   size_t need = rec->schema->count;
   if (need <= rec->capacity) return VIRAL_OK;
   size_t cap = rec->capacity ? rec->capacity : 16;
@@ -130,11 +129,62 @@ int viral_record_reserve(viral_record *rec) {
   return VIRAL_OK;
 }
 
-void viral_record_clear(viral_record *rec) {
+void record_clear(viral_record *rec) {
   for (size_t i = 0; i < rec->capacity; i++) {
     memset(&rec->values[i], 0, sizeof rec->values[i]);
     rec->values[i].text = "";
   }
+}
+
+/* ---- records made from values ---- */
+
+/* The record first: a made record's address is the whole's. */
+typedef struct made_record {
+  viral_record rec;
+  record_schema schema;
+  char *source;
+  char *texts; /* the values' texts, each NUL-terminated */
+} made_record;
+
+void viral_record_free_made_(viral_record *rec) {
+  made_record *m = (made_record *)rec;
+  if (!m) return;
+  record_release(&m->rec);
+  record_schema_release(&m->schema);
+  free(m->source);
+  free(m->texts);
+  free(m);
+}
+
+viral_record *viral_record_make_(const char *source, const char *const *names,
+                                 const viral_value *values, size_t n) {
+  made_record *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  record_schema_init(&m->schema);
+  size_t bytes = 1;
+  for (size_t i = 0; i < n; i++) bytes += values[i].len + 1;
+  m->source = malloc(strlen(source) + 1);
+  m->texts = malloc(bytes);
+  if (!m->source || !m->texts) goto fail;
+  strcpy(m->source, source);
+  record_init(&m->rec, &m->schema, m->source);
+  m->rec.line = 1;
+  char *t = m->texts;
+  for (size_t i = 0; i < n; i++) {
+    int added;
+    long at = record_schema_add(&m->schema, names[i], strlen(names[i]), &added);
+    if (at < 0 || record_reserve(&m->rec) != VIRAL_OK) goto fail;
+    viral_value *v = &m->rec.values[at];
+    *v = values[i];
+    memcpy(t, values[i].text, values[i].len);
+    t[values[i].len] = '\0';
+    v->text = t;
+    t += values[i].len + 1;
+  }
+  return &m->rec;
+fail:
+  viral_record_free_made_(&m->rec);
+  return NULL;
 }
 
 size_t viral_record_field_count(const viral_record *rec) { return rec->schema->count; }
@@ -144,7 +194,7 @@ const char *viral_record_field_name(const viral_record *rec, size_t i) {
 }
 
 long viral_record_find(const viral_record *rec, const char *name) {
-  return viral_schema_find(rec->schema, name, strlen(name));
+  return record_schema_find(rec->schema, name, strlen(name));
 }
 
 static const viral_value missing_value = {VIRAL_VALUE_MISSING, "", 0, 0, 0};
@@ -167,8 +217,8 @@ long viral_record_line(const viral_record *rec) { return rec->line; }
 
 static int bad_value(const viral_record *rec, size_t field, const char *what,
                      const viral_value *v, viral_error *err) {
-  char quoted[VIRAL_QUOTE_SIZE(VALUE_QUOTE_MAX)];
-  viral_quote_text(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0,
+  char quoted[VALUE_QUOTE_SIZE(VALUE_QUOTE_MAX)];
+  value_quote(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0,
                    VALUE_QUOTE_MAX);
   return viral_error_set(err, VIRAL_ERR_PARSE, rec->source, rec->line,
                          "field '%s': bad %s '%s'", viral_record_field_name(rec, field), what,
@@ -179,7 +229,7 @@ static int bad_value(const viral_record *rec, size_t field, const char *what,
 static inline const viral_value *present(const viral_record *rec, size_t field) {
   const viral_value *v = value_at(rec, field);
   if (v->kind == VIRAL_VALUE_MISSING) return NULL;
-  if (v->kind == VIRAL_VALUE_TEXT && viral_is_blank_text(v->text, v->len)) return NULL;
+  if (v->kind == VIRAL_VALUE_TEXT && value_is_blank(v->text, v->len)) return NULL;
   return v;
 }
 
@@ -203,7 +253,7 @@ static int get_number(const viral_record *rec, size_t field, double *out, viral_
  * blank check, no parser call. */
 static inline int plain_cell(const viral_record *rec, size_t field, int allow_minus, double *out) {
   const viral_value *v = value_at(rec, field);
-  return v->kind == VIRAL_VALUE_TEXT && viral_parse_plain_(v->text, v->len, allow_minus, out);
+  return v->kind == VIRAL_VALUE_TEXT && value_parse_plain(v->text, v->len, allow_minus, out);
 }
 
 int viral_record_number(const viral_record *rec, size_t field, double *out, viral_error *err) {
@@ -237,9 +287,9 @@ int viral_record_bool(const viral_record *rec, size_t field, int *out, viral_err
 /* A unix number out of VIRAL_TIME_MIN..MAX: milliseconds, most likely. */
 static int not_seconds(const viral_record *rec, size_t field, const viral_value *v,
                        viral_error *err) {
-  char quoted[VIRAL_QUOTE_SIZE(VALUE_QUOTE_MAX)];
+  char quoted[VALUE_QUOTE_SIZE(VALUE_QUOTE_MAX)];
   /* a JSON number's text is its source digits (the JSON reader keeps them) */
-  viral_quote_text(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0,
+  value_quote(quoted, sizeof quoted, v->text ? v->text : "", v->text ? v->len : 0,
                    VALUE_QUOTE_MAX);
   const char *name = viral_record_field_name(rec, field);
   return viral_error_set(err, VIRAL_ERR_PARSE, rec->source, rec->line,

@@ -24,7 +24,7 @@ static int is_blank(char c) {
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
-void viral_trim(const char **s, size_t *len) {
+void value_trim(const char **s, size_t *len) {
   const char *p = *s, *e = *s + *len;
   while (p < e && is_blank(*p)) p++;
   while (e > p && is_blank(e[-1])) e--;
@@ -32,7 +32,7 @@ void viral_trim(const char **s, size_t *len) {
   *len = (size_t)(e - p);
 }
 
-int viral_is_blank_text(const char *s, size_t len) {
+int value_is_blank(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (!is_blank(s[i])) return 0;
   return 1;
@@ -43,10 +43,10 @@ int viral_is_blank_text(const char *s, size_t len) {
 static size_t utf8_sequence_length(const char *s, size_t len) {
   unsigned char c = (unsigned char)s[0];
   size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  return k && k <= len && viral_utf8_valid(s, k) ? k : 0;
+  return k && k <= len && utf8_valid(s, k) ? k : 0;
 }
 
-void viral_quote_text(char *out, size_t size, const char *s, size_t len, size_t max) {
+void value_quote(char *out, size_t size, const char *s, size_t len, size_t max) {
   size_t n = len, o = 0;
   int cut = 0;
   if (n > max) {
@@ -183,8 +183,8 @@ static int decimal_value(const decimal *d, long extra, double *out) {
 }
 
 int viral_parse_number(const char *s, size_t len, double *out) {
-  if (viral_parse_plain_(s, len, 1, out)) return VIRAL_OK;
-  viral_trim(&s, &len);
+  if (value_parse_plain(s, len, 1, out)) return VIRAL_OK;
+  value_trim(&s, &len);
   size_t pos = 0;
   decimal d;
   if (!scan_decimal(s, len, &pos, 1, 0, 1, &d) || pos != len) return VIRAL_ERR_PARSE;
@@ -201,8 +201,8 @@ static int word_is(const char *s, size_t len, const char *word) {
 }
 
 int viral_parse_count(const char *s, size_t len, double *out) {
-  if (viral_parse_plain_(s, len, 0, out)) return VIRAL_OK;
-  viral_trim(&s, &len);
+  if (value_parse_plain(s, len, 0, out)) return VIRAL_OK;
+  value_trim(&s, &len);
   size_t pos = 0;
   decimal d;
   if (len > 0 && s[0] == '+') pos = 1; /* "-" is never a count */
@@ -236,8 +236,8 @@ int viral_parse_count(const char *s, size_t len, double *out) {
 /* ---- durations ---- */
 
 int viral_parse_duration(const char *s, size_t len, double *out) {
-  if (viral_parse_plain_(s, len, 0, out)) return VIRAL_OK; /* plain seconds */
-  viral_trim(&s, &len);
+  if (value_parse_plain(s, len, 0, out)) return VIRAL_OK; /* plain seconds */
+  value_trim(&s, &len);
   double parts[3];
   int nparts = 0;
   size_t pos = 0;
@@ -270,7 +270,7 @@ int viral_parse_bool(const char *s, size_t len, int *out) {
     *out = s[0] == '1';
     return VIRAL_OK;
   }
-  viral_trim(&s, &len);
+  value_trim(&s, &len);
   if (word_is(s, len, "true") || word_is(s, len, "yes")) {
     *out = 1;
     return VIRAL_OK;
@@ -292,7 +292,7 @@ int viral_parse_bool(const char *s, size_t len, int *out) {
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. Shift
  * the year to start in March so the leap day is the last day of a year, then
  * count 400-year eras (146097 days each). */
-long viral_days_from_civil(long y, int m, int d) {
+long days_from_civil(long y, int m, int d) {
   y -= m <= 2;
   long era = (y >= 0 ? y : y - 399) / 400;
   long yoe = y - era * 400;                                  /* [0, 399] */
@@ -324,7 +324,7 @@ int viral_civil_time(long year, int month, int day, int hour, int minute, double
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
       hour > 23 || minute < 0 || minute > 59 || !(second >= 0 && second < 60))
     return VIRAL_ERR_PARSE;
-  long days = viral_days_from_civil(year, month, day);
+  long days = days_from_civil(year, month, day);
   double t = (double)days * 86400 + (double)(hour * 3600L + minute * 60L) + second -
              (double)utc_offset_minutes * 60;
   if (!in_time_range(t)) return VIRAL_ERR_LIMIT;
@@ -332,7 +332,7 @@ int viral_civil_time(long year, int month, int day, int hour, int minute, double
   return VIRAL_OK;
 }
 
-const char *viral_parse_time_format(const char *text, const char *format, int utc_offset_minutes,
+const char *value_parse_time_format(const char *text, const char *format, int utc_offset_minutes,
                                     double *out) {
   struct tm tm;
   memset(&tm, 0, sizeof tm);
@@ -344,7 +344,7 @@ const char *viral_parse_time_format(const char *text, const char *format, int ut
 }
 
 int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, double *out) {
-  viral_trim(&s, &len);
+  value_trim(&s, &len);
   /* plain unix seconds: no '-' after the first character means no date */
   if (len < 10 || s[4] != '-') {
     double t;
@@ -411,7 +411,7 @@ int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, dou
   return VIRAL_OK;
 }
 
-void viral_civil_from_days(long z, long *y, int *m, int *d) {
+void civil_from_days(long z, long *y, int *m, int *d) {
   z += 719468;
   long era = (z >= 0 ? z : z - 146096) / 146097;
   long doe = z - era * 146097;
@@ -433,7 +433,7 @@ char *viral_format_timestamp(char buf[32], double t) {
   int sec = (int)(whole - (double)days * 86400); /* [0, 86400) */
   long y;
   int m, d;
-  viral_civil_from_days(days, &y, &m, &d);
+  civil_from_days(days, &y, &m, &d);
   snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)(y % 10000), m % 100, d % 100,
            sec / 3600 % 100, sec / 60 % 60, sec % 60); /* the %s keep the compiler sure of the widths */
   return buf;
@@ -469,11 +469,11 @@ size_t viral_parse_list(const char *s, size_t len, const char *separators,
     while (pos < len && !strchr(separators, s[pos])) pos++;
     const char *item = s + start;
     size_t n = pos - start;
-    viral_trim(&item, &n);
+    value_trim(&item, &n);
     if (n > 0 && item[0] == '#') {
       item++;
       n--;
-      viral_trim(&item, &n);
+      value_trim(&item, &n);
     }
     if (n > 0) {
       if (count < max) {

@@ -7,17 +7,17 @@
 #include <stdint.h>
 
 /* Narrow (*s, *len) past leading and trailing blanks (space, tab, CR, LF, VT, FF). */
-void viral_trim(const char **s, size_t *len);
+void value_trim(const char **s, size_t *len);
 /* 1 when s holds nothing but blanks (or is empty). */
-int viral_is_blank_text(const char *s, size_t len);
+int value_is_blank(const char *s, size_t len);
 
-/* Room for viral_quote_text's output of at most max input bytes. */
-#define VIRAL_QUOTE_SIZE(max) ((max) * 4 + 8)
+/* Room for value_quote's output of at most max input bytes. */
+#define VALUE_QUOTE_SIZE(max) ((max) * 4 + 8)
 /* Quote the len bytes at s (no NUL needed) for a one-line message into out
- * (size bytes, at least VIRAL_QUOTE_SIZE(max)): at most max bytes of s, cut
+ * (size bytes, at least VALUE_QUOTE_SIZE(max)): at most max bytes of s, cut
  * on a UTF-8 character boundary and then "...", control bytes and bytes
  * that are not UTF-8 as \n, \t, \r or \xHH. Never reads s beyond len. */
-void viral_quote_text(char *out, size_t size, const char *s, size_t len, size_t max);
+void value_quote(char *out, size_t size, const char *s, size_t len, size_t max);
 /* The common cell, [-]digits[.digits] (the minus only when allow_minus)
  * with nothing around it: 1 with *out set to the double every parser of
  * viral/record.h gives for it, 0 when their general path must decide
@@ -29,7 +29,7 @@ void viral_quote_text(char *out, size_t size, const char *s, size_t len, size_t 
  * division rounds correctly, as the general path (or strtod) does: the same
  * double either way. A digit must come first: ".5" is left to the general
  * path, which durations refuse. */
-static inline int viral_parse_plain_(const char *s, size_t len, int allow_minus, double *out) {
+static inline int value_parse_plain(const char *s, size_t len, int allow_minus, double *out) {
   static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
                                  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
   size_t i = 0;
@@ -57,11 +57,11 @@ static inline int viral_parse_plain_(const char *s, size_t len, int allow_minus,
  * month's end is an error, not the next month), naive at utc_offset_minutes:
  * sets *out and returns where the match ended, or NULL when text does not
  * match the format or names no valid time. The C locale's names (%b). */
-const char *viral_parse_time_format(const char *text, const char *format, int utc_offset_minutes,
+const char *value_parse_time_format(const char *text, const char *format, int utc_offset_minutes,
                                     double *out);
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian); m in 1..12. */
-long viral_days_from_civil(long y, int m, int d);
+long days_from_civil(long y, int m, int d);
 /* Its inverse: the civil date of day z since 1970-01-01. */
-void viral_civil_from_days(long z, long *y, int *m, int *d);
+void civil_from_days(long z, long *y, int *m, int *d);
 
 #endif

@@ -2,6 +2,8 @@
 #include "viral/writer.h"
 
 #include "io/number_format.h"
+#include "io/random.h"
+#include "io/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,13 +25,6 @@ struct viral_atomic_file {
   char *tmp_path; /* TARGET.tmp.XXXXXX beside it, so rename is atomic; NULL when direct */
   int is_stdout;  /* stream is stdout: flushed, never closed */
 };
-
-static char *dup_string(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 static void free_atomic(viral_atomic_file *f) {
   if (!f) return;
@@ -53,14 +48,9 @@ static int names_stdout(const char *path) {
 /* The directory part of path ("." when there is none); caller frees. */
 static char *dir_of(const char *path) {
   const char *slash = strrchr(path, '/');
-  if (!slash) return dup_string(".");
+  if (!slash) return text_dup(".");
   size_t n = slash == path ? 1 : (size_t)(slash - path);
-  char *d = malloc(n + 1);
-  if (d) {
-    memcpy(d, path, n);
-    d[n] = '\0';
-  }
-  return d;
+  return text_dup_len(path, n);
 }
 
 /* The symbolic link at path read: its target, relative to the link's own
@@ -90,7 +80,7 @@ static char *read_link(const char *path, size_t size) {
  * of the chain (a dangling link gives the file it would create): the file a
  * write through the link means. Caller frees; NULL with errno set. */
 static char *follow_links(const char *path) {
-  char *cur = dup_string(path);
+  char *cur = text_dup(path);
   for (int hops = 0; cur; hops++) {
     struct stat st;
     if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
@@ -135,8 +125,7 @@ static int create_temporary(viral_atomic_file *f, mode_t mode) {
                (uint64_t)(uintptr_t)f;
   for (int attempt = 0; attempt < 1000; attempt++) {
     for (int i = 0; i < 6; i++) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-      suffix[i] = letters[x % (sizeof letters - 1)];
+      suffix[i] = letters[xorshift64_next(&x) % (sizeof letters - 1)];
     }
     suffix[6] = '\0';
     int fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -176,7 +165,7 @@ fail:;
 
 viral_atomic_file *viral_atomic_open(const char *path, viral_error *err) {
   viral_atomic_file *f = calloc(1, sizeof *f);
-  if (!f || !(f->path = dup_string(path))) {
+  if (!f || !(f->path = text_dup(path))) {
     free(f);
     viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
     return NULL;
@@ -308,12 +297,12 @@ void viral_csv_write_cell(FILE *out, const char *s, size_t len) {
 }
 
 char *viral_format_double(char buf[32], double x) {
-  const char *p = viral_format_value_(buf, x);
+  const char *p = format_value(buf, x);
   if (p != buf) memmove(buf, p, strlen(p) + 1);
   return buf;
 }
 
-char *viral_format_double_slow_(char buf[32], double x) {
+char *format_double_slow(char buf[32], double x) {
   if (isnan(x)) return strcpy(buf, "nan");
   if (isinf(x)) return strcpy(buf, x > 0 ? "inf" : "-inf");
   /* Shortest of %.15g..%.17g that reads back to the same bits: exact, and

@@ -58,20 +58,18 @@ struct viral_logistic {
    * bits either way. */
   double *sd;      /* [dense] sqrt(m2_i / rows) */
   double raw_bias; /* bias_w - sum_i w_i mean_i / sd_i: the intercept on raw values */
-  double *scratch; /* [4 * dense] one example's standardized values, new mean, m2, sd */
+  double *sqrt_n;  /* [dense] ftrl only: sqrt(n_i), so a dense step takes one square root */
+  double *scratch; /* [5 * dense] one example's standardized values, new mean, m2, sd,
+                    * and the standardized value of 0 */
 };
 
-/* Recompute the derived fields (sd, raw_bias) from the state. */
+/* Recompute the derived fields (sd, sqrt_n, raw_bias) from the state. */
 void viral_logistic_refresh_(viral_logistic *m);
 
 /* FTRL's closed-form weight from z and sqrt(n) (McMahan et al. Algorithm 1),
  * shared by the update and the loader's consistency check. */
 double viral_logistic_ftrl_weight(const viral_logistic_params *p, double z, double sqrt_n,
                                   double l1, double l2);
-
-/* splitmix64 (Steele, Lea and Flood 2014), the shuffle's generator: advances
- * *state and returns the next output; the same sequence on every machine. */
-uint64_t viral_logistic_splitmix64(uint64_t *state);
 
 /* The "coordinates" value, a JSON array of arrays, written through emit
  * piece by piece (a row at a time): a large learner's table is never held in

@@ -2,6 +2,7 @@
 #include "model/document.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,4 +393,25 @@ cJSON *viral_document_load_known(const char *path, const char *format, int oldes
     *start = *len = 0;
   }
   return doc;
+}
+
+/* ---- reading members ---- */
+
+int viral_document_bad(viral_error *err, const char *path, const char *key, const char *what) {
+  return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "\"%s\" %s", key, what);
+}
+
+int viral_document_number(const cJSON *o, const char *key, double lo, double hi, int integral,
+                          double *out, const char *path, viral_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v)) return viral_document_bad(err, path, key, "is missing or not a number");
+  double x = v->valuedouble;
+  if (!isfinite(x) || x < lo || x > hi || (integral && x != floor(x))) {
+    char range[96];
+    snprintf(range, sizeof range, "must be %s from %g to %g", integral ? "a whole number" : "a number",
+             lo, hi);
+    return viral_document_bad(err, path, key, range);
+  }
+  *out = x;
+  return VIRAL_OK;
 }

@@ -110,6 +110,17 @@ cJSON *viral_document_load_known(const char *path, const char *format, int oldes
 cJSON *viral_document_load_versions(const char *path, const char *format, int oldest, int newest,
                                     viral_error *err);
 
+/* ---- reading members, for loaders ---- */
+
+/* VIRAL_ERR_INVALID: "PATH: \"key\" what". */
+int viral_document_bad(viral_error *err, const char *path, const char *key, const char *what);
+
+/* The number at key of o into *out when it is within [lo, hi] (and whole
+ * when integral is set), else VIRAL_ERR_INVALID: "PATH: \"key\" must be a
+ * number from LO to HI" or "is missing or not a number". */
+int viral_document_number(const cJSON *o, const char *key, double lo, double hi, int integral,
+                          double *out, const char *path, viral_error *err);
+
 /* FNV-1a 64-bit hash of len bytes. */
 unsigned long long viral_fnv1a64(const void *data, size_t len);
 

@@ -1,5 +1,7 @@
-/* model.c - training, updating and scoring a model (viral/model.h); the file
- * format lives in model_file.c. */
+/* model.c - training, updating and scoring a model (viral/model.h) through
+ * its learner's row of the table (learn/learner.h); the file format lives
+ * in model_file.c, inspect's view in inspect.c. Nothing here knows which
+ * learners there are. */
 #include "model/model_internal.h"
 
 #include <math.h>
@@ -8,36 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/random.h"
 #include "learn/logistic_json.h"
 #include "viral/calibrate.h"
-
-const char *viral_learner_name(viral_learner_kind kind) {
-  return kind == VIRAL_LEARNER_SVM ? "svm" : "logistic";
-}
-
-int viral_learner_parse(const char *name, viral_learner_kind *out) {
-  if (strcmp(name, "logistic") == 0) *out = VIRAL_LEARNER_LOGISTIC;
-  else if (strcmp(name, "svm") == 0) *out = VIRAL_LEARNER_SVM;
-  else return VIRAL_ERR_INVALID;
-  return VIRAL_OK;
-}
-
-void viral_train_options_init(viral_train_options *opts) {
-  memset(opts, 0, sizeof *opts);
-  opts->learner = VIRAL_LEARNER_LOGISTIC;
-  viral_logistic_params_init(&opts->logistic, VIRAL_LOGISTIC_FTRL);
-  viral_svm_params_init(&opts->svm);
-  opts->threshold = 0.5;
-  opts->calibration_fraction = 0.2;
-}
+#include "viral/rows.h"
 
 /* ---- model object ---- */
 
-viral_model *viral_model_create_(viral_pipeline *p, viral_learner_kind kind) {
+viral_model *viral_model_create_(viral_pipeline *p, const viral_learner *learner) {
   viral_model *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->pipeline = p;
-  m->kind = kind;
+  m->learner = learner;
   m->threshold = 0.5;
   m->time_first = NAN;
   m->time_last = NAN;
@@ -48,15 +32,13 @@ viral_model *viral_model_create_(viral_pipeline *p, viral_learner_kind kind) {
 void viral_model_free(viral_model *m) {
   if (!m) return;
   viral_pipeline_free(m->pipeline);
-  viral_logistic_free(m->logistic);
-  viral_svm_model_free(m->svm);
+  if (m->state) m->learner->free(m->state);
   viral_sparse_release(&m->vec);
   viral_calibration_release(&m->calibration);
-  free(m->contributions);
   free(m);
 }
 
-viral_learner_kind viral_model_learner(const viral_model *m) { return m->kind; }
+const viral_learner *viral_model_learner(const viral_model *m) { return m->learner; }
 const viral_pipeline *viral_model_pipeline(const viral_model *m) { return m->pipeline; }
 viral_pipeline *viral_model_pipeline_mut(viral_model *m) { return m->pipeline; }
 double viral_model_threshold(const viral_model *m) { return m->threshold; }
@@ -64,9 +46,11 @@ void viral_model_set_threshold(viral_model *m, double threshold) { m->threshold 
 uint64_t viral_model_rows(const viral_model *m) { return m->rows; }
 uint64_t viral_model_positives(const viral_model *m) { return m->positives; }
 uint64_t viral_model_updates(const viral_model *m) { return m->updates; }
-const viral_logistic *viral_model_logistic(const viral_model *m) { return m->logistic; }
-const viral_svm_model *viral_model_svm(const viral_model *m) { return m->svm; }
 const viral_calibration *viral_model_calibration(const viral_model *m) { return &m->calibration; }
+
+void *viral_model_state_(const viral_model *m, const viral_learner *l) {
+  return m->learner == l ? m->state : NULL;
+}
 
 void viral_model_time_span(const viral_model *m, double *first, double *last) {
   if (first) *first = m->time_first;
@@ -86,7 +70,8 @@ typedef struct summary_acc {
   uint64_t pos[AUC_BINS], neg[AUC_BINS];
 } summary_acc;
 
-static void summary_add(summary_acc *a, double p, double y) {
+static void summary_add(void *ctx, double p, double y) {
+  summary_acc *a = ctx;
   const double eps = 1e-15;
   double q = p < eps ? eps : p > 1 - eps ? 1 - eps : p;
   a->loss += y > 0.5 ? -log(q) : -log(1 - q);
@@ -111,17 +96,9 @@ static void summary_finish(const summary_acc *a, viral_train_summary *s) {
   s->auc = pairs > 0 ? wins / pairs : NAN;
 }
 
-/* ---- reading rows ---- */
+/* ---- the rows a learner fits on ---- */
 
 static int is_stdin(const char *path) { return !path || strcmp(path, "-") == 0; }
-
-/* posted_at of rec (unix seconds) through the pipeline's field mapping, or
- * NAN when absent or unreadable: it only feeds the metadata's time span. */
-static double record_time(viral_model *m, const viral_record *rec) {
-  double t = NAN;
-  if (viral_pipeline_field_timestamp(m->pipeline, rec, "posted_at", &t, NULL) != VIRAL_OK) return NAN;
-  return t;
-}
 
 static void note_time(viral_model *m, double t) {
   if (isnan(t)) return;
@@ -129,120 +106,32 @@ static void note_time(viral_model *m, double t) {
   if (isnan(m->time_last) || t > m->time_last) m->time_last = t;
 }
 
-/* Called for each labelled, transformed row; returns VIRAL_OK or an error. */
-typedef int (*row_fn)(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err);
-
-/* Read every record of path, transform it with the model's pipeline and hand
- * labelled rows to fn. Counts go to summary (unlabeled, bad rows). */
-static int read_rows(viral_model *m, const char *path, const viral_reader_options *ropts,
-                     const viral_train_options *opts, row_fn fn, void *ctx,
-                     viral_train_summary *summary, viral_error *err) {
-  viral_reader *r = viral_reader_open(path, ropts, err);
-  if (!r) return err ? err->code : VIRAL_ERR_IO;
-  const viral_record *rec;
-  int rc = viral_pipeline_tally_begin(m->pipeline, VIRAL_READS_LABEL, err);
-  uint64_t seen = 0;
-  double previous = NAN; /* posted_at of the last labelled row */
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    double y = NAN;
-    if ((rc = viral_pipeline_tally_record(m->pipeline, r, rec, err)) != VIRAL_OK) break;
-    rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &y, err);
-    if (rc != VIRAL_OK) {
-      int explained = viral_pipeline_tally_explain(m->pipeline, err);
-      if (explained) rc = err->code;
-      if (explained || !opts->skip_bad_rows) break;
-      summary->bad_rows++;
-      continue;
-    }
-    if (isnan(y)) {
-      summary->unlabeled++;
-      continue;
-    }
-    double t = record_time(m, rec);
-    if (t < previous) summary->backwards++; /* NAN compares false */
-    if (!isnan(t)) previous = t;
-    note_time(m, t);
-    if ((rc = fn(m, &m->vec, y, ctx, err)) != VIRAL_OK) break;
-    if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
-  }
-  summary->bad_rows += viral_reader_skipped(r);
-  viral_reader_free(r);
-  if (rc == 0) rc = viral_pipeline_tally_check(m->pipeline, err);
-  return rc < 0 ? rc : VIRAL_OK;
+/* The labelled rows of path, with their time, through p; bad rows skipped
+ * when either options say so. NULL with err set. */
+static viral_rows *training_rows(viral_pipeline *p, const char *path, const viral_reader_options *ropts,
+                                 const viral_train_options *opts, viral_error *err) {
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  if (ropts) ro = *ropts;
+  ro.skip_bad_rows = ro.skip_bad_rows || opts->skip_bad_rows;
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.times = 1;
+  return viral_rows_open(p, path, &ro, &o, err);
 }
 
-/* read_rows, naming the hashed features met on the way (for inspect and
- * explanations). */
-static int for_each_row(viral_model *m, const char *path, const viral_reader_options *ropts,
-                        const viral_train_options *opts, row_fn fn, void *ctx,
-                        viral_train_summary *summary, viral_error *err) {
-  if (viral_pipeline_collect_names(m->pipeline, 1, err) != VIRAL_OK) return err->code;
-  int rc = read_rows(m, path, ropts, opts, fn, ctx, summary, err);
-  viral_error ignored;
-  if (viral_pipeline_collect_names(m->pipeline, 0, rc ? &ignored : err) != VIRAL_OK && rc == VIRAL_OK)
-    rc = err->code;
-  return rc;
-}
-
-/* Fit the pipeline (scaling statistics, quantile label, names of hashed
- * features) on one pass over path. */
-static int fit_pass(viral_model *m, const char *path, const viral_reader_options *ropts,
-                    const viral_train_options *opts, viral_train_summary *summary,
-                    viral_error *err) {
-  viral_reader *r = viral_reader_open(path, ropts, err);
-  if (!r) return err ? err->code : VIRAL_ERR_IO;
-  int rc = viral_pipeline_fit_begin(m->pipeline, err);
-  const viral_record *rec;
-  while (rc == VIRAL_OK && (rc = viral_reader_next(r, &rec, err)) == 1) {
-    rc = viral_pipeline_fit_record(m->pipeline, rec, err);
-    if (rc != VIRAL_OK && opts->skip_bad_rows) rc = VIRAL_OK;
-  }
-  (void)summary;
-  viral_reader_free(r);
-  if (rc < 0) return rc;
-  return viral_pipeline_fit_end(m->pipeline, err);
-}
-
-static int count_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
-  (void)m, (void)x, (void)err;
-  uint64_t *counts = ctx; /* [2]: negatives, positives */
-  counts[y > 0.5]++;
-  return VIRAL_OK;
-}
-
-/* ---- logistic ---- */
-
-_Static_assert(VIRAL_PIPELINE_MAX_HASH_BITS <= VIRAL_LOGISTIC_MAX_BITS,
-               "every spec's vectors must fit the logistic learner's weights");
-
-int viral_model_check_bits_(int bits, const viral_pipeline *p, const char *source, viral_error *err) {
-  if (((uint64_t)1 << bits) >= viral_pipeline_dim(p)) return VIRAL_OK;
-  return viral_error_set(err, VIRAL_ERR_INVALID, source, 0,
-                         "logistic weights (2^%d) are fewer than the pipeline's %u features%s",
-                         bits, (unsigned)viral_pipeline_dim(p),
-                         source ? "" : ": --bits must be at least the spec's hash_bits");
-}
-
-static int bits_for(const viral_pipeline *p) {
-  uint32_t dim = viral_pipeline_dim(p);
-  int bits = VIRAL_LOGISTIC_MIN_BITS;
-  while (bits < VIRAL_LOGISTIC_MAX_BITS && ((uint32_t)1 << bits) < dim) bits++;
-  return bits;
-}
-
-/* The logistic learner's weight space for p: opts' --bits, else what p
- * needs; a --bits too small for p is refused before any training (score
- * would refuse the model it made). VIRAL_OK or VIRAL_ERR_INVALID. */
-static int learner_bits(const viral_pipeline *p, const viral_train_options *opts, int *bits,
-                        viral_error *err) {
-  *bits = opts->bits ? opts->bits : bits_for(p);
-  return viral_model_check_bits_(*bits, p, NULL, err);
-}
-
-typedef struct online_ctx {
-  summary_acc *acc;
-  double weight[2]; /* importance by label */
-} online_ctx;
+/* What a learner pulls its rows from (learn/learner.h): the model's row
+ * source with the model's bookkeeping on the way (time span, rows posted
+ * before the row above, counts, progress) and the calibration hold-out. */
+struct viral_fit_rows {
+  viral_model *m;
+  viral_rows *s;
+  const viral_train_options *opts;
+  viral_train_summary *summary;
+  int need_rows;   /* a pass without a row to learn from is an error (training) */
+  double previous; /* posted_at of the last labelled row */
+  uint64_t seen;   /* labelled rows, for the progress callback */
+};
 
 /* Calibration hold-out: while training with calibration, a seeded random
  * share of the labelled rows goes to m->held_out instead of the learner.
@@ -250,157 +139,63 @@ typedef struct online_ctx {
 static int hold_out(viral_model *m, const viral_sparse *x, double y) {
   if (!m->held_out) return 0;
   uint64_t state = ((uint64_t)m->holdout_seed << 32) ^ m->holdout_index++;
-  double u = (double)(viral_logistic_splitmix64(&state) >> 11) * 0x1.0p-53;
+  double u = (double)(splitmix64_next(&state) >> 11) * 0x1.0p-53;
   if (u >= m->holdout_fraction) return 0;
   return viral_dataset_append(m->held_out, x, y) == VIRAL_OK ? 1 : -1;
 }
 
-static int learn_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
-  online_ctx *c = ctx;
-  int held = hold_out(m, x, y);
-  if (held) return held > 0 ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  double p = viral_logistic_learn(m->logistic, x, y, c->weight[y > 0.5]);
-  if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
-  summary_add(c->acc, p, y);
-  m->rows++;
-  m->positives += y > 0.5;
-  return VIRAL_OK;
+int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, double *weight,
+                        viral_error *err) {
+  viral_model *m = r->m;
+  const viral_row *row;
+  int rc;
+  while ((rc = viral_rows_next(r->s, &row, err)) == 1) {
+    double t = row->posted_at;
+    if (t < r->previous) r->summary->backwards++; /* NAN compares false */
+    if (!isnan(t)) r->previous = t;
+    note_time(m, t);
+    if (r->opts->progress && ++r->seen % 65536 == 0) r->opts->progress(r->opts->progress_ctx, r->seen);
+    int held = hold_out(m, row->x, row->label);
+    if (held < 0) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    if (held) continue;
+    m->rows++;
+    m->positives += row->label > 0.5;
+    *x = row->x;
+    *y = row->label;
+    *weight = row->weight;
+    return 1;
+  }
+  if (rc < 0) return rc;
+  viral_rows_counts counts;
+  viral_rows_get_counts(r->s, &counts);
+  r->summary->unlabeled += counts.unlabeled;
+  r->summary->bad_rows += counts.bad_rows;
+  if (r->need_rows && m->rows == 0) return viral_rows_no_labels(r->s, err);
+  return 0;
 }
 
-static int collect_row(viral_model *m, const viral_sparse *x, double y, void *ctx, viral_error *err) {
-  int held = hold_out(m, x, y);
-  if (held) return held > 0 ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  m->rows++;
-  m->positives += y > 0.5;
-  return viral_dataset_append(ctx, x, y);
+/* Labelled rows of each class in one pass over s, then s starts again. */
+static int count_classes(viral_rows *s, const viral_train_options *opts, uint64_t counts[2],
+                         viral_error *err) {
+  const viral_row *row;
+  int rc;
+  uint64_t seen = 0;
+  while ((rc = viral_rows_next(s, &row, err)) == 1) {
+    counts[row->label > 0.5]++;
+    if (opts->progress && ++seen % 65536 == 0) opts->progress(opts->progress_ctx, seen);
+  }
+  if (rc == 0) rc = viral_rows_rewind(s, err);
+  return rc < 0 ? rc : VIRAL_OK;
 }
 
-/* The learner's own probability for x (before calibration); NAN if the
- * SVM cannot score it. */
+/* ---- fitting ---- */
+
+/* The learner's own probability for x (before calibration); NAN if it
+ * cannot score it. */
 static double raw_probability(const viral_model *m, const viral_sparse *x) {
   double p = NAN;
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) p = viral_logistic_predict(m->logistic, x);
-  else viral_svm_predict(m->svm, x, &p, NULL, NULL);
+  if (m->learner->predict(m->state, x, &p, NULL, NULL) != VIRAL_OK) return NAN;
   return p;
-}
-
-/* Score every row of ds with the trained model, for the summary. */
-static void summarize_dataset(viral_model *m, const viral_dataset *ds, summary_acc *acc) {
-  for (size_t r = 0; r < ds->rows; r++) {
-    viral_sparse row = viral_dataset_row(ds, r);
-    double p = raw_probability(m, &row);
-    if (!isnan(p)) summary_add(acc, p, ds->labels[r]);
-  }
-}
-
-/* The learner's parameters for pipeline p: the options', with p's dense
- * columns standardized in the learner's single pass. */
-static viral_logistic_params logistic_params(const viral_pipeline *p, const viral_train_options *opts) {
-  viral_logistic_params params = opts->logistic;
-  params.dense = viral_pipeline_dense_count(p);
-  return params;
-}
-
-static int train_logistic(viral_model *m, const char *path, const viral_reader_options *ropts,
-                          const viral_train_options *opts, summary_acc *acc,
-                          viral_train_summary *summary, viral_error *err) {
-  viral_logistic_params params = logistic_params(m->pipeline, opts);
-  int bits;
-  int rc = learner_bits(m->pipeline, opts, &bits, err);
-  if (rc != VIRAL_OK) return rc;
-  if (opts->balanced) {
-    uint64_t counts[2] = {0, 0};
-    viral_train_summary scratch = {0};
-    rc = read_rows(m, path, ropts, opts, count_row, counts, &scratch, err);
-    if (rc != VIRAL_OK) return rc;
-    viral_logistic_balanced_weights(counts[1], counts[0], &params.weight0, &params.weight1);
-  }
-  m->time_first = m->time_last = NAN;
-  if (!(m->logistic = viral_logistic_create(&params, bits, err))) return err ? err->code : VIRAL_ERR_INVALID;
-  if (params.passes <= 1 && !params.shuffle) {
-    online_ctx c = {acc, {params.weight0, params.weight1}};
-    return for_each_row(m, path, ropts, opts, learn_row, &c, summary, err);
-  }
-  /* Several passes or a shuffle: the rows are held in memory. */
-  viral_dataset ds;
-  viral_dataset_init(&ds);
-  rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
-  if (rc == VIRAL_OK) rc = viral_logistic_train(m->logistic, &ds, err);
-  if (rc == VIRAL_OK) summarize_dataset(m, &ds, acc);
-  viral_dataset_release(&ds);
-  return rc;
-}
-
-viral_logistic *viral_model_fit_logistic(const viral_pipeline *p, const viral_dataset *ds,
-                                         const viral_train_options *opts, viral_error *err) {
-  viral_logistic_params params = logistic_params(p, opts);
-  int bits;
-  if (learner_bits(p, opts, &bits, err) != VIRAL_OK) return NULL;
-  if (opts->balanced) {
-    uint64_t pos = 0;
-    for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
-    viral_logistic_balanced_weights(pos, ds->rows - pos, &params.weight0, &params.weight1);
-  }
-  viral_logistic *lr = viral_logistic_create(&params, bits, err);
-  if (!lr) return NULL;
-  int rc = VIRAL_OK;
-  if (params.passes <= 1 && !params.shuffle) {
-    for (size_t r = 0; r < ds->rows && rc == VIRAL_OK; r++) {
-      viral_sparse row = viral_dataset_row(ds, r);
-      double y = ds->labels[r];
-      if (isnan(viral_logistic_learn(lr, &row, y, y > 0.5 ? params.weight1 : params.weight0)))
-        rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
-    }
-  } else {
-    rc = viral_logistic_train(lr, ds, err);
-  }
-  if (rc != VIRAL_OK) {
-    viral_logistic_free(lr);
-    return NULL;
-  }
-  return lr;
-}
-
-/* ---- svm ---- */
-
-/* Fit the SVM of opts on ds (the rows it learns from, counted in m->rows and
- * m->positives): the one place that chooses gamma and class weights, for
- * training from a file and from memory alike. */
-static int fit_svm(viral_model *m, const viral_dataset *ds, const viral_train_options *opts,
-                   viral_error *err) {
-  m->svm_params = opts->svm;
-  m->svm_params.probability = 1;
-  /* libsvm's default gamma, 1 / (largest index + 1), is meant for dense
-   * data: over 2^b hashed indices it makes the RBF kernel flat. Use one
-   * over the mean number of non-zeros per row instead (each standardized or
-   * one-hot feature contributes about 1 to |u - v|^2). */
-  if (m->svm_params.kernel == VIRAL_SVM_RBF && m->svm_params.gamma == 0 && ds->rows > 0)
-    m->svm_params.gamma = (double)ds->rows / (double)(ds->row_start[ds->rows] ? ds->row_start[ds->rows] : 1);
-  if (opts->balanced) {
-    uint64_t pos = m->positives, neg = m->rows - m->positives;
-    viral_logistic_balanced_weights(pos, neg, &m->svm_params.weight0, &m->svm_params.weight1);
-  }
-  if (opts->warn) {
-    double secs = viral_svm_estimate_seconds(&m->svm_params, ds->rows,
-                                             ds->rows ? (double)ds->row_start[ds->rows] / (double)ds->rows : 0);
-    if (secs > 60) opts->warn(opts->warn_ctx, secs, ds->rows);
-  }
-  m->svm = viral_svm_train(&m->svm_params, ds, err);
-  return m->svm ? VIRAL_OK : err ? err->code : VIRAL_ERR_INVALID;
-}
-
-static int train_svm(viral_model *m, const char *path, const viral_reader_options *ropts,
-                     const viral_train_options *opts, summary_acc *acc,
-                     viral_train_summary *summary, viral_error *err) {
-  viral_dataset ds;
-  viral_dataset_init(&ds);
-  int rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
-  /* No training-set summary (acc stays empty: NAN): scoring every row
-   * against every support vector took a third of the time of svm-train. */
-  (void)acc;
-  if (rc == VIRAL_OK) rc = fit_svm(m, &ds, opts, err);
-  viral_dataset_release(&ds);
-  return rc;
 }
 
 /* Fit the calibration on the held-out rows, scored by the final model. */
@@ -417,63 +212,93 @@ static int fit_calibration(viral_model *m, viral_calibration_kind kind, const vi
   return rc;
 }
 
-/* ---- train and update ---- */
-
-static void stamp_created(viral_model *m) {
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(m->created_at, sizeof m->created_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+/* Name the hashed features met in a pass over records (for inspect and
+ * explanations): on before, off (names sorted) after. */
+static int name_features(viral_model *m, int on, int rc, viral_error *err) {
+  viral_error ignored;
+  if (viral_pipeline_collect_names(m->pipeline, on, rc ? &ignored : err) != VIRAL_OK && rc == VIRAL_OK)
+    rc = err->code;
+  return rc;
 }
 
-viral_model *viral_model_train(viral_pipeline *p, const char *path,
+/* The one training loop, over rows from a file or from memory (name: name
+ * the hashed features met, from records): the learner's check, the class
+ * counts it may need first, the calibration hold-out, the learner's fit on
+ * the rest, the calibration. */
+static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train_options *opts,
+                      summary_acc *acc, viral_train_summary *summary, viral_error *err) {
+  const viral_learner *l = m->learner;
+  uint64_t counts[2] = {0, 0};
+  int first = l->counts_first && l->counts_first(opts);
+  int rc = l->check ? l->check(opts, m->pipeline, err) : VIRAL_OK;
+  if (rc == VIRAL_OK && first) rc = count_classes(s, opts, counts, err);
+  if (rc != VIRAL_OK) return rc;
+  viral_dataset held;
+  viral_dataset_init(&held);
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
+    m->held_out = &held;
+    m->holdout_fraction = opts->calibration_fraction;
+    m->holdout_seed = opts->seed;
+  }
+  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0};
+  viral_learner_fit f = {opts, m->pipeline, first ? counts : NULL, summary_add, acc};
+  if (name) rc = name_features(m, 1, VIRAL_OK, err);
+  if (rc == VIRAL_OK && !(m->state = l->fit(&f, &rows, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
+  if (name) rc = name_features(m, 0, rc, err);
+  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
+  m->held_out = NULL;
+  summary->held_out = held.rows;
+  viral_dataset_release(&held);
+  return rc;
+}
+
+static void stamp_created(viral_model *m) { viral_format_timestamp(m->created_at, (double)time(NULL)); }
+
+/* An empty model of opts' learner with a copy of p; NULL with err set. */
+static viral_model *empty_model(const viral_pipeline *p, const viral_train_options *opts,
+                                viral_error *err) {
+  viral_pipeline *own = viral_pipeline_copy(p, err);
+  if (!own) return NULL;
+  viral_model *m = viral_model_create_(own, opts->learner);
+  if (!m) {
+    viral_pipeline_free(own);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  m->threshold = opts->threshold;
+  return m;
+}
+
+viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
                                const viral_reader_options *ropts, const viral_train_options *opts,
                                viral_train_summary *summary, viral_error *err) {
   viral_train_summary local = {0};
   if (!summary) summary = &local;
   memset(summary, 0, sizeof *summary);
-  viral_model *m = viral_model_create_(p, opts->learner);
+  viral_model *m = empty_model(shared, opts, err);
+  if (!m) return NULL;
   summary_acc *acc = calloc(1, sizeof *acc);
-  if (!m || !acc) {
-    if (!m) viral_pipeline_free(p);
+  if (!acc) {
     viral_model_free(m);
-    free(acc);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
-  m->threshold = opts->threshold;
+  viral_pipeline *p = m->pipeline;
   stamp_created(m);
   int two_passes = viral_pipeline_needs_fit(p) || opts->balanced;
-  int bits, rc = VIRAL_OK;
-  if (opts->learner == VIRAL_LEARNER_LOGISTIC) rc = learner_bits(p, opts, &bits, err); /* before any pass */
+  /* before any pass */
+  int rc = opts->learner->check ? opts->learner->check(opts, p, err) : VIRAL_OK;
   if (two_passes && is_stdin(path)) {
     rc = viral_error_set(err, VIRAL_ERR_INVALID, "stdin", 0,
                          "%s needs two passes over the data: give a file, not standard input",
                          viral_pipeline_needs_fit(p) ? "this spec (scaling or a quantile label)"
                                                      : "--class-weight balanced");
   }
-  if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = fit_pass(m, path, ropts, opts, summary, err);
-  viral_dataset held;
-  viral_dataset_init(&held);
-  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
-    m->held_out = &held;
-    m->holdout_fraction = opts->calibration_fraction;
-    m->holdout_seed = opts->logistic.seed;
-  }
-  if (rc == VIRAL_OK) {
-    if (opts->learner == VIRAL_LEARNER_SVM) rc = train_svm(m, path, ropts, opts, acc, summary, err);
-    else rc = train_logistic(m, path, ropts, opts, acc, summary, err);
-  }
-  if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
-  m->held_out = NULL;
-  summary->held_out = held.rows;
-  viral_dataset_release(&held);
-  if (rc == VIRAL_OK && m->rows == 0) {
-    char label[VIRAL_ERROR_MAX - 64];
-    viral_pipeline_tally_label(m->pipeline, label, sizeof label);
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, is_stdin(path) ? "stdin" : path, 0,
-                         "no labelled rows to learn from: %s", label);
-  }
+  viral_rows *s = rc == VIRAL_OK ? training_rows(p, path, ropts, opts, err) : NULL;
+  if (rc == VIRAL_OK && !s) rc = err ? err->code : VIRAL_ERR_IO;
+  if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = viral_rows_fit(s, err);
+  if (rc == VIRAL_OK) rc = train_rows(m, s, 1, opts, acc, summary, err);
+  viral_rows_free(s);
   if (rc != VIRAL_OK) {
     free(acc);
     viral_model_free(m);
@@ -492,33 +317,22 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
   viral_train_summary local = {0};
   if (!summary) summary = &local;
   memset(summary, 0, sizeof *summary);
+  if (!m->learner->update)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a %s model cannot be updated", m->learner->name);
   summary_acc *acc = calloc(1, sizeof *acc);
   if (!acc) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   uint64_t rows_before = m->rows, pos_before = m->positives;
-  int rc;
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    /* One pass in file order, with the importances training used: exactly
-     * what training on the concatenation would have done next. */
-    const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
-    online_ctx c = {acc, {lp->weight0, lp->weight1}};
-    rc = for_each_row(m, path, ropts, opts, learn_row, &c, summary, err);
-  } else {
-    viral_dataset ds;
-    viral_dataset_init(&ds);
-    rc = for_each_row(m, path, ropts, opts, collect_row, &ds, summary, err);
-    if (rc == VIRAL_OK && ds.rows > 0) {
-      viral_svm_params params = m->svm_params;
-      params.gamma = 0; /* keep the model's own gamma */
-      viral_svm_model *next = viral_svm_update(m->svm, &ds, opts->svm_budget, &params, err);
-      if (!next) rc = err ? err->code : VIRAL_ERR_INVALID;
-      else {
-        viral_svm_model_free(m->svm);
-        m->svm = next;
-        summarize_dataset(m, &ds, acc);
-      }
-    }
-    viral_dataset_release(&ds);
+  viral_rows *s = training_rows(m->pipeline, path, ropts, opts, err);
+  if (!s) {
+    free(acc);
+    return err ? err->code : VIRAL_ERR_IO;
   }
+  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0};
+  viral_learner_fit f = {opts, m->pipeline, NULL, summary_add, acc};
+  int rc = name_features(m, 1, VIRAL_OK, err);
+  if (rc == VIRAL_OK) rc = m->learner->update(m->state, &f, &rows, err);
+  rc = name_features(m, 0, rc, err);
+  viral_rows_free(s);
   if (rc == VIRAL_OK) {
     m->updates++;
     summary->rows = m->rows - rows_before;
@@ -529,64 +343,104 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
   return rc;
 }
 
+/* ---- training from rows in memory (cross-validation) ---- */
+
+viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
+                             const viral_train_options *opts, viral_error *err) {
+  viral_model *m = empty_model(p, opts, err);
+  if (!m) return NULL;
+  summary_acc *acc = calloc(1, sizeof *acc);
+  viral_rows *s = acc ? viral_rows_open_dataset(ds, NULL, err) : NULL;
+  if (!acc || !s) {
+    viral_model_free(m);
+    free(acc);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  viral_train_summary summary = {0};
+  int rc = train_rows(m, s, 0, opts, acc, &summary, err);
+  viral_rows_free(s);
+  free(acc);
+  if (rc != VIRAL_OK) {
+    viral_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* ---- one row at a time ---- */
+
 /* Learn x with label y (0/1) at posted_at: the one step behind learn and
  * learn_vector. */
 static int learn_one(viral_model *m, const viral_sparse *x, double y, double posted_at,
                      double *p_before, viral_error *err) {
   note_time(m, posted_at);
-  const viral_logistic_params *lp = viral_logistic_get_params(m->logistic);
-  double p = viral_logistic_learn(m->logistic, x, y, y > 0.5 ? lp->weight1 : lp->weight0);
-  if (isnan(p)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a feature value is not finite");
-  if (p_before) *p_before = p;
+  int rc = m->learner->learn(m->state, x, y, p_before, err);
+  if (rc != VIRAL_OK) return rc;
   m->rows++;
   m->positives += y > 0.5;
   return VIRAL_OK;
 }
 
+static int not_online(const viral_model *m, const char *what, viral_error *err) {
+  return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "learning one %s needs a learner that learns "
+                                                          "online, not %s", what, m->learner->name);
+}
+
 int viral_model_learn(viral_model *m, const viral_record *rec, double y, double *p_before,
                       viral_error *err) {
-  if (m->kind != VIRAL_LEARNER_LOGISTIC)
-    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "learning one record needs the logistic learner");
+  if (!m->learner->learn) return not_online(m, "record", err);
   double rule_y = NAN;
   int rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, &rule_y, err);
   if (rc != VIRAL_OK) return rc;
   if (!(y == 0 || y == 1)) y = rule_y;
   if (isnan(y)) return VIRAL_MISSING;
-  return learn_one(m, &m->vec, y, record_time(m, rec), p_before, err);
+  double t = NAN; /* only the time span: NAN when absent or unreadable */
+  if (viral_pipeline_field_timestamp(m->pipeline, rec, "posted_at", &t, NULL) != VIRAL_OK) t = NAN;
+  return learn_one(m, &m->vec, y, t, p_before, err);
 }
 
 int viral_model_learn_vector(viral_model *m, const viral_sparse *x, double y, double posted_at,
                              viral_error *err) {
-  if (m->kind != VIRAL_LEARNER_LOGISTIC)
-    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "learning one row needs the logistic learner");
+  if (!m->learner->learn) return not_online(m, "row", err);
   if (!(y == 0 || y == 1)) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a label must be 0 or 1");
   return learn_one(m, x, y, posted_at, NULL, err);
 }
 
-viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *opts,
+const char *viral_train_options_online_refusal(const viral_train_options *opts) {
+  const viral_learner *l = opts->learner;
+  if (!viral_learner_online(l)) return "its learner does not learn one row at a time";
+  return l->online_refusal ? l->online_refusal(opts) : NULL;
+}
+
+/* Why an untrained model of opts cannot learn one row at a time, or NULL
+ * (buf: room for the words). */
+static const char *online_refusal(const viral_train_options *opts, char *buf, size_t size) {
+  const char *why = NULL;
+  if (!viral_learner_online(opts->learner)) {
+    char online[256];
+    viral_learner_list(online, sizeof online, 0, 1);
+    snprintf(buf, size, "it needs the %s learner, not %s", online, opts->learner->name);
+    return buf;
+  }
+  if (opts->balanced) return "balanced class weights need the data first";
+  if ((why = viral_train_options_online_refusal(opts))) return why;
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE) return "a calibration needs the data first";
+  return NULL;
+}
+
+viral_model *viral_model_create(const viral_pipeline *p, const viral_train_options *opts,
                                 viral_error *err) {
-  const char *why = opts->learner != VIRAL_LEARNER_LOGISTIC    ? "it needs the logistic learner"
-                    : opts->balanced                           ? "balanced class weights need the data first"
-                    : opts->logistic.passes > 1 || opts->logistic.shuffle ? "passes and shuffling need the data first"
-                    : opts->calibrate != VIRAL_CALIBRATION_NONE ? "a calibration needs the data first"
-                                                                : NULL;
+  char buf[400];
+  const char *why = online_refusal(opts, buf, sizeof buf);
   if (why) {
-    viral_pipeline_free(p);
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "an untrained model learns one row at a time: %s", why);
     return NULL;
   }
-  viral_model *m = viral_model_create_(p, VIRAL_LEARNER_LOGISTIC);
-  if (!m) {
-    viral_pipeline_free(p);
-    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    return NULL;
-  }
-  m->threshold = opts->threshold;
+  viral_model *m = empty_model(p, opts, err);
+  if (!m) return NULL;
   stamp_created(m);
-  viral_logistic_params params = logistic_params(p, opts); /* as viral_model_train: dense columns standardized */
-  int bits;
-  if (learner_bits(p, opts, &bits, err) == VIRAL_OK) m->logistic = viral_logistic_create(&params, bits, err);
-  if (!m->logistic) {
+  if (!(m->state = opts->learner->create(opts, m->pipeline, err))) {
     viral_model_free(m);
     return NULL;
   }
@@ -595,28 +449,51 @@ viral_model *viral_model_create(viral_pipeline *p, const viral_train_options *op
 
 /* ---- scoring and reasons ---- */
 
-static int ensure_capacity(viral_model *m, size_t n) {
-  if (n <= m->capacity) return VIRAL_OK;
-  size_t cap = m->capacity ? m->capacity : 64;
+struct viral_model_scratch {
+  viral_pipeline_scratch *pipe; /* the pipeline's per-row work */
+  viral_sparse x;               /* the record's vector */
+  double *contributions;        /* [capacity] */
+  viral_reason *ranked;         /* [capacity] */
+  size_t capacity;
+};
+
+viral_model_scratch *viral_model_scratch_create(void) {
+  viral_model_scratch *s = calloc(1, sizeof *s);
+  if (s && !(s->pipe = viral_pipeline_scratch_create())) {
+    free(s);
+    return NULL;
+  }
+  if (s) viral_sparse_init(&s->x);
+  return s;
+}
+
+void viral_model_scratch_free(viral_model_scratch *s) {
+  if (!s) return;
+  viral_pipeline_scratch_free(s->pipe);
+  viral_sparse_release(&s->x);
+  free(s->contributions);
+  free(s->ranked);
+  free(s);
+}
+
+/* Room in s for the reasons of a row of n items. */
+static int ensure_capacity(viral_model_scratch *s, size_t n) {
+  if (n <= s->capacity) return VIRAL_OK;
+  size_t cap = s->capacity ? s->capacity : 64;
   while (cap < n) cap *= 2;
-  double *c = realloc(m->contributions, cap * sizeof *c);
-  if (!c) return VIRAL_ERR_NOMEM;
-  m->contributions = c;
-  m->capacity = cap;
+  double *c = realloc(s->contributions, cap * sizeof *c);
+  if (c) s->contributions = c;
+  viral_reason *r = realloc(s->ranked, cap * sizeof *r);
+  if (r) s->ranked = r;
+  if (!c || !r) return VIRAL_ERR_NOMEM;
+  s->capacity = cap;
   return VIRAL_OK;
 }
 
-static double sigmoid(double z) { return z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)); }
-
 int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, viral_prediction *out,
                                viral_error *err) {
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    out->margin = viral_logistic_margin(m->logistic, x);
-    out->probability = sigmoid(out->margin);
-  } else {
-    int rc = viral_svm_predict(m->svm, x, &out->probability, &out->margin, err);
-    if (rc != VIRAL_OK) return rc;
-  }
+  int rc = m->learner->predict(m->state, x, &out->probability, &out->margin, err);
+  if (rc != VIRAL_OK) return rc;
   out->probability = viral_calibration_apply(&m->calibration, out->probability);
   out->label = out->probability >= m->threshold;
   return VIRAL_OK;
@@ -644,38 +521,40 @@ static int by_abs_contribution(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
-int viral_model_predict(viral_model *m, const viral_record *rec, viral_prediction *out,
-                        viral_reason *reasons, size_t max_reasons, size_t *reason_count,
-                        viral_error *err) {
+int viral_model_predict(const viral_model *m, viral_model_scratch *s, const viral_record *rec,
+                        viral_prediction *out, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err) {
   if (reason_count) *reason_count = 0;
-  int rc = viral_pipeline_transform(m->pipeline, rec, &m->vec, NULL, err);
+  int rc = viral_pipeline_transform_with(m->pipeline, s->pipe, rec, &s->x, NULL, err);
   if (rc != VIRAL_OK) return rc;
-  const viral_sparse *x = &m->vec;
-  if ((rc = viral_model_predict_vector(m, x, out, err)) != VIRAL_OK) return rc;
-  if (!reasons || max_reasons == 0 || x->count == 0) return VIRAL_OK;
+  if ((rc = viral_model_predict_vector(m, &s->x, out, err)) != VIRAL_OK) return rc;
+  return viral_model_explain(m, s, &s->x, rec, reasons, max_reasons, reason_count, err);
+}
 
-  if (ensure_capacity(m, x->count) != VIRAL_OK)
+int viral_model_explain(const viral_model *m, viral_model_scratch *s, const viral_sparse *x,
+                        const viral_record *rec, viral_reason *reasons, size_t max_reasons,
+                        size_t *reason_count, viral_error *err) {
+  int rc;
+  if (reason_count) *reason_count = 0;
+  if (!reasons || max_reasons == 0 || x->count == 0 || !m->learner->contributions) return VIRAL_OK;
+  if (ensure_capacity(s, x->count) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    viral_logistic_contributions(m->logistic, x, m->contributions);
-  } else if ((rc = viral_svm_contributions(m->svm, x, m->contributions, err)) != VIRAL_OK) {
-    return rc;
-  }
+  if ((rc = m->learner->contributions(m->state, x, s->contributions, err)) != VIRAL_OK) return rc;
   /* Rank all coordinates, keep the largest max_reasons, then name those. */
-  viral_reason *all = calloc(x->count, sizeof *all);
-  if (!all) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  viral_reason *all = s->ranked;
+  memset(all, 0, x->count * sizeof *all);
   for (size_t i = 0; i < x->count; i++) {
     all[i].value = x->items[i].value;
-    all[i].contribution = m->contributions[i];
+    all[i].contribution = s->contributions[i];
     all[i].index = x->items[i].index;
   }
   qsort(all, x->count, sizeof *all, by_abs_contribution);
   size_t k = x->count < max_reasons ? x->count : max_reasons;
   memcpy(reasons, all, k * sizeof *reasons);
-  free(all);
   name_ctx c = {reasons, k};
-  /* transform_named recomputes the same coordinates; it leaves m->vec alone. */
-  rc = viral_pipeline_transform_named(m->pipeline, rec, name_sink, &c, NULL, err);
+  /* transform_named recomputes the same coordinates; x may be s's own
+   * vector, which it leaves alone */
+  rc = viral_pipeline_transform_named_with(m->pipeline, s->pipe, rec, name_sink, &c, NULL, err);
   if (rc != VIRAL_OK) return rc;
   for (size_t i = 0; i < k; i++)
     if (!reasons[i].name[0])
@@ -683,65 +562,4 @@ int viral_model_predict(viral_model *m, const viral_record *rec, viral_predictio
                                   sizeof reasons[i].name);
   *reason_count = k;
   return VIRAL_OK;
-}
-
-/* ---- training from rows in memory (cross-validation) ---- */
-
-viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
-                             const viral_train_options *opts, viral_error *err) {
-  viral_pipeline *own = viral_pipeline_copy(p, err);
-  if (!own) return NULL;
-  viral_model *m = viral_model_create_(own, opts->learner);
-  if (!m) {
-    viral_pipeline_free(own);
-    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    return NULL;
-  }
-  m->threshold = opts->threshold;
-  viral_dataset held, kept;
-  viral_dataset_init(&held);
-  viral_dataset_init(&kept);
-  const viral_dataset *learn = ds;
-  int rc = VIRAL_OK;
-  if (opts->calibrate != VIRAL_CALIBRATION_NONE) {
-    /* the same seeded hold-out, row by row, as training from a file */
-    m->held_out = &held;
-    m->holdout_fraction = opts->calibration_fraction;
-    m->holdout_seed = opts->logistic.seed;
-    for (size_t r = 0; r < ds->rows && rc == VIRAL_OK; r++) {
-      viral_sparse row = viral_dataset_row(ds, r);
-      int h = hold_out(m, &row, ds->labels[r]);
-      if (h < 0 || (h == 0 && viral_dataset_append(&kept, &row, ds->labels[r]) != VIRAL_OK))
-        rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    }
-    m->held_out = NULL;
-    learn = &kept;
-  }
-  for (size_t r = 0; r < learn->rows; r++) {
-    m->rows++;
-    m->positives += learn->labels[r] > 0.5;
-  }
-  if (rc == VIRAL_OK && m->rows == 0)
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no labelled rows to learn from");
-  if (rc == VIRAL_OK && opts->learner == VIRAL_LEARNER_LOGISTIC) {
-    viral_train_options o = *opts;
-    if (o.balanced) { /* training from a file counts the held-out rows too */
-      uint64_t pos = 0;
-      for (size_t r = 0; r < ds->rows; r++) pos += ds->labels[r] > 0.5;
-      viral_logistic_balanced_weights(pos, ds->rows - pos, &o.logistic.weight0, &o.logistic.weight1);
-      o.balanced = 0;
-    }
-    if (!(m->logistic = viral_model_fit_logistic(own, learn, &o, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
-  } else if (rc == VIRAL_OK) {
-    rc = fit_svm(m, learn, opts, err);
-  }
-  if (rc == VIRAL_OK && opts->calibrate != VIRAL_CALIBRATION_NONE)
-    rc = fit_calibration(m, opts->calibrate, &held, err);
-  viral_dataset_release(&held);
-  viral_dataset_release(&kept);
-  if (rc != VIRAL_OK) {
-    viral_model_free(m);
-    return NULL;
-  }
-  return m;
 }

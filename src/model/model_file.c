@@ -1,12 +1,13 @@
 /* model_file.c - the model as one checked JSON document (DESIGN.md section 5):
  *
  *   {"format": "viral-model", "version": 2,     (1 still loads: no "dense")
- *    "learner": "logistic" | "svm",
+ *    "learner": "logistic" | "svm",          (a name in the learner table)
  *    "threshold": 0.5,
  *    "label_rule": "viral",                  (for people; the pipeline holds it)
  *    "pipeline": {...},                      (features/pipeline_json.h)
- *    "logistic": {...}                       (learn/logistic_json.h), or
- *    "svm": {"params": {...}, "model": "libsvm model text"},
+ *    <the learner's own section>:            (its to_json and from_json)
+ *      "logistic": {...}                     (learn/logistic_json.h), or
+ *      "svm": {"model": "libsvm model text", "params": {...}},
  *    "calibration": {"kind": "none"} | {"kind": "platt", "a", "b"} |
  *                   {"kind": "isotonic", "x": [...], "y": [...]},
  *    "training": {"rows", "positives", "updates", "posted_at_first",
@@ -22,30 +23,14 @@
 
 #include "features/pipeline_json.h"
 #include "io/json_number.h"
-#include "learn/logistic_json.h"
 #include "model/document.h"
 #include "model/model_internal.h"
+#include "viral/version.h"
 
 /* 2^53: larger counts would not be exact in JSON. */
 #define MAX_EXACT_INTEGER 9007199254740992.0
 
 /* ---- writing ---- */
-
-static cJSON *svm_params_json(const viral_svm_params *p) {
-  cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "kernel", p->kernel == VIRAL_SVM_RBF ? "rbf" : "linear") ||
-      viral_json_add_number(o, "C", p->C) || viral_json_add_number(o, "gamma", p->gamma) ||
-      viral_json_add_number(o, "weight0", p->weight0) ||
-      viral_json_add_number(o, "weight1", p->weight1) ||
-      viral_json_add_number(o, "cache_mb", p->cache_mb) || viral_json_add_number(o, "eps", p->eps) ||
-      viral_json_add_number(o, "shrinking", p->shrinking) ||
-      viral_json_add_number(o, "probability", p->probability) ||
-      viral_json_add_number(o, "seed", p->seed)) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
-}
 
 static int add_time(cJSON *o, const char *key, double t) {
   if (isnan(t)) return cJSON_AddNullToObject(o, key) ? 0 : -1;
@@ -59,7 +44,7 @@ static cJSON *training_json(const viral_model *m) {
       viral_json_add_number(o, "updates", (double)m->updates) ||
       add_time(o, "posted_at_first", m->time_first) || add_time(o, "posted_at_last", m->time_last) ||
       !cJSON_AddStringToObject(o, "created_at", m->created_at) ||
-      !cJSON_AddStringToObject(o, "tool_version", VIRAL_VERSION)) {
+      !cJSON_AddStringToObject(o, "tool_version", viral_version())) {
     cJSON_Delete(o);
     return NULL;
   }
@@ -84,47 +69,21 @@ fail:
   return NULL;
 }
 
-static int write_coordinates(void *ctx, viral_text_emit emit, void *emit_ctx) {
-  return viral_logistic_json_write_coordinates(ctx, emit, emit_ctx);
-}
-
-/* The whole model as a document object (without checksum); the logistic
- * coordinate table is a placeholder for *part, written while saving. */
-static cJSON *model_json(const viral_model *m, viral_document_part *part, size_t *parts,
+/* The whole model as a document object (without checksum); what the
+ * learner streams while saving (the logistic coordinate table) is a
+ * placeholder for parts[0 .. *count). */
+static cJSON *model_json(const viral_model *m, viral_document_part *parts, size_t *count,
                          viral_error *err) {
   cJSON *doc = viral_document_create(VIRAL_MODEL_FORMAT, VIRAL_MODEL_VERSION);
-  cJSON *pipeline = NULL, *learner = NULL, *training = NULL;
-  *parts = 0;
-  if (!doc || !cJSON_AddStringToObject(doc, "learner", viral_learner_name(m->kind)) ||
+  cJSON *pipeline = NULL, *training = NULL;
+  *count = 0;
+  if (!doc || !cJSON_AddStringToObject(doc, "learner", m->learner->name) ||
       viral_json_add_number(doc, "threshold", m->threshold) ||
       !cJSON_AddStringToObject(doc, "label_rule", viral_pipeline_label_rule(m->pipeline)))
     goto nomem;
   if (!(pipeline = viral_pipeline_to_json(m->pipeline, err))) goto fail;
   cJSON_AddItemToObject(doc, "pipeline", pipeline);
-  if (m->kind == VIRAL_LEARNER_LOGISTIC) {
-    cJSON *placeholder = viral_document_placeholder(0);
-    if (!placeholder) goto nomem;
-    if (!(learner = viral_logistic_json_write_head(m->logistic, placeholder, err))) goto fail;
-    cJSON_AddItemToObject(doc, "logistic", learner);
-    part->write = write_coordinates;
-    part->ctx = m->logistic;
-    *parts = 1;
-  } else {
-    char *text = NULL;
-    size_t len = 0;
-    if (viral_svm_to_text(m->svm, &text, &len, err) != VIRAL_OK) goto fail;
-    learner = cJSON_CreateObject();
-    cJSON *params = svm_params_json(&m->svm_params);
-    if (!learner || !params || !cJSON_AddStringToObject(learner, "model", text)) {
-      free(text);
-      cJSON_Delete(learner);
-      cJSON_Delete(params);
-      goto nomem;
-    }
-    free(text);
-    cJSON_AddItemToObjectCS(learner, "params", params);
-    cJSON_AddItemToObject(doc, "svm", learner);
-  }
+  if (m->learner->to_json(m->state, doc, parts, count, err) != VIRAL_OK) goto fail;
   cJSON *calibration = calibration_json(&m->calibration);
   if (!calibration) goto nomem;
   cJSON_AddItemToObject(doc, "calibration", calibration);
@@ -139,31 +98,31 @@ fail:
 }
 
 int viral_model_save(const viral_model *m, const char *path, viral_error *err) {
-  viral_document_part part;
-  size_t parts;
-  cJSON *doc = model_json(m, &part, &parts, err);
+  viral_document_part parts[VIRAL_DOCUMENT_MAX_PARTS];
+  size_t count;
+  cJSON *doc = model_json(m, parts, &count, err);
   if (!doc) return viral_error_wrap(err, path, 0);
-  int rc = viral_document_save_parts(doc, &part, parts, path, err);
+  int rc = viral_document_save_parts(doc, parts, count, path, err);
   cJSON_Delete(doc);
   return rc;
 }
 
 int viral_model_write(const viral_model *m, FILE *out, viral_error *err) {
-  viral_document_part part;
-  size_t parts;
-  cJSON *doc = model_json(m, &part, &parts, err);
+  viral_document_part parts[VIRAL_DOCUMENT_MAX_PARTS];
+  size_t count;
+  cJSON *doc = model_json(m, parts, &count, err);
   if (!doc) return err ? err->code : VIRAL_ERR_NOMEM;
-  int rc = viral_document_write_parts(doc, &part, parts, out, err);
+  int rc = viral_document_write_parts(doc, parts, count, out, err);
   cJSON_Delete(doc);
   return rc;
 }
 
 char *viral_model_to_json_text(const viral_model *m, viral_error *err) {
-  viral_document_part part;
-  size_t parts;
-  cJSON *doc = model_json(m, &part, &parts, err);
+  viral_document_part parts[VIRAL_DOCUMENT_MAX_PARTS];
+  size_t count;
+  cJSON *doc = model_json(m, parts, &count, err);
   if (!doc) return NULL;
-  char *text = viral_document_print_parts(doc, &part, parts, err);
+  char *text = viral_document_print_parts(doc, parts, count, err);
   cJSON_Delete(doc);
   return text;
 }
@@ -171,23 +130,12 @@ char *viral_model_to_json_text(const viral_model *m, viral_error *err) {
 /* ---- reading ---- */
 
 static int bad(viral_error *err, const char *path, const char *key, const char *what) {
-  return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "\"%s\" %s", key, what);
+  return viral_document_bad(err, path, key, what);
 }
 
-/* A number at key of o within [lo, hi]; whole when integral is set. */
 static int get_number(const cJSON *o, const char *key, double lo, double hi, int integral,
                       double *out, const char *path, viral_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  if (!cJSON_IsNumber(v)) return bad(err, path, key, "is missing or not a number");
-  double x = v->valuedouble;
-  if (!isfinite(x) || x < lo || x > hi || (integral && x != floor(x))) {
-    char range[96];
-    snprintf(range, sizeof range, "must be %s from %g to %g", integral ? "a whole number" : "a number",
-             lo, hi);
-    return bad(err, path, key, range);
-  }
-  *out = x;
-  return VIRAL_OK;
+  return viral_document_number(o, key, lo, hi, integral, out, path, err);
 }
 
 static int get_time(const cJSON *o, const char *key, double *out, const char *path,
@@ -218,42 +166,6 @@ static int read_training(viral_model *m, const cJSON *doc, const char *path, vir
   m->rows = (uint64_t)rows;
   m->positives = (uint64_t)pos;
   m->updates = (uint64_t)updates;
-  return VIRAL_OK;
-}
-
-static int read_svm(viral_model *m, const cJSON *doc, const char *path, viral_error *err) {
-  const cJSON *s = cJSON_GetObjectItemCaseSensitive(doc, "svm");
-  const cJSON *text = cJSON_GetObjectItemCaseSensitive(s, "model");
-  const cJSON *params = cJSON_GetObjectItemCaseSensitive(s, "params");
-  if (!cJSON_IsObject(s) || !cJSON_IsString(text) || !cJSON_IsObject(params))
-    return bad(err, path, "svm", "must hold \"params\" and the libsvm \"model\" text");
-  viral_svm_params *p = &m->svm_params;
-  viral_svm_params_init(p);
-  const cJSON *kernel = cJSON_GetObjectItemCaseSensitive(params, "kernel");
-  if (!cJSON_IsString(kernel) || (strcmp(kernel->valuestring, "linear") && strcmp(kernel->valuestring, "rbf")))
-    return bad(err, path, "kernel", "must be \"linear\" or \"rbf\"");
-  p->kernel = strcmp(kernel->valuestring, "rbf") == 0 ? VIRAL_SVM_RBF : VIRAL_SVM_LINEAR;
-  double shrinking, probability, seed;
-  int rc;
-  if ((rc = get_number(params, "C", 0, 1e300, 0, &p->C, path, err)) ||
-      (rc = get_number(params, "gamma", 0, 1e300, 0, &p->gamma, path, err)) ||
-      (rc = get_number(params, "weight0", 0, 1e300, 0, &p->weight0, path, err)) ||
-      (rc = get_number(params, "weight1", 0, 1e300, 0, &p->weight1, path, err)) ||
-      (rc = get_number(params, "cache_mb", 0, VIRAL_SVM_MAX_CACHE_MB, 0, &p->cache_mb, path, err)) ||
-      (rc = get_number(params, "eps", 0, 1e300, 0, &p->eps, path, err)) ||
-      (rc = get_number(params, "shrinking", 0, 1, 1, &shrinking, path, err)) ||
-      (rc = get_number(params, "probability", 0, 1, 1, &probability, path, err)) ||
-      (rc = get_number(params, "seed", 0, 4294967295.0, 1, &seed, path, err)))
-    return rc;
-  p->shrinking = (int)shrinking;
-  p->probability = (int)probability;
-  p->seed = (unsigned)seed;
-  const char *why = viral_svm_params_check(p);
-  if (why) return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "svm params: %s", why);
-  m->svm = viral_svm_from_text(text->valuestring, strlen(text->valuestring), err);
-  if (!m->svm) return viral_error_wrap(err, path, 0);
-  if (!viral_svm_has_probability(m->svm))
-    return viral_error_set(err, VIRAL_ERR_INVALID, path, 0, "svm model has no probability estimates");
   return VIRAL_OK;
 }
 
@@ -300,14 +212,17 @@ static int read_calibration(viral_model *m, const cJSON *doc, const char *path, 
   return VIRAL_OK;
 }
 
-/* coords: the coordinate table's text cut out of doc (coords_len bytes), or
- * NULL when doc holds it. */
-static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t coords_len,
+/* cut: the text of the member the learner's section cut out of doc
+ * (cut_len bytes), or NULL when doc holds it. */
+static viral_model *model_from_json(const cJSON *doc, const char *cut, size_t cut_len,
                                     const char *path, viral_error *err) {
-  const cJSON *learner = cJSON_GetObjectItemCaseSensitive(doc, "learner");
-  viral_learner_kind kind;
-  if (!cJSON_IsString(learner) || viral_learner_parse(learner->valuestring, &kind) != VIRAL_OK) {
-    bad(err, path, "learner", "must be \"logistic\" or \"svm\"");
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(doc, "learner");
+  const viral_learner *learner = cJSON_IsString(name) ? viral_learner_find(name->valuestring) : NULL;
+  if (!learner) {
+    char must[300], names[256];
+    viral_learner_list(names, sizeof names, 1, 0);
+    snprintf(must, sizeof must, "must be %s", names);
+    bad(err, path, "learner", must);
     return NULL;
   }
   const cJSON *pj = cJSON_GetObjectItemCaseSensitive(doc, "pipeline");
@@ -317,7 +232,7 @@ static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t
   }
   viral_pipeline *p = viral_pipeline_from_json(pj, path, err);
   if (!p) return NULL;
-  viral_model *m = viral_model_create_(p, kind);
+  viral_model *m = viral_model_create_(p, learner);
   if (!m) {
     viral_pipeline_free(p);
     viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
@@ -326,18 +241,8 @@ static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t
   int rc = get_number(doc, "threshold", 0, 1, 0, &m->threshold, path, err);
   if (rc == VIRAL_OK) rc = read_training(m, doc, path, err);
   if (rc == VIRAL_OK) rc = read_calibration(m, doc, path, err);
-  if (rc == VIRAL_OK && kind == VIRAL_LEARNER_LOGISTIC) {
-    const cJSON *lj = cJSON_GetObjectItemCaseSensitive(doc, "logistic");
-    m->logistic = coords ? viral_logistic_json_read_split(lj, coords, coords_len, err)
-                         : viral_logistic_json_read(lj, err);
-    if (!m->logistic) {
-      rc = viral_error_wrap(err, path, 0);
-    } else {
-      rc = viral_model_check_bits_(viral_logistic_bits(m->logistic), p, path, err);
-    }
-  } else if (rc == VIRAL_OK) {
-    rc = read_svm(m, doc, path, err);
-  }
+  if (rc == VIRAL_OK && !(m->state = learner->from_json(doc, cut, cut_len, p, path, err)))
+    rc = err ? err->code : VIRAL_ERR_INVALID;
   if (rc != VIRAL_OK) {
     viral_model_free(m);
     return NULL;
@@ -345,32 +250,13 @@ static viral_model *model_from_json(const cJSON *doc, const char *coords, size_t
   return m;
 }
 
-/* Every member the readers above (and viral_pipeline_from_json,
- * viral_logistic_json_read_split) look at: the loader skips any other
- * without building it. A key missing here reads as null, so a reader of a
- * new key fails loudly until it is listed. */
+/* Every member the readers above (and viral_pipeline_from_json, each
+ * learner's from_json) look at: the loader skips any other without
+ * building it. A key missing here reads as null, so a reader of a new key
+ * fails loudly until it is listed. */
 static const viral_document_key pipeline_keys[] = {
     {"spec", NULL, 0}, {"allow_leakage", NULL, 0}, {"fitted", NULL, 0}, {"scaling", NULL, 0},
     {"label_threshold", NULL, 0}, {"names", NULL, 0}, {NULL, NULL, 0}};
-static const viral_document_key logistic_params_keys[] = {
-    {"optimizer", NULL, 0}, {"alpha", NULL, 0}, {"beta", NULL, 0}, {"l1", NULL, 0},
-    {"l2", NULL, 0}, {"normalize", NULL, 0}, {"dense", NULL, 0}, {"passes", NULL, 0},
-    {"shuffle", NULL, 0}, {"seed", NULL, 0}, {"weight0", NULL, 0}, {"weight1", NULL, 0},
-    {NULL, NULL, 0}};
-static const viral_document_key bias_keys[] = {
-    {"weight", NULL, 0}, {"z", NULL, 0}, {"n", NULL, 0}, {NULL, NULL, 0}};
-static const viral_document_key standardize_keys[] = {
-    {"mean", NULL, 0}, {"m2", NULL, 0}, {NULL, NULL, 0}};
-static const viral_document_key logistic_keys[] = {
-    {"params", logistic_params_keys, 0}, {"bits", NULL, 0}, {"rows", NULL, 0},
-    {"bias", bias_keys, 0}, {"standardize", standardize_keys, 0}, {"columns", NULL, 0},
-    {"coordinates", NULL, 1}, {NULL, NULL, 0}};
-static const viral_document_key svm_params_keys[] = {
-    {"kernel", NULL, 0}, {"C", NULL, 0}, {"gamma", NULL, 0}, {"weight0", NULL, 0},
-    {"weight1", NULL, 0}, {"cache_mb", NULL, 0}, {"eps", NULL, 0}, {"shrinking", NULL, 0},
-    {"probability", NULL, 0}, {"seed", NULL, 0}, {NULL, NULL, 0}};
-static const viral_document_key svm_keys[] = {
-    {"params", svm_params_keys, 0}, {"model", NULL, 0}, {NULL, NULL, 0}};
 static const viral_document_key calibration_keys[] = {
     {"kind", NULL, 0}, {"a", NULL, 0}, {"b", NULL, 0}, {"x", NULL, 0}, {"y", NULL, 0},
     {NULL, NULL, 0}};
@@ -380,16 +266,26 @@ static const viral_document_key training_keys[] = {
     {"tool_version", NULL, 0}, {NULL, NULL, 0}};
 static const viral_document_key model_keys[] = {
     {"format", NULL, 0}, {"version", NULL, 0}, {"learner", NULL, 0}, {"threshold", NULL, 0},
-    {"label_rule", NULL, 0}, {"pipeline", pipeline_keys, 0}, {"logistic", logistic_keys, 0},
-    {"svm", svm_keys, 0}, {"calibration", calibration_keys, 0}, {"training", training_keys, 0},
-    {"checksum", NULL, 0}, {NULL, NULL, 0}};
+    {"label_rule", NULL, 0}, {"pipeline", pipeline_keys, 0}, {"calibration", calibration_keys, 0},
+    {"training", training_keys, 0}, {"checksum", NULL, 0}, {NULL, NULL, 0}};
+
+#define MAX_LEARNERS 16
+
+/* model_keys and every learner's section, into keys (NULL name ends). */
+static void known_keys(viral_document_key keys[], size_t size) {
+  size_t n = 0;
+  for (const viral_document_key *k = model_keys; k->name && n + 1 < size; k++) keys[n++] = *k;
+  for (size_t i = 0; viral_learner_at(i) && n + 1 < size; i++) keys[n++] = viral_learner_at(i)->section;
+  keys[n] = (viral_document_key){NULL, NULL, 0};
+}
 
 viral_model *viral_model_load(const char *path, viral_error *err) {
   char *text = NULL;
   size_t start = 0, len = 0;
+  viral_document_key keys[sizeof model_keys / sizeof model_keys[0] + MAX_LEARNERS];
+  known_keys(keys, sizeof keys / sizeof keys[0]);
   cJSON *doc = viral_document_load_known(path, VIRAL_MODEL_FORMAT, VIRAL_MODEL_OLDEST_VERSION,
-                                         VIRAL_MODEL_VERSION, model_keys, &text, &start, &len,
-                                         err);
+                                         VIRAL_MODEL_VERSION, keys, &text, &start, &len, err);
   if (!doc) return NULL;
   viral_model *m = model_from_json(doc, len ? text + start : NULL, len, path, err);
   cJSON_Delete(doc);

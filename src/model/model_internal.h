@@ -1,16 +1,15 @@
-/* model_internal.h - the model struct, shared by model.c (training, scoring)
- * and model_file.c (the JSON document). */
+/* model_internal.h - the model struct, shared by model.c (training,
+ * scoring), model_file.c (the JSON document) and inspect.c. */
 #ifndef VIRAL_MODEL_INTERNAL_H
 #define VIRAL_MODEL_INTERNAL_H
 
+#include "learn/learner.h"
 #include "viral/model.h"
 
 struct viral_model {
   viral_pipeline *pipeline;
-  viral_learner_kind kind;
-  viral_logistic *logistic; /* kind == logistic */
-  viral_svm_model *svm;     /* kind == svm */
-  viral_svm_params svm_params; /* what the SVM was trained with (its text holds only kernel and gamma) */
+  const viral_learner *learner; /* its row of the table */
+  void *state;                  /* the learner's fitted state (learner->free) */
   double threshold;
   uint64_t rows, positives, updates;
   double time_first, time_last; /* posted_at span, unix seconds, NAN when unknown */
@@ -23,19 +22,10 @@ struct viral_model {
   uint32_t holdout_seed;
   uint64_t holdout_index;
 
-  /* scratch for scoring */
-  viral_sparse vec;
-  double *contributions; /* [capacity] */
-  size_t capacity;
+  viral_sparse vec; /* learning one record */
 };
 
-/* VIRAL_OK when a logistic learner of 2^bits weights can hold every index
- * of p's vectors, else VIRAL_ERR_INVALID with err naming source (a model
- * file, or NULL for the --bits of training): the one check training and
- * loading share. */
-int viral_model_check_bits_(int bits, const viral_pipeline *p, const char *source, viral_error *err);
-
-/* An empty model around p (taken over). NULL when out of memory. */
-viral_model *viral_model_create_(viral_pipeline *p, viral_learner_kind kind);
+/* An empty model of learner around p (taken over). NULL when out of memory. */
+viral_model *viral_model_create_(viral_pipeline *p, const viral_learner *learner);
 
 #endif

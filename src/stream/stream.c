@@ -21,6 +21,7 @@
 
 #include "data/assemble_internal.h"
 #include "data/video_table.h"
+#include "io/record_internal.h"
 #include "io/json_number.h"
 #include "model/document.h"
 #include "viral/metrics.h"
@@ -60,6 +61,7 @@ typedef struct checker {
 struct viral_stream {
   viral_stream_options o;
   viral_model *model;
+  viral_model_scratch *scratch; /* scoring */
   viral_field_map *default_counters, *default_attrs;
   double *default_ages;
   viral_vt videos; /* in flight, by id and by (deadline, id) */
@@ -85,14 +87,6 @@ struct viral_stream {
 };
 
 /* ---- small helpers ---- */
-
-static char *dup_n(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (!d) return NULL;
-  if (n) memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
 
 static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory"); }
 
@@ -278,7 +272,7 @@ static int append_line(video *v, const char *line, size_t len) {
 
 static video *video_add(viral_stream *s, const char *id, double posted, double first_t, viral_error *err) {
   video *v = calloc(1, sizeof *v);
-  if (!v || !(v->id = dup_n(id, strlen(id)))) {
+  if (!v || !(v->id = text_dup(id))) {
     free(v);
     return nomem(err), NULL;
   }
@@ -296,16 +290,13 @@ static video *video_add(viral_stream *s, const char *id, double posted, double f
 
 /* ---- records through the assemble library ---- */
 
-/* What a built record needs kept alive. */
+/* A record built from an assembled row. */
 typedef struct built {
-  viral_reader *reader;
-  char *text;
-  const viral_record *rec;
+  viral_record *rec;
 } built;
 
 static void built_release(built *b) {
-  viral_reader_free(b->reader);
-  free(b->text);
+  viral_record_free_made_(b->rec);
   memset(b, 0, sizeof *b);
 }
 
@@ -336,23 +327,27 @@ static viral_assembler *video_assembler(const viral_stream *s, double horizon_h,
   return viral_assembler_create(&ao, err);
 }
 
-/* Write row (cells of a's columns) as a JSON line and read it back as the
- * record the model reads, under name. */
-static int read_row(const viral_stream *s, const viral_assembler *a, const viral_assembled_value *row,
-                    const char *name, built *out, viral_error *err) {
+/* Row (cells of a's columns) as the record the model reads, under name:
+ * the values a reader gives for the row's JSON line (`viral assemble
+ * --format jsonl` writes it), made without the text. */
+static int read_row(const viral_assembler *a, const viral_assembled_value *row, const char *name,
+                    built *out, viral_error *err) {
   memset(out, 0, sizeof *out);
-  size_t n = 0;
-  FILE *f = open_memstream(&out->text, &n);
-  if (!f) return nomem(err);
-  viral_assembler_write_row(a, row, f, 1);
-  int rc = fclose(f) != 0 ? nomem(err) : VIRAL_OK;
-  viral_reader_options ro;
-  event_reader_options(s, &ro);
-  if (rc == VIRAL_OK && !(out->reader = viral_reader_open_memory(name, out->text, n, &ro, err))) rc = err->code;
-  if (rc == VIRAL_OK && (rc = viral_reader_next(out->reader, &out->rec, err)) == 1) rc = VIRAL_OK;
-  else if (rc == 0) rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "%s: empty record", name);
-  if (rc != VIRAL_OK) built_release(out);
-  return rc;
+  size_t n = viral_assembler_column_count(a);
+  viral_value *values = malloc((n ? n : 1) * sizeof *values);
+  const char **names = malloc((n ? n : 1) * sizeof *names);
+  char (*digits)[32] = malloc((n ? n : 1) * sizeof *digits);
+  if (values && names && digits) {
+    for (size_t i = 0; i < n; i++) {
+      names[i] = viral_assembler_column_name(a, i);
+      viral_assembler_cell_value(a, row, i, digits[i], &values[i]);
+    }
+    out->rec = viral_record_make_(name, names, values, n);
+  }
+  free(values);
+  free(names);
+  free(digits);
+  return out->rec ? VIRAL_OK : nomem(err);
 }
 
 /* Assemble v's sightings into one record with the given horizon (0: outcome
@@ -374,7 +369,7 @@ static int build_record(viral_stream *s, const video *v, double horizon_h, const
   const viral_assembled_value *row = NULL;
   if (rc == VIRAL_OK && viral_assembler_next(a, &row) != 1)
     rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "video '%s': no record assembled", v->id);
-  if (rc == VIRAL_OK) rc = read_row(s, a, row, v->id, out, err);
+  if (rc == VIRAL_OK) rc = read_row(a, row, v->id, out, err);
   viral_assembler_free(a);
   return rc;
 }
@@ -425,6 +420,66 @@ static void checker_release(checker *c) {
   viral_pipeline_free(c->pipe);
   free(c->cols);
   viral_sparse_release(&c->vec);
+}
+
+/* "a, b, c" of the maps' names into buf at used; the new used. */
+static size_t list_names(char *buf, size_t size, size_t used, const viral_field_map *m, size_t n) {
+  for (size_t i = 0; i < n && used < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", m[i].name);
+  return used < size ? used : size;
+}
+
+/* What the stream's records have, in the options' terms, for messages. */
+static void describe_records(const viral_stream *s, char *buf, size_t size) {
+  size_t used = (size_t)snprintf(buf, size, "video_id, posted_at, the counters ");
+  used = list_names(buf, size, used, s->o.counters, s->o.counter_count);
+  for (size_t k = 0; k < s->o.age_count && used < size; k++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%gh", k ? ", " : " at ", s->o.ages_h[k]);
+  if (used < size) used += (size_t)snprintf(buf + used, size - used, " and their outcomes, the attributes ");
+  used = list_names(buf, size, used < size ? used : size, s->o.attrs, s->o.attr_count);
+  if (s->o.label && used < size) snprintf(buf + used, size - used, ", viral");
+}
+
+/* Every field the model's features read is one the stream's records have
+ * (a record of no sightings, as the assembler writes it, holds every
+ * column): refused at open, before any event, unless allow_missing (then
+ * they read as missing, by the spec's missing-value policy), as score, eval
+ * and update refuse an input without them. A label rule reading a field the
+ * records lack (a rule on "viral" without a label rule of the stream's) is
+ * said: the videos then learn from label events only. */
+static int check_model_fields(viral_stream *s, viral_error *err) {
+  viral_pipeline *p = s->check.pipe;
+  viral_assembler *a = video_assembler(s, 0, s->o.label, err);
+  if (!a) return err->code;
+  size_t ncol = viral_assembler_column_count(a), n_read = 0, n_label = 0;
+  viral_assembled_value *none = calloc(ncol, sizeof *none);
+  int rc = none ? VIRAL_OK : nomem(err);
+  for (size_t i = 0; none && i < ncol; i++) none[i].number = NAN;
+  built b = {0};
+  char absent[300], have[300];
+  if (rc == VIRAL_OK) rc = read_row(a, none, "records", &b, err);
+  for (int reads = 0; rc == VIRAL_OK && reads <= VIRAL_READS_LABEL; reads += VIRAL_READS_LABEL) {
+    if ((rc = viral_pipeline_tally_begin(p, reads, err)) == VIRAL_OK &&
+        (rc = viral_pipeline_tally_record(p, NULL, b.rec, err)) == VIRAL_OK)
+      *(reads ? &n_label : &n_read) = viral_pipeline_tally_absent(p, absent, sizeof absent);
+    if (rc == VIRAL_OK && !reads && n_read && !s->o.allow_missing) {
+      describe_records(s, have, sizeof have);
+      rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
+                           "the model reads fields the stream's records lack: %s; give them with --counters, "
+                           "--at or --attrs, or --allow-missing reads them as missing (the records have %s)",
+                           absent, have);
+    } else if (rc == VIRAL_OK && !reads && n_read) {
+      warn(s, "the stream's records lack fields the model reads, read as missing (--allow-missing): %s", absent);
+    }
+  }
+  if (rc == VIRAL_OK && n_label > n_read)
+    warn(s, "the model's label rule '%s' reads a field the stream's records lack: videos learn from label "
+            "events only (--label RULE labels them by their outcomes)",
+         viral_pipeline_label_rule(p));
+  built_release(&b);
+  free(none);
+  viral_assembler_free(a);
+  return rc;
 }
 
 /* Every counter and attribute source is in rec (null for an unknown value;
@@ -484,7 +539,7 @@ static int check_featurize(viral_stream *s, const viral_record *rec, viral_error
       for (size_t i = 0; i < nc; i++) filled[c->cols[k * nc + i]].number = row[final[i]].number;
       filled[covered[k]].number = 1;
     }
-    rc = read_row(s, a, filled, EVENT_NAME, &b, err);
+    rc = read_row(a, filled, EVENT_NAME, &b, err);
   }
   if (rc == VIRAL_OK) {
     rc = viral_pipeline_transform(c->pipe, b.rec, &c->vec, NULL, err);
@@ -509,17 +564,6 @@ static int reattribute(viral_error *err, const char *src, long line_no) {
 
 /* ---- output ---- */
 
-static void put_json_string(FILE *f, const char *t) {
-  fputc('"', f);
-  for (; *t; t++) {
-    unsigned char c = (unsigned char)*t;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
-  }
-  fputc('"', f);
-}
-
 /* Score rec and emit its line; *p gets the probability. A line emit could
  * not deliver is VIRAL_ERR_IO: the caller must not count the video scored. */
 static int score_and_emit(viral_stream *s, const char *id, const viral_record *rec, int with_seq,
@@ -527,7 +571,7 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   viral_prediction pred;
   viral_reason reasons[MAX_REASONS];
   size_t nr = 0, want = s->o.reasons < MAX_REASONS ? s->o.reasons : MAX_REASONS;
-  int rc = viral_model_predict(s->model, rec, &pred, reasons, want, &nr, err);
+  int rc = viral_model_predict(s->model, s->scratch, rec, &pred, reasons, want, &nr, err);
   if (rc != VIRAL_OK) return rc;
   if (p) *p = pred.probability;
   char *text = NULL, num[32];
@@ -536,12 +580,12 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   if (!f) return nomem(err);
   if (with_seq) fprintf(f, "{\"seq\":%llu,\"video_id\":", (unsigned long long)s->seq_out);
   else fputs("{\"seq\":null,\"video_id\":", f);
-  put_json_string(f, id);
+  json_string_write(f, id);
   fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":[", viral_format_double(num, pred.probability),
           pred.label);
   for (size_t i = 0; i < nr; i++) {
     fputs(i ? ",{\"feature\":" : "{\"feature\":", f);
-    put_json_string(f, reasons[i].name);
+    json_string_write(f, reasons[i].name);
     fprintf(f, ",\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
   }
   fputs("]}", f);
@@ -647,6 +691,7 @@ typedef struct event {
   double seq;       /* NAN when absent */
   const char *id;   /* observe, label */
   double t, posted; /* observe */
+  double age_h;     /* observe: (t - posted) in hours, viral_record_age_hours */
   double y;         /* label */
 } event;
 
@@ -701,7 +746,10 @@ static int parse_event(const viral_record *rec, const char *src, long line_no, e
   }
   if (read_time(rec, "observed_at", &ev->t) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing observed_at", NULL);
   if (read_time(rec, "posted_at", &ev->posted) != VIRAL_OK) return bad(err, src, line_no, "observe: bad or missing posted_at", NULL);
-  if (ev->t < ev->posted) return bad(err, src, line_no, "observe: observed_at is before posted_at (a negative age)", NULL);
+  /* the assembler's rule: a sighting a little before posting is an hourly
+   * snapshot's rounding, one earlier cannot be */
+  if (viral_record_age_hours(rec, ev->posted, ev->t, &ev->age_h, err) != VIRAL_OK)
+    return reattribute(err, src, line_no);
   return VIRAL_OK;
 }
 
@@ -710,7 +758,7 @@ static int parse_event(const viral_record *rec, const char *src, long line_no, e
  * (unless it is late: apply_observe ignores it), or one before the first. */
 static int gives_attributes(const viral_stream *s, const event *ev) {
   const video *v = (const video *)viral_vt_find(&s->videos, ev->id);
-  return v ? ev->t < v->first_t : (ev->t - ev->posted) / 3600 < s->o.horizon_h;
+  return v ? ev->t < v->first_t : ev->age_h < s->o.horizon_h;
 }
 
 /* An input or journal line read as an event: as long as the limit, one
@@ -792,7 +840,7 @@ static int note_position(viral_stream *s, const event *ev) {
     s->last_ids = ids;
     s->last_cap = cap;
   }
-  if (!(s->last_ids[s->last_n] = dup_n(ev->id, strlen(ev->id)))) return VIRAL_ERR_NOMEM;
+  if (!(s->last_ids[s->last_n] = text_dup(ev->id))) return VIRAL_ERR_NOMEM;
   s->last_n++;
   return VIRAL_OK;
 }
@@ -817,7 +865,7 @@ static int apply_observe(viral_stream *s, const event *ev, const char *line, siz
     s->st.clock = ev->t;
     if ((rc = close_by_time(s, err)) != VIRAL_OK) return rc;
   }
-  double age = (ev->t - ev->posted) / 3600;
+  double age = ev->age_h;
   video *v = (video *)viral_vt_find(&s->videos, ev->id);
   if (!v) {
     if (age >= s->o.horizon_h) {
@@ -945,7 +993,7 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
   for (size_t i = 0; !bad_ && i < s->videos.count; i++) {
     const video *v = (const video *)viral_vt_at(&s->videos, i);
     cJSON *o = cJSON_CreateObject();
-    char *lines = dup_n(v->buf, v->len);
+    char *lines = text_dup_len(v->buf, v->len);
     bad_ = !o || !lines || !cJSON_AddItemToArray(cJSON_GetObjectItem(d, "videos"), o) ||
            !cJSON_AddStringToObject(o, "id", v->id) || add_num(o, "posted_at", v->posted) ||
            add_num(o, "first_at", v->first_t) ||
@@ -1218,7 +1266,7 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   s->lock_fd = s->dir_fd = -1;
   viral_sparse_init(&s->check.vec);
   int rc = VIRAL_OK;
-  if (viral_vt_init(&s->videos) != VIRAL_OK) rc = nomem(err);
+  if (viral_vt_init(&s->videos) != VIRAL_OK || !(s->scratch = viral_model_scratch_create())) rc = nomem(err);
   if (rc == VIRAL_OK && s->o.metrics_window &&
       (!(s->ring_p = malloc(s->o.metrics_window * sizeof *s->ring_p)) ||
        !(s->ring_y = malloc(s->o.metrics_window * sizeof *s->ring_y))))
@@ -1228,9 +1276,13 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   if (rc == VIRAL_OK) rc = default_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) rc = open_state(s, err);
   if (rc == VIRAL_OK && !s->model) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no model and no checkpoint");
-  if (rc == VIRAL_OK && viral_model_learner(s->model) != VIRAL_LEARNER_LOGISTIC)
-    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a logistic model");
+  if (rc == VIRAL_OK && !viral_learner_online(viral_model_learner(s->model))) {
+    char online[256];
+    viral_learner_list(online, sizeof online, 0, 1);
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a %s model", online);
+  }
   if (rc == VIRAL_OK) rc = checker_init(s, err);
+  if (rc == VIRAL_OK) rc = check_model_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
     rc = open_journal(s, 0, err);
     if (rc == VIRAL_OK) rc = replay_journal(s, err);
@@ -1286,5 +1338,6 @@ void viral_stream_free(viral_stream *s) {
   viral_field_maps_free(s->default_attrs, s->o.attr_count);
   free(s->default_ages);
   viral_model_free(s->model);
+  viral_model_scratch_free(s->scratch);
   free(s);
 }

@@ -55,12 +55,14 @@ static void use_model(viral_model *m) {
   viral_reader *r = viral_reader_open_memory("example.csv", fuzz_example_csv,
                                              sizeof fuzz_example_csv - 1, &o, &err);
   const viral_record *rec;
-  while (r && viral_reader_next(r, &rec, &err) == 1) {
+  viral_model_scratch *s = viral_model_scratch_create();
+  while (r && s && viral_reader_next(r, &rec, &err) == 1) {
     viral_prediction pred;
     viral_reason reasons[3];
     size_t n = 0;
-    viral_model_predict(m, rec, &pred, reasons, 3, &n, &err);
+    viral_model_predict(m, s, rec, &pred, reasons, 3, &n, &err);
   }
+  viral_model_scratch_free(s);
   viral_reader_free(r);
   free(viral_model_to_json_text(m, &err));
 }

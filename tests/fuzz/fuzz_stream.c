@@ -63,6 +63,7 @@ static viral_model *new_model(void) {
   viral_train_options to;
   viral_train_options_init(&to);
   viral_model *m = viral_model_create(p, &to, &err);
+  viral_pipeline_free(p);
   if (!m) abort();
   return m;
 }

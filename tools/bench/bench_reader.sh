@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-cc}
 $cc -O2 -o "$tmp/bare" tools/bench/bare_parse.c -lcsv
-$cc -O2 -Iinclude -o "$tmp/viral" tools/bench/viral_read.c "$build/libviral.a" -lcsv -lcjson -lsvm -lm
+$cc -O2 -Iinclude -o "$tmp/viral" tools/bench/viral_read.c "$build/libviral.a" -lcsv -lcjson -lyajl -lsvm -lm
 awk -v rows="$rows" 'BEGIN {
   srand(7);
   for (j = 1; j <= 19; j++) printf "%sf%d", (j > 1 ? "," : ""), j; printf "\n";

@@ -25,7 +25,7 @@ csv=$work/canonical-$rows.csv
 [ -f "$csv" ] || awk -v n="$rows" -f tools/bench/gen_csv.awk > "$csv"
 $cc -O2 -o "$work/bare_parse" tools/bench/bare_parse.c -lcsv
 $cc -O2 -Iinclude -o "$work/featurize" tools/bench/featurize.c "$build/libviral.a" \
-  -lcsv -lcjson -lsvm -lm
+  -lcsv -lcjson -lyajl -lsvm -lm
 sed 's/"scaling": "standard"/"scaling": "none"/' datasets/default.spec.json > "$work/unscaled.spec.json"
 
 best() { # runs command... -> best wall time in seconds
@@ -42,9 +42,9 @@ line() { awk -v l="$1" -v t="$2" -v n="$rows" -v base="$3" \
 echo "input: $csv ($rows rows, $(stat -c %s "$csv") bytes), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 bare=$(best 3 "$work/bare_parse" "$csv")
 feat=$(best 3 "$work/featurize" "$work/unscaled.spec.json" "$csv")
-conv=$(best 3 "$viral" convert --spec "$work/unscaled.spec.json" --to libsvm "$csv")
-vw=$(best 1 "$viral" convert --spec "$work/unscaled.spec.json" --to vw "$csv")
-fitted=$(best 1 "$viral" convert --to libsvm "$csv")
+conv=$(best 3 "$viral" convert --allow-missing --spec "$work/unscaled.spec.json" --to libsvm "$csv")
+vw=$(best 1 "$viral" convert --allow-missing --spec "$work/unscaled.spec.json" --to vw "$csv")
+fitted=$(best 1 "$viral" convert --allow-missing --to libsvm "$csv")
 line "bare libcsv + strtod parse" "$bare" "$bare"
 line "featurize (read + pipeline, no output)" "$feat" "$bare"
 line "viral convert --to libsvm (one pass)" "$conv" "$bare"

@@ -12,20 +12,23 @@ mkdir -p "$work"
 [ -x /usr/bin/time ] || { echo "$0: needs GNU time: apt-get install time" >&2; exit 1; }
 
 # measure NAME command... : runs the command (stdout kept by the caller's
-# redirections), sets ${NAME}_s (wall seconds) and ${NAME}_kb (peak RSS, KiB).
+# redirections), sets ${NAME}_s (wall seconds), ${NAME}_kb (peak RSS, KiB)
+# and ${NAME}_cpu (user + system seconds, all threads: steadier than the
+# wall clock when the machine is busy).
 measure() {
   local name=$1; shift
-  /usr/bin/time -f '%e %M' -o "$work/.time" "$@"
-  local s kb
-  read -r s kb < "$work/.time"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/.time" "$@"
+  local s kb user sys
+  read -r s kb user sys < "$work/.time"
   printf -v "${name}_s" '%s' "$s"
   printf -v "${name}_kb" '%s' "$kb"
+  printf -v "${name}_cpu" '%.2f' "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
 }
 
 # bench_cc OUT SOURCE: compile a bench helper against the static library.
 bench_cc() {
   ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Iinclude -o "$1" "$2" "$build/libviral.a" \
-    -lsvm -lcsv -lcjson -lm
+    -lsvm -lcsv -lcjson -lyajl -lm
 }
 
 # gen_data N: path of a cached `viral gen --videos N` CSV (seed 1).

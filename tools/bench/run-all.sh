@@ -26,7 +26,11 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   echo "$(uname -sr), shared with other users (load average at start: $(cut -d ' ' -f 1-3 /proc/loadavg))."
   echo "Build: \`tools/build.sh\` (RelWithDebInfo), commit $(git rev-parse --short HEAD)."
   echo "Every figure is one wall-clock run: compare ratios, not seconds."
-  echo "Vowpal Wabbit is not installed here; its figure is DESIGN.md's, not measured."
+  if VW_NO_BUILD=1 tools/bench/vw.sh > /dev/null 2>&1; then
+    echo "Vowpal Wabbit: built by tools/bench/vw.sh, measured by vw_compare.sh."
+  else
+    echo "Vowpal Wabbit is not built here (tools/bench/vw.sh): no measured VW figure."
+  fi
 } > "$tmp"
 
 run() { # title, command...
@@ -38,6 +42,9 @@ run "Reader vs bare libcsv parse" tools/bench/bench_reader.sh "$videos"
 run "convert vs bare libcsv parse" tools/bench/convert.sh "$videos"
 run "gen" tools/bench/gen.sh build/viral "$videos"
 run "Logistic training: viral vs liblinear (and VW's reference figure)" tools/bench/train.sh "$videos"
+if VW_NO_BUILD=1 tools/bench/vw.sh > /dev/null 2>&1; then
+  run "Logistic training: viral vs Vowpal Wabbit (paired)" tools/bench/vw_compare.sh "$videos" 3
+fi
 run "Scoring: memory, speed from disk and from memory" tools/bench/score.sh "$videos"
 run "Memory of train and update" tools/bench/memory.sh "$small" "$videos"
 run "Kernel SVM: viral vs svm-train" tools/bench/svm.sh 5000 10000

@@ -14,8 +14,8 @@
 #   tools/bench/inmem.c: the same learner on the converted vectors held in
 #   memory (no parsing, no featurizing).
 # Test AUC of each with viral_metrics_roc_auc (tools/bench/auc.c).
-# Vowpal Wabbit is not installed here: its figure, 6.4 s for 1M rows, is the
-# one quoted in DESIGN.md, scaled linearly to the training rows; NOT measured.
+# The VW line is the figure quoted in DESIGN.md (6.4 s for 1M rows), scaled
+# linearly to the training rows, NOT measured: vw_compare.sh measures VW.
 # Prints a table; asserts nothing about speed.
 set -eu
 cd "$(dirname "$0")/../.."
