@@ -221,7 +221,7 @@ START_TEST(progressive_run_and_its_report) {
   ck_assert_msg(d != NULL, "%s", err.message);
   viral_train_options to;
   viral_train_options_init(&to);
-  viral_model *m = viral_model_create(p, &to, &err); /* takes p; d borrows it */
+  viral_model *m = viral_model_create(p, &to, &err); /* copies p; d borrows p */
   ck_assert_msg(m != NULL, "%s", err.message);
 
   viral_eval_progressive_run_options o = {{2, 4, 0}, 2, NULL};
@@ -277,6 +277,7 @@ START_TEST(progressive_run_and_its_report) {
   viral_progressive_report_release(&r);
 
   viral_eval_data_free(d);
+  viral_pipeline_free(p);
 
   /* outcomes that all come after the data's end: nothing to report */
   char dir[4096], late[4200];
