@@ -53,12 +53,13 @@ typedef struct viral_svm_params {
   double eps;           /* stopping tolerance (svm-train -e; default 0.001) */
   int shrinking;        /* 0 or 1 (svm-train -h; default 1) */
   unsigned int seed;    /* srand() value before training (default 1, as svm-train) */
-  int liblinear;        /* 1: the linear kernel is fitted by LIBLINEAR's dual solver
-                           (-s 3, the same C-SVC problem, its intercept lightly
-                           penalised; Platt probabilities by 5-fold CV as -b 1) in a
-                           fraction of libsvm's time, giving a model of the same
-                           shape; 0 (default): libsvm, as svm-train. The svm learner
-                           sets it for the linear kernel. */
+  int liblinear;        /* 1: the linear kernel is fitted by LIBLINEAR (-s 2: C-SVC
+                           with the squared slack, its intercept lightly penalised;
+                           Platt probabilities by 5-fold CV as -b 1) in a fraction
+                           of libsvm's time, giving a model of the same shape (the
+                           rows inside the margin as support vectors); 0 (default):
+                           libsvm, as svm-train. The svm learner sets it for the
+                           linear kernel. */
 } viral_svm_params;
 
 /* Fill params with the defaults listed above. */

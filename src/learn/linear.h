@@ -13,9 +13,10 @@
  * large enough for that to matter little (and may polish the intercept
  * afterwards: logistic_batch.c).
  *
- * Not thread-safe: LIBLINEAR's message hook is one process-wide pointer and
- * its dual solvers draw from the C library's rand(), which linear_train
- * seeds (as svm.c does for libsvm). */
+ * Not thread-safe: LIBLINEAR's message hook is one process-wide pointer,
+ * and linear_train seeds the C library's rand() (LIBLINEAR's dual solvers
+ * draw from it; the primal ones used here do not), as svm.c does for
+ * libsvm. */
 #ifndef VIRAL_LEARN_LINEAR_H
 #define VIRAL_LEARN_LINEAR_H
 

@@ -9,14 +9,14 @@
 
 /* C-SVC with the linear kernel on ds (labels 0/1, both classes; checked by
  * viral_svm_train, which calls it when params->liblinear is 1), by
- * LIBLINEAR's dual coordinate descent (-s 3: the hinge loss, libsvm's
- * problem; the intercept is the weight of a constant item SVM_LINEAR_BIAS,
- * so LIBLINEAR 2.3 penalises it by (b / SVM_LINEAR_BIAS)^2 / 2 where libsvm
- * does not). The support vectors are the rows with a dual variable > 0,
- * recovered from LIBLINEAR's weights by the KKT conditions; Platt's
- * probabilities are fitted as libsvm's -b 1 does, on decision values of
- * 5-fold cross-validation (seeded by params->seed). NULL with err set on
- * failure. */
+ * LIBLINEAR's primal Newton method for the L2-loss SVM (-s 2: C_i times
+ * the squared slack; libsvm's C-SVC takes the slack itself). The intercept
+ * is the weight of a constant item SVM_LINEAR_BIAS, so LIBLINEAR 2.3
+ * penalises it by (b / SVM_LINEAR_BIAS)^2 / 2 where libsvm does not. The
+ * support vectors are the rows inside the margin, with the dual variables
+ * of the optimum, 2 C_i xi_i; Platt's probabilities are fitted as libsvm's
+ * -b 1 does, on decision values of 5-fold cross-validation (seeded by
+ * params->seed). NULL with err set on failure. */
 viral_svm_model *svm_linear_train(const viral_svm_params *params, const viral_dataset *ds, viral_error *err);
 
 #define SVM_LINEAR_BIAS 10.0
