@@ -8,8 +8,8 @@
 #   2. a short name stands for one flag in every command;
 #   3. `viral --options CMD` (what shell completion offers) lists what
 #      --help lists, and `viral --commands` what `viral --help` lists;
-#   4. every --help has examples: a line "example:" or "examples:" and
-#      under it at least one "  viral CMD ...".
+#   4. every --help (viral's own too) has examples: a line "example:" or
+#      "examples:" and under it at least one "  viral CMD ...".
 # Adding or changing an option means changing the table: that is the point.
 set -u
 viral=$1 src=$2
@@ -25,6 +25,8 @@ commands=$("$viral" --commands | cut -f1)
 "$viral" --help | awk -v mode=options -f "$help_awk" > /dev/null
 listed=$("$viral" --help | sed -n '/^commands:$/,/^$/s/^  \([a-z]*\) .*/\1/p')
 [ "$listed" = "$commands" ] || fail "viral --help lists '$(echo $listed)', viral --commands '$(echo $commands)'"
+"$viral" --help | awk '/^examples?:$/ {ex = 1; next} ex && /^  viral [a-z]/ {found = 1} END {exit !found}' ||
+  fail "viral --help: no example"
 
 : > "$tmp/seen.tsv" # command TAB flag TAB short TAB arg
 for c in $commands; do

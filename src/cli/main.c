@@ -70,7 +70,11 @@ static void print_main_help(FILE *out) {
   fprintf(out,
           "\n'viral help COMMAND' or 'viral COMMAND --help' shows a command's options.\n"
           "A FILE of '-' (or none) is standard input. Exit status: 0 ok, 1 data or\n"
-          "runtime error, 2 usage error.\n");
+          "runtime error, 2 usage error.\n\n"
+          "examples:\n"
+          "  viral assemble -s research-api -o videos.csv polls/\n"
+          "  viral train -s research-api -o model.json videos.csv\n"
+          "  viral score -m model.json new-videos.csv\n");
 }
 
 /* Data reaches stdout through stdio's buffer, so a full disk or a closed
@@ -118,7 +122,10 @@ static int run(int argc, char **argv) {
   if (rc >= 0) return rc;
   const cli_command *c = cli_find_command(name);
   if (!c && name[0] == '-') {
-    fprintf(stderr, "viral: unknown option '%s' (try 'viral --help')\n", name);
+    static const char *const main_options[] = {"--help", "--version"};
+    const char *near = cli_closest(name, main_options, 2);
+    fprintf(stderr, "viral: unknown option '%s'%s%s%s (try 'viral --help')\n", name, near ? "; did you mean '" : "",
+            near ? near : "", near ? "'?" : "");
     return CLI_EXIT_USAGE;
   }
   if (!c) return unknown_command(name);
