@@ -145,6 +145,15 @@ static int unknown_long_option(const cli_args *args, const cli_option *common, i
   size_t n = 0;
   for (int i = 0; i < args->option_count; i++) names[n++] = args->options[i].name;
   for (int i = 0; i < ncommon && n < CLI_MAX_OPTIONS; i++) names[n++] = common[i].name;
+  /* getopt takes an unambiguous prefix (--lab): this one was not */
+  char matches[256] = "";
+  int prefixed = 0;
+  size_t len = strlen(name);
+  for (size_t i = 0; i < n; i++)
+    if (len && strncmp(names[i], name, len) == 0 && ++prefixed)
+      snprintf(matches + strlen(matches), sizeof matches - strlen(matches), "%s--%s", prefixed > 1 ? ", " : "", names[i]);
+  if (prefixed > 1)
+    return cli_usage_error(args->spec->command, "option '%s' is ambiguous: %s", bad, matches);
   const char *near = cli_closest(name, names, n);
   if (near) return cli_usage_error(args->spec->command, "unknown option '%s'; did you mean '--%s'?", bad, near);
   return cli_usage_error(args->spec->command, "unknown option '%s'", bad);
