@@ -4,7 +4,11 @@
 #      train; `viral train --<TAB>` every option of train (the learners'
 #      included) and nothing else; a file argument (-o, -m, FILE) offers
 #      files, an argument that is no file (--learner) nothing;
-#   2. zsh: the completion function parses (zsh -n), when zsh is installed.
+#   2. zsh, when installed: _viral parses (zsh -n), and run with zsh's
+#      completion functions replaced by ones that print what they are given,
+#      offers the commands with their summaries, and for `viral train` a
+#      spec per option (both names of -o, --output, a file for FILE, the
+#      learners' options).
 set -u
 viral=$1 src=$2
 tmp=$(mktemp -d)
@@ -34,8 +38,25 @@ complete_words train -- | grep -qx -- --kernel || fail "viral train --<TAB>: no 
 [ "$(complete_words score da)" = data.csv ] || fail "viral score da<TAB>: $(complete_words score da | tr '\n' ' ')"
 [ -z "$(complete_words train --learner "")" ] || fail "viral train --learner <TAB> offers $(complete_words train --learner "" | tr '\n' ' ')"
 
+# zsh_offers CURRENT WORD...: what _viral hands to _describe / _arguments
+zsh_offers() {
+  local current=$1; shift
+  zsh -f -c 'current=$1; shift; words=("$@"); CURRENT=$current
+    _describe() { print -rl -- ${(P)4} }
+    _arguments() { print -rl -- "$@" }
+    source "$0"' "$src/tools/completion/_viral" "$current" "$viral" "$@"
+}
 if command -v zsh > /dev/null; then
   zsh -n "$src/tools/completion/_viral" || fail "zsh -n _viral failed"
+  zsh_offers 2 "" > zsh.txt
+  for c in $commands; do grep -q "^$c:." zsh.txt || fail "zsh: viral <TAB> does not offer $c: $(head -3 zsh.txt)"; done
+  zsh_offers 3 train -- > zsh.txt
+  grep -qxF '(-o --output)--output[where to write the model (required; written atomically)]:FILE:_files' zsh.txt ||
+    fail "zsh: viral train --<TAB>: no --output FILE spec: $(head -3 zsh.txt)"
+  grep -qF '(-o --output)-o[' zsh.txt || fail "zsh: viral train -<TAB>: no -o"
+  grep -q '^--kernel\[.*\]:K: $' zsh.txt || fail "zsh: viral train --<TAB>: no --kernel K spec"
+  grep -q '^--shuffle\[[^]]*\]$' zsh.txt || fail "zsh: viral train --<TAB>: no --shuffle flag spec"
+  [ "$(grep -c '\[' zsh.txt)" -ge "$("$viral" --options train | wc -l)" ] || fail "zsh: viral train: fewer specs than options"
 elif [ "${CI:-}" = true ]; then
   fail "no zsh (tools/setup.sh installs it)"
 fi
