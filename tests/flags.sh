@@ -9,7 +9,9 @@
 #   3. `viral --options CMD` (what shell completion offers) lists what
 #      --help lists, and `viral --commands` what `viral --help` lists;
 #   4. every --help (viral's own too) has examples: a line "example:" or
-#      "examples:" and under it at least one "  viral CMD ...".
+#      "examples:" and under it at least one "  viral CMD ...";
+#   5. the spellings from before (cli.c's aliases) still do what the new
+#      ones do.
 # Adding or changing an option means changing the table: that is the point.
 set -u
 viral=$1 src=$2
@@ -69,4 +71,17 @@ awk -F'\t' '
       if (got[f] != want[f]) { printf "%s: in %s, the table says %s\n", f, got[f] == "" ? "no command" : got[f], want[f]; bad = 1 }
     exit bad
   }' "$table" "$tmp/seen.tsv" || status=1
+# 5. old spellings, new spellings: the same output
+same_output() { # "old args" "new args"
+  (cd "$src" && eval "\"\$viral\" $1" > "$tmp/old.out" 2>&1 && eval "\"\$viral\" $2" > "$tmp/new.out" 2>&1) ||
+    { fail "viral $1 / viral $2 failed: $(cat "$tmp/old.out" "$tmp/new.out" | head -3)"; return; }
+  cmp -s "$tmp/old.out" "$tmp/new.out" || fail "viral $1 and viral $2 differ"
+}
+same_output "gen -n 3 -s 4 -f jsonl" "gen -n 3 --seed 4 --to jsonl"
+same_output "gen -n 3 --format jsonl" "gen -n 3 --to jsonl"
+same_output "inspect -k 2 models/default.json" "inspect --top 2 models/default.json"
+same_output "convert -t vw --allow-missing --skip-bad-rows datasets/example.csv" \
+  "convert --to vw --allow-missing --skip-bad-rows datasets/example.csv"
+same_output "assemble -q -s tracker --format jsonl datasets/examples/tracker/" \
+  "assemble -q -s tracker --to jsonl datasets/examples/tracker/"
 exit $status

@@ -28,8 +28,11 @@ typedef struct cli_alias {
   const char *target;
 } cli_alias;
 static const cli_alias aliases[] = {
-    {"gen", 's', NULL, "seed"},    {"gen", 'f', "format", "to"}, {"assemble", 0, "format", "to"},
-    {"convert", 't', NULL, "to"}, {"inspect", 'k', NULL, "top"},
+    {"gen", 's', NULL, "seed"},         /* -s is --spec */
+    {"gen", 'f', "format", "to"},       /* --format is the input's format */
+    {"assemble", 0, "format", "to"},
+    {"convert", 't', NULL, "to"},       /* -t is --threshold */
+    {"inspect", 'k', NULL, "top"},      /* -k is --folds */
 };
 #define ALIAS_COUNT (sizeof aliases / sizeof *aliases)
 
