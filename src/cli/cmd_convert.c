@@ -42,7 +42,7 @@ const cli_spec cmd_convert_spec = {
     "(two passes), so FILE must then be a file, not standard input.\n\n"
     "example:\n"
     "  viral convert -o sample.libsvm datasets/sample.csv\n"
-    "  viral convert --to vw -s scraper scraper-export.json",
+    "  viral convert --to vw -o sample.vw datasets/sample.csv",
     options,
     0,
     1,
