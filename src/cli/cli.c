@@ -157,6 +157,9 @@ static int unknown_long_option(const cli_args *args, const cli_option *common, i
       snprintf(matches + strlen(matches), sizeof matches - strlen(matches), "%s--%s", prefixed > 1 ? ", " : "", names[i]);
   if (prefixed > 1)
     return cli_usage_error(args->spec->command, "option '%s' is ambiguous: %s", bad, matches);
+  /* the one it names refused the value: a flag given one (--quiet=1) */
+  if (prefixed == 1 && strchr(bad, '='))
+    return cli_usage_error(args->spec->command, "option '%s' takes no value", matches);
   const char *near = cli_closest(name, names, n);
   if (near) return cli_usage_error(args->spec->command, "unknown option '%s'; did you mean '--%s'?", bad, near);
   return cli_usage_error(args->spec->command, "unknown option '%s'", bad);
