@@ -63,7 +63,8 @@ START_TEST(options_listed_once_in_order) {
     ck_assert(o->help && *o->help);
   }
   ck_assert_ptr_null(o->name);
-  ck_assert_str_eq(viral_train_option_list()[0].help, "logistic (default, online) or svm (libsvm)");
+  ck_assert_str_eq(viral_train_option_list()[0].help,
+                   "logistic (default, batch optimum, then online) or svm (LIBLINEAR linear, libsvm rbf)");
   static const char *const grids[] = {"alpha-grid", "l1-grid", "l2-grid", "log2c", "log2g", NULL};
   o = viral_tune_option_list();
   for (int i = 0; grids[i]; i++, o++) ck_assert_str_eq(o->name, grids[i]);

@@ -188,7 +188,7 @@ static int is_listed(const char *name, size_t n) {
   return 0;
 }
 
-/* "logistic (default, online) or svm (libsvm)": each learner's name and
+/* "logistic (default, batch optimum, then online) or svm (...)": each learner's name and
  * the first words of its own description. */
 static void describe_learners(void) {
   size_t used = 0;

@@ -64,7 +64,7 @@ typedef struct viral_tune_axis_def {
 
 struct viral_learner {
   const char *name;
-  const char *summary; /* a word or two for --learner's help: "online", "libsvm" */
+  const char *summary; /* a few words for --learner's help: "batch optimum, then online" */
   /* the pipeline scaling it trains with: "none" when it learns its inputs'
    * scale online, NULL for the spec's own */
   const char *scaling;

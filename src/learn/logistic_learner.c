@@ -503,7 +503,7 @@ static void free_state(void *state) { viral_logistic_free(state); }
 
 const viral_learner viral_logistic_learner_ = {
     .name = "logistic",
-    .summary = "online",
+    .summary = "batch optimum, then online",
     .scaling = "none", /* it normalizes in its own single pass */
     .options = options,
     .tune_options = tune_options,

@@ -346,7 +346,7 @@ static void *from_json(const cJSON *doc, const char *cut, size_t cut_len, const 
 
 const viral_learner viral_svm_learner_ = {
     .name = "svm",
-    .summary = "libsvm",
+    .summary = "LIBLINEAR linear, libsvm rbf",
     .scaling = NULL, /* the spec's: standardized by a fitting pass */
     .options = options,
     .tune_options = tune_options,
