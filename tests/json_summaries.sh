@@ -38,11 +38,11 @@ jq -e . out.json > /dev/null || fail "train --json - without -q: stdout is not J
 [ -s out.txt ] && fail "update --json FILE wrote to stdout: $(cat out.txt)"
 [ "$(jq -r '.command, .model, .rows' u.json | tr '\n' ' ')" = "update m2.json 300 " ] || fail "update --json: $(cat u.json)"
 one_object "command metric folds seed rows positives label points best model" \
-  "$viral" tune -q --json - -k 3 --alpha-grid 0.1,0.5 --l1-grid 0 --l2-grid 1 d.csv
+  "$viral" tune -q --json - -k 3 --passes 1 --alpha-grid 0.1,0.5 --l1-grid 0 --l2-grid 1 d.csv
 [ "$(jq '.points | length' out.json)" = 2 ] || fail "tune --json: not 2 points: $(cat out.json)"
 jq -e '.best.alpha == 0.1 or .best.alpha == 0.5' out.json > /dev/null || fail "tune --json: best: $(cat out.json)"
 # without --json the table is text, as before
-"$viral" tune -q -k 3 --alpha-grid 0.1,0.5 --l1-grid 0 --l2-grid 1 d.csv | grep -q '^best: --alpha' || fail "tune: no text table"
+"$viral" tune -q -k 3 --passes 1 --alpha-grid 0.1,0.5 --l1-grid 0 --l2-grid 1 d.csv | grep -q '^best: --alpha' || fail "tune: no text table"
 
 # ---- 2. eval --json - ----
 one_object "folds predictors rows" "$viral" eval -q --json - -k 3 d.csv
@@ -57,7 +57,7 @@ rm -f m3.json
 cp m.json before.json
 "$viral" update -q -m m.json --json no-such-dir/s.json d.csv 2> err.txt && fail "update --json into a missing directory succeeded"
 cmp -s m.json before.json || fail "update: a --json that failed changed the model"
-"$viral" tune -q -k 3 --alpha-grid 0.1 --l1-grid 0 --l2-grid 1 -o m4.json --json no-such-dir/s.json d.csv > /dev/null 2>&1 &&
+"$viral" tune -q -k 3 --passes 1 --alpha-grid 0.1 --l1-grid 0 --l2-grid 1 -o m4.json --json no-such-dir/s.json d.csv > /dev/null 2>&1 &&
   fail "tune --json into a missing directory succeeded"
 [ -e m4.json ] && fail "tune: a --json that failed left the model"
 exit $status
