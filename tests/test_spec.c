@@ -175,6 +175,9 @@ START_TEST(bad_specs_name_file_key_and_problem) {
   refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"clip\", \"field\": "
           "\"views_1h\", \"min\": 5, \"max\": 1}]}",
           "t.spec.json: features[0]: clip needs numbers \"min\" <= \"max\"");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"logit\", \"field\": "
+          "\"watch_ratio_1h\", \"min\": 0, \"max\": 1}]}",
+          "t.spec.json: features[0]: logit needs 0 < \"min\" <= \"max\" < 1");
   refused("{\"features\": []}", "t.spec.json: window: missing (e.g. \"window\": \"2h\")");
   refused("{\"window\": \"2h\", \"hash_bits\": 1, \"features\": [{\"transform\": \"log1p\", "
           "\"field\": \"views_1h\", \"fill\": 0, \"indicator\": true}, {\"transform\": \"hash\", "
