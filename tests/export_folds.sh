@@ -88,7 +88,11 @@ grep -q '"split":[[:space:]]*"stratified"' plain/manifest.json || fail "manifest
 grep -q '"pipeline_fitted_per_fold":[[:space:]]*false' plain/manifest.json || fail "manifest: fitted per fold?"
 
 # ---- 6. all or none ----
-no_temporaries() { ls -A | grep -q '\.tmp\.' && fail "$1: a temporary directory was left: $(ls -A | grep '\.tmp\.')"; }
+no_temporaries() {
+  local left
+  left=$(compgen -G '*.tmp.*')
+  [ -n "$left" ] && fail "$1: a temporary directory was left: $left"
+}
 mkdir full && touch full/keep
 "$viral" eval -q --export-folds full d.csv > /dev/null 2> err
 [ $? = 1 ] || fail "a DIR that is not empty: not exit 1"
