@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
+#include "io/reader_options.h"
 #include "viral/eval.h"
-#include "viral/reader.h"
 #include "viral/writer.h"
 
 /* The input of viral_eval_load: its name always, its bytes when folds refit
@@ -15,8 +15,8 @@ struct viral_eval_source {
   char *name;                /* the path ("stdin" for standard input), for messages and format detection */
   char *bytes;               /* the whole input (NULL when folds share the vectors) */
   size_t len;
-  viral_reader_options ropts; /* skip_bad_rows: the load's, so a second read skips the same records */
-  char *json_path;           /* ropts.json_path, owned */
+  reader_options_copy ropts; /* the load's (skip_bad_rows too, so a second read skips the same
+                                records), strings owned: the caller's may be gone by then */
 };
 
 /* What the manifest says of one exported fold. */
