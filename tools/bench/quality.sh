@@ -18,9 +18,10 @@
 # default build/viral), VIRAL_SHARED_DATASETS (default ../shared/datasets),
 # QUALITY_TABLES / QUALITY_LEARNERS (comma-separated names / labels to run,
 # default all), QUALITY_SKLEARN (the fixture file). Needs jq.
-# Takes about 4 minutes on the project's 2-core machine, most of it the
-# SVMs on tiktok-vn-2025 and `viral gen` data (100,000 videos, about 2
-# minutes) the first time.
+# Takes about 3 minutes on the project's 2-core machine (2026-12-07: 148 s for
+# the real tables, most of it libsvm's SVMs on tiktok-vn-2025; 11 s for the
+# generated data, where the SVMs are skipped), plus about 2 minutes to make
+# the generated data the first time.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$repo/build/quality/runs}
