@@ -79,6 +79,13 @@ int cli_data_error(const char *command, const viral_error *err);
 
 /* Help text of a command on out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
+/* The command's options on out, one a line, for completion and tests:
+ * --NAME TAB -S (or nothing) TAB ARG (nothing for a flag) TAB help. */
+void cli_print_option_table(const cli_spec *spec, FILE *out);
+/* Of names, the one word most likely is a slip of the finger for (edit
+ * distance, a swap of two letters counting once), or NULL when none is
+ * close enough. */
+const char *cli_closest(const char *word, const char *const *names, size_t count);
 
 /* ---- options shared by the data commands (common.c) ---- */
 

@@ -40,11 +40,11 @@ static const cli_option options[] = {
     {"grace", 0, "AGE", "with --horizon: wait this long past it for a sighting (default 1h)"},
     {"window", 0, "AGE", "with --horizon: add when viral stream scores and learns (scored_at, ...)"},
     {"min-sightings", 0, "N", "drop videos seen fewer than N times"},
-    {"label", 0, "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
+    {"label", 'l', "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
     {"unlabeled", 0, "keep|drop", "records without outcome or label (default: drop)"},
     {"json-path", 0, "PATH", "the records' arrays in JSON documents, e.g. collector, data.videos, "
                              "[].data.videos"},
-    {"format", 0, "csv|jsonl", "output format (default: csv, or by -o's extension)"},
+    {"to", 0, "FMT", "output format: csv or jsonl (default: csv, or by -o's extension)"},
     {"output", 'o', "FILE", "write here (atomically) instead of stdout"},
     {"skip-bad-rows", 0, NULL, "skip (and count) rows with a malformed line or value"},
     {"quiet", 'q', NULL, "no summary line on stderr"},
@@ -308,9 +308,9 @@ int cmd_assemble(int argc, char **argv) {
     goto done;
   }
   o.keep_unlabeled = unl && strcmp(unl, "keep") == 0;
-  const char *fmt = cli_get(&args, "format"), *path = cli_get(&args, "output");
+  const char *fmt = cli_get(&args, "to"), *path = cli_get(&args, "output");
   if (fmt && strcmp(fmt, "csv") != 0 && strcmp(fmt, "jsonl") != 0) {
-    status = cli_usage_error(cmd, "--format is csv or jsonl, not '%s'", fmt);
+    status = cli_usage_error(cmd, "--to is csv or jsonl, not '%s'", fmt);
     goto done;
   }
   int jsonl = fmt ? strcmp(fmt, "jsonl") == 0
