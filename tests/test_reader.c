@@ -821,6 +821,9 @@ START_TEST(json_path_array_steps) {
       {"items[x]", "t.json: json path 'items[x]': '[x]' is not an array step: [] or [N], N from 0 to 1000000000"},
       {"items[-1]", "t.json: json path 'items[-1]': '[-1]' is not an array step: [] or [N], N from 0 to 1000000000"},
       {"items]", "t.json: json path 'items]': ']' without '['"},
+      /* a name right after ']' was a step the step array had no room for */
+      {"items[]x[]y", "t.json: json path 'items[]x[]y': 'x' follows ']' without '.'"},
+      {"[0]name", "t.json: json path '[0]name': 'name' follows ']' without '.'"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     o.json_path = bad[i][0];

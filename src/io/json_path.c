@@ -58,6 +58,12 @@ int json_path_parse(json_path *path, const char *text, char *why, size_t why_siz
       }
       p += n;
       if (*p == '.') p++;
+      else if (*p && *p != '[') { /* "a[]b": cap above counts one step per '.' or '[' */
+        size_t name = strcspn(p, ".[");
+        snprintf(why, why_size, "'%.*s' follows ']' without '.'", (int)(name > 40 ? 40 : name), p);
+        json_path_release(path);
+        return -2;
+      }
       continue;
     }
     size_t n = strcspn(p, ".[");
