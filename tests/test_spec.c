@@ -66,18 +66,25 @@ START_TEST(default_spec_file_matches_builtin) {
   ck_assert_str_eq(name, "likes_2h/views_2h");
   ck_assert_str_eq(viral_pipeline_feature_group(builtin, 12), "numeric");
   /* 12 value features with indicators (24) + 8 log ratios with indicators
-   * (16) + 2 clips, followers, duration with indicators (8) + 2 bools + hour
-   * and weekday 2x(2+1) + 3 text = 59 */
-  ck_assert_uint_eq(viral_pipeline_dense_count(builtin), 59);
+   * (16) + 2 clips, followers, duration with indicators (8) + 2 logits and 2
+   * interactions without (4) + 2 bools + hour and weekday 2x(2+1) + 3 text
+   * = 63 */
+  ck_assert_uint_eq(viral_pipeline_dense_count(builtin), 63);
   viral_pipeline_feature_name(builtin, 20, name, sizeof name);
   ck_assert_str_eq(name, "log_ratio(likes_2h,views_2h)");
-  viral_pipeline_feature_name(builtin, 58, name, sizeof name);
+  viral_pipeline_feature_name(builtin, 62, name, sizeof name);
   ck_assert_str_eq(name, "mentions(caption)");
-  /* 0-45: 23 features with indicators; 46 verified; 47-48 duration; 49
-   * music_original; 50-52 hour sin, cos, indicator */
-  viral_pipeline_feature_name(builtin, 51, name, sizeof name);
+  /* 0-43: 22 features with indicators; 44-45 the logits of the watch
+   * ratios, 46-47 their interactions with views; 48-49 followers; 50
+   * verified; 51-52 duration; 53 music_original; 54-56 hour sin, cos,
+   * indicator */
+  viral_pipeline_feature_name(builtin, 44, name, sizeof name);
+  ck_assert_str_eq(name, "logit(watch_ratio_1h)");
+  viral_pipeline_feature_name(builtin, 47, name, sizeof name);
+  ck_assert_str_eq(name, "watch_ratio_2h*log1p(views_2h)");
+  viral_pipeline_feature_name(builtin, 55, name, sizeof name);
   ck_assert_str_eq(name, "hour_cos(posted_at)");
-  ck_assert_str_eq(viral_pipeline_feature_group(builtin, 51), "time");
+  ck_assert_str_eq(viral_pipeline_feature_group(builtin, 55), "time");
   viral_pipeline_feature_name(builtin, 1000, name, sizeof name);
   ck_assert_str_eq(name, "hash[1000]");
   ck_assert_str_eq(viral_pipeline_label_rule(builtin), "viral");
@@ -175,6 +182,9 @@ START_TEST(bad_specs_name_file_key_and_problem) {
   refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"clip\", \"field\": "
           "\"views_1h\", \"min\": 5, \"max\": 1}]}",
           "t.spec.json: features[0]: clip needs numbers \"min\" <= \"max\"");
+  refused("{\"window\": \"2h\", \"features\": [{\"transform\": \"logit\", \"field\": "
+          "\"watch_ratio_1h\", \"min\": 0, \"max\": 1}]}",
+          "t.spec.json: features[0]: logit needs 0 < \"min\" <= \"max\" < 1");
   refused("{\"features\": []}", "t.spec.json: window: missing (e.g. \"window\": \"2h\")");
   refused("{\"window\": \"2h\", \"hash_bits\": 1, \"features\": [{\"transform\": \"log1p\", "
           "\"field\": \"views_1h\", \"fill\": 0, \"indicator\": true}, {\"transform\": \"hash\", "

@@ -154,6 +154,42 @@ START_TEST(transforms_by_hand) {
 }
 END_TEST
 
+/* logit: a proportion on the log-odds scale, clipped to [min, max]
+ * (default [0.01, 0.99]); times_log1p: a * log1p(b). */
+START_TEST(logit_and_times_log1p_by_hand) {
+  viral_pipeline *p = spec(
+      "{\"window\": \"2h\", \"label\": \"viral\", \"features\": ["
+      "{\"transform\": \"logit\", \"field\": \"watch_ratio_1h\", \"fill\": 0.5},"
+      "{\"transform\": \"logit\", \"field\": \"watch_ratio_2h\", \"min\": 0.2, \"max\": 0.6, \"fill\": 0},"
+      "{\"transform\": \"times_log1p\", \"fields\": [\"watch_ratio_1h\", \"views_1h\"], \"fill\": 0, \"indicator\": true}]}");
+  viral_reader *r = csv("views_1h,watch_ratio_1h,watch_ratio_2h,viral\n"
+                        "100,0.8,0.1,1\n"
+                        "0,1,0.7,0\n"
+                        ",0,0.5,0\n");
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_error err;
+  double label = -1;
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+  ck_assert_double_near(value_of(p, &v, "logit(watch_ratio_1h)"), 1.3862943611198906, 1e-15); /* ln 4 */
+  ck_assert_double_near(value_of(p, &v, "logit(watch_ratio_2h)"), -1.3862943611198906, 1e-15); /* at min 0.2 */
+  /* 0.8 ln 101 */
+  ck_assert_double_near(value_of(p, &v, "watch_ratio_1h*log1p(views_1h)"), 3.6920964134730083, 1e-14);
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+  ck_assert_double_near(value_of(p, &v, "logit(watch_ratio_1h)"), 4.59511985013459, 1e-14); /* ln 99 */
+  ck_assert_double_near(value_of(p, &v, "logit(watch_ratio_2h)"), 0.4054651081081645, 1e-15); /* at max 0.6 */
+  ck_assert_double_near(value_of(p, &v, "watch_ratio_1h*log1p(views_1h)"), 0, 0);
+  /* a missing field: the fill, and the indicator */
+  ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, &label, &err), VIRAL_OK);
+  ck_assert_double_near(value_of(p, &v, "logit(watch_ratio_1h)"), -4.59511985013459, 1e-14);
+  ck_assert_double_near(value_of(p, &v, "watch_ratio_1h*log1p(views_1h)"), 0, 0);
+  ck_assert_double_near(value_of(p, &v, "missing(watch_ratio_1h*log1p(views_1h))"), 1, 0);
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 START_TEST(missing_without_policy_is_an_error) {
   viral_pipeline *p = spec("{\"window\": \"1h\", \"features\": [{\"transform\": \"log1p\", "
                            "\"field\": \"views_1h\"}, {\"transform\": \"log1p\", \"field\": "
@@ -960,6 +996,7 @@ static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, transforms_by_hand);
+  tcase_add_test(tc, logit_and_times_log1p_by_hand);
   tcase_add_test(tc, missing_without_policy_is_an_error);
   tcase_add_test(tc, hashing_indices_names_and_signs);
   tcase_add_test(tc, fit_collects_bounded_names);

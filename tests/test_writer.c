@@ -303,6 +303,59 @@ START_TEST(outputs_all_or_none) {
 }
 END_TEST
 
+/* A directory of files: nothing at its path until commit, then all of it;
+ * abort and failures leave nothing; a path that is a file or a directory
+ * with something in it is refused before anything is made. */
+START_TEST(directory_all_or_none) {
+  char dir[4096], out[4200], file[4300];
+  test_tmpdir(dir, sizeof dir, "writer_atomic_dir");
+  snprintf(out, sizeof out, "%s/folds/", dir); /* a trailing slash names the same directory */
+  viral_error err = {0};
+  viral_atomic_dir *d = viral_atomic_dir_open(out, &err);
+  ck_assert_msg(d != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_atomic_dir_write(d, "a.txt", put_text, "a\n", &err), VIRAL_OK);
+  ck_assert_int_eq(viral_atomic_dir_write(d, "b.txt", put_text, "b\n", &err), VIRAL_OK);
+  ck_assert_int_eq(viral_atomic_dir_write(d, "../c.txt", put_text, "c\n", &err), VIRAL_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "folds/../c.txt: not a file name"));
+  ck_assert_int_eq(viral_atomic_dir_write(d, "a.txt", put_text, "again\n", &err), VIRAL_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(err.message, "folds/a.txt: cannot create: File exists"));
+  ck_assert_int_eq(count_files(dir), 1); /* the temporary directory alone */
+  ck_assert_int_eq(viral_atomic_dir_commit(d, &err), VIRAL_OK);
+  ck_assert_int_eq(count_files(dir), 1);
+  snprintf(file, sizeof file, "%sb.txt", out);
+  check_text(file, "b\n");
+  snprintf(file, sizeof file, "%s/folds", dir);
+  ck_assert_int_eq(count_files(file), 2);
+
+  /* not empty now, and a file: refused, nothing made */
+  ck_assert_ptr_null(viral_atomic_dir_open(out, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "folds/: exists and is not empty"));
+  snprintf(file, sizeof file, "%s/folds/a.txt", dir);
+  ck_assert_ptr_null(viral_atomic_dir_open(file, &err));
+  ck_assert_ptr_nonnull(strstr(err.message, "a.txt: exists and is not a directory"));
+  ck_assert_int_eq(count_files(dir), 1);
+
+  /* a failed file, then abort: nothing left; an empty directory is filled */
+  snprintf(out, sizeof out, "%s/empty", dir);
+  ck_assert_int_eq(mkdir(out, 0750), 0);
+  d = viral_atomic_dir_open(out, &err);
+  ck_assert_ptr_nonnull(d);
+  ck_assert_int_eq(viral_atomic_dir_write(d, "x.txt", fail_to_write, NULL, &err), VIRAL_ERR_INVALID);
+  viral_atomic_dir_abort(d);
+  viral_atomic_dir_abort(NULL);
+  ck_assert_int_eq(count_files(dir), 2);
+  ck_assert_int_eq(count_files(out), 0);
+  d = viral_atomic_dir_open(out, &err);
+  ck_assert_int_eq(viral_atomic_dir_write(d, "x.txt", put_text, "x\n", &err), VIRAL_OK);
+  ck_assert_int_eq(viral_atomic_dir_commit(d, &err), VIRAL_OK);
+  ck_assert_int_eq(count_files(out), 1);
+  struct stat st;
+  ck_assert_int_eq(stat(out, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0750); /* the empty directory's mode */
+  ck_assert_int_eq(count_files(dir), 2);
+}
+END_TEST
+
 static void check_cell(const char *cell, const char *expected) {
   char *buf = NULL;
   size_t size = 0;
@@ -371,6 +424,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, planted_temporary_link_not_followed);
   tcase_add_test(tc, directory_refused);
   tcase_add_test(tc, outputs_all_or_none);
+  tcase_add_test(tc, directory_all_or_none);
   tcase_add_test(tc, csv_cells_quoted_only_when_needed);
   tcase_add_test(tc, doubles_round_trip);
   suite_add_tcase(s, tc);

@@ -23,6 +23,7 @@
 #include "viral/reader.h"
 #include "viral/report.h"
 #include "viral/vector.h"
+#include "viral/writer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -160,6 +161,26 @@ typedef struct viral_eval_options {
   /* Called before each fold (may be NULL): fold 0-based of folds. */
   void (*progress)(void *ctx, int fold, int folds);
   void *progress_ctx;
+  /* NULL, or a directory (viral/writer.h) that receives every fold as the
+   * learner sees it, for other tools (a model of another library on the
+   * same rows, vectors, folds and labels):
+   *   fold-F-train.svm, fold-F-test.svm  LIBSVM lines "LABEL IDX:VAL ...",
+   *       label 1 or 0 (the fold's label: a quantile rule's threshold is
+   *       fitted on the fold's training rows), index = vector index + 1,
+   *       values after the fold's pipeline fit (scaled when the pipeline
+   *       scales: the svm; raw for the logistic learner, which normalizes
+   *       online); training rows in the order the learner learns them (time
+   *       order for temporal folds), test rows in row order;
+   *   fold-F-train.csv, fold-F-test.csv  record (1-based, as in
+   *       viral_eval_write_predictions), video_id, posted_at (unix
+   *       seconds), label: one line per vector line;
+   *   manifest.json  format "viral-folds", version 1, the report's
+   *       description, split, fold_count, gap_seconds or seed, label,
+   *       window_hours, pipeline_fitted_per_fold, learner, rows,
+   *       dimension, dense_columns (names of indices 1..k), spec, and per
+   *       fold its files, counts, label_threshold and test_posted_at.
+   * The run writes the files; the caller commits or aborts the directory. */
+  viral_atomic_dir *export_folds;
 } viral_eval_options;
 
 void viral_eval_options_init(viral_eval_options *o);

@@ -80,6 +80,35 @@ typedef struct viral_output {
  * behind. */
 int viral_write_outputs(const viral_output *outputs, size_t count, viral_error *err);
 
+/* ---- a directory of files, all or none ----
+ *
+ * An output that is a directory of files (eval --export-folds): its files
+ * are written into a new directory PATH.tmp.XXXXXX beside PATH (random
+ * suffix, created exclusively), each flushed and fsynced as it is finished,
+ * and commit renames the whole directory to PATH: a crash or a failure
+ * leaves no PATH, or the complete one. PATH must not exist yet, or be an
+ * empty directory (whose mode the new one takes; a new one gets 0777 less
+ * the umask). */
+typedef struct viral_atomic_dir viral_atomic_dir;
+
+/* Start writing the directory path. NULL with err set ("PATH: exists and is
+ * not empty", "PATH: cannot create temporary directory: ..."); nothing is
+ * created then. */
+viral_atomic_dir *viral_atomic_dir_open(const char *path, viral_error *err);
+/* Create the file called name (no '/') in the directory and write it with
+ * write(out, ctx, err) (as viral_output's); then flush, check, fsync and
+ * close it. VIRAL_OK, or an error naming PATH/NAME (the file stays until
+ * abort). */
+int viral_atomic_dir_write(viral_atomic_dir *d, const char *name,
+                           int (*write)(FILE *out, const void *ctx, viral_error *err), const void *ctx,
+                           viral_error *err);
+/* fsync the directory, rename it to its path and fsync the parent. Frees d
+ * whatever the outcome; on failure nothing is left. */
+int viral_atomic_dir_commit(viral_atomic_dir *d, viral_error *err);
+/* Give up: remove the files written and the temporary directory, and free.
+ * NULL-safe. */
+void viral_atomic_dir_abort(viral_atomic_dir *d);
+
 /* Write one CSV cell, quoted (RFC 4180) only when it needs to be. */
 void viral_csv_write_cell(FILE *out, const char *s, size_t len);
 

@@ -28,6 +28,7 @@ static const cli_option options[] = {
     {"predictions", 0, "FILE", "write the out-of-fold probability of every row (CSV)"},
     {"json", 0, "FILE", "write every number of the report as JSON ('-': standard output, instead of the text)"},
     {"html", 0, "FILE", "write a self-contained HTML report with charts"},
+    {"export-folds", 0, "DIR", "write each fold's rows as the learner sees them (LIBSVM, CSV, manifest.json) into the new directory DIR"},
     CLI_PROGRESSIVE_OPTIONS,
     {"views-field", 0, "NAME", "column of the views baseline (default views_<window>h)"},
     {"threshold", 't', "P", "probability at which the model says viral (default 0.5)"},
@@ -63,8 +64,18 @@ const cli_spec cmd_eval_spec = {
     "least --gap before it (set the gap to the label's horizon so no training\n"
     "outcome overlaps the test videos); --per-fold shows each fold's time span.\n"
     "--predictions writes the rows that were tested, with their fold.\n"
-    "The files of a run (--predictions, --json, --html, --final-model) are\n"
-    "written together: if one of them fails, none of them is left.\n"
+    "--export-folds DIR writes every fold as the learner sees it, for another\n"
+    "tool to fit on the same rows, vectors, folds and labels: per fold F,\n"
+    "fold-F-train.svm and fold-F-test.svm (LIBSVM lines, liblinear-train and\n"
+    "svm-train read them; the fold's labels and its fitted pipeline's values,\n"
+    "training rows in learning order) and fold-F-train.csv, fold-F-test.csv\n"
+    "(record, video_id, posted_at, label of each line; records as in\n"
+    "--predictions), and manifest.json (folds, split, gap, label rule, spec,\n"
+    "learner, names of the dense columns, per fold its counts and threshold).\n"
+    "DIR must be new or empty; it appears whole when the run succeeds.\n"
+    "The files of a run (--predictions, --json, --html, --export-folds,\n"
+    "--final-model) are written together: if one of them fails, none of them\n"
+    "is left.\n"
     "With --progressive each video is scored when its window closes and learned\n"
     "from when its outcome is known, in event order (the order of viral stream:\n"
     "from the scored_at/learned_at columns of viral assemble --window, else at\n"
@@ -132,6 +143,14 @@ int cmd_eval(int argc, char **argv) {
   viral_eval_data *d;
   viral_reader_options ropts;
   if ((rc = cli_eval_load(&args, &o.train, cli_get(&args, "views-field"), &p, &d, &ropts)) != CLI_CONTINUE) return rc;
+  const char *export_dir = cli_get(&args, "export-folds");
+  viral_error err;
+  viral_error_clear(&err);
+  if (export_dir && !(o.export_folds = viral_atomic_dir_open(export_dir, &err))) {
+    viral_eval_data_free(d);
+    viral_pipeline_free(p);
+    return cli_data_error("eval", &err);
+  }
   cli_progress progress = {"eval", {0, 0}, 0};
   clock_gettime(CLOCK_MONOTONIC, &progress.start);
   if (cli_show_progress(&args)) {
@@ -139,8 +158,6 @@ int cmd_eval(int argc, char **argv) {
     o.progress_ctx = &progress;
   }
 
-  viral_error err;
-  viral_error_clear(&err);
   viral_report r;
   /* The mode fills the report; everything after it is the same for all. */
   rc = viral_eval_run(d, &o, &r, &err);
@@ -150,6 +167,9 @@ int cmd_eval(int argc, char **argv) {
   pred_ctx pc = {d, &r};
   const viral_output outputs[] = {{pred, write_predictions, &pc}, {json, write_json, &r}, {html, write_html, &r}};
   if (rc == VIRAL_OK) rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err);
+  /* the directory last: the other outputs fail more easily than its rename */
+  if (rc == VIRAL_OK && o.export_folds) rc = viral_atomic_dir_commit(o.export_folds, &err);
+  else viral_atomic_dir_abort(o.export_folds);
   /* --json -: the JSON alone on stdout */
   if (rc == VIRAL_OK && !(json && viral_names_stdout(json)))
     rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);

@@ -31,7 +31,7 @@ int eval_progressive_check_unused(const cli_args *args) {
 
 /* Options that do not go with --progressive, or not with -m. */
 static int check_options(const cli_args *args, const viral_train_options *opts, int with_model) {
-  static const char *const not_here[] = {"folds", "temporal", "gap", NULL};
+  static const char *const not_here[] = {"folds", "temporal", "gap", "export-folds", NULL};
   for (int i = 0; not_here[i]; i++)
     if (cli_get(args, not_here[i])) return cli_usage_error(CMD, "--%s does not go with --progressive", not_here[i]);
   char online[256];

@@ -46,7 +46,8 @@ static int fold_roles(const viral_eval_data *d, const viral_eval_options *o, con
 /* Predict fold f with every predictor r has, learning and scoring the rows
  * in order (NULL: file order), and score them. */
 static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role,
-                    const size_t *order, int f, viral_report *r, double *y, double *q, viral_error *err) {
+                    const size_t *order, int f, viral_report *r, double *y, double *q,
+                    export_fold_info *exported, viral_error *err) {
   size_t train = 0;
   for (size_t row = 0; row < d->ds.rows; row++) train += role[row] == 0;
   if (train == 0)
@@ -57,6 +58,7 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
   int rc = viral_eval_fold_init(&fold, d, role, err);
   if (rc != VIRAL_OK) return rc;
   fold.order = order;
+  if (o->export_folds) rc = eval_export_fold(o->export_folds, &fold, f, exported, err);
   static const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
   static const int slot[3] = {VIRAL_REPORT_MODEL, VIRAL_REPORT_VIEWS, VIRAL_REPORT_BASE};
   for (int j = 0; j < 3 && rc == VIRAL_OK; j++)
@@ -102,7 +104,8 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   int *fold_of = malloc((n ? n : 1) * sizeof *fold_of), *role = malloc((n ? n : 1) * sizeof *role);
   double *y = malloc((n ? n : 1) * sizeof *y), *q = malloc((n ? n : 1) * sizeof *q);
   size_t *order = o->temporal ? malloc((n ? n : 1) * sizeof *order) : NULL;
-  if (!fold_of || !role || !y || !q || (o->temporal && !order))
+  export_fold_info *exported = calloc((size_t)(k > 0 ? k : 1), sizeof *exported);
+  if (!fold_of || !role || !y || !q || (o->temporal && !order) || !exported)
     rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (rc == VIRAL_OK && !o->temporal)
     rc = viral_eval_stratified_folds(d->ds.labels, n, k, o->seed, fold_of, err);
@@ -111,10 +114,11 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   for (int f = 0; f < k && rc == VIRAL_OK; f++) {
     if (o->progress) o->progress(o->progress_ctx, f, k);
     if ((rc = fold_roles(d, o, fold_of, order, f, role, r->span[f], err)) == VIRAL_OK)
-      rc = run_fold(d, o, role, order, f, r, y, q, err);
+      rc = run_fold(d, o, role, order, f, r, y, q, &exported[f], err);
   }
   if (rc == VIRAL_OK) rc = describe(r, d, o, err);
-  free(fold_of), free(role), free(y), free(q), free(order);
+  if (rc == VIRAL_OK && o->export_folds) rc = eval_export_manifest(o->export_folds, d, o, r, exported, err);
+  free(fold_of), free(role), free(y), free(q), free(order), free(exported);
   return rc;
 }
 

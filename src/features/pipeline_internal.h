@@ -53,7 +53,8 @@ typedef struct field_def {
 } field_def;
 
 typedef enum transform_kind {
-  T_IDENTITY, T_LOG1P, T_CLIP, T_BOOL, T_MISSING, T_RATIO, T_GROWTH, T_LOG_RATIO, T_VELOCITY, T_ACCEL,
+  T_IDENTITY, T_LOG1P, T_CLIP, T_LOGIT, T_BOOL, T_MISSING, T_RATIO, T_GROWTH, T_LOG_RATIO, T_TIMES_LOG1P,
+  T_VELOCITY, T_ACCEL,
   T_LOG_VIEWS, T_HOUR, T_WEEKDAY, T_AGE, T_LENGTH, T_COUNT, T_MENTIONS,
   T_HASH, T_HASH_LIST, T_CROSS
 } transform_kind;
@@ -64,7 +65,7 @@ typedef struct feature_def {
   char *group;      /* namespace */
   int field[3];     /* indices into pipeline fields */
   int nfields;
-  double lo, hi;    /* clip bounds */
+  double lo, hi;    /* clip, logit: bounds */
   double on_zero;   /* ratio: value when the denominator is 0 */
   int has_fill;     /* missing policy */
   double fill;

@@ -521,11 +521,13 @@ static const transform_info transforms[] = {
     {"identity", T_IDENTITY, 1, 1, 1, "numeric"},
     {"log1p", T_LOG1P, 1, 1, 1, "numeric"},
     {"clip", T_CLIP, 1, 1, 1, "numeric"},
+    {"logit", T_LOGIT, 1, 1, 1, "numeric"},
     {"bool", T_BOOL, 1, 1, 0, "numeric"},
     {"missing", T_MISSING, 1, 1, 0, "numeric"},
     {"ratio", T_RATIO, 2, 1, 1, "numeric"},
     {"growth", T_GROWTH, 2, 1, 1, "numeric"},
     {"log_ratio", T_LOG_RATIO, 2, 1, 1, "numeric"},
+    {"times_log1p", T_TIMES_LOG1P, 2, 1, 1, "numeric"},
     {"velocity", T_VELOCITY, 2, 1, 1, "numeric"},
     {"acceleration", T_ACCEL, 3, 1, 1, "numeric"},
     {"log_views", T_LOG_VIEWS, 0, 1, 1, "numeric"},
@@ -572,11 +574,13 @@ static void default_name(const viral_pipeline *p, const feature_def *f, char *bu
   case T_IDENTITY: snprintf(buf, size, "%s", a); break;
   case T_LOG1P: case T_LOG_VIEWS: snprintf(buf, size, "log1p(%s)", a); break;
   case T_CLIP: snprintf(buf, size, "clip(%s,%g,%g)", a, f->lo, f->hi); break;
+  case T_LOGIT: snprintf(buf, size, "logit(%s)", a); break;
   case T_BOOL: snprintf(buf, size, "bool(%s)", a); break;
   case T_MISSING: snprintf(buf, size, "missing(%s)", a); break;
   case T_RATIO: snprintf(buf, size, "%s/%s", a, b); break;
   case T_GROWTH: snprintf(buf, size, "growth(%s,%s)", a, b); break;
   case T_LOG_RATIO: snprintf(buf, size, "log_ratio(%s,%s)", a, b); break;
+  case T_TIMES_LOG1P: snprintf(buf, size, "%s*log1p(%s)", a, b); break;
   case T_VELOCITY: snprintf(buf, size, "velocity(%s,%s)", a, b); break;
   case T_ACCEL: snprintf(buf, size, "acceleration(%s,%s,%s)", a, b, c); break;
   case T_HOUR: snprintf(buf, size, "hour(%s)", a); break;
@@ -679,6 +683,20 @@ static int check_field_types(viral_pipeline *p, const feature_def *f, const char
   return VIRAL_OK;
 }
 
+/* logit's "min" and "max" (default 0.01, 0.99): the proportion is clipped
+ * to them so that 0 and 1 (a watch ratio of a handful of views) stay finite. */
+static int parse_logit_bounds(viral_pipeline *p, const cJSON *js, const char *where, feature_def *f,
+                              viral_error *err) {
+  f->lo = 0.01;
+  f->hi = 0.99;
+  int rc;
+  if ((rc = get_number(p, js, where, "min", &f->lo, err)) < 0) return rc;
+  if ((rc = get_number(p, js, where, "max", &f->hi, err)) < 0) return rc;
+  if (!(0 < f->lo && f->lo <= f->hi && f->hi < 1))
+    return spec_error(err, p, where, "logit needs 0 < \"min\" <= \"max\" < 1");
+  return 0;
+}
+
 static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, double def_fill,
                          int def_has_fill, int def_indicator, viral_error *err) {
   static const char *const keys[] = {"transform", "field", "fields", "name", "group", "min",
@@ -741,6 +759,7 @@ static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, doubl
     if (!has_lo || !has_hi || !(f->lo <= f->hi))
       return spec_error(err, p, where, "clip needs numbers \"min\" <= \"max\"");
   }
+  if (f->kind == T_LOGIT && (rc = parse_logit_bounds(p, js, where, f, err)) != 0) return rc;
   f->on_zero = 0;
   if ((rc = get_number(p, js, where, "on_zero", &f->on_zero, err)) < 0) return rc;
   if ((rc = get_number(p, js, where, "fill", &f->fill, err)) < 0) return rc;

@@ -474,6 +474,13 @@ static void dense_values(const viral_pipeline *p, viral_pipeline_scratch *s, con
   case T_IDENTITY: out[0] = a; break;
   case T_LOG1P: case T_LOG_VIEWS: out[0] = flog1p(p, s, f, 0); break;
   case T_CLIP: out[0] = a < f->lo ? f->lo : a > f->hi ? f->hi : a; break;
+  /* a proportion on the log-odds scale, where the generative model (and a
+   * platform's ranking) adds its effects: see datasets/README.md */
+  case T_LOGIT: {
+    double x = a < f->lo ? f->lo : a > f->hi ? f->hi : a;
+    out[0] = log(x / (1 - x));
+    break;
+  }
   case T_BOOL: out[0] = a != 0; break;
   case T_MISSING: out[0] = 0; break;
   case T_RATIO: out[0] = b == 0 ? f->on_zero : a / b; break;
@@ -482,6 +489,9 @@ static void dense_values(const viral_pipeline *p, viral_pipeline_scratch *s, con
   /* a rate on the log scale: engagement effects multiply, and a raw rate
    * such as shares/views (~0.004) is badly scaled next to counts */
   case T_LOG_RATIO: out[0] = flog1p(p, s, f, 0) - flog1p(p, s, f, 1); break;
+  /* a rate weighted by the log of the views it was measured on: its
+   * evidence grows with them, which a linear model cannot see otherwise */
+  case T_TIMES_LOG1P: out[0] = a * flog1p(p, s, f, 1); break;
   case T_VELOCITY: out[0] = (b - a) / (fhours(p, f, 1) - fhours(p, f, 0)); break;
   case T_ACCEL: {
     double h0 = fhours(p, f, 0), h1 = fhours(p, f, 1), h2 = fhours(p, f, 2);

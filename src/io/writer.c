@@ -5,6 +5,7 @@
 #include "io/random.h"
 #include "io/text.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -108,27 +109,29 @@ static int open_direct(viral_atomic_file *f, const struct stat *st, viral_error 
   return VIRAL_OK;
 }
 
-/* Create f->tmp_path exclusively beside f->target with mode (the umask
- * applies), trying fresh random suffixes while the name is taken: what
- * mkstemp does, except that mkstemp always makes 0600. Returns the
- * descriptor or -1 with errno set. */
-static int create_temporary(viral_atomic_file *f, mode_t mode) {
+/* Create TARGET.tmp.XXXXXX exclusively with mode (the umask applies): a file
+ * (directory 0; returns its descriptor) or a directory (returns 0), trying
+ * fresh random suffixes while the name is taken: what mkstemp and mkdtemp
+ * do, except that they always make 0600 and 0700. *tmp receives the name
+ * (caller frees, also on failure). Returns -1 with errno set on failure. */
+static int make_unique(const char *target, char **tmp, int directory, mode_t mode) {
   static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  size_t n = strlen(f->target);
-  if (!(f->tmp_path = malloc(n + 12))) return -1;
-  memcpy(f->tmp_path, f->target, n);
-  memcpy(f->tmp_path + n, ".tmp.", 5);
-  char *suffix = f->tmp_path + n + 5;
+  size_t n = strlen(target);
+  if (!(*tmp = malloc(n + 12))) return -1;
+  memcpy(*tmp, target, n);
+  memcpy(*tmp + n, ".tmp.", 5);
+  char *suffix = *tmp + n + 5;
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   uint64_t x = ((uint64_t)now.tv_sec << 30) ^ (uint64_t)now.tv_nsec ^ ((uint64_t)getpid() << 40) ^
-               (uint64_t)(uintptr_t)f;
+               (uint64_t)(uintptr_t)tmp;
   for (int attempt = 0; attempt < 1000; attempt++) {
     for (int i = 0; i < 6; i++) {
       suffix[i] = letters[xorshift64_next(&x) % (sizeof letters - 1)];
     }
     suffix[6] = '\0';
-    int fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    int fd = directory ? mkdir(*tmp, mode)
+                       : open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd >= 0 || errno != EEXIST) return fd;
   }
   errno = EEXIST;
@@ -140,7 +143,7 @@ static int create_temporary(viral_atomic_file *f, mode_t mode) {
 static int open_temporary(viral_atomic_file *f, viral_error *err) {
   struct stat old;
   int replaces = stat(f->target, &old) == 0;
-  int fd = create_temporary(f, replaces ? old.st_mode & 0777 : 0666);
+  int fd = make_unique(f->target, &f->tmp_path, 0, replaces ? old.st_mode & 0777 : 0666);
   if (fd < 0) {
     int e = errno;
     free(f->tmp_path);
@@ -203,10 +206,14 @@ static int sync_parent_dir(const char *path) {
   return rc;
 }
 
-static int write_error(viral_atomic_file *f, int e, viral_error *err) {
-  const char *name = f->is_stdout ? NULL : f->path; /* stdout is no file */
+/* "NAME: write error: ..." (name NULL: standard output, no file). */
+static int write_error_at(const char *name, int e, viral_error *err) {
   /* e is 0 when the failure was in an earlier write, whose errno is gone */
   return viral_error_set(err, VIRAL_ERR_IO, name, 0, "write error%s%s", e ? ": " : "", e ? strerror(e) : "");
+}
+
+static int write_error(viral_atomic_file *f, int e, viral_error *err) {
+  return write_error_at(f->is_stdout ? NULL : f->path, e, err);
 }
 
 /* Flush out what was written and check it arrived; an atomic file is also
@@ -276,6 +283,139 @@ int viral_write_outputs(const viral_output *outputs, size_t count, viral_error *
     for (size_t i = 0; i < count; i++) viral_atomic_abort(files[i]);
   free(files);
   return rc;
+}
+
+/* ---- a directory of files, all or none ---- */
+
+struct viral_atomic_dir {
+  char *path;     /* as given, less trailing slashes: the directory made */
+  char *tmp_path; /* PATH.tmp.XXXXXX, renamed to path by commit */
+  char **names;   /* [count] the files made in it, removed by abort */
+  size_t count, cap;
+};
+
+static void free_dir(viral_atomic_dir *d) {
+  if (!d) return;
+  for (size_t i = 0; i < d->count; i++) free(d->names[i]);
+  free(d->names);
+  free(d->tmp_path);
+  free(d->path);
+  free(d);
+}
+
+/* 1 when the directory at path has no entry but . and .. (0 also when it
+ * cannot be read). */
+static int dir_is_empty(const char *path) {
+  DIR *dir = opendir(path);
+  if (!dir) return 0;
+  const struct dirent *e;
+  int empty = 1;
+  while (empty && (e = readdir(dir)))
+    empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+  closedir(dir);
+  return empty;
+}
+
+viral_atomic_dir *viral_atomic_dir_open(const char *path, viral_error *err) {
+  viral_atomic_dir *d = calloc(1, sizeof *d);
+  if (!d || !(d->path = text_dup(path))) {
+    free(d);
+    viral_error_set(err, VIRAL_ERR_NOMEM, path, 0, "out of memory");
+    return NULL;
+  }
+  for (size_t n = strlen(d->path); n > 1 && d->path[n - 1] == '/'; n--) d->path[n - 1] = '\0';
+  struct stat st;
+  mode_t mode = 0777; /* less the umask, as mkdir makes it */
+  int rc = VIRAL_OK;
+  if (stat(d->path, &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "exists and is not a directory");
+    else if (!dir_is_empty(d->path)) rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "exists and is not empty");
+    mode = st.st_mode & 0777;
+  }
+  if (rc == VIRAL_OK && make_unique(d->path, &d->tmp_path, 1, mode) != 0) {
+    rc = viral_error_set(err, VIRAL_ERR_IO, path, 0, "cannot create temporary directory: %s", strerror(errno));
+    free(d->tmp_path);
+    d->tmp_path = NULL;
+  }
+  if (rc == VIRAL_OK) return d;
+  free_dir(d);
+  return NULL;
+}
+
+/* "DIR/NAME", malloc'ed; NULL when out of memory. */
+static char *path_join(const char *dir, const char *name) {
+  char *path = malloc(strlen(dir) + strlen(name) + 2);
+  if (path) sprintf(path, "%s/%s", dir, name);
+  return path;
+}
+
+int viral_atomic_dir_write(viral_atomic_dir *d, const char *name,
+                           int (*write)(FILE *out, const void *ctx, viral_error *err), const void *ctx,
+                           viral_error *err) {
+  char shown[VIRAL_ERROR_MAX]; /* the name it will have, for messages */
+  snprintf(shown, sizeof shown, "%s/%s", d->path, name);
+  if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return viral_error_set(err, VIRAL_ERR_INVALID, shown, 0, "not a file name");
+  if (d->count == d->cap) {
+    size_t cap = d->cap ? 2 * d->cap : 16;
+    char **names = realloc(d->names, cap * sizeof *names);
+    if (!names) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    d->names = names, d->cap = cap;
+  }
+  char *file = path_join(d->tmp_path, name);
+  if (!file || !(d->names[d->count] = text_dup(name))) {
+    free(file);
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  }
+  int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!out) {
+    int e = errno;
+    if (fd >= 0) close(fd), unlink(file);
+    free(file);
+    free(d->names[d->count]);
+    return viral_error_set(err, VIRAL_ERR_IO, shown, 0, "cannot create: %s", strerror(e));
+  }
+  free(file);
+  d->count++; /* made: abort removes it */
+  int rc = write(out, ctx, err);
+  errno = 0;
+  if (rc == VIRAL_OK && (fflush(out) != 0 || ferror(out))) rc = write_error_at(shown, errno, err);
+  if (rc == VIRAL_OK && fsync(fileno(out)) != 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, shown, 0, "cannot sync: %s", strerror(errno));
+  errno = 0;
+  if (fclose(out) != 0 && rc == VIRAL_OK) rc = write_error_at(shown, errno, err);
+  return rc;
+}
+
+int viral_atomic_dir_commit(viral_atomic_dir *d, viral_error *err) {
+  int fd = open(d->tmp_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = fd >= 0 && fsync(fd) == 0 ? VIRAL_OK : -1;
+  if (fd >= 0) close(fd);
+  if (rc != VIRAL_OK)
+    rc = viral_error_set(err, VIRAL_ERR_IO, d->path, 0, "cannot sync directory: %s", strerror(errno));
+  /* rename replaces an empty directory, and fails on one that filled since open */
+  else if (rename(d->tmp_path, d->path) != 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, d->path, 0, "cannot put the directory in place: %s", strerror(errno));
+  if (rc != VIRAL_OK) {
+    viral_atomic_dir_abort(d);
+    return rc;
+  }
+  if (sync_parent_dir(d->path) != 0)
+    rc = viral_error_set(err, VIRAL_ERR_IO, d->path, 0, "cannot sync directory: %s", strerror(errno));
+  free_dir(d);
+  return rc;
+}
+
+void viral_atomic_dir_abort(viral_atomic_dir *d) {
+  if (!d) return;
+  for (size_t i = 0; i < d->count; i++) {
+    char *file = path_join(d->tmp_path, d->names[i]);
+    if (file) unlink(file);
+    free(file);
+  }
+  rmdir(d->tmp_path);
+  free_dir(d);
 }
 
 /* ---- cells and numbers ---- */
