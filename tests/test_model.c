@@ -12,6 +12,7 @@
 #include "learn/logistic_json.h"
 #include "model/document.h"
 #include "testutil.h"
+#include "viral/gbt.h"
 #include "viral/logistic.h"
 #include "viral/model.h"
 #include "viral/svm.h"
@@ -433,15 +434,19 @@ START_TEST(one_model_scores_from_four_threads) {
   char small[4200], path[4200];
   snprintf(small, sizeof small, "%s/threads.csv", dir);
   write_rows(small, 0, 300);
-  for (int svm = 0; svm < 2; svm++) {
+  for (int which = 0; which < 3; which++) { /* logistic, svm, gbt */
     viral_train_options opts;
     viral_train_options_init(&opts);
-    if (svm) {
+    if (which == 1) {
       viral_train_options_set_learner(&opts, viral_learner_find("svm"));
       viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
     }
+    if (which == 2) { /* its reasons are XGBoost's SHAP values, one call at a time */
+      viral_train_options_set_learner(&opts, viral_learner_find("gbt"));
+      viral_train_options_gbt(&opts)->min_rows = 5;
+    }
     viral_model *trained = train(small, NULL, &opts);
-    snprintf(path, sizeof path, "%s/threads-%d.json", dir, svm);
+    snprintf(path, sizeof path, "%s/threads-%d.json", dir, which);
     viral_error err = {0};
     ck_assert_int_eq(viral_model_save(trained, path, &err), VIRAL_OK);
     viral_model_free(trained);
@@ -605,7 +610,7 @@ START_TEST(damaged_models_are_refused_with_their_reason) {
   ck_assert_ptr_nonnull(strstr(load_error(deep), "not valid JSON"));
   free(deep);
 
-  ck_assert_str_eq(edited_error(set_learner), "\"learner\" must be \"logistic\" or \"svm\"");
+  ck_assert_str_eq(edited_error(set_learner), "\"learner\" must be \"logistic\", \"svm\" or \"gbt\"");
   ck_assert_str_eq(edited_error(set_threshold), "\"threshold\" must be a number from 0 to 1");
   ck_assert_str_eq(edited_error(drop_pipeline), "\"pipeline\" is missing or not an object");
   ck_assert_str_eq(edited_error(more_positives), "\"positives\" must be a whole number from 0 to 300");
