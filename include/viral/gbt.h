@@ -23,7 +23,9 @@
  * for bit (XGBoost's row and column sampling is seeded from seed and the
  * round number). The histograms are summed by `threads` threads; a model
  * is reproducible for a given thread count, which is therefore a parameter
- * (fixed at 2 unless told) rather than the machine's core count.
+ * (1 unless told: on a machine shared with other jobs two threads waiting
+ * on each other made a fit up to 100 times slower) rather than the
+ * machine's core count.
  *
  * Scoring does not call XGBoost: the trees are read from XGBoost's model
  * into flat arrays once, and walked with XGBoost's own float arithmetic
@@ -68,7 +70,7 @@ typedef struct viral_gbt_params {
                               0: keep the trees fitted without the slice (default 1) */
   uint32_t min_rows;       /* rows that must hold a feature for it to be a column, >= 1
                               (default 20) */
-  int threads;             /* XGBoost's nthread while fitting, 1 to 256 (default 2) */
+  int threads;             /* XGBoost's nthread while fitting, 1 to 256 (default 1) */
   uint32_t seed;           /* XGBoost's seed (default 1) */
   double weight0, weight1; /* importance of label-0 and label-1 rows, > 0 (default 1) */
 } viral_gbt_params;

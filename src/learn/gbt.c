@@ -43,7 +43,7 @@ void viral_gbt_params_init(viral_gbt_params *p) {
   p->valid_fraction = 0.1;
   p->refit = 1;
   p->min_rows = 20;
-  p->threads = 2;
+  p->threads = 1;
   p->seed = 1;
   p->weight0 = p->weight1 = 1;
 }

@@ -31,7 +31,7 @@ static const viral_option options[] = {
     {"valid-fraction", "X", "gbt: the last share of rows that early stopping scores (default 0.1)"},
     {"no-refit", NULL, "gbt: keep the trees fitted without the slice (default: refit on all rows)"},
     {"min-feature-rows", "N", "gbt: rows that must hold a feature for trees to use it (default 20)"},
-    {"threads", "N", "gbt: XGBoost threads while fitting; results depend on it (default 2)"},
+    {"threads", "N", "gbt: XGBoost threads while fitting; results may depend on it (default 1)"},
     {"seed", NULL, NULL},
     {"class-weight", NULL, NULL},
     {NULL, NULL, NULL},
