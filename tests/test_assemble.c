@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/assemble_internal.h"
 #include "io/record_internal.h"
@@ -524,6 +525,160 @@ START_TEST(cli_unsorted_log_with_horizon_is_a_data_error_without_output) {
 }
 END_TEST
 
+/* ---- many poll files, one log ---- */
+
+static double time_in(const char *path, const char *pattern, int offset_minutes) {
+  double t = -1;
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_msg(viral_assemble_time_in_name(path, pattern, offset_minutes, &t, &err) == VIRAL_OK,
+                "%s: %s", path, err.message);
+  return t;
+}
+
+static void time_in_name_fails(const char *path, const char *pattern, int code, const char *message) {
+  double t;
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_int_eq(viral_assemble_time_in_name(path, pattern, 0, &t, &err), code);
+  ck_assert_str_eq(err.message, message);
+}
+
+/* 2026-03-02T18:00:00Z is 1772474400 (date -u -d ... +%s). */
+START_TEST(poll_time_from_the_file_name) {
+  ck_assert(time_in("polls/2026-03-02T180000Z.json", "%Y-%m-%dT%H%M%SZ", 0) == 1772474400);
+  /* found anywhere in the base name, text after it ignored (Apify's milliseconds) */
+  ck_assert(time_in("x/dataset_tiktok-scraper_2026-03-02_18-00-12-345.json", "%Y-%m-%d_%H-%M-%S", 0) ==
+            1772474412);
+  ck_assert(time_in("v2_20260302T1800.json", "%Y%m%dT%H%M", 0) == 1772474400);
+  /* naive: at the UTC offset given (+01:00 is an hour earlier in UTC) */
+  ck_assert(time_in("poll 2026-03-02 18h.json", "%Y-%m-%d %Hh", 60) == 1772474400 - 3600);
+  /* %s is unix seconds, read here (strptime's would be the machine's local time) */
+  ck_assert(time_in("poll-1772474400.json", "poll-%s.json", 0) == 1772474400);
+  ck_assert(time_in("1772474400", "%s", 0) == 1772474400);
+  /* a match starts at the name's start or after a byte that is not a digit:
+   * 2026 is not read out of 112026, and the directory does not count */
+  time_in_name_fails("d/112026-03-02.csv", "%Y-%m-%d", VIRAL_ERR_PARSE,
+                     "d/112026-03-02.csv: no time in the file name by the pattern '%Y-%m-%d'");
+  time_in_name_fails("2026-03-02/poll.json", "%Y-%m-%d", VIRAL_ERR_PARSE,
+                     "2026-03-02/poll.json: no time in the file name by the pattern '%Y-%m-%d'");
+  /* an impossible date is no time */
+  time_in_name_fails("2026-02-30.json", "%Y-%m-%d", VIRAL_ERR_PARSE,
+                     "2026-02-30.json: no time in the file name by the pattern '%Y-%m-%d'");
+  static const char *const bad[] = {"poll", "%%", "%s-%Y"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char want[256];
+    snprintf(want, sizeof want,
+             "file name pattern '%s': expected strptime conversions such as %%Y%%m%%dT%%H%%M%%S, or "
+             "one %%s (unix seconds) with literal text", bad[i]);
+    time_in_name_fails("poll-1772474400.json", bad[i], VIRAL_ERR_INVALID, want);
+  }
+}
+END_TEST
+
+static void list_inputs(const char *const *paths, size_t n, const char *pattern, const double *times,
+                        size_t ntimes, const char *want) {
+  viral_assemble_input *in;
+  size_t count;
+  viral_error err;
+  viral_error_clear(&err);
+  ck_assert_msg(viral_assemble_inputs(paths, n, pattern, times, ntimes, 0, &in, &count, &err) == VIRAL_OK,
+                "%s", err.message);
+  char got[4096] = "";
+  for (size_t i = 0; i < count; i++) {
+    const char *base = strrchr(in[i].path, '/');
+    snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s@%.0f", i ? " " : "",
+             base ? base + 1 : in[i].path, in[i].has_time ? in[i].time : -1.0);
+  }
+  ck_assert_str_eq(got, want);
+  viral_assemble_inputs_free(in, count);
+}
+
+/* A directory gives its files by name (not hidden ones, not directories);
+ * times come per path or from names, and then order the polls. */
+START_TEST(inputs_from_directories_in_poll_order) {
+  char dir[4096], path[4300], sub[4300], empty[4300];
+  test_tmpdir(dir, sizeof dir, "assemble_inputs");
+  static const char *const names[] = {"p-1772478000.json", "p-1772474400.json", ".p-1.json", "notes.txt"};
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    test_write_file(path, "[]");
+  }
+  snprintf(sub, sizeof sub, "%s/sub", dir);
+  mkdir(sub, 0777);
+  const char *paths[] = {dir};
+  list_inputs(paths, 1, NULL, NULL, 0, "notes.txt@-1 p-1772474400.json@-1 p-1772478000.json@-1");
+  /* one time for all */
+  double t0 = 1772474400, times[] = {1772478000, 1772474400};
+  list_inputs(paths, 1, NULL, &t0, 1, "notes.txt@1772474400 p-1772474400.json@1772474400 p-1772478000.json@1772474400");
+  /* a time per path: read in time order, whatever order they were given in */
+  char a[4300], b[4300];
+  snprintf(a, sizeof a, "%s/p-1772478000.json", dir);
+  snprintf(b, sizeof b, "%s/p-1772474400.json", dir);
+  const char *two[] = {a, b};
+  list_inputs(two, 2, NULL, times, 2, "p-1772474400.json@1772474400 p-1772478000.json@1772478000");
+  list_inputs(two, 2, "p-%s.json", NULL, 0, "p-1772474400.json@1772474400 p-1772478000.json@1772478000");
+  /* errors */
+  viral_assemble_input *in;
+  size_t count;
+  viral_error err;
+  ck_assert_int_eq(viral_assemble_inputs(paths, 1, "p-%s.json", NULL, 0, 0, &in, &count, &err),
+                   VIRAL_ERR_PARSE);
+  char want[4500];
+  snprintf(want, sizeof want, "%s/notes.txt: no time in the file name by the pattern 'p-%%s.json'", dir);
+  ck_assert_str_eq(err.message, want);
+  ck_assert_int_eq(viral_assemble_inputs(two, 2, NULL, times, 3, 0, &in, &count, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "3 observed times for 2 inputs: give one, or one per input");
+  const char *from_stdin[] = {"-"};
+  ck_assert_int_eq(viral_assemble_inputs(from_stdin, 1, "%s", NULL, 0, 0, &in, &count, &err),
+                   VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "standard input has no file name to take a time from");
+  snprintf(empty, sizeof empty, "%s/sub", dir);
+  const char *none[] = {empty};
+  ck_assert_int_eq(viral_assemble_inputs(none, 1, NULL, NULL, 0, 0, &in, &count, &err), VIRAL_ERR_INVALID);
+  snprintf(want, sizeof want, "%s: no files in the directory", empty);
+  ck_assert_str_eq(err.message, want);
+}
+END_TEST
+
+/* Rows of each poll file take the time set for it; the option is for an
+ * assembler whose rows carry no time. */
+START_TEST(observed_time_set_per_input) {
+  viral_assemble_options o;
+  viral_assemble_options_init(&o);
+  static const viral_field_map views[] = {{"views", "v", VIRAL_PARSE_COUNT}};
+  o.id_field = "id";
+  o.posted_at_field = "posted";
+  o.has_observed_time = 1;
+  o.counters = views;
+  o.counter_count = 1;
+  viral_error err;
+  viral_assembler *a = viral_assembler_create(&o, &err);
+  ck_assert_ptr_nonnull(a);
+  const char *polls[] = {"id,posted,v\nx,2026-01-01T00:00:00Z,10\n", "id,posted,v\nx,2026-01-01T00:00:00Z,30\n"};
+  for (int k = 0; k < 2; k++) {
+    ck_assert_int_eq(viral_assembler_set_observed_time(a, 1767225600 + 3600 * (k + 1)), VIRAL_OK);
+    viral_reader *r = viral_reader_open_memory("poll.csv", polls[k], strlen(polls[k]), NULL, &err);
+    const viral_record *rec;
+    ck_assert_int_eq(viral_reader_next(r, &rec, &err), 1);
+    ck_assert_int_eq(viral_assembler_add(a, rec, &err), VIRAL_OK);
+    viral_assembler_input_done(a, r);
+    viral_reader_free(r);
+  }
+  ck_assert_int_eq(viral_assembler_finish(a, &err), VIRAL_OK);
+  const viral_assembled_value *row;
+  ck_assert_int_eq(viral_assembler_next(a, &row), 1);
+  /* views_final, views_peak, age_last_h (2 h: the second poll), sightings */
+  ck_assert(row[2].number == 30 && row[4].number == 2 && row[5].number == 2);
+  viral_assembler_free(a);
+  o.has_observed_time = 0;
+  o.observed_at_field = "seen";
+  a = viral_assembler_create(&o, &err);
+  ck_assert_int_eq(viral_assembler_set_observed_time(a, 0), VIRAL_ERR_INVALID);
+  viral_assembler_free(a);
+}
+END_TEST
+
 /* ---- the real datasets (tools/real-data.sh holds the commands) ---- */
 
 /* Counts of one dataset in real-data.sh's table ("NAME ROWS POSITIVES"). */
@@ -579,6 +734,9 @@ static Suite *make_suite(void) {
   tcase_add_test(core, horizon_streams_records_before_the_log_ends);
   tcase_add_test(core, ratio_label_min_sightings_and_top_rule);
   tcase_add_test(core, field_maps_parse_rules);
+  tcase_add_test(core, poll_time_from_the_file_name);
+  tcase_add_test(core, inputs_from_directories_in_poll_order);
+  tcase_add_test(core, observed_time_set_per_input);
   suite_add_tcase(s, core);
   TCase *cli = tcase_create("cli");
   tcase_add_test(cli, cli_id_from_url_post_time_from_id_and_utc_offset);

@@ -262,7 +262,7 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
   snprintf(model, sizeof model, "%s/m.json", dir);
   test_repo_path(research, sizeof research, "tests/data/inputs/research.json");
   test_repo_path(challenges, sizeof challenges, "tests/data/inputs/challenges.jsonl");
-  test_repo_path(spec, sizeof spec, "tests/data/inputs/challenges.spec.json");
+  test_repo_path(spec, sizeof spec, "tests/data/inputs/challenges_typo.spec.json");
   /* train: the fields are named, with the input's, and no model is written */
   snprintf(args, sizeof args, "train -q -o '%s' --json-path data.videos '%s'", model, research);
   expect_error(args, "research.json: the input lacks fields the spec reads: viral, views_2h, "
@@ -275,10 +275,11 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
   expect_error(args, "no labelled rows to learn from: the label rule 'viral' reads 'viral', which is "
                      "not in the input (it has: id, create_time,");
   ck_assert(!exists(model));
-  /* a spec "from" that no record matches: an error at the end of the pass */
+  /* a spec "from" that no record matches: an error at the end of the pass, naming the step */
   snprintf(args, sizeof args, "train -q --spec '%s' -o '%s' '%s'", spec, model, challenges);
   expect_error(args, "challenges.jsonl: the input lacks fields the spec reads: caption (from "
-                     "'challenges[].title') (the input has: video_id, views_2h, viral, challenges)");
+                     "'challenges[].titel': no record has 'titel' in 'challenges[]') (the input "
+                     "has: video_id, views_2h, viral, challenges)");
   ck_assert(!exists(model));
   /* update: refused, and the model file is left as it was */
   char sample[4200];
@@ -296,6 +297,33 @@ START_TEST(train_and_update_refuse_inputs_without_the_fields) {
   ck_assert(before && after && before_len == after_len && memcmp(before, after, before_len) == 0);
   free(before);
   free(after);
+}
+END_TEST
+
+/* -s takes a bundled spec by name from any directory (this test runs in the
+ * build tree, where no file is called research-api); a name that is neither
+ * a file nor a bundled spec is an error listing the bundled ones. */
+START_TEST(spec_by_bundled_name) {
+  char tracker[4200], dir[4096], model[4200], args[9000], *out = NULL, *err = NULL;
+  test_repo_path(tracker, sizeof tracker, "tests/data/presets/tracker/videos.csv");
+  test_tmpdir(dir, sizeof dir, "spec_by_name");
+  snprintf(model, sizeof model, "%s/m.json", dir);
+  snprintf(args, sizeof args, "train -q -s tracker -o '%s' '%s'", model, tracker);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_str_eq(err, "");
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "inspect --json '%s'", model);
+  ck_assert_int_eq(test_run_viral(args, NULL, &out, &err), 0);
+  ck_assert_ptr_nonnull(strstr(out, "\"name\":\t\"tracker\""));
+  free(out);
+  free(err);
+  snprintf(args, sizeof args, "train -q -s research-apii -o /dev/null '%s'", tracker);
+  expect_error(args, "viral train: research-apii: no such spec file, nor a bundled spec of that "
+                     "name (bundled: ");
+  expect_error(args, "research-api, scraper, tiktok-trending-2020");
+  snprintf(args, sizeof args, "assemble -s ./research-api '%s'", tracker);
+  expect_error(args, "viral assemble: ./research-api: cannot open: No such file or directory");
 }
 END_TEST
 
@@ -351,6 +379,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, skip_bad_rows_counts_them);
   tcase_add_test(tc, train_and_update_refuse_inputs_without_the_fields);
   tcase_add_test(tc, train_notes_a_file_out_of_time_order);
+  tcase_add_test(tc, spec_by_bundled_name);
   tcase_add_test(tc, progressive_header_says_leakage_allowed);
   suite_add_tcase(s, tc);
   tc = tcase_create("ids");

@@ -276,6 +276,49 @@ static void write_changed(const char *src, const char *dst, const int *change) {
   free(text);
 }
 
+/* The data keeps what the reader options point at: a field path of the
+ * caller's (here a buffer it overwrites after the load; a freed pipeline's
+ * in a program) still reads the same records when a fold refits the
+ * pipeline on the input kept in memory. */
+static viral_eval_data *load_with_path(const char *dir, char *path, viral_eval_fold *f, int *role) {
+  char spec[4096 + 16], data[4096];
+  snprintf(spec, sizeof spec, "%s/spec.json", dir);
+  test_write_file(spec, "{\"window\": \"2h\", \"label\": \"viral\", \"scaling\": \"standard\",\n"
+                        " \"fields\": {\"caption\": {\"from\": \"challenges[].title\"}},\n"
+                        " \"features\": [{\"transform\": \"log1p\", \"field\": \"views_2h\"},\n"
+                        "  {\"transform\": \"hash\", \"field\": \"caption\", \"fill\": 0}]}\n");
+  test_repo_path(data, sizeof data, "tests/data/inputs/challenges.jsonl");
+  viral_error err;
+  viral_pipeline *p = viral_pipeline_load_spec(spec, NULL, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  viral_reader_options ropts;
+  viral_reader_options_init(&ropts);
+  const char *paths[1] = {path};
+  ropts.field_paths = paths;
+  ropts.field_path_count = 1;
+  viral_eval_data *d = viral_eval_load(p, data, &ropts, 0, &err);
+  ck_assert_msg(d != NULL, "%s", err.message);
+  ck_assert_int_eq(viral_eval_refits(d), 1); /* the fold reads the input again */
+  viral_pipeline_free(p);
+  memcpy(path, "challenges[].TITLE", strlen(path)); /* the caller's buffer is reused */
+  ck_assert_int_eq(viral_eval_fold_init(f, d, role, &err), VIRAL_OK);
+  return d;
+}
+
+START_TEST(refit_reads_the_field_paths_given_at_load) {
+  char dir[4096];
+  test_tmpdir(dir, sizeof dir, "eval_refit_paths");
+  int role[6] = {1, 0, 0, 1, 0, 0};
+  char path[] = "challenges[].title";
+  viral_eval_fold f;
+  viral_eval_data *d = load_with_path(dir, path, &f, role);
+  /* each row has its title's hashed coordinate beside log1p(views) */
+  for (size_t i = 0; i < 6; i++) ck_assert_uint_eq(viral_dataset_row(f.ds, i).count, 2);
+  viral_eval_fold_release(&f);
+  viral_eval_data_free(d);
+}
+END_TEST
+
 static viral_eval_data *load_refit(const char *path, viral_pipeline **p) {
   viral_pipeline_options popts;
   viral_pipeline_options_init(&popts);
@@ -476,6 +519,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, gbt_predictions_equal_train_then_score);
   tcase_add_test(tc, fitted_label_and_calibration_equal_train_then_score);
   tcase_add_test(tc, fitted_pipeline_sees_training_rows_only);
+  tcase_add_test(tc, refit_reads_the_field_paths_given_at_load);
   suite_add_tcase(s, tc);
   return s;
 }

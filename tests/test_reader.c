@@ -591,7 +591,9 @@ START_TEST(json_malformed) {
   EXPECT_ERROR("t.json", "", NULL, "t.json: empty file, no JSON");
   EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":2},\n", NULL,
                "t.json:2: truncated JSON (it ends inside an object or array)");
-  EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":2}] [", NULL, "t.json:2: text after the JSON document");
+  /* a second document may follow (read in turn); this one is cut short */
+  EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":2}] [", NULL,
+               "t.json:2: truncated JSON (it ends inside an object or array)");
   EXPECT_ERROR("t.json", "[{\"a\":1}, 3]", NULL, "t.json:[1]: expected a JSON object");
   EXPECT_ERROR("t.json", "\"just text\"", NULL,
                "t.json: expected an array of objects or an object at the top, found a string");
@@ -671,7 +673,7 @@ START_TEST(json_document_errors) {
   EXPECT_ERROR("t.json", doc, NULL, "t.json:2: invalid JSON at column 6");
   EXPECT_ERROR("t.json", "[{\"a\":1},\n{\"a\":\"\xff\"}]", NULL, "t.json:2: invalid UTF-8");
   EXPECT_ERROR("t.json", "[{\"a\":1},\n\n{\"a\":[1,2,]}]", NULL, "t.json:3: invalid JSON at column 11");
-  EXPECT_ERROR("t.json", "[{\"a\":1}]\n\n x", NULL, "t.json:3: text after the JSON document");
+  EXPECT_ERROR("t.json", "[{\"a\":1}]\n\n x", NULL, "t.json:3: invalid JSON at column 2");
   EXPECT_ERROR("t.json", "[1", NULL, "t.json:1: truncated JSON (it ends inside an object or array)");
   EXPECT_ERROR("t.json", "5", NULL,
                "t.json: expected an array of objects or an object at the top, found a number");
@@ -750,6 +752,178 @@ START_TEST(json_path_first_match) {
   ck_assert_str_eq(text_of(next_ok(r), "a"), "1");
   at_end(r);
   viral_reader_free(r);
+}
+END_TEST
+
+/* The records of a document, read through a path: each record's id, then
+ * the end, the source of the last one in *source. */
+static void expect_ids(const char *name, const char *text, const char *path, const char *ids,
+                       char *source, size_t source_size) {
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = path;
+  viral_reader *r = open_text(name, text, &o);
+  char want[256];
+  snprintf(want, sizeof want, "%s", ids);
+  for (char *id = strtok(want, ","); id; id = strtok(NULL, ",")) {
+    const viral_record *rec = next_ok(r);
+    ck_assert_str_eq(text_of(rec, "id"), id);
+    if (source) snprintf(source, source_size, "%s", viral_record_source(rec));
+  }
+  at_end(r);
+  viral_reader_free(r);
+}
+
+/* --json-path takes array steps: [N] one item, [] every item; a trailing
+ * [] is the array itself. Records are named by the place they were found. */
+START_TEST(json_path_array_steps) {
+  const char *pages = "[{\"data\":{\"videos\":[{\"id\":1},{\"id\":2}]},\"has_more\":true},\n"
+                      " {\"data\":{\"videos\":[{\"id\":3}]},\"has_more\":false}]";
+  char source[256];
+  expect_ids("t.json", pages, "[0].data.videos", "1,2", source, sizeof source);
+  ck_assert_str_eq(source, "t.json:[0].data.videos[1]");
+  expect_ids("t.json", pages, "[1].data.videos", "3", source, sizeof source);
+  expect_ids("t.json", pages, "[].data.videos", "1,2,3", source, sizeof source);
+  ck_assert_str_eq(source, "t.json:[1].data.videos[0]");
+  expect_ids("t.json", pages, ".[].data.videos[]", "1,2,3", NULL, 0);
+  const char *items = "{\"items\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"nested\":[[{\"id\":\"c\"}],[{\"id\":\"d\"}]]}";
+  expect_ids("t.json", items, "items[]", "a,b", source, sizeof source);
+  ck_assert_str_eq(source, "t.json:items[1]");
+  expect_ids("t.json", items, "nested[1]", "d", NULL, 0);
+  expect_ids("t.json", items, "nested[][]", "c,d", NULL, 0);
+  expect_ids("t.json", "[]", "[].data", "", NULL, 0);      /* no pages: no records */
+  expect_ids("t.json", "[{\"id\":\"x\"}]", "[]", "x", NULL, 0); /* the top array itself */
+
+  /* errors name the step that found nothing, and where */
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = "[2].data.videos";
+  EXPECT_ERROR("t.json", pages, &o, "t.json: json path '[2].data.videos': no item 2 in the top array (it has 2)");
+  o.json_path = "items[5]";
+  EXPECT_ERROR("t.json", items, &o, "t.json: json path 'items[5]': no item 5 in 'items' (it has 2)");
+  o.json_path = "[].data.videos";
+  EXPECT_ERROR("t.json", "[{\"data\":{\"videos\":[]}},{\"data\":{\"vids\":[]}}]", &o,
+               "t.json: json path '[].data.videos': no member 'videos' in '[1].data'");
+  EXPECT_ERROR("t.json", "[{\"data\":{\"videos\":[]}},{\"data\":{\"videos\":{}}}]", &o,
+               "t.json: json path '[].data.videos' at '[1].data.videos' is an object, not an array");
+  EXPECT_ERROR("t.json", "{\"data\":[]}", &o, "t.json: json path '[].data.videos': the top is an object, not an array");
+  o.json_path = "data[0]";
+  EXPECT_ERROR("t.json", "{\"data\":{\"videos\":[]}}", &o,
+               "t.json: json path 'data[0]': 'data' is an object, not an array");
+  /* a spec's path on a document that is the array itself says how to read it */
+  o.json_path = "collector";
+  EXPECT_ERROR("t.json", "[{\"id\":1}]", &o,
+               "t.json: json path 'collector': no member 'collector' (the document is an array: an "
+               "empty json path reads its items)");
+  /* a path that is not one */
+  static const char *const bad[][2] = {
+      {"items[", "t.json: json path 'items[': '[' without ']'"},
+      {"items[x]", "t.json: json path 'items[x]': '[x]' is not an array step: [] or [N], N from 0 to 1000000000"},
+      {"items[-1]", "t.json: json path 'items[-1]': '[-1]' is not an array step: [] or [N], N from 0 to 1000000000"},
+      {"items]", "t.json: json path 'items]': ']' without '['"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    o.json_path = bad[i][0];
+    EXPECT_ERROR("t.json", items, &o, bad[i][1]);
+  }
+}
+END_TEST
+
+/* Documents back to back (pages of one poll, concatenated or one a line)
+ * are read as one: each through the path, records named with the line
+ * their document begins on after the first. */
+START_TEST(json_concatenated_documents) {
+  const char *two = "{\"data\":{\"videos\":[{\"id\":1},{\"id\":2}]},\"cursor\":2,\"has_more\":true}\n"
+                    "{\"data\":{\n  \"videos\":[{\"id\":3}]},\"cursor\":3,\"has_more\":false}\n";
+  char source[256];
+  expect_ids("t.json", two, "data.videos", "1,2,3", source, sizeof source);
+  ck_assert_str_eq(source, "t.json:2:data.videos[0]");
+  expect_ids("t.jsonl", two, "data.videos", "1,2,3", NULL, 0); /* JSON Lines of pages */
+  expect_ids("t.json", "[{\"id\":1}][{\"id\":2}]\n[{\"id\":3}]", NULL, "1,2,3", NULL, 0);
+  /* an object (one record), then an array of them, then an object */
+  expect_ids("t.json", "{\n\"id\":1}\n[{\"id\":2},{\"id\":3}]{\"id\":4}", NULL, "1,2,3,4", NULL, 0);
+  /* pretty-printed objects back to back: each one record, named by its line */
+  viral_reader *r = open_text("t.json", "{\n \"id\": 1\n}\n{\n \"id\": 2, \"v\": \"x\"\n}\n", NULL);
+  ck_assert_str_eq(text_of(next_ok(r), "id"), "1");
+  const viral_record *rec = next_ok(r);
+  ck_assert_str_eq(text_of(rec, "id"), "2");
+  ck_assert_int_eq(viral_record_line(rec), 4);
+  at_end(r);
+  viral_reader_free(r);
+  /* errors in a later document name its line */
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.json_path = "data.videos";
+  EXPECT_ERROR("t.json", "{\"data\":{\"videos\":[]}}\n\n{\"error\":{\"code\":\"rate_limit\"}}\n", &o,
+               "t.json:3: json path 'data.videos': no member 'data'");
+  EXPECT_ERROR("t.json", "{\"data\":{\"videos\":[]}} 7", &o, "t.json:1: json path 'data.videos': no member 'data'");
+  EXPECT_ERROR("t.json", "{\"data\":{\"videos\":[{\"id\":1}]}}\n{\"data\":{\"videos\":[{\"id\":1},3]}}", &o,
+               "t.json:2:data.videos[1]: expected a JSON object");
+  EXPECT_ERROR("t.json", "[{\"a\":1}]\n\"x\"", NULL,
+               "t.json:2: expected an array of objects or an object at the top, found a string");
+}
+END_TEST
+
+/* Field paths with array steps are followed in each JSON record and read as
+ * the field of that name: [] gives a list (numbers as written), [N] one
+ * value; what no record has is said with the step that found nothing. */
+START_TEST(json_field_paths) {
+  static const char *const paths[] = {"hashtags[].name", "challenges[].title", "stats[0].views",
+                                      "ids[]", "hashtags[1].name", "nope[].x", "stats[].nope",
+                                      "tags[].flags", "authorMeta.name"};
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  o.field_paths = paths;
+  o.field_path_count = sizeof paths / sizeof *paths;
+  const char *text =
+      "{\"id\":1,\"hashtags\":[{\"name\":\"fyp\",\"id\":\"7\"},{\"name\":\"dance\"}],"
+      "\"challenges\":[{\"title\":\"c1\"},{\"id\":2},{\"title\":\"c3\"}],"
+      "\"stats\":[{\"views\":7455000000000007919}],\"ids\":[1.50,true,null,{\"a\":1}],"
+      "\"tags\":\"x\",\"authorMeta\":{\"name\":\"u\"}}\n"
+      "{\"id\":2,\"hashtags\":[],\"challenges\":[],\"stats\":[]}\n";
+  for (int k = 0; k < 2; k++) { /* JSON Lines, and the same records in a document */
+    char doc[1024];
+    snprintf(doc, sizeof doc, "[%.*s,%s]", (int)(strchr(text, '\n') - text), text, strchr(text, '\n') + 1);
+    viral_reader *r = k ? open_text("t.json", doc, &o) : open_text("t.jsonl", text, &o);
+    const viral_record *rec = next_ok(r);
+    ck_assert_int_eq(kind_of(rec, "hashtags[].name"), VIRAL_VALUE_LIST);
+    ck_assert_str_eq(text_of(rec, "hashtags[].name"), "fyp\x1f" "dance");
+    ck_assert_str_eq(text_of(rec, "challenges[].title"), "c1\x1f" "c3");
+    ck_assert_str_eq(text_of(rec, "stats[0].views"), "7455000000000007919");
+    ck_assert_int_eq(kind_of(rec, "stats[0].views"), VIRAL_VALUE_NUMBER);
+    ck_assert_str_eq(text_of(rec, "ids[]"), "1.50\x1f" "true\x1f" "{\"a\":1}");
+    ck_assert_str_eq(text_of(rec, "hashtags[1].name"), "dance");
+    ck_assert_str_eq(text_of(rec, "authorMeta.name"), "u"); /* no array step: flattening's */
+    ck_assert_int_eq(viral_record_find(rec, "nope[].x"), -1);
+    /* an empty array is an empty list; an item that is not there is missing */
+    rec = next_ok(r);
+    ck_assert_int_eq(kind_of(rec, "hashtags[].name"), VIRAL_VALUE_LIST);
+    ck_assert_uint_eq(viral_record_value(rec, (size_t)viral_record_find(rec, "hashtags[].name"))->count, 0);
+    ck_assert_int_eq(kind_of(rec, "stats[0].views"), VIRAL_VALUE_MISSING);
+    at_end(r);
+    ck_assert_ptr_null(viral_reader_path_miss(r, "hashtags[].name"));
+    ck_assert_str_eq(viral_reader_path_miss(r, "nope[].x"), "no record has 'nope'");
+    ck_assert_str_eq(viral_reader_path_miss(r, "stats[].nope"), "no record has 'nope' in 'stats[]'");
+    ck_assert_str_eq(viral_reader_path_miss(r, "tags[].flags"), "no record has an array at 'tags'");
+    ck_assert_ptr_null(viral_reader_path_miss(r, "authorMeta.name"));
+    viral_reader_free(r);
+  }
+  const char *item[] = {"stats[3].views"};
+  o.field_paths = item;
+  o.field_path_count = 1;
+  viral_reader *r = open_text("t.jsonl", text, &o);
+  next_ok(r);
+  ck_assert_str_eq(viral_reader_path_miss(r, "stats[3].views"), "no record has item [3] in 'stats'");
+  viral_reader_free(r);
+  /* CSV has columns, not paths */
+  r = open_text("t.csv", "stats[3].views\n1\n", &o);
+  ck_assert_str_eq(text_of(next_ok(r), "stats[3].views"), "1");
+  ck_assert_ptr_null(viral_reader_path_miss(r, "stats[3].views"));
+  viral_reader_free(r);
+  const char *bad[] = {"a[x]"};
+  o.field_paths = bad;
+  EXPECT_ERROR("t.jsonl", text, &o,
+               "t.jsonl: field path 'a[x]': '[x]' is not an array step: [] or [N], N from 0 to 1000000000");
 }
 END_TEST
 
@@ -1320,6 +1494,9 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, jsonl_parser_state_per_line);
   tcase_add_test(tc, json_document_skip_bad_rows);
   tcase_add_test(tc, json_path_first_match);
+  tcase_add_test(tc, json_path_array_steps);
+  tcase_add_test(tc, json_concatenated_documents);
+  tcase_add_test(tc, json_field_paths);
   tcase_add_test(tc, json_document_piece_boundaries);
   suite_add_tcase(s, tc);
   tc = tcase_create("stdin");

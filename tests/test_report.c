@@ -221,8 +221,9 @@ START_TEST(progressive_run_and_its_report) {
   ck_assert_msg(d != NULL, "%s", err.message);
   viral_train_options to;
   viral_train_options_init(&to);
-  viral_model *m = viral_model_create(p, &to, &err); /* takes p; d borrows it */
+  viral_model *m = viral_model_create(p, &to, &err); /* m and d keep copies of p */
   ck_assert_msg(m != NULL, "%s", err.message);
+  viral_pipeline_free(p);
 
   viral_eval_progressive_run_options o = {{2, 4, 0}, 2, NULL};
   viral_progressive_report r;

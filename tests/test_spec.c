@@ -189,6 +189,13 @@ START_TEST(bad_specs_name_file_key_and_problem) {
   refused("{\"window\": \"2h\", \"hash_bits\": 25, \"features\": []}",
           "t.spec.json: hash_bits: expected a whole number from 1 to 24");
   refused("[1]", "t.spec.json: (top): expected a JSON object");
+  /* JSON paths are checked when the spec loads, not on the first record */
+  refused("{\"window\": \"2h\", \"fields\": {\"caption\": {\"from\": \"challenges[first].title\"}}, "
+          "\"features\": []}",
+          "t.spec.json: fields.caption.from: json path 'challenges[first].title': '[first]' is not an "
+          "array step: [] or [N], N from 0 to 1000000000");
+  refused("{\"window\": \"2h\", \"input\": {\"json_path\": \"data.videos[\"}, \"features\": []}",
+          "t.spec.json: input.json_path: json path 'data.videos[': '[' without ']'");
   viral_error err;
   ck_assert_ptr_null(viral_pipeline_load_spec("/nonexistent/x.json", NULL, &err));
   ck_assert_str_eq(err.message, "/nonexistent/x.json: cannot open: No such file or directory");

@@ -743,6 +743,39 @@ static int tally_all(viral_pipeline *p, viral_reader *r, int reads, viral_error 
   return viral_pipeline_tally_check(p, err);
 }
 
+/* A field read through a JSON path with an array step is in the input once
+ * a record had every step (the reader follows the spec's paths); an empty
+ * array reads as an empty list but does not show the steps after it, so a
+ * typo there is still absent, and the message names the step. */
+START_TEST(tally_json_paths_name_the_step) {
+  viral_pipeline *p = spec(
+      "{\"window\": \"2h\", \"label\": \"viral\", \"fields\": {"
+      "\"caption\": {\"from\": \"challenges[].title\"}, \"hashtags\": {\"from\": \"tags[].name\"}}, "
+      "\"features\": [{\"transform\": \"log1p\", \"field\": \"views_1h\", \"fill\": 0},"
+      "{\"transform\": \"length\", \"field\": \"caption\", \"fill\": 0},"
+      "{\"transform\": \"count\", \"field\": \"hashtags\", \"fill\": 0}]}");
+  const char *text = "{\"video_id\":\"a\",\"views_1h\":1,\"viral\":0,\"challenges\":[],\"tags\":[]}\n"
+                     "{\"video_id\":\"b\",\"views_1h\":2,\"viral\":1,\"challenges\":[{\"title\":\"x\"}],"
+                     "\"tags\":[]}\n";
+  viral_reader_options o;
+  viral_reader_options_init(&o);
+  viral_pipeline_reader_options(p, &o);
+  ck_assert_uint_eq(o.field_path_count, 2);
+  viral_error err;
+  viral_error_clear(&err);
+  viral_reader *r = viral_reader_open_memory("t.jsonl", text, strlen(text), &o, &err);
+  ck_assert_msg(r != NULL, "%s", err.message);
+  ck_assert_int_eq(tally_all(p, r, VIRAL_READS_LABEL | VIRAL_READS_ID, &err), VIRAL_ERR_MISSING);
+  ck_assert_str_eq(err.message,
+                   "t.jsonl: the input lacks fields the spec reads: hashtags (from 'tags[].name': no "
+                   "record has 'name' in 'tags[]') (the input has: video_id, views_1h, viral, "
+                   "challenges, tags, challenges[].title, tags[].name); map them under the spec's "
+                   "\"fields\", or --allow-missing reads it without them");
+  viral_reader_free(r);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 START_TEST(tally_absent_json_fields_at_the_end) {
   /* a key present in a later record only is not absent; a "from" that
    * matches no record, the label and video_id are */
@@ -942,6 +975,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, negative_ages_refused);
   tcase_add_test(tc, strptime_dates_are_validated);
   tcase_add_test(tc, tally_absent_json_fields_at_the_end);
+  tcase_add_test(tc, tally_json_paths_name_the_step);
   tcase_add_test(tc, tally_csv_header_checked_at_the_first_row);
   tcase_add_test(tc, tally_warns_of_sparse_fields);
   tcase_add_test(tc, tally_explains_a_row_error);

@@ -40,6 +40,7 @@ START_TEST(umbrella_reaches_every_module) {
   viral_train_options_init(&o);
   viral_model *m = viral_model_create(p, &o, &err);
   ck_assert_ptr_nonnull(m);
+  viral_pipeline_free(p); /* the model keeps a copy */
   ck_assert_str_eq(viral_report_metric_name(VIRAL_REPORT_AUC), "roc_auc");
   viral_eval_options eo;
   viral_eval_options_init(&eo);

@@ -10,6 +10,9 @@ packages="$packages libsvm-tools liblinear-tools valgrind"
 packages="$packages clang libclang-rt-dev"
 # tests/stream_hardening.sh sorts a log by observed_at the way datasets/STREAM.md says.
 packages="$packages jq"
+# tests/man.sh renders the man pages (man -l, groff); tests/completion.sh runs
+# the bash completion and parses the zsh one; bash-completion is where it goes.
+packages="$packages man-db groff-base bash-completion zsh"
 [ "${VIRAL_SETUP_EXTRA:-}" ] && packages="$packages $VIRAL_SETUP_EXTRA"
 missing=""
 for p in $packages; do

@@ -58,6 +58,7 @@
 #include <stdio.h>
 
 #include "viral/error.h"
+#include "viral/reader.h"
 #include "viral/record.h"
 
 #ifdef __cplusplus
@@ -146,6 +147,20 @@ const char *viral_assembler_column_name(const viral_assembler *a, size_t i);
 /* Take one log row. Errors name the row's file and line: a missing id or
  * time, a bad value, an unsorted row when a horizon is set. */
 int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error *err);
+/* Rows added from now on were observed at time t (unix seconds): the time of
+ * one poll file, when the rows do not carry it. The assembler must have
+ * been created with has_observed_time; VIRAL_ERR_INVALID otherwise. */
+int viral_assembler_set_observed_time(viral_assembler *a, double t);
+/* An input ended: r read it. A mapped field given as a JSON path with an
+ * array step ("hashtags[].name", the reader following it as one of its
+ * field_paths) counts as in the input only once some reader saw every step
+ * of it, and r's word on the step no record had goes into the error of
+ * viral_assembler_finish. Other fields are unaffected. */
+void viral_assembler_input_done(viral_assembler *a, const viral_reader *r);
+/* The source fields the assembler reads (id, times, counters, attributes),
+ * for the reader's field_paths: [*count] pointers into the options, valid
+ * while the assembler lives. */
+const char *const *viral_assembler_sources(const viral_assembler *a, size_t *count);
 /* The log has ended: close every video. VIRAL_ERR_MISSING when a counter's
  * or attribute's source field was in none of the rows' schemas (a typo). */
 int viral_assembler_finish(viral_assembler *a, viral_error *err);
@@ -164,6 +179,40 @@ typedef struct viral_assembled_value {
 int viral_assembler_next(viral_assembler *a, const viral_assembled_value **row);
 
 void viral_assembler_stats(const viral_assembler *a, viral_assemble_stats *stats);
+
+/* ---- many poll files, one log ---- */
+
+/* One input file of a run and, when its rows do not carry the time they
+ * were observed, that time. */
+typedef struct viral_assemble_input {
+  char *path;    /* "-" is standard input */
+  int has_time;
+  double time;   /* unix seconds */
+  size_t order;  /* place in the list as given (ties in time keep it) */
+} viral_assemble_input;
+
+/* The time in a file's name: the first place in its base name (after the
+ * last '/'; at its start or after a byte that is not a digit) where pattern
+ * matches: a strptime format such as "%Y%m%dT%H%M%S" (naive times at
+ * utc_offset_minutes; text after the match is ignored), or one "%s" (unix
+ * seconds) among literal text ("poll-%s.json"). VIRAL_ERR_PARSE naming the
+ * file when the name holds no such time, VIRAL_ERR_INVALID for a pattern
+ * without a conversion. */
+int viral_assemble_time_in_name(const char *path, const char *pattern, int utc_offset_minutes,
+                                double *out, viral_error *err);
+
+/* The files to read for paths[npaths], in order: a directory gives the
+ * files in it (not those whose name starts with '.'), sorted by name. Each
+ * gets a time when the rows' time comes from outside them: times[i] for the
+ * files of paths[i] (ntimes == npaths), or times[0] for all (ntimes == 1),
+ * or the time name_pattern finds in its name (viral_assemble_time_in_name); with
+ * times, the list is then sorted by time (ties in the order given), so the
+ * polls are read in the order they were taken. Fills *inputs (free with
+ * viral_assemble_inputs_free) and *count; an error names the path. */
+int viral_assemble_inputs(const char *const *paths, size_t npaths, const char *name_pattern,
+                          const double *times, size_t ntimes, int utc_offset_minutes,
+                          viral_assemble_input **inputs, size_t *count, viral_error *err);
+void viral_assemble_inputs_free(viral_assemble_input *inputs, size_t count);
 /* NULL-safe. */
 void viral_assembler_free(viral_assembler *a);
 

@@ -225,7 +225,9 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err);
 
 /* Count one record of reader r (r may be NULL). With a CSV reader the first
  * record also checks the header (viral_pipeline_tally_check): returns that
- * check's error, else VIRAL_OK. */
+ * check's error, else VIRAL_OK. A field read through a JSON path with an
+ * array step counts as in the input once r has seen all of its steps in a
+ * record, and r says which step no record had (viral_reader_path_miss). */
 int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const viral_record *rec,
                                 viral_error *err);
 
@@ -292,9 +294,17 @@ int viral_pipeline_leaks(const viral_pipeline *p);
 const char *viral_pipeline_name(const viral_pipeline *p);
 
 /* Reader options the spec asks for ("input": {"format", "json_path"}):
- * fills the format and json_path of opts when the spec sets them and leaves
- * the rest. json_path points into p. */
+ * fills the format and json_path of opts when the spec sets them, and the
+ * field paths (the fields' `from` with an array step, "hashtags[].name"),
+ * and leaves the rest. json_path and field_paths point into p. */
 void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts);
+
+/* The spec's "assemble" section (a preset's: datasets/PRESETS.md): `viral
+ * assemble` options by their long names, each value as typed ("" for a
+ * flag). The count, and option i's name and value (pointing into p). */
+size_t viral_pipeline_assemble_count(const viral_pipeline *p);
+void viral_pipeline_assemble_option(const viral_pipeline *p, size_t i, const char **name,
+                                    const char **value);
 
 #ifdef __cplusplus
 }

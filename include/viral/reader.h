@@ -31,7 +31,13 @@ typedef enum viral_format {
 
 typedef struct viral_reader_options {
   viral_format format;
-  const char *json_path;   /* dotted path to the array in a JSON document ("collector") */
+  const char *json_path;   /* JSON path to the arrays of records in a JSON document
+                              ("collector", "data.videos", "[].data.videos") */
+  const char *const *field_paths; /* [field_path_count]: JSON paths with an array step
+                              ("hashtags[].name", "challenges[0].title") followed in each
+                              JSON record and read as the field of that name; names
+                              without one, and CSV, are left as they are. Copied. */
+  size_t field_path_count;
   int skip_bad_rows;       /* count and skip malformed rows instead of failing */
   size_t max_record_bytes; /* 0: VIRAL_DEFAULT_MAX_RECORD_BYTES */
   size_t max_fields;       /* 0: VIRAL_DEFAULT_MAX_FIELDS */
@@ -64,6 +70,15 @@ size_t viral_reader_skipped(const viral_reader *reader);
 
 /* The input's name for messages: the path, or "stdin". Owned by the reader. */
 const char *viral_reader_name(const viral_reader *reader);
+
+/* Why field path `path` (one of the options' field_paths) found nothing in
+ * the records read so far, naming the step that did not match: "no record
+ * has 'title' in 'challenges[]'". NULL when some record had the whole path,
+ * or when the reader does not follow that path (CSV, a name without an
+ * array step). An empty array at a [] step reads as an empty list but shows
+ * nothing of the steps after it. The text is the reader's, valid until the
+ * next call. */
+const char *viral_reader_path_miss(const viral_reader *reader, const char *path);
 
 /* The format actually used (after auto-detection). */
 viral_format viral_reader_format(const viral_reader *reader);

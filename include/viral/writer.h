@@ -35,6 +35,11 @@ extern "C" {
 
 typedef struct viral_atomic_file viral_atomic_file;
 
+/* 1 when path names standard output: "-", or the very file descriptor 1
+ * is open on (/dev/stdout, the file the shell redirected it to). A
+ * command writing such a path keeps the rest of its output off stdout. */
+int viral_names_stdout(const char *path);
+
 /* Start writing path (see above). Returns NULL with err set on failure
  * ("PATH: cannot create temporary file: ...", "PATH: is a directory", ...);
  * nothing is created then. */

@@ -79,6 +79,13 @@ int cli_data_error(const char *command, const viral_error *err);
 
 /* Help text of a command on out. */
 void cli_print_help(const cli_spec *spec, FILE *out);
+/* The command's options on out, one a line, for completion and tests:
+ * --NAME TAB -S (or nothing) TAB ARG (nothing for a flag) TAB help. */
+void cli_print_option_table(const cli_spec *spec, FILE *out);
+/* Of names, the one word most likely is a slip of the finger for (edit
+ * distance, a swap of two letters counting once), or NULL when none is
+ * close enough. */
+const char *cli_closest(const char *word, const char *const *names, size_t count);
 
 /* ---- options shared by the data commands (common.c) ---- */
 
@@ -89,19 +96,27 @@ void cli_print_help(const cli_spec *spec, FILE *out);
 /* --format, --json-path, --skip-bad-rows */
 #define CLI_INPUT_OPTIONS                                                                        \
   {"format", 'f', "FMT", "input format: csv, jsonl or json (default: from the name)"},           \
-      {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},         \
+      {"json-path", 0, "PATH", "JSON path to the records in a JSON document: data.videos, "      \
+                               "[].data.videos; replaces the spec's, '' is the top"},              \
       {"skip-bad-rows", 0, NULL, "skip malformed rows, count them and report the count"}
 /* --allow-missing: read an input that lacks fields the spec reads */
 #define CLI_ALLOW_MISSING_OPTION                                                                 \
   {"allow-missing", 0, NULL, "read an input that lacks fields the spec reads (they count as missing)"}
 /* --spec, --label, --allow-leakage, --allow-missing */
 #define CLI_SPEC_OPTIONS                                                                         \
-  {"spec", 's', "FILE", "feature spec (default: the built-in datasets/default.spec.json)"},      \
+  {"spec", 's', "SPEC", "feature spec: a file, or a bundled one by name (research-api, scraper, "  \
+                       "tracker, ...; default: the built-in datasets/default.spec.json)"},     \
       {"label", 'l', "RULE", "label rule overriding the spec's: viral, views_final>=1000000, "    \
                              "top:10%:views_final, ratio:views_48h/views_2h>=10"},               \
       {"allow-leakage", 0, NULL, "accept features observed after the window (reports say so)"},  \
       CLI_ALLOW_MISSING_OPTION
 
+/* The spec file `-s given` names: given itself when it is a file or a path,
+ * else the bundled spec of that name (NAME.spec.json beside the installed
+ * binary, in the install directory, or in the source tree's datasets/),
+ * into path (size bytes). VIRAL_OK, or VIRAL_ERR_IO with err naming the
+ * bundled specs (spec_name.c). */
+int cli_find_spec(const char *given, char *path, size_t size, viral_error *err);
 /* Reader options: the defaults, then the input options of pipeline p's spec
  * (p may be NULL), then --format, --json-path and --skip-bad-rows.
  * CLI_CONTINUE or exit code 2. */

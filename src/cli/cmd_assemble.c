@@ -3,6 +3,10 @@
  *   viral assemble --id vid_url --id-regex '/video/([0-9]+)' --posted-at-from-id \
  *     --observed-at vid_scrapeTime --utc-offset 7 --counters views=vid_nview,likes=vid_nlike \
  *     --first 1 --min-sightings 2 --label 'ratio:views_final/views_s1>=1.5' A.csv C1.csv C2.csv
+ *   viral assemble -s research-api -o videos.csv polls/
+ *
+ * A preset (-s) is a spec whose "assemble" section holds options by their
+ * long names: the defaults the command line replaces (datasets/PRESETS.md).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,14 +15,20 @@
 #include "age.h"
 #include "cli.h"
 #include "viral/assemble.h"
+#include "viral/features.h"
 #include "viral/reader.h"
 #include "viral/writer.h"
 
 static const cli_option options[] = {
+    {"spec", 's', "SPEC", "a preset: a spec (file, or bundled name: research-api, scraper, tracker) "
+                          "whose \"assemble\" options are the defaults"},
     {"id", 0, "FIELD", "source field of the video id (required)"},
     {"id-regex", 0, "RE", "take the id from FIELD by this POSIX ERE (group 1), e.g. '/video/([0-9]+)'"},
     {"observed-at", 0, "FIELD", "source field of the time of each look (required)"},
-    {"observed-time", 0, "TIME", "instead of --observed-at: every row was seen at TIME (one snapshot)"},
+    {"observed-time", 0, "TIME", "instead of --observed-at: every row was seen at TIME (one "
+                                 "snapshot), or one time per FILE: T1,T2,..."},
+    {"observed-at-name", 0, "PATTERN", "instead of --observed-at: each file's poll time from its "
+                                       "name by a strptime pattern, e.g. %Y-%m-%dT%H%M%SZ or poll-%s"},
     {"posted-at", 0, "FIELD", "source field of the posting time"},
     {"posted-at-from-id", 0, NULL, "posting time = id >> 32 (unix seconds; TikTok ids)"},
     {"utc-offset", 0, "HOURS", "UTC offset of naive timestamps, e.g. 7 or -5.5 (default 0)"},
@@ -30,10 +40,11 @@ static const cli_option options[] = {
     {"grace", 0, "AGE", "with --horizon: wait this long past it for a sighting (default 1h)"},
     {"window", 0, "AGE", "with --horizon: add when viral stream scores and learns (scored_at, ...)"},
     {"min-sightings", 0, "N", "drop videos seen fewer than N times"},
-    {"label", 0, "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
+    {"label", 'l', "RULE", "add viral: FIELD>=X, ratio:A/B>=X or top:P%:FIELD"},
     {"unlabeled", 0, "keep|drop", "records without outcome or label (default: drop)"},
-    {"json-path", 0, "PATH", "the records' array in a JSON document, e.g. collector"},
-    {"format", 0, "csv|jsonl", "output format (default: csv, or by -o's extension)"},
+    {"json-path", 0, "PATH", "the records' arrays in JSON documents, e.g. collector, data.videos, "
+                             "[].data.videos"},
+    {"to", 0, "FMT", "output format: csv or jsonl (default: csv, or by -o's extension)"},
     {"output", 'o', "FILE", "write here (atomically) instead of stdout"},
     {"skip-bad-rows", 0, NULL, "skip (and count) rows with a malformed line or value"},
     {"quiet", 'q', NULL, "no summary line on stderr"},
@@ -42,22 +53,33 @@ static const cli_option options[] = {
 
 const cli_spec cmd_assemble_spec = {
     "assemble",
-    "--id FIELD (--observed-at FIELD | --observed-time T) (--posted-at FIELD | --posted-at-from-id) [options] [FILE...]",
+    "(-s PRESET | --id FIELD (--observed-at FIELD | --observed-time T[,T...] | --observed-at-name PATTERN)\n"
+    "       (--posted-at FIELD | --posted-at-from-id)) [options] [FILE|DIR...]",
     "turn a snapshot log into records at fixed ages, with outcomes",
-    "Reads one or more snapshot logs (CSV or JSONL, any column order; none or '-'\n"
-    "is stdin), one row per look at a video, and writes one record per video in\n"
-    "posted_at order: video_id, posted_at, the attributes (from the earliest\n"
-    "sighting only), <counter>_<A>h and covered_<A>h for each --at age,\n"
-    "age_s<K>_h and <counter>_s<K> for the first K sightings, then the outcomes\n"
-    "<counter>_final, <counter>_peak, age_last_h, sightings (late values: never\n"
-    "features) and viral with --label. Rules: text, number, count (1.4M),\n"
-    "duration (mm:ss), bool, timestamp. Ages take h, m or d (default h).\n"
+    "Reads one or more snapshot logs (CSV, JSON Lines or JSON documents, any column\n"
+    "order; none or '-' is stdin; a directory gives its files, by name), one row per\n"
+    "look at a video, and writes one record per video in posted_at order: video_id,\n"
+    "posted_at, the attributes (from the earliest sighting only), <counter>_<A>h and\n"
+    "covered_<A>h for each --at age, age_s<K>_h and <counter>_s<K> for the first K\n"
+    "sightings, then the outcomes <counter>_final, <counter>_peak, age_last_h,\n"
+    "sightings (late values: never features) and viral with --label. Rules: text,\n"
+    "number, count (1.4M), duration (mm:ss), bool, timestamp. Ages take h, m or d\n"
+    "(default h).\n"
     "Without --horizon every video is held to the end of the log; with it, the log\n"
     "must be sorted by observed_at and memory holds only the videos in flight.\n"
     "--window W adds scored_at, scored_seq, learned_at, learned_seq: when (time\n"
     "and log row) viral stream --window W --horizon H --grace G scores a video and\n"
     "learns from it; viral eval --progressive replays that order.\n"
-    "A summary line goes to stderr: records, positives, unlabeled, dropped.",
+    "Poll files whose rows lack the time they were taken (API responses, scraper\n"
+    "exports) take it from the file name (--observed-at-name) or from a list\n"
+    "(--observed-time), and are read in time order; the pages of one poll may sit\n"
+    "in one file back to back. A preset (-s research-api, scraper, tracker) gives\n"
+    "the mappings for a known shape (datasets/PRESETS.md); options given here win.\n"
+    "A summary line goes to stderr: records, positives, unlabeled, dropped.\n"
+    "\n"
+    "examples:\n"
+    "  viral assemble -s research-api -o videos.csv polls/\n"
+    "  viral assemble -s tracker --at 1h,3h -o videos.csv tracker-log.csv",
     options,
     0,
     -1,
@@ -74,19 +96,101 @@ typedef struct bad_rows {
   char first[VIRAL_ERROR_MAX];
 } bad_rows;
 
-/* Read every file through the assembler, writing ready rows to out. */
-static int run(viral_assembler *a, cli_args *args, FILE *out, int jsonl, bad_rows *bad,
-               viral_error *err) {
+/* ---- presets ---- */
+
+static int option_index(const char *name) {
+  for (int i = 0; options[i].name; i++)
+    if (strcmp(options[i].name, name) == 0) return i;
+  return -1;
+}
+
+/* Options of which the command line gives one: giving any replaces the
+ * preset's choice among them all. */
+static const char *const exclusive[][4] = {
+    {"observed-at", "observed-time", "observed-at-name", NULL},
+    {"posted-at", "posted-at-from-id", NULL, NULL},
+};
+
+/* 1 when the command line (given[]) set another option of name's group. */
+static int group_given(const char *name, const unsigned char *given) {
+  for (size_t g = 0; g < sizeof exclusive / sizeof *exclusive; g++) {
+    int in = 0, other = 0;
+    for (int k = 0; exclusive[g][k]; k++) {
+      if (strcmp(exclusive[g][k], name) == 0) in = 1;
+      else if (given[option_index(exclusive[g][k])]) other = 1;
+    }
+    if (in && other) return 1;
+  }
+  return 0;
+}
+
+/* The preset p's "assemble" options become the values of those the command
+ * line left out. Their texts live in p. CLI_CONTINUE, or exit code 1 with
+ * the problem said (a name that is no option, a flag given a value). */
+static int apply_preset(cli_args *args, const viral_pipeline *p, const char *spec) {
+  unsigned char given[CLI_MAX_OPTIONS] = {0};
+  for (int i = 0; options[i].name; i++) given[i] = args->values[i] != NULL;
+  for (size_t k = 0; k < viral_pipeline_assemble_count(p); k++) {
+    const char *name, *value;
+    viral_pipeline_assemble_option(p, k, &name, &value);
+    int i = option_index(name);
+    viral_error err;
+    if (i < 0 || strcmp(name, "spec") == 0 || strcmp(name, "output") == 0)
+      viral_error_set(&err, VIRAL_ERR_INVALID, spec, 0,
+                      "assemble.%s: not an option a preset gives (see viral assemble --help)", name);
+    else if (!options[i].arg != !*value)
+      viral_error_set(&err, VIRAL_ERR_INVALID, spec, 0, "assemble.%s: %s", name,
+                      options[i].arg ? "expected the option's value, a string" : "a flag: true");
+    else {
+      if (!given[i] && !group_given(name, given)) args->values[i] = value;
+      continue;
+    }
+    return cli_data_error("assemble", &err);
+  }
+  return CLI_CONTINUE;
+}
+
+/* The spec -s names, when given (else *p stays NULL). CLI_CONTINUE or 1. */
+static int load_preset(cli_args *args, viral_pipeline **p) {
+  const char *given = cli_get(args, "spec");
+  if (!given) return CLI_CONTINUE;
+  char path[4096];
+  viral_error err;
+  if (cli_find_spec(given, path, sizeof path, &err) != VIRAL_OK ||
+      !(*p = viral_pipeline_load_spec(path, NULL, &err)))
+    return cli_data_error("assemble", &err);
+  return apply_preset(args, *p, path);
+}
+
+/* ---- reading ---- */
+
+/* "T1,T2,...": *count times into a new array (caller frees). 0, or -1. */
+static int parse_times(const char *text, double **times, size_t *count) {
+  size_t n = 1;
+  for (const char *p = text; *p; p++) n += *p == ',';
+  if (!(*times = calloc(n, sizeof **times))) return -1;
+  *count = 0;
+  for (const char *s = text;; s++) {
+    size_t len = strcspn(s, ",");
+    if (viral_parse_timestamp(s, len, 0, &(*times)[(*count)++]) != VIRAL_OK) return -1;
+    s += len;
+    if (!*s) return 0;
+  }
+}
+
+/* Read every input through the assembler, writing ready rows to out. */
+static int run(viral_assembler *a, cli_args *args, const viral_assemble_input *inputs,
+               size_t ninputs, FILE *out, int jsonl, bad_rows *bad, viral_error *err) {
   viral_reader_options ropts;
   viral_reader_options_init(&ropts);
   ropts.skip_bad_rows = cli_flag(args, "skip-bad-rows");
   ropts.json_path = cli_get(args, "json-path");
-  int nfiles = args->positional_count ? args->positional_count : 1;
+  ropts.field_paths = viral_assembler_sources(a, &ropts.field_path_count);
   const viral_assembled_value *row;
   viral_assembler_write_header(a, out, jsonl);
-  for (int f = 0; f < nfiles; f++) {
-    const char *path = args->positional_count ? args->positional[f] : "-";
-    viral_reader *r = viral_reader_open(path, &ropts, err);
+  for (size_t f = 0; f < ninputs; f++) {
+    if (inputs[f].has_time) viral_assembler_set_observed_time(a, inputs[f].time);
+    viral_reader *r = viral_reader_open(inputs[f].path, &ropts, err);
     if (!r) return err->code;
     const viral_record *rec;
     int rc;
@@ -100,6 +204,7 @@ static int run(viral_assembler *a, cli_args *args, FILE *out, int jsonl, bad_row
       while (viral_assembler_next(a, &row)) viral_assembler_write_row(a, row, out, jsonl);
     }
     bad->count += viral_reader_skipped(r);
+    viral_assembler_input_done(a, r);
     viral_reader_free(r);
     if (rc < 0) return rc;
   }
@@ -117,7 +222,10 @@ int cmd_assemble(int argc, char **argv) {
   viral_assemble_options o;
   viral_assemble_options_init(&o);
   viral_field_map *counters = NULL, *attrs = NULL;
-  double *ages = NULL;
+  double *ages = NULL, *times = NULL;
+  size_t ntimes = 0, ninputs = 0;
+  viral_assemble_input *inputs = NULL;
+  viral_pipeline *preset = NULL;
   viral_assembler *a = NULL;
   viral_atomic_file *file = NULL;
   viral_error err = {0};
@@ -126,23 +234,31 @@ int cmd_assemble(int argc, char **argv) {
   long first, min_sightings;
   int status = CLI_EXIT_USAGE;
 
+  if ((status = load_preset(&args, &preset)) != CLI_CONTINUE) goto done;
+  status = CLI_EXIT_USAGE;
   o.id_field = cli_get(&args, "id");
   o.id_regex = cli_get(&args, "id-regex");
   o.observed_at_field = cli_get(&args, "observed-at");
   o.posted_at_field = cli_get(&args, "posted-at");
   o.posted_at_from_id = cli_flag(&args, "posted-at-from-id");
   o.label = cli_get(&args, "label");
-  const char *when = cli_get(&args, "observed-time");
-  if (!o.id_field || !o.observed_at_field == !when) {
-    status = cli_usage_error(cmd, "--id and one of --observed-at and --observed-time are required");
+  const char *when = cli_get(&args, "observed-time"), *name_pattern = cli_get(&args, "observed-at-name");
+  if (!o.id_field || (o.observed_at_field != NULL) + (when != NULL) + (name_pattern != NULL) != 1) {
+    status = cli_usage_error(cmd, "--id and one of --observed-at, --observed-time and "
+                                  "--observed-at-name are required (or a preset, -s)");
     goto done;
   }
-  if (when) {
-    o.has_observed_time = 1;
-    if (viral_parse_timestamp(when, strlen(when), 0, &o.observed_time) != VIRAL_OK) {
-      status = cli_usage_error(cmd, "--observed-time needs a time such as 2020-12-21T15:00:00Z");
-      goto done;
-    }
+  o.has_observed_time = when || name_pattern;
+  if (when && parse_times(when, &times, &ntimes) != 0) {
+    status = cli_usage_error(cmd, "--observed-time needs times such as 2020-12-21T15:00:00Z, "
+                                  "one, or one per FILE separated by commas");
+    goto done;
+  }
+  int nfiles = args.positional_count ? args.positional_count : 1;
+  if (ntimes > 1 && ntimes != (size_t)nfiles) {
+    status = cli_usage_error(cmd, "--observed-time gives %zu times for %d FILE%s: give one, or one "
+                                  "per FILE", ntimes, nfiles, nfiles > 1 ? "s" : "");
+    goto done;
   }
   if (!o.posted_at_field == !o.posted_at_from_id) {
     status = cli_usage_error(cmd, "give one of --posted-at FIELD and --posted-at-from-id");
@@ -192,9 +308,9 @@ int cmd_assemble(int argc, char **argv) {
     goto done;
   }
   o.keep_unlabeled = unl && strcmp(unl, "keep") == 0;
-  const char *fmt = cli_get(&args, "format"), *path = cli_get(&args, "output");
+  const char *fmt = cli_get(&args, "to"), *path = cli_get(&args, "output");
   if (fmt && strcmp(fmt, "csv") != 0 && strcmp(fmt, "jsonl") != 0) {
-    status = cli_usage_error(cmd, "--format is csv or jsonl, not '%s'", fmt);
+    status = cli_usage_error(cmd, "--to is csv or jsonl, not '%s'", fmt);
     goto done;
   }
   int jsonl = fmt ? strcmp(fmt, "jsonl") == 0
@@ -207,8 +323,15 @@ int cmd_assemble(int argc, char **argv) {
     status = cli_data_error(cmd, &err);
     goto done;
   }
+  static const char *const from_stdin[] = {"-"};
+  const char *const *paths = args.positional_count ? (const char *const *)args.positional : from_stdin;
+  if (viral_assemble_inputs(paths, (size_t)nfiles, name_pattern, times, ntimes, o.utc_offset_minutes,
+                            &inputs, &ninputs, &err) != VIRAL_OK) {
+    status = cli_data_error(cmd, &err);
+    goto done;
+  }
   bad_rows bad = {0, ""};
-  if (run(a, &args, viral_atomic_stream(file), jsonl, &bad, &err) != VIRAL_OK) {
+  if (run(a, &args, inputs, ninputs, viral_atomic_stream(file), jsonl, &bad, &err) != VIRAL_OK) {
     status = cli_data_error(cmd, &err);
     goto done;
   }
@@ -237,5 +360,8 @@ done:
   viral_field_maps_free(counters, o.counter_count);
   viral_field_maps_free(attrs, o.attr_count);
   free(ages);
+  free(times);
+  viral_assemble_inputs_free(inputs, ninputs);
+  viral_pipeline_free(preset);
   return status;
 }

@@ -21,10 +21,11 @@
 #include "viral/writer.h"
 
 static const cli_option options[] = {
-    {"to", 't', "FORMAT", "libsvm (default) or vw"},
+    {"to", 0, "FMT", "output format: libsvm (default) or vw"},
     CLI_SPEC_OPTIONS,
     CLI_INPUT_OPTIONS,
     {"output", 'o', "FILE", "write to FILE (atomically) instead of standard output"},
+    {"quiet", 'q', NULL, "no warning or skipped-rows count on stderr"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -38,7 +39,10 @@ const cli_spec cmd_convert_spec = {
     "  vw:     LABEL |namespace name:value ...   labels -1/1, one namespace per group\n"
     "Rows whose label is missing are an error (skipped with --skip-bad-rows).\n"
     "A spec with scaling or a top:P% label is first fitted on the whole input\n"
-    "(two passes), so FILE must then be a file, not standard input.",
+    "(two passes), so FILE must then be a file, not standard input.\n\n"
+    "example:\n"
+    "  viral convert -o sample.libsvm datasets/sample.csv\n"
+    "  viral convert --to vw -o sample.vw datasets/sample.csv",
     options,
     0,
     1,
@@ -134,7 +138,8 @@ int cmd_convert(int argc, char **argv) {
     return cli_usage_error("convert", "the spec needs fitting (scaling or a quantile label), "
                                       "which reads the input twice: give a FILE, not stdin");
   }
-  if (viral_pipeline_leaks(job.pipe))
+  int quiet = cli_flag(&args, "quiet");
+  if (viral_pipeline_leaks(job.pipe) && !quiet)
     fprintf(stderr, "viral convert: warning: --allow-leakage: features use fields observed after "
                     "the %gh window\n", viral_pipeline_window_hours(job.pipe));
 
@@ -165,11 +170,11 @@ int cmd_convert(int argc, char **argv) {
     status = cli_data_error("convert", &err);
     goto done;
   }
-  cli_input_warning("convert", job.pipe);
+  if (!quiet) cli_input_warning("convert", job.pipe);
   viral_rows_counts counts;
   viral_rows_get_counts(rows, &counts);
   job.skipped = counts.bad_rows;
-  if (job.skipped)
+  if (job.skipped && !quiet)
     fprintf(stderr, "viral convert: %zu rows written, %zu bad rows skipped\n", job.written,
             job.skipped);
 done:

@@ -16,8 +16,9 @@
 
 static const cli_option describe_options[] = {
     {"json", 0, NULL, "print the description as JSON (written with cJSON)"},
-    {"format", 0, "FMT", "csv, jsonl or json (default: from the file name, else the content)"},
-    {"json-path", 0, "PATH", "dotted path to the array of records in a JSON document"},
+    {"format", 'f', "FMT", "csv, jsonl or json (default: from the file name, else the content)"},
+    {"json-path", 0, "PATH", "JSON path to the records in a JSON document: data.videos, "
+                             "[].data.videos; '' is the top"},
     {"skip-bad-rows", 0, NULL, "skip malformed rows and report how many on stderr at the end"},
     {"quiet", 'q', NULL, "no progress line and no skipped-rows count on stderr"},
     {NULL, 0, NULL, NULL},

@@ -26,7 +26,7 @@ static const cli_option options[] = {
     {"gap", 0, "DURATION", "--temporal: time between training and test (default 0; e.g. 7d)"},
     {"per-fold", 0, NULL, "also print one row per fold"},
     {"predictions", 0, "FILE", "write the out-of-fold probability of every row (CSV)"},
-    {"json", 0, "FILE", "write every number of the report as JSON"},
+    {"json", 0, "FILE", "write every number of the report as JSON ('-': standard output, instead of the text)"},
     {"html", 0, "FILE", "write a self-contained HTML report with charts"},
     CLI_PROGRESSIVE_OPTIONS,
     {"views-field", 0, "NAME", "column of the views baseline (default views_<window>h)"},
@@ -150,7 +150,9 @@ int cmd_eval(int argc, char **argv) {
   pred_ctx pc = {d, &r};
   const viral_output outputs[] = {{pred, write_predictions, &pc}, {json, write_json, &r}, {html, write_html, &r}};
   if (rc == VIRAL_OK) rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err);
-  if (rc == VIRAL_OK) rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);
+  /* --json -: the JSON alone on stdout */
+  if (rc == VIRAL_OK && !(json && viral_names_stdout(json)))
+    rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);
   if (rc == VIRAL_OK) cli_print_warning("eval", d->input_warning);
   int status = rc == VIRAL_OK ? CLI_EXIT_OK : cli_data_error("eval", &err);
   if (rc == VIRAL_OK && (d->unlabeled || d->bad_rows))

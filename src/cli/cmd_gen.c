@@ -15,13 +15,13 @@
 
 static const cli_option options[] = {
     {"videos", 'n', "N", "number of videos (default 10000)"},
-    {"seed", 's', "S", "random seed (default 1); same seed, same bytes"},
+    {"seed", 0, "N", "random seed (default 1); same seed, same bytes"},
     {"hours", 0, "LIST", "snapshot ages in whole hours (default 1,2,3,6)"},
     {"horizon", 0, "AGE", "age of views_final, e.g. 7d or 168h; a bare number is hours (default 7d)"},
     {"oracle", 0, "N", "add oracle_p from N continuations per video at the window"},
     {"window", 0, "AGE", "oracle observation window, e.g. 6h (default: the last snapshot hour)"},
     {"log", 0, NULL, "write the raw snapshot log at irregular times instead of records"},
-    {"format", 'f', "FMT", "csv (default) or jsonl"},
+    {"to", 0, "FMT", "output format: csv (default) or jsonl"},
     {"viral-views", 0, "N", "label rule: viral when views_final >= N (default 1000000)"},
     {"bought-share", 0, "F", "expected share of videos with bought engagement (default 0.05)"},
     {"start", 0, "TIME", "first posting day, ISO-8601 UTC (default 2026-03-01T00:00:00Z)"},
@@ -41,7 +41,10 @@ const cli_spec cmd_gen_spec = {
     "hour, views_final at the horizon, viral, hidden_bought, and with --oracle the\n"
     "oracle_p), or with --log the snapshot log sorted by observed_at. hidden_bought\n"
     "is the hidden truth, for analysis only: models must not use it.\n"
-    "The model and every parameter: datasets/README.md.",
+    "The model and every parameter: datasets/README.md.\n\n"
+    "example:\n"
+    "  viral gen -n 1000 --seed 7 -o sample.csv\n"
+    "  viral gen --log --to jsonl -n 300 --days 3 -o log.jsonl",
     options,
     0,
     0,
@@ -114,10 +117,10 @@ static int read_params(const cli_args *args, viral_gen_params *p, viral_gen_form
   if (n < 1 || n > 3650) return cli_usage_error("gen", "--days must be between 1 and 3650");
   p->days = (int)n;
   *format = VIRAL_GEN_CSV;
-  if ((v = cli_get(args, "format"))) {
+  if ((v = cli_get(args, "to"))) {
     if (strcmp(v, "jsonl") == 0) *format = VIRAL_GEN_JSONL;
     else if (strcmp(v, "csv") != 0)
-      return cli_usage_error("gen", "--format must be csv or jsonl, not '%s'", v);
+      return cli_usage_error("gen", "--to must be csv or jsonl, not '%s'", v);
   }
   viral_error err = {0};
   if (viral_gen_params_check(p, &err) != VIRAL_OK) return cli_usage_error("gen", "%s", err.message);

@@ -8,7 +8,7 @@
 #include "viral/model.h"
 
 static const cli_option options[] = {
-    {"top", 'k', "K", "show the K largest positive and negative weights (default 10)"},
+    {"top", 0, "K", "show the K largest positive and negative weights (default 10)"},
     {"json", 0, NULL, "print a JSON summary, with the whole spec, instead of text"},
     {NULL, 0, NULL, NULL},
 };

@@ -21,6 +21,7 @@ static const cli_option options[] = {
     {"output", 'o', "FILE", "write here (atomically) instead of standard output"},
     CLI_INPUT_OPTIONS,
     CLI_ALLOW_MISSING_OPTION,
+    {"quiet", 'q', NULL, "no warning or skipped-rows count on stderr"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -57,6 +58,7 @@ typedef struct score_out {
   FILE *out;
   int jsonl;
   size_t explain;
+  int quiet; /* -q: no warning or skipped-rows count */
 } score_out;
 
 static void write_csv_row(const score_out *o, viral_strview id, const viral_prediction *p,
@@ -148,6 +150,7 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   viral_rows_free(rows);
   viral_model_scratch_free(scratch);
   if (rc < 0) return cli_data_error("score", err);
+  if (o->quiet) return CLI_EXIT_OK;
   cli_input_warning("score", p);
   if (counts.bad_rows) fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)counts.bad_rows);
   return CLI_EXIT_OK;
@@ -188,7 +191,7 @@ int cmd_score(int argc, char **argv) {
     viral_model_free(m);
     return cli_data_error("score", &err);
   }
-  score_out o = {viral_atomic_stream(af), to && strcmp(to, "jsonl") == 0, (size_t)explain};
+  score_out o = {viral_atomic_stream(af), to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet")};
   rc = score_all(m, path, &ropts, &o, &err);
   viral_model_free(m);
   if (rc != CLI_EXIT_OK) viral_atomic_abort(af);

@@ -23,7 +23,7 @@ static const cli_option options[] = {
     {"window", 0, "AGE", "score at this age, e.g. 2h (default 2h)"},
     {"horizon", 0, "AGE", "learn at this age, e.g. 7d (default 7d)"},
     {"grace", 0, "AGE", "wait this long past the horizon for a sighting (default 1h)"},
-    {"label", 0, "RULE", "label rule on the assembled outcomes, e.g. views_final>=1000000 (default: the model's)"},
+    {"label", 'l', "RULE", "label rule on the assembled outcomes, e.g. views_final>=1000000 (default: the model's)"},
     {"at", 0, "AGES", "counters at these ages (default 1h,2h,3h,6h up to the window)"},
     {"counters", 0, "LIST", "cumulative counters NAME=FIELD[:RULE],... (default: the gen log's)"},
     {"attrs", 0, "LIST", "attributes NAME=FIELD[:RULE],... (default: the gen log's)"},
@@ -63,7 +63,10 @@ const cli_spec cmd_stream_spec = {
     "met after one was applied is out of order: dropped and counted (sort the log\n"
     "by observed_at).\n"
     "A score that cannot be written to stdout is an error (exit 1); a restart\n"
-    "writes it again. SIGTERM/SIGINT: checkpoint and exit 0; SIGUSR1: print metrics.",
+    "writes it again. SIGTERM/SIGINT: checkpoint and exit 0; SIGUSR1: print metrics.\n\n"
+    "example:\n"
+    "  viral stream -m model.json --state state/ events.jsonl > scores.jsonl\n"
+    "  viral gen --log --to jsonl -n 300 | viral stream -m model.json -q",
     options,
     0,
     1,

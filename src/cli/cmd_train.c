@@ -11,12 +11,13 @@
 #include "viral/model.h"
 
 static const cli_option options[] = {
-    {"output", 'o', "MODEL", "where to write the model (required; written atomically)"},
+    {"output", 'o', "FILE", "where to write the model (required; written atomically)"},
     CLI_SPEC_OPTIONS,
     CLI_LEARNER_OPTIONS,
     {"threshold", 't', "P", "probability at which score says viral (default 0.5)"},
     CLI_CALIBRATE_OPTIONS,
     CLI_INPUT_OPTIONS,
+    CLI_JSON_SUMMARY_OPTION,
     {"quiet", 'q', NULL, "no summary or progress on stderr"},
     {NULL, 0, NULL, NULL},
 };
@@ -39,11 +40,12 @@ const cli_spec cmd_train_spec = {
     "the progressive log loss and AUC (each row scored before it is learned; the\n"
     "SVM's training rows are not scored: that would cost as much as training;\n"
     "gbt's are those of its early-stopping slice, scored by trees that did not\n"
-    "see it).\n\n"
+    "see it); --json writes it as JSON too, with the model (both or neither).\n\n"
     "example:\n"
     "  viral train -o model.json datasets/sample.csv\n"
     "  viral train --learner svm --kernel rbf --C 4 -o svm.json datasets/sample.csv\n"
-    "  viral train --learner gbt -o trees.json datasets/sample.csv",
+    "  viral train --learner gbt -o trees.json datasets/sample.csv\n"
+    "  viral train -q --json - -o model.json datasets/sample.csv | jq .auc",
     options,
     0,
     1,
@@ -108,9 +110,10 @@ int cmd_train(int argc, char **argv) {
   if (show) fputc('\n', stderr);
   if (!m) return cli_data_error("train", &err);
   if (!cli_flag(&args, "quiet")) cli_input_warning("train", viral_model_pipeline(m));
-  rc = viral_model_save(m, out, &err);
+  double seconds = cli_seconds_since(&start);
+  rc = cli_save_model(m, out, cli_get(&args, "json"), "train", &summary, seconds, &err);
   viral_model_free(m);
   if (rc != VIRAL_OK) return cli_data_error("train", &err);
-  if (!cli_flag(&args, "quiet")) cli_print_train_summary("train", &summary, cli_seconds_since(&start));
+  if (!cli_flag(&args, "quiet")) cli_print_train_summary("train", &summary, seconds);
   return CLI_EXIT_OK;
 }

@@ -15,9 +15,10 @@
 #include "learn_options.h"
 #include "viral/eval.h"
 #include "viral/metrics.h"
+#include "viral/writer.h"
 
 static const cli_option options[] = {
-    {"output", 'o', "MODEL", "train the final model on all rows with the best parameters"},
+    {"output", 'o', "FILE", "train the final model on all rows with the best parameters"},
     {"metric", 0, "NAME", "auc (default), logloss or brier"},
     {"folds", 'k', "K", "number of stratified folds (default 5)"},
     CLI_TUNE_OPTIONS,
@@ -25,6 +26,7 @@ static const cli_option options[] = {
     CLI_LEARNER_OPTIONS,
     CLI_CALIBRATE_OPTIONS,
     CLI_INPUT_OPTIONS,
+    CLI_JSON_SUMMARY_OPTION,
     {"quiet", 'q', NULL, "no progress on stderr"},
     {NULL, 0, NULL, NULL},
 };
@@ -41,10 +43,13 @@ const cli_spec cmd_tune_spec = {
     "linear kernel). Other learner options (--optimizer, --passes,\n"
     "--class-weight, --calibrate, ...) stay fixed. Each fold fits its pipeline\n"
     "(scaling, quantile label) on its own training rows, as in viral eval.\n"
-    "With -o, trains the final model on all rows with the best parameters.\n\n"
+    "With -o, trains the final model on all rows with the best parameters.\n"
+    "--json writes the table and the best point as JSON (with -o: both files or\n"
+    "neither); --json - writes it to stdout instead of the table.\n\n"
     "example:\n"
     "  viral tune --metric auc -o model.json datasets/sample.csv\n"
-    "  viral tune --learner svm --kernel rbf --log2c -1,7,2 --log2g -9,1,2 data.csv",
+    "  viral tune --learner svm --kernel rbf --log2c -1,7,2 --log2g -9,1,2 data.csv\n"
+    "  viral tune -q --json - datasets/sample.csv | jq .best",
     options,
     1,
     1,
@@ -72,6 +77,54 @@ static void print_best(const viral_tune_grid *grid, const viral_tune_result *r, 
   for (size_t a = 0; a < grid->count; a++)
     if (grid->axes[a].searched) printf(" --%s %g", grid->axes[a].name, b->value[a]);
   printf(" (%s %.4f)\n", metric, b->mean);
+}
+
+/* One point's values on the grid's axes (all, or the searched ones), as
+ * members of a JSON object. */
+static void json_point(FILE *out, const viral_tune_grid *grid, const viral_tune_point *pt, int searched_only) {
+  for (size_t a = 0; a < grid->count; a++) {
+    if (searched_only && !grid->axes[a].searched) continue;
+    viral_json_write_string(out, grid->axes[a].name, strlen(grid->axes[a].name));
+    fputc(':', out);
+    cli_json_number(out, pt->value[a]);
+    fputc(',', out);
+  }
+  fputs("\"mean\":", out);
+  cli_json_number(out, pt->mean);
+}
+
+typedef struct tune_json {
+  const viral_tune_grid *grid;
+  const viral_tune_result *r;
+  const viral_eval_data *d;
+  const char *metric, *label, *model;
+  long folds, seed;
+} tune_json;
+
+/* The run as one JSON object: what --json writes. */
+static int write_tune_json(FILE *out, const void *ctx, viral_error *err) {
+  (void)err;
+  const tune_json *j = ctx;
+  fputs("{\"command\":\"tune\",\"metric\":", out);
+  viral_json_write_string(out, j->metric, strlen(j->metric));
+  fprintf(out, ",\"folds\":%ld,\"seed\":%ld,\"rows\":%zu,\"positives\":%llu,\"label\":", j->folds, j->seed,
+          j->d->ds.rows, (unsigned long long)j->d->positives);
+  viral_json_write_string(out, j->label, strlen(j->label));
+  fputs(",\"points\":[", out);
+  for (size_t i = 0; i < j->r->count; i++) {
+    fputs(i ? ",{" : "{", out);
+    json_point(out, j->grid, &j->r->points[i], 0);
+    fputs(",\"sd\":", out);
+    cli_json_number(out, j->r->points[i].sd);
+    fputc('}', out);
+  }
+  fputs("],\"best\":{", out);
+  json_point(out, j->grid, &j->r->points[j->r->best], 1);
+  fputs("},\"model\":", out);
+  if (j->model) viral_json_write_string(out, j->model, strlen(j->model));
+  else fputs("null", out);
+  fputs("}\n", out);
+  return VIRAL_OK;
 }
 
 int cmd_tune(int argc, char **argv) {
@@ -109,24 +162,35 @@ int cmd_tune(int argc, char **argv) {
     goto done;
   }
   cli_print_warning("tune", d->input_warning);
-  printf("%s of %ld stratified folds (seed %ld), rows %zu, positives %llu, label %s\n\n", metric, k,
-         seed, d->ds.rows, (unsigned long long)d->positives, viral_pipeline_label_rule(p));
-  print_table(&grid, &r);
+  const char *json = cli_get(&args, "json");
+  int text = !json || !viral_names_stdout(json); /* --json -: the JSON alone on stdout */
+  if (text) {
+    printf("%s of %ld stratified folds (seed %ld), rows %zu, positives %llu, label %s\n\n", metric, k,
+           seed, d->ds.rows, (unsigned long long)d->positives, viral_pipeline_label_rule(p));
+    print_table(&grid, &r);
+  }
   if (r.best < 0) {
     viral_error_set(&err, VIRAL_ERR_INVALID, args.positional[0], 0, "%s is undefined on every fold", metric);
     status = cli_data_error("tune", &err);
     goto done;
   }
-  print_best(&grid, &r, metric);
+  if (text) print_best(&grid, &r, metric);
   const char *out = cli_get(&args, "output");
+  viral_model *m = NULL;
   if (out) {
     const viral_train_options *b = &r.points[r.best].opts;
     viral_pipeline *fresh = cli_load_pipeline(&args, viral_learner_scaling(b->learner), &err);
-    viral_model *m = fresh ? viral_model_train(fresh, args.positional[0], &ropts, b, NULL, &err) : NULL;
+    m = fresh ? viral_model_train(fresh, args.positional[0], &ropts, b, NULL, &err) : NULL;
     viral_pipeline_free(fresh);
-    if (!m || viral_model_save(m, out, &err) != VIRAL_OK) status = cli_data_error("tune", &err);
-    viral_model_free(m);
+    if (!m) {
+      status = cli_data_error("tune", &err);
+      goto done;
+    }
   }
+  tune_json tj = {&grid, &r, d, metric, viral_pipeline_label_rule(p), out, k, seed};
+  const viral_output outputs[] = {{out, cli_model_output, m}, {json, write_tune_json, &tj}};
+  if (viral_write_outputs(outputs, 2, &err) != VIRAL_OK) status = cli_data_error("tune", &err);
+  viral_model_free(m);
 
 done:
   viral_tune_result_release(&r);

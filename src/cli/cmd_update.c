@@ -10,10 +10,11 @@
 
 static const cli_option options[] = {
     {"model", 'm', "MODEL", "the model to update (required)"},
-    {"output", 'o', "OUT", "write the updated model here (default: replace MODEL, atomically)"},
+    {"output", 'o', "FILE", "write the updated model here (default: replace MODEL, atomically)"},
     {"budget", 0, "N", "svm: support vectors carried over at most (default: all)"},
     CLI_INPUT_OPTIONS,
     CLI_ALLOW_MISSING_OPTION,
+    CLI_JSON_SUMMARY_OPTION,
     {"quiet", 'q', NULL, "no summary on stderr"},
     {NULL, 0, NULL, NULL},
 };
@@ -30,9 +31,11 @@ const cli_spec cmd_update_spec = {
     "A gbt model keeps its trees and adds trees fitted on the new rows (with\n"
     "early stopping on their last 10%; none when no new tree helps).\n"
     "The model file is replaced atomically, and only when the whole update\n"
-    "succeeded: on any error the old file is left as it was.\n\n"
+    "succeeded: on any error the old file is left as it was. Prints a summary\n"
+    "to stderr as viral train does; --json writes it as JSON too.\n\n"
     "example:\n"
-    "  viral update -m model.json new-labels.csv",
+    "  viral update -m model.json new-labels.csv\n"
+    "  viral update -m model.json -o model-2.json --json update.json new-labels.csv",
     options,
     0,
     1,
@@ -69,9 +72,10 @@ int cmd_update(int argc, char **argv) {
   viral_train_summary summary;
   rc = viral_model_update(m, data, &ropts, &opts, &summary, &err);
   if (rc == VIRAL_OK && !cli_flag(&args, "quiet")) cli_input_warning("update", viral_model_pipeline(m));
-  if (rc == VIRAL_OK) rc = viral_model_save(m, out, &err);
+  double seconds = cli_seconds_since(&start);
+  if (rc == VIRAL_OK) rc = cli_save_model(m, out, cli_get(&args, "json"), "update", &summary, seconds, &err);
   viral_model_free(m);
   if (rc != VIRAL_OK) return cli_data_error("update", &err);
-  if (!cli_flag(&args, "quiet")) cli_print_train_summary("update", &summary, cli_seconds_since(&start));
+  if (!cli_flag(&args, "quiet")) cli_print_train_summary("update", &summary, seconds);
   return CLI_EXIT_OK;
 }

@@ -25,7 +25,10 @@ viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, vir
   popts.allow_leakage = cli_flag(args, "allow-leakage");
   popts.allow_missing = cli_flag(args, "allow-missing");
   popts.scaling = scaling;
-  return viral_pipeline_load_spec(cli_get(args, "spec"), &popts, err);
+  const char *spec = cli_get(args, "spec");
+  char path[4096];
+  if (spec && cli_find_spec(spec, path, sizeof path, err) != VIRAL_OK) return NULL;
+  return viral_pipeline_load_spec(spec ? path : NULL, &popts, err);
 }
 
 int cli_show_progress(const cli_args *args) {

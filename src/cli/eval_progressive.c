@@ -83,7 +83,6 @@ static int write_predictions(FILE *out, const void *ctx, viral_error *err) {
   const outputs_ctx *c = ctx;
   return viral_eval_progressive_write_predictions(c->d, c->r, out, err);
 }
-static int write_model(FILE *out, const void *ctx, viral_error *err) { return viral_model_write(ctx, out, err); }
 static int write_html(FILE *out, const void *ctx, viral_error *err) {
   return viral_progressive_report_write_html(((const outputs_ctx *)ctx)->r, out, err);
 }
@@ -149,13 +148,16 @@ int eval_progressive(const cli_args *args) {
     goto done;
   }
   outputs_ctx oc = {d, &rep};
-  const viral_output outputs[] = {{cli_get(args, "json"), write_json, &oc},
+  const char *json = cli_get(args, "json");
+  const viral_output outputs[] = {{json, write_json, &oc},
                                   {cli_get(args, "predictions"), write_predictions, &oc},
-                                  {cli_get(args, "final-model"), write_model, m},
+                                  {cli_get(args, "final-model"), cli_model_output, m},
                                   {cli_get(args, "html"), write_html, &oc}};
   if (viral_eval_progressive_run(d, path, &ropts, &run, m, &rep, &err) != VIRAL_OK ||
       viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err) != VIRAL_OK ||
-      viral_progressive_report_write_text(&rep, stdout, cli_flag(args, "per-fold"), &err) != VIRAL_OK)
+      /* --json -: the JSON alone on stdout */
+      (!(json && viral_names_stdout(json)) &&
+       viral_progressive_report_write_text(&rep, stdout, cli_flag(args, "per-fold"), &err) != VIRAL_OK))
     goto fail;
   cli_print_warning(CMD, d->input_warning);
   if (d->unlabeled || d->bad_rows)

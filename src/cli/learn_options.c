@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viral/writer.h"
+
 int cli_learner_options(const cli_args *args, viral_train_options *opts) {
   viral_error err;
   viral_error_clear(&err);
@@ -45,6 +47,50 @@ void cli_print_train_summary(const char *command, const viral_train_summary *s, 
                     "learning follows the file's order, not posted_at (sort the file by posted_at "
                     "to learn in time order)\n",
             command, (unsigned long long)s->backwards, (unsigned long long)(s->rows + s->held_out));
+}
+
+void cli_json_number(FILE *out, double x) {
+  char num[32];
+  fputs(isfinite(x) ? viral_format_double(num, x) : "null", out);
+}
+
+typedef struct train_json {
+  const char *command, *model;
+  const viral_train_summary *s;
+  double seconds;
+} train_json;
+
+static int write_train_json(FILE *out, const void *ctx, viral_error *err) {
+  (void)err;
+  const train_json *j = ctx;
+  const viral_train_summary *s = j->s;
+  fputs("{\"command\":", out);
+  viral_json_write_string(out, j->command, strlen(j->command));
+  fputs(",\"model\":", out);
+  viral_json_write_string(out, j->model, strlen(j->model));
+  fprintf(out, ",\"rows\":%llu,\"positives\":%llu,\"unlabeled\":%llu,\"bad_rows\":%llu,\"held_out\":%llu,"
+               "\"out_of_order\":%llu,\"log_loss\":",
+          (unsigned long long)s->rows, (unsigned long long)s->positives, (unsigned long long)s->unlabeled,
+          (unsigned long long)s->bad_rows, (unsigned long long)s->held_out, (unsigned long long)s->backwards);
+  cli_json_number(out, s->log_loss);
+  fputs(",\"auc\":", out);
+  cli_json_number(out, s->auc);
+  fputs(",\"seconds\":", out);
+  cli_json_number(out, j->seconds);
+  fputs("}\n", out);
+  return VIRAL_OK;
+}
+
+int cli_model_output(FILE *out, const void *ctx, viral_error *err) {
+  return viral_model_write(ctx, out, err);
+}
+
+int cli_save_model(const viral_model *m, const char *model_path, const char *json_path, const char *command,
+                   const viral_train_summary *s, double seconds, viral_error *err) {
+  if (!json_path) return viral_model_save(m, model_path, err);
+  train_json j = {command, model_path, s, seconds};
+  const viral_output outputs[] = {{model_path, cli_model_output, m}, {json_path, write_train_json, &j}};
+  return viral_write_outputs(outputs, 2, err);
 }
 
 double cli_seconds_since(const struct timespec *start) {

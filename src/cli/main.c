@@ -31,6 +31,35 @@ const cli_command *cli_find_command(const char *name) {
   return NULL;
 }
 
+/* The usage error for a command that does not exist: with the one it was
+ * most likely meant to be. Returns 2. */
+static int unknown_command(const char *name) {
+  const char *names[sizeof cli_commands / sizeof *cli_commands];
+  size_t n = 0;
+  for (const cli_command *c = cli_commands; c->name; c++) names[n++] = c->name;
+  const char *near = cli_closest(name, names, n);
+  if (near)
+    fprintf(stderr, "viral: unknown command '%s'; did you mean '%s'? (try 'viral --help')\n", name, near);
+  else
+    fprintf(stderr, "viral: unknown command '%s' (try 'viral --help')\n", name);
+  return CLI_EXIT_USAGE;
+}
+
+/* Hidden requests of the shell completion (tools/completion): `viral
+ * --commands` lists the commands, `viral --options CMD` a command's
+ * options (cli_print_option_table). -1 when argv is neither. */
+static int completion_request(int argc, char **argv) {
+  if (strcmp(argv[1], "--commands") == 0 && argc == 2) {
+    for (const cli_command *c = cli_commands; c->name; c++) printf("%s\t%s\n", c->name, c->spec->summary);
+    return CLI_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--options") != 0 || argc != 3) return -1;
+  const cli_command *c = cli_find_command(argv[2]);
+  if (!c) return unknown_command(argv[2]);
+  cli_print_option_table(c->spec, stdout);
+  return CLI_EXIT_OK;
+}
+
 static void print_main_help(FILE *out) {
   fprintf(out,
           "usage: viral <command> [options] [FILE|-]\n\n"
@@ -41,7 +70,11 @@ static void print_main_help(FILE *out) {
   fprintf(out,
           "\n'viral help COMMAND' or 'viral COMMAND --help' shows a command's options.\n"
           "A FILE of '-' (or none) is standard input. Exit status: 0 ok, 1 data or\n"
-          "runtime error, 2 usage error.\n");
+          "runtime error, 2 usage error.\n\n"
+          "examples:\n"
+          "  viral assemble -s research-api -o videos.csv polls/\n"
+          "  viral train -s research-api -o model.json videos.csv\n"
+          "  viral score -m model.json new-videos.csv\n");
 }
 
 /* Data reaches stdout through stdio's buffer, so a full disk or a closed
@@ -81,21 +114,21 @@ static int run(int argc, char **argv) {
       return CLI_EXIT_OK;
     }
     const cli_command *c = cli_find_command(argv[2]);
-    if (!c) {
-      fprintf(stderr, "viral: unknown command '%s' (try 'viral --help')\n", argv[2]);
-      return CLI_EXIT_USAGE;
-    }
+    if (!c) return unknown_command(argv[2]);
     cli_print_help(c->spec, stdout);
     return CLI_EXIT_OK;
   }
+  int rc = completion_request(argc, argv);
+  if (rc >= 0) return rc;
   const cli_command *c = cli_find_command(name);
-  if (!c) {
-    if (name[0] == '-')
-      fprintf(stderr, "viral: unknown option '%s' (try 'viral --help')\n", name);
-    else
-      fprintf(stderr, "viral: unknown command '%s' (try 'viral --help')\n", name);
+  if (!c && name[0] == '-') {
+    static const char *const main_options[] = {"--help", "--version"};
+    const char *near = cli_closest(name, main_options, 2);
+    fprintf(stderr, "viral: unknown option '%s'%s%s%s (try 'viral --help')\n", name, near ? "; did you mean '" : "",
+            near ? near : "", near ? "'?" : "");
     return CLI_EXIT_USAGE;
   }
+  if (!c) return unknown_command(name);
   return c->run(argc - 1, argv + 1);
 }
 

@@ -81,6 +81,11 @@ struct viral_assembler {
   long idx_id, idx_obs, idx_post;
   long *idx_counters, *idx_attrs;
   unsigned char *seen_counters, *seen_attrs; /* 1: the source was in some input */
+  /* sources given as JSON paths with an array step: what the readers saw */
+  unsigned char *path_checked, *path_proven; /* [counter_count + attr_count] */
+  char **path_miss;                          /* [counter_count + attr_count] */
+  const char **sources;                      /* [nsources]: every source read */
+  size_t nsources;
   double *scratch; /* [2 * cap_scratch]: ages then values */
   double *rowvals; /* [counter_count]: the row being added */
   viral_assembled_value *rowattrs; /* [attr_count]: its attributes */
@@ -274,6 +279,21 @@ static int check_options(const viral_assemble_options *o, viral_error *err) {
   return VIRAL_OK;
 }
 
+/* Every source field the assembler reads, for the reader's field paths. */
+static void list_sources(viral_assembler *a) {
+  const viral_assemble_options *o = &a->o;
+  a->sources[a->nsources++] = o->id_field;
+  if (!o->has_observed_time) a->sources[a->nsources++] = o->observed_at_field;
+  if (!o->posted_at_from_id) a->sources[a->nsources++] = o->posted_at_field;
+  for (size_t c = 0; c < o->counter_count; c++) a->sources[a->nsources++] = o->counters[c].source;
+  for (size_t i = 0; i < o->attr_count; i++) a->sources[a->nsources++] = o->attrs[i].source;
+}
+
+const char *const *viral_assembler_sources(const viral_assembler *a, size_t *count) {
+  *count = a->nsources;
+  return a->sources;
+}
+
 viral_assembler *viral_assembler_create(const viral_assemble_options *opts, viral_error *err) {
   if (check_options(opts, err)) return NULL;
   viral_assembler *a = calloc(1, sizeof *a);
@@ -296,7 +316,16 @@ viral_assembler *viral_assembler_create(const viral_assemble_options *opts, vira
   a->rowvals = calloc(opts->counter_count + 1, sizeof *a->rowvals);
   a->seen_counters = calloc(opts->counter_count + 1, 1);
   a->seen_attrs = calloc(opts->attr_count + 1, 1);
-  if (table != VIRAL_OK || !a->rowvals || !a->seen_counters || !a->seen_attrs || !a->idx_counters || !a->idx_attrs || build_columns(a)) goto nomem;
+  size_t mapped = opts->counter_count + opts->attr_count + 1;
+  a->path_checked = calloc(mapped, 1);
+  a->path_proven = calloc(mapped, 1);
+  a->path_miss = calloc(mapped, sizeof *a->path_miss);
+  a->sources = calloc(mapped + 3, sizeof *a->sources);
+  if (table != VIRAL_OK || !a->rowvals || !a->seen_counters || !a->seen_attrs || !a->idx_counters ||
+      !a->idx_attrs || !a->path_checked || !a->path_proven || !a->path_miss || !a->sources ||
+      build_columns(a))
+    goto nomem;
+  list_sources(a);
   for (size_t i = 0; i < a->ncol; i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp(a->columns[i], a->columns[j]) == 0) {
@@ -356,6 +385,11 @@ void viral_assembler_free(viral_assembler *a) {
   free(a->rowvals);
   free(a->seen_counters);
   free(a->seen_attrs);
+  for (size_t i = 0; a->path_miss && i < a->o.counter_count + a->o.attr_count; i++) free(a->path_miss[i]);
+  free(a->path_miss);
+  free(a->path_checked);
+  free(a->path_proven);
+  free(a->sources);
   free_cells(a->rowattrs, a->o.attr_count);
   free(a);
 }
@@ -692,7 +726,7 @@ int viral_assembler_add(viral_assembler *a, const viral_record *rec, viral_error
                          "the log is not sorted by observed_at (%s comes after %s): with a "
                          "horizon the log is read as a stream and must be in time order; sort "
                          "it by '%s' or leave the horizon out",
-                         got, was, o->observed_at_field);
+                         got, was, o->has_observed_time ? "the poll time" : o->observed_at_field);
     goto fail;
   }
   int advanced = !a->have_now || t > a->now;
@@ -806,19 +840,43 @@ static int label_top(viral_assembler *a) {
   return VIRAL_OK;
 }
 
-/* A mapped field no input has is a typo, not a column of missing values. */
+int viral_assembler_set_observed_time(viral_assembler *a, double t) {
+  if (!a->o.has_observed_time) return VIRAL_ERR_INVALID;
+  a->o.observed_time = t;
+  return VIRAL_OK;
+}
+
+void viral_assembler_input_done(viral_assembler *a, const viral_reader *r) {
+  if (viral_reader_format(r) == VIRAL_FORMAT_CSV) return; /* a CSV column is a column */
+  size_t nc = a->o.counter_count;
+  for (size_t k = 0; k < nc + a->o.attr_count; k++) {
+    const char *source = k < nc ? a->o.counters[k].source : a->o.attrs[k - nc].source;
+    if (!strchr(source, '[') || a->path_proven[k]) continue;
+    const char *miss = viral_reader_path_miss(r, source);
+    a->path_checked[k] = 1;
+    a->path_proven[k] = !miss;
+    char *copy = miss ? text_dup(miss) : NULL;
+    if (copy || !miss) { /* out of memory: the earlier word stays */
+      free(a->path_miss[k]);
+      a->path_miss[k] = copy;
+    }
+  }
+}
+
+/* A mapped field no input has is a typo, not a column of missing values: a
+ * column no input had, or a JSON path no record had every step of. */
 static int check_sources_seen(const viral_assembler *a, viral_error *err) {
   if (!a->stats.rows) return VIRAL_OK;
-  for (size_t c = 0; c < a->o.counter_count; c++)
-    if (!a->seen_counters[c])
-      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
-                             "no input has the field '%s' (counter '%s')", a->o.counters[c].source,
-                             a->o.counters[c].name);
-  for (size_t i = 0; i < a->o.attr_count; i++)
-    if (!a->seen_attrs[i])
-      return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0,
-                             "no input has the field '%s' (attribute '%s')", a->o.attrs[i].source,
-                             a->o.attrs[i].name);
+  size_t nc = a->o.counter_count;
+  for (size_t k = 0; k < nc + a->o.attr_count; k++) {
+    int seen = k < nc ? a->seen_counters[k] : a->seen_attrs[k - nc];
+    if (seen && !(a->path_checked[k] && !a->path_proven[k])) continue;
+    const viral_field_map *m = k < nc ? &a->o.counters[k] : &a->o.attrs[k - nc];
+    const char *miss = a->path_miss[k];
+    return viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "no input has the field '%s' (%s '%s')%s%s",
+                           m->source, k < nc ? "counter" : "attribute", m->name, miss ? ": " : "",
+                           miss ? miss : "");
+  }
   return VIRAL_OK;
 }
 

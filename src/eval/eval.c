@@ -12,6 +12,7 @@
 #include "viral/rows.h"
 #include "eval/eval_internal.h"
 #include "io/read_file.h"
+#include "io/reader_options.h"
 #include "io/random.h"
 #include "io/text.h"
 
@@ -19,7 +20,7 @@ static void source_free(struct viral_eval_source *s) {
   if (!s) return;
   free(s->name);
   free(s->bytes);
-  free(s->json_path);
+  reader_options_copy_release(&s->ropts);
   free(s);
 }
 
@@ -48,7 +49,7 @@ static int slurp(struct viral_eval_source *s, const char *path, viral_error *err
 /* The rows of the input kept in memory through q, under o. */
 static viral_rows *source_rows(const struct viral_eval_source *s, viral_pipeline *q,
                                const viral_rows_options *o, viral_error *err) {
-  return viral_rows_open_memory(q, s->name, s->bytes, s->len, &s->ropts, o, err);
+  return viral_rows_open_memory(q, s->name, s->bytes, s->len, &s->ropts.opts, o, err);
 }
 
 static int grow(viral_eval_data *d, size_t *cap) {
@@ -141,14 +142,11 @@ viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const 
     return NULL;
   }
   viral_dataset_init(&d->ds);
-  viral_reader_options_init(&s->ropts);
-  if (ropts) s->ropts = *ropts;
-  if (ropts && ropts->json_path && !(s->json_path = text_dup(ropts->json_path))) {
+  if (reader_options_copy_init(&s->ropts, ropts) != VIRAL_OK) {
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
-  s->ropts.json_path = s->json_path;
   viral_pipeline *q = NULL; /* what featurizes the load: p, or a copy fitted on all rows */
   viral_rows *rows = NULL;
   char views_name[64];
@@ -160,11 +158,11 @@ viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const 
   o.times = 1;
   o.columns = columns;
   o.column_count = 2;
-  s->ropts.skip_bad_rows = s->ropts.skip_bad_rows || skip_bad_rows;
+  s->ropts.opts.skip_bad_rows = s->ropts.opts.skip_bad_rows || skip_bad_rows;
   int rc = VIRAL_OK;
   if (!viral_pipeline_needs_fit(p)) {
     q = p;
-    if (!(rows = viral_rows_open(q, path, &s->ropts, &o, err))) rc = err ? err->code : VIRAL_ERR_IO;
+    if (!(rows = viral_rows_open(q, path, &s->ropts.opts, &o, err))) rc = err ? err->code : VIRAL_ERR_IO;
   } else if ((rc = slurp(s, path, err)) == VIRAL_OK) {
     if (!(q = viral_pipeline_copy(p, err)) || !(rows = source_rows(s, q, &o, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
     else rc = viral_rows_fit(rows, err);

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "viral/reader.h"
+#include "io/reader_options.h"
 
 /* The input of viral_eval_load: its name always, its bytes when folds refit
  * the pipeline. */
@@ -12,8 +12,8 @@ struct viral_eval_source {
   char *name;                /* the path ("stdin" for standard input), for messages and format detection */
   char *bytes;               /* the whole input (NULL when folds share the vectors) */
   size_t len;
-  viral_reader_options ropts; /* skip_bad_rows: the load's, so a second read skips the same records */
-  char *json_path;           /* ropts.json_path, owned */
+  reader_options_copy ropts; /* the load's (skip_bad_rows too, so a second read skips the same
+                                records), strings owned: the caller's may be gone by then */
 };
 
 #endif

@@ -8,12 +8,19 @@
 #include "features/pipeline_internal.h"
 #include "io/value_internal.h"
 
+/* tally_read[i] holds 1 for a field the pass reads, and this bit too when
+ * its source is a JSON path with an array step. */
+#define READ_BY_PATH 2
+
 /* Names shown of the input's fields before "... (N in all)". */
 #define SHOWN_COLUMNS 12
 /* Absent fields named before "and N more". */
 #define SHOWN_ABSENT 8
 
 void pipeline_tally_free(viral_pipeline *p) {
+  for (size_t i = 0; p->tally_miss && i < p->nfields; i++) free(p->tally_miss[i]);
+  free(p->tally_miss);
+  p->tally_miss = NULL;
   free(p->tally_missing);
   free(p->tally_read);
   free(p->tally_seen);
@@ -48,7 +55,8 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
   p->tally_read = calloc(n, 1);
   p->tally_seen = calloc(n, 1);
   p->tally_list = calloc(n, sizeof *p->tally_list);
-  if (!p->tally_missing || !p->tally_read || !p->tally_seen || !p->tally_list) {
+  p->tally_miss = calloc(n, sizeof *p->tally_miss);
+  if (!p->tally_missing || !p->tally_read || !p->tally_seen || !p->tally_list || !p->tally_miss) {
     pipeline_tally_free(p);
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
@@ -56,8 +64,11 @@ int viral_pipeline_tally_begin(viral_pipeline *p, int reads, viral_error *err) {
     for (int k = 0; k < p->features[i].nfields; k++) p->tally_read[p->features[i].field[k]] = 1;
   if (reads & VIRAL_READS_LABEL) mark_label_fields(p);
   if (reads & VIRAL_READS_ID) p->tally_read[p->id_field] = 1;
-  for (size_t i = 0; i < p->nfields; i++) /* each row looks at these only */
-    if (p->tally_read[i]) p->tally_list[p->tally_count++] = i;
+  for (size_t i = 0; i < p->nfields; i++) { /* each row looks at these only */
+    if (!p->tally_read[i]) continue;
+    p->tally_list[p->tally_count++] = i;
+    if (strchr(p->fields[i].source, '[')) p->tally_read[i] |= READ_BY_PATH;
+  }
   p->tally_rows = 0;
   p->tally_checked = 0;
   p->tally_has_schema = 0;
@@ -79,13 +90,19 @@ static char *list_columns(const viral_record *rec) {
   return s;
 }
 
+/* 1 when field i is read through a JSON path that reader r follows: r,
+ * not the schema, knows whether the input has it. */
+static int read_by_path(const viral_pipeline *p, const viral_reader *r, size_t i) {
+  return (p->tally_read[i] & READ_BY_PATH) && r && viral_reader_format(r) != VIRAL_FORMAT_CSV;
+}
+
 /* A new schema: which read fields have a column now, and the names for
  * messages (the file named as reader r names it, else as rec does). */
 static int note_schema(viral_pipeline *p, const viral_reader *r, const viral_record *rec) {
   p->tally_schema = viral_record_schema_id(rec);
   p->tally_has_schema = 1;
   for (size_t i = 0; i < p->nfields; i++)
-    if (p->own.cols[i] >= 0) p->tally_seen[i] = 1;
+    if (p->own.cols[i] >= 0 && !read_by_path(p, r, i)) p->tally_seen[i] = 1;
   const char *src = r ? viral_reader_name(r) : viral_record_source(rec);
   if (!src) src = "input";
   if (!p->tally_source || strcmp(p->tally_source, src) != 0) {
@@ -110,6 +127,22 @@ static int lacks(const viral_pipeline *p, const viral_record *rec, size_t i) {
          (v->kind == VIRAL_VALUE_TEXT && value_is_blank(v->text, v->len));
 }
 
+/* Field i, read through a path r follows and not seen yet: seen once r has
+ * seen every step, else keep r's word on the step no record had. */
+static int note_path(viral_pipeline *p, const viral_reader *r, size_t i) {
+  const char *miss = viral_reader_path_miss(r, p->fields[i].source);
+  if (!miss) {
+    p->tally_seen[i] = p->own.cols[i] >= 0;
+    return VIRAL_OK;
+  }
+  if (p->tally_miss[i] && strcmp(p->tally_miss[i], miss) == 0) return VIRAL_OK;
+  char *copy = text_dup(miss);
+  if (!copy) return VIRAL_ERR_NOMEM;
+  free(p->tally_miss[i]);
+  p->tally_miss[i] = copy;
+  return VIRAL_OK;
+}
+
 int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const viral_record *rec,
                                 viral_error *err) {
   if (!p->tally_on) return VIRAL_OK;
@@ -123,15 +156,25 @@ int viral_pipeline_tally_record(viral_pipeline *p, const viral_reader *r, const 
     size_t i = p->tally_list[k];
     p->tally_missing[i] += (uint64_t)lacks(p, rec, i);
   }
+  for (size_t k = 0; p->nfield_paths && k < p->tally_count; k++) { /* a spec without paths skips it */
+    size_t i = p->tally_list[k];
+    if (!p->tally_seen[i] && read_by_path(p, r, i) && note_path(p, r, i) != VIRAL_OK)
+      return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  }
   if (!p->tally_checked && r && viral_reader_format(r) == VIRAL_FORMAT_CSV)
     return viral_pipeline_tally_check(p, err); /* the header is all there is to know */
   return VIRAL_OK;
 }
 
-/* "views_1h" or, for a mapped field, "video_id (from 'vid_url')". */
-static int field_label(const field_def *f, char *buf, size_t size) {
+/* "views_1h" or, for a mapped field, "video_id (from 'vid_url')", and for a
+ * path no record had all of, the step: "caption (from 'challenges[].title':
+ * no record has 'title' in 'challenges[]')". */
+static int field_label(const viral_pipeline *p, size_t i, char *buf, size_t size) {
+  const field_def *f = &p->fields[i];
+  const char *miss = p->tally_miss && !p->tally_seen[i] ? p->tally_miss[i] : NULL;
   if (strcmp(f->name, f->source) == 0) return snprintf(buf, size, "%s", f->name);
-  return snprintf(buf, size, "%s (from '%s')", f->name, f->source);
+  return snprintf(buf, size, "%s (from '%s'%s%s)", f->name, f->source, miss ? ": " : "",
+                  miss ? miss : "");
 }
 
 static size_t append(char *buf, size_t size, size_t used, const char *fmt, const char *a) {
@@ -147,8 +190,8 @@ static size_t absent_fields(const viral_pipeline *p, char *buf, size_t size) {
   for (size_t i = 0; i < p->nfields; i++) {
     if (!p->tally_read[i] || p->tally_seen[i]) continue;
     if (count++ < SHOWN_ABSENT) {
-      char name[200];
-      field_label(&p->fields[i], name, sizeof name);
+      char name[400];
+      field_label(p, i, name, sizeof name);
       used = append(buf, size, used, count > 1 ? ", %s" : "%s", name);
     }
   }
@@ -167,7 +210,7 @@ size_t viral_pipeline_tally_absent(const viral_pipeline *p, char *buf, size_t si
 
 int viral_pipeline_tally_check(viral_pipeline *p, viral_error *err) {
   if (!p->tally_on || p->tally_rows == 0) return VIRAL_OK;
-  char absent[300];
+  char absent[600];
   if (absent_fields(p, absent, sizeof absent) == 0 || p->allow_missing) {
     p->tally_checked = 1;
     return VIRAL_OK;
@@ -198,8 +241,8 @@ static size_t warn_list(const viral_pipeline *p, int sparse, const char *head, c
     if (!p->tally_read[i] || p->tally_seen[i] != sparse) continue;
     double share = (double)p->tally_missing[i] / (double)p->tally_rows;
     if (sparse && !(share > VIRAL_MISSING_WARN_SHARE)) continue;
-    char item[256], name[200];
-    field_label(&p->fields[i], name, sizeof name);
+    char item[456], name[400];
+    field_label(p, i, name, sizeof name);
     if (sparse) snprintf(item, sizeof item, "%s (%.1f%%)", name, 100 * share);
     else snprintf(item, sizeof item, "%s", name);
     if (!count++) used = append(buf, size, append(buf, size, used, "%s", used > start ? "; " : ""), "%s", head);
@@ -236,8 +279,8 @@ void viral_pipeline_tally_label(const viral_pipeline *p, char *buf, size_t size)
   int fields[2] = {l->field, l->kind == LABEL_RATIO ? l->field2 : -1};
   for (int k = 0; k < 2 && fields[k] >= 0 && used < size; k++) {
     size_t i = (size_t)fields[k];
-    char name[200], what[400];
-    field_label(&p->fields[i], name, sizeof name);
+    char name[400], what[600];
+    field_label(p, i, name, sizeof name);
     if (!p->tally_on || !p->tally_read[i])
       snprintf(what, sizeof what, "'%s'", name);
     else if (!p->tally_seen[i])

@@ -149,6 +149,10 @@ struct viral_pipeline {
   int allow_leakage, leaks;
   viral_format input_format; /* the spec's "input": "format", VIRAL_FORMAT_AUTO when none */
   char *json_path;
+  const char **field_paths; /* [nfield_paths]: the sources with an array step (into fields) */
+  size_t nfield_paths;
+  const char **assemble_names, **assemble_values; /* [nassemble]: the "assemble" section (into spec) */
+  size_t nassemble;
 
   field_def *fields;
   size_t nfields;
@@ -187,7 +191,8 @@ struct viral_pipeline {
   unsigned char *tally_read; /* [nfields] 1: the pass reads it */
   size_t *tally_list;     /* [tally_count] the indices of the fields read */
   size_t tally_count;
-  unsigned char *tally_seen; /* [nfields] 1: some record had its column */
+  unsigned char *tally_seen; /* [nfields] 1: some record had its column (a path: all its steps) */
+  char **tally_miss;      /* [nfields] a path field not seen: the step no record had, or NULL */
   char *tally_source;     /* the records' file, for messages */
   char *tally_columns;    /* the input's field names, for messages */
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "features/pipeline_internal.h"
+#include "io/reader_options.h"
 
 struct viral_rows {
   viral_rows_options o;
@@ -17,8 +18,7 @@ struct viral_rows {
   char *path;                /* the file (NULL: stdin), or the memory's name */
   const char *data;          /* memory input, or NULL */
   size_t len;
-  viral_reader_options ro;
-  char *json_path;           /* ro.json_path, owned */
+  reader_options_copy ro;    /* the caller's, strings owned (a pass opens the input again) */
   viral_reader *r;           /* the current pass's reader */
   int used;                  /* r was read from: a new pass opens the input again */
   int in_pass;               /* 0: the next call starts a pass */
@@ -44,7 +44,7 @@ void viral_rows_free(viral_rows *s) {
   viral_sparse_release(&s->x);
   free(s->columns);
   free(s->path);
-  free(s->json_path);
+  reader_options_copy_release(&s->ro);
   free(s);
 }
 
@@ -67,8 +67,8 @@ static viral_rows *create(const viral_rows_options *o, viral_error *err) {
 /* The reader of a pass: the file (or memory) from its start. */
 static int open_reader(viral_rows *s, viral_error *err) {
   viral_reader_free(s->r);
-  s->r = s->data ? viral_reader_open_memory(s->path, s->data, s->len, &s->ro, err)
-                 : viral_reader_open(s->path, &s->ro, err);
+  s->r = s->data ? viral_reader_open_memory(s->path, s->data, s->len, &s->ro.opts, err)
+                 : viral_reader_open(s->path, &s->ro.opts, err);
   if (!s->r) return err && err->code ? err->code : VIRAL_ERR_IO;
   s->used = 0;
   return VIRAL_OK;
@@ -82,11 +82,8 @@ static viral_rows *open_records(viral_pipeline *p, const char *path, const char 
   s->p = p;
   s->data = data;
   s->len = len;
-  viral_reader_options_init(&s->ro);
-  if (ro) s->ro = *ro;
   int nomem = (path && !(s->path = text_dup(path))) ||
-              (s->ro.json_path && !(s->json_path = text_dup(s->ro.json_path)));
-  s->ro.json_path = s->json_path;
+              reader_options_copy_init(&s->ro, ro) != VIRAL_OK;
   if (nomem) {
     viral_rows_free(s);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
@@ -221,7 +218,7 @@ static int bad_row(viral_rows *s, int rc, viral_error *err) {
   }
   if (!s->o.checked && viral_pipeline_tally_explain(s->p, err)) return err->code;
   /* a second read of rows read well before: a failure is not the row's */
-  if (!s->ro.skip_bad_rows || s->o.checked || rc == VIRAL_ERR_NOMEM) return rc;
+  if (!s->ro.opts.skip_bad_rows || s->o.checked || rc == VIRAL_ERR_NOMEM) return rc;
   s->rejected++;
   if (s->o.skipped) s->o.skipped(s->o.skipped_ctx, err);
   viral_error_clear(err);

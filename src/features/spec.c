@@ -15,6 +15,7 @@
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
 #include "io/json_number.h"
+#include "io/json_path.h"
 #include "io/read_file.h"
 #include "io/value_internal.h"
 
@@ -276,6 +277,27 @@ static int parse_tz(const char *s, int *minutes) {
   return 0;
 }
 
+/* A JSON path (datasets/FORMATS.md) must parse: a `from` with an array step
+ * (only those are followed as paths, when only_arrays), or input.json_path. */
+static int check_path(viral_pipeline *p, const char *key, const char *text, int only_arrays,
+                      viral_error *err) {
+  if (only_arrays && !json_path_has_array_step(text)) return VIRAL_OK;
+  json_path path;
+  char why[128];
+  int rc = json_path_parse(&path, text, why, sizeof why);
+  json_path_release(&path);
+  if (rc == -1) return nomem(err, p);
+  return rc ? spec_error(err, p, key, "json path '%s': %s", text, why) : VIRAL_OK;
+}
+
+/* The sources that are JSON paths with an array step, for the reader. */
+static int list_field_paths(viral_pipeline *p, viral_error *err) {
+  if (!(p->field_paths = calloc(p->nfields + 1, sizeof *p->field_paths))) return nomem(err, p);
+  for (size_t i = 0; i < p->nfields; i++)
+    if (json_path_has_array_step(p->fields[i].source)) p->field_paths[p->nfield_paths++] = p->fields[i].source;
+  return VIRAL_OK;
+}
+
 static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err) {
   static const char *const keys[] = {"from", "parse", "format", "tz", "separator",
                                      "regex", "observed", "unit", NULL};
@@ -294,6 +316,9 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     const char *s = NULL;
     if ((rc = get_string(p, f, where, "from", &s, err)) < 0) return rc;
     if (rc) {
+      char key[300];
+      snprintf(key, sizeof key, "%s.from", where);
+      if ((rc = check_path(p, key, s, 1, err))) return rc;
       free(fd->source);
       if (!(fd->source = text_dup(s))) return nomem(err, p);
     }
@@ -365,6 +390,36 @@ static int parse_fields(viral_pipeline *p, const cJSON *fields, viral_error *err
     }
   }
   return VIRAL_OK;
+}
+
+/* "assemble": viral assemble's options by their long names, each a string
+ * (the value as typed) or true (a flag); the names are viral assemble's to
+ * check. The texts point into the spec document. */
+static int parse_assemble(viral_pipeline *p, const cJSON *section, viral_error *err) {
+  if (!section) return VIRAL_OK;
+  if (!cJSON_IsObject(section)) return spec_error(err, p, "assemble", "expected an object");
+  size_t n = (size_t)cJSON_GetArraySize(section);
+  if (!(p->assemble_names = calloc(n + 1, sizeof *p->assemble_names)) ||
+      !(p->assemble_values = calloc(n + 1, sizeof *p->assemble_values)))
+    return nomem(err, p);
+  for (const cJSON *o = section->child; o; o = o->next) {
+    char where[300];
+    snprintf(where, sizeof where, "assemble.%s", o->string);
+    if (key_seen_before(section, o)) return spec_error(err, p, where, "given twice");
+    if (!cJSON_IsString(o) && !cJSON_IsTrue(o))
+      return spec_error(err, p, where, "expected a string (the option's value as typed) or true (a flag)");
+    p->assemble_names[p->nassemble] = o->string;
+    p->assemble_values[p->nassemble++] = cJSON_IsString(o) ? o->valuestring : "";
+  }
+  return VIRAL_OK;
+}
+
+size_t viral_pipeline_assemble_count(const viral_pipeline *p) { return p->nassemble; }
+
+void viral_pipeline_assemble_option(const viral_pipeline *p, size_t i, const char **name,
+                                    const char **value) {
+  *name = i < p->nassemble ? p->assemble_names[i] : NULL;
+  *value = i < p->nassemble ? p->assemble_values[i] : NULL;
 }
 
 /* ---- label rules ---- */
@@ -735,7 +790,7 @@ static int parse_feature(viral_pipeline *p, const cJSON *js, size_t index, doubl
 static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, viral_error *err) {
   static const char *const keys[] = {"name", "window", "label", "hash_bits", "hash_seed",
                                      "signed_hash", "scaling", "names_max", "missing", "input",
-                                     "fields", "features", NULL};
+                                     "fields", "features", "assemble", NULL};
   const cJSON *spec = p->spec;
   if (!cJSON_IsObject(spec)) return spec_error(err, p, "(top)", "expected a JSON object");
   char path[256] = "";
@@ -789,8 +844,11 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
     }
     s = NULL;
     if ((rc = get_string(p, input, "input", "json_path", &s, err)) < 0) return rc;
-    if (rc && !(p->json_path = text_dup(s))) return nomem(err, p);
+    if (rc && (rc = check_path(p, "input.json_path", s, 0, err))) return rc;
+    if (s && !(p->json_path = text_dup(s))) return nomem(err, p);
   }
+
+  if ((rc = parse_assemble(p, cJSON_GetObjectItemCaseSensitive(spec, "assemble"), err))) return rc;
 
   /* spec-wide missing-value policy, which each feature may override */
   double fill = 0;
@@ -823,6 +881,7 @@ static int parse_spec(viral_pipeline *p, const viral_pipeline_options *opts, vir
                                            "%u dense columns", p->hash_bits, (unsigned)p->ncols);
   /* video_id keys every output row: the input tally checks it like a feature's field */
   if ((p->id_field = use_field(p, "video_id", err)) < 0) return p->id_field;
+  if ((rc = list_field_paths(p, err))) return rc;
   pipeline_tables(p);
   return VIRAL_OK;
 }
@@ -966,6 +1025,9 @@ void viral_pipeline_free(viral_pipeline *p) {
   pipeline_drop_name_slots(p);
   free(p->name);
   free(p->json_path);
+  free(p->field_paths);
+  free(p->assemble_names);
+  free(p->assemble_values);
   free(p->source);
   cJSON_Delete(p->spec);
   free(p);
@@ -998,6 +1060,8 @@ const char *viral_pipeline_name(const viral_pipeline *p) { return p->name; }
 void viral_pipeline_reader_options(const viral_pipeline *p, viral_reader_options *opts) {
   if (p->input_format != VIRAL_FORMAT_AUTO) opts->format = p->input_format;
   if (p->json_path) opts->json_path = p->json_path;
+  opts->field_paths = p->field_paths;
+  opts->field_path_count = p->nfield_paths;
 }
 
 static int by_name_index(const void *a, const void *b) {

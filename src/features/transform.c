@@ -88,14 +88,10 @@ static int copy_to_buf(field_value *v, const char *s, size_t len) {
 static int read_timestamp_format(const field_def *f, field_value *v, viral_strview t,
                                  double *out) {
   if (copy_to_buf(v, t.ptr, t.len)) return VIRAL_ERR_NOMEM;
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  const char *end = strptime(v->buf, f->format, &tm);
+  const char *end = value_parse_time_format(v->buf, f->format, f->tz_minutes, out);
   if (!end) return VIRAL_ERR_PARSE;
   while (*end == ' ') end++;
-  if (*end) return VIRAL_ERR_PARSE;
-  return viral_civil_time(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                          tm.tm_sec, f->tz_minutes, out) == VIRAL_OK ? VIRAL_OK : VIRAL_ERR_PARSE;
+  return *end ? VIRAL_ERR_PARSE : VIRAL_OK;
 }
 
 /* A timestamp given as a number in the field's unit (ms, us): seconds in

@@ -47,8 +47,7 @@ typedef enum stop_reason {
   STOP_NONE,
   STOP_FAILED,    /* stop_err holds the error */
   STOP_TOO_DEEP,  /* JSON Lines: nested beyond JSON_NESTING_LIMIT */
-  STOP_TEXT_AFTER, /* JSON Lines: a second value on the line */
-  STOP_TOP_DONE   /* a document: its top value ended */
+  STOP_TEXT_AFTER /* JSON Lines: a second value on the line */
 } stop_reason;
 
 typedef struct json_state {
@@ -75,18 +74,30 @@ typedef struct json_state {
   size_t value_end; /* offset just after the line's value */
   int finishing;    /* in yajl_complete_parse: the value ends with the line */
 
-  /* documents */
+  /* documents: one, or several back to back, each followed along the path */
   json_path path;
   size_t path_open;  /* containers on the path that are open */
-  int *found;        /* [path.count]: that step was taken (the first match counts) */
+  int *found;        /* [path.count]: that step was taken (a member: the first match counts) */
+  size_t *items;     /* [path.count]: items seen of the array an array step looks into */
+  size_t *current;   /* [path.count]: the item an array step follows now */
   int key_on_path;   /* the last key names the next step */
-  int in_records;    /* the array of records is open (JSON Lines: always) */
-  int top_scalar;    /* the document is a bare scalar of this json_type + 1 */
-  int finished;      /* the top value ended and the text after it was checked */
+  int in_records;    /* an array of records is open (JSON Lines: always) */
+  size_t docs;       /* top values begun */
+  long doc_line;     /* the line where the last one began */
+  int finished;      /* the input ended after whole top values */
   int record_ready;  /* a record is in the tree, not handed out yet */
   size_t index;      /* items of the array of records seen */
   char *element_source; /* "FILE:path[i]" of the current record */
   size_t element_source_cap, element_source_prefix; /* bytes before i, 0 until written */
+  long element_line; /* its line in messages: 0, or where its document began (after the first) */
+
+  /* field paths with array steps (opts.field_paths), followed in each record */
+  json_path *fpaths;
+  size_t nfpaths;
+  size_t *fpath_steps; /* [nfpaths]: the most steps a record took (all: the path is seen) */
+  json_path_match match;
+  char *miss; /* viral_reader_path_miss's answer */
+  size_t miss_cap;
   json_scan scan;    /* over the bytes handed to yajl */
   json_scan at_piece; /* ... as it was at the start of the current piece */
   const char *piece; /* the bytes handed to yajl last */
@@ -210,6 +221,22 @@ static int all_have_member(const json_state *s, const json_node *array, const ch
   return 1;
 }
 
+/* Lists are their items joined by 0x1f in the arena: before the next item
+ * (count of them so far) goes in, the NUL after the last becomes 0x1f. */
+static void list_separate(json_state *s, size_t count) {
+  if (count > 0 && !s->nomem) s->arena[s->arena_len - 1] = '\x1f';
+}
+
+/* The list begun at arena offset start, count items, is the value v (slot index). */
+static void list_finish(json_state *s, viral_value *v, size_t index, size_t start, size_t count) {
+  if (count == 0) arena_add(s, "", 0);
+  v->kind = VIRAL_VALUE_LIST;
+  v->count = count;
+  v->text = NULL;
+  v->len = s->arena_len - start - 1;
+  s->text_off[index] = start;
+}
+
 /* A list value: items joined by 0x1f in the arena. */
 static void set_list(viral_reader *r, json_state *s, size_t len, const json_node *array,
                      int named) {
@@ -219,16 +246,37 @@ static void set_list(viral_reader *r, json_state *s, size_t len, const json_node
   size_t start = s->arena_len, count = 0;
   for (uint32_t i = array->child; i; i = node_at(s, i)->next) {
     const json_node *item = named ? json_tree_member(&s->tree, node_at(s, i), "name") : node_at(s, i);
-    if (count > 0 && !s->nomem) s->arena[s->arena_len - 1] = '\x1f'; /* was the NUL */
+    list_separate(s, count++);
     arena_add(s, bytes_at(s, item->text), item->len);
-    count++;
   }
-  if (count == 0) arena_add(s, "", 0);
-  v->kind = VIRAL_VALUE_LIST;
-  v->count = count;
-  v->text = NULL;
-  v->len = s->arena_len - start - 1;
-  s->text_off[index] = start;
+  list_finish(s, v, index, start, count);
+}
+
+/* One value a field path found, as a list item: a string or number as
+ * written, true or false, an object or array as its JSON text; null adds
+ * nothing. */
+static void list_add_node(json_state *s, const json_node *n, size_t *count) {
+  if (n->type == JSON_NULL) return;
+  list_separate(s, (*count)++);
+  switch (n->type) {
+  case JSON_STRING:
+  case JSON_NUMBER: arena_add(s, bytes_at(s, n->text), n->len); break;
+  case JSON_TRUE: arena_add(s, "true", 4); break;
+  case JSON_FALSE: arena_add(s, "false", 5); break;
+  default:
+    if (json_tree_print(&s->tree, n, arena_emit, s) == 0) arena_emit(s, "", 1);
+    break;
+  }
+}
+
+/* What a field path with a [] step found (s->match), as a list. */
+static void set_found_list(viral_reader *r, json_state *s, size_t len) {
+  size_t index;
+  viral_value *v = slot(r, s, len, &index);
+  if (!v) return;
+  size_t start = s->arena_len, count = 0;
+  for (size_t k = 0; k < s->match.count; k++) list_add_node(s, node_at(s, s->match.nodes[k]), &count);
+  list_finish(s, v, index, start, count);
 }
 
 /* Any other array: its JSON text. */
@@ -329,6 +377,73 @@ static void flatten_value(viral_reader *r, json_state *s, size_t len, const json
   }
 }
 
+/* ---- field paths ---- */
+
+/* Follow each field path in the record (the tree), and set the field named
+ * after the path when it matched: a list when it has a [] step, else the
+ * one value found, flattened as any value is. */
+static void read_field_paths(viral_reader *r, json_state *s) {
+  for (size_t i = 0; i < s->nfpaths && !s->nomem && !s->too_many_fields; i++) {
+    const json_path *path = &s->fpaths[i];
+    if (json_path_follow(path, &s->tree, 1, &s->match) < 0) {
+      s->nomem = 1;
+      return;
+    }
+    if (s->match.steps > s->fpath_steps[i]) s->fpath_steps[i] = s->match.steps;
+    if (!s->match.matched) continue;
+    size_t len = key_put(s, 0, path->text, strlen(path->text));
+    if (json_path_has_each(path)) set_found_list(r, s, len);
+    else flatten_value(r, s, len, node_at(s, s->match.nodes[0]));
+  }
+}
+
+/* viral_reader_path_miss: the step of path that no record had, from the
+ * most steps any record took. */
+static const char *json_path_miss(const viral_reader *r, const char *text) {
+  json_state *s = r->impl;
+  size_t i = 0;
+  while (i < s->nfpaths && strcmp(s->fpaths[i].text, text) != 0) i++;
+  if (i == s->nfpaths || s->fpath_steps[i] == s->fpaths[i].count) return NULL;
+  const json_path *path = &s->fpaths[i];
+  size_t k = s->fpath_steps[i];
+  const json_step *step = &path->steps[k];
+  char at[256], in[300] = "";
+  json_path_format(path, k, NULL, at, sizeof at);
+  if (k) snprintf(in, sizeof in, " in '%s'", at);
+  size_t need = strlen(text) + sizeof at + 128;
+  if (!grow(&s->miss, &s->miss_cap, need)) return "out of memory";
+  if (step->kind == JSON_STEP_MEMBER)
+    snprintf(s->miss, need, "no record has '%.*s'%s", (int)step->len, step->name, in);
+  else if (k == 0)
+    snprintf(s->miss, need, "'%s' starts with an array step, and a record is an object", text);
+  else if (step->kind == JSON_STEP_EACH)
+    snprintf(s->miss, need, "no record has an array at '%s'", at);
+  else
+    snprintf(s->miss, need, "no record has item [%zu] in '%s'", step->index, at);
+  return s->miss;
+}
+
+/* Take the options' field paths that have an array step (the others are
+ * names flattening gives). */
+static int field_paths_init(viral_reader *r, json_state *s, viral_error *err) {
+  size_t n = r->opts.field_path_count;
+  if (!n) return VIRAL_OK;
+  if (!(s->fpaths = calloc(n, sizeof *s->fpaths)) || !(s->fpath_steps = calloc(n, sizeof *s->fpath_steps)))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const char *text = r->opts.field_paths[i];
+    if (!json_path_has_array_step(text)) continue;
+    char why[128];
+    int rc = json_path_parse(&s->fpaths[s->nfpaths], text, why, sizeof why);
+    if (rc == -2)
+      return viral_error_set(err, VIRAL_ERR_INVALID, r->name, 0, "field path '%s': %s", text, why);
+    if (rc < 0) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
+    s->nfpaths++;
+  }
+  r->path_miss = json_path_miss;
+  return VIRAL_OK;
+}
+
 /* Turn the tree (a record object) into the reader's record. Returns
  * VIRAL_OK or a fatal status; err names source:line. */
 static int load_record(viral_reader *r, json_state *s, const char *source, long line,
@@ -336,6 +451,7 @@ static int load_record(viral_reader *r, json_state *s, const char *source, long 
   record_clear(&r->record);
   s->arena_len = 0;
   flatten_object(r, s, 0, node_at(s, 1));
+  read_field_paths(r, s);
   if (s->nomem) return viral_error_set(err, VIRAL_ERR_NOMEM, source, line, "out of memory");
   if (s->too_many_fields)
     return viral_error_set(err, VIRAL_ERR_LIMIT, source, line, "more than %zu fields",
@@ -415,22 +531,39 @@ static int nomem(json_state *s) {
   return fail(s);
 }
 
-/* The document's top value ended: stop (the text after it is checked by hand). */
-static int top_done(json_state *s) {
-  s->stop = STOP_TOP_DONE;
+/* The line to name in a message about the current document: 0 for the
+ * first (as ever), else the line where it began. */
+static long doc_line(const json_state *s) { return s->docs > 1 ? s->doc_line : 0; }
+
+/* The path's first k steps as the place they stand at now: "[3].data" for
+ * "[].data" at item 3. */
+static void path_where(const json_state *s, size_t k, char *buf, size_t size) {
+  json_path_format(&s->path, k, s->current, buf, size);
+}
+
+/* 1 when one of the first k steps is "[]" (the place names the item). */
+static int each_before(const json_state *s, size_t k) {
+  for (size_t i = 0; i < k && i < s->path.count; i++)
+    if (s->path.steps[i].kind == JSON_STEP_EACH) return 1;
   return 0;
 }
 
-/* "FILE:path[i]" for the next element (FILE for the one top object): the
- * prefix is written once, the index for each element. */
+/* "FILE:path[i]" for the next element (FILE for an object at the top): the
+ * prefix is written once per array of records, the index for each element.
+ * Documents after the first add the line they begin on: "FILE:7:path[i]". */
 static int set_element_source(json_state *s) {
   viral_reader *r = s->r;
   if (!s->element_source_prefix) {
-    size_t need = strlen(r->name) + strlen(s->path.text) + 32;
+    char where[512];
+    path_where(s, s->path.count, where, sizeof where);
+    size_t need = strlen(r->name) + strlen(where) + 64;
     if (!grow(&s->element_source, &s->element_source_cap, need)) return -1;
+    char line[32] = "";
+    if (doc_line(s) && s->record_depth) snprintf(line, sizeof line, ":%ld", doc_line(s));
     int n = s->record_depth == 0 ? snprintf(s->element_source, need, "%s", r->name)
-                                 : snprintf(s->element_source, need, "%s:%s[", r->name, s->path.text);
+                                 : snprintf(s->element_source, need, "%s%s:%s[", r->name, line, where);
     s->element_source_prefix = (size_t)n;
+    s->element_line = s->record_depth == 0 ? doc_line(s) : 0;
   }
   if (s->record_depth == 0) return 0;
   char *at = s->element_source + s->element_source_prefix;
@@ -439,7 +572,8 @@ static int set_element_source(json_state *s) {
   return 0;
 }
 
-/* An element of the array of records (a JSON Lines line's value) ended. */
+/* An element of an array of records (a JSON Lines line's value, an object
+ * at the top of a document) ended. */
 static int element_end(json_state *s) {
   s->in_element = 0;
   s->building = 0;
@@ -448,13 +582,17 @@ static int element_end(json_state *s) {
     s->value_end = s->finishing ? SIZE_MAX : yajl_get_bytes_consumed(s->parser);
     return 1;
   }
+  if (s->record_depth == 0) { /* the document was this one record: the next one may be an array */
+    s->in_records = 0;
+    s->record_depth = (int)s->path.count + 1; /* where the next piece is cut */
+  }
   if (s->status == ELEMENT_OK) s->record_ready = 1;
   else if (s->r->opts.skip_bad_rows) s->r->skipped++;
   else {
-    element_error(s, s->element_source, 0, &s->stop_err);
+    element_error(s, s->element_source, s->element_line, &s->stop_err);
     return fail(s);
   }
-  return s->record_depth == 0 ? top_done(s) : 1;
+  return 1;
 }
 
 static int element_start(json_state *s, json_type type) {
@@ -488,50 +626,107 @@ static int element_value(json_state *s, json_type type, const char *text, size_t
   return json_tree_add(&s->tree, type, text, len) < 0 ? nomem(s) : 1;
 }
 
-/* "json path 'P': no member 'S'": step d was not found. */
-static int no_member(json_state *s, size_t d, viral_error *err) {
+/* Step d of the path found nothing where it looked: "json path 'P': no
+ * member 'S'" (" in '[3].data'" after a [] step, then hint), or "no item N
+ * in 'P'". */
+static int step_missed(json_state *s, size_t d, const char *hint, viral_error *err) {
   const json_step *step = &s->path.steps[d];
-  return viral_error_set(err, VIRAL_ERR_INVALID, s->r->name, 0, "json path '%s': no member '%.*s'",
-                         s->path.text, (int)step->len, step->name);
+  char where[512], in[600] = "";
+  path_where(s, d, where, sizeof where);
+  if (step->kind == JSON_STEP_MEMBER) {
+    if (each_before(s, d)) snprintf(in, sizeof in, " in '%s'", where);
+    return viral_error_set(err, VIRAL_ERR_INVALID, s->r->name, doc_line(s),
+                           "json path '%s': no member '%.*s'%s%s", s->path.text, (int)step->len,
+                           step->name, in, hint);
+  }
+  snprintf(in, sizeof in, d ? "'%s'" : "the top array", where);
+  return viral_error_set(err, VIRAL_ERR_INVALID, s->r->name, doc_line(s),
+                         "json path '%s': no item %zu in %s (it has %zu)", s->path.text, step->index,
+                         in, s->items[d]);
 }
 
-/* The error for a document that is a bare scalar of type. */
-static int top_scalar_error(json_state *s, json_type type, viral_error *err) {
-  if (s->path.count > 0) return no_member(s, 0, err);
-  return viral_error_set(err, VIRAL_ERR_PARSE, s->r->name, 0,
-                         "expected an array of objects or an object at the top, found %s",
-                         json_type_name(type));
+/* Step d looks into a container of the other kind, or a scalar: type. */
+static int step_wrong_type(json_state *s, size_t d, json_type type, viral_error *err) {
+  const json_step *step = &s->path.steps[d];
+  if (step->kind == JSON_STEP_MEMBER) /* a spec's path on a top-level array: say how to read it */
+    return step_missed(s, d, d == 0 && type == JSON_ARRAY
+                                 ? " (the document is an array: an empty json path reads its items)"
+                                 : "", err);
+  char where[512];
+  path_where(s, d, where, sizeof where);
+  return viral_error_set(err, VIRAL_ERR_INVALID, s->r->name, doc_line(s),
+                         "json path '%s': %s%s%s is %s, not an array", s->path.text,
+                         d ? "'" : "the top", d ? where : "", d ? "'" : "", json_type_name(type));
+}
+
+/* A value on the path: the one step d - 1 named (the top when d is 0). */
+static int enter(json_state *s, json_type type, size_t d) {
+  if (d < s->path.count) { /* a step to take inside this value */
+    const json_step *step = &s->path.steps[d];
+    if (type != json_path_step_container(step)) {
+      step_wrong_type(s, d, type, &s->stop_err);
+      return fail(s);
+    }
+    s->found[d] = step->kind == JSON_STEP_EACH; /* [] takes what there is, even nothing */
+    s->items[d] = 0;
+    s->path_open = d + 1;
+  } else if (type == JSON_ARRAY) { /* an array of records */
+    s->in_records = 1;
+    s->path_open = d + 1;
+    s->index = 0;
+    s->element_source_prefix = 0; /* named after this array's place */
+  } else if (s->path.count == 0 && type == JSON_OBJECT) { /* one object at the top: one record */
+    s->record_depth = 0;
+    s->in_records = 1;
+    s->element_source_prefix = 0;
+    return element_start(s, type);
+  } else if (s->path.count == 0) {
+    viral_error_set(&s->stop_err, VIRAL_ERR_PARSE, s->r->name, doc_line(s),
+                    "expected an array of objects or an object at the top, found %s",
+                    json_type_name(type));
+    return fail(s);
+  } else {
+    char where[512], at[600] = "";
+    path_where(s, d, where, sizeof where);
+    if (each_before(s, d)) snprintf(at, sizeof at, " at '%s'", where);
+    viral_error_set(&s->stop_err, VIRAL_ERR_INVALID, s->r->name, doc_line(s),
+                    "json path '%s'%s is %s, not an array", s->path.text, at, json_type_name(type));
+    return fail(s);
+  }
+  return 1;
+}
+
+/* A value at the top: a document begins (several may follow each other). */
+static int document_begin(json_state *s, json_type type) {
+  s->docs++;
+  s->doc_line = scan_to(s, yajl_get_bytes_consumed(s->parser)).token_line;
+  s->record_depth = (int)s->path.count + 1;
+  s->in_records = 0;
+  s->path_open = 0;
+  s->key_on_path = 0;
+  return enter(s, type, 0);
 }
 
 /* A value outside the records, at depth d: follow the path. */
 static int navigate(json_state *s, json_type type, int d) {
-  int on_path = (size_t)d == s->path_open && (d == 0 || s->key_on_path);
-  s->key_on_path = 0;
-  if (d == 0 && !is_container(type)) { /* reported once the text after it is checked */
-    s->top_scalar = (int)type + 1;
-    return top_done(s);
-  }
-  if (!on_path) return 1;
-  if ((size_t)d < s->path.count) { /* a step to take inside this value */
-    if (type != json_path_step_container(&s->path.steps[d])) {
-      no_member(s, (size_t)d, &s->stop_err);
-      return fail(s);
+  if (d == 0) return document_begin(s, type);
+  size_t at = (size_t)d;
+  int on_path = 0;
+  if (at == s->path_open) { /* in a container on the path: does its step name this value? */
+    const json_step *step = &s->path.steps[at - 1];
+    if (step->kind == JSON_STEP_MEMBER) {
+      on_path = s->key_on_path;
+    } else {
+      size_t i = s->items[at - 1]++;
+      on_path = json_path_step_matches(step, NULL, 0, i);
+      if (on_path) {
+        s->found[at - 1] = 1;
+        s->current[at - 1] = i;
+      }
     }
-    s->found[d] = 0;
-    s->path_open = (size_t)d + 1;
-  } else if (type == JSON_ARRAY) {
-    s->in_records = 1;
-    s->path_open = (size_t)d + 1;
-  } else if (s->path.count == 0) { /* one object at the top: the one record */
-    s->record_depth = 0;
-    s->in_records = 1;
-    return element_start(s, type);
-  } else {
-    viral_error_set(&s->stop_err, VIRAL_ERR_INVALID, s->r->name, 0,
-                    "json path '%s' is %s, not an array", s->path.text, json_type_name(type));
-    return fail(s);
   }
-  return 1;
+  s->key_on_path = 0;
+  return on_path ? enter(s, type, at) : 1;
 }
 
 /* A key outside the records: does it name the next step of the path? */
@@ -548,11 +743,11 @@ static int navigate_end(json_state *s, int d) {
     s->path_open = (size_t)d;
     if (s->in_records && (size_t)d == s->path.count) s->in_records = 0;
     else if ((size_t)d < s->path.count && !s->found[d]) {
-      no_member(s, (size_t)d, &s->stop_err);
+      step_missed(s, (size_t)d, "", &s->stop_err);
       return fail(s);
     }
   }
-  return d == 0 ? top_done(s) : 1;
+  return 1;
 }
 
 static int on_value(json_state *s, json_type type, const char *text, size_t len) {
@@ -612,7 +807,8 @@ static int new_parser(json_state *s) {
   if (!s->parser) return -1;
   /* the reader checks UTF-8 itself, with line numbers */
   yajl_config(s->parser, yajl_dont_validate_strings, 1);
-  if (s->jsonl) yajl_config(s->parser, yajl_allow_multiple_values, 1);
+  /* JSON Lines: checked to be one value a line; documents: any number back to back */
+  yajl_config(s->parser, yajl_allow_multiple_values, 1);
   return 0;
 }
 
@@ -792,34 +988,8 @@ static int next_piece(viral_reader *r, json_state *s, viral_error *err) {
   }
 }
 
-/* Check that nothing but blanks follows the top value. */
-static int check_text_after(viral_reader *r, json_state *s, viral_error *err) {
-  long line = s->scan.line;
-  for (;;) {
-    for (; r->pos < r->len; r->pos++) {
-      char c = r->data[r->pos];
-      if (c == '\n') line++;
-      else if (!value_is_blank(&c, 1))
-        return viral_error_set(err, VIRAL_ERR_PARSE, r->name, line, "text after the JSON document");
-    }
-    int rc = reader_source_read(r, 0, err);
-    if (rc <= 0) return rc;
-  }
-}
-
-/* The top value ended at offset `used` of the current piece. */
-static int document_done(viral_reader *r, json_state *s, size_t used, viral_error *err) {
-  s->scan = scan_to(s, used);
-  r->pos += used;
-  s->finished = 1;
-  int rc = check_text_after(r, s, err);
-  if (rc < 0) return rc;
-  return s->top_scalar ? top_scalar_error(s, (json_type)(s->top_scalar - 1), err) : 1;
-}
-
-/* After yajl stopped: the error to report, or 1 when the top value ended. */
-static int document_stopped(viral_reader *r, json_state *s, size_t used, viral_error *err) {
-  if (s->stop == STOP_TOP_DONE) return document_done(r, s, used, err);
+/* After yajl stopped at offset `used` of the piece: the error to report. */
+static int document_stopped(json_state *s, size_t used, viral_error *err) {
   if (s->stop == STOP_FAILED) {
     *err = s->stop_err;
     return err->code;
@@ -850,21 +1020,21 @@ static int document_step(viral_reader *r, json_state *s, viral_error *err) {
                            (unsigned long long)(there.offset - there.line_start + 1));
   }
   yajl_status st = yajl_parse(s->parser, (const unsigned char *)p, n);
-  if (st != yajl_status_ok) return document_stopped(r, s, yajl_get_bytes_consumed(s->parser), err);
+  if (st != yajl_status_ok) return document_stopped(s, yajl_get_bytes_consumed(s->parser), err);
   r->pos += n;
   if (record_too_long(s))
-    return viral_error_set(err, VIRAL_ERR_LIMIT, s->element_source, 0,
+    return viral_error_set(err, VIRAL_ERR_LIMIT, s->element_source, s->element_line,
                            "record longer than %zu bytes", r->opts.max_record_bytes);
   return 1;
 }
 
-/* The input ended before the top value did (or inside a number). */
+/* The input ended: after whole top values (1), or not (< 0: empty,
+ * truncated, a bare scalar whose end only the end of input shows). */
 static int document_end(viral_reader *r, json_state *s, viral_error *err) {
   s->piece = "";
   s->piece_len = 0;
   s->at_piece = s->scan;
-  yajl_complete_parse(s->parser);
-  if (s->stop == STOP_TOP_DONE) return document_done(r, s, 0, err); /* a bare scalar */
+  yajl_status st = yajl_complete_parse(s->parser);
   if (s->scan.last_line == 0)
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, 0, "empty file, no JSON");
   /* the end inside a value comes before what the last bytes were */
@@ -872,7 +1042,9 @@ static int document_end(viral_reader *r, json_state *s, viral_error *err) {
     return viral_error_set(err, VIRAL_ERR_PARSE, r->name, s->scan.last_line,
                            "truncated JSON (it ends inside %s)",
                            s->scan.in_string ? "a string" : "an object or array");
-  return document_stopped(r, s, 0, err);
+  if (st != yajl_status_ok) return document_stopped(s, 0, err);
+  s->finished = 1;
+  return 1;
 }
 
 /* Read on until a record is ready, the array of records is open, or the
@@ -892,15 +1064,24 @@ static int document_next(viral_reader *r, viral_error *err) {
   if (rc < 0) return rc;
   if (!s->record_ready) return 0;
   s->record_ready = 0;
-  rc = load_record(r, s, s->element_source, 0, err);
+  rc = load_record(r, s, s->element_source, s->element_line, err);
   return rc < 0 ? rc : 1;
 }
 
 /* Follow the path to the array of records (the errors about the path and
  * the top value come from here), without reading past its first record. */
 static int document_open(viral_reader *r, json_state *s, viral_error *err) {
-  if (json_path_parse(&s->path, r->opts.json_path) < 0 ||
-      !(s->found = calloc(s->path.count + 1, sizeof *s->found)) || new_parser(s) < 0)
+  char why[128];
+  int rc = json_path_parse(&s->path, r->opts.json_path, why, sizeof why);
+  if (rc == -2)
+    return viral_error_set(err, VIRAL_ERR_INVALID, r->name, 0, "json path '%s': %s",
+                           r->opts.json_path, why);
+  /* "items[]" is "items": the records are the items of the array either way */
+  if (s->path.count && s->path.steps[s->path.count - 1].kind == JSON_STEP_EACH) s->path.count--;
+  size_t n = s->path.count + 1;
+  if (rc < 0 || !(s->found = calloc(n, sizeof *s->found)) ||
+      !(s->items = calloc(n, sizeof *s->items)) || !(s->current = calloc(n, sizeof *s->current)) ||
+      new_parser(s) < 0)
     return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
   s->record_depth = (int)s->path.count + 1;
   json_scan_init(&s->scan, 1);
@@ -915,7 +1096,14 @@ static void json_free_impl(viral_reader *r) {
   drop_parser(s);
   json_tree_release(&s->tree);
   json_path_release(&s->path);
+  for (size_t i = 0; i < s->nfpaths; i++) json_path_release(&s->fpaths[i]);
+  free(s->fpaths);
+  free(s->fpath_steps);
+  json_path_match_release(&s->match);
+  free(s->miss);
   free(s->found);
+  free(s->items);
+  free(s->current);
   free(s->element_source);
   free(s->line);
   free(s->arena);
@@ -932,7 +1120,10 @@ int json_reader_init(viral_reader *r, viral_error *err) {
   json_tree_init(&s->tree);
   r->impl = s;
   r->free_impl = json_free_impl;
-  if (r->format == VIRAL_FORMAT_JSONL) {
+  int rc = field_paths_init(r, s, err);
+  if (rc) return rc;
+  /* JSON Lines with a path are documents one after the other (pages a line each) */
+  if (r->format == VIRAL_FORMAT_JSONL && !(r->opts.json_path && *r->opts.json_path)) {
     s->jsonl = 1;
     s->in_records = 1; /* every line's value is a record */
     r->next = jsonl_next;

@@ -205,20 +205,19 @@ static viral_reader *reader_new(const char *name, const viral_reader_options *op
   viral_reader *r = calloc(1, sizeof *r);
   if (!r) goto nomem;
   r->fd = -1;
-  if (opts) r->opts = *opts;
-  else viral_reader_options_init(&r->opts);
+  if (reader_options_copy_init(&r->given, opts) != VIRAL_OK) goto nomem;
+  r->opts = r->given.opts;
   if (!r->opts.max_record_bytes) r->opts.max_record_bytes = VIRAL_DEFAULT_MAX_RECORD_BYTES;
   if (!r->opts.max_fields) r->opts.max_fields = VIRAL_DEFAULT_MAX_FIELDS;
   if (r->opts.max_depth <= 0) r->opts.max_depth = VIRAL_DEFAULT_MAX_DEPTH;
   if (!(r->name = text_dup(name))) goto nomem;
-  if (r->opts.json_path && !(r->json_path_copy = text_dup(r->opts.json_path))) goto nomem;
-  r->opts.json_path = r->json_path_copy;
   record_schema_init(&r->schema);
   record_init(&r->record, &r->schema, r->name);
   return r;
 nomem:
   viral_error_set(err, VIRAL_ERR_NOMEM, name, 0, "out of memory");
   if (r) {
+    reader_options_copy_release(&r->given);
     free(r->name);
     free(r);
   }
@@ -299,6 +298,10 @@ const char *viral_reader_name(const viral_reader *reader) { return reader->name;
 
 viral_format viral_reader_format(const viral_reader *r) { return r->format; }
 
+const char *viral_reader_path_miss(const viral_reader *r, const char *path) {
+  return r->path_miss && path ? r->path_miss(r, path) : NULL;
+}
+
 static const char *const format_names[] = {"auto", "csv", "jsonl", "json"};
 
 const char *viral_format_name(viral_format format) {
@@ -321,7 +324,7 @@ void viral_reader_free(viral_reader *r) {
   record_release(&r->record);
   record_schema_release(&r->schema);
   free(r->buffer);
-  free(r->json_path_copy);
+  reader_options_copy_release(&r->given);
   free(r->name);
   free(r);
 }

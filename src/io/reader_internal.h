@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "io/reader_options.h"
 #include "io/record_internal.h"
 #include "viral/reader.h"
 
@@ -12,8 +13,8 @@
 
 struct viral_reader {
   viral_format format;
-  viral_reader_options opts; /* limits resolved; json_path points at json_path_copy */
-  char *json_path_copy;
+  viral_reader_options opts; /* limits resolved; json_path, field_paths point into given */
+  reader_options_copy given; /* the caller's options, strings copied */
   char *name; /* for messages: the path, or "stdin" */
 
   /* input: a file descriptor read in chunks, or one caller-owned buffer */
@@ -35,6 +36,7 @@ struct viral_reader {
 
   void *impl;
   int (*next)(viral_reader *r, viral_error *err); /* 1 record, 0 end, < 0 error */
+  const char *(*path_miss)(const viral_reader *r, const char *path); /* NULL: follows none */
   void (*free_impl)(viral_reader *r);
 };
 

@@ -6,11 +6,13 @@
  * rounds correctly (Clinger's fast path); anything else goes through strtod
  * on a normalised copy. That makes "1.4M" exactly 1400000 instead of
  * 1.4 * 1e6 = 1399999.9999999998. */
+#define _XOPEN_SOURCE 700 /* strptime */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "io/reader_internal.h"
 #include "io/value_internal.h"
@@ -328,6 +330,17 @@ int viral_civil_time(long year, int month, int day, int hour, int minute, double
   if (!in_time_range(t)) return VIRAL_ERR_LIMIT;
   *out = t;
   return VIRAL_OK;
+}
+
+const char *value_parse_time_format(const char *text, const char *format, int utc_offset_minutes,
+                                    double *out) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = strptime(text, format, &tm);
+  if (!end || viral_civil_time(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                               tm.tm_min, tm.tm_sec, utc_offset_minutes, out) != VIRAL_OK)
+    return NULL;
+  return end;
 }
 
 int viral_parse_timestamp(const char *s, size_t len, int utc_offset_minutes, double *out) {

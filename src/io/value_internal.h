@@ -52,6 +52,13 @@ static inline int value_parse_plain(const char *s, size_t len, int allow_minus, 
   *out = neg ? -v : v;
   return 1;
 }
+/* The time at the start of text (NUL-terminated) by a strptime format,
+ * through the one validated calendar (viral_civil_time: a day past the
+ * month's end is an error, not the next month), naive at utc_offset_minutes:
+ * sets *out and returns where the match ended, or NULL when text does not
+ * match the format or names no valid time. The C locale's names (%b). */
+const char *value_parse_time_format(const char *text, const char *format, int utc_offset_minutes,
+                                    double *out);
 /* Days from 1970-01-01 to y-m-d (proleptic Gregorian); m in 1..12. */
 long days_from_civil(long y, int m, int d);
 /* Its inverse: the civil date of day z since 1970-01-01. */

@@ -38,7 +38,7 @@ static void free_atomic(viral_atomic_file *f) {
  * (/dev/stdout, /dev/fd/1, or the file the shell redirected it to). Writing
  * such a path through stdout keeps its order with the rest of the output,
  * and replacing it would cut it from the descriptor the caller holds. */
-static int names_stdout(const char *path) {
+int viral_names_stdout(const char *path) {
   if (strcmp(path, "-") == 0) return 1;
   struct stat out, st;
   return fstat(STDOUT_FILENO, &out) == 0 && stat(path, &st) == 0 && out.st_dev == st.st_dev &&
@@ -172,7 +172,7 @@ viral_atomic_file *viral_atomic_open(const char *path, viral_error *err) {
   }
   struct stat st;
   int rc;
-  if (names_stdout(path)) {
+  if (viral_names_stdout(path)) {
     f->stream = stdout;
     f->is_stdout = 1;
     return f;
