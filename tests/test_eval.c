@@ -115,6 +115,13 @@ START_TEST(svm_predictions_equal_train_then_score) {
 }
 END_TEST
 
+/* XGBoost's trees: the slice, the refit and the scores of the trees
+ * walked without XGBoost. */
+START_TEST(gbt_predictions_equal_train_then_score) {
+  check_identity("eval_identity_gbt", "--learner gbt --min-feature-rows 5 --class-weight balanced");
+}
+END_TEST
+
 /* A quantile label fitted per fold, and a calibration held out of the
  * learner inside the fold's training rows. */
 START_TEST(fitted_label_and_calibration_equal_train_then_score) {
@@ -509,6 +516,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, test_fold_does_not_reach_training);
   tcase_add_test(tc, predictions_equal_train_then_score);
   tcase_add_test(tc, svm_predictions_equal_train_then_score);
+  tcase_add_test(tc, gbt_predictions_equal_train_then_score);
   tcase_add_test(tc, fitted_label_and_calibration_equal_train_then_score);
   tcase_add_test(tc, fitted_pipeline_sees_training_rows_only);
   tcase_add_test(tc, refit_reads_the_field_paths_given_at_load);

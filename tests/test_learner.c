@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "viral/eval.h"
+#include "viral/gbt.h"
 #include "viral/learner.h"
 #include "viral/logistic.h"
 #include "viral/model.h"
@@ -29,22 +30,27 @@ static int parse(viral_train_options *o, const char *const *kv, viral_error *err
 }
 
 START_TEST(the_table) {
-  const viral_learner *lr = viral_learner_find("logistic"), *svm = viral_learner_find("svm");
+  const viral_learner *lr = viral_learner_find("logistic"), *svm = viral_learner_find("svm"),
+                      *gbt = viral_learner_find("gbt");
   ck_assert_ptr_nonnull(lr);
   ck_assert_ptr_nonnull(svm);
+  ck_assert_ptr_nonnull(gbt);
   ck_assert_ptr_null(viral_learner_find("tree"));
   ck_assert_ptr_eq(viral_learner_default(), lr);
   ck_assert_ptr_eq(viral_learner_at(0), lr);
   ck_assert_ptr_eq(viral_learner_at(1), svm);
-  ck_assert_ptr_null(viral_learner_at(2));
+  ck_assert_ptr_eq(viral_learner_at(2), gbt);
+  ck_assert_ptr_null(viral_learner_at(3));
   ck_assert_str_eq(viral_learner_name(svm), "svm");
   ck_assert_int_eq(viral_learner_online(lr), 1);
   ck_assert_int_eq(viral_learner_online(svm), 0);
+  ck_assert_int_eq(viral_learner_online(gbt), 0);
   ck_assert_str_eq(viral_learner_scaling(lr), "none");
   ck_assert_ptr_null(viral_learner_scaling(svm));
+  ck_assert_str_eq(viral_learner_scaling(gbt), "none");
   char list[128];
   viral_learner_list(list, sizeof list, 1, 0);
-  ck_assert_str_eq(list, "\"logistic\" or \"svm\"");
+  ck_assert_str_eq(list, "\"logistic\", \"svm\" or \"gbt\"");
   viral_learner_list(list, sizeof list, 0, 1);
   ck_assert_str_eq(list, "logistic");
 }
@@ -55,7 +61,10 @@ END_TEST
 START_TEST(options_listed_once_in_order) {
   static const char *const names[] = {"learner", "optimizer", "alpha", "beta", "l1", "l2", "passes", "C",
                                       "batch-memory", "shuffle", "seed", "bits", "no-normalize",
-                                      "class-weight", "kernel", "gamma", NULL};
+                                      "class-weight", "kernel", "gamma", "max-depth", "eta",
+                                      "min-child-weight", "lambda", "subsample", "colsample", "rounds",
+                                      "early-stop", "valid-fraction", "no-refit", "min-feature-rows",
+                                      "threads", NULL};
   const viral_option *o = viral_train_option_list();
   for (int i = 0; names[i]; i++, o++) {
     ck_assert_ptr_nonnull(o->name);
@@ -64,8 +73,10 @@ START_TEST(options_listed_once_in_order) {
   }
   ck_assert_ptr_null(o->name);
   ck_assert_str_eq(viral_train_option_list()[0].help,
-                   "logistic (default, batch optimum, then online) or svm (LIBLINEAR linear, libsvm rbf)");
-  static const char *const grids[] = {"alpha-grid", "l1-grid", "l2-grid", "log2c", "log2g", NULL};
+                   "logistic (default, batch optimum, then online), svm (LIBLINEAR linear, libsvm rbf) or gbt (XGBoost trees)");
+  static const char *const grids[] = {"alpha-grid",     "l1-grid",  "l2-grid",
+                                      "log2c",          "log2g",    "max-depth-grid",
+                                      "eta-grid",       "min-child-weight-grid", NULL};
   o = viral_tune_option_list();
   for (int i = 0; grids[i]; i++, o++) ck_assert_str_eq(o->name, grids[i]);
   ck_assert_ptr_null(o->name);
@@ -104,6 +115,19 @@ START_TEST(parsing_keeps_the_chosen_learners_options) {
   ck_assert_str_eq(text, "logistic (adagrad alpha 0.1 beta 1 l1 0 l2 0.5 passes 3, balanced, calibrated "
                          "platt on 0.2 of the training part)");
   ck_assert_str_eq(viral_train_options_online_refusal(&o), "passes and shuffling need the data first");
+
+  const char *const gbt[] = {"learner", "gbt", "max-depth", "4", "eta", "0.2", "rounds", "300", "no-refit", "",
+                             "threads", "1", "min-feature-rows", "5", "C", "4", NULL};
+  ck_assert_int_eq(parse(&o, gbt, &err), VIRAL_OK);
+  const viral_gbt_params *gp = viral_train_options_gbt(&o);
+  ck_assert_ptr_nonnull(gp);
+  ck_assert_ptr_null(viral_train_options_svm(&o));
+  ck_assert(gp->max_depth == 4 && gp->eta == 0.2 && gp->rounds == 300 && gp->refit == 0 && gp->threads == 1 &&
+            gp->min_rows == 5);
+  viral_train_options_describe(&o, text, sizeof text);
+  ck_assert_str_eq(text, "gbt (max-depth 4 eta 0.2 min-child-weight 1 lambda 1 subsample 0.8 colsample 0.8 "
+                         "rounds 300 early-stop 50 on the last 0.1 no-refit)");
+  ck_assert_str_eq(viral_train_options_online_refusal(&o), "its learner does not learn one row at a time");
 }
 END_TEST
 
@@ -114,7 +138,7 @@ START_TEST(parsing_refuses_with_the_reason) {
   viral_error err;
   const char *const unknown[] = {"learner", "tree", NULL};
   ck_assert_int_eq(parse(&o, unknown, &err), VIRAL_ERR_INVALID);
-  ck_assert_str_eq(err.message, "--learner must be logistic or svm, not 'tree'");
+  ck_assert_str_eq(err.message, "--learner must be logistic, svm or gbt, not 'tree'");
   const char *const passes[] = {"learner", "svm", "passes", "0", NULL};
   ck_assert_int_eq(parse(&o, passes, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--passes must be from 1 to 100000");
@@ -139,6 +163,15 @@ START_TEST(parsing_refuses_with_the_reason) {
   const char *const weights[] = {"class-weight", "1:x", NULL};
   ck_assert_int_eq(parse(&o, weights, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--class-weight must be 'balanced' or W0:W1 such as 1:5, not '1:x'");
+  const char *const depth[] = {"learner", "gbt", "max-depth", "20", NULL};
+  ck_assert_int_eq(parse(&o, depth, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--max-depth must be from 1 to 16");
+  const char *const eta[] = {"eta", "x", NULL}; /* read whichever learner runs */
+  ck_assert_int_eq(parse(&o, eta, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--eta needs a number, not 'x'");
+  const char *const big_eta[] = {"learner", "gbt", "eta", "2", NULL};
+  ck_assert_int_eq(parse(&o, big_eta, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "eta must be a number in (0, 1]");
   const char *const seed[] = {"seed", "-1", NULL};
   ck_assert_int_eq(parse(&o, seed, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--seed must be from 0 to 4294967295");
@@ -182,6 +215,20 @@ START_TEST(tune_grids) {
   ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)rbf, &g, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--log2g must be BEGIN,END,STEP on the log2 scale with at most 32 points, "
                                 "such as -5,15,2");
+
+  /* every value must make parameters the learner takes */
+  const char *const trees[] = {"learner", "gbt", "max-depth-grid", "2,3.5", NULL};
+  ck_assert_int_eq(parse(&o, trees, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)none, &g, &err), VIRAL_OK);
+  ck_assert_uint_eq(g.count, 3);
+  ck_assert_str_eq(g.axes[0].name, "max-depth");
+  ck_assert(g.axes[0].count == 2 && g.axes[1].count == 2 && g.axes[2].count == 2);
+  ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)trees, &g, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--max-depth-grid: 3.5 is not a value of max-depth");
+  const char *const etas[] = {"eta-grid", "0.1,1.5", NULL};
+  ck_assert_int_eq(viral_tune_grid_parse(&o, lookup, (void *)etas, &g, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--eta-grid: eta must be a number in (0, 1]");
+
   viral_tune_metric m;
   ck_assert_int_eq(viral_tune_metric_parse("logloss", &m), VIRAL_OK);
   ck_assert_int_eq(m, VIRAL_TUNE_LOG_LOSS);

@@ -12,6 +12,7 @@
 #include "learn/logistic_json.h"
 #include "model/document.h"
 #include "testutil.h"
+#include "viral/gbt.h"
 #include "viral/logistic.h"
 #include "viral/model.h"
 #include "viral/svm.h"
@@ -187,7 +188,7 @@ START_TEST(batch_default_then_update_continues) {
   opts.note_ctx = said;
   viral_train_options_logistic(&opts)->batch_memory_mb = 0.01;
   viral_model *over = train(a, NULL, &opts);
-  ck_assert_str_eq(said, "the rows pass --batch-memory 0.01 MB at row 20: one online pass (as --passes 1) "
+  ck_assert_str_eq(said, "the rows pass --batch-memory 0.01 MB at row 18: one online pass (as --passes 1) "
                          "instead of the batch optimum, memory flat from here");
   ck_assert_int_eq(viral_model_logistic(over)->fit.method, VIRAL_LOGISTIC_FIT_OVER_MEMORY);
   viral_train_options_init(&opts);
@@ -368,7 +369,7 @@ START_TEST(weights_ranked_or_said_missing) {
   free(w);
   char text[400];
   viral_model_describe_learner(m, text, sizeof text);
-  ck_assert_msg(strncmp(text, "batch optimum C 0.25 (5-fold CV) on 300 rows, then ftrl, alpha 0.5, beta 1, l1 0, "
+  ck_assert_msg(strncmp(text, "batch optimum C 0.5 (5-fold CV) on 300 rows, then ftrl, alpha 0.5, beta 1, l1 0, "
                               "l2 1, 1 pass, 2^18 weights, ", 105) == 0, "%s", text);
   viral_model_free(m);
   viral_train_options_set_learner(&opts, viral_learner_find("svm"));
@@ -504,15 +505,19 @@ START_TEST(one_model_scores_from_four_threads) {
   char small[4200], path[4200];
   snprintf(small, sizeof small, "%s/threads.csv", dir);
   write_rows(small, 0, 300);
-  for (int svm = 0; svm < 2; svm++) {
+  for (int which = 0; which < 3; which++) { /* logistic, svm, gbt */
     viral_train_options opts;
     viral_train_options_init(&opts);
-    if (svm) {
+    if (which == 1) {
       viral_train_options_set_learner(&opts, viral_learner_find("svm"));
       viral_train_options_svm(&opts)->kernel = VIRAL_SVM_RBF;
     }
+    if (which == 2) { /* its reasons are XGBoost's SHAP values, one call at a time */
+      viral_train_options_set_learner(&opts, viral_learner_find("gbt"));
+      viral_train_options_gbt(&opts)->min_rows = 5;
+    }
     viral_model *trained = train(small, NULL, &opts);
-    snprintf(path, sizeof path, "%s/threads-%d.json", dir, svm);
+    snprintf(path, sizeof path, "%s/threads-%d.json", dir, which);
     viral_error err = {0};
     ck_assert_int_eq(viral_model_save(trained, path, &err), VIRAL_OK);
     viral_model_free(trained);
@@ -676,7 +681,7 @@ START_TEST(damaged_models_are_refused_with_their_reason) {
   ck_assert_ptr_nonnull(strstr(load_error(deep), "not valid JSON"));
   free(deep);
 
-  ck_assert_str_eq(edited_error(set_learner), "\"learner\" must be \"logistic\" or \"svm\"");
+  ck_assert_str_eq(edited_error(set_learner), "\"learner\" must be \"logistic\", \"svm\" or \"gbt\"");
   ck_assert_str_eq(edited_error(set_threshold), "\"threshold\" must be a number from 0 to 1");
   ck_assert_str_eq(edited_error(drop_pipeline), "\"pipeline\" is missing or not an object");
   ck_assert_str_eq(edited_error(more_positives), "\"positives\" must be a whole number from 0 to 300");

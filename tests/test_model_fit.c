@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "viral/gbt.h"
 #include "viral/logistic.h"
 #include "viral/model.h"
 #include "viral/svm.h"
@@ -108,6 +109,19 @@ START_TEST(svm_fit_equals_train) {
 }
 END_TEST
 
+/* XGBoost's trees, with the early-stopping slice and the refit on all rows */
+START_TEST(gbt_fit_equals_train) {
+  viral_train_options opts;
+  viral_train_options_init(&opts);
+  viral_train_options_set_learner(&opts, viral_learner_find("gbt"));
+  viral_train_options_gbt(&opts)->min_rows = 5;
+  check_same(NULL, &opts);
+  opts.balanced = 1;
+  opts.calibrate = VIRAL_CALIBRATION_PLATT;
+  check_same("top:20%:views_final", &opts);
+}
+END_TEST
+
 START_TEST(fit_refuses_no_rows) {
   viral_error err;
   viral_pipeline *p = viral_pipeline_load_spec(NULL, NULL, &err);
@@ -128,6 +142,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, logistic_fit_equals_train);
   tcase_add_test(tc, calibrated_balanced_fit_equals_train);
   tcase_add_test(tc, svm_fit_equals_train);
+  tcase_add_test(tc, gbt_fit_equals_train);
   tcase_add_test(tc, fit_refuses_no_rows);
   suite_add_tcase(s, tc);
   return s;

@@ -11,7 +11,8 @@
  *   describe assemble gen   dataset summaries; snapshot logs to records;
  *                           the synthetic platform
  *   features                the feature pipeline (spec, transforms, labels)
- *   logistic svm calibrate  the learners and probability calibration
+ *   logistic svm gbt        the learners (online logistic, libsvm, XGBoost trees)
+ *   calibrate               and probability calibration
  *   model                   models: train, update, score, save, load
  *   metrics report eval     metrics, reports, cross- and progressive validation
  *   stream                  the long-running scorer and learner */
@@ -38,6 +39,7 @@
 #include "viral/calibrate.h"
 #include "viral/logistic.h"
 #include "viral/svm.h"
+#include "viral/gbt.h"
 #include "viral/learner.h"
 
 #include "viral/model.h"

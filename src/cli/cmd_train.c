@@ -28,19 +28,23 @@ const cli_spec cmd_train_spec = {
     "fit a model from a labelled dataset",
     "Reads labelled videos (CSV or JSON Lines), turns each into a feature vector\n"
     "with the spec and fits the learner: the online logistic learner (FTRL-Proximal\n"
-    "by default; one streaming pass, memory flat in the rows) or a libsvm SVM with\n"
-    "Platt probabilities. Rows without a label are skipped and counted. A spec with\n"
+    "by default; one streaming pass, memory flat in the rows), a libsvm SVM with\n"
+    "Platt probabilities, or XGBoost's gradient-boosted trees (gbt: fitted on the\n"
+    "first 90% of the rows until the last 10% stop improving, then refitted on\n"
+    "all of them). Rows without a label are skipped and counted. A spec with\n"
     "a quantile label (top:10%:views_final) or scaling, and --class-weight\n"
     "balanced, read the file twice, so they need a FILE rather than stdin.\n"
     "--calibrate holds a seeded share of the rows out of training and fits Platt\n"
     "scaling or isotonic regression on them; score applies it.\n"
     "Prints a summary to stderr: rows, positives and, for the logistic learner,\n"
     "the progressive log loss and AUC (each row scored before it is learned; the\n"
-    "SVM's training rows are not scored: that would cost as much as training);\n"
-    "--json writes it as JSON too, with the model (both or neither).\n\n"
+    "SVM's training rows are not scored: that would cost as much as training;\n"
+    "gbt's are those of its early-stopping slice, scored by trees that did not\n"
+    "see it); --json writes it as JSON too, with the model (both or neither).\n\n"
     "example:\n"
     "  viral train -o model.json datasets/sample.csv\n"
     "  viral train --learner svm --kernel rbf --C 4 -o svm.json datasets/sample.csv\n"
+    "  viral train --learner gbt -o trees.json datasets/sample.csv\n"
     "  viral train -q --json - -o model.json datasets/sample.csv | jq .auc",
     options,
     0,

@@ -28,6 +28,8 @@ const cli_spec cmd_update_spec = {
     "in one pass. The label rule, its fitted threshold (top:10%:... is fitted\n"
     "once, at train) and the features are the model's own. An SVM model is\n"
     "retrained on its support vectors plus the new rows: an approximation.\n"
+    "A gbt model keeps its trees and adds trees fitted on the new rows (with\n"
+    "early stopping on their last 10%; none when no new tree helps).\n"
     "The model file is replaced atomically, and only when the whole update\n"
     "succeeded: on any error the old file is left as it was. Prints a summary\n"
     "to stderr as viral train does; --json writes it as JSON too.\n\n"

@@ -110,6 +110,16 @@ int viral_tune_grid_parse(const viral_train_options *base, viral_option_get get,
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; defs[i].positive && j < grid->axes[i].count; j++)
       if (!(grid->axes[i].values[j] > 0)) return viral_option_error(err, "--%s values must be > 0", defs[i].option);
+  /* each value must give parameters the learner can train with */
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; grid->axes[i].searched && j < grid->axes[i].count; j++) {
+      viral_train_options o = *base;
+      double v = grid->axes[i].values[j];
+      if (base->learner->param_set(&o, defs[i].name, v) != VIRAL_OK)
+        return viral_option_error(err, "--%s: %g is not a value of %s", defs[i].option, v, defs[i].name);
+      const char *why = base->learner->params_check(&o);
+      if (why) return viral_option_error(err, "--%s: %s", defs[i].option, why);
+    }
   return VIRAL_OK;
 }
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "io/value_internal.h"
 
 void json_tree_init(json_tree *t) {
@@ -126,4 +128,63 @@ int json_tree_print(const json_tree *t, const json_node *node, viral_text_emit e
     if (rc == 0) rc = json_tree_print(t, c, emit, ctx);
   }
   return rc ? rc : emit(ctx, object ? "}" : "]", 1);
+}
+
+/* ---- a whole document, through yajl ---- */
+
+typedef struct parse_state {
+  json_tree *t;
+  int depth, max_depth;
+  int nomem;
+} parse_state;
+
+static int parse_add(parse_state *s, json_type type, const char *text, size_t len) {
+  int container = type == JSON_ARRAY || type == JSON_OBJECT;
+  if (container && ++s->depth > s->max_depth) return 0;
+  if (json_tree_add(s->t, type, text, len) < 0) {
+    s->nomem = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static int parse_null(void *ctx) { return parse_add(ctx, JSON_NULL, NULL, 0); }
+static int parse_boolean(void *ctx, int b) { return parse_add(ctx, b ? JSON_TRUE : JSON_FALSE, NULL, 0); }
+static int parse_number(void *ctx, const char *p, size_t n) { return parse_add(ctx, JSON_NUMBER, p, n); }
+static int parse_string(void *ctx, const unsigned char *p, size_t n) {
+  return parse_add(ctx, JSON_STRING, (const char *)p, n);
+}
+static int parse_start_map(void *ctx) { return parse_add(ctx, JSON_OBJECT, NULL, 0); }
+static int parse_start_array(void *ctx) { return parse_add(ctx, JSON_ARRAY, NULL, 0); }
+static int parse_end(void *ctx) {
+  parse_state *s = ctx;
+  s->depth--;
+  json_tree_close(s->t);
+  return 1;
+}
+static int parse_key(void *ctx, const unsigned char *key, size_t len) {
+  parse_state *s = ctx;
+  if (json_tree_key(s->t, (const char *)key, len) < 0) {
+    s->nomem = 1;
+    return 0;
+  }
+  return 1;
+}
+
+/* yajl_number gets every number as the text it was written with. */
+static const yajl_callbacks parse_callbacks = {parse_null,      parse_boolean, NULL,      NULL,
+                                               parse_number,    parse_string,  parse_start_map,
+                                               parse_key,       parse_end,     parse_start_array,
+                                               parse_end};
+
+int json_tree_parse(json_tree *t, const char *text, size_t len, int max_depth) {
+  parse_state s = {t, 0, max_depth, 0};
+  json_tree_reset(t);
+  yajl_handle h = yajl_alloc(&parse_callbacks, NULL, &s);
+  if (!h) return -2;
+  yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
+  if (st == yajl_status_ok) st = yajl_complete_parse(h);
+  yajl_free(h);
+  if (s.nomem) return -2;
+  return st == yajl_status_ok && t->count > 1 ? 0 : -1;
 }

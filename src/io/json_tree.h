@@ -61,6 +61,11 @@ int json_tree_add(json_tree *t, json_type type, const char *text, size_t len);
 /* Close the innermost open container. */
 void json_tree_close(json_tree *t);
 
+/* A whole JSON document text[0..len) into t (reset first; numbers keep
+ * their text): 0, -1 when the text is not one JSON value (nested at most
+ * max_depth deep), -2 when out of memory. */
+int json_tree_parse(json_tree *t, const char *text, size_t len, int max_depth);
+
 static inline const json_node *json_tree_node(const json_tree *t, uint32_t i) {
   return i ? &t->nodes[i] : NULL;
 }

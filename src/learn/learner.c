@@ -15,6 +15,7 @@
 static const viral_learner *const table[] = {
     &viral_logistic_learner_, /* the first is the default */
     &viral_svm_learner_,
+    &viral_gbt_learner_,
 };
 
 #define LEARNERS (sizeof table / sizeof table[0])

@@ -1,7 +1,7 @@
 /* learner.h - the learner table: what a model, its file, eval, tune,
  * inspect and the command line ask of a learner (viral/learner.h). One
  * struct of operations per learner, in its own file (logistic_learner.c,
- * svm_learner.c); the table that lists them is learner.c. Internal: cJSON
+ * svm_learner.c, gbt_learner.c); the table that lists them is learner.c. Internal: cJSON
  * and the model document's types appear here.
  *
  * A learner keeps its fitted state (weights, support vectors, trees...)
@@ -68,6 +68,10 @@ struct viral_learner {
   /* the pipeline scaling it trains with: "none" when it learns its inputs'
    * scale online, NULL for the spec's own */
   const char *scaling;
+  /* NULL when its weights (below) are signed weights on the features'
+   * values; else what its non-negative weights measure ("total gain"), and
+   * inspect lists the features by it */
+  const char *importance;
   /* its options in the order the command line lists them (NULL name ends);
    * an entry with a NULL help is one every learner shares (seed,
    * class-weight), shown here and read by viral_train_options_parse */
@@ -140,6 +144,7 @@ struct viral_learner {
 /* The learners (learner.c's table, each in its own file). */
 extern const viral_learner viral_logistic_learner_;
 extern const viral_learner viral_svm_learner_;
+extern const viral_learner viral_gbt_learner_;
 
 /* ---- shared by the learners' files (learner.c) ---- */
 

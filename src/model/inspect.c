@@ -91,6 +91,15 @@ int viral_model_inspect_text(const viral_model *m, const char *path, size_t top,
     fprintf(out, "  weights      none to show (%s)\n", why.message);
     return VIRAL_OK;
   }
+  if (m->learner->importance) { /* non-negative: one list */
+    fprintf(out, "  top features by %s\n", m->learner->importance);
+    for (size_t i = 0; i < n && i < top; i++) {
+      feature_name(m, ws[i].index, name, sizeof name);
+      fprintf(out, "    %12.6g  %s\n", ws[i].weight, name);
+    }
+    free(ws);
+    return VIRAL_OK;
+  }
   fprintf(out, "  top positive weights\n");
   for (size_t i = 0; i < n && i < top && ws[i].weight > 0; i++) {
     feature_name(m, ws[i].index, name, sizeof name);
@@ -115,7 +124,7 @@ static cJSON *weights_json(const viral_model *m, const viral_weight *ws, size_t 
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "feature", name);
     cJSON_AddNumberToObject(o, "index", w->index);
-    cJSON_AddNumberToObject(o, "weight", w->weight);
+    cJSON_AddNumberToObject(o, m->learner->importance ? "importance" : "weight", w->weight);
     cJSON_AddItemToArray(arr, o);
   }
   return arr;
@@ -151,7 +160,10 @@ char *viral_model_inspect_json(const viral_model *m, const char *path, size_t to
   if (spec) cJSON_AddItemToObject(o, "spec_document", spec);
   size_t n = 0;
   viral_weight *ws = viral_model_weights(m, &n, NULL);
-  if (ws) {
+  if (ws && m->learner->importance) {
+    cJSON_AddStringToObject(o, "importance", m->learner->importance);
+    cJSON_AddItemToObject(o, "top_importance", weights_json(m, ws, n, top, 1));
+  } else if (ws) {
     cJSON_AddItemToObject(o, "top_positive", weights_json(m, ws, n, top, 1));
     cJSON_AddItemToObject(o, "top_negative", weights_json(m, ws, n, top, 0));
   }
