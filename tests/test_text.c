@@ -1,10 +1,12 @@
 /* test_text.c - the shared text helpers (io/text.h): copies and JSON string
- * literals, escaped as cJSON escapes them. */
+ * literals, escaped as cJSON escapes them; and the one array grower
+ * (io/array.h). */
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/array.h"
 #include "io/text.h"
 #include "viral/writer.h"
 #include "testutil.h"
@@ -84,6 +86,23 @@ START_TEST(emit_failure_stops) {
 }
 END_TEST
 
+START_TEST(arrays_grow_by_half_and_refuse_overflow) {
+  int *a = NULL;
+  size_t cap = 0;
+  ck_assert_int_eq(array_grow((void **)&a, &cap, 5, sizeof *a, 4), 0);
+  ck_assert_uint_eq(cap, 7); /* 4, then 4 + 2 + 1 */
+  a[6] = 42;
+  ck_assert_int_eq(array_grow((void **)&a, &cap, 7, sizeof *a, 4), 0);
+  ck_assert_uint_eq(cap, 7); /* room already: nothing moves */
+  int *kept = a;
+  ck_assert_int_eq(array_grow((void **)&a, &cap, SIZE_MAX / 2, sizeof *a, 4), -1);
+  ck_assert_ptr_eq(a, kept); /* the byte count overflows: unchanged */
+  ck_assert_uint_eq(cap, 7);
+  ck_assert_int_eq(a[6], 42);
+  free(a);
+}
+END_TEST
+
 START_TEST(copies) {
   char *c = text_dup("video");
   ck_assert_str_eq(c, "video");
@@ -105,6 +124,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, json_string_write_takes_a_c_string);
   tcase_add_test(tc, emit_failure_stops);
   tcase_add_test(tc, copies);
+  tcase_add_test(tc, arrays_grow_by_half_and_refuse_overflow);
   suite_add_tcase(s, tc);
   return s;
 }

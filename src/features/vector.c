@@ -1,5 +1,6 @@
 /* vector.c - sparse vectors and the CSR dataset (include/viral/vector.h). */
 #include "viral/vector.h"
+#include "io/array.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,23 +111,12 @@ void viral_dataset_release(viral_dataset *ds) {
   viral_dataset_init(ds);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap) return VIRAL_OK;
-  size_t c = *cap ? *cap : 64;
-  while (c < need) c *= 2;
-  void *q = realloc(*p, c * elem);
-  if (!q) return VIRAL_ERR_NOMEM;
-  *p = q;
-  *cap = c;
-  return VIRAL_OK;
-}
-
 int viral_dataset_append(viral_dataset *ds, const viral_sparse *v, double label) {
   size_t items_used = ds->rows ? ds->row_start[ds->rows] : 0;
   size_t row_cap = ds->row_capacity, label_cap = ds->row_capacity;
-  if (grow((void **)&ds->row_start, &row_cap, ds->rows + 2, sizeof *ds->row_start) ||
-      grow((void **)&ds->labels, &label_cap, ds->rows + 2, sizeof *ds->labels) ||
-      grow((void **)&ds->items, &ds->item_capacity, items_used + v->count + 1, sizeof *ds->items))
+  if (array_grow((void **)&ds->row_start, &row_cap, ds->rows + 2, sizeof *ds->row_start, 64) ||
+      array_grow((void **)&ds->labels, &label_cap, ds->rows + 2, sizeof *ds->labels, 64) ||
+      array_grow((void **)&ds->items, &ds->item_capacity, items_used + v->count + 1, sizeof *ds->items, 64))
     return VIRAL_ERR_NOMEM;
   ds->row_capacity = row_cap < label_cap ? row_cap : label_cap;
   if (ds->rows == 0) ds->row_start[0] = 0;

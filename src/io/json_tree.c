@@ -8,6 +8,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "io/value_internal.h"
+#include "io/array.h"
 
 void json_tree_init(json_tree *t) {
   memset(t, 0, sizeof *t);
@@ -28,20 +29,9 @@ void json_tree_reset(json_tree *t) {
   t->key = JSON_NO_KEY;
 }
 
-static int grow(void **buf, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t c = *cap ? *cap : 64;
-  while (c < need) c *= 2;
-  void *g = realloc(*buf, c * size);
-  if (!g) return -1;
-  *buf = g;
-  *cap = c;
-  return 0;
-}
-
 /* Copy p[0..n) and a NUL into the bytes; its offset, or SIZE_MAX. */
 static size_t add_bytes(json_tree *t, const char *p, size_t n) {
-  if (grow((void **)&t->bytes, &t->cap, t->len + n + 1, 1) < 0) return SIZE_MAX;
+  if (array_grow((void **)&t->bytes, &t->cap, t->len + n + 1, 1, 64) < 0) return SIZE_MAX;
   size_t off = t->len;
   if (n) memcpy(t->bytes + off, p, n);
   t->bytes[off + n] = '\0';
@@ -58,7 +48,7 @@ int json_tree_key(json_tree *t, const char *key, size_t len) {
 int json_tree_add(json_tree *t, json_type type, const char *text, size_t len) {
   if (t->count == 0) t->count = 1;
   if (t->count >= UINT32_MAX ||
-      grow((void **)&t->nodes, &t->capacity, t->count + 1, sizeof *t->nodes) < 0)
+      array_grow((void **)&t->nodes, &t->capacity, t->count + 1, sizeof *t->nodes, 64) < 0)
     return -1;
   uint32_t i = (uint32_t)t->count;
   json_node *n = &t->nodes[i];
@@ -80,7 +70,7 @@ int json_tree_add(json_tree *t, json_type type, const char *text, size_t len) {
     parent->last = i;
   }
   if (type == JSON_ARRAY || type == JSON_OBJECT) {
-    if (grow((void **)&t->open, &t->open_cap, t->depth + 1, sizeof *t->open) < 0) return -1;
+    if (array_grow((void **)&t->open, &t->open_cap, t->depth + 1, sizeof *t->open, 64) < 0) return -1;
     t->open[t->depth++] = i;
   }
   return 0;

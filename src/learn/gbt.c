@@ -7,6 +7,7 @@
  * booster a model holds is loaded from the JSON text the model saves, so a
  * fitted model and the same model loaded from its file are one state. */
 #include "learn/gbt_internal.h"
+#include "io/array.h"
 
 #include <float.h>
 #include <math.h>
@@ -87,17 +88,6 @@ void gbt_rows_release(gbt_rows *r) {
   gbt_rows_init(r);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t c = *cap ? *cap : 1024;
-  while (c < need) c *= 2;
-  void *g = realloc(*p, c * size);
-  if (!g) return -1;
-  *p = g;
-  *cap = c;
-  return 0;
-}
-
 static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory"); }
 
 static int not_finite(viral_error *err) {
@@ -113,12 +103,12 @@ static int finite_values(const viral_sparse *x) {
 int gbt_rows_append(gbt_rows *r, const viral_sparse *x, double y, double weight, viral_error *err) {
   if (!finite_values(x)) return not_finite(err);
   size_t items = r->count ? r->start[r->count] : 0, cap = r->item_cap, rows_cap = r->row_cap;
-  if (grow((void **)&r->index, &cap, items + x->count, sizeof *r->index) < 0) return nomem(err);
-  if (grow((void **)&r->value, &r->item_cap, items + x->count, sizeof *r->value) < 0) return nomem(err);
-  if (grow((void **)&r->start, &rows_cap, r->count + 2, sizeof *r->start) < 0) return nomem(err);
+  if (array_grow((void **)&r->index, &cap, items + x->count, sizeof *r->index, 1024) < 0) return nomem(err);
+  if (array_grow((void **)&r->value, &r->item_cap, items + x->count, sizeof *r->value, 1024) < 0) return nomem(err);
+  if (array_grow((void **)&r->start, &rows_cap, r->count + 2, sizeof *r->start, 1024) < 0) return nomem(err);
   size_t label_cap = r->row_cap;
-  if (grow((void **)&r->label, &label_cap, r->count + 2, sizeof *r->label) < 0) return nomem(err);
-  if (grow((void **)&r->weight, &r->row_cap, r->count + 2, sizeof *r->weight) < 0) return nomem(err);
+  if (array_grow((void **)&r->label, &label_cap, r->count + 2, sizeof *r->label, 1024) < 0) return nomem(err);
+  if (array_grow((void **)&r->weight, &r->row_cap, r->count + 2, sizeof *r->weight, 1024) < 0) return nomem(err);
   for (size_t i = 0; i < x->count; i++) {
     r->index[items + i] = x->items[i].index;
     r->value[items + i] = gbt_float(x->items[i].value);

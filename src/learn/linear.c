@@ -2,6 +2,7 @@
  * LIBLINEAR's form, fitting, decision values. viral's sparse vectors
  * become feature_node arrays here and nowhere else. */
 #include "learn/linear.h"
+#include "io/array.h"
 
 #include <limits.h>
 #include <math.h>
@@ -54,25 +55,12 @@ size_t linear_rows_bytes_with(const linear_rows *r, size_t items) {
   return (r->nodes_used + items + 2) * sizeof *r->nodes + (r->rows + 1) * (sizeof *r->start + sizeof *r->y);
 }
 
-/* Room for *cap >= need elements of size bytes at *p, growing by half. */
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return VIRAL_OK;
-  size_t n = *cap ? *cap + *cap / 2 : 1024;
-  if (n < need) n = need;
-  if (n > SIZE_MAX / size) return VIRAL_ERR_NOMEM;
-  void *q = realloc(*p, n * size);
-  if (!q) return VIRAL_ERR_NOMEM;
-  *p = q;
-  *cap = n;
-  return VIRAL_OK;
-}
-
 int linear_rows_add(linear_rows *r, const viral_sparse *x, double y) {
   if (r->rows >= (size_t)INT_MAX) return VIRAL_ERR_LIMIT;
   size_t cap = r->rows_capacity, ycap = r->rows_capacity;
-  if (grow((void **)&r->start, &cap, r->rows + 2, sizeof *r->start) ||
-      grow((void **)&r->y, &ycap, r->rows + 1, sizeof *r->y) ||
-      grow((void **)&r->nodes, &r->nodes_capacity, r->nodes_used + x->count + 2, sizeof *r->nodes))
+  if (array_grow((void **)&r->start, &cap, r->rows + 2, sizeof *r->start, 1024) ||
+      array_grow((void **)&r->y, &ycap, r->rows + 1, sizeof *r->y, 1024) ||
+      array_grow((void **)&r->nodes, &r->nodes_capacity, r->nodes_used + x->count + 2, sizeof *r->nodes, 1024))
     return VIRAL_ERR_NOMEM;
   r->rows_capacity = cap < ycap ? cap : ycap;
   struct feature_node *n = r->nodes + r->nodes_used;
