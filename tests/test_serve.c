@@ -347,6 +347,11 @@ START_TEST(json_like_score) {
   assert_answer(&r, 200, "Content-Type: application/json", want);
   response_free(&r);
   free(want);
+  /* objects one after another as application/json get JSON Lines back, not
+     the objects joined by commas */
+  r = post(s.port, "/score", "application/json", jsonl);
+  assert_answer(&r, 200, "Content-Type: application/x-ndjson", lines);
+  response_free(&r);
   /* one object gets one object: the first line */
   char *first = strndup(jsonl, (size_t)(strchr(jsonl, '\n') - jsonl));
   want = strndup(lines, (size_t)(strchr(lines, '\n') - lines) + 1);
@@ -661,28 +666,53 @@ START_TEST(stalled_sender) {
 }
 END_TEST
 
+/* Send head, then a byte every 50 ms until the server answers or ends the
+ * connection (*ended set), or the deadline passes: its answer, if any. */
+static response dribble(int port, const char *head, int *ended) {
+  int fd = connect_to(port);
+  ck_assert_int_ge(fd, 0);
+  send_all(fd, head, strlen(head));
+  response r = {0};
+  *ended = 0;
+  for (double deadline = now() + DEADLINE; now() < deadline;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 50) > 0 || send(fd, "a", 1, MSG_NOSIGNAL) != 1) {
+      r = read_response(fd);
+      *ended = 1;
+      break;
+    }
+  }
+  close(fd);
+  return r;
+}
+
 /* A sender that keeps sending a byte now and then: 408 once the request
  * has taken longer than --request-timeout. */
 START_TEST(dribbling_sender) {
   server s;
   server_start(&s, "serve_dribble", "-m '" MODEL "' --idle-timeout 600 --request-timeout 0.5");
-  int fd = connect_to(s.port);
-  const char *head = "POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 100000\r\n\r\n";
-  send_all(fd, head, strlen(head));
-  response r = {0};
-  for (double deadline = now() + DEADLINE; now() < deadline;) {
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, 50) > 0) {
-      r = read_response(fd);
-      break;
-    }
-    if (send(fd, "v", 1, MSG_NOSIGNAL) != 1) {
-      r = read_response(fd);
-      break;
-    }
-  }
-  close(fd);
+  int ended = 0;
+  response r = dribble(s.port, "POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 100000\r\n\r\n",
+                       &ended);
   assert_refused(&r, 408, "--request-timeout");
+  response_free(&r);
+  wait_health(&s, "\"in_flight\":1");
+  server_stop_ok(&s);
+}
+END_TEST
+
+/* A sender that trickles its headers a byte at a time, never silent for
+ * long (libmicrohttpd's timeout sees no idleness): closed with a 408 once
+ * they have taken longer than --request-timeout. Before the header
+ * deadline it held the connection for as long as it kept sending. */
+START_TEST(dribbling_headers) {
+  server s;
+  server_start(&s, "serve_dribble_headers", "-m '" MODEL "' --idle-timeout 600 --request-timeout 0.5");
+  int ended = 0;
+  response r = dribble(s.port, "POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nX-Slow: ", &ended);
+  ck_assert_msg(ended, "the connection was still open after %g s of trickled headers", DEADLINE);
+  /* the 408 may be lost to a reset when bytes of ours were still unread */
+  if (r.status) assert_refused(&r, 408, "headers took longer than --request-timeout");
   response_free(&r);
   wait_health(&s, "\"in_flight\":1");
   server_stop_ok(&s);
@@ -741,6 +771,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, malformed_requests);
   tcase_add_test(tc, stalled_sender);
   tcase_add_test(tc, dribbling_sender);
+  tcase_add_test(tc, dribbling_headers);
   suite_add_tcase(s, tc);
   tc = tcase_create("stop");
   tcase_add_test(tc, sigterm_answers_request_in_flight);

@@ -116,9 +116,10 @@ typedef struct viral_score_request {
   const char *name;    /* the input's name in messages ("body") */
   const char *data;    /* len bytes */
   size_t len;
-  viral_format format; /* CSV, JSONL, or JSON: a document holding one object (one
-                          output object) or an array (an output array); the
-                          model's spec may give a JSON path to the array */
+  viral_format format; /* CSV, JSONL, or JSON: one object (one output object and a
+                          newline), several one after another (JSON Lines out), or
+                          an array (an output array); the model's spec may give a
+                          JSON path to the array */
   size_t explain;      /* reasons per row, 0 to VIRAL_SCORE_MAX_EXPLAIN */
 } viral_score_request;
 
@@ -126,7 +127,8 @@ typedef struct viral_score_request {
 typedef struct viral_score_result {
   char *text;          /* the output (caller frees; viral_score_result_release) */
   size_t len;
-  viral_format format; /* of the output: CSV, JSONL, or JSON */
+  viral_format format; /* of the output: CSV, JSONL, or JSON (JSONL for JSON
+                          objects one after another) */
   uint64_t rows;       /* rows scored */
   uint64_t generation; /* of the model that scored them */
   int unreadable;      /* on failure: 1 when the bytes are not valid in their format

@@ -41,13 +41,17 @@ const cli_spec cmd_serve_spec = {
     "score videos over HTTP, reloading the model when its file is replaced",
     "POST /score with records in the body answers what `viral score` writes for\n"
     "them, byte for byte: Content-Type text/csv gets CSV back, application/x-ndjson\n"
-    "(JSON Lines) gets JSON Lines, application/json gets one object for one record\n"
-    "or an array for an array. ?explain=K adds the K reasons of each score. A\n"
+    "(JSON Lines) gets JSON Lines, application/json gets one object for one record,\n"
+    "an array for an array, JSON Lines for objects one after another. ?explain=K\n"
+    "adds the K reasons of each score (as score --explain K). A\n"
     "request is scored whole or refused: 400 for a body that is not valid in its\n"
     "format, 422 for records that cannot be scored (fields the model reads missing\n"
     "from the input unless --allow-missing, a row without video_id, a bad value),\n"
-    "413 past --max-body, 415 for another Content-Type, 408 when too slow, 404 and\n"
-    "405 for other paths and methods; each with {\"error\": \"...\"}.\n"
+    "413 past --max-body, 415 for another Content-Type, 404 and 405 for other paths\n"
+    "and methods; each with {\"error\": \"...\"}. 408 and the connection closed for\n"
+    "a slow sender: headers not in within --request-timeout (of the connection's\n"
+    "start, or of a later request's first line), a body not in whole by then, or a\n"
+    "connection silent for --idle-timeout in the middle of a request.\n"
     "GET /healthz says {\"status\":\"ok\"} and the model's generation; GET /model\n"
     "says what `viral inspect --json MODEL` says.\n\n"
     "The model file is looked at every --reload-interval seconds (its inode, size\n"
@@ -56,11 +60,16 @@ const cli_spec cmd_serve_spec = {
     "it takes over; requests under way finish on the model they started with. A\n"
     "file that does not load leaves the model as it is and says why on stderr.\n"
     "SIGTERM or SIGINT: stop taking connections, answer the requests under way (for\n"
-    "up to --request-timeout seconds), exit 0.\n\n"
-    "example:\n"
+    "up to --request-timeout seconds), exit 0. The address it listens on is said\n"
+    "on stderr (\"listening on http://ADDR:PORT\"), the chosen port with port 0.\n\n"
+    "examples:\n"
     "  viral serve -m model.json --listen 127.0.0.1:8080 &\n"
     "  curl -s -H 'Content-Type: text/csv' --data-binary @new.csv \\\n"
-    "    'http://127.0.0.1:8080/score?explain=3'",
+    "    'http://127.0.0.1:8080/score?explain=3'\n"
+    "  curl -s -H 'Content-Type: application/x-ndjson' --data-binary @new.jsonl \\\n"
+    "    http://127.0.0.1:8080/score\n"
+    "  curl -s http://127.0.0.1:8080/model\n"
+    "  viral serve --listen 0.0.0.0:8080 --threads 4 --max-body 1048576",
     options,
     0,
     0,
@@ -189,20 +198,14 @@ static int wait_signal(const sigset_t *set, double seconds) {
   }
 }
 
-static double monotonic_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Stop taking connections and let the requests under way finish, for up
  * to `seconds`, or until a second SIGTERM/SIGINT. */
 static void drain(serve_http *h, const sigset_t *set, double seconds) {
   unsigned in_flight = serve_http_in_flight(h);
   serve_http_drain(h);
   fprintf(stderr, "viral serve: stopping: %u request%s in flight\n", in_flight, in_flight == 1 ? "" : "s");
-  double deadline = monotonic_seconds() + seconds;
-  while (serve_http_in_flight(h) > 0 && monotonic_seconds() < deadline) {
+  double deadline = serve_now() + seconds;
+  while (serve_http_in_flight(h) > 0 && serve_now() < deadline) {
     int sig = wait_signal(set, 0.01);
     if (sig == SIGTERM || sig == SIGINT) break;
   }
@@ -259,10 +262,18 @@ int cmd_serve(int argc, char **argv) {
   describe_address(config.addr, serve_http_port(h), where, sizeof where);
   fprintf(stderr, "viral serve: listening on %s (model %s, %u threads)\n", where, path, config.threads);
 
+  /* a tick: header deadlines at a tenth of --request-timeout (at most a
+     second), the model file every --reload-interval, and at once on SIGHUP */
+  double tick = config.request_timeout / 10 < 1 ? config.request_timeout / 10 : 1;
+  double next_look = serve_now() + interval;
   for (;;) {
-    int sig = wait_signal(&set, interval > 0 ? interval : -1);
+    int sig = wait_signal(&set, tick);
     if (sig == SIGTERM || sig == SIGINT) break;
-    watch_model(scorer, h, path, &seen);
+    serve_http_expire(h);
+    if (sig == SIGHUP || (interval > 0 && serve_now() >= next_look)) {
+      watch_model(scorer, h, path, &seen);
+      next_look = serve_now() + interval;
+    }
   }
   drain(h, &set, config.request_timeout);
   serve_counts counts;

@@ -17,6 +17,7 @@
 #include "serve_http.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,11 +29,24 @@
 
 #include "viral/writer.h"
 
+/* A connection whose request's headers are awaited: the main thread closes
+ * it (after a 408) when they are not in by the deadline, since
+ * libmicrohttpd's own timeout only sees silence, not a sender that trickles
+ * its headers a byte at a time (serve_http_expire). Listed from its start
+ * to its close (the library's connection notices), under h->watch_lock. */
+typedef struct watched {
+  struct watched *prev, *next;
+  MHD_socket fd;
+  double deadline; /* monotonic seconds; 0: not waiting for headers */
+} watched;
+
 struct serve_http {
   struct MHD_Daemon *daemon;
   viral_scorer *scorer;
   serve_config c;
   unsigned port;
+  pthread_mutex_t watch_lock;
+  watched *watching;
   atomic_uint in_flight;
   atomic_int draining;
   atomic_uint_fast64_t reload_failures;
@@ -54,6 +68,7 @@ static const struct {
 
 typedef struct serve_request {
   double started;       /* when its request line arrived (monotonic seconds) */
+  watched *conn;        /* its connection's entry, or NULL */
   int headers_seen;     /* on_request has been called */
   int answered;         /* an answer is queued or written */
   enum route route;
@@ -67,10 +82,49 @@ typedef struct serve_request {
   size_t len, cap;
 } serve_request;
 
-static double now_seconds(void) {
+double serve_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- header deadlines ---- */
+
+static void set_deadline(serve_http *h, watched *w, double deadline, int only_if_unset) {
+  if (!w) return;
+  pthread_mutex_lock(&h->watch_lock);
+  if (!only_if_unset || w->deadline == 0) w->deadline = deadline;
+  pthread_mutex_unlock(&h->watch_lock);
+}
+
+/* Connections come and go: listed while open, their headers due within
+ * --request-timeout of their start. The library sends CLOSED before it
+ * closes the socket, so a listed fd is always this connection's. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  serve_http *h = cls;
+  watched *w = *socket_context;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info || !(w = calloc(1, sizeof *w))) return; /* unwatched: the idle timeout still holds */
+    w->fd = info->connect_fd;
+    w->deadline = serve_now() + h->c.request_timeout;
+    pthread_mutex_lock(&h->watch_lock);
+    w->next = h->watching;
+    if (w->next) w->next->prev = w;
+    h->watching = w;
+    pthread_mutex_unlock(&h->watch_lock);
+    *socket_context = w;
+    return;
+  }
+  if (!w) return;
+  pthread_mutex_lock(&h->watch_lock);
+  if (w->prev) w->prev->next = w->next;
+  else h->watching = w->next;
+  if (w->next) w->next->prev = w->prev;
+  pthread_mutex_unlock(&h->watch_lock);
+  free(w);
+  *socket_context = NULL;
 }
 
 /* ---- answers ---- */
@@ -130,9 +184,9 @@ static enum MHD_Result answer_error(serve_http *h, struct MHD_Connection *conn, 
   return answer(h, conn, rq, status, "application/json", body, len, allow ? MHD_HTTP_HEADER_ALLOW : NULL, allow);
 }
 
-/* A 408 written on the connection's socket (see the top of this file). */
-static void write_timeout(serve_http *h, struct MHD_Connection *conn, serve_request *rq, const char *message) {
-  const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+/* A 408 with message written on the socket fd directly (see the top of
+ * this file). */
+static void send_timeout(MHD_socket fd, const char *message) {
   size_t len = 0;
   char *body = error_json(message, &len);
   char head[160];
@@ -140,12 +194,18 @@ static void write_timeout(serve_http *h, struct MHD_Connection *conn, serve_requ
                    "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
                    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                    len);
-  if (info && body && n > 0 && (size_t)n < sizeof head) {
+  if (body && n > 0 && (size_t)n < sizeof head) {
     /* the socket is non-blocking and empty of our bytes: both fit at once */
-    send(info->connect_fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-    send(info->connect_fd, body, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    send(fd, body, len, MSG_NOSIGNAL | MSG_DONTWAIT);
   }
   free(body);
+}
+
+/* A 408 on the connection of rq, from the worker that owns it. */
+static void write_timeout(serve_http *h, struct MHD_Connection *conn, serve_request *rq, const char *message) {
+  const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (info) send_timeout(info->connect_fd, message);
   rq->answered = 1;
   count_answer(h, MHD_HTTP_REQUEST_TIMEOUT);
 }
@@ -249,7 +309,8 @@ static enum MHD_Result begin_score(serve_http *h, struct MHD_Connection *conn, s
 static enum MHD_Result begin(serve_http *h, struct MHD_Connection *conn, serve_request *rq, const char *url,
                              const char *method) {
   rq->headers_seen = 1;
-  if (now_seconds() - rq->started > h->c.request_timeout)
+  set_deadline(h, rq->conn, 0, 0);
+  if (serve_now() - rq->started > h->c.request_timeout)
     return answer_error(h, conn, rq, MHD_HTTP_REQUEST_TIMEOUT, "the request's headers took longer than --request-timeout", NULL);
   for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
     if (strcmp(url, routes[i].path) != 0) continue;
@@ -269,7 +330,7 @@ static enum MHD_Result take_body(serve_http *h, struct MHD_Connection *conn, ser
                                  size_t *size) {
   size_t n = *size;
   *size = 0;
-  if (now_seconds() - rq->started > h->c.request_timeout) {
+  if (serve_now() - rq->started > h->c.request_timeout) {
     write_timeout(h, conn, rq, "the request took longer than --request-timeout");
     return MHD_NO; /* close: the rest of the body is not waited for */
   }
@@ -378,11 +439,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn) {
   (void)uri;
-  (void)conn;
   serve_http *h = cls;
   serve_request *rq = calloc(1, sizeof *rq);
   if (!rq) return NULL;
-  rq->started = now_seconds();
+  rq->started = serve_now();
+  const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  rq->conn = info ? info->socket_context : NULL;
+  /* the first request's clock runs from the connection's start; a later
+     one's (keep-alive) from its request line */
+  set_deadline(h, rq->conn, rq->started + h->c.request_timeout, 1);
   atomic_fetch_add(&h->in_flight, 1);
   return rq;
 }
@@ -415,6 +480,7 @@ serve_http *serve_http_start(viral_scorer *s, const serve_config *c) {
   if (!h) return NULL;
   h->scorer = s;
   h->c = *c;
+  pthread_mutex_init(&h->watch_lock, NULL);
   unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (c->addr->sa_family == AF_INET6) flags |= MHD_USE_IPv6;
   /* one worker is the polling thread alone, without a pool */
@@ -428,10 +494,12 @@ serve_http *serve_http_start(viral_scorer *s, const serve_config *c) {
                                MHD_OPTION_CONNECTION_TIMEOUT, c->idle_timeout,
                                MHD_OPTION_URI_LOG_CALLBACK, on_request_line, h,
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
                                MHD_OPTION_END);
   const union MHD_DaemonInfo *info = h->daemon ? MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT) : NULL;
   if (!info) {
     if (h->daemon) MHD_stop_daemon(h->daemon);
+    pthread_mutex_destroy(&h->watch_lock);
     free(h);
     return NULL;
   }
@@ -451,9 +519,25 @@ void serve_http_drain(serve_http *h) {
 
 unsigned serve_http_in_flight(const serve_http *h) { return atomic_load(&h->in_flight); }
 
+void serve_http_expire(serve_http *h) {
+  double now = serve_now();
+  pthread_mutex_lock(&h->watch_lock);
+  for (watched *w = h->watching; w; w = w->next) {
+    if (w->deadline == 0 || now < w->deadline) continue;
+    w->deadline = 0;
+    /* the worker that owns the connection only reads from it now: the
+       answer goes first, then the library sees the end and closes it */
+    send_timeout(w->fd, "the request's headers took longer than --request-timeout");
+    shutdown(w->fd, SHUT_RDWR);
+    count_answer(h, MHD_HTTP_REQUEST_TIMEOUT);
+  }
+  pthread_mutex_unlock(&h->watch_lock);
+}
+
 void serve_http_stop(serve_http *h, serve_counts *counts) {
   if (!h) return;
   MHD_stop_daemon(h->daemon);
+  pthread_mutex_destroy(&h->watch_lock);
   if (counts) {
     counts->requests = atomic_load(&h->requests);
     counts->ok = atomic_load(&h->ok);

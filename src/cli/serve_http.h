@@ -32,6 +32,9 @@ typedef struct serve_counts {
 
 typedef struct serve_http serve_http;
 
+/* Monotonic seconds, for the deadlines. */
+double serve_now(void);
+
 /* Listen and answer with scorer s (borrowed; it must outlive the server).
  * NULL when it cannot listen (the HTTP library has said why on stderr). */
 serve_http *serve_http_start(viral_scorer *s, const serve_config *c);
@@ -44,6 +47,10 @@ void serve_http_count_reload_failure(serve_http *h);
 void serve_http_drain(serve_http *h);
 /* Requests under way: their request line came, their answer has not gone. */
 unsigned serve_http_in_flight(const serve_http *h);
+/* Answer 408 to, and close, each connection whose request's headers are
+ * not in within --request-timeout (of its start, or of the request line of
+ * a later request on it). Called now and then by the main thread. */
+void serve_http_expire(serve_http *h);
 /* Close every connection, stop the workers and free; *counts (may be NULL)
  * gets what was answered. */
 void serve_http_stop(serve_http *h, serve_counts *counts);

@@ -207,9 +207,9 @@ void viral_score_result_release(viral_score_result *res) {
 
 static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/* 1 when a JSON request is one object (answered with one object), 0 when
- * it is an array of them, at the top or at the spec's JSON path. */
-static int one_json_object(const viral_score_request *req, const viral_reader_options *ro) {
+/* 1 when a JSON request is objects (one, or several one after another),
+ * 0 when it is an array of them, at the top or at the spec's JSON path. */
+static int json_objects(const viral_score_request *req, const viral_reader_options *ro) {
   if (ro->json_path) return 0;
   size_t i = 0;
   while (i < req->len && is_blank(req->data[i])) i++;
@@ -233,26 +233,30 @@ static int reader_failed(const viral_score_request *req, const viral_reader_opti
   return rc < 0 && read == records && rc == err->code && strcmp(again.message, err->message) == 0;
 }
 
-/* Score the rows of rows into out in req's output format. */
-static int score_rows(viral_scorer_lease *l, viral_rows *rows, const viral_score_request *req, int one_object,
+/* Score the rows of rows into out in req's output format. A JSON request
+ * that is objects, not an array, is answered with one object a line: one
+ * object for one, JSON Lines (res->format) for several one after another. */
+static int score_rows(viral_scorer_lease *l, viral_rows *rows, const viral_score_request *req, int objects,
                       viral_score_result *res, FILE *out, viral_error *err) {
   const viral_model *m = l->g->model;
+  int array = req->format == VIRAL_FORMAT_JSON && !objects;
   viral_prediction pred;
   viral_scored_row row;
   int rc;
   if (req->format == VIRAL_FORMAT_CSV) viral_score_write_csv_header(out, req->explain);
-  if (req->format == VIRAL_FORMAT_JSON && !one_object) fputc('[', out);
+  if (array) fputc('[', out);
   while ((rc = viral_score_next_row(m, l->scratch, rows, req->explain, &pred, l->reasons, &row, err)) == 1) {
     if (req->format == VIRAL_FORMAT_CSV) {
       viral_score_write_csv_row(out, &row);
     } else {
-      if (req->format == VIRAL_FORMAT_JSON && res->rows) fputc(',', out);
+      if (array && res->rows) fputc(',', out);
       viral_score_write_json_row(out, &row);
-      if (req->format == VIRAL_FORMAT_JSONL) fputc('\n', out);
+      if (!array) fputc('\n', out);
     }
     res->rows++;
   }
-  if (req->format == VIRAL_FORMAT_JSON) fputs(one_object ? "\n" : "]\n", out);
+  if (array) fputs("]\n", out);
+  if (req->format == VIRAL_FORMAT_JSON && objects && res->rows > 1) res->format = VIRAL_FORMAT_JSONL;
   return rc;
 }
 
@@ -284,7 +288,7 @@ int viral_scorer_lease_score(viral_scorer_lease *l, const viral_score_request *r
     return err->code ? err->code : VIRAL_ERR_NOMEM;
   }
   FILE *out = open_memstream(&res->text, &res->len);
-  int rc = out ? score_rows(l, rows, req, one_json_object(req, &ro), res, out, err) : no_memory(err);
+  int rc = out ? score_rows(l, rows, req, json_objects(req, &ro), res, out, err) : no_memory(err);
   if (out && fclose(out) != 0 && rc == VIRAL_OK) rc = no_memory(err);
   viral_rows_counts counts;
   viral_rows_get_counts(rows, &counts);
