@@ -265,6 +265,7 @@ int cmd_serve(int argc, char **argv) {
   /* a tick: header deadlines at a tenth of --request-timeout (at most a
      second), the model file every --reload-interval, and at once on SIGHUP */
   double tick = config.request_timeout / 10 < 1 ? config.request_timeout / 10 : 1;
+  if (interval > 0 && interval < tick) tick = interval;
   double next_look = serve_now() + interval;
   for (;;) {
     int sig = wait_signal(&set, tick);

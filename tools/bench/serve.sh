@@ -3,7 +3,7 @@
 # latency at 1, 16 and 64 concurrent connections, with single records and
 # batches of 100 in the body (JSON Lines, ?explain=0).
 #
-#   tools/bench/serve.sh          # REQUESTS per run, default 4000 (batches: a tenth)
+#   tools/bench/serve.sh          # REQUESTS per run, default 20000 (batches: a tenth)
 #
 # The load generator is tools/bench/loadgen.c (compiled here, not installed):
 # one thread per connection, keep-alive, each sends its share of a bounded
@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 # shellcheck source=tools/bench/lib.sh
 . tools/bench/lib.sh
-requests=${1:-4000}
+requests=${1:-20000}
 d=$work/serve
 mkdir -p "$d"
 ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Wpedantic -pthread -o "$d/loadgen" tools/bench/loadgen.c
