@@ -723,7 +723,9 @@ END_TEST
 
 START_TEST(sigterm_answers_request_in_flight) {
   server s;
-  server_start(&s, "serve_stop", "-m '" MODEL "'");
+  /* the request's clock (and the drain's) runs while the test takes its
+     steps: generous, for a loaded machine */
+  server_start(&s, "serve_stop", "-m '" MODEL "' --request-timeout 120");
   make_records(s.dir);
   char args[9000];
   snprintf(args, sizeof args, "score -m '%s' '%s/g.csv'", MODEL, s.dir);
