@@ -739,7 +739,13 @@ START_TEST(sigterm_answers_request_in_flight) {
   send_all(fd, body, len / 2);
   wait_health(&s, "\"in_flight\":2"); /* this request, and the health request */
   kill(s.pid, SIGTERM);
-  ck_assert_msg(wait_log(&s, "stopping: 1 request in flight"), "no stopping line");
+  ck_assert_msg(wait_log(&s, "viral serve: stopping: "), "no stopping line");
+  /* ours is in flight; the health request may still be too, its answer
+     read by us but its end not yet seen by the server */
+  char *said = server_log(&s);
+  long in_flight = atol(strstr(said, "stopping: ") + strlen("stopping: "));
+  ck_assert_msg(in_flight == 1 || in_flight == 2, "log: %s", said);
+  free(said);
   /* new connections are turned away; the one in flight is answered */
   int other = connect_to(s.port);
   ck_assert_int_lt(other, 0);
