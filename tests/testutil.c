@@ -82,6 +82,24 @@ int test_run_viral(const char *args, const char *stdin_path, char **out, char **
   return WEXITSTATUS(status);
 }
 
+char *test_viral_out(const char *args) {
+  char *out = NULL, *err = NULL;
+  int status = test_run_viral(args, NULL, &out, &err);
+  ck_assert_msg(status == 0, "viral %s: exit %d: %s", args, status, err);
+  free(err);
+  return out;
+}
+
+void test_replace_file(const char *from, const char *to) {
+  char *text = test_read_file(from, NULL);
+  ck_assert_msg(text != NULL, "cannot read %s", from);
+  char tmp[4300];
+  snprintf(tmp, sizeof tmp, "%s.new", to);
+  test_write_file(tmp, text);
+  ck_assert_int_eq(rename(tmp, to), 0);
+  free(text);
+}
+
 const char *test_excerpt_path(char *buf, size_t size, const char *relative) {
   snprintf(buf, size, "%s/tests/data/excerpts/%s", VIRAL_SOURCE_DIR, relative);
   return buf;

@@ -26,6 +26,12 @@ char *test_read_file(const char *path, size_t *len);
  * /dev/null unless stdin_path is given); capture stdout and stderr (caller
  * frees both) and return the exit status (or -1). */
 int test_run_viral(const char *args, const char *stdin_path, char **out, char **err);
+/* stdout of `viral ARGS`, which must exit 0 (else the test fails with its
+ * stderr). Caller frees. */
+char *test_viral_out(const char *args);
+/* Copy the file at from to a temporary beside to, then rename it over to
+ * (as train and update replace a model). */
+void test_replace_file(const char *from, const char *to);
 
 /* A pipeline's JSON form as compact text, for exact comparisons (caller
  * frees). */

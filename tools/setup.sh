@@ -3,7 +3,7 @@
 # Idempotent: does nothing (quickly) when everything is there. As root it runs
 # apt-get; otherwise it prints the exact command to run and exits 1.
 set -eu
-packages="cmake make gcc pkg-config libsvm-dev liblinear-dev libxgboost-dev libcsv-dev libcjson-dev libyajl-dev check"
+packages="cmake make gcc pkg-config libsvm-dev liblinear-dev libxgboost-dev libcsv-dev libcjson-dev libyajl-dev libmicrohttpd-dev check"
 # Tests feed our vectors to the reference tools; benchmarks use them too.
 packages="$packages libsvm-tools liblinear-tools valgrind"
 # tools/test.sh builds with clang too (sanitizers, libFuzzer).

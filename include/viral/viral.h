@@ -14,6 +14,8 @@
  *   logistic svm gbt        the learners (online logistic, libsvm, XGBoost trees)
  *   calibrate               and probability calibration
  *   model                   models: train, update, score, save, load
+ *   score                   the rows `viral score` writes; a scorer shared by
+ *                           threads whose model can be replaced (`viral serve`)
  *   metrics report eval     metrics, reports, cross- and progressive validation
  *   stream                  the long-running scorer and learner */
 #ifndef VIRAL_VIRAL_H
@@ -43,6 +45,7 @@
 #include "viral/learner.h"
 
 #include "viral/model.h"
+#include "viral/score.h"
 
 #include "viral/eval.h"
 #include "viral/metrics.h"

@@ -147,6 +147,9 @@ int cli_hold_begin(cli_held_output *h, FILE *real, viral_error *err);
 int cli_hold_update(cli_held_output *h, const viral_rows *s, viral_error *err);
 /* Free; rows still held are dropped. */
 void cli_hold_end(cli_held_output *h);
+/* The model to use without -m (score, serve): $VIRAL_MODEL, the installed
+ * copy, or the one in the source tree this binary was built from. */
+const char *cli_default_model(void);
 /* 1 when stderr is a terminal and --quiet was not given (progress lines). */
 int cli_show_progress(const cli_args *args);
 
@@ -168,5 +171,6 @@ CLI_DECLARE(inspect);
 CLI_DECLARE(eval);
 CLI_DECLARE(tune);
 CLI_DECLARE(assemble);
+CLI_DECLARE(serve);
 
 #endif

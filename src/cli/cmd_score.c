@@ -3,15 +3,12 @@
  *
  *   viral score [-m MODEL] [--explain K] [--format-out csv|jsonl] [FILE|-] */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "viral/model.h"
+#include "viral/score.h"
 #include "viral/writer.h"
-
-#define MAX_EXPLAIN 100
 
 static const cli_option options[] = {
     {"model", 'm', "MODEL", "the model (default: $VIRAL_MODEL, else the bundled models/default.json)"},
@@ -45,61 +42,12 @@ const cli_spec cmd_score_spec = {
     1,
 };
 
-/* The model to use without -m: $VIRAL_MODEL, the installed copy, or the
- * one in the source tree this binary was built from. */
-static const char *default_model(void) {
-  const char *env = getenv("VIRAL_MODEL");
-  if (env && *env) return env;
-  if (access(VIRAL_INSTALLED_MODEL, R_OK) == 0) return VIRAL_INSTALLED_MODEL;
-  return VIRAL_SOURCE_MODEL;
-}
-
 typedef struct score_out {
   FILE *out;
   int jsonl;
   size_t explain;
   int quiet; /* -q: no warning or skipped-rows count */
 } score_out;
-
-static void write_csv_row(const score_out *o, viral_strview id, const viral_prediction *p,
-                          const viral_reason *reasons, size_t n) {
-  char num[32];
-  viral_csv_write_cell(o->out, id.ptr, id.len);
-  fprintf(o->out, ",%s,%d", viral_format_double(num, p->probability), p->label);
-  if (!o->explain) {
-    fputc('\n', o->out);
-    return;
-  }
-  /* reasons in one cell: "name (+0.532); name (-0.210)" */
-  char cell[MAX_EXPLAIN * 200];
-  size_t used = 0;
-  cell[0] = '\0';
-  for (size_t i = 0; i < n && used < sizeof cell; i++)
-    used += (size_t)snprintf(cell + used, sizeof cell - used, "%s%s (%+.3g)", i ? "; " : "",
-                             reasons[i].name, reasons[i].contribution);
-  fputc(',', o->out);
-  viral_csv_write_cell(o->out, cell, strlen(cell));
-  fputc('\n', o->out);
-}
-
-static void write_jsonl_row(const score_out *o, viral_strview id, const viral_prediction *p,
-                            const viral_reason *reasons, size_t n) {
-  char num[32];
-  fputs("{\"video_id\":", o->out);
-  viral_json_write_string(o->out, id.ptr, id.len);
-  fprintf(o->out, ",\"probability\":%s,\"viral\":%d", viral_format_double(num, p->probability), p->label);
-  if (o->explain) {
-    fputs(",\"reasons\":[", o->out);
-    for (size_t i = 0; i < n; i++) {
-      fputs(i ? ",{\"feature\":" : "{\"feature\":", o->out);
-      viral_json_write_string(o->out, reasons[i].name, strlen(reasons[i].name));
-      fprintf(o->out, ",\"value\":%s,", viral_format_double(num, reasons[i].value));
-      fprintf(o->out, "\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
-    }
-    fputc(']', o->out);
-  }
-  fputs("}\n", o->out);
-}
 
 static void say_skipped(void *ctx, const viral_error *why) {
   (void)ctx;
@@ -123,24 +71,20 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   viral_model_scratch *scratch = viral_model_scratch_create();
   cli_held_output held = {o->out, o->out, NULL, 0};
   int rc = scratch ? cli_hold_begin(&held, o->out, err) : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  viral_reason reasons[MAX_EXPLAIN];
-  const viral_row *row;
+  viral_reason reasons[VIRAL_SCORE_MAX_EXPLAIN];
+  viral_prediction pred;
+  viral_scored_row scored;
   o->out = held.out;
-  if (rc == VIRAL_OK && !o->jsonl) fprintf(o->out, "video_id,probability,viral%s\n", o->explain ? ",reasons" : "");
-  while (rc == VIRAL_OK && (rc = viral_rows_next(rows, &row, err)) == 1) {
+  if (rc == VIRAL_OK && !o->jsonl) viral_score_write_csv_header(o->out, o->explain);
+  while (rc == VIRAL_OK && (rc = viral_score_next_row(m, scratch, rows, o->explain, &pred, reasons, &scored, err)) == 1) {
     if ((rc = cli_hold_update(&held, rows, err)) != VIRAL_OK) break;
     o->out = held.out;
-    viral_prediction pred;
-    size_t n = 0;
-    rc = viral_model_predict_vector(m, row->x, &pred, err);
-    if (rc == VIRAL_OK) rc = viral_model_explain(m, scratch, row->x, row->rec, reasons, o->explain, &n, err);
-    if (rc != VIRAL_OK) {
-      if ((rc = viral_rows_reject(rows, err)) != VIRAL_OK) break;
-      continue;
+    if (o->jsonl) {
+      viral_score_write_json_row(o->out, &scored);
+      fputc('\n', o->out);
+    } else {
+      viral_score_write_csv_row(o->out, &scored);
     }
-    viral_strview id = {row->id, row->id_len};
-    if (o->jsonl) write_jsonl_row(o, id, &pred, reasons, n);
-    else write_csv_row(o, id, &pred, reasons, n);
   }
   if (rc == 0) rc = cli_hold_update(&held, NULL, err);
   o->out = held.real;
@@ -162,8 +106,8 @@ int cmd_score(int argc, char **argv) {
   if (rc != CLI_CONTINUE) return rc;
   long explain = 0;
   if ((rc = cli_get_long(&args, "explain", 0, &explain)) != CLI_CONTINUE) return rc;
-  if (explain < 0 || explain > MAX_EXPLAIN)
-    return cli_usage_error("score", "--explain must be from 0 to %d", MAX_EXPLAIN);
+  if (explain < 0 || explain > VIRAL_SCORE_MAX_EXPLAIN)
+    return cli_usage_error("score", "--explain must be from 0 to %d", VIRAL_SCORE_MAX_EXPLAIN);
   const char *to = cli_get(&args, "to");
   if (to && strcmp(to, "csv") && strcmp(to, "jsonl"))
     return cli_usage_error("score", "--to must be csv or jsonl, not '%s'", to);
@@ -174,7 +118,7 @@ int cmd_score(int argc, char **argv) {
 
   viral_error err;
   viral_error_clear(&err);
-  const char *model_path = cli_get(&args, "model") ? cli_get(&args, "model") : default_model();
+  const char *model_path = cli_get(&args, "model") ? cli_get(&args, "model") : cli_default_model();
   viral_model *m = viral_model_load(model_path, &err);
   if (!m) return cli_data_error("score", &err);
   if (threshold >= 0) viral_model_set_threshold(m, threshold);

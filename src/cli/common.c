@@ -31,6 +31,13 @@ viral_pipeline *cli_load_pipeline(const cli_args *args, const char *scaling, vir
   return viral_pipeline_load_spec(spec ? path : NULL, &popts, err);
 }
 
+const char *cli_default_model(void) {
+  const char *env = getenv("VIRAL_MODEL");
+  if (env && *env) return env;
+  if (access(VIRAL_INSTALLED_MODEL, R_OK) == 0) return VIRAL_INSTALLED_MODEL;
+  return VIRAL_SOURCE_MODEL;
+}
+
 int cli_show_progress(const cli_args *args) {
   for (int i = 0; i < args->option_count; i++)
     if (strcmp(args->options[i].name, "quiet") == 0 && cli_flag(args, "quiet")) return 0;

@@ -19,6 +19,7 @@ const cli_command cli_commands[] = {
     {"update", cmd_update, &cmd_update_spec},
     {"stream", cmd_stream, &cmd_stream_spec},
     {"score", cmd_score, &cmd_score_spec},
+    {"serve", cmd_serve, &cmd_serve_spec},
     {"inspect", cmd_inspect, &cmd_inspect_spec},
     {"gen", cmd_gen, &cmd_gen_spec},
     {"convert", cmd_convert, &cmd_convert_spec},

@@ -1,0 +1,70 @@
+/* score_write.c - the rows `viral score` scores and writes (viral/score.h),
+ * once for the command and for the scorer behind `viral serve`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "viral/score.h"
+#include "viral/writer.h"
+
+void viral_score_write_csv_header(FILE *out, size_t explain) {
+  fprintf(out, "video_id,probability,viral%s\n", explain ? ",reasons" : "");
+}
+
+void viral_score_write_csv_row(FILE *out, const viral_scored_row *row) {
+  char num[32];
+  viral_csv_write_cell(out, row->id.ptr, row->id.len);
+  fprintf(out, ",%s,%d", viral_format_double(num, row->prediction->probability), row->prediction->label);
+  if (!row->explain) {
+    fputc('\n', out);
+    return;
+  }
+  /* reasons in one cell: "name (+0.532); name (-0.210)" */
+  char cell[VIRAL_SCORE_MAX_EXPLAIN * 200];
+  size_t used = 0;
+  cell[0] = '\0';
+  for (size_t i = 0; i < row->n && used < sizeof cell; i++)
+    used += (size_t)snprintf(cell + used, sizeof cell - used, "%s%s (%+.3g)", i ? "; " : "",
+                             row->reasons[i].name, row->reasons[i].contribution);
+  fputc(',', out);
+  viral_csv_write_cell(out, cell, strlen(cell));
+  fputc('\n', out);
+}
+
+void viral_score_write_json_row(FILE *out, const viral_scored_row *row) {
+  char num[32];
+  fputs("{\"video_id\":", out);
+  viral_json_write_string(out, row->id.ptr, row->id.len);
+  fprintf(out, ",\"probability\":%s,\"viral\":%d", viral_format_double(num, row->prediction->probability),
+          row->prediction->label);
+  if (row->explain) {
+    fputs(",\"reasons\":[", out);
+    for (size_t i = 0; i < row->n; i++) {
+      const viral_reason *r = &row->reasons[i];
+      fputs(i ? ",{\"feature\":" : "{\"feature\":", out);
+      viral_json_write_string(out, r->name, strlen(r->name));
+      fprintf(out, ",\"value\":%s,", viral_format_double(num, r->value));
+      fprintf(out, "\"contribution\":%s}", viral_format_double(num, r->contribution));
+    }
+    fputc(']', out);
+  }
+  fputc('}', out);
+}
+
+int viral_score_next_row(const viral_model *m, viral_model_scratch *scratch, viral_rows *rows,
+                         size_t explain, viral_prediction *pred, viral_reason *reasons,
+                         viral_scored_row *out, viral_error *err) {
+  const viral_row *row;
+  int rc;
+  while ((rc = viral_rows_next(rows, &row, err)) == 1) {
+    size_t n = 0;
+    rc = viral_model_predict_vector(m, row->x, pred, err);
+    if (rc == VIRAL_OK) rc = viral_model_explain(m, scratch, row->x, row->rec, reasons, explain, &n, err);
+    if (rc == VIRAL_OK) {
+      viral_scored_row scored = {{row->id, row->id_len}, pred, reasons, n, explain};
+      *out = scored;
+      return 1;
+    }
+    if ((rc = viral_rows_reject(rows, err)) != VIRAL_OK) return rc;
+  }
+  return rc;
+}
