@@ -105,6 +105,8 @@ typedef struct viral_progressive_report {
   viral_metrics last[VIRAL_REPORT_PREDICTORS];    /* the last min(n, window) outcomes */
   size_t windows;                         /* consecutive windows of outcomes: n / window, rounded up */
   viral_metrics *per_window;              /* [VIRAL_REPORT_PREDICTORS * windows], predictor-major */
+  double (*window_span)[2];               /* [windows] first and last posted_at of the window's
+                                             videos (NAN when none has one) */
 } viral_progressive_report;
 
 /* Free what the report owns (NULL-safe, twice-safe, and safe on a report
