@@ -276,7 +276,7 @@ START_TEST(details_of_a_hand_ranking) {
   char *text = written(&r, NULL, 0);
   const char *want =
       "top of the ranking, all 20 out-of-fold predictions (4 positives, base rate 0.2000): "
-      "top 1% = 1 rows, 5% = 1 rows, 10% = 2 rows\n"
+      "top 1%, 5%, 10% = 1, 1, 2 rows\n"
       "metric              model            \n"
       "precision@1%        1.0000           \n"
       "precision@5%        1.0000           \n"

@@ -36,10 +36,10 @@ static void text_tops(FILE *out, const int have[VIRAL_REPORT_PREDICTORS],
   const viral_metrics *m = &d[VIRAL_REPORT_MODEL].all;
   fprintf(out, "\ntop of the ranking, all %zu %s (%zu positives, base rate %.4f): top", m->n, what,
           m->positives, m->base_rate);
-  for (int t = 0; t < REPORT_TOPS; t++)
-    fprintf(out, "%s %d%% = %zu rows", t ? "," : "", d[VIRAL_REPORT_MODEL].top[t].percent,
-            d[VIRAL_REPORT_MODEL].top[t].k);
-  fprintf(out, "\n%-18s", "metric");
+  for (int t = 0; t < REPORT_TOPS; t++) fprintf(out, "%s %d%%", t ? "," : "", report_top_percent[t]);
+  fprintf(out, " =");
+  for (int t = 0; t < REPORT_TOPS; t++) fprintf(out, "%s %zu", t ? "," : "", d[VIRAL_REPORT_MODEL].top[t].k);
+  fprintf(out, " rows\n%-18s", "metric");
   report_text_heads(out, have);
   fprintf(out, "\n");
   for (int lift = 0; lift <= 1; lift++)
