@@ -437,7 +437,8 @@ static void window_chart(FILE *f, const viral_progressive_report *p) {
     if (w % label_every == 0)
       fprintf(f, "<text x=\"%.1f\" y=\"%g\" font-size=\"10\" text-anchor=\"middle\">%zu</text>\n",
               sx((w + 0.5) / (double)p->windows), H - PAD + 14, w + 1);
-  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
+  double radius = p->windows > 30 ? 1.5 : 3; /* many windows: points that do not merge */
+  for (int j = VIRAL_REPORT_PREDICTORS - 1; j >= 0; j--) { /* the model drawn last, on top */
     if (!p->have[j]) continue;
     const viral_metrics *m = &p->per_window[(size_t)j * p->windows];
     for (size_t w = 0; w < p->windows; w++) {
@@ -448,9 +449,9 @@ static void window_chart(FILE *f, const viral_progressive_report *p) {
                 sx((w - 0.5) / (double)p->windows), sy(m[w - 1].roc_auc), sx(x), sy(v), colors[j]);
       size_t first, last;
       window_outcomes(p, w, &first, &last);
-      fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s, window %zu (outcomes %zu-%zu, "
+      fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" fill=\"%s\"><title>%s, window %zu (outcomes %zu-%zu, "
                  "%zu viral): ROC AUC %.4f</title></circle>\n",
-              sx(x), sy(v), colors[j], viral_report_predictor_name(j), w + 1, first, last, m[w].positives, v);
+              sx(x), sy(v), radius, colors[j], viral_report_predictor_name(j), w + 1, first, last, m[w].positives, v);
     }
   }
   fprintf(f, "</svg><figcaption>windows</figcaption></figure>\n");
