@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/report_internal.h"
 #include "testutil.h"
 #include "viral/eval.h"
 #include "viral/report.h"
@@ -14,7 +15,21 @@ static size_t count(const char *hay, const char *needle) {
   return n;
 }
 
-START_TEST(html_is_self_contained_with_four_charts) {
+/* The five charts of a page, all inline: ROC, PR, reliability, score
+ * distribution, and last (per fold or over time). */
+static void assert_charts(const char *html, const char *last) {
+  ck_assert_uint_eq(count(html, "<svg "), 5);
+  ck_assert_uint_eq(count(html, "</svg>"), 5);
+  const char *const titles[5] = {"ROC curve", "Precision-recall curve", "Reliability diagram",
+                                 "Score distribution by class (model)", last};
+  for (int i = 0; i < 5; i++) {
+    char label[128];
+    snprintf(label, sizeof label, "aria-label=\"%s\"", titles[i]);
+    ck_assert_msg(strstr(html, label), "no chart %s", titles[i]);
+  }
+}
+
+START_TEST(html_is_self_contained_with_five_charts) {
   char dir[4096], cmd[12288], data[4096], path[4096 + 32];
   test_tmpdir(dir, sizeof dir, "report_html");
   test_repo_path(data, sizeof data, "tests/data/eval/head200.csv");
@@ -26,12 +41,14 @@ START_TEST(html_is_self_contained_with_four_charts) {
   char *html = test_read_file(path, NULL);
   ck_assert_ptr_nonnull(html);
   ck_assert(strncmp(html, "<!DOCTYPE html>", 15) == 0);
-  /* ROC, PR, reliability and per-fold charts, all inline */
-  ck_assert_uint_eq(count(html, "<svg "), 4);
-  ck_assert_uint_eq(count(html, "</svg>"), 4);
-  ck_assert_ptr_nonnull(strstr(html, "ROC curve"));
-  ck_assert_ptr_nonnull(strstr(html, "Precision-recall curve"));
-  ck_assert_ptr_nonnull(strstr(html, "Reliability diagram"));
+  assert_charts(html, "ROC AUC per fold");
+  ck_assert_ptr_nonnull(strstr(html, ">out-of-fold predictions, 200 rows</text>"));
+  /* the reliability bins carry their counts: ten labels, and each point a tooltip */
+  ck_assert_uint_eq(count(html, ">n="), 10);
+  ck_assert_ptr_nonnull(strstr(html, "<title>model, p 0.0-0.1: n = "));
+  ck_assert_ptr_nonnull(strstr(html, "<h2>Top of the ranking</h2>"));
+  ck_assert_ptr_nonnull(strstr(html, "<h2>Confusion matrix</h2>"));
+  ck_assert_ptr_nonnull(strstr(html, "<h2>Predictions by probability</h2>"));
   /* nothing fetched from anywhere: no URLs, no src=, no href=, no scripts */
   ck_assert_uint_eq(count(html, "http:"), 0);
   ck_assert_uint_eq(count(html, "https:"), 0);
@@ -138,7 +155,7 @@ START_TEST(writers_print_a_hand_made_report) {
   f = open_memstream(&text, &len);
   ck_assert_int_eq(viral_report_write_html(&r, f, &err), VIRAL_OK);
   fclose(f);
-  ck_assert_uint_eq(count(text, "<svg "), 4);
+  ck_assert_uint_eq(count(text, "<svg "), 5);
   free(text);
   viral_report_release(&r);
   viral_report_release(&r); /* released twice: harmless */
@@ -186,19 +203,219 @@ START_TEST(json_description_escaped_as_cjson_does) {
 }
 END_TEST
 
-/* text of FILE* writer w on r (caller frees). */
-static char *progressive_text(const viral_progressive_report *r, int which) {
+/* ---- the details: tops of the ranking, confusion matrix, bins ---- */
+
+/* The output of writer which (0 text, 1 JSON, 2 HTML) on fold report r or,
+ * when r is NULL, on progressive report p; text with per-fold rows (caller
+ * frees). */
+static char *written(const viral_report *r, const viral_progressive_report *p, int which) {
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
   viral_error err;
-  int rc = which == 0   ? viral_progressive_report_write_text(r, f, 1, &err)
-           : which == 1 ? viral_progressive_report_write_json(r, f, &err)
-                        : viral_progressive_report_write_html(r, f, &err);
+  int rc = r ? (which == 0   ? viral_report_write_text(r, f, 1, &err)
+                : which == 1 ? viral_report_write_json(r, f, &err)
+                             : viral_report_write_html(r, f, &err))
+             : (which == 0   ? viral_progressive_report_write_text(p, f, 1, &err)
+                : which == 1 ? viral_progressive_report_write_json(p, f, &err)
+                             : viral_progressive_report_write_html(p, f, &err));
   ck_assert_int_eq(rc, VIRAL_OK);
   fclose(f);
   return text;
 }
+
+/* Twenty rows by hand: probabilities 0.95, 0.90, ..., 0.00 and positives
+ * at rows 0, 2, 5 and 10 (base rate 4/20 = 0.2).
+ * - top 1% and 5% are ceil(0.2) = ceil(1) = 1 row: row 0, viral: precision
+ *   1, lift 1 / 0.2 = 5; top 10% is 2 rows: rows 0 and 1, one viral: 0.5,
+ *   lift 2.5.
+ * - at 0.5 rows 0..9 are flagged: tp 3 (0, 2, 5), fp 7, fn 1 (row 10), tn 9;
+ *   accuracy 12/20, precision 3/10, recall 3/4, F1 6/14.
+ * - bins of two rows each: 0.9-1.0 rows 0, 1 (one viral, mean 0.925), 0.8-0.9
+ *   rows 2, 3 (one), 0.7-0.8 rows 4, 5 (one), 0.4-0.5 rows 10, 11 (one); the
+ *   other six bins no viral row. */
+static const double hand_probs[20] = {0.95, 0.90, 0.85, 0.80, 0.75, 0.70, 0.65, 0.60, 0.55, 0.50,
+                                      0.45, 0.40, 0.35, 0.30, 0.25, 0.20, 0.15, 0.10, 0.05, 0.00};
+static const double hand_labels[20] = {1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+START_TEST(details_of_a_hand_ranking) {
+  report_details d;
+  viral_error err;
+  ck_assert_int_eq(report_details_compute(hand_labels, hand_probs, 20, 0.5, &d, &err), VIRAL_OK);
+  const size_t k[3] = {1, 1, 2};
+  const double precision[3] = {1, 1, 0.5}, lift[3] = {5, 5, 2.5};
+  for (int t = 0; t < REPORT_TOPS; t++) {
+    ck_assert_uint_eq(d.top[t].k, k[t]);
+    ck_assert_double_near(d.top[t].precision, precision[t], 1e-15);
+    ck_assert_double_near(d.top[t].lift, lift[t], 1e-14);
+  }
+  ck_assert_double_near(d.all.threshold, 0.5, 0);
+  ck_assert_uint_eq(d.all.confusion.tp, 3);
+  ck_assert_uint_eq(d.all.confusion.fp, 7);
+  ck_assert_uint_eq(d.all.confusion.fn, 1);
+  ck_assert_uint_eq(d.all.confusion.tn, 9);
+  ck_assert_double_near(d.all.f1, 6.0 / 14, 1e-15);
+  const size_t viral[10] = {0, 0, 0, 0, 1, 0, 0, 1, 1, 1};
+  for (int b = 0; b < VIRAL_METRICS_BINS; b++) {
+    ck_assert_uint_eq(d.all.reliability[b].count, 2);
+    ck_assert_uint_eq(d.all.reliability[b].positives, viral[b]);
+  }
+  ck_assert_double_near(d.all.reliability[9].mean_predicted, 0.925, 1e-15);
+
+  /* the same rows as a report of one fold: every writer shows them */
+  viral_report r;
+  ck_assert_int_eq(viral_report_init(&r, 1, 20, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_report_set_description(&r, "hand ranking", &err), VIRAL_OK);
+  r.have[VIRAL_REPORT_MODEL] = 1;
+  for (int i = 0; i < 20; i++) {
+    r.fold[i] = 0;
+    r.labels[i] = hand_labels[i];
+    r.probs[VIRAL_REPORT_MODEL][i] = hand_probs[i];
+  }
+  ck_assert_int_eq(viral_metrics_compute(hand_labels, hand_probs, 20, 0.5, 0, &r.per_fold[0], &err), VIRAL_OK);
+  char *text = written(&r, NULL, 0);
+  const char *want =
+      "top of the ranking, all 20 out-of-fold predictions (4 positives, base rate 0.2000): "
+      "top 1%, 5%, 10% = 1, 1, 2 rows\n"
+      "metric              model            \n"
+      "precision@1%        1.0000           \n"
+      "precision@5%        1.0000           \n"
+      "precision@10%       0.5000           \n"
+      "lift@1%             5.0000           \n"
+      "lift@5%             5.0000           \n"
+      "lift@10%            2.5000           \n\n"
+      "confusion matrix of the model at its threshold 0.5 (viral when p >= 0.5), all 20 out-of-fold predictions\n"
+      "                  predicted viral   predicted not viral\n"
+      "viral             3                 1\n"
+      "not viral         7                 9\n"
+      "accuracy 0.6000, precision 0.3000, recall 0.7500, f1 0.4286\n\n"
+      "the model's predictions by probability: reliability, and the score distribution by class\n"
+      "probability   rows      not viral   viral     mean predicted   observed rate\n"
+      "0.0-0.1       2         2           0         0.0250           0.0000\n";
+  ck_assert_msg(strstr(text, want), "%s", text);
+  ck_assert_msg(strstr(text, "\n0.9-1.0       2         1           1         0.9250           0.5000\n"), "%s", text);
+  free(text);
+
+  text = written(&r, NULL, 1);
+  ck_assert_msg(strstr(text, "\"pooled\":{\"rows\":20,\"positives\":4,\"base_rate\":0.2,\"top\":["
+                             "{\"percent\":1,\"k\":1,\"precision\":1,\"lift\":5},"
+                             "{\"percent\":5,\"k\":1,\"precision\":1,\"lift\":5},"
+                             "{\"percent\":10,\"k\":2,\"precision\":0.5,\"lift\":2.5}],\"threshold\":0.5,"
+                             "\"confusion\":{\"tp\":3,\"fp\":7,\"tn\":9,\"fn\":1},\"accuracy\":0.6,"
+                             "\"precision\":0.3,\"recall\":0.75,\"f1\":0.42857142857142855,\"bins\":["
+                             "{\"lower\":0,\"upper\":0.1,\"rows\":2,\"negatives\":2,\"positives\":0,"
+                             "\"mean_predicted\":0.025,\"observed_rate\":0},"),
+                "%s", text);
+  ck_assert_msg(strstr(text, "{\"lower\":0.9,\"upper\":1,\"rows\":2,\"negatives\":1,\"positives\":1,"
+                             "\"mean_predicted\":0.925,\"observed_rate\":0.5}]}"), "%s", text);
+  free(text);
+
+  text = written(&r, NULL, 2);
+  ck_assert_ptr_nonnull(strstr(text, "<tr><td>lift@10% (top 2)</td><td>2.5000</td></tr>"));
+  ck_assert_ptr_nonnull(strstr(text, "<tr><th>viral</th><td>3</td><td>1</td></tr>"));
+  ck_assert_ptr_nonnull(strstr(text, "<tr><th>not viral</th><td>7</td><td>9</td></tr>"));
+  ck_assert_ptr_nonnull(strstr(text, "The model at its threshold 0.5 (viral when p &ge; 0.5)"));
+  ck_assert_ptr_nonnull(strstr(text, "<tr><td>0.9-1.0</td><td>2</td><td>1</td><td>1</td><td>0.9250</td>"
+                                     "<td>0.5000</td></tr>"));
+  /* the distribution chart: each class's share of a bin, counts in the tooltip */
+  ck_assert_ptr_nonnull(strstr(text, "<title>viral, p 0.4-0.5: 1 of 4 (25.0%)</title>"));
+  ck_assert_ptr_nonnull(strstr(text, "<title>not viral, p 0.0-0.1: 2 of 16 (12.5%)</title>"));
+  ck_assert_uint_eq(count(text, ">n=2</text>"), 10);
+  free(text);
+  viral_report_release(&r);
+}
+END_TEST
+
+/* Only the rows a fold tested go into the details (hand_report's row 4 was
+ * never tested): 4 rows, 2 viral; the model flags 0.8 (viral) and 0.6 (not)
+ * at 0.5; its top row, 0.8, is viral: precision 1, lift 2. The base rate
+ * ties every row at 0.5: its top row is the first, row 0, viral. */
+START_TEST(details_pool_the_tested_rows) {
+  viral_report r;
+  hand_report(&r);
+  report_details d[VIRAL_REPORT_PREDICTORS];
+  viral_error err;
+  ck_assert_int_eq(report_details_of(&r, d, &err), VIRAL_OK);
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j += 2) {
+    ck_assert_uint_eq(d[j].all.n, 4);
+    ck_assert_uint_eq(d[j].all.positives, 2);
+    ck_assert_uint_eq(d[j].top[0].k, 1);
+    ck_assert_double_near(d[j].top[0].precision, 1, 0);
+    ck_assert_double_near(d[j].top[0].lift, 2, 1e-15);
+  }
+  const viral_confusion *c = &d[VIRAL_REPORT_MODEL].all.confusion;
+  ck_assert(c->tp == 1 && c->fp == 1 && c->tn == 1 && c->fn == 1);
+  viral_report_release(&r);
+}
+END_TEST
+
+/* The details against scikit-learn and numpy on the sets of
+ * tools/fixtures/make_report_fixtures.py (tests/fixtures/report/). */
+static const char *fixture_value(const char *expected, const char *key) {
+  size_t len = strlen(key);
+  for (const char *line = expected; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+    if (strncmp(line, key, len) == 0 && line[len] == '=') return line + len + 1;
+  ck_abort_msg("fixture has no key %s", key);
+  return NULL;
+}
+
+static double fixture_number(const char *expected, const char *key) {
+  return strtod(fixture_value(expected, key), NULL);
+}
+
+START_TEST(details_match_scikit_learn) {
+  static const char *const sets[] = {"set1", "extreme", "tied", "rare"};
+  for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
+    char path[4096], rel[256], data[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/report/%s.expected", sets[s]);
+    char *expected = test_read_file(test_repo_path(path, sizeof path, rel), NULL);
+    ck_assert_msg(expected != NULL, "cannot read %s", path);
+    const char *v = fixture_value(expected, "data");
+    snprintf(data, sizeof data, "%.*s", (int)strcspn(v, "\n"), v);
+    char *csv = test_read_file(test_repo_path(path, sizeof path, data), NULL);
+    ck_assert_msg(csv != NULL, "cannot read %s", path);
+    size_t n = (size_t)fixture_number(expected, "n");
+    double *y = malloc(n * sizeof *y), *p = malloc(n * sizeof *p);
+    char *at = strchr(csv, '\n') + 1; /* after "label,prob" */
+    for (size_t i = 0; i < n; i++) {
+      y[i] = strtod(at, &at);
+      p[i] = strtod(at + 1, &at);
+      at++;
+    }
+    report_details d;
+    viral_error err;
+    ck_assert_int_eq(report_details_compute(y, p, n, 0.5, &d, &err), VIRAL_OK);
+    ck_assert_double_near(d.all.positives, fixture_number(expected, "positives"), 0);
+    for (int t = 0; t < REPORT_TOPS; t++) {
+      char key[64];
+      snprintf(key, sizeof key, "top%d_k", d.top[t].percent);
+      ck_assert_double_near(d.top[t].k, fixture_number(expected, key), 0);
+      snprintf(key, sizeof key, "top%d_precision", d.top[t].percent);
+      ck_assert_double_near(d.top[t].precision, fixture_number(expected, key), 1e-15);
+      snprintf(key, sizeof key, "top%d_lift", d.top[t].percent);
+      ck_assert_double_near(d.top[t].lift, fixture_number(expected, key), 1e-12);
+    }
+    const viral_confusion *c = &d.all.confusion;
+    ck_assert_double_near(c->tp, fixture_number(expected, "tp"), 0);
+    ck_assert_double_near(c->fp, fixture_number(expected, "fp"), 0);
+    ck_assert_double_near(c->tn, fixture_number(expected, "tn"), 0);
+    ck_assert_double_near(c->fn, fixture_number(expected, "fn"), 0);
+    ck_assert_double_near(d.all.accuracy, fixture_number(expected, "accuracy"), 1e-15);
+    ck_assert_double_near(d.all.precision, fixture_number(expected, "precision"), 1e-15);
+    ck_assert_double_near(d.all.recall, fixture_number(expected, "recall"), 1e-15);
+    ck_assert_double_near(d.all.f1, fixture_number(expected, "f1"), 1e-15);
+    for (int b = 0; b < VIRAL_METRICS_BINS; b++) {
+      char key[64];
+      const viral_reliability_bin *bin = &d.all.reliability[b];
+      snprintf(key, sizeof key, "bin%d_negatives", b);
+      ck_assert_double_near(bin->count - bin->positives, fixture_number(expected, key), 0);
+      snprintf(key, sizeof key, "bin%d_positives", b);
+      ck_assert_double_near(bin->positives, fixture_number(expected, key), 0);
+    }
+    free(y), free(p), free(csv), free(expected);
+  }
+}
+END_TEST
 
 /* A whole progressive run on tests/data/progressive/fallback.csv (worked
  * out in test_progressive.c): window 2h, horizon 4h; rows in file order a,
@@ -251,17 +468,44 @@ START_TEST(progressive_run_and_its_report) {
   ck_assert_ptr_nonnull(strstr(r.description, ", untrained), "));
   ck_assert_ptr_nonnull(strstr(r.description, "(scored at posted_at + 2h, outcome at posted_at + 4h)"));
 
-  char *text = progressive_text(&r, 0);
+  char *text = written(NULL, &r, 0);
   ck_assert_msg(strstr(text, "\n\nall 3 outcomes\nmetric ") && strstr(text, "\nlast 2 outcomes (sliding window)\n") &&
                     strstr(text, "\nwindow rows     positives "), "%s", text);
   ck_assert_ptr_nonnull(strstr(text, "brier               0.4027             0.3018             0.3542"));
   free(text);
-  text = progressive_text(&r, 1);
+  text = written(NULL, &r, 1);
   ck_assert_msg(strncmp(text, "{\"mode\":\"progressive\",\"description\":\"label viral, ", 45) == 0, "%s", text);
   ck_assert_ptr_nonnull(strstr(text, "\"delayed_labels\":true,\"rows\":3,\"window_size\":2,"));
+  /* over all 3 outcomes (learned a, b, c): the base rate's top row is c
+   * (3/4), not viral: precision 0; at 0.5 the model flags all three */
+  ck_assert_ptr_nonnull(strstr(text, "\"base rate\":{\"overall\":"));
+  ck_assert_msg(strstr(strstr(text, "\"base rate\":{\"overall\":"),
+                       "\"pooled\":{\"rows\":3,\"positives\":2,\"base_rate\":0.6666666666666666,\"top\":["
+                       "{\"percent\":1,\"k\":1,\"precision\":0,\"lift\":0},"), "no pooled base rate");
+  ck_assert_ptr_nonnull(strstr(text, "\"confusion\":{\"tp\":2,\"fp\":1,\"tn\":0,\"fn\":0}"));
+  /* windows a, b and c: when their videos were posted */
+  ck_assert_ptr_nonnull(strstr(text, "\"window_spans\":[[1767225600,1767229200],[1767236400,1767236400]]}\n"));
   free(text);
-  text = progressive_text(&r, 2);
-  ck_assert_uint_eq(count(text, "<svg "), 4);
+  text = written(NULL, &r, 0);
+  ck_assert_ptr_nonnull(strstr(text, "\nconfusion matrix of the model at its threshold 0.5 (viral when p >= 0.5), "
+                                     "all 3 outcomes\n"));
+  free(text);
+  text = written(NULL, &r, 2);
+  assert_charts(text, "ROC AUC over time");
+  ck_assert_ptr_nonnull(strstr(text, "<h1>viral eval --progressive</h1>"));
+  /* what the charts are: progressive validation, windows over time; no folds */
+  ck_assert_ptr_null(strstr(text, "fold"));
+  ck_assert_ptr_nonnull(strstr(text, ">progressive validation, all 3 outcomes</text>"));
+  ck_assert_ptr_nonnull(strstr(text, ">window of 2 outcomes, in the order they came</text>"));
+  /* the text report's tables: all outcomes, the sliding window, each window */
+  ck_assert_ptr_nonnull(strstr(text, "<h2>All 3 outcomes</h2>"));
+  ck_assert_ptr_nonnull(strstr(text, "<h2>Last 2 outcomes (sliding window)</h2>"));
+  ck_assert_ptr_nonnull(strstr(text, "<tr><td>brier</td><td>0.4027</td><td>0.3018</td><td>0.3542</td></tr>"));
+  ck_assert_ptr_nonnull(strstr(text, "<h2>Metrics over time</h2>"));
+  ck_assert_msg(strstr(text, "<tr><td>1</td><td>1-2</td><td>2026-01-01T00:00:00Z .. 2026-01-01T01:00:00Z</td>"
+                             "<td>2</td><td>2</td><td>undefined</td>"), "no window 1");
+  ck_assert_ptr_nonnull(strstr(text, "<tr><td>2</td><td>3-3</td><td>2026-01-01T03:00:00Z .. 2026-01-01T03:00:00Z</td>"
+                                     "<td>1</td><td>0</td>"));
   free(text);
 
   char *csv = NULL;
@@ -299,7 +543,10 @@ static Suite *make_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
   tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, html_is_self_contained_with_four_charts);
+  tcase_add_test(tc, html_is_self_contained_with_five_charts);
+  tcase_add_test(tc, details_of_a_hand_ranking);
+  tcase_add_test(tc, details_match_scikit_learn);
+  tcase_add_test(tc, details_pool_the_tested_rows);
   tcase_add_test(tc, json_holds_per_fold_numbers_exactly);
   tcase_add_test(tc, writers_print_a_hand_made_report);
   tcase_add_test(tc, json_description_escaped_as_cjson_does);

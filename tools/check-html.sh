@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# check-html.sh - open the `viral eval --html` report in headless Chromium and
-# take a screenshot, to see the charts as a browser draws them. Not part of CI
-# (Chromium is not a build dependency): install it once with
+# check-html.sh - open the HTML reports of `viral eval --html` (k-fold) and
+# `viral eval --progressive --html` in headless Chromium and take a
+# screenshot of each, to see the charts as a browser draws them; checks that
+# each page stands alone and has every chart. Not part of CI (Chromium is
+# not a build dependency): install it once with
 #   apt-get install -y chromium
 # usage: tools/check-html.sh [DATA] [OUT_DIR]   (default: datasets/sample.csv, /tmp/viral-check-html)
 set -eu
@@ -13,13 +15,31 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || { echo "check-html.sh: chromium is not installed (apt-get install -y chromium)" >&2; exit 1; }
 mkdir -p "$out"
 "$viral" eval --folds 5 --html "$out/report.html" "$data" > /dev/null
-# The page must stand alone: no URL, no src=, no href=, no script.
-if grep -Eq 'https?:|src=|href=|<script|url\(' "$out/report.html"; then
-  echo "check-html.sh: the report has an external reference" >&2; exit 1
-fi
-# No network: any fetch the page tried would fail.
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-  --proxy-server=127.0.0.1:9 --window-size=1400,1000 \
-  --screenshot="$out/report.png" "file://$(realpath "$out/report.html")" 2> "$out/chromium.log"
-[ -s "$out/report.png" ] || { echo "check-html.sh: no screenshot (see $out/chromium.log)" >&2; exit 1; }
-echo "screenshot: $out/report.png (four charts: ROC, precision-recall, reliability, per-fold AUC)"
+# a window of a tenth of the rows: about ten points over time
+rows=$(($(wc -l < "$data") - 1))
+"$viral" eval --progressive --horizon 48h --window-size $((rows / 10 > 2 ? rows / 10 : 2)) \
+  --html "$out/progressive.html" "$data" > /dev/null
+
+# check NAME CHART... - the page stands alone and has each chart (its SVG
+# aria-label); then the screenshot, tall enough for the whole page.
+check() {
+  local name=$1 page=$out/$1.html
+  shift
+  # The page must stand alone: no URL, no src=, no href=, no script.
+  if grep -Eq 'https?:|src=|href=|<script|url\(|@import' "$page"; then
+    echo "check-html.sh: $page has an external reference" >&2; exit 1
+  fi
+  for chart in "$@"; do
+    grep -q "aria-label=\"$chart\"" "$page" || { echo "check-html.sh: $page has no chart '$chart'" >&2; exit 1; }
+  done
+  # No network: any fetch the page tried would fail.
+  "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    --proxy-server=127.0.0.1:9 --window-size=1400,3000 \
+    --screenshot="$out/$name.png" "file://$(realpath "$page")" 2> "$out/chromium-$name.log"
+  [ -s "$out/$name.png" ] || { echo "check-html.sh: no screenshot (see $out/chromium-$name.log)" >&2; exit 1; }
+  echo "screenshot: $out/$name.png"
+  for chart in "$@"; do echo "  chart: $chart"; done
+}
+common=("ROC curve" "Precision-recall curve" "Reliability diagram" "Score distribution by class (model)")
+check report "${common[@]}" "ROC AUC per fold"
+check progressive "${common[@]}" "ROC AUC over time"

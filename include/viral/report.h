@@ -1,8 +1,13 @@
 /* viral/report.h - an evaluation report: per-fold metrics of the model and of
  * the reference predictors, the out-of-fold predictions behind them, and
  * writers for people (text) and programs (JSON), and a self-contained HTML
- * page with inline SVG charts (ROC, precision-recall, reliability, per-fold
- * AUC; no scripts, no external references).
+ * page with inline SVG charts (ROC, precision-recall, reliability with its
+ * bin counts, the model's score distribution by class, per-fold AUC or, for
+ * progressive validation, AUC over time; no scripts, no external
+ * references). Besides the per-fold metrics, every writer shows, over all
+ * the rows the report scored: precision and lift at the top 1%, 5% and 10%
+ * of the ranking, the model's confusion matrix at its threshold, and its
+ * probability bins (README.md, "An evaluation report").
  *
  * The writers print to a FILE* the caller opened (stdout, or a temporary
  * file it renames into place); they never open, close or exit. */
@@ -75,8 +80,13 @@ void viral_report_summary(const viral_report *r, int j, int metric, double *mean
                           size_t *used);
 
 /* The readable report: the description, the mean +- sd table and, with
- * per_fold, one row per fold (ROC AUC; the test span when temporal).
- * VIRAL_OK or VIRAL_ERR_IO when out reports a write error. */
+ * per_fold, one row per fold (ROC AUC; the test span when temporal); then,
+ * over the out-of-fold rows, the tops of the ranking, the confusion matrix
+ * and the probability bins. The confusion matrix is at the threshold the
+ * folds were measured at (per_fold[].threshold). VIRAL_OK, VIRAL_ERR_IO
+ * when out reports a write error, or VIRAL_ERR_NOMEM (or VIRAL_ERR_INVALID
+ * for labels or probabilities viral_metrics_compute refuses). The JSON and
+ * HTML writers return the same. */
 int viral_report_write_text(const viral_report *r, FILE *out, int per_fold, viral_error *err);
 /* Every number as one JSON document; numbers round-trip, undefined is null. */
 int viral_report_write_json(const viral_report *r, FILE *out, viral_error *err);
@@ -105,23 +115,29 @@ typedef struct viral_progressive_report {
   viral_metrics last[VIRAL_REPORT_PREDICTORS];    /* the last min(n, window) outcomes */
   size_t windows;                         /* consecutive windows of outcomes: n / window, rounded up */
   viral_metrics *per_window;              /* [VIRAL_REPORT_PREDICTORS * windows], predictor-major */
+  double (*window_span)[2];               /* [windows] first and last posted_at of the window's
+                                             videos (NAN when none has one) */
 } viral_progressive_report;
 
 /* Free what the report owns (NULL-safe, twice-safe, and safe on a report
  * zeroed or left by a failed run). */
 void viral_progressive_report_release(viral_progressive_report *r);
 /* The readable report: the description, the table over all outcomes and
- * over the last window and, with per_window, one row per window (ROC AUC).
- * These writers return VIRAL_OK (the HTML one VIRAL_ERR_NOMEM too) and
- * leave a write error in ferror(out), for the caller's commit of the file
- * (viral_write_outputs) or its check of standard output. */
+ * over the last window and, with per_window, one row per window (ROC AUC);
+ * then the tops of the ranking, the confusion matrix at the model's
+ * threshold and the probability bins over all outcomes.
+ * These writers return VIRAL_OK or VIRAL_ERR_NOMEM and leave a write error
+ * in ferror(out), for the caller's commit of the file (viral_write_outputs)
+ * or its check of standard output. */
 int viral_progressive_report_write_text(const viral_progressive_report *r, FILE *out, int per_window,
                                         viral_error *err);
 /* Every number as one JSON document ("mode": "progressive"); numbers
  * round-trip, undefined is null. */
 int viral_progressive_report_write_json(const viral_progressive_report *r, FILE *out, viral_error *err);
-/* The HTML page of viral_report_write_html for the pooled outcomes, shown as
- * one fold in the order they were learned. */
+/* One self-contained HTML page: the text report's tables, the charts of
+ * viral_report_write_html over all outcomes (subtitled "progressive
+ * validation"), ROC AUC over time (per window of outcomes) with its table,
+ * and the details. */
 int viral_progressive_report_write_html(const viral_progressive_report *r, FILE *out, viral_error *err);
 
 #ifdef __cplusplus

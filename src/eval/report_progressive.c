@@ -21,6 +21,7 @@ void viral_progressive_report_release(viral_progressive_report *r) {
   free(r->learned);
   free(r->scored);
   free(r->per_window);
+  free(r->window_span);
   memset(r, 0, sizeof *r);
 }
 
@@ -72,6 +73,23 @@ static int window_metrics(viral_progressive_report *r, double threshold, viral_e
   free(y);
   free(q);
   return rc;
+}
+
+/* First and last posted_at of each window's videos (NAN when none has one). */
+static int window_spans(viral_progressive_report *r, const viral_eval_data *d, viral_error *err) {
+  if (!(r->window_span = malloc((r->windows ? r->windows : 1) * sizeof *r->window_span))) return nomem(err);
+  for (size_t w = 0; w < r->windows; w++) {
+    double lo = NAN, hi = NAN;
+    for (size_t i = w * r->window; i < r->n && i < (w + 1) * r->window; i++) {
+      double t = d->posted_at[r->learned[i]];
+      if (isnan(t)) continue;
+      if (isnan(lo) || t < lo) lo = t;
+      if (isnan(hi) || t > hi) hi = t;
+    }
+    r->window_span[w][0] = lo;
+    r->window_span[w][1] = hi;
+  }
+  return VIRAL_OK;
 }
 
 /* The description line: what was run, on what, and what was left out. */
@@ -144,6 +162,7 @@ int viral_eval_progressive_run(const viral_eval_data *d, const char *path,
     rc = viral_error_set(err, VIRAL_ERR_INVALID, path, 0,
                          "no video was both scored and learned from within the data's time");
   if (rc == VIRAL_OK) rc = window_metrics(rep, viral_model_threshold(m), err);
+  if (rc == VIRAL_OK) rc = window_spans(rep, d, err);
   if (rc == VIRAL_OK) rc = describe(rep, d, &sched, o, m, err);
   viral_eval_schedule_release(&sched);
   return rc;
@@ -152,76 +171,6 @@ int viral_eval_progressive_run(const viral_eval_data *d, const char *path,
 /* ---- writers ----
  * They leave write errors in ferror(out), for the commit of the file
  * (viral_write_outputs) or the check of standard output to report. */
-
-/* The metrics table: one column per predictor, one row per metric. */
-static void print_table(FILE *out, const viral_progressive_report *r,
-                        const viral_metrics *m /* [VIRAL_REPORT_PREDICTORS] */) {
-  fprintf(out, "%-18s", "metric");
-  report_text_heads(out, r->have);
-  fprintf(out, "\n");
-  for (int k = 0; k < VIRAL_REPORT_METRICS; k++) {
-    fprintf(out, "%-18s", viral_report_metric_name(k));
-    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
-      if (r->have[j]) report_text_cell(out, viral_report_metric_of(&m[j], k));
-    fprintf(out, "\n");
-  }
-}
-
-int viral_progressive_report_write_text(const viral_progressive_report *r, FILE *out, int per_window,
-                                        viral_error *err) {
-  (void)err;
-  size_t from_last = r->n > r->window ? r->n - r->window : 0;
-  fprintf(out, "%s\n\nall %zu outcomes\n", r->description ? r->description : "", r->n);
-  print_table(out, r, r->overall);
-  fprintf(out, "\nlast %zu outcomes (sliding window)\n", r->n - from_last);
-  print_table(out, r, r->last);
-  if (!per_window) return VIRAL_OK;
-  fprintf(out, "\n%-6s %-8s %-10s", "window", "rows", "positives");
-  report_text_heads(out, r->have);
-  fprintf(out, "   (roc_auc)\n");
-  for (size_t w = 0; w < r->windows; w++) {
-    fprintf(out, "%-6zu %-8zu %-10zu", w + 1, r->per_window[w].n, r->per_window[w].positives);
-    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
-      if (r->have[j]) report_text_cell(out, r->per_window[(size_t)j * r->windows + w].roc_auc);
-    fprintf(out, "\n");
-  }
-  return VIRAL_OK;
-}
-
-static void json_metrics(FILE *f, const viral_metrics *m) {
-  char b[32];
-  fputc('{', f);
-  for (int k = 0; k < VIRAL_REPORT_METRICS; k++) {
-    double v = viral_report_metric_of(m, k);
-    fprintf(f, "%s\"%s\":%s", k ? "," : "", viral_report_metric_name(k), isfinite(v) ? viral_format_double(b, v) : "null");
-  }
-  fprintf(f, ",\"rows\":%zu,\"positives\":%zu}", m->n, m->positives);
-}
-
-int viral_progressive_report_write_json(const viral_progressive_report *r, FILE *f, viral_error *err) {
-  (void)err;
-  fprintf(f, "{\"mode\":\"progressive\",\"description\":");
-  json_string_write(f, r->description ? r->description : "");
-  fprintf(f, ",\"delayed_labels\":%s,\"rows\":%zu,\"window_size\":%zu,\"predictors\":{",
-          r->delayed ? "true" : "false", r->n, r->window);
-  int first = 1;
-  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
-    if (!r->have[j]) continue;
-    fprintf(f, "%s\"%s\":{\"overall\":", first ? "" : ",", viral_report_predictor_name(j));
-    first = 0;
-    json_metrics(f, &r->overall[j]);
-    fprintf(f, ",\"last_window\":");
-    json_metrics(f, &r->last[j]);
-    fprintf(f, ",\"windows\":[");
-    for (size_t w = 0; w < r->windows; w++) {
-      if (w) fputc(',', f);
-      json_metrics(f, &r->per_window[(size_t)j * r->windows + w]);
-    }
-    fprintf(f, "]}");
-  }
-  fprintf(f, "}}\n");
-  return VIRAL_OK;
-}
 
 /* The pooled outcomes as a report of one fold, in the order they were
  * learned. VIRAL_OK with h to release, or a status with nothing to release. */
@@ -245,11 +194,109 @@ static int as_one_fold(viral_report *h, const viral_progressive_report *r, viral
   return VIRAL_OK;
 }
 
+/* The details (report_internal.h) of every predictor over all outcomes. */
+static int details_of(const viral_progressive_report *r, report_details d[VIRAL_REPORT_PREDICTORS],
+                      viral_error *err) {
+  viral_report h;
+  int rc = as_one_fold(&h, r, err);
+  if (rc != VIRAL_OK) return rc;
+  rc = report_details_of(&h, d, err);
+  viral_report_release(&h);
+  return rc;
+}
+
+/* The metrics table: one column per predictor, one row per metric. */
+static void print_table(FILE *out, const viral_progressive_report *r,
+                        const viral_metrics *m /* [VIRAL_REPORT_PREDICTORS] */) {
+  fprintf(out, "%-18s", "metric");
+  report_text_heads(out, r->have);
+  fprintf(out, "\n");
+  for (int k = 0; k < VIRAL_REPORT_METRICS; k++) {
+    fprintf(out, "%-18s", viral_report_metric_name(k));
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+      if (r->have[j]) report_text_cell(out, viral_report_metric_of(&m[j], k));
+    fprintf(out, "\n");
+  }
+}
+
+/* One row per window of outcomes: rows, positives, each predictor's ROC AUC. */
+static void text_windows(FILE *out, const viral_progressive_report *r) {
+  fprintf(out, "\n%-6s %-8s %-10s", "window", "rows", "positives");
+  report_text_heads(out, r->have);
+  fprintf(out, "   (roc_auc)\n");
+  for (size_t w = 0; w < r->windows; w++) {
+    fprintf(out, "%-6zu %-8zu %-10zu", w + 1, r->per_window[w].n, r->per_window[w].positives);
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+      if (r->have[j]) report_text_cell(out, r->per_window[(size_t)j * r->windows + w].roc_auc);
+    fprintf(out, "\n");
+  }
+}
+
+int viral_progressive_report_write_text(const viral_progressive_report *r, FILE *out, int per_window,
+                                        viral_error *err) {
+  report_details d[VIRAL_REPORT_PREDICTORS];
+  int rc = details_of(r, d, err);
+  if (rc != VIRAL_OK) return rc;
+  size_t from_last = r->n > r->window ? r->n - r->window : 0;
+  fprintf(out, "%s\n\nall %zu outcomes\n", r->description ? r->description : "", r->n);
+  print_table(out, r, r->overall);
+  fprintf(out, "\nlast %zu outcomes (sliding window)\n", r->n - from_last);
+  print_table(out, r, r->last);
+  if (per_window) text_windows(out, r);
+  report_details_write_text(out, r->have, d, "outcomes");
+  return VIRAL_OK;
+}
+
+static void json_metrics(FILE *f, const viral_metrics *m) {
+  char b[32];
+  fputc('{', f);
+  for (int k = 0; k < VIRAL_REPORT_METRICS; k++) {
+    double v = viral_report_metric_of(m, k);
+    fprintf(f, "%s\"%s\":%s", k ? "," : "", viral_report_metric_name(k), isfinite(v) ? viral_format_double(b, v) : "null");
+  }
+  fprintf(f, ",\"rows\":%zu,\"positives\":%zu}", m->n, m->positives);
+}
+
+int viral_progressive_report_write_json(const viral_progressive_report *r, FILE *f, viral_error *err) {
+  report_details d[VIRAL_REPORT_PREDICTORS];
+  int rc = details_of(r, d, err);
+  if (rc != VIRAL_OK) return rc;
+  char b[32];
+  fprintf(f, "{\"mode\":\"progressive\",\"description\":");
+  json_string_write(f, r->description ? r->description : "");
+  fprintf(f, ",\"delayed_labels\":%s,\"rows\":%zu,\"window_size\":%zu,\"predictors\":{",
+          r->delayed ? "true" : "false", r->n, r->window);
+  int first = 1;
+  for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) {
+    if (!r->have[j]) continue;
+    fprintf(f, "%s\"%s\":{\"overall\":", first ? "" : ",", viral_report_predictor_name(j));
+    first = 0;
+    json_metrics(f, &r->overall[j]);
+    fprintf(f, ",\"last_window\":");
+    json_metrics(f, &r->last[j]);
+    fprintf(f, ",\"windows\":[");
+    for (size_t w = 0; w < r->windows; w++) {
+      if (w) fputc(',', f);
+      json_metrics(f, &r->per_window[(size_t)j * r->windows + w]);
+    }
+    fprintf(f, "],\"pooled\":");
+    report_details_write_json(f, &d[j]);
+    fprintf(f, "}");
+  }
+  fprintf(f, "},\"window_spans\":[");
+  for (size_t w = 0; w < r->windows; w++) {
+    fprintf(f, "%s[%s,", w ? "," : "", report_json_number(b, r->window_span ? r->window_span[w][0] : NAN));
+    fprintf(f, "%s]", report_json_number(b, r->window_span ? r->window_span[w][1] : NAN));
+  }
+  fprintf(f, "]}\n");
+  return VIRAL_OK;
+}
+
 int viral_progressive_report_write_html(const viral_progressive_report *r, FILE *out, viral_error *err) {
   viral_report h;
   int rc = as_one_fold(&h, r, err);
   if (rc != VIRAL_OK) return rc;
-  rc = viral_report_write_html(&h, out, err);
+  rc = report_html_write(&h, r, out, err);
   viral_report_release(&h);
   return rc;
 }
