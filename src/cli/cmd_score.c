@@ -31,10 +31,14 @@ const cli_spec cmd_score_spec = {
     "probability, 0/1 verdict and top reasons for each new video",
     "One output row per input row: video_id, probability (of going viral),\n"
     "viral (1 when probability >= threshold) and, with --explain K, the K\n"
-    "features that pushed the score most, each with its contribution (logistic:\n"
-    "weight x value in the logit; svm: change of the decision value when the\n"
-    "feature is removed; gbt: the feature's SHAP value in the logit, from\n"
-    "XGBoost). Rows stream: memory stays flat. A row that cannot be\n"
+    "features that pushed the score most, each as its input, the input's value\n"
+    "and where it stands in training, then its contribution: \"shares/views at\n"
+    "2h = 0.031 (top 4% of training) -> +1.48\" (logistic: weight x value in\n"
+    "the logit; svm: change of the decision value when the feature is removed;\n"
+    "gbt: the feature's SHAP value in the logit, from XGBoost). JSON lines keep\n"
+    "\"feature\", \"value\" and \"contribution\" and add \"input\", \"input_value\",\n"
+    "\"percentile\", \"share\" and \"text\" (datasets/FORMATS.md). Rows stream:\n"
+    "memory stays flat. A row that cannot be\n"
     "scored stops the run with FILE:LINE (exit 1), or is reported and skipped\n"
     "with --skip-bad-rows. Probabilities are printed exactly (17 digits when\n"
     "needed), so they compare bit for bit with eval's.\n\n"
@@ -70,13 +74,14 @@ static void write_csv_row(const score_out *o, viral_strview id, const viral_pred
     fputc('\n', o->out);
     return;
   }
-  /* reasons in one cell: "name (+0.532); name (-0.210)" */
-  char cell[MAX_EXPLAIN * 200];
+  /* reasons in one cell: "shares/views at 2h = 0.031 (top 4% of training) -> +1.48; ..." */
+  char cell[MAX_EXPLAIN * (VIRAL_REASON_TEXT_MAX + 2)];
   size_t used = 0;
   cell[0] = '\0';
-  for (size_t i = 0; i < n && used < sizeof cell; i++)
-    used += (size_t)snprintf(cell + used, sizeof cell - used, "%s%s (%+.3g)", i ? "; " : "",
-                             reasons[i].name, reasons[i].contribution);
+  for (size_t i = 0; i < n && used < sizeof cell; i++) {
+    if (i) used += (size_t)snprintf(cell + used, sizeof cell - used, "; ");
+    if (used < sizeof cell) used += (size_t)viral_reason_text(&reasons[i], cell + used, sizeof cell - used);
+  }
   fputc(',', o->out);
   viral_csv_write_cell(o->out, cell, strlen(cell));
   fputc('\n', o->out);
@@ -89,14 +94,8 @@ static void write_jsonl_row(const score_out *o, viral_strview id, const viral_pr
   viral_json_write_string(o->out, id.ptr, id.len);
   fprintf(o->out, ",\"probability\":%s,\"viral\":%d", viral_format_double(num, p->probability), p->label);
   if (o->explain) {
-    fputs(",\"reasons\":[", o->out);
-    for (size_t i = 0; i < n; i++) {
-      fputs(i ? ",{\"feature\":" : "{\"feature\":", o->out);
-      viral_json_write_string(o->out, reasons[i].name, strlen(reasons[i].name));
-      fprintf(o->out, ",\"value\":%s,", viral_format_double(num, reasons[i].value));
-      fprintf(o->out, "\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
-    }
-    fputc(']', o->out);
+    fputs(",\"reasons\":", o->out);
+    viral_reasons_write_json(o->out, reasons, n);
   }
   fputs("}\n", o->out);
 }
