@@ -14,7 +14,7 @@ static size_t count(const char *hay, const char *needle) {
   return n;
 }
 
-START_TEST(html_is_self_contained_with_four_charts) {
+START_TEST(html_is_self_contained_with_five_charts) {
   char dir[4096], cmd[12288], data[4096], path[4096 + 32];
   test_tmpdir(dir, sizeof dir, "report_html");
   test_repo_path(data, sizeof data, "tests/data/eval/head200.csv");
@@ -26,9 +26,13 @@ START_TEST(html_is_self_contained_with_four_charts) {
   char *html = test_read_file(path, NULL);
   ck_assert_ptr_nonnull(html);
   ck_assert(strncmp(html, "<!DOCTYPE html>", 15) == 0);
-  /* ROC, PR, reliability and per-fold charts, all inline */
-  ck_assert_uint_eq(count(html, "<svg "), 4);
-  ck_assert_uint_eq(count(html, "</svg>"), 4);
+  /* ROC, PR, reliability, per-fold and importance charts, all inline */
+  ck_assert_uint_eq(count(html, "<svg "), 5);
+  ck_assert_uint_eq(count(html, "</svg>"), 5);
+  ck_assert_ptr_nonnull(strstr(html, "feature importance (mean over the folds' models)"));
+  ck_assert_ptr_nonnull(strstr(html, "effect: weight x standard deviation in training"));
+  ck_assert_ptr_nonnull(strstr(html, ">shares/views at 2h</text>"));
+  ck_assert_ptr_null(strstr(html, "hash["));
   ck_assert_ptr_nonnull(strstr(html, "ROC curve"));
   ck_assert_ptr_nonnull(strstr(html, "Precision-recall curve"));
   ck_assert_ptr_nonnull(strstr(html, "Reliability diagram"));
@@ -142,6 +146,38 @@ START_TEST(writers_print_a_hand_made_report) {
   free(text);
   viral_report_release(&r);
   viral_report_release(&r); /* released twice: harmless */
+}
+END_TEST
+
+/* The importance chart: a bar per feature, escaped words, negative bars to
+ * the left of the zero line in the other colour; none without importance. */
+START_TEST(importance_chart_draws_each_feature) {
+  viral_report r;
+  hand_report(&r);
+  r.importance = calloc(2, sizeof *r.importance);
+  r.importance_measure = malloc(8);
+  ck_assert_ptr_nonnull(r.importance);
+  ck_assert_ptr_nonnull(r.importance_measure);
+  strcpy(r.importance_measure, "a & b");
+  strcpy(r.importance[0].label, "hashtags include <b>");
+  r.importance[0].value = -2;
+  strcpy(r.importance[1].label, "views at 2h");
+  r.importance[1].value = 1;
+  r.importance_count = 2;
+  char *text = NULL;
+  size_t len = 0;
+  viral_error err;
+  FILE *f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_report_write_html(&r, f, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_uint_eq(count(text, "<svg "), 5);
+  ck_assert_ptr_nonnull(strstr(text, ">hashtags include &lt;b&gt;</text>"));
+  ck_assert_ptr_nonnull(strstr(text, ">a &amp; b</text>"));
+  ck_assert_uint_eq(count(text, "fill=\"#d62728\"/>"), 1);
+  ck_assert_ptr_nonnull(strstr(text, ">-2</text>"));
+  ck_assert_ptr_nonnull(strstr(text, ">+1</text>"));
+  free(text);
+  viral_report_release(&r);
 }
 END_TEST
 
@@ -299,7 +335,8 @@ static Suite *make_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
   tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, html_is_self_contained_with_four_charts);
+  tcase_add_test(tc, html_is_self_contained_with_five_charts);
+  tcase_add_test(tc, importance_chart_draws_each_feature);
   tcase_add_test(tc, json_holds_per_fold_numbers_exactly);
   tcase_add_test(tc, writers_print_a_hand_made_report);
   tcase_add_test(tc, json_description_escaped_as_cjson_does);

@@ -45,6 +45,8 @@ void viral_report_release(viral_report *r) {
   free(r->fold);
   free(r->labels);
   for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) free(r->probs[j]);
+  free(r->importance);
+  free(r->importance_measure);
   memset(r, 0, sizeof *r);
 }
 
@@ -348,6 +350,8 @@ static void html_escape(FILE *f, const char *s) {
   }
 }
 
+void report_html_escape(FILE *f, const char *s) { html_escape(f, s); }
+
 static void html_body(FILE *f, const viral_report *r, const pooled *pl) {
   fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              "<title>viral eval report</title>\n<style>body{font-family:sans-serif;margin:2em}"
@@ -377,6 +381,7 @@ static void html_body(FILE *f, const viral_report *r, const pooled *pl) {
   curve_chart(f, r, pl, 0);
   reliability_chart(f, r, pl);
   fold_chart(f, r);
+  report_importance_chart(f, r);
   fprintf(f, "</body></html>\n");
 }
 
