@@ -31,7 +31,7 @@ cmp -s <(cut -d, -f1-3 s1.csv) <(cut -d, -f1-3 e.csv) || fail "--explain changed
 [ "$(awk -F, 'NR > 1 && $2 > 0.5' s1.csv | wc -l)" -gt 0 ] || fail "no video scored above 0.5"
 
 # ---- 2. reasons are SHAP values of the features ----
-head -2 e.csv | tail -1 | grep -q '(-\?[0-9.]*); ' || fail "--explain gave no reasons: $(head -2 e.csv)"
+head -2 e.csv | tail -1 | grep -q -- '-> [-+][0-9.]*; ' || fail "--explain gave no reasons: $(head -2 e.csv)"
 
 # ---- 3. update adds trees; a failed update leaves the file ----
 trees() { "$viral" inspect --json "$1" | sed -n 's/.*"trees":[[:space:]]*\([0-9]*\).*/\1/p'; }
@@ -49,7 +49,7 @@ cmp -s m0.json kept.json || fail "a failed update changed the model file"
 
 # ---- 4. inspect and tune ----
 "$viral" inspect m.json > i.txt || fail "inspect failed"
-grep -q 'top features by total gain' i.txt || fail "inspect lists no gain: $(cat i.txt)"
+grep -q 'importance   total gain' i.txt || fail "inspect lists no gain: $(cat i.txt)"
 "$viral" inspect --json m.json | grep -q '"top_importance"' || fail "inspect --json has no top_importance"
 "$viral" tune -q --learner gbt --threads 1 --rounds 50 --folds 2 --max-depth-grid 2,3 --eta-grid 0.3 \
   --min-child-weight-grid 1 d.csv > t.txt || fail "tune failed"

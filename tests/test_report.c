@@ -15,21 +15,23 @@ static size_t count(const char *hay, const char *needle) {
   return n;
 }
 
-/* The five charts of a page, all inline: ROC, PR, reliability, score
- * distribution, and last (per fold or over time). */
-static void assert_charts(const char *html, const char *last) {
-  ck_assert_uint_eq(count(html, "<svg "), 5);
-  ck_assert_uint_eq(count(html, "</svg>"), 5);
-  const char *const titles[5] = {"ROC curve", "Precision-recall curve", "Reliability diagram",
-                                 "Score distribution by class (model)", last};
-  for (int i = 0; i < 5; i++) {
+/* The charts of a page, all inline: ROC, PR, reliability, score
+ * distribution, the last one named (per fold or over time), then extra when
+ * not NULL (the importance chart). */
+static void assert_charts(const char *html, const char *last, const char *extra) {
+  size_t n = extra ? 6 : 5;
+  ck_assert_uint_eq(count(html, "<svg "), n);
+  ck_assert_uint_eq(count(html, "</svg>"), n);
+  const char *const titles[6] = {"ROC curve", "Precision-recall curve", "Reliability diagram",
+                                 "Score distribution by class (model)", last, extra};
+  for (size_t i = 0; i < n; i++) {
     char label[128];
     snprintf(label, sizeof label, "aria-label=\"%s\"", titles[i]);
     ck_assert_msg(strstr(html, label), "no chart %s", titles[i]);
   }
 }
 
-START_TEST(html_is_self_contained_with_five_charts) {
+START_TEST(html_is_self_contained_with_six_charts) {
   char dir[4096], cmd[12288], data[4096], path[4096 + 32];
   test_tmpdir(dir, sizeof dir, "report_html");
   test_repo_path(data, sizeof data, "tests/data/eval/head200.csv");
@@ -41,7 +43,7 @@ START_TEST(html_is_self_contained_with_five_charts) {
   char *html = test_read_file(path, NULL);
   ck_assert_ptr_nonnull(html);
   ck_assert(strncmp(html, "<!DOCTYPE html>", 15) == 0);
-  assert_charts(html, "ROC AUC per fold");
+  assert_charts(html, "ROC AUC per fold", "feature importance");
   ck_assert_ptr_nonnull(strstr(html, ">out-of-fold predictions, 200 rows</text>"));
   /* the reliability bins carry their counts: ten labels, and each point a tooltip */
   ck_assert_uint_eq(count(html, ">n="), 10);
@@ -49,6 +51,11 @@ START_TEST(html_is_self_contained_with_five_charts) {
   ck_assert_ptr_nonnull(strstr(html, "<h2>Top of the ranking</h2>"));
   ck_assert_ptr_nonnull(strstr(html, "<h2>Confusion matrix</h2>"));
   ck_assert_ptr_nonnull(strstr(html, "<h2>Predictions by probability</h2>"));
+  /* the importance chart names features in words, never hash[] */
+  ck_assert_ptr_nonnull(strstr(html, "feature importance (mean over the folds' models)"));
+  ck_assert_ptr_nonnull(strstr(html, "effect: weight x standard deviation in training"));
+  ck_assert_ptr_nonnull(strstr(html, ">shares/views at 2h</text>"));
+  ck_assert_ptr_null(strstr(html, "hash["));
   /* nothing fetched from anywhere: no URLs, no src=, no href=, no scripts */
   ck_assert_uint_eq(count(html, "http:"), 0);
   ck_assert_uint_eq(count(html, "https:"), 0);
@@ -159,6 +166,38 @@ START_TEST(writers_print_a_hand_made_report) {
   free(text);
   viral_report_release(&r);
   viral_report_release(&r); /* released twice: harmless */
+}
+END_TEST
+
+/* The importance chart: a bar per feature, escaped words, negative bars to
+ * the left of the zero line in the other colour; none without importance. */
+START_TEST(importance_chart_draws_each_feature) {
+  viral_report r;
+  hand_report(&r);
+  r.importance = calloc(2, sizeof *r.importance);
+  r.importance_measure = malloc(8);
+  ck_assert_ptr_nonnull(r.importance);
+  ck_assert_ptr_nonnull(r.importance_measure);
+  strcpy(r.importance_measure, "a & b");
+  strcpy(r.importance[0].label, "hashtags include <b>");
+  r.importance[0].value = -2;
+  strcpy(r.importance[1].label, "views at 2h");
+  r.importance[1].value = 1;
+  r.importance_count = 2;
+  char *text = NULL;
+  size_t len = 0;
+  viral_error err;
+  FILE *f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_report_write_html(&r, f, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_uint_eq(count(text, "<svg "), 6);
+  ck_assert_ptr_nonnull(strstr(text, ">hashtags include &lt;b&gt;</text>"));
+  ck_assert_ptr_nonnull(strstr(text, ">a &amp; b</text>"));
+  ck_assert_uint_eq(count(text, "fill=\"#d62728\"/>"), 1);
+  ck_assert_ptr_nonnull(strstr(text, ">-2</text>"));
+  ck_assert_ptr_nonnull(strstr(text, ">+1</text>"));
+  free(text);
+  viral_report_release(&r);
 }
 END_TEST
 
@@ -491,7 +530,7 @@ START_TEST(progressive_run_and_its_report) {
                                      "all 3 outcomes\n"));
   free(text);
   text = written(NULL, &r, 2);
-  assert_charts(text, "ROC AUC over time");
+  assert_charts(text, "ROC AUC over time", NULL);
   ck_assert_ptr_nonnull(strstr(text, "<h1>viral eval --progressive</h1>"));
   /* what the charts are: progressive validation, windows over time; no folds */
   ck_assert_ptr_null(strstr(text, "fold"));
@@ -543,10 +582,11 @@ static Suite *make_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
   tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, html_is_self_contained_with_five_charts);
+  tcase_add_test(tc, html_is_self_contained_with_six_charts);
   tcase_add_test(tc, details_of_a_hand_ranking);
   tcase_add_test(tc, details_match_scikit_learn);
   tcase_add_test(tc, details_pool_the_tested_rows);
+  tcase_add_test(tc, importance_chart_draws_each_feature);
   tcase_add_test(tc, json_holds_per_fold_numbers_exactly);
   tcase_add_test(tc, writers_print_a_hand_made_report);
   tcase_add_test(tc, json_description_escaped_as_cjson_does);

@@ -11,6 +11,7 @@
 #include "features/pipeline_internal.h"
 #include "testutil.h"
 #include "viral/features.h"
+#include "viral/model.h"
 #include "viral/reader.h"
 
 static viral_pipeline *spec(const char *text) {
@@ -992,6 +993,178 @@ START_TEST(transform_with_a_scratch_equals_transform) {
 }
 END_TEST
 
+/* ---- the training profile and coordinates in words ---- */
+
+static const char *words_spec =
+    "{\"name\":\"w\",\"window\":\"2h\",\"label\":\"viral\",\"hash_bits\":8,\"scaling\":\"none\","
+    "\"names_max\":10,\"missing\":{\"fill\":0,\"indicator\":true},\"features\":["
+    "{\"transform\":\"log1p\",\"field\":\"views_2h\",\"indicator\":false},"
+    "{\"transform\":\"ratio\",\"fields\":[\"shares_2h\",\"views_2h\"],\"on_zero\":0,\"indicator\":false},"
+    "{\"transform\":\"log_ratio\",\"fields\":[\"shares_2h\",\"views_2h\"],\"indicator\":false},"
+    "{\"transform\":\"growth\",\"fields\":[\"views_1h\",\"views_2h\"]},"
+    "{\"transform\":\"velocity\",\"fields\":[\"views_1h\",\"views_2h\"],\"indicator\":false},"
+    "{\"transform\":\"bool\",\"field\":\"author_verified\",\"indicator\":false},"
+    "{\"transform\":\"hour\",\"field\":\"posted_at\",\"indicator\":false},"
+    "{\"transform\":\"weekday\",\"field\":\"posted_at\",\"indicator\":false},"
+    "{\"transform\":\"hash\",\"field\":\"music_id\"},"
+    "{\"transform\":\"hash_list\",\"field\":\"hashtags\"}]}";
+
+static const char *words_train =
+    "video_id,views_1h,views_2h,shares_2h,author_verified,posted_at,music_id,hashtags,viral\n"
+    "a,10,100,1,0,2026-03-02T18:30:00Z,snd_1,x|y,0\n"
+    "b,20,200,4,1,2026-03-02T18:30:00Z,snd_1,x,0\n"
+    "c,30,300,9,0,2026-03-02T18:30:00Z,snd_2,y,1\n"
+    "d,40,400,16,0,2026-03-02T18:30:00Z,snd_1,x,0\n";
+
+static const char *words_query =
+    "video_id,views_1h,views_2h,shares_2h,author_verified,posted_at,music_id,hashtags,viral\n"
+    "q,25,250,5,1,2026-03-02T18:30:00Z,snd_1,x,0\n"
+    "m,,250,5,1,2026-03-02T18:30:00Z,snd_1,x,0\n";
+
+/* The description of the coordinate whose label (or name) is label. */
+static const viral_feature_input *input_of(const viral_feature_input *in, size_t n, const char *label) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(in[i].label, label) == 0 || strcmp(in[i].name, label) == 0) return &in[i];
+  ck_abort_msg("no input '%s'", label);
+  return NULL;
+}
+
+/* Every coordinate of rec described (in[0..*n)). */
+static void describe_all(const viral_pipeline *p, const viral_record *rec, viral_feature_input *in, size_t *n) {
+  viral_error err;
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_pipeline_scratch *s = viral_pipeline_scratch_create();
+  ck_assert_int_eq(viral_pipeline_transform_with(p, s, rec, &v, NULL, &err), VIRAL_OK);
+  uint32_t index[64];
+  *n = v.count;
+  ck_assert(v.count <= 64);
+  for (size_t i = 0; i < v.count; i++) index[i] = v.items[i].index;
+  ck_assert_int_eq(viral_pipeline_describe_with(p, s, rec, index, v.count, in, &err), VIRAL_OK);
+  viral_pipeline_scratch_free(s);
+  viral_sparse_release(&v);
+}
+
+START_TEST(profile_describes_each_kind_in_words) {
+  viral_pipeline *p = spec(words_spec);
+  viral_error err;
+  viral_sparse v;
+  viral_sparse_init(&v);
+  viral_reader *r = csv(words_train);
+  ck_assert_int_eq(viral_pipeline_profile(p, 1, &err), VIRAL_OK);
+  for (int i = 0; i < 4; i++) ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(viral_pipeline_profile(p, 0, &err), VIRAL_OK);
+  viral_reader_free(r);
+  ck_assert_uint_eq(viral_pipeline_profile_rows(p), 4);
+  /* the profile survives the model file's round trip */
+  viral_pipeline *q = viral_pipeline_copy(p, &err);
+  ck_assert_ptr_nonnull(q);
+  r = csv(words_query);
+  viral_feature_input in[64];
+  size_t n = 0;
+  const viral_record *rec = next(r);
+  for (int round = 0; round < 2; round++) {
+    describe_all(round ? q : p, rec, in, &n);
+    const viral_feature_input *x = input_of(in, n, "shares/views at 2h");
+    ck_assert_int_eq(x->kind, VIRAL_INPUT_NUMBER);
+    ck_assert_double_eq_tol(x->value, 0.02, 1e-15);
+    /* 0.01 0.02 0.03 0.04, type-7 quantiles: 0.02 sits a third of the way up */
+    ck_assert_double_eq_tol(x->percentile, 1.0 / 3, 1e-9);
+    x = input_of(in, n, "shares/views at 2h (log_ratio)"); /* the ratio again: told apart */
+    ck_assert_double_eq_tol(x->value, 0.02, 1e-15);
+    x = input_of(in, n, "views at 2h");
+    ck_assert_double_eq(x->value, 250);
+    ck_assert_double_eq_tol(x->percentile, 0.5, 1e-9);
+    x = input_of(in, n, "views growth 1h->2h");
+    ck_assert_double_eq_tol(x->value, 251.0 / 26, 1e-12);
+    x = input_of(in, n, "views per hour 1h->2h");
+    ck_assert_double_eq_tol(x->value, 225, 1e-12);
+    x = input_of(in, n, "author verified");
+    ck_assert_int_eq(x->kind, VIRAL_INPUT_YESNO);
+    ck_assert_double_eq(x->value, 1);
+    ck_assert_double_eq_tol(x->share, 0.25, 1e-15);
+    x = input_of(in, n, "hour_sin(posted_at)");
+    ck_assert_str_eq(x->label, "posting hour");
+    ck_assert_int_eq(x->kind, VIRAL_INPUT_HOUR);
+    ck_assert_double_eq_tol(x->value, 18.5, 1e-12);
+    x = input_of(in, n, "weekday_cos(posted_at)");
+    ck_assert_str_eq(x->label, "posting day");
+    ck_assert_double_eq(x->value, 0); /* 2026-03-02 was a Monday */
+    x = input_of(in, n, "music_id = snd_1");
+    ck_assert_int_eq(x->kind, VIRAL_INPUT_CATEGORY);
+    ck_assert_str_eq(x->name, "sound=snd_1");
+    ck_assert_double_eq_tol(x->share, 0.75, 1e-15);
+    x = input_of(in, n, "hashtags include x");
+    ck_assert_double_eq_tol(x->share, 0.75, 1e-15);
+    /* the one form every output uses */
+    viral_reason reason;
+    memset(&reason, 0, sizeof reason);
+    reason.input = *input_of(in, n, "shares/views at 2h");
+    reason.contribution = 1.48;
+    char text[VIRAL_REASON_TEXT_MAX];
+    viral_reason_text(&reason, text, sizeof text);
+    ck_assert_str_eq(text, "shares/views at 2h = 0.02 (bottom 33% of training) -> +1.48");
+    reason.input = *input_of(in, n, "author verified");
+    viral_reason_text(&reason, text, sizeof text);
+    ck_assert_str_eq(text, "author verified = yes (25% of training) -> +1.48");
+    reason.input = *input_of(in, n, "hour_cos(posted_at)");
+    viral_reason_text(&reason, text, sizeof text);
+    ck_assert_str_eq(text, "posting hour = 18:30 UTC -> +1.48");
+  }
+  /* a missing input: its indicator, and the share of training rows without it */
+  rec = next(r);
+  describe_all(q, rec, in, &n);
+  const viral_feature_input *x = input_of(in, n, "missing(growth(views_1h,views_2h))");
+  ck_assert_int_eq(x->kind, VIRAL_INPUT_MISSING);
+  ck_assert_str_eq(x->label, "views growth 1h->2h");
+  ck_assert_double_eq(x->share, 0);
+  /* without a profile (an older model file): no standing */
+  viral_pipeline *bare = spec(words_spec);
+  describe_all(bare, rec, in, &n);
+  x = input_of(in, n, "shares/views at 2h");
+  ck_assert(isnan(x->percentile));
+  ck_assert_double_eq_tol(x->value, 0.02, 1e-15);
+  viral_reason reason;
+  memset(&reason, 0, sizeof reason);
+  reason.input = *x;
+  reason.contribution = -0.5;
+  char text[VIRAL_REASON_TEXT_MAX];
+  viral_reason_text(&reason, text, sizeof text);
+  ck_assert_str_eq(text, "shares/views at 2h = 0.02 -> -0.5");
+  viral_pipeline_free(bare);
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(q);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* names_max 1 and three values: the name kept is the most frequent one */
+START_TEST(profile_keeps_the_most_frequent_names) {
+  viral_pipeline *p = spec("{\"name\":\"w\",\"window\":\"2h\",\"label\":\"viral\",\"hash_bits\":16,"
+                           "\"scaling\":\"none\",\"names_max\":1,\"features\":["
+                           "{\"transform\":\"hash\",\"field\":\"music_id\"}]}");
+  viral_reader *r = csv("video_id,music_id,viral\na,rare,0\nb,often,0\nc,often,0\nd,once,0\ne,often,0\n");
+  viral_error err;
+  viral_sparse v;
+  viral_sparse_init(&v);
+  uint32_t often = 0;
+  ck_assert_int_eq(viral_pipeline_profile(p, 1, &err), VIRAL_OK);
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
+    if (i == 1) often = v.items[0].index;
+  }
+  ck_assert_int_eq(viral_pipeline_profile(p, 0, &err), VIRAL_OK);
+  char name[64];
+  viral_pipeline_feature_name(p, often, name, sizeof name);
+  ck_assert_str_eq(name, "sound=often");
+  ck_assert_double_eq_tol(viral_pipeline_spread(p, often), sqrt(0.6 * 0.4), 1e-12);
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
@@ -1017,6 +1190,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, tally_warns_of_sparse_fields);
   tcase_add_test(tc, tally_explains_a_row_error);
   tcase_add_test(tc, transform_with_a_scratch_equals_transform);
+  tcase_add_test(tc, profile_describes_each_kind_in_words);
+  tcase_add_test(tc, profile_keeps_the_most_frequent_names);
   suite_add_tcase(s, tc);
   TCase *limits = tcase_create("limits");
   tcase_set_timeout(limits, 10);

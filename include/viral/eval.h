@@ -48,6 +48,9 @@ typedef struct viral_eval_data {
   viral_pipeline *pipeline; /* its own copy of the caller's pipeline (viral/model.h's rule),
                                which reports the views baseline's leakage too */
   struct viral_eval_source *source; /* private: the input, kept when folds refit the pipeline */
+  /* what names the features for people: a pipeline profiled on the rows as they
+     were loaded (viral_pipeline_feature_label); pipeline itself, or owned */
+  viral_pipeline *named;
 } viral_eval_data;
 
 /* Read path ("-" for stdin) once and featurize every row with a copy of p
@@ -121,6 +124,11 @@ typedef struct viral_eval_fold {
   const viral_pipeline *pipeline; /* what made ds: fitted on the training part, or data's own */
   viral_dataset own_ds;           /* private */
   viral_pipeline *own_pipeline;   /* private */
+  /* [dim] when set (after init): each feature's importance in the fold's model
+     (viral_model_importance on the spread of the training rows) is added here, and
+     what it measures put in *importance_measure */
+  double *importance;
+  const char **importance_measure;
 } viral_eval_fold;
 
 /* Set up the fold whose rows have roles role (borrowed; it must outlive the

@@ -186,6 +186,69 @@ int viral_pipeline_feature_name(const viral_pipeline *p, uint32_t index, char *b
  * unnamed hashed index). Static or owned by p. */
 const char *viral_pipeline_feature_group(const viral_pipeline *p, uint32_t index);
 
+/* ---- the training profile, and coordinates in words ---- *
+ *
+ * While training, the pipeline profiles the rows it transforms (in the same
+ * pass, in memory flat in the rows): for each dense column the mean and
+ * standard deviation of its value in the vector, and 101 quantiles (0%, 1%,
+ * ... 100%) of its feature's input before the transform (the ratio
+ * shares/views, not its log), from a seeded reservoir of 4096 inputs; for the
+ * hashed indices, how many rows had each, and the names of the names_max most
+ * frequent (each the most frequent name met at its index). The profile is
+ * saved with the model ("profile" in the pipeline; datasets/FORMATS.md). A
+ * model file without one loads and explains without "where it stands". */
+
+/* Start (on = 1, forgetting any earlier profile and names) or finish (on =
+ * 0: quantiles computed, names kept by frequency and sorted) profiling the
+ * rows viral_pipeline_transform() transforms. VIRAL_OK or VIRAL_ERR_NOMEM. */
+int viral_pipeline_profile(viral_pipeline *p, int on, viral_error *err);
+
+/* Rows behind p's profile (0: it has none). */
+uint64_t viral_pipeline_profile_rows(const viral_pipeline *p);
+
+/* How an input reads (viral_feature_input.kind). */
+typedef enum viral_input_kind {
+  VIRAL_INPUT_NUMBER = 0, /* a quantity with an order: a count, a ratio, a length */
+  VIRAL_INPUT_YESNO,      /* value 1 yes, 0 no (a bool field) */
+  VIRAL_INPUT_MISSING,    /* the input is missing (a missing indicator, or a filled value) */
+  VIRAL_INPUT_HOUR,       /* value the hour of the day, UTC, in [0, 24) */
+  VIRAL_INPUT_WEEKDAY,    /* value the day of the week, 0 Monday .. 6 Sunday */
+  VIRAL_INPUT_CATEGORY    /* a hashed value: the label says it ("music_id = snd_12") */
+} viral_input_kind;
+
+/* One coordinate of a record, for people. */
+typedef struct viral_feature_input {
+  char name[160];    /* the coordinate's name, as viral_feature_sink gets it ("log1p(views_1h)") */
+  char label[160];   /* the input in words: "shares/views at 2h", "views at 1h",
+                        "music_id = snd_12", "posting hour" */
+  int kind;          /* viral_input_kind */
+  double value;      /* the input before its transform (the ratio 0.031, not its log); NAN
+                        when there is none to show (a category, a missing input) */
+  double percentile; /* NUMBER: share of the profiled rows whose input was lower (ties
+                        count half), in [0, 1]; NAN without a profile */
+  double share;      /* YESNO, MISSING, CATEGORY: share of the profiled rows where it held
+                        (yes, missing, that value); NAN without a profile */
+} viral_feature_input;
+
+/* Describe the coordinates index[0..n) of rec's vector into out[0..n),
+ * working in s (the same coordinates transform computes; an index the row
+ * does not have gets the pipeline's name for it and NAN values). VIRAL_OK
+ * or the error transform would give. */
+int viral_pipeline_describe_with(const viral_pipeline *p, viral_pipeline_scratch *s,
+                                 const viral_record *rec, const uint32_t *index, size_t n,
+                                 viral_feature_input *out, viral_error *err);
+
+/* A vector index in words, without a record, into buf (always
+ * NUL-terminated): a dense column's input ("shares/views at 2h", "views at
+ * 1h missing", "posting hour (sin)"), a hashed index's name from training
+ * ("hashtag=fyp"), or "hash[INDEX]". Returns the length the full text needs. */
+int viral_pipeline_feature_label(const viral_pipeline *p, uint32_t index, char *buf, size_t size);
+
+/* The standard deviation of index's value in the vectors of the profiled
+ * rows (a hashed index: sqrt(f (1 - f)), f the share of rows that had it);
+ * NAN when the profile does not know it (no profile, an unnamed index). */
+double viral_pipeline_spread(const viral_pipeline *p, uint32_t index);
+
 /* ---- single fields ---- */
 
 /* A canonical field of rec read through the spec's field mapping (so

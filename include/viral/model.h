@@ -192,13 +192,37 @@ void viral_model_free(viral_model *m);
 
 /* One reason behind a score: a feature and how much it moved the score
  * (logistic: weight x value in the logit; svm: change of the decision value
- * when the feature is removed). */
+ * when the feature is removed; gbt: its SHAP value in the logit), and the
+ * input behind it in words (viral_reason_text). */
 typedef struct viral_reason {
-  char name[160];
+  char name[160];      /* the feature as the pipeline names it: "log1p(views_1h)" */
   uint32_t index;      /* the vector index */
   double value;        /* the feature's value in the vector */
   double contribution;
+  viral_feature_input input; /* the input: "shares/views at 2h", 0.031, top 4% of training */
 } viral_reason;
+
+/* Room for any viral_reason_text. */
+#define VIRAL_REASON_TEXT_MAX 400
+
+/* A reason in words, the one form every output uses (score, stream,
+ * serve): the input, its value and where it stands in training, then its
+ * effect on the score: "shares/views at 2h = 0.031 (top 4% of training) ->
+ * +1.48", "author verified = yes (12% of training) -> -0.41", "views at 1h
+ * missing -> +0.2", "hashtags include fyp (31% of training) -> +0.12".
+ * Without a training profile (an older model file) the part in parentheses
+ * is left out. Into buf (always NUL-terminated); returns the length the
+ * whole text needs, like snprintf. */
+int viral_reason_text(const viral_reason *r, char *buf, size_t size);
+
+/* The reasons as a JSON array, each {"feature", "value", "contribution"}
+ * (as before this form) plus "input" (the input in words), "input_value"
+ * (its value, or null), "percentile" (0-100: share of training inputs
+ * below it, or null), "share" (0-100: share of training rows where a
+ * yes/no, missing or category input held, or null) and "text"
+ * (viral_reason_text). Numbers round-trip. Writes to out; the caller checks
+ * ferror. */
+void viral_reasons_write_json(FILE *out, const viral_reason *reasons, size_t n);
 
 typedef struct viral_prediction {
   double probability; /* P(viral) */
@@ -287,15 +311,44 @@ typedef struct viral_weight {
  * kernel has no feature weights"; VIRAL_MISSING) or memory ran out. */
 viral_weight *viral_model_weights(const viral_model *m, size_t *n, viral_error *err);
 
+/* A feature's importance on a scale common to all features (inspect, the
+ * HTML evaluation report). */
+typedef struct viral_importance {
+  uint32_t index;
+  double importance; /* linear learners: weight x spread, signed (the score's change for one
+                        standard deviation of the feature in training); gbt: total gain */
+  double weight;     /* the weight on the feature's value (gbt: its gain) */
+  double spread;     /* the feature's standard deviation in training (NAN for gbt) */
+} viral_importance;
+
+/* The features of m by importance, largest |importance| first (*n of
+ * them; caller frees), and what it measures in *measure (static): for a
+ * learner with signed weights (logistic, linear SVM), weight x the
+ * feature's standard deviation in training, spread[index] when spread
+ * (a [dim] array) is given, else the model's training profile
+ * (viral_pipeline_spread); features whose spread is unknown (a hashed
+ * feature too rare to be named) are left out and counted in *unranked
+ * (may be NULL). A model without a profile (an older file) ranks by raw
+ * weight and says so. gbt: its total gain, as XGBoost reports it. NULL with
+ * *n 0 and err set when the learner has no weights (an RBF kernel;
+ * VIRAL_MISSING) or memory ran out. */
+viral_importance *viral_model_importance(const viral_model *m, const double *spread, size_t *n,
+                                         const char **measure, size_t *unranked, viral_error *err);
+
 /* What `viral inspect` prints of the model loaded from path, to out: its
- * metadata, label rule, learner and its top weights (at most top of each
- * sign, or why there are none). VIRAL_OK or VIRAL_ERR_NOMEM. */
+ * metadata, label rule, learner and its top features by importance
+ * (viral_model_importance; at most top, or why there are none), each named
+ * in words. VIRAL_OK or VIRAL_ERR_NOMEM. */
 int viral_model_inspect_text(const viral_model *m, const char *path, size_t top, FILE *out,
                              viral_error *err);
 
 /* What `viral inspect --json` prints of the model loaded from path: its
- * metadata, label rule, the spec as it applies it, and its top weights (at
- * most top of each sign). Caller frees; NULL when out of memory. */
+ * metadata, label rule, the spec as it applies it, its top features by
+ * importance ("importance": what it measures, "top_importance": [{"feature",
+ * "label", "index", "importance", "weight", "sd"}], at most top) and, for
+ * a learner with signed weights, its top raw weights of each sign
+ * ("top_positive", "top_negative", as before). Caller frees; NULL when out
+ * of memory. */
 char *viral_model_inspect_json(const viral_model *m, const char *path, size_t top, viral_error *err);
 
 #ifdef __cplusplus

@@ -50,6 +50,12 @@ const char *viral_report_metric_name(int which);
 /* One metric of m by its viral_report_metric number. */
 double viral_report_metric_of(const viral_metrics *m, int which);
 
+/* A feature and its importance in the model (viral_model_importance). */
+typedef struct viral_report_feature {
+  char label[160]; /* the feature in words (viral_pipeline_feature_label) */
+  double value;
+} viral_report_feature;
+
 /* A report. Filled by an evaluation (viral_eval_run) or by hand; everything
  * is owned by the report. */
 typedef struct viral_report {
@@ -63,6 +69,11 @@ typedef struct viral_report {
   int *fold;                           /* [rows] fold that tested the row (0-based), -1: none */
   double *labels;                      /* [rows] the row's label in that fold (NAN: untested) */
   double *probs[VIRAL_REPORT_PREDICTORS]; /* [rows] out-of-fold probabilities (have[j] only) */
+  /* the model's most important features, mean over the folds, largest |value|
+     first (none when the learner has no weights: an RBF kernel) */
+  viral_report_feature *importance;    /* [importance_count] */
+  size_t importance_count;
+  char *importance_measure;            /* what value measures, NULL when none */
 } viral_report;
 
 /* Allocate a report for rows rows and folds folds (fold -1, labels NAN,

@@ -8,7 +8,7 @@
 #include "viral/model.h"
 
 static const cli_option options[] = {
-    {"top", 0, "K", "show the K largest positive and negative weights (default 10)"},
+    {"top", 0, "K", "show the K features of largest effect (default 10)"},
     {"json", 0, NULL, "print a JSON summary, with the whole spec, instead of text"},
     {NULL, 0, NULL, NULL},
 };
@@ -16,7 +16,7 @@ static const cli_option options[] = {
 const cli_spec cmd_inspect_spec = {
     "inspect",
     "[options] MODEL",
-    "print a model's metadata, spec, label rule and top weights",
+    "print a model's metadata, spec, label rule and top features by effect",
     "Loading the model checks it completely (format, version, checksum, shapes\n"
     "and values): a model that inspect prints is one score can use. Weights are\n"
     "on the features' raw values (logistic) or the SVM's equivalent linear\n"

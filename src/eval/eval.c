@@ -35,6 +35,7 @@ void viral_eval_data_free(viral_eval_data *d) {
   free(d->views_window);
   free(d->oracle);
   source_free(d->source);
+  if (d->named != d->pipeline) viral_pipeline_free(d->named);
   viral_pipeline_free(d->pipeline);
   free(d);
 }
@@ -167,9 +168,13 @@ viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const 
     if (!(q = viral_pipeline_copy(p, err)) || !(rows = source_rows(s, q, &o, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
     else rc = viral_rows_fit(rows, err);
   }
+  /* profiled as it is read: the report names the features by it */
+  if (rc == VIRAL_OK) rc = viral_pipeline_profile(q, 1, err);
   if (rc == VIRAL_OK) rc = read_rows(d, rows, q, err);
+  if (rc == VIRAL_OK) rc = viral_pipeline_profile(q, 0, err);
   viral_rows_free(rows);
-  if (q != p) viral_pipeline_free(q);
+  if (rc == VIRAL_OK) d->named = q;
+  else if (q != p) viral_pipeline_free(q);
   if (rc != VIRAL_OK) {
     viral_eval_data_free(d);
     return NULL;
@@ -443,6 +448,62 @@ static int predict_views(const viral_eval_fold *fold, double *probs, viral_error
   return rc;
 }
 
+
+/* The standard deviation of each index's value over the rows of ds (an
+ * index absent from a row is 0 there): sd[dim], caller frees; NULL
+ * without memory. Two passes: no cancellation on large values. */
+static double *rows_spread(const viral_dataset *ds, uint32_t dim) {
+  double *mean = calloc(dim ? dim : 1, sizeof *mean), *sd = calloc(dim ? dim : 1, sizeof *sd);
+  size_t *present = calloc(dim ? dim : 1, sizeof *present);
+  if (!mean || !sd || !present || ds->rows == 0) {
+    free(mean), free(present);
+    if (ds->rows == 0) return sd;
+    free(sd);
+    return NULL;
+  }
+  double n = (double)ds->rows;
+  for (size_t r = 0; r < ds->rows; r++) {
+    viral_sparse row = viral_dataset_row(ds, r);
+    for (size_t k = 0; k < row.count; k++)
+      if (row.items[k].index < dim) mean[row.items[k].index] += row.items[k].value / n;
+  }
+  for (size_t r = 0; r < ds->rows; r++) {
+    viral_sparse row = viral_dataset_row(ds, r);
+    for (size_t k = 0; k < row.count; k++) {
+      uint32_t i = row.items[k].index;
+      if (i >= dim) continue;
+      double d = row.items[k].value - mean[i];
+      sd[i] += d * d;
+      present[i]++;
+    }
+  }
+  for (uint32_t i = 0; i < dim; i++) /* the rows without it, each at 0 */
+    sd[i] = sqrt((sd[i] + (n - (double)present[i]) * mean[i] * mean[i]) / n);
+  free(mean), free(present);
+  return sd;
+}
+
+/* Add the importance of each feature in m, on the spread of its training
+ * rows, to the fold's sums. A learner without weights adds nothing. */
+static int add_importance(const viral_eval_fold *fold, const viral_model *m, const viral_dataset *train,
+                          viral_error *err) {
+  uint32_t dim = viral_pipeline_dim(fold->pipeline);
+  double *spread = rows_spread(train, dim);
+  if (!spread) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  size_t n = 0;
+  const char *measure = NULL;
+  viral_error why;
+  viral_error_clear(&why);
+  viral_importance *is = viral_model_importance(m, spread, &n, &measure, NULL, &why);
+  free(spread);
+  if (!is) return why.code == VIRAL_ERR_NOMEM ? viral_error_set(err, why.code, NULL, 0, "out of memory") : VIRAL_OK;
+  for (size_t i = 0; i < n; i++)
+    if (is[i].index < dim) fold->importance[is[i].index] += is[i].importance;
+  if (fold->importance_measure) *fold->importance_measure = measure;
+  free(is);
+  return VIRAL_OK;
+}
+
 static int predict_model(const viral_eval_fold *fold, const viral_train_options *opts,
                          double *probs, viral_error *err) {
   const viral_dataset *all = fold->ds;
@@ -462,6 +523,7 @@ static int predict_model(const viral_eval_fold *fold, const viral_train_options 
   viral_train_options o = *opts;
   o.warn = NULL, o.progress = NULL, o.note = NULL; /* the caller reports per fold */
   viral_model *m = viral_model_fit(fold->pipeline, &train, &o, err);
+  if (m && fold->importance) rc = add_importance(fold, m, &train, err);
   viral_dataset_release(&train);
   if (!m) return err ? err->code : VIRAL_ERR_INVALID;
   for (size_t r = 0; r < all->rows && rc == VIRAL_OK; r++) {

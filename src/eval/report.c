@@ -45,6 +45,8 @@ void viral_report_release(viral_report *r) {
   free(r->fold);
   free(r->labels);
   for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++) free(r->probs[j]);
+  free(r->importance);
+  free(r->importance_measure);
   memset(r, 0, sizeof *r);
 }
 
@@ -584,6 +586,8 @@ static void html_escape(FILE *f, const char *s) {
   }
 }
 
+void report_html_escape(FILE *f, const char *s) { html_escape(f, s); }
+
 static void html_head(FILE *f, const viral_report *r, const char *title) {
   fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              "<title>%s report</title>\n<style>body{font-family:sans-serif;margin:2em}"
@@ -621,6 +625,7 @@ static void html_body(FILE *f, const viral_report *r, const pooled *pl, const re
   distribution_chart(f, &d[VIRAL_REPORT_MODEL].all, scope);
   if (progressive) window_chart(f, progressive);
   else fold_chart(f, r);
+  report_importance_chart(f, r);
   if (progressive) window_table(f, progressive);
   tops_table(f, r->have, d, what);
   confusion_table(f, &d[VIRAL_REPORT_MODEL].all, what);

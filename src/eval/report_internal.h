@@ -12,6 +12,11 @@
 void report_text_heads(FILE *out, const int have[VIRAL_REPORT_PREDICTORS]);
 /* One table cell: the number to 4 decimals, or "undefined" for NAN. */
 void report_text_cell(FILE *out, double x);
+/* s with HTML's special characters escaped. */
+void report_html_escape(FILE *f, const char *s);
+/* The importance bar chart of the HTML report (report_importance.c); nothing
+ * when r has no importance. */
+void report_importance_chart(FILE *f, const viral_report *r);
 
 /* A JSON number that round-trips (viral_format_double), or null. */
 const char *report_json_number(char buf[32], double x);

@@ -47,7 +47,8 @@ static int fold_roles(const viral_eval_data *d, const viral_eval_options *o, con
  * in order (NULL: file order), and score them. */
 static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role,
                     const size_t *order, int f, viral_report *r, double *y, double *q,
-                    export_fold_info *exported, viral_error *err) {
+                    export_fold_info *exported, double *importance, const char **measure,
+                    viral_error *err) {
   size_t train = 0;
   for (size_t row = 0; row < d->ds.rows; row++) train += role[row] == 0;
   if (train == 0)
@@ -58,6 +59,8 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
   int rc = viral_eval_fold_init(&fold, d, role, err);
   if (rc != VIRAL_OK) return rc;
   fold.order = order;
+  fold.importance = importance;
+  fold.importance_measure = measure;
   if (o->export_folds) rc = eval_export_fold(o->export_folds, &fold, f, exported, err);
   static const viral_eval_predictor what[3] = {VIRAL_EVAL_MODEL, VIRAL_EVAL_VIEWS, VIRAL_EVAL_BASE_RATE};
   static const int slot[3] = {VIRAL_REPORT_MODEL, VIRAL_REPORT_VIEWS, VIRAL_REPORT_BASE};
@@ -90,6 +93,51 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
   return rc;
 }
 
+/* Features shown in the report's importance chart. */
+#define REPORT_IMPORTANCE_TOP 15
+
+typedef struct ranked_feature {
+  uint32_t index;
+  double value;
+} ranked_feature;
+
+static int by_abs_value(const void *a, const void *b) {
+  double x = fabs(((const ranked_feature *)a)->value), y = fabs(((const ranked_feature *)b)->value);
+  return (x < y) - (x > y);
+}
+
+/* The REPORT_IMPORTANCE_TOP features of largest mean importance over the
+ * k folds (sum: [dim] their sums) into r, named by d's profiled pipeline. */
+static int keep_importance(viral_report *r, const viral_eval_data *d, const double *sum, int k,
+                           const char *measure, viral_error *err) {
+  uint32_t dim = viral_pipeline_dim(d->pipeline);
+  size_t n = 0;
+  for (uint32_t i = 0; i < dim; i++) n += sum[i] != 0;
+  ranked_feature *all = malloc((n ? n : 1) * sizeof *all);
+  size_t top = n < REPORT_IMPORTANCE_TOP ? n : REPORT_IMPORTANCE_TOP;
+  viral_report_feature *kept = calloc(top ? top : 1, sizeof *kept);
+  char *m = malloc(strlen(measure) + 1);
+  if (!all || !kept || !m) {
+    free(all), free(kept), free(m);
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  }
+  strcpy(m, measure);
+  n = 0;
+  for (uint32_t i = 0; i < dim; i++)
+    if (sum[i] != 0) all[n++] = (ranked_feature){i, sum[i] / k};
+  qsort(all, n, sizeof *all, by_abs_value);
+  for (size_t j = 0; j < top; j++) {
+    kept[j].value = all[j].value;
+    viral_pipeline_feature_label(d->named ? d->named : d->pipeline, all[j].index, kept[j].label,
+                                 sizeof kept[j].label);
+  }
+  free(all);
+  r->importance = kept;
+  r->importance_count = top;
+  r->importance_measure = m;
+  return VIRAL_OK;
+}
+
 int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_report *r,
                    viral_error *err) {
   size_t n = d->ds.rows;
@@ -105,7 +153,10 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   double *y = malloc((n ? n : 1) * sizeof *y), *q = malloc((n ? n : 1) * sizeof *q);
   size_t *order = o->temporal ? malloc((n ? n : 1) * sizeof *order) : NULL;
   export_fold_info *exported = calloc((size_t)(k > 0 ? k : 1), sizeof *exported);
-  if (!fold_of || !role || !y || !q || (o->temporal && !order) || !exported)
+  uint32_t dim = viral_pipeline_dim(d->pipeline);
+  double *importance = calloc(dim ? dim : 1, sizeof *importance);
+  const char *measure = NULL;
+  if (!fold_of || !role || !y || !q || (o->temporal && !order) || !exported || !importance)
     rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (rc == VIRAL_OK && !o->temporal)
     rc = viral_eval_stratified_folds(d->ds.labels, n, k, o->seed, fold_of, err);
@@ -114,11 +165,12 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   for (int f = 0; f < k && rc == VIRAL_OK; f++) {
     if (o->progress) o->progress(o->progress_ctx, f, k);
     if ((rc = fold_roles(d, o, fold_of, order, f, role, r->span[f], err)) == VIRAL_OK)
-      rc = run_fold(d, o, role, order, f, r, y, q, &exported[f], err);
+      rc = run_fold(d, o, role, order, f, r, y, q, &exported[f], importance, &measure, err);
   }
+  if (rc == VIRAL_OK && measure) rc = keep_importance(r, d, importance, k, measure, err);
   if (rc == VIRAL_OK) rc = describe(r, d, o, err);
   if (rc == VIRAL_OK && o->export_folds) rc = eval_export_manifest(o->export_folds, d, o, r, exported, err);
-  free(fold_of), free(role), free(y), free(q), free(order), free(exported);
+  free(fold_of), free(role), free(y), free(q), free(order), free(exported), free(importance);
   return rc;
 }
 

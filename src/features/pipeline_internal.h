@@ -76,6 +76,18 @@ typedef struct feature_def {
   uint32_t seed;    /* hashed: per-feature seed */
 } feature_def;
 
+/* What training saw of a dense column (profile.c): the spread of its value
+ * in the vector, for inspect's importance, and the quantiles of the
+ * feature's input (the ratio, not its log), for "top 4% of training". */
+typedef struct col_profile {
+  double mean, sd;   /* of the column's vector value over the profiled rows; NAN: none */
+  double *q;         /* [PROFILE_QUANTILES] input at 0%, 1%, ... 100%, or NULL */
+  /* while profiling: Welford over the rows, a reservoir of inputs */
+  double n, m, m2;
+  double *res;       /* [PROFILE_RESERVOIR] */
+  uint64_t seen;     /* inputs offered to res */
+} col_profile;
+
 typedef struct dense_col {
   char *name;
   const char *group;
@@ -83,6 +95,9 @@ typedef struct dense_col {
   double a, b;      /* fitted: mean/std or min/max */
   /* fit accumulators (Welford) */
   double n, mean, m2, min, max;
+  size_t feature;   /* the feature that owns it (index into features) */
+  int offset;       /* which of its columns: 0 value (sin for hour/weekday), 1 cos, last indicator */
+  col_profile prof;
 } dense_col;
 
 enum { LABEL_NONE, LABEL_BOOL, LABEL_CMP, LABEL_TOP, LABEL_RATIO };
@@ -105,6 +120,9 @@ typedef struct name_entry {
   int collided;
   char *group;
   char *name;
+  uint64_t count;   /* profiled rows that had this index (0: not profiled) */
+  uint32_t votes;   /* while profiling: the majority vote that keeps the most frequent name */
+  size_t heap_pos;  /* while profiling: place in the heap of names by count */
 } name_entry;
 
 /* Per-row cache of a field's parsed value (in a viral_pipeline_scratch). */
@@ -175,6 +193,16 @@ struct viral_pipeline {
    * so the rows after need no lookup there */
   uint64_t *names_done;
 
+  /* the training profile (profile.c): rows behind it (0: none, e.g. a model
+   * file older than it), and what profiling needs while it runs */
+  uint64_t profile_rows;
+  int profiling;
+  uint64_t profile_rng;
+  double *row_x, *row_in;   /* [ncols] the row being profiled: vector value, input (NAN: none) */
+  uint32_t *bucket_count;   /* [2^hash_bits] rows that had each hashed index */
+  uint32_t *bucket_entry;   /* [2^hash_bits] names[] index + 1 of the index's name, 0: none */
+  uint32_t *heap;           /* [names_max] names[] indices, min-heap by bucket_count */
+
   /* read-only while transforming, filled when the pipeline is built */
   double *log1p_table; /* [LOG1P_TABLE]: log1p(i); NULL without memory (then computed) */
   double weekday_table[7][2]; /* sin, cos of each day's angle */
@@ -205,12 +233,21 @@ enum { SCALING_NONE, SCALING_STANDARD, SCALING_MINMAX };
 
 /* spec.c */
 int pipeline_sort_names(viral_pipeline *p, viral_error *err);
+/* A JSON number, or a raw number from viral_pipeline_to_json(): 1 and *out,
+ * or 0 when item is neither. */
+int pipeline_json_number(const cJSON *item, double *out);
+/* The spec's name of a transform ("log_ratio"). */
+const char *pipeline_transform_name(transform_kind kind);
+/* The name entry of hashed index, NULL when none (or while names change). */
+const name_entry *pipeline_lookup_name(const viral_pipeline *p, uint32_t index);
 /* transform.c */
 /* The tables transform reads (log1p of small counts, weekday circle), when p is built. */
 void pipeline_tables(viral_pipeline *p);
 /* Drop the lookup structures over names[] (name_slots, names_done): after
  * sorting names[], or to start collecting again. */
 void pipeline_drop_name_slots(viral_pipeline *p);
+/* Free names[] (none left) and the lookup over it. */
+void pipeline_forget_names(viral_pipeline *p);
 /* Bind p's fields to rec's columns in s (cached per pipeline and schema);
  * VIRAL_OK or VIRAL_ERR_NOMEM (s grows to p's fields). */
 int pipeline_bind(const viral_pipeline *p, viral_pipeline_scratch *s, const viral_record *rec);
@@ -218,6 +255,44 @@ int pipeline_bind(const viral_pipeline *p, viral_pipeline_scratch *s, const vira
 void pipeline_scratch_release(viral_pipeline_scratch *s);
 /* input.c */
 void pipeline_tally_free(viral_pipeline *p);
+/* profile.c */
+#define PROFILE_QUANTILES 101
+#define PROFILE_RESERVOIR 4096
+/* Tie each dense column to the feature that owns it (when p is built). */
+void profile_link_columns(viral_pipeline *p);
+/* Free the profile and what profiling holds. */
+void profile_release(viral_pipeline *p);
+/* The input of present feature f in the row of s, before its transform
+ * (the ratio of a log_ratio, the raw count of a log1p; value: its first
+ * transformed value), NAN when it has none to show; *kind its
+ * viral_input_kind. */
+double profile_input(const viral_pipeline_scratch *s, const feature_def *f, double value, int *kind);
+/* While profiling: a row starts, a coordinate of its hashed feature f
+ * (values a, b), and the row ends well. */
+void profile_row_begin(viral_pipeline *p);
+int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
+                        const feature_def *f, viral_strview a, const viral_strview *b);
+void profile_row_end(viral_pipeline *p);
+/* Describe into out: column offset of dense feature f (present or not,
+ * input and kind as profile_input gave them); hashed coordinate index of f
+ * named name (values a, b); an index by the pipeline alone. */
+void profile_describe_dense(const viral_pipeline *p, const feature_def *f, int offset, int present,
+                            double input, int kind, viral_feature_input *out);
+void profile_describe_hashed(const viral_pipeline *p, const feature_def *f, uint32_t index,
+                             const char *name, viral_strview a, const viral_strview *b,
+                             viral_feature_input *out);
+void profile_describe_index(const viral_pipeline *p, uint32_t index, viral_feature_input *out);
+/* The "profile" member of the pipeline's JSON (NULL when p has none, or
+ * with *nomem set when memory ran out), and reading it back (json NULL:
+ * no profile). */
+cJSON *profile_to_json(const viral_pipeline *p, int *nomem);
+int profile_from_json(viral_pipeline *p, const cJSON *json, const char *source, viral_error *err);
+/* transform.c, for profile.c */
+/* "name=value" (or "name=a^b") of a hashed coordinate in s->namebuf; NULL without memory. */
+const char *pipeline_hashed_name(viral_pipeline_scratch *s, const feature_def *f, viral_strview a,
+                                 const viral_strview *b);
+/* 1 when name is pipeline_hashed_name's for (f, a, b). */
+int pipeline_name_is(const char *name, const feature_def *f, viral_strview a, const viral_strview *b);
 /* Records tallied so far. */
 uint64_t pipeline_tally_rows(const viral_pipeline *p);
 

@@ -3,7 +3,9 @@
  *
  * The object is {"spec": {...}, "allow_leakage": bool, "fitted": bool,
  * "scaling": [[a, b], ...] one pair per dense column (mean/std or min/max),
- * "label_threshold": number|null, "names": [[index, collided, group, name], ...]}.
+ * "label_threshold": number|null, "names": [[index, collided, group, name(, count)], ...],
+ * "profile"?: {"rows", "columns": [{"mean", "sd", "quantiles"?}, ...]}} (profile.c;
+ * README "Reasons in words").
  * Numbers are printed by cJSON with up to 17 significant digits, which reads
  * back to the same double, so a round trip is exact. */
 #ifndef VIRAL_PIPELINE_JSON_H

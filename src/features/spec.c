@@ -145,7 +145,7 @@ static int check_keys(viral_pipeline *p, const cJSON *obj, const char *where,
 
 /* A JSON number, or a raw number from viral_pipeline_to_json(): 1 and *out,
  * or 0 when item is neither. */
-static int json_number(const cJSON *item, double *out) {
+int pipeline_json_number(const cJSON *item, double *out) {
   if (cJSON_IsNumber(item)) {
     *out = item->valuedouble;
     return 1;
@@ -211,7 +211,7 @@ static int get_number(viral_pipeline *p, const cJSON *obj, const char *where, co
                       double *out, viral_error *err) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
   if (!v) return 0;
-  if (!json_number(v, out)) {
+  if (!pipeline_json_number(v, out)) {
     return member_error(p, where, name, "expected a number", err);
   }
   return 1;
@@ -547,6 +547,12 @@ static const transform_info *find_transform(const char *name) {
   for (size_t i = 0; i < N_TRANSFORMS; i++)
     if (strcmp(transforms[i].name, name) == 0) return &transforms[i];
   return NULL;
+}
+
+const char *pipeline_transform_name(transform_kind kind) {
+  for (size_t i = 0; i < N_TRANSFORMS; i++)
+    if (transforms[i].kind == kind) return transforms[i].name;
+  return "?";
 }
 
 static int add_col(viral_pipeline *p, const char *name, const char *group, int scaled,
@@ -928,6 +934,7 @@ static viral_pipeline *build(const char *source, cJSON *spec, const viral_pipeli
     goto fail;
   }
   if (parse_spec(p, opts, err) != VIRAL_OK) goto fail;
+  profile_link_columns(p);
   /* The stored spec carries the label actually used, so a saved model applies
    * the training-time rule even when it came from --label. */
   if (opts && opts->label) {
@@ -1024,6 +1031,7 @@ void viral_pipeline_free(viral_pipeline *p) {
     if (f->has_re) regfree(&f->re);
   }
   pipeline_scratch_release(&p->own);
+  profile_release(p);
   free(p->fields);
   pipeline_tally_free(p);
   for (size_t i = 0; i < p->nfeatures; i++) {
@@ -1095,22 +1103,22 @@ int pipeline_sort_names(viral_pipeline *p, viral_error *err) {
   return VIRAL_OK;
 }
 
-static const name_entry *lookup_name(const viral_pipeline *p, uint32_t index) {
-  if (!p->nnames || p->fitting || p->collecting_names) return NULL;
-  name_entry key = {index, 0, NULL, NULL};
+const name_entry *pipeline_lookup_name(const viral_pipeline *p, uint32_t index) {
+  if (!p->nnames || p->fitting || p->collecting_names || p->profiling) return NULL;
+  name_entry key = {index, 0, NULL, NULL, 0, 0, 0};
   return bsearch(&key, p->names, p->nnames, sizeof *p->names, by_name_index);
 }
 
 int viral_pipeline_feature_name(const viral_pipeline *p, uint32_t index, char *buf, size_t size) {
   if (index < p->ncols) return snprintf(buf, size, "%s", p->cols[index].name);
-  const name_entry *e = lookup_name(p, index);
+  const name_entry *e = pipeline_lookup_name(p, index);
   if (e) return snprintf(buf, size, "%s%s", e->name, e->collided ? " (+collisions)" : "");
   return snprintf(buf, size, "hash[%u]", (unsigned)index);
 }
 
 const char *viral_pipeline_feature_group(const viral_pipeline *p, uint32_t index) {
   if (index < p->ncols) return p->cols[index].group;
-  const name_entry *e = lookup_name(p, index);
+  const name_entry *e = pipeline_lookup_name(p, index);
   return e ? e->group : "hashed";
 }
 
@@ -1146,20 +1154,28 @@ cJSON *viral_pipeline_to_json(const viral_pipeline *p, viral_error *err) {
   }
   cJSON *names = cJSON_AddArrayToObject(o, "names");
   if (!names) goto fail;
-  for (size_t i = 0; i < p->nnames && !p->fitting; i++) {
+  /* a profiled pipeline's names carry their row counts */
+  int counted = p->profile_rows > 0, nomem = 0;
+  for (size_t i = 0; i < p->nnames && !p->fitting && !p->profiling; i++) {
     const name_entry *e = &p->names[i];
     cJSON *row = cJSON_CreateArray();
     if (!row || !cJSON_AddItemToArray(names, row)) {
       cJSON_Delete(row);
       goto fail;
     }
-    cJSON *items[4] = {cJSON_CreateNumber(e->index), cJSON_CreateBool(e->collided),
-                       cJSON_CreateString(e->group), cJSON_CreateString(e->name)};
-    for (int k = 0; k < 4; k++)
+    cJSON *items[5] = {cJSON_CreateNumber(e->index), cJSON_CreateBool(e->collided),
+                       cJSON_CreateString(e->group), cJSON_CreateString(e->name),
+                       counted ? cJSON_CreateNumber((double)e->count) : NULL};
+    for (int k = 0; k < 4 + counted; k++)
       if (!items[k] || !cJSON_AddItemToArray(row, items[k])) {
-        for (int j = k; j < 4; j++) cJSON_Delete(items[j]);
+        for (int j = k; j < 4 + counted; j++) cJSON_Delete(items[j]);
         goto fail;
       }
+  }
+  cJSON *profile = p->profiling ? NULL : profile_to_json(p, &nomem);
+  if (nomem || (profile && !cJSON_AddItemToObject(o, "profile", profile))) {
+    cJSON_Delete(profile);
+    goto fail;
   }
   return o;
 fail:
@@ -1180,7 +1196,7 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
   const cJSON *threshold = cJSON_GetObjectItemCaseSensitive(json, "label_threshold");
   const cJSON *names = cJSON_GetObjectItemCaseSensitive(json, "names");
   if (!cJSON_IsObject(spec) || !cJSON_IsBool(leak) || !cJSON_IsBool(fitted) ||
-      !cJSON_IsArray(scaling) || !(cJSON_IsNull(threshold) || json_number(threshold, &(double){0})) ||
+      !cJSON_IsArray(scaling) || !(cJSON_IsNull(threshold) || pipeline_json_number(threshold, &(double){0})) ||
       !cJSON_IsArray(names)) {
     json_error(err, source, "missing or mistyped key (spec, allow_leakage, fitted, scaling, "
                             "label_threshold, names)");
@@ -1203,7 +1219,7 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
   uint32_t i = 0;
   for (const cJSON *pair = scaling->child; pair; pair = pair->next, i++) {
     if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
-        !json_number(pair->child, &p->cols[i].a) || !json_number(pair->child->next, &p->cols[i].b)) {
+        !pipeline_json_number(pair->child, &p->cols[i].a) || !pipeline_json_number(pair->child->next, &p->cols[i].b)) {
       json_error(err, source, "scaling entries must be [a, b] number pairs");
       goto fail;
     }
@@ -1212,7 +1228,7 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
       goto fail;
     }
   }
-  json_number(threshold, &p->label.threshold); /* null keeps the rule's own */
+  pipeline_json_number(threshold, &p->label.threshold); /* null keeps the rule's own */
   if (isinf(p->label.threshold)) {
     json_error(err, source, "label_threshold must be finite");
     goto fail;
@@ -1226,15 +1242,19 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
   uint32_t dim = viral_pipeline_dim(p);
   for (const cJSON *row = names->child; row; row = row->next) {
     const cJSON *ix = cJSON_GetArrayItem(row, 0), *col = cJSON_GetArrayItem(row, 1),
-                *grp = cJSON_GetArrayItem(row, 2), *nm = cJSON_GetArrayItem(row, 3);
+                *grp = cJSON_GetArrayItem(row, 2), *nm = cJSON_GetArrayItem(row, 3),
+                *count = cJSON_GetArrayItem(row, 4);
     if (!cJSON_IsNumber(ix) || !cJSON_IsBool(col) || !cJSON_IsString(grp) ||
         !cJSON_IsString(nm) || ix->valuedouble < p->ncols || ix->valuedouble >= dim ||
-        ix->valuedouble != floor(ix->valuedouble)) {
-      json_error(err, source, "names entries must be [index, collided, group, name] with a "
-                              "hashed index");
+        ix->valuedouble != floor(ix->valuedouble) ||
+        (count && (!cJSON_IsNumber(count) || !(count->valuedouble >= 0) ||
+                   count->valuedouble != floor(count->valuedouble) || count->valuedouble > 9007199254740992.0))) {
+      json_error(err, source, "names entries must be [index, collided, group, name] or [index, "
+                              "collided, group, name, count] with a hashed index");
       goto fail;
     }
     name_entry *e = &p->names[p->nnames++];
+    e->count = count ? (uint64_t)count->valuedouble : 0;
     e->index = (uint32_t)ix->valuedouble;
     e->collided = cJSON_IsTrue(col);
     e->group = text_dup(grp->valuestring);
@@ -1245,6 +1265,8 @@ viral_pipeline *viral_pipeline_from_json(const cJSON *json, const char *source, 
     }
   }
   pipeline_sort_names(p, err);
+  if (profile_from_json(p, cJSON_GetObjectItemCaseSensitive(json, "profile"), source, err) != VIRAL_OK)
+    goto fail;
   p->fitted = cJSON_IsTrue(fitted);
   if (p->fitted && p->label.kind == LABEL_TOP && isnan(p->label.threshold)) {
     json_error(err, source, "a fitted quantile label needs label_threshold");

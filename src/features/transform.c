@@ -208,7 +208,7 @@ static inline int read_field(const viral_pipeline *p, viral_pipeline_scratch *s,
 
 /* ---- where coordinates go ---- */
 
-enum { EMIT_VECTOR, EMIT_FIT, EMIT_NAMED };
+enum { EMIT_VECTOR, EMIT_FIT, EMIT_NAMED, EMIT_DESCRIBE };
 
 typedef struct emitter {
   int mode;
@@ -218,7 +218,18 @@ typedef struct emitter {
   viral_pipeline_scratch *s; /* the row's fields */
   viral_pipeline *mp;       /* the pipeline when it may change: EMIT_FIT, naming */
   int collect;              /* EMIT_VECTOR: note the names of hashed features in mp */
+  const uint32_t *want;     /* EMIT_DESCRIBE: the indices to describe into outs */
+  size_t nwant;
+  viral_feature_input *outs;
 } emitter;
+
+/* EMIT_DESCRIBE: where index is described, or NULL when it is not wanted
+ * (or already was: the first coordinate of an index is its description). */
+static viral_feature_input *wanted(const emitter *e, uint32_t index) {
+  for (size_t i = 0; i < e->nwant; i++)
+    if (e->want[i] == index && !e->outs[i].name[0]) return &e->outs[i];
+  return NULL;
+}
 
 /* viral_sparse_push, without the call while there is room (every row but
  * the first few: the vector keeps its memory between rows). */
@@ -244,13 +255,14 @@ static inline int emit_dense(const viral_pipeline *p, emitter *e, uint32_t col, 
   }
   const dense_col *c = &p->cols[col];
   if (c->scaled) x = (x - c->a) / c->b;
+  if (e->mode == EMIT_VECTOR && e->mp && e->mp->profiling) e->mp->row_x[col] = x;
   /* finish would drop it anyway: zeros (indicators off, most rows) cost nothing */
   if (e->mode == EMIT_VECTOR) return x == 0.0 ? VIRAL_OK : push(e->out, col, x);
+  if (e->mode == EMIT_DESCRIBE) return VIRAL_OK; /* run_dense described it */
   return e->sink(e->ctx, col, x, c->group, c->name);
 }
 
-/* "name=value" (or "name=a^b" for a cross) in s->namebuf. */
-static const char *hashed_name(viral_pipeline_scratch *s, const feature_def *f, viral_strview a,
+const char *pipeline_hashed_name(viral_pipeline_scratch *s, const feature_def *f, viral_strview a,
                                const viral_strview *b) {
   size_t need = strlen(f->name) + a.len + (b ? b->len + 1 : 0) + 2;
   if (need > s->namebuf_cap) {
@@ -273,6 +285,15 @@ void pipeline_drop_name_slots(viral_pipeline *p) {
   p->name_slots = NULL;
   p->names_done = NULL;
   p->slots_cap = 0;
+}
+
+void pipeline_forget_names(viral_pipeline *p) {
+  for (size_t i = 0; i < p->nnames; i++) {
+    free(p->names[i].name);
+    free(p->names[i].group);
+  }
+  p->nnames = 0;
+  pipeline_drop_name_slots(p);
 }
 
 /* The entry naming index, or NULL with *slot set to the empty slot where
@@ -320,6 +341,8 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
+  e->count = 0;
+  e->votes = 0;
   e->group = text_dup(group);
   e->name = text_dup(name);
   if (!e->group || !e->name) {
@@ -331,9 +354,9 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   return VIRAL_OK;
 }
 
-/* 1 when name is what hashed_name would write for (f, a, b): "%.*s" stops
+/* 1 when name is what pipeline_hashed_name would write for (f, a, b): "%.*s" stops
  * at a NUL, so the values count up to their first one. */
-static int name_is(const char *name, const feature_def *f, viral_strview a,
+int pipeline_name_is(const char *name, const feature_def *f, viral_strview a,
                    const viral_strview *b) {
   size_t n = strlen(f->name);
   if (strncmp(name, f->name, n) != 0 || name[n] != '=') return 0;
@@ -360,7 +383,7 @@ static int note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t in
   size_t slot = 0;
   name_entry *e = find_name(p, index, &slot);
   if (e) {
-    if (!e->collided && !name_is(e->name, f, a, b)) e->collided = 1;
+    if (!e->collided && !pipeline_name_is(e->name, f, a, b)) e->collided = 1;
     if (e->collided) p->names_done[index / 64] |= bit;
     return VIRAL_OK;
   }
@@ -369,7 +392,7 @@ static int note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t in
     p->names_done[index / 64] |= bit;
     return VIRAL_OK;
   }
-  const char *name = hashed_name(s, f, a, b);
+  const char *name = pipeline_hashed_name(s, f, a, b);
   return name ? note_name(p, index, f->group, name) : VIRAL_ERR_NOMEM;
 }
 
@@ -382,12 +405,16 @@ static int emit_hashed(const viral_pipeline *p, emitter *e, const feature_def *f
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
   if (e->mode == EMIT_VECTOR && !e->collect) return push(e->out, index, x);
   if (e->mode == EMIT_VECTOR) {
-    int rc = note_hashed(e->mp, e->s, index, f, a, b);
+    int rc = e->mp->profiling ? profile_note_hashed(e->mp, e->s, index, f, a, b)
+                              : note_hashed(e->mp, e->s, index, f, a, b);
     return rc ? rc : push(e->out, index, x);
   }
   if (e->mode == EMIT_FIT) return note_hashed(e->mp, e->s, index, f, a, b);
-  const char *name = hashed_name(e->s, f, a, b);
+  viral_feature_input *in = e->mode == EMIT_DESCRIBE ? wanted(e, index) : NULL;
+  if (e->mode == EMIT_DESCRIBE && !in) return VIRAL_OK;
+  const char *name = pipeline_hashed_name(e->s, f, a, b);
   if (!name) return VIRAL_ERR_NOMEM;
+  if (in) return profile_describe_hashed(p, f, index, name, a, b, in), VIRAL_OK;
   return e->sink(e->ctx, index, x, f->group, name);
 }
 
@@ -545,7 +572,7 @@ static int run_dense(const viral_pipeline *p, const viral_record *rec, const fea
   int values = (f->kind == T_HOUR || f->kind == T_WEEKDAY) ? 2 : 1;
   double out[2] = {f->fill, f->fill};
   if (f->kind == T_MISSING) {
-    return emit_dense(p, e, f->col, present ? 0.0 : 1.0);
+    /* its input is its field's presence */
   } else if (present) {
     dense_values(p, e->s, f, out);
     for (int k = 0; k < values; k++)
@@ -558,6 +585,16 @@ static int run_dense(const viral_pipeline *p, const viral_record *rec, const fea
                      "field '%s' is missing and feature '%s' has no missing-value policy "
                      "(\"fill\" or \"indicator\")", absent, f->name);
   }
+  if (e->mode == EMIT_DESCRIBE || (e->mode == EMIT_VECTOR && e->mp && e->mp->profiling)) {
+    int kind = VIRAL_INPUT_MISSING;
+    double input = present && f->kind != T_MISSING ? profile_input(e->s, f, out[0], &kind) : NAN;
+    if (e->mode == EMIT_VECTOR) e->mp->row_in[f->col] = input;
+    for (int k = 0; k < f->ncols && e->mode == EMIT_DESCRIBE; k++) {
+      viral_feature_input *in = wanted(e, f->col + (uint32_t)k);
+      if (in) profile_describe_dense(p, f, k, present, input, kind, in);
+    }
+  }
+  if (f->kind == T_MISSING) return emit_dense(p, e, f->col, present ? 0.0 : 1.0);
   if (present || f->has_fill)
     for (int k = 0; k < values; k++)
       if ((rc = emit_dense(p, e, f->col + (uint32_t)k, out[k]))) return rc;
@@ -655,8 +692,11 @@ static int transform_row(const viral_pipeline *p, const viral_record *rec, emitt
   int rc = check_ready(p, err);
   if (rc) return rc;
   if (e->out) viral_sparse_clear(e->out);
+  int profiling = e->mode == EMIT_VECTOR && e->mp && e->mp->profiling;
+  if (profiling) profile_row_begin(e->mp);
   if ((rc = run_row(p, rec, e, err))) return rc;
   if (e->out) viral_sparse_finish(e->out);
+  if (profiling) profile_row_end(e->mp);
   if (label) {
     double x;
     if ((rc = label_value(p, e->s, rec, &x, err)) < 0) return rc;
@@ -667,14 +707,15 @@ static int transform_row(const viral_pipeline *p, const viral_record *rec, emitt
 
 int viral_pipeline_transform(viral_pipeline *p, const viral_record *rec, viral_sparse *out,
                              double *label, viral_error *err) {
-  emitter e = {EMIT_VECTOR, out, NULL, NULL, &p->own, p, p->collecting_names};
+  emitter e = {EMIT_VECTOR, out, NULL, NULL, &p->own, p, p->collecting_names || p->profiling,
+               NULL, 0, NULL};
   return transform_row(p, rec, &e, label, err);
 }
 
 int viral_pipeline_transform_with(const viral_pipeline *p, viral_pipeline_scratch *s,
                                   const viral_record *rec, viral_sparse *out, double *label,
                                   viral_error *err) {
-  emitter e = {EMIT_VECTOR, out, NULL, NULL, s, NULL, 0};
+  emitter e = {EMIT_VECTOR, out, NULL, NULL, s, NULL, 0, NULL, 0, NULL};
   return transform_row(p, rec, &e, label, err);
 }
 
@@ -687,8 +728,19 @@ int viral_pipeline_transform_named(viral_pipeline *p, const viral_record *rec,
 int viral_pipeline_transform_named_with(const viral_pipeline *p, viral_pipeline_scratch *s,
                                         const viral_record *rec, viral_feature_sink sink,
                                         void *ctx, double *label, viral_error *err) {
-  emitter e = {EMIT_NAMED, NULL, sink, ctx, s, NULL, 0};
+  emitter e = {EMIT_NAMED, NULL, sink, ctx, s, NULL, 0, NULL, 0, NULL};
   return transform_row(p, rec, &e, label, err);
+}
+
+int viral_pipeline_describe_with(const viral_pipeline *p, viral_pipeline_scratch *s,
+                                 const viral_record *rec, const uint32_t *index, size_t n,
+                                 viral_feature_input *out, viral_error *err) {
+  for (size_t i = 0; i < n; i++) out[i].name[0] = '\0';
+  emitter e = {EMIT_DESCRIBE, NULL, NULL, NULL, s, NULL, 0, index, n, out};
+  int rc = transform_row(p, rec, &e, NULL, err);
+  for (size_t i = 0; rc == VIRAL_OK && i < n; i++)
+    if (!out[i].name[0]) profile_describe_index(p, index[i], &out[i]);
+  return rc;
 }
 
 /* ---- naming hashed features while transforming (the online path) ---- */
@@ -706,6 +758,7 @@ int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
       free(kept.name);
       if (rc) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
       p->names[p->nnames - 1].collided = kept.collided;
+      p->names[p->nnames - 1].count = kept.count; /* an update keeps training's counts */
     }
     p->collecting_names = 1;
     return VIRAL_OK;
@@ -772,12 +825,7 @@ int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
     c->n = c->mean = c->m2 = c->min = c->max = 0;
   }
   p->label.nvalues = 0;
-  for (size_t i = 0; i < p->nnames; i++) {
-    free(p->names[i].name);
-    free(p->names[i].group);
-  }
-  p->nnames = 0;
-  pipeline_drop_name_slots(p);
+  pipeline_forget_names(p);
   p->fitting = 1;
   p->fitted = 0;
   return VIRAL_OK;
@@ -786,7 +834,7 @@ int viral_pipeline_fit_begin(viral_pipeline *p, viral_error *err) {
 int viral_pipeline_fit_record(viral_pipeline *p, const viral_record *rec, viral_error *err) {
   if (!p->fitting)
     return viral_error_set(err, VIRAL_ERR_INVALID, p->source, 0, "fit_record before fit_begin");
-  emitter e = {EMIT_FIT, NULL, NULL, NULL, &p->own, p, 0};
+  emitter e = {EMIT_FIT, NULL, NULL, NULL, &p->own, p, 0, NULL, 0, NULL};
   int rc = run_row(p, rec, &e, err);
   if (rc) return rc;
   if (p->label.kind != LABEL_TOP) return VIRAL_OK;

@@ -46,6 +46,60 @@ fail:
   return NULL;
 }
 
+static int by_abs_importance(const void *a, const void *b) {
+  double x = fabs(((const viral_importance *)a)->importance);
+  double y = fabs(((const viral_importance *)b)->importance);
+  return (x < y) - (x > y);
+}
+
+/* Why weight x standard deviation: on a common scale (the score's change
+ * for a typical move of the feature) a ratio with weight 190 and a count
+ * with weight 0.4 compare, and it is the learner's own weight on the
+ * standardized feature. Mean |contribution| would count a feature's offset
+ * from 0, which the intercept absorbs; for gbt, whose contributions are
+ * not linear, the gain XGBoost reports is kept. */
+#define MEASURE_SPREAD "effect: weight x standard deviation in training (the score's change for one sd)"
+#define MEASURE_RAW "raw weight (the model file has no training profile: retrain for effects)"
+
+viral_importance *viral_model_importance(const viral_model *m, const double *spread, size_t *n,
+                                         const char **measure, size_t *unranked, viral_error *err) {
+  const viral_pipeline *p = m->pipeline;
+  size_t nw = 0, k = 0, skipped = 0;
+  *n = 0;
+  if (unranked) *unranked = 0;
+  viral_weight *ws = viral_model_weights(m, &nw, err);
+  if (!ws) return NULL;
+  viral_importance *out = malloc((nw ? nw : 1) * sizeof *out);
+  if (!out) {
+    free(ws);
+    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    return NULL;
+  }
+  int profiled = spread || viral_pipeline_profile_rows(p) > 0;
+  *measure = m->learner->importance ? m->learner->importance : profiled ? MEASURE_SPREAD : MEASURE_RAW;
+  for (size_t i = 0; i < nw; i++) {
+    viral_importance *e = &out[k];
+    e->index = ws[i].index;
+    e->weight = ws[i].weight;
+    e->spread = NAN;
+    e->importance = ws[i].weight;
+    if (!m->learner->importance && profiled) {
+      e->spread = spread ? spread[e->index] : viral_pipeline_spread(p, e->index);
+      if (isnan(e->spread)) {
+        skipped++;
+        continue;
+      }
+      e->importance = e->weight * e->spread;
+    }
+    if (e->importance != 0) k++;
+  }
+  free(ws);
+  qsort(out, k, sizeof *out, by_abs_importance);
+  *n = k;
+  if (unranked) *unranked = skipped;
+  return out;
+}
+
 static const char *iso_time(char buf[32], double t) {
   if (isnan(t)) return "unknown";
   time_t s = (time_t)t;
@@ -82,35 +136,28 @@ int viral_model_inspect_text(const viral_model *m, const char *path, size_t top,
   fprintf(out, "  trained on   %llu rows, %llu positives, posted %s .. %s, %llu update%s\n",
           (unsigned long long)m->rows, (unsigned long long)m->positives, iso_time(a, m->time_first),
           iso_time(b, m->time_last), (unsigned long long)m->updates, m->updates == 1 ? "" : "s");
-  size_t n = 0;
+  size_t n = 0, unranked = 0;
+  const char *measure = NULL;
   viral_error why;
   viral_error_clear(&why);
-  viral_weight *ws = viral_model_weights(m, &n, &why);
-  if (!ws) {
+  viral_importance *is = viral_model_importance(m, NULL, &n, &measure, &unranked, &why);
+  if (!is) {
     if (why.code == VIRAL_ERR_NOMEM) return viral_error_set(err, why.code, NULL, 0, "%s", why.message);
     fprintf(out, "  weights      none to show (%s)\n", why.message);
     return VIRAL_OK;
   }
-  if (m->learner->importance) { /* non-negative: one list */
-    fprintf(out, "  top features by %s\n", m->learner->importance);
-    for (size_t i = 0; i < n && i < top; i++) {
-      feature_name(m, ws[i].index, name, sizeof name);
-      fprintf(out, "    %12.6g  %s\n", ws[i].weight, name);
-    }
-    free(ws);
-    return VIRAL_OK;
+  fprintf(out, "  importance   %s\n", measure);
+  fprintf(out, "  top features\n");
+  for (size_t i = 0; i < n && i < top; i++) {
+    viral_pipeline_feature_label(p, is[i].index, name, sizeof name);
+    if (m->learner->importance) fprintf(out, "    %12.6g  %s\n", is[i].importance, name);
+    else if (isnan(is[i].spread)) fprintf(out, "    %+10.4f  %s\n", is[i].importance, name);
+    else fprintf(out, "    %+10.4f  %s (weight %+.4g, sd %.4g)\n", is[i].importance, name, is[i].weight, is[i].spread);
   }
-  fprintf(out, "  top positive weights\n");
-  for (size_t i = 0; i < n && i < top && ws[i].weight > 0; i++) {
-    feature_name(m, ws[i].index, name, sizeof name);
-    fprintf(out, "    %+12.6f  %s\n", ws[i].weight, name);
-  }
-  fprintf(out, "  top negative weights\n");
-  for (size_t i = 0; i < n && i < top && ws[n - 1 - i].weight < 0; i++) {
-    feature_name(m, ws[n - 1 - i].index, name, sizeof name);
-    fprintf(out, "    %+12.6f  %s\n", ws[n - 1 - i].weight, name);
-  }
-  free(ws);
+  if (unranked)
+    fprintf(out, "  (%zu hashed feature%s with a weight not ranked: too rare in training to keep a name)\n",
+            unranked, unranked == 1 ? "" : "s");
+  free(is);
   return VIRAL_OK;
 }
 
@@ -124,7 +171,26 @@ static cJSON *weights_json(const viral_model *m, const viral_weight *ws, size_t 
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "feature", name);
     cJSON_AddNumberToObject(o, "index", w->index);
-    cJSON_AddNumberToObject(o, m->learner->importance ? "importance" : "weight", w->weight);
+    cJSON_AddNumberToObject(o, "weight", w->weight);
+    cJSON_AddItemToArray(arr, o);
+  }
+  return arr;
+}
+
+static cJSON *importance_json(const viral_model *m, const viral_importance *is, size_t n, size_t top) {
+  cJSON *arr = cJSON_CreateArray();
+  char name[200];
+  for (size_t i = 0; arr && i < n && i < top; i++) {
+    cJSON *o = cJSON_CreateObject();
+    feature_name(m, is[i].index, name, sizeof name);
+    cJSON_AddStringToObject(o, "feature", name);
+    viral_pipeline_feature_label(m->pipeline, is[i].index, name, sizeof name);
+    cJSON_AddStringToObject(o, "label", name);
+    cJSON_AddNumberToObject(o, "index", is[i].index);
+    cJSON_AddNumberToObject(o, "importance", is[i].importance);
+    if (!m->learner->importance) cJSON_AddNumberToObject(o, "weight", is[i].weight);
+    if (isnan(is[i].spread)) cJSON_AddNullToObject(o, "sd");
+    else cJSON_AddNumberToObject(o, "sd", is[i].spread);
     cJSON_AddItemToArray(arr, o);
   }
   return arr;
@@ -158,12 +224,17 @@ char *viral_model_inspect_json(const viral_model *m, const char *path, size_t to
   cJSON *spec = pj ? cJSON_DetachItemFromObjectCaseSensitive(pj, "spec") : NULL;
   cJSON_Delete(pj);
   if (spec) cJSON_AddItemToObject(o, "spec_document", spec);
-  size_t n = 0;
-  viral_weight *ws = viral_model_weights(m, &n, NULL);
-  if (ws && m->learner->importance) {
-    cJSON_AddStringToObject(o, "importance", m->learner->importance);
-    cJSON_AddItemToObject(o, "top_importance", weights_json(m, ws, n, top, 1));
-  } else if (ws) {
+  size_t n = 0, unranked = 0;
+  const char *measure = NULL;
+  viral_importance *is = viral_model_importance(m, NULL, &n, &measure, &unranked, NULL);
+  if (is) {
+    cJSON_AddStringToObject(o, "importance", measure);
+    cJSON_AddItemToObject(o, "top_importance", importance_json(m, is, n, top));
+    cJSON_AddNumberToObject(o, "unranked", (double)unranked);
+  }
+  free(is);
+  viral_weight *ws = m->learner->importance ? NULL : viral_model_weights(m, &n, NULL);
+  if (ws) {
     cJSON_AddItemToObject(o, "top_positive", weights_json(m, ws, n, top, 1));
     cJSON_AddItemToObject(o, "top_negative", weights_json(m, ws, n, top, 0));
   }

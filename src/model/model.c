@@ -221,8 +221,18 @@ static int name_features(viral_model *m, int on, int rc, viral_error *err) {
   return rc;
 }
 
-/* The one training loop, over rows from a file or from memory (name: name
- * the hashed features met, from records): the learner's check, the class
+/* Profile the rows of a training pass (viral_pipeline_profile: spreads and
+ * quantiles for inspect and the reasons, the hashed features' names by
+ * frequency): on before, off after. */
+static int profile_rows(viral_model *m, int on, int rc, viral_error *err) {
+  viral_error ignored;
+  if (viral_pipeline_profile(m->pipeline, on, rc ? &ignored : err) != VIRAL_OK && rc == VIRAL_OK)
+    rc = err->code;
+  return rc;
+}
+
+/* The one training loop, over rows from a file or from memory (name:
+ * profile the records, naming the hashed features met): the learner's check, the class
  * counts it may need first, the calibration hold-out, the learner's fit on
  * the rest, the calibration. */
 static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train_options *opts,
@@ -242,9 +252,9 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
   }
   viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0};
   viral_learner_fit f = {opts, m->pipeline, first ? counts : NULL, summary_add, acc};
-  if (name) rc = name_features(m, 1, VIRAL_OK, err);
+  if (name) rc = profile_rows(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK && !(m->state = l->fit(&f, &rows, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
-  if (name) rc = name_features(m, 0, rc, err);
+  if (name) rc = profile_rows(m, 0, rc, err);
   if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
   m->held_out = NULL;
   summary->held_out = held.rows;
@@ -449,6 +459,9 @@ viral_model *viral_model_create(const viral_pipeline *p, const viral_train_optio
 
 /* ---- scoring and reasons ---- */
 
+/* Reasons described per pass over the record (a batch; more take more passes). */
+#define VIRAL_MODEL_MAX_REASONS 100
+
 struct viral_model_scratch {
   viral_pipeline_scratch *pipe; /* the pipeline's per-row work */
   viral_sparse x;               /* the record's vector */
@@ -499,22 +512,6 @@ int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, vira
   return VIRAL_OK;
 }
 
-/* Names of the coordinates of one record, taken from the record itself (so
- * hashed values never seen in training are named too). */
-typedef struct name_ctx {
-  viral_reason *reasons;
-  size_t count;
-} name_ctx;
-
-static int name_sink(void *ctx, uint32_t index, double value, const char *group, const char *name) {
-  (void)value, (void)group;
-  name_ctx *c = ctx;
-  for (size_t i = 0; i < c->count; i++)
-    if (c->reasons[i].index == index && !c->reasons[i].name[0])
-      snprintf(c->reasons[i].name, sizeof c->reasons[i].name, "%s", name);
-  return 0;
-}
-
 static int by_abs_contribution(const void *a, const void *b) {
   double x = fabs(((const viral_reason *)a)->contribution);
   double y = fabs(((const viral_reason *)b)->contribution);
@@ -551,15 +548,21 @@ int viral_model_explain(const viral_model *m, viral_model_scratch *s, const vira
   qsort(all, x->count, sizeof *all, by_abs_contribution);
   size_t k = x->count < max_reasons ? x->count : max_reasons;
   memcpy(reasons, all, k * sizeof *reasons);
-  name_ctx c = {reasons, k};
-  /* transform_named recomputes the same coordinates; x may be s's own
-   * vector, which it leaves alone */
-  rc = viral_pipeline_transform_named_with(m->pipeline, s->pipe, rec, name_sink, &c, NULL, err);
-  if (rc != VIRAL_OK) return rc;
-  for (size_t i = 0; i < k; i++)
-    if (!reasons[i].name[0])
-      viral_pipeline_feature_name(m->pipeline, reasons[i].index, reasons[i].name,
-                                  sizeof reasons[i].name);
+  /* describe recomputes the same coordinates, naming them from the record
+   * (so hashed values never seen in training are named too); x may be s's
+   * own vector, which it leaves alone */
+  uint32_t index[VIRAL_MODEL_MAX_REASONS];
+  viral_feature_input in[VIRAL_MODEL_MAX_REASONS];
+  for (size_t done = 0; done < k; done += VIRAL_MODEL_MAX_REASONS) {
+    size_t n = k - done < VIRAL_MODEL_MAX_REASONS ? k - done : VIRAL_MODEL_MAX_REASONS;
+    for (size_t i = 0; i < n; i++) index[i] = reasons[done + i].index;
+    rc = viral_pipeline_describe_with(m->pipeline, s->pipe, rec, index, n, in, err);
+    if (rc != VIRAL_OK) return rc;
+    for (size_t i = 0; i < n; i++) {
+      reasons[done + i].input = in[i];
+      memcpy(reasons[done + i].name, in[i].name, sizeof reasons[done + i].name);
+    }
+  }
   *reason_count = k;
   return VIRAL_OK;
 }

@@ -256,7 +256,7 @@ static viral_model *model_from_json(const cJSON *doc, const char *cut, size_t cu
  * fails loudly until it is listed. */
 static const viral_document_key pipeline_keys[] = {
     {"spec", NULL, 0}, {"allow_leakage", NULL, 0}, {"fitted", NULL, 0}, {"scaling", NULL, 0},
-    {"label_threshold", NULL, 0}, {"names", NULL, 0}, {NULL, NULL, 0}};
+    {"label_threshold", NULL, 0}, {"names", NULL, 0}, {"profile", NULL, 0}, {NULL, NULL, 0}};
 static const viral_document_key calibration_keys[] = {
     {"kind", NULL, 0}, {"a", NULL, 0}, {"b", NULL, 0}, {"x", NULL, 0}, {"y", NULL, 0},
     {NULL, NULL, 0}};

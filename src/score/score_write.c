@@ -18,13 +18,14 @@ void viral_score_write_csv_row(FILE *out, const viral_scored_row *row) {
     fputc('\n', out);
     return;
   }
-  /* reasons in one cell: "name (+0.532); name (-0.210)" */
-  char cell[VIRAL_SCORE_MAX_EXPLAIN * 200];
+  /* reasons in one cell: "shares/views at 2h = 0.031 (top 4% of training) -> +1.48; ..." */
+  char cell[VIRAL_SCORE_MAX_EXPLAIN * (VIRAL_REASON_TEXT_MAX + 2)];
   size_t used = 0;
   cell[0] = '\0';
-  for (size_t i = 0; i < row->n && used < sizeof cell; i++)
-    used += (size_t)snprintf(cell + used, sizeof cell - used, "%s%s (%+.3g)", i ? "; " : "",
-                             row->reasons[i].name, row->reasons[i].contribution);
+  for (size_t i = 0; i < row->n && used < sizeof cell; i++) {
+    if (i) used += (size_t)snprintf(cell + used, sizeof cell - used, "; ");
+    if (used < sizeof cell) used += (size_t)viral_reason_text(&row->reasons[i], cell + used, sizeof cell - used);
+  }
   fputc(',', out);
   viral_csv_write_cell(out, cell, strlen(cell));
   fputc('\n', out);
@@ -37,15 +38,8 @@ void viral_score_write_json_row(FILE *out, const viral_scored_row *row) {
   fprintf(out, ",\"probability\":%s,\"viral\":%d", viral_format_double(num, row->prediction->probability),
           row->prediction->label);
   if (row->explain) {
-    fputs(",\"reasons\":[", out);
-    for (size_t i = 0; i < row->n; i++) {
-      const viral_reason *r = &row->reasons[i];
-      fputs(i ? ",{\"feature\":" : "{\"feature\":", out);
-      viral_json_write_string(out, r->name, strlen(r->name));
-      fprintf(out, ",\"value\":%s,", viral_format_double(num, r->value));
-      fprintf(out, "\"contribution\":%s}", viral_format_double(num, r->contribution));
-    }
-    fputc(']', out);
+    fputs(",\"reasons\":", out);
+    viral_reasons_write_json(out, row->reasons, row->n);
   }
   fputc('}', out);
 }

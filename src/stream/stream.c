@@ -581,14 +581,10 @@ static int score_and_emit(viral_stream *s, const char *id, const viral_record *r
   if (with_seq) fprintf(f, "{\"seq\":%llu,\"video_id\":", (unsigned long long)s->seq_out);
   else fputs("{\"seq\":null,\"video_id\":", f);
   json_string_write(f, id);
-  fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":[", viral_format_double(num, pred.probability),
+  fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":", viral_format_double(num, pred.probability),
           pred.label);
-  for (size_t i = 0; i < nr; i++) {
-    fputs(i ? ",{\"feature\":" : "{\"feature\":", f);
-    json_string_write(f, reasons[i].name);
-    fprintf(f, ",\"contribution\":%s}", viral_format_double(num, reasons[i].contribution));
-  }
-  fputs("]}", f);
+  viral_reasons_write_json(f, reasons, nr);
+  fputc('}', f);
   if (fclose(f) != 0) {
     free(text);
     return nomem(err);
