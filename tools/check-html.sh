@@ -23,3 +23,15 @@ fi
   --screenshot="$out/report.png" "file://$(realpath "$out/report.html")" 2> "$out/chromium.log"
 [ -s "$out/report.png" ] || { echo "check-html.sh: no screenshot (see $out/chromium.log)" >&2; exit 1; }
 echo "screenshot: $out/report.png (four charts: ROC, precision-recall, reliability, per-fold AUC)"
+
+# The trajectories page of `viral score --log --html` (a generated log).
+"$viral" gen --log --to jsonl -n 60 --days 2 --seed 11 --horizon 48h > "$out/log.jsonl"
+"$viral" score -q --log --score-at 2h,3h,6h,12h,24h,36h --html "$out/trajectories.html" "$out/log.jsonl" > /dev/null
+if grep -Eq 'https?:|src=|href=|<script|url\(' "$out/trajectories.html"; then
+  echo "check-html.sh: the trajectories page has an external reference" >&2; exit 1
+fi
+"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+  --proxy-server=127.0.0.1:9 --window-size=900,800 \
+  --screenshot="$out/trajectories.png" "file://$(realpath "$out/trajectories.html")" 2>> "$out/chromium.log"
+[ -s "$out/trajectories.png" ] || { echo "check-html.sh: no trajectories screenshot (see $out/chromium.log)" >&2; exit 1; }
+echo "screenshot: $out/trajectories.png (8 videos' probability by age)"

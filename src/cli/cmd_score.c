@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "age.h"
 #include "cli.h"
+#include "score_log.h"
 #include "viral/model.h"
 #include "viral/writer.h"
 
@@ -19,6 +21,9 @@ static const cli_option options[] = {
     {"threshold", 't', "P", "probability at which a video counts as viral (default: the model's)"},
     {"to", 0, "FMT", "output format: csv (default) or jsonl"},
     {"output", 'o', "FILE", "write here (atomically) instead of standard output"},
+    {"log", 0, NULL, "the input is a snapshot log (JSON Lines): score each video at each look from the model's window on"},
+    {"score-at", 0, "AGES", "with --log: score each video at these ages instead (from the model's window on), e.g. 2h,6h,24h"},
+    {"html", 0, "FILE", "with --log: a self-contained HTML page drawing a few videos' probability by age"},
     CLI_INPUT_OPTIONS,
     CLI_ALLOW_MISSING_OPTION,
     {"quiet", 'q', NULL, "no warning or skipped-rows count on stderr"},
@@ -37,9 +42,14 @@ const cli_spec cmd_score_spec = {
     "XGBoost). Rows stream: memory stays flat. A row that cannot be\n"
     "scored stops the run with FILE:LINE (exit 1), or is reported and skipped\n"
     "with --skip-bad-rows. Probabilities are printed exactly (17 digits when\n"
-    "needed), so they compare bit for bit with eval's.\n\n"
-    "example:\n"
-    "  viral score --explain 3 datasets/sample.csv | head",
+    "needed), so they compare bit for bit with eval's.\n"
+    "With --log the input is a snapshot log (viral gen --log --to jsonl) and each\n"
+    "row is video_id, age_h, probability, viral: a video's probability at each\n"
+    "look at age >= the model's window, or at each --score-at age it reaches, its\n"
+    "record assembled as viral stream assembles it (datasets/STREAM.md).\n\n"
+    "examples:\n"
+    "  viral score --explain 3 datasets/sample.csv | head\n"
+    "  viral score --log --score-at 2h,6h,24h --html growth.html log.jsonl",
     options,
     0,
     1,
@@ -156,6 +166,30 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   return CLI_EXIT_OK;
 }
 
+/* --log: the options for score_log (score_log.c), checked first. */
+static int score_log_usage(const cli_args *args, long explain) {
+  if (!cli_flag(args, "log") && (cli_get(args, "score-at") || cli_get(args, "html")))
+    return cli_usage_error("score", "--%s needs --log", cli_get(args, "score-at") ? "score-at" : "html");
+  if (!cli_flag(args, "log")) return 0;
+  if (explain) return cli_usage_error("score", "--explain is not given with --log");
+  if (cli_get(args, "format") || cli_get(args, "json-path"))
+    return cli_usage_error("score", "--log reads JSON Lines: no --format or --json-path");
+  return 0;
+}
+
+static int score_log_run(const cli_args *args, viral_model **m, const char *path, const score_out *out) {
+  score_log_options lo = {NULL, 0, out->jsonl, cli_flag(args, "allow-missing"), cli_flag(args, "skip-bad-rows"),
+                          out->quiet, cli_get(args, "html")};
+  double *ages = NULL;
+  const char *at = cli_get(args, "score-at");
+  if (at && cli_parse_hours_list(at, &ages, &lo.age_count) != 0)
+    return cli_usage_error("score", "bad --score-at '%s': ages such as 2h,6h,24h, ascending", at);
+  lo.ages_h = ages;
+  int rc = score_log(m, path, &lo, out->out);
+  free(ages);
+  return rc;
+}
+
 int cmd_score(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_score_spec, argc, argv, &args);
@@ -171,6 +205,7 @@ int cmd_score(int argc, char **argv) {
   if ((rc = cli_get_double(&args, "threshold", -1, &threshold)) != CLI_CONTINUE) return rc;
   if (cli_get(&args, "threshold") && !(threshold >= 0 && threshold <= 1))
     return cli_usage_error("score", "--threshold must be a probability from 0 to 1");
+  if ((rc = score_log_usage(&args, explain)) != 0) return rc;
 
   viral_error err;
   viral_error_clear(&err);
@@ -192,7 +227,8 @@ int cmd_score(int argc, char **argv) {
     return cli_data_error("score", &err);
   }
   score_out o = {viral_atomic_stream(af), to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet")};
-  rc = score_all(m, path, &ropts, &o, &err);
+  if (cli_flag(&args, "log")) rc = score_log_run(&args, &m, path, &o);
+  else rc = score_all(m, path, &ropts, &o, &err);
   viral_model_free(m);
   if (rc != CLI_EXIT_OK) viral_atomic_abort(af);
   else if (viral_atomic_commit(af, &err) != VIRAL_OK) rc = cli_data_error("score", &err);
