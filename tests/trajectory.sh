@@ -13,7 +13,8 @@
 #   4. a stream stopped and restarted on its state directory writes each
 #      (video, age) once: the trajectory ages scored are in the checkpoint;
 #   5. score --log --html draws one chart of 8 videos, with no reference
-#      outside the page, and a bad log leaves neither page nor output.
+#      outside the page, and a bad log leaves neither page nor output;
+#   6. a CSV log gives the scores of the same log as JSON Lines.
 set -u
 VIRAL=$1
 cd "$(dirname "$0")/.."
@@ -79,6 +80,19 @@ head -n "$half" "$T/log.jsonl" > "$T/half.jsonl"
 cat "$T/part1.out" "$T/part2.out" | cmp -s - "$T/traj.out" ||
   fail "a restarted stream's lines differ from one run's: $(cat "$T/part1.out" "$T/part2.out" | diff - "$T/traj.out" | head -3 | cut -c1-100)"
 [ -s "$T/part1.out" ] && [ -s "$T/part2.out" ] || fail "the restart split nothing"
+# 6. a CSV log (viral gen --log) gives what its JSON Lines form gives; a bad
+# row is said with its line
+"$VIRAL" gen --log -n 80 --days 2 --seed 11 --horizon 48h > "$T/log.csv"
+"$VIRAL" score -q -m "$M" --log "$T/log.jsonl" > "$T/looks.jsonl.out" &&
+  "$VIRAL" score -q -m "$M" --log "$T/log.csv" > "$T/looks.csv.out" ||
+  fail "score --log on the CSV or JSON Lines log failed"
+[ "$(wc -l < "$T/looks.csv.out")" -gt 400 ] && cmp -s "$T/looks.jsonl.out" "$T/looks.csv.out" ||
+  fail "score --log: the CSV log's scores differ from the JSON Lines log's"
+awk -F, 'BEGIN {OFS = ","} NR == 5 {$4 = "abc"} {print}' "$T/log.csv" > "$T/badrow.csv"
+"$VIRAL" score -m "$M" --log "$T/badrow.csv" > /dev/null 2> "$T/bad.err"
+[ $? = 1 ] && grep -q "badrow.csv:5: field 'views': bad count 'abc'" "$T/bad.err" ||
+  fail "a bad CSV row: $(cat "$T/bad.err")"
+
 # 5. the page: one chart of at most 8 videos, self-contained; none on an error
 "$VIRAL" score -q -m "$M" --log --score-at 2h,6h,24h --html "$T/page.html" "$T/log.jsonl" > /dev/null ||
   fail "score --log --html failed"

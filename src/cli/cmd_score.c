@@ -21,7 +21,7 @@ static const cli_option options[] = {
     {"threshold", 't', "P", "probability at which a video counts as viral (default: the model's)"},
     {"to", 0, "FMT", "output format: csv (default) or jsonl"},
     {"output", 'o', "FILE", "write here (atomically) instead of standard output"},
-    {"log", 0, NULL, "the input is a snapshot log (JSON Lines): score each video at each look from the model's window on"},
+    {"log", 0, NULL, "the input is a snapshot log: score each video at each look from the model's window on"},
     {"score-at", 0, "AGES", "with --log: score each video at these ages instead (from the model's window on), e.g. 2h,6h,24h"},
     {"html", 0, "FILE", "with --log: a self-contained HTML page drawing a few videos' probability by age"},
     CLI_INPUT_OPTIONS,
@@ -43,7 +43,8 @@ const cli_spec cmd_score_spec = {
     "scored stops the run with FILE:LINE (exit 1), or is reported and skipped\n"
     "with --skip-bad-rows. Probabilities are printed exactly (17 digits when\n"
     "needed), so they compare bit for bit with eval's.\n"
-    "With --log the input is a snapshot log (viral gen --log --to jsonl) and each\n"
+    "With --log the input is a snapshot log (viral gen --log; JSON Lines unless\n"
+    "FILE ends in .csv or --format csv) and each\n"
     "row is video_id, age_h, probability, viral: a video's probability at each\n"
     "look at age >= the model's window, or at each --score-at age it reaches, its\n"
     "record assembled as viral stream assembles it (datasets/STREAM.md).\n\n"
@@ -172,14 +173,18 @@ static int score_log_usage(const cli_args *args, long explain) {
     return cli_usage_error("score", "--%s needs --log", cli_get(args, "score-at") ? "score-at" : "html");
   if (!cli_flag(args, "log")) return 0;
   if (explain) return cli_usage_error("score", "--explain is not given with --log");
-  if (cli_get(args, "format") || cli_get(args, "json-path"))
-    return cli_usage_error("score", "--log reads JSON Lines: no --format or --json-path");
+  const char *format = cli_get(args, "format");
+  if (cli_get(args, "json-path") || (format && strcmp(format, "csv") && strcmp(format, "jsonl")))
+    return cli_usage_error("score", "--log reads CSV or JSON Lines (--format csv|jsonl), no --json-path");
   return 0;
 }
 
 static int score_log_run(const cli_args *args, viral_model **m, const char *path, const score_out *out) {
+  const char *format = cli_get(args, "format");
+  size_t len = strlen(path);
+  int csv = format ? strcmp(format, "csv") == 0 : len >= 4 && strcmp(path + len - 4, ".csv") == 0;
   score_log_options lo = {NULL, 0, out->jsonl, cli_flag(args, "allow-missing"), cli_flag(args, "skip-bad-rows"),
-                          out->quiet, cli_get(args, "html")};
+                          out->quiet, cli_get(args, "html"), csv};
   double *ages = NULL;
   const char *at = cli_get(args, "score-at");
   if (at && cli_parse_hours_list(at, &ages, &lo.age_count) != 0)

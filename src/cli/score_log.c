@@ -9,7 +9,6 @@
 #include "score_log.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,23 +105,94 @@ static void stream_options(const viral_model *m, const score_log_options *o, log
   so->warn_ctx = lo;
 }
 
-/* Feed every line of in to s. Returns an exit code. */
-static int feed_all(viral_stream *s, FILE *in, const score_log_options *o) {
+/* Feed one event line to s: an exit code, CLI_CONTINUE to go on. */
+static int feed_one(viral_stream *s, const char *line, size_t len, long no, const score_log_options *o) {
+  viral_error err;
+  if (len == 0 || viral_stream_feed(s, line, len, no, &err) == VIRAL_OK) return CLI_CONTINUE;
+  if (!o->skip_bad_rows || viral_stream_failed(s) || err.code == VIRAL_ERR_IO || err.code == VIRAL_ERR_NOMEM)
+    return cli_data_error("score", &err);
+  if (!o->quiet) fprintf(stderr, "viral score: %s (skipped)\n", err.message);
+  return CLI_CONTINUE;
+}
+
+/* Feed every line of the JSON Lines log in to s. Returns an exit code. */
+static int feed_lines(viral_stream *s, FILE *in, const char *name, const score_log_options *o) {
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
   long no = 0;
-  int rc = CLI_EXIT_OK;
-  viral_error err;
-  while (rc == CLI_EXIT_OK && (n = getline(&line, &cap, in)) >= 0) {
-    no++;
+  int rc = CLI_CONTINUE;
+  while (rc == CLI_CONTINUE && (n = getline(&line, &cap, in)) >= 0) {
     if (n && line[n - 1] == '\n') n--;
-    if (n == 0 || viral_stream_feed(s, line, (size_t)n, no, &err) == VIRAL_OK) continue;
-    int fatal = !o->skip_bad_rows || viral_stream_failed(s) || err.code == VIRAL_ERR_IO || err.code == VIRAL_ERR_NOMEM;
-    if (fatal) rc = cli_data_error("score", &err);
-    else if (!o->quiet) fprintf(stderr, "viral score: %s (skipped)\n", err.message);
+    rc = feed_one(s, line, (size_t)n, ++no, o);
   }
   free(line);
+  if (rc == CLI_CONTINUE && ferror(in)) {
+    fprintf(stderr, "viral score: %s: cannot read: %s\n", name, strerror(errno));
+    return CLI_EXIT_DATA;
+  }
+  return rc == CLI_CONTINUE ? CLI_EXIT_OK : rc;
+}
+
+/* A CSV row as the observe event of its fields: each cell a JSON string,
+ * an empty one null, as the stream reads a JSON log (a count or a time
+ * given as text reads by its rule as the CSV cell does). Into *f's buffer. */
+static void row_event(const viral_record *rec, FILE *f) {
+  fputs("{\"event\":\"observe\"", f);
+  for (size_t i = 0; i < viral_record_field_count(rec); i++) {
+    const char *name = viral_record_field_name(rec, i);
+    const viral_value *v = viral_record_value(rec, i);
+    if (strcmp(name, "event") == 0) continue;
+    fputc(',', f);
+    viral_json_write_string(f, name, strlen(name));
+    fputc(':', f);
+    if (v->kind == VIRAL_VALUE_MISSING) fputs("null", f);
+    else viral_json_write_string(f, v->text, v->len);
+  }
+  fputc('}', f);
+}
+
+/* Feed every row of the CSV log at path to s. Returns an exit code. */
+static int feed_csv(viral_stream *s, const char *path, const score_log_options *o) {
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  ro.format = VIRAL_FORMAT_CSV;
+  viral_error err;
+  viral_reader *r = viral_reader_open(path, &ro, &err);
+  if (!r) return cli_data_error("score", &err);
+  const viral_record *rec;
+  int got, rc = CLI_CONTINUE;
+  char *line = NULL;
+  size_t len = 0;
+  while (rc == CLI_CONTINUE && (got = viral_reader_next(r, &rec, &err)) == 1) {
+    FILE *f = open_memstream(&line, &len);
+    if (!f) break;
+    row_event(rec, f);
+    if (fclose(f) != 0) break;
+    rc = feed_one(s, line, len, viral_record_line(rec), o);
+    free(line);
+    line = NULL;
+  }
+  free(line);
+  if (rc == CLI_CONTINUE && got < 0) rc = cli_data_error("score", &err);
+  if (rc == CLI_CONTINUE && got == 1) {
+    fprintf(stderr, "viral score: out of memory\n");
+    rc = CLI_EXIT_DATA;
+  }
+  viral_reader_free(r);
+  return rc == CLI_CONTINUE ? CLI_EXIT_OK : rc;
+}
+
+/* Feed the log at path (CSV or JSON Lines) to s. Returns an exit code. */
+static int feed_log(viral_stream *s, const char *path, const char *name, const score_log_options *o) {
+  if (o->csv) return feed_csv(s, path, o);
+  FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+  if (!in) {
+    fprintf(stderr, "viral score: %s: %s\n", path, strerror(errno));
+    return CLI_EXIT_DATA;
+  }
+  int rc = feed_lines(s, in, name, o);
+  if (in != stdin) fclose(in);
   return rc;
 }
 
@@ -130,34 +200,18 @@ int score_log(viral_model **m, const char *path, const score_log_options *o, FIL
   log_out lo = {out, o->jsonl, o->quiet, o->html != NULL, NULL, 0, 0};
   viral_stream_options so;
   stream_options(*m, o, &lo, &so);
-  int from_stdin = strcmp(path, "-") == 0;
-  so.source = from_stdin ? "stdin" : path;
-  FILE *in = from_stdin ? stdin : fopen(path, "r");
-  if (!in) {
-    fprintf(stderr, "viral score: %s: %s\n", path, strerror(errno));
-    viral_model_free(*m);
-    *m = NULL;
-    return CLI_EXIT_DATA;
-  }
+  so.source = strcmp(path, "-") == 0 ? "stdin" : path;
   viral_error err;
   viral_stream *s = viral_stream_open(*m, &so, &err); /* takes the model over */
   *m = NULL;
-  if (!s) {
-    if (!from_stdin) fclose(in);
-    return cli_data_error("score", &err);
-  }
+  if (!s) return cli_data_error("score", &err);
   if (!o->jsonl) fputs("video_id,age_h,probability,viral\n", out);
-  int rc = feed_all(s, in, o);
-  if (rc == CLI_EXIT_OK && ferror(in)) {
-    fprintf(stderr, "viral score: %s: cannot read: %s\n", so.source, strerror(errno));
-    rc = CLI_EXIT_DATA;
-  }
+  int rc = feed_log(s, path, so.source, o);
   viral_stream_stats st;
   viral_stream_stats_get(s, 0, &st);
   if (rc == CLI_EXIT_OK && st.bad && !o->quiet)
     fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)st.bad);
   viral_stream_free(s);
-  if (!from_stdin) fclose(in);
   if (rc == CLI_EXIT_OK && o->html) rc = write_page(&lo, o->html, so.source);
   drop_points(&lo);
   return rc;

@@ -16,6 +16,7 @@ typedef struct score_log_options {
   int skip_bad_rows;    /* a bad line is said and skipped, else it stops the run */
   int quiet;
   const char *html;     /* NULL, or the trajectories page to write here */
+  int csv;              /* the log is CSV (viral gen --log): each row read as an observe event */
 } score_log_options;
 
 /* Score the snapshot log at path (JSON Lines observe events, as `viral gen
