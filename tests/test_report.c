@@ -578,6 +578,35 @@ START_TEST(progressive_run_and_its_report) {
 }
 END_TEST
 
+/* The trajectories page: the max_videos videos of highest peak (ties by
+ * id), each one line through its points in age order, ids escaped, nothing
+ * that reaches outside the page. */
+START_TEST(trajectories_page_draws_the_highest_videos) {
+  const viral_trajectory_point pts[] = {
+      {"low", 2, 0.01},  {"b<1>", 6, 0.30}, {"top", 24, 0.90}, {"b<1>", 2, 0.10}, {"top", 2, 0.20},
+      {"tie", 2, 0.30},  {"low", 6, 0.02},  {"top", 6, 0.50},
+  };
+  char *text = NULL;
+  size_t len = 0;
+  viral_error err;
+  FILE *f = open_memstream(&text, &len);
+  ck_assert_int_eq(viral_report_write_trajectories_html(pts, 8, 3, "a & b", f, &err), VIRAL_OK);
+  fclose(f);
+  ck_assert_uint_eq(count(text, "<svg "), 1);
+  ck_assert_uint_eq(count(text, "<polyline "), 3);
+  ck_assert_uint_eq(count(text, "<circle "), 3 + 2 + 1);
+  ck_assert_ptr_nonnull(strstr(text, "<p>a &amp; b</p>"));
+  ck_assert_ptr_nonnull(strstr(text, "3 of 4 videos"));
+  ck_assert_ptr_null(strstr(text, "low")); /* the lowest peak is left out */
+  /* table order: top (0.9), then b<1> and tie at 0.3, by id */
+  const char *top = strstr(text, "top</td>"), *b = strstr(text, "b&lt;1&gt;</td>"), *tie = strstr(text, "tie</td>");
+  ck_assert(top && b && tie && top < b && b < tie);
+  ck_assert_ptr_nonnull(strstr(text, "<td>3</td><td>2h: 0.2000</td><td>24h: 0.9000</td><td>0.9000</td>"));
+  ck_assert_uint_eq(count(text, "<script") + count(text, "href=") + count(text, "src=") + count(text, "http"), 0);
+  free(text);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
@@ -592,6 +621,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, json_description_escaped_as_cjson_does);
   tcase_add_test(tc, temporal_spans_before_1970);
   tcase_add_test(tc, progressive_run_and_its_report);
+  tcase_add_test(tc, trajectories_page_draws_the_highest_videos);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -679,6 +679,97 @@ START_TEST(out_of_order_events_are_counted_and_said) {
 }
 END_TEST
 
+/* ---- trajectories ---- */
+
+typedef struct scores_seen {
+  char ids[64][8];
+  double ages[64], seqs[64];
+  size_t n;
+} scores_seen;
+
+static int keep_score(void *ctx, const viral_stream_score *sc) {
+  scores_seen *o = ctx;
+  ck_assert_uint_lt(o->n, 64);
+  snprintf(o->ids[o->n], sizeof o->ids[o->n], "%s", sc->video_id);
+  o->ages[o->n] = sc->age_h;
+  o->seqs[o->n++] = sc->seq;
+  return 0;
+}
+
+/* A scoring-only stream (viral score --log) hands each (video, age) to
+ * on_score once, in time order, learns nothing, and refuses a line back in
+ * time as a bad event: the stream without refuse_out_of_order drops it. */
+START_TEST(scoring_only_stream_gives_each_age_once) {
+  char *text = stream_data("trajectory.jsonl");
+  static const double ages[] = {2, 6, 24};
+  scores_seen seen = {0};
+  viral_stream_options o;
+  viral_error err;
+  viral_stream_options_init(&o);
+  o.no_learning = 1;
+  o.refuse_out_of_order = 1;
+  o.horizon_h = 30;
+  o.score_ages_h = ages;
+  o.score_age_count = 3;
+  o.on_score = keep_score;
+  o.on_score_ctx = &seen;
+  viral_model *m = default_model();
+  uint64_t positives = viral_model_positives(m);
+  viral_stream *s = viral_stream_open(m, &o, &err);
+  ck_assert_msg(s != NULL, "%s", err.message);
+  feed_lines(s, text, 1, 1000);
+  ck_assert_uint_eq(seen.n, 12); /* 4 videos at 3 ages: each reaches 24h */
+  for (size_t i = 0; i < seen.n; i++)
+    for (size_t j = 0; j < i; j++) {
+      ck_assert(seen.seqs[j] <= seen.seqs[i]);
+      if (strcmp(seen.ids[i], seen.ids[j]) == 0) ck_assert(seen.ages[j] < seen.ages[i]);
+    }
+  ck_assert_uint_eq(viral_model_positives(viral_stream_model(s)), positives);
+  const char *first = text, *second = strchr(first, '\n') + 1;
+  ck_assert_int_eq(viral_stream_feed(s, first, (size_t)(second - first - 1), 99, &err), VIRAL_ERR_PARSE);
+  ck_assert_msg(strstr(err.message, "stdin:99: observe of video 'v1' at 2026-03-01T07:48:11Z is before the last "
+                                    "applied one at") && strstr(err.message, "the log goes back in time"),
+                "%s", err.message);
+  ck_assert_int_eq(viral_stream_failed(s), 0);
+  viral_stream_free(s);
+  free(text);
+}
+END_TEST
+
+/* What a model cannot be asked is refused at open, before any event. */
+START_TEST(impossible_trajectory_ages_are_refused) {
+  static const double before[] = {1, 2}, past[] = {2, 48}, down[] = {6, 2};
+  static const struct {
+    const double *ages;
+    size_t count;
+    int looks, no_learning;
+    double window;
+    const char *says;
+  } cases[] = {
+      {before, 2, 0, 0, 2, "score age 1h is before the model's 2h window"},
+      {past, 2, 0, 0, 2, "score age 48h is not before the 48h horizon"},
+      {down, 2, 0, 1, 2, "score ages must be ascending"},
+      {past + 1, 1, 0, 1, 3, "score age 48h is not before"}, /* a scoring run has no window of its own */
+      {NULL, 0, 1, 0, 2, "scores at each sighting are for scoring runs only"},
+      {down + 1, 1, 0, 0, 3, "the stream's window must be the model's (--window 2h, not 3h)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    outbuf out = {0};
+    viral_stream_options o;
+    viral_error err;
+    options(&o, &out, NULL);
+    o.window_h = cases[i].window;
+    o.score_ages_h = cases[i].ages;
+    o.score_age_count = cases[i].count;
+    o.score_looks = cases[i].looks;
+    o.no_learning = cases[i].no_learning;
+    ck_assert_ptr_null(viral_stream_open(default_model(), &o, &err));
+    ck_assert_int_eq(err.code, VIRAL_ERR_INVALID);
+    ck_assert_msg(strstr(err.message, cases[i].says), "case %zu: %s", i, err.message);
+  }
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("stream");
   TCase *tc = tcase_create("core");
@@ -692,6 +783,8 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, undelivered_score_is_not_marked_scored);
   tcase_add_test(tc, video_the_model_refuses_is_dropped);
   tcase_add_test(tc, out_of_order_events_are_counted_and_said);
+  tcase_add_test(tc, scoring_only_stream_gives_each_age_once);
+  tcase_add_test(tc, impossible_trajectory_ages_are_refused);
   suite_add_tcase(s, tc);
   return s;
 }

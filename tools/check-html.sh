@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# check-html.sh - open the HTML reports of `viral eval --html` (k-fold) and
-# `viral eval --progressive --html` in headless Chromium and take a
+# check-html.sh - open the HTML reports of `viral eval --html` (k-fold),
+# `viral eval --progressive --html` and the trajectories page of `viral
+# score --log --html` in headless Chromium and take a
 # screenshot of each, to see the charts as a browser draws them; checks that
 # each page stands alone and has every chart. Not part of CI (Chromium is
 # not a build dependency): install it once with
@@ -20,11 +21,15 @@ rows=$(($(wc -l < "$data") - 1))
 "$viral" eval --progressive --horizon 48h --window-size $((rows / 10 > 2 ? rows / 10 : 2)) \
   --html "$out/progressive.html" "$data" > /dev/null
 
-# check NAME CHART... - the page stands alone and has each chart (its SVG
-# aria-label); then the screenshot, tall enough for the whole page.
+# The trajectories page of `viral score --log --html`, on a generated log.
+"$viral" gen --log --to jsonl -n 60 --days 2 --seed 11 --horizon 48h > "$out/log.jsonl"
+"$viral" score -q --log --score-at 2h,3h,6h,12h,24h,36h --html "$out/trajectories.html" "$out/log.jsonl" > /dev/null
+
+# check NAME WIDTH,HEIGHT CHART... - the page stands alone and has each chart
+# (its SVG aria-label); then the screenshot, big enough for the whole page.
 check() {
-  local name=$1 page=$out/$1.html
-  shift
+  local name=$1 page=$out/$1.html size=$2
+  shift 2
   # The page must stand alone: no URL, no src=, no href=, no script.
   if grep -Eq 'https?:|src=|href=|<script|url\(|@import' "$page"; then
     echo "check-html.sh: $page has an external reference" >&2; exit 1
@@ -34,12 +39,13 @@ check() {
   done
   # No network: any fetch the page tried would fail.
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-    --proxy-server=127.0.0.1:9 --window-size=1400,3000 \
+    --proxy-server=127.0.0.1:9 --window-size="$size" \
     --screenshot="$out/$name.png" "file://$(realpath "$page")" 2> "$out/chromium-$name.log"
   [ -s "$out/$name.png" ] || { echo "check-html.sh: no screenshot (see $out/chromium-$name.log)" >&2; exit 1; }
   echo "screenshot: $out/$name.png"
   for chart in "$@"; do echo "  chart: $chart"; done
 }
 common=("ROC curve" "Precision-recall curve" "Reliability diagram" "Score distribution by class (model)")
-check report "${common[@]}" "ROC AUC per fold"
-check progressive "${common[@]}" "ROC AUC over time"
+check report 1400,3400 "${common[@]}" "ROC AUC per fold" "feature importance"
+check progressive 1400,3000 "${common[@]}" "ROC AUC over time"
+check trajectories 900,800 "probability by age"

@@ -151,6 +151,24 @@ int viral_progressive_report_write_json(const viral_progressive_report *r, FILE 
  * and the details. */
 int viral_progressive_report_write_html(const viral_progressive_report *r, FILE *out, viral_error *err);
 
+/* ---- trajectories (viral score --log --html) ---- */
+
+/* One score of a video at an age (viral_stream_score's). */
+typedef struct viral_trajectory_point {
+  const char *video_id;
+  double age_h;
+  double probability;
+} viral_trajectory_point;
+
+/* A self-contained HTML page (inline SVG, no scripts, no external
+ * references) drawing the probability of at most max_videos videos against
+ * their age: those of highest peak probability (ties by id), each line
+ * through its points in age order, with a table of their numbers. points[n]
+ * in any order; description (may be NULL) is the page's first line.
+ * VIRAL_OK, VIRAL_ERR_NOMEM, or VIRAL_ERR_IO when out reports a write error. */
+int viral_report_write_trajectories_html(const viral_trajectory_point *points, size_t n, size_t max_videos,
+                                         const char *description, FILE *out, viral_error *err);
+
 #ifdef __cplusplus
 }
 #endif

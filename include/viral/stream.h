@@ -34,7 +34,8 @@
  * Output: one JSON line per score,
  *   {"seq":N,"video_id":..,"probability":..,"viral":0|1,"reasons":[..]}
  * where N is the ordinal of the input event (among those applied) that made
- * it. Each video is scored once in a stream's life, but after a crash a score
+ * it; with trajectory ages (score_ages_h) every line has "age_h" after
+ * "video_id", and a video has one line per age it reaches. Each video is scored once in a stream's life, but after a crash a score
  * written before the crash may be written again (journal replay): consumers
  * drop duplicates by video_id (or seq + video_id). "score" events answer
  * with "seq":null. A video counts as scored only once emit has delivered its
@@ -100,6 +101,16 @@ extern "C" {
 /* The longest event line accepted by default (the record reader's limit). */
 #define VIRAL_STREAM_DEFAULT_MAX_EVENT_BYTES (1u << 20)
 
+/* One score, as on_score receives it (pointers valid during the call). */
+typedef struct viral_stream_score {
+  double seq;                   /* ordinal of the applied event that made it; NAN: a score event */
+  const char *video_id;
+  double age_h;                 /* age scored at; NAN: the window score without trajectory ages */
+  viral_prediction prediction;
+  const viral_reason *reasons;
+  size_t reason_count;
+} viral_stream_score;
+
 typedef struct viral_stream_options {
   double window_h;                  /* score age (default 2) */
   double horizon_h;                 /* outcome age (default 168) */
@@ -123,6 +134,22 @@ typedef struct viral_stream_options {
   size_t metrics_window;            /* outcomes in the sliding metrics (default 10000) */
   size_t max_event_bytes;           /* longer events are bad (0: the default above) */
   const char *source;               /* input name in messages (NULL: "stdin") */
+  /* Trajectories (datasets/STREAM.md, "Scores at several ages"): score each
+   * video again at these ages (ascending; each >= the model's window and <
+   * horizon; window_h must be the model's window), and/or at each sighting
+   * at age >= the model's window (score_looks). At age A the record is the
+   * one the window would have, with every counter age of ages_h moved by
+   * A - window: the model reads the last window's counters up to A. */
+  const double *score_ages_h;
+  size_t score_age_count;
+  int score_looks;
+  int no_learning;                  /* score only (any model): never learn, no window score of
+                                       its own; a video is forgotten at its horizon */
+  int refuse_out_of_order;          /* an event at or before the applied position is a bad event
+                                       (the input is one log, never replayed) */
+  /* When set, called with each score instead of emit (which then is unused). */
+  int (*on_score)(void *ctx, const struct viral_stream_score *score);
+  void *on_score_ctx;
   /* Called with each output line (no newline). Returns 0 when the line was
    * delivered, nonzero (errno saying why) when it could not be written. */
   int (*emit)(void *ctx, const char *line);

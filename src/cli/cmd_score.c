@@ -3,9 +3,12 @@
  *
  *   viral score [-m MODEL] [--explain K] [--format-out csv|jsonl] [FILE|-] */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "age.h"
 #include "cli.h"
+#include "score_log.h"
 #include "viral/model.h"
 #include "viral/score.h"
 #include "viral/writer.h"
@@ -16,6 +19,9 @@ static const cli_option options[] = {
     {"threshold", 't', "P", "probability at which a video counts as viral (default: the model's)"},
     {"to", 0, "FMT", "output format: csv (default) or jsonl"},
     {"output", 'o', "FILE", "write here (atomically) instead of standard output"},
+    {"log", 0, NULL, "the input is a snapshot log: score each video at each look from the model's window on"},
+    {"score-at", 0, "AGES", "with --log: score each video at these ages instead (from the model's window on), e.g. 2h,6h,24h"},
+    {"html", 0, "FILE", "with --log: a self-contained HTML page drawing a few videos' probability by age"},
     CLI_INPUT_OPTIONS,
     CLI_ALLOW_MISSING_OPTION,
     {"quiet", 'q', NULL, "no warning or skipped-rows count on stderr"},
@@ -38,9 +44,15 @@ const cli_spec cmd_score_spec = {
     "memory stays flat. A row that cannot be\n"
     "scored stops the run with FILE:LINE (exit 1), or is reported and skipped\n"
     "with --skip-bad-rows. Probabilities are printed exactly (17 digits when\n"
-    "needed), so they compare bit for bit with eval's.\n\n"
-    "example:\n"
-    "  viral score --explain 3 datasets/sample.csv | head",
+    "needed), so they compare bit for bit with eval's.\n"
+    "With --log the input is a snapshot log (viral gen --log; JSON Lines unless\n"
+    "FILE ends in .csv or --format csv) and each\n"
+    "row is video_id, age_h, probability, viral: a video's probability at each\n"
+    "look at age >= the model's window, or at each --score-at age it reaches, its\n"
+    "record assembled as viral stream assembles it (datasets/STREAM.md).\n\n"
+    "examples:\n"
+    "  viral score --explain 3 datasets/sample.csv | head\n"
+    "  viral score --log --score-at 2h,6h,24h --html growth.html log.jsonl",
     options,
     0,
     1,
@@ -104,6 +116,34 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   return CLI_EXIT_OK;
 }
 
+/* --log: the options for score_log (score_log.c), checked first. */
+static int score_log_usage(const cli_args *args, long explain) {
+  if (!cli_flag(args, "log") && (cli_get(args, "score-at") || cli_get(args, "html")))
+    return cli_usage_error("score", "--%s needs --log", cli_get(args, "score-at") ? "score-at" : "html");
+  if (!cli_flag(args, "log")) return 0;
+  if (explain) return cli_usage_error("score", "--explain is not given with --log");
+  const char *format = cli_get(args, "format");
+  if (cli_get(args, "json-path") || (format && strcmp(format, "csv") && strcmp(format, "jsonl")))
+    return cli_usage_error("score", "--log reads CSV or JSON Lines (--format csv|jsonl), no --json-path");
+  return 0;
+}
+
+static int score_log_run(const cli_args *args, viral_model **m, const char *path, const score_out *out) {
+  const char *format = cli_get(args, "format");
+  size_t len = strlen(path);
+  int csv = format ? strcmp(format, "csv") == 0 : len >= 4 && strcmp(path + len - 4, ".csv") == 0;
+  score_log_options lo = {NULL, 0, out->jsonl, cli_flag(args, "allow-missing"), cli_flag(args, "skip-bad-rows"),
+                          out->quiet, cli_get(args, "html"), csv};
+  double *ages = NULL;
+  const char *at = cli_get(args, "score-at");
+  if (at && cli_parse_hours_list(at, &ages, &lo.age_count) != 0)
+    return cli_usage_error("score", "bad --score-at '%s': ages such as 2h,6h,24h, ascending", at);
+  lo.ages_h = ages;
+  int rc = score_log(m, path, &lo, out->out);
+  free(ages);
+  return rc;
+}
+
 int cmd_score(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_score_spec, argc, argv, &args);
@@ -119,6 +159,7 @@ int cmd_score(int argc, char **argv) {
   if ((rc = cli_get_double(&args, "threshold", -1, &threshold)) != CLI_CONTINUE) return rc;
   if (cli_get(&args, "threshold") && !(threshold >= 0 && threshold <= 1))
     return cli_usage_error("score", "--threshold must be a probability from 0 to 1");
+  if ((rc = score_log_usage(&args, explain)) != 0) return rc;
 
   viral_error err;
   viral_error_clear(&err);
@@ -140,7 +181,8 @@ int cmd_score(int argc, char **argv) {
     return cli_data_error("score", &err);
   }
   score_out o = {viral_atomic_stream(af), to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet")};
-  rc = score_all(m, path, &ropts, &o, &err);
+  if (cli_flag(&args, "log")) rc = score_log_run(&args, &m, path, &o);
+  else rc = score_all(m, path, &ropts, &o, &err);
   viral_model_free(m);
   if (rc != CLI_EXIT_OK) viral_atomic_abort(af);
   else if (viral_atomic_commit(af, &err) != VIRAL_OK) rc = cli_data_error("score", &err);

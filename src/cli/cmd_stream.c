@@ -25,6 +25,7 @@ static const cli_option options[] = {
     {"grace", 0, "AGE", "wait this long past the horizon for a sighting (default 1h)"},
     {"label", 'l', "RULE", "label rule on the assembled outcomes, e.g. views_final>=1000000 (default: the model's)"},
     {"at", 0, "AGES", "counters at these ages (default 1h,2h,3h,6h up to the window)"},
+    {"score-at", 0, "AGES", "also score each video at these ages (from the model's window, before the horizon), e.g. 2h,6h,24h"},
     {"counters", 0, "LIST", "cumulative counters NAME=FIELD[:RULE],... (default: the gen log's)"},
     {"attrs", 0, "LIST", "attributes NAME=FIELD[:RULE],... (default: the gen log's)"},
     {"state", 0, "DIR", "journal and checkpoints here; restart from them"},
@@ -63,10 +64,15 @@ const cli_spec cmd_stream_spec = {
     "met after one was applied is out of order: dropped and counted (sort the log\n"
     "by observed_at).\n"
     "A score that cannot be written to stdout is an error (exit 1); a restart\n"
-    "writes it again. SIGTERM/SIGINT: checkpoint and exit 0; SIGUSR1: print metrics.\n\n"
+    "writes it again. SIGTERM/SIGINT: checkpoint and exit 0; SIGUSR1: print metrics.\n"
+    "With --score-at, a video is scored again at each listed age it reaches, and\n"
+    "every line carries \"age_h\" (the window's line too): at age A the model reads\n"
+    "its fields with every counter age moved by A - window (views_2h of a 2h model\n"
+    "is the views at A). Ages before the model's window are an error.\n\n"
     "example:\n"
     "  viral stream -m model.json --state state/ events.jsonl > scores.jsonl\n"
-    "  viral gen --log --to jsonl -n 300 | viral stream -m model.json -q",
+    "  viral gen --log --to jsonl -n 300 | viral stream -m model.json -q\n"
+    "  viral stream -m model.json --score-at 2h,6h,24h -q events.jsonl",
     options,
     0,
     1,
@@ -247,6 +253,8 @@ int cmd_stream(int argc, char **argv) {
   viral_field_map *counters = NULL, *attrs = NULL;
   double *ages = NULL;
   const char *cl = cli_get(&args, "counters"), *al = cli_get(&args, "attrs"), *at = cli_get(&args, "at");
+  const char *score_at = cli_get(&args, "score-at");
+  double *score_ages = NULL;
   if ((cl && viral_field_maps_parse(cl, VIRAL_PARSE_COUNT, &counters, &o.counter_count, &err)) ||
       (al && viral_field_maps_parse(al, VIRAL_PARSE_TEXT, &attrs, &o.attr_count, &err))) {
     viral_field_maps_free(counters, o.counter_count);
@@ -257,9 +265,16 @@ int cmd_stream(int argc, char **argv) {
     viral_field_maps_free(attrs, o.attr_count);
     return cli_usage_error("stream", "bad --at '%s'", at);
   }
+  if (score_at && cli_parse_hours_list(score_at, &score_ages, &o.score_age_count) != 0) {
+    viral_field_maps_free(counters, o.counter_count);
+    viral_field_maps_free(attrs, o.attr_count);
+    free(ages);
+    return cli_usage_error("stream", "bad --score-at '%s': ages such as 2h,6h,24h, ascending", score_at);
+  }
   o.counters = counters;
   o.attrs = attrs;
   o.ages_h = ages;
+  o.score_ages_h = score_ages;
 
   const char *path = args.positional_count ? args.positional[0] : "-";
   o.source = strcmp(path, "-") == 0 ? "stdin" : path;
@@ -308,5 +323,6 @@ done:
   viral_field_maps_free(counters, o.counter_count);
   viral_field_maps_free(attrs, o.attr_count);
   free(ages);
+  free(score_ages);
   return exit_code;
 }

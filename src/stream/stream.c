@@ -46,6 +46,7 @@ typedef struct video {
   int scored;
   int dropped;             /* its record was refused: its sightings are ignored until its deadline */
   double p;                /* the score, when scored */
+  double age_done;         /* the largest trajectory age scored (-INFINITY: none) */
   char *buf;               /* the sightings' lines, each ending in '\n' */
   size_t len, cap;
 } video;
@@ -65,6 +66,8 @@ struct viral_stream {
   viral_field_map *default_counters, *default_attrs;
   double *default_ages;
   viral_vt videos; /* in flight, by id and by (deadline, id) */
+  viral_assembler *names; /* the unshifted columns: a trajectory record's field names */
+  double model_window_h;  /* the model's window: a trajectory age A moves counters by A - this */
   checker check;
   /* position */
   double last_seq;     /* NAN: none seen */
@@ -281,6 +284,7 @@ static video *video_add(viral_stream *s, const char *id, double posted, double f
   v->node.id = v->id;
   v->node.deadline = posted + (s->o.horizon_h + s->o.grace_h) * 3600;
   v->p = NAN;
+  v->age_done = -INFINITY;
   if (viral_vt_add(&s->videos, &v->node) != VIRAL_OK) {
     video_free(v);
     return nomem(err), NULL;
@@ -308,8 +312,11 @@ static void event_reader_options(const viral_stream *s, viral_reader_options *ro
 }
 
 /* An assembler of one video's sightings with the given horizon (0: outcome
- * at the last sighting) and label rule. */
-static viral_assembler *video_assembler(const viral_stream *s, double horizon_h, const char *label, viral_error *err) {
+ * at the last sighting) and label rule, its counters at the stream's ages
+ * moved by shift_h (0, or a trajectory's; ages_buf: [age_count], outliving
+ * the assembler). */
+static viral_assembler *video_assembler(const viral_stream *s, double horizon_h, const char *label, double shift_h,
+                                        double *ages_buf, viral_error *err) {
   viral_assemble_options ao;
   viral_assemble_options_init(&ao);
   ao.id_field = "video_id";
@@ -321,6 +328,10 @@ static viral_assembler *video_assembler(const viral_stream *s, double horizon_h,
   ao.attr_count = s->o.attr_count;
   ao.ages_h = s->o.ages_h;
   ao.age_count = s->o.age_count;
+  if (shift_h != 0) {
+    for (size_t k = 0; k < s->o.age_count; k++) ages_buf[k] = s->o.ages_h[k] + shift_h;
+    ao.ages_h = ages_buf;
+  }
   ao.horizon_h = horizon_h;
   ao.keep_unlabeled = 1;
   ao.label = label;
@@ -329,9 +340,10 @@ static viral_assembler *video_assembler(const viral_stream *s, double horizon_h,
 
 /* Row (cells of a's columns) as the record the model reads, under name:
  * the values a reader gives for the row's JSON line (`viral assemble
- * --format jsonl` writes it), made without the text. */
-static int read_row(const viral_assembler *a, const viral_assembled_value *row, const char *name,
-                    built *out, viral_error *err) {
+ * --format jsonl` writes it), made without the text. The columns are named
+ * as names's (NULL: a's), an assembler of the same columns at other ages. */
+static int read_row(const viral_assembler *a, const viral_assembler *names_of, const viral_assembled_value *row,
+                    const char *name, built *out, viral_error *err) {
   memset(out, 0, sizeof *out);
   size_t n = viral_assembler_column_count(a);
   viral_value *values = malloc((n ? n : 1) * sizeof *values);
@@ -339,7 +351,7 @@ static int read_row(const viral_assembler *a, const viral_assembled_value *row, 
   char (*digits)[32] = malloc((n ? n : 1) * sizeof *digits);
   if (values && names && digits) {
     for (size_t i = 0; i < n; i++) {
-      names[i] = viral_assembler_column_name(a, i);
+      names[i] = viral_assembler_column_name(names_of ? names_of : a, i);
       viral_assembler_cell_value(a, row, i, digits[i], &values[i]);
     }
     out->rec = viral_record_make_(name, names, values, n);
@@ -351,14 +363,21 @@ static int read_row(const viral_assembler *a, const viral_assembled_value *row, 
 }
 
 /* Assemble v's sightings into one record with the given horizon (0: outcome
- * at the last sighting) and label rule. */
-static int build_record(viral_stream *s, const video *v, double horizon_h, const char *label,
+ * at the last sighting) and label rule; with shift_h > 0 (a trajectory age
+ * past the window), the counters of each age A of the stream are those at A +
+ * shift_h, named as those at A. */
+static int build_record(viral_stream *s, const video *v, double horizon_h, const char *label, double shift_h,
                         built *out, viral_error *err) {
   memset(out, 0, sizeof *out);
   viral_reader_options ro;
   event_reader_options(s, &ro);
-  viral_assembler *a = video_assembler(s, horizon_h, label, err);
-  if (!a) return err->code;
+  double *ages = shift_h != 0 ? malloc((s->o.age_count ? s->o.age_count : 1) * sizeof *ages) : NULL;
+  if (shift_h != 0 && !ages) return nomem(err);
+  viral_assembler *a = video_assembler(s, horizon_h, label, shift_h, ages, err);
+  if (!a) {
+    free(ages);
+    return err->code;
+  }
   viral_reader *r = viral_reader_open_memory(v->id, v->buf, v->len, &ro, err);
   int rc = r ? VIRAL_OK : err->code;
   const viral_record *rec;
@@ -369,8 +388,9 @@ static int build_record(viral_stream *s, const video *v, double horizon_h, const
   const viral_assembled_value *row = NULL;
   if (rc == VIRAL_OK && viral_assembler_next(a, &row) != 1)
     rc = viral_error_set(err, VIRAL_ERR_MISSING, NULL, 0, "video '%s': no record assembled", v->id);
-  if (rc == VIRAL_OK) rc = read_row(a, row, v->id, out, err);
+  if (rc == VIRAL_OK) rc = read_row(a, shift_h != 0 ? s->names : NULL, row, v->id, out, err);
   viral_assembler_free(a);
+  free(ages);
   return rc;
 }
 
@@ -392,7 +412,7 @@ static int checker_init(viral_stream *s, viral_error *err) {
   if (!(c->pipe = viral_pipeline_copy(viral_model_pipeline(s->model), err))) return err->code;
   if (viral_pipeline_collect_names(c->pipe, 0, err) != VIRAL_OK) return err->code;
   if (!(c->cols = malloc((na * nc + na + nc + 1) * sizeof *c->cols))) return nomem(err);
-  viral_assembler *a = video_assembler(s, 0, NULL, err);
+  viral_assembler *a = video_assembler(s, 0, NULL, 0, NULL, err);
   if (!a) return err->code;
   char name[600];
   size_t *col = c->cols;
@@ -449,7 +469,7 @@ static void describe_records(const viral_stream *s, char *buf, size_t size) {
  * said: the videos then learn from label events only. */
 static int check_model_fields(viral_stream *s, viral_error *err) {
   viral_pipeline *p = s->check.pipe;
-  viral_assembler *a = video_assembler(s, 0, s->o.label, err);
+  viral_assembler *a = video_assembler(s, 0, s->o.label, 0, NULL, err);
   if (!a) return err->code;
   size_t ncol = viral_assembler_column_count(a), n_read = 0, n_label = 0;
   viral_assembled_value *none = calloc(ncol, sizeof *none);
@@ -457,7 +477,7 @@ static int check_model_fields(viral_stream *s, viral_error *err) {
   for (size_t i = 0; none && i < ncol; i++) none[i].number = NAN;
   built b = {0};
   char absent[300], have[300];
-  if (rc == VIRAL_OK) rc = read_row(a, none, "records", &b, err);
+  if (rc == VIRAL_OK) rc = read_row(a, NULL, none, "records", &b, err);
   for (int reads = 0; rc == VIRAL_OK && reads <= VIRAL_READS_LABEL; reads += VIRAL_READS_LABEL) {
     if ((rc = viral_pipeline_tally_begin(p, reads, err)) == VIRAL_OK &&
         (rc = viral_pipeline_tally_record(p, NULL, b.rec, err)) == VIRAL_OK)
@@ -472,7 +492,7 @@ static int check_model_fields(viral_stream *s, viral_error *err) {
       warn(s, "the stream's records lack fields the model reads, read as missing (--allow-missing): %s", absent);
     }
   }
-  if (rc == VIRAL_OK && n_label > n_read)
+  if (rc == VIRAL_OK && n_label > n_read && !s->o.no_learning)
     warn(s, "the model's label rule '%s' reads a field the stream's records lack: videos learn from label "
             "events only (--label RULE labels them by their outcomes)",
          viral_pipeline_label_rule(p));
@@ -521,7 +541,7 @@ static int check_fields(const viral_stream *s, const viral_record *rec, viral_er
 static int check_featurize(viral_stream *s, const viral_record *rec, viral_error *err) {
   checker *c = &s->check;
   size_t nc = s->o.counter_count, na = s->o.age_count;
-  viral_assembler *a = video_assembler(s, 0, NULL, err);
+  viral_assembler *a = video_assembler(s, 0, NULL, 0, NULL, err);
   if (!a) return err->code;
   int rc = viral_assembler_add(a, rec, err);
   if (rc == VIRAL_OK) rc = viral_assembler_finish(a, err);
@@ -539,7 +559,7 @@ static int check_featurize(viral_stream *s, const viral_record *rec, viral_error
       for (size_t i = 0; i < nc; i++) filled[c->cols[k * nc + i]].number = row[final[i]].number;
       filled[covered[k]].number = 1;
     }
-    rc = read_row(a, filled, EVENT_NAME, &b, err);
+    rc = read_row(a, NULL, filled, EVENT_NAME, &b, err);
   }
   if (rc == VIRAL_OK) {
     rc = viral_pipeline_transform(c->pipe, b.rec, &c->vec, NULL, err);
@@ -564,49 +584,103 @@ static int reattribute(viral_error *err, const char *src, long line_no) {
 
 /* ---- output ---- */
 
-/* Score rec and emit its line; *p gets the probability. A line emit could
- * not deliver is VIRAL_ERR_IO: the caller must not count the video scored. */
-static int score_and_emit(viral_stream *s, const char *id, const viral_record *rec, int with_seq,
-                          double *p, viral_error *err) {
-  viral_prediction pred;
-  viral_reason reasons[MAX_REASONS];
-  size_t nr = 0, want = s->o.reasons < MAX_REASONS ? s->o.reasons : MAX_REASONS;
-  int rc = viral_model_predict(s->model, s->scratch, rec, &pred, reasons, want, &nr, err);
-  if (rc != VIRAL_OK) return rc;
-  if (p) *p = pred.probability;
-  char *text = NULL, num[32];
+/* sc as the stream's JSON line, into *text (the caller frees it). */
+static int format_score(const viral_stream_score *sc, char **text, viral_error *err) {
+  char num[32];
   size_t n = 0;
-  FILE *f = open_memstream(&text, &n);
+  FILE *f = open_memstream(text, &n);
   if (!f) return nomem(err);
-  if (with_seq) fprintf(f, "{\"seq\":%llu,\"video_id\":", (unsigned long long)s->seq_out);
+  if (!isnan(sc->seq)) fprintf(f, "{\"seq\":%llu,\"video_id\":", (unsigned long long)sc->seq);
   else fputs("{\"seq\":null,\"video_id\":", f);
-  json_string_write(f, id);
-  fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":", viral_format_double(num, pred.probability),
-          pred.label);
-  viral_reasons_write_json(f, reasons, nr);
+  json_string_write(f, sc->video_id);
+  if (!isnan(sc->age_h)) fprintf(f, ",\"age_h\":%s", viral_format_double(num, sc->age_h));
+  fprintf(f, ",\"probability\":%s,\"viral\":%d,\"reasons\":", viral_format_double(num, sc->prediction.probability),
+          sc->prediction.label);
+  viral_reasons_write_json(f, sc->reasons, sc->reason_count);
   fputc('}', f);
   if (fclose(f) != 0) {
-    free(text);
+    free(*text);
+    *text = NULL;
     return nomem(err);
   }
+  return VIRAL_OK;
+}
+
+/* Hand sc to on_score, or its line to emit. VIRAL_ERR_IO when it could not
+ * be delivered: the caller must not count it done. */
+static int deliver(viral_stream *s, const viral_stream_score *sc, viral_error *err) {
+  char *text = NULL;
+  int rc = s->o.on_score ? VIRAL_OK : format_score(sc, &text, err), failed = 0;
+  if (rc != VIRAL_OK) return rc;
   errno = 0;
-  if (s->o.emit && s->o.emit(s->o.emit_ctx, text) != 0)
-    rc = viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot write the score of video '%s': %s", id,
-                         errno ? strerror(errno) : "write failed");
+  if (s->o.on_score) failed = s->o.on_score(s->o.on_score_ctx, sc) != 0;
+  else if (s->o.emit) failed = s->o.emit(s->o.emit_ctx, text) != 0;
   free(text);
+  if (failed)
+    rc = viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot write the score of video '%s': %s", sc->video_id,
+                         errno ? strerror(errno) : "write failed");
   return rc;
 }
 
+/* Score rec (at age_h, NAN: the plain window score) and deliver it; *p
+ * gets the probability. */
+static int score_and_emit(viral_stream *s, const char *id, const viral_record *rec, int with_seq, double age_h,
+                          double *p, viral_error *err) {
+  viral_reason reasons[MAX_REASONS];
+  size_t nr = 0, want = s->o.reasons < MAX_REASONS ? s->o.reasons : MAX_REASONS;
+  viral_stream_score sc = {.seq = with_seq ? (double)s->seq_out : NAN, .video_id = id, .age_h = age_h,
+                           .reasons = reasons};
+  int rc = viral_model_predict(s->model, s->scratch, rec, &sc.prediction, reasons, want, &nr, err);
+  if (rc != VIRAL_OK) return rc;
+  sc.reason_count = nr;
+  if (p) *p = sc.prediction.probability;
+  return deliver(s, &sc, err);
+}
+
+/* 1 when the stream scores trajectories (ages or looks). */
+static int trajectories(const viral_stream *s) { return s->o.score_age_count || s->o.score_looks; }
+
 static int score_video(viral_stream *s, video *v, viral_error *err) {
   built b;
-  int rc = build_record(s, v, 0, NULL, &b, err);
+  int rc = build_record(s, v, 0, NULL, 0, &b, err);
   if (rc != VIRAL_OK) return rc;
-  rc = score_and_emit(s, v->id, b.rec, 1, &v->p, err);
+  rc = score_and_emit(s, v->id, b.rec, 1, trajectories(s) ? s->o.window_h : NAN, &v->p, err);
   built_release(&b);
   if (rc != VIRAL_OK) return rc;
   v->scored = 1; /* delivered */
   s->st.scored++;
   return VIRAL_OK;
+}
+
+/* Score v at trajectory age age_h (>= the model's window), from its
+ * sightings so far (they reach age_h: later ones would not change it). */
+static int score_at_age(viral_stream *s, video *v, double age_h, viral_error *err) {
+  built b;
+  int rc = build_record(s, v, 0, NULL, age_h - s->model_window_h, &b, err);
+  if (rc != VIRAL_OK) return rc;
+  rc = score_and_emit(s, v->id, b.rec, 1, age_h, NULL, err);
+  built_release(&b);
+  return rc;
+}
+
+/* The scores v owes now that a sighting at age (hours) joined it, in age
+ * order: the trajectory ages reached (each once: age_done), the window's
+ * (learning streams), the look itself (score_looks). */
+static int score_reached(viral_stream *s, video *v, double age, viral_error *err) {
+  int rc = VIRAL_OK, learning = !s->o.no_learning;
+  for (size_t k = 0; rc == VIRAL_OK && k < s->o.score_age_count; k++) {
+    double a = s->o.score_ages_h[k];
+    if (a > age) break;
+    if (a <= v->age_done) continue;
+    if (learning && !v->scored && a >= s->o.window_h && (rc = score_video(s, v, err)) != VIRAL_OK) break;
+    if (!(learning && a == s->o.window_h) && (rc = score_at_age(s, v, a, err)) != VIRAL_OK) break;
+    v->age_done = a; /* delivered */
+  }
+  if (rc == VIRAL_OK && learning && !v->scored && age >= s->o.window_h) rc = score_video(s, v, err);
+  if (rc == VIRAL_OK && s->o.score_looks && age >= s->model_window_h && age > v->age_done &&
+      (rc = score_at_age(s, v, age, err)) == VIRAL_OK)
+    v->age_done = age;
+  return rc;
 }
 
 static void note_outcome(viral_stream *s, double p, double y) {
@@ -625,7 +699,7 @@ static int learn_video(viral_stream *s, video *v, double y, int by_time, viral_e
   int rc = VIRAL_OK;
   if (!v->scored && (rc = score_video(s, v, err)) != VIRAL_OK) return rc;
   built b;
-  rc = build_record(s, v, by_time ? 0 : s->o.horizon_h, s->o.label, &b, err);
+  rc = build_record(s, v, by_time ? 0 : s->o.horizon_h, s->o.label, 0, &b, err);
   if (rc != VIRAL_OK) return rc;
   uint64_t pos_before = viral_model_positives(s->model);
   rc = viral_model_learn(s->model, b.rec, y, NULL, err);
@@ -672,6 +746,10 @@ static int close_by_time(viral_stream *s, viral_error *err) {
       continue;
     }
     s->st.evicted++;
+    if (s->o.no_learning) {
+      forget(s, v);
+      continue;
+    }
     int rc = learn_video(s, v, NAN, 1, err); /* forgets v when it succeeds */
     if (rc != VIRAL_OK && (rc = drop_video(s, v, rc, err)) != VIRAL_OK) return rc;
   }
@@ -799,22 +877,33 @@ static int already_applied(const viral_stream *s, const event *ev) {
   return 0;
 }
 
-/* An event already applied: the input replayed from its start (nothing
- * applied since open yet) or out of order (dropped: said once, counted). */
-static void note_not_applied(viral_stream *s, const event *ev, const char *src, long line_no) {
-  if (!s->input_applied) {
-    s->st.skipped++;
-    return;
-  }
-  if (s->st.out_of_order++) return;
+/* Why ev is out of order, into msg (without its place). */
+static void out_of_order_reason(const viral_stream *s, const event *ev, char *msg, size_t size) {
   char at[32], pos[32];
   if (!isnan(ev->seq))
-    warn(s, "%s:%ld: seq %s is not after the last applied seq %s: out of order, dropped", src, line_no,
-         viral_format_double(at, ev->seq), viral_format_double(pos, s->last_seq));
+    snprintf(msg, size, "seq %s is not after the last applied seq %s", viral_format_double(at, ev->seq),
+             viral_format_double(pos, s->last_seq));
   else
-    warn(s, "%s:%ld: observe of video '%s' at %s is before the last applied one at %s: out of order, "
-            "dropped (sort the input by observed_at)", src, line_no, ev->id, viral_assemble_format_time(at, ev->t),
-         viral_assemble_format_time(pos, s->last_t));
+    snprintf(msg, size, "observe of video '%s' at %s is before the last applied one at %s", ev->id,
+             viral_assemble_format_time(at, ev->t), viral_assemble_format_time(pos, s->last_t));
+}
+
+/* An event already applied: the input replayed from its start (nothing
+ * applied since open yet) or out of order: dropped (said once, counted),
+ * or with refuse_out_of_order a bad event (VIRAL_ERR_PARSE). */
+static int note_not_applied(viral_stream *s, const event *ev, const char *src, long line_no, viral_error *err) {
+  char why[VIRAL_ERROR_MAX];
+  if (!s->input_applied && !s->o.refuse_out_of_order) {
+    s->st.skipped++;
+    return VIRAL_OK;
+  }
+  if (s->o.refuse_out_of_order || !s->st.out_of_order) out_of_order_reason(s, ev, why, sizeof why);
+  if (s->o.refuse_out_of_order)
+    return viral_error_set(err, VIRAL_ERR_PARSE, src, line_no, "%s: the log goes back in time (sort it by observed_at)",
+                           why);
+  if (!s->st.out_of_order++)
+    warn(s, "%s:%ld: %s: out of order, dropped%s", src, line_no, why, isnan(ev->seq) ? " (sort the input by observed_at)" : "");
+  return VIRAL_OK;
 }
 
 static void clear_last_ids(viral_stream *s) {
@@ -875,9 +964,9 @@ static int apply_observe(viral_stream *s, const event *ev, const char *line, siz
     if (ev->t < v->first_t) v->first_t = ev->t;
   }
   if (append_line(v, line, len) != VIRAL_OK) return nomem(err);
-  if (!v->scored && age >= s->o.window_h && (rc = score_video(s, v, err)) != VIRAL_OK)
-    return drop_video(s, v, rc, err);
-  if (age >= s->o.horizon_h && (rc = learn_video(s, v, NAN, 0, err)) != VIRAL_OK)
+  if ((rc = score_reached(s, v, age, err)) != VIRAL_OK) return drop_video(s, v, rc, err);
+  if (age >= s->o.horizon_h && s->o.no_learning) forget(s, v);
+  else if (age >= s->o.horizon_h && (rc = learn_video(s, v, NAN, 0, err)) != VIRAL_OK)
     return drop_video(s, v, rc, err);
   return VIRAL_OK;
 }
@@ -895,6 +984,7 @@ static int apply(viral_stream *s, const event *ev, const char *line, size_t len,
   } else if (rc == VIRAL_OK) {
     video *v = (video *)viral_vt_find(&s->videos, ev->id);
     if (!v) s->st.labels_unknown++;
+    else if (s->o.no_learning) ; /* a scoring run learns nothing */
     else if (!v->dropped && (rc = learn_video(s, v, ev->y, 0, err)) != VIRAL_OK) rc = drop_video(s, v, rc, err);
   }
   if (rc != VIRAL_OK) s->failed = 1;
@@ -906,7 +996,7 @@ static int apply(viral_stream *s, const event *ev, const char *line, size_t len,
 static int score_event(viral_stream *s, const viral_record *rec, const char *src, long line_no, viral_error *err) {
   const viral_value *v;
   field(rec, "video_id", &v);
-  int rc = score_and_emit(s, v && v->kind == VIRAL_VALUE_TEXT ? v->text : "", rec, 0, NULL, err);
+  int rc = score_and_emit(s, v && v->kind == VIRAL_VALUE_TEXT ? v->text : "", rec, 0, NAN, NULL, err);
   return rc == VIRAL_OK || rc == VIRAL_ERR_IO ? rc : reattribute(err, src, line_no);
 }
 
@@ -918,7 +1008,7 @@ static int feed(viral_stream *s, const char *line, size_t len, long line_no, vir
   int rc = read_event(s, line, len, src, line_no, &r, &rec, &ev, err);
   if (rc == VIRAL_OK) {
     if (ev.kind == EV_SCORE) rc = score_event(s, rec, src, line_no, err);
-    else if (already_applied(s, &ev)) note_not_applied(s, &ev, src, line_no);
+    else if (already_applied(s, &ev)) rc = note_not_applied(s, &ev, src, line_no, err);
     else if ((rc = check_event(s, &ev, rec, src, line_no, err)) == VIRAL_OK &&
              (rc = apply(s, &ev, line, len, err)) == VIRAL_OK)
       s->input_applied = 1;
@@ -994,6 +1084,7 @@ static cJSON *state_document(viral_stream *s, const char *model_name) {
            !cJSON_AddStringToObject(o, "id", v->id) || add_num(o, "posted_at", v->posted) ||
            add_num(o, "first_at", v->first_t) ||
            add_num(o, "p", v->p) || !cJSON_AddBoolToObject(o, "scored", v->scored) ||
+           (isfinite(v->age_done) && add_num(o, "age_done", v->age_done)) ||
            !cJSON_AddBoolToObject(o, "dropped", v->dropped) ||
            !cJSON_AddStringToObject(o, "lines", lines);
     free(lines);
@@ -1135,6 +1226,8 @@ static int load_checkpoint(viral_stream *s, viral_error *err) {
       break;
     }
     v->p = num_or_nan(x, "p");
+    double age_done = num_or_nan(x, "age_done"); /* absent: no trajectory age scored */
+    if (!isnan(age_done)) v->age_done = age_done;
     v->scored = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "scored"));
     v->dropped = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "dropped"));
     size_t len = strlen(lines->valuestring);
@@ -1241,6 +1334,38 @@ static int default_fields(viral_stream *s, viral_error *err) {
   return VIRAL_OK;
 }
 
+/* The trajectory options against the model (datasets/STREAM.md, "Scores
+ * at several ages"): an age before the model's window would need counters
+ * not observed yet, one at or past the horizon a video already forgotten. */
+static int check_trajectories(viral_stream *s, viral_error *err) {
+  char a[32], w[32], h[32];
+  s->model_window_h = viral_pipeline_window_hours(viral_model_pipeline(s->model));
+  viral_format_double(w, s->model_window_h);
+  if (!trajectories(s)) return VIRAL_OK;
+  if (s->o.score_looks && !s->o.no_learning)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "scores at each sighting are for scoring runs only");
+  if (!s->o.no_learning && s->o.window_h != s->model_window_h)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "scores at several ages move the model's fields from its %sh window: the stream's "
+                           "window must be the model's (--window %sh, not %sh)",
+                           w, w, viral_format_double(a, s->o.window_h));
+  for (size_t k = 0; k < s->o.score_age_count; k++) {
+    double age = s->o.score_ages_h[k];
+    viral_format_double(a, age);
+    if (!(age >= s->model_window_h))
+      return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                             "score age %sh is before the model's %sh window: the fields it reads are not all "
+                             "observed yet at %sh (ages from %sh on)", a, w, a, w);
+    if (!(age < s->o.horizon_h))
+      return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                             "score age %sh is not before the %sh horizon, when a video is forgotten", a,
+                             viral_format_double(h, s->o.horizon_h));
+    if (k && !(age > s->o.score_ages_h[k - 1]))
+      return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "score ages must be ascending, without repeats");
+  }
+  return (s->names = video_assembler(s, 0, NULL, 0, NULL, err)) ? VIRAL_OK : err->code;
+}
+
 /* The state directory: lock, last checkpoint, cleanup, journal replay. */
 static int open_state(viral_stream *s, viral_error *err) {
   int rc = open_state_dir(s, err);
@@ -1272,11 +1397,12 @@ viral_stream *viral_stream_open(viral_model *model, const viral_stream_options *
   if (rc == VIRAL_OK) rc = default_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) rc = open_state(s, err);
   if (rc == VIRAL_OK && !s->model) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "no model and no checkpoint");
-  if (rc == VIRAL_OK && !viral_learner_online(viral_model_learner(s->model))) {
+  if (rc == VIRAL_OK && !s->o.no_learning && !viral_learner_online(viral_model_learner(s->model))) {
     char online[256];
     viral_learner_list(online, sizeof online, 0, 1);
     rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the stream learns online: it needs a %s model", online);
   }
+  if (rc == VIRAL_OK) rc = check_trajectories(s, err);
   if (rc == VIRAL_OK) rc = checker_init(s, err);
   if (rc == VIRAL_OK) rc = check_model_fields(s, err);
   if (rc == VIRAL_OK && s->o.state_dir) {
@@ -1322,6 +1448,7 @@ void viral_stream_free(viral_stream *s) {
   if (!s) return;
   for (size_t i = 0; s->videos.heap && i < s->videos.count; i++) video_free((video *)viral_vt_at(&s->videos, i));
   viral_vt_release(&s->videos);
+  viral_assembler_free(s->names);
   checker_release(&s->check);
   clear_last_ids(s);
   free(s->last_ids);
