@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "features/pipeline_internal.h"
+#include "io/array.h"
 #include "io/json_number.h"
 #include "io/random.h"
 
@@ -224,13 +225,7 @@ static int set_name(viral_pipeline_scratch *s, name_entry *e, const feature_def 
 /* A new entry for index at the end of names[] and the heap. */
 static int add_entry(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index, const feature_def *f,
                      viral_strview a, const viral_strview *b) {
-  if (p->nnames == p->names_cap) {
-    size_t cap = p->names_cap ? p->names_cap * 2 : 64;
-    name_entry *grown = realloc(p->names, cap * sizeof *grown);
-    if (!grown) return VIRAL_ERR_NOMEM;
-    p->names = grown;
-    p->names_cap = cap;
-  }
+  if (array_grow((void **)&p->names, &p->names_cap, p->nnames + 1, sizeof *p->names, 64) < 0) return VIRAL_ERR_NOMEM;
   name_entry *e = &p->names[p->nnames];
   memset(e, 0, sizeof *e);
   e->index = index;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "features/pipeline_internal.h"
+#include "io/array.h"
 #include "io/value_internal.h"
 
 #define PI 3.14159265358979323846
@@ -331,13 +332,7 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   }
   if (!p->name_slots) return VIRAL_ERR_NOMEM;
   if (p->nnames >= p->names_max) return VIRAL_OK;
-  if (p->nnames == p->names_cap) {
-    size_t cap = p->names_cap ? p->names_cap * 2 : 64;
-    name_entry *grown = realloc(p->names, cap * sizeof *grown);
-    if (!grown) return VIRAL_ERR_NOMEM;
-    p->names = grown;
-    p->names_cap = cap;
-  }
+  if (array_grow((void **)&p->names, &p->names_cap, p->nnames + 1, sizeof *p->names, 64) < 0) return VIRAL_ERR_NOMEM;
   e = &p->names[p->nnames];
   e->index = index;
   e->collided = 0;
