@@ -1036,11 +1036,15 @@ static void describe_all(const viral_pipeline *p, const viral_record *rec, viral
   viral_sparse_init(&v);
   viral_pipeline_scratch *s = viral_pipeline_scratch_create();
   ck_assert_int_eq(viral_pipeline_transform_with(p, s, rec, &v, NULL, &err), VIRAL_OK);
-  uint32_t index[64];
-  *n = v.count;
-  ck_assert(v.count <= 64);
-  for (size_t i = 0; i < v.count; i++) index[i] = v.items[i].index;
-  ck_assert_int_eq(viral_pipeline_describe_with(p, s, rec, index, v.count, in, &err), VIRAL_OK);
+  /* every dense coordinate (at 0 too, as explain ranks them), then the
+   * hashed ones of the vector */
+  uint32_t index[64], dense = viral_pipeline_dense_count(p);
+  ck_assert(dense + v.count <= 64);
+  *n = 0;
+  for (uint32_t i = 0; i < dense; i++) index[(*n)++] = i;
+  for (size_t i = 0; i < v.count; i++)
+    if (v.items[i].index >= dense) index[(*n)++] = v.items[i].index;
+  ck_assert_int_eq(viral_pipeline_describe_with(p, s, rec, index, *n, in, &err), VIRAL_OK);
   viral_pipeline_scratch_free(s);
   viral_sparse_release(&v);
 }
@@ -1110,6 +1114,13 @@ START_TEST(profile_describes_each_kind_in_words) {
     reason.input = *input_of(in, n, "hour_cos(posted_at)");
     viral_reason_text(&reason, text, sizeof text);
     ck_assert_str_eq(text, "posting hour = 18:30 UTC -> +1.48");
+    /* the missing-value indicator of an input that is there (ranked for
+     * its effect from the mean video): present, with the share that had it */
+    reason.input = *input_of(in, n, "missing(growth(views_1h,views_2h))");
+    ck_assert_int_eq(reason.input.kind, VIRAL_INPUT_PRESENT);
+    ck_assert_double_eq(reason.input.share, 1);
+    viral_reason_text(&reason, text, sizeof text);
+    ck_assert_str_eq(text, "views growth 1h->2h present (100% of training) -> +1.48");
   }
   /* a missing input: its indicator, and the share of training rows without it */
   rec = next(r);
@@ -1118,6 +1129,14 @@ START_TEST(profile_describes_each_kind_in_words) {
   ck_assert_int_eq(x->kind, VIRAL_INPUT_MISSING);
   ck_assert_str_eq(x->label, "views growth 1h->2h");
   ck_assert_double_eq(x->share, 0);
+  viral_reason indicator;
+  memset(&indicator, 0, sizeof indicator);
+  indicator.input = *x;
+  indicator.value = 1;
+  indicator.contribution = -0.7;
+  char said[VIRAL_REASON_TEXT_MAX];
+  viral_reason_text(&indicator, said, sizeof said);
+  ck_assert_str_eq(said, "views growth 1h->2h missing (0% of training) -> -0.7");
   /* without a profile (an older model file): no standing */
   viral_pipeline *bare = spec(words_spec);
   describe_all(bare, rec, in, &n);

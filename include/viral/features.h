@@ -213,7 +213,8 @@ typedef enum viral_input_kind {
   VIRAL_INPUT_MISSING,    /* the input is missing (a missing indicator, or a filled value) */
   VIRAL_INPUT_HOUR,       /* value the hour of the day, UTC, in [0, 24) */
   VIRAL_INPUT_WEEKDAY,    /* value the day of the week, 0 Monday .. 6 Sunday */
-  VIRAL_INPUT_CATEGORY    /* a hashed value: the label says it ("music_id = snd_12") */
+  VIRAL_INPUT_CATEGORY,   /* a hashed value: the label says it ("music_id = snd_12") */
+  VIRAL_INPUT_PRESENT     /* the input is there (a missing indicator at 0) */
 } viral_input_kind;
 
 /* One coordinate of a record, for people. */
@@ -226,8 +227,8 @@ typedef struct viral_feature_input {
                         when there is none to show (a category, a missing input) */
   double percentile; /* NUMBER: share of the profiled rows whose input was lower (ties
                         count half), in [0, 1]; NAN without a profile */
-  double share;      /* YESNO, MISSING, CATEGORY: share of the profiled rows where it held
-                        (yes, missing, that value); NAN without a profile */
+  double share;      /* YESNO, MISSING, PRESENT, CATEGORY: share of the profiled rows where it held
+                        (yes, missing, present, that value); NAN without a profile */
 } viral_feature_input;
 
 /* Describe the coordinates index[0..n) of rec's vector into out[0..n),

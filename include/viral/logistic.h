@@ -202,6 +202,16 @@ double viral_logistic_predict(const viral_logistic *m, const viral_sparse *x);
  * NULL. Returns the margin (bias + the shares, added in item order). */
 double viral_logistic_contributions(const viral_logistic *m, const viral_sparse *x, double *out);
 
+/* out[k] = item k's effect on the margin measured from the video at the
+ * training mean (every dense coordinate at its mean, no hashed feature):
+ * u_i z_i(x_k) for a dense coordinate (the learner's weight on its
+ * standardized value: positive when a positive weight meets a value above
+ * the mean), the share of viral_logistic_contributions for a hashed one.
+ * x may hold dense coordinates at 0 (their effect is not 0). Returns the
+ * margin of the mean video: it plus the effects of every dense coordinate
+ * and of x's hashed items is the margin of x. out: [x->count]. */
+double viral_logistic_effects(const viral_logistic *m, const viral_sparse *x, double *out);
+
 /* params.passes passes over ds (labels 0/1), each row with importance
  * params.weight0 or weight1 by label; rows in order, or in a fresh
  * permutation per pass when params.shuffle (splitmix64 seeded by seed and

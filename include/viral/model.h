@@ -191,9 +191,11 @@ viral_model *viral_model_load(const char *path, viral_error *err);
 void viral_model_free(viral_model *m);
 
 /* One reason behind a score: a feature and how much it moved the score
- * (logistic: weight x value in the logit; svm: change of the decision value
- * when the feature is removed; gbt: its SHAP value in the logit), and the
- * input behind it in words (viral_reason_text). */
+ * (logistic: weight x the value's distance from its training mean, in the
+ * logit, every dense feature ranked, those at 0 too: with the logit of the
+ * video at the training mean they add up to the score's; svm: change of the
+ * decision value when the feature is removed; gbt: its SHAP value in the
+ * logit), and the input behind it in words (viral_reason_text). */
 typedef struct viral_reason {
   char name[160];      /* the feature as the pipeline names it: "log1p(views_1h)" */
   uint32_t index;      /* the vector index */

@@ -505,9 +505,9 @@ void profile_describe_dense(const viral_pipeline *p, const feature_def *f, int o
   input_clear(out);
   snprintf(out->name, sizeof out->name, "%s", p->cols[c].name);
   feature_words(p, f, out->label, sizeof out->label);
-  if (is_indicator(f, offset)) {
-    out->kind = VIRAL_INPUT_MISSING;
-    out->share = column_share(p, c);
+  if (is_indicator(f, offset)) { /* set when the input is missing */
+    out->kind = present ? VIRAL_INPUT_PRESENT : VIRAL_INPUT_MISSING;
+    out->share = present ? 1 - column_share(p, c) : column_share(p, c);
     return;
   }
   if (!present) { /* its fill value stands in */

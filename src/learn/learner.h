@@ -117,6 +117,10 @@ struct viral_learner {
                  viral_error *err);
   /* out[k] (out: [x->count]): item k's share of the score (--explain) */
   int (*contributions)(const void *state, const viral_sparse *x, double *out, viral_error *err);
+  /* 1: contributions are measured from the video at the training mean, so a
+   * dense coordinate at 0 (absent from x) has one too, and explain ranks
+   * every dense coordinate; 0: from x = 0, absent coordinates have none */
+  int contributions_from_mean;
   /* w[i] (w: [dim]) the weight on feature i's raw value: VIRAL_OK, or
    * VIRAL_MISSING with err saying why it has none */
   int (*weights)(const void *state, double *w, uint32_t dim, viral_error *err);

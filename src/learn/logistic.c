@@ -458,6 +458,14 @@ double viral_logistic_predict(const viral_logistic *m, const viral_sparse *x) {
   return sigmoid(viral_logistic_margin(m, x));
 }
 
+/* A hashed (or unstandardized) coordinate's share of the margin: u_i * (x /
+ * scale_i), the product the learner itself uses; not (u_i / scale_i) * x,
+ * which may differ in the last bit. */
+static double hashed_share(const viral_logistic *m, uint32_t i, double v) {
+  if (m->s) return m->s[i] > 0.0 ? m->w[i] * (v / m->s[i]) : 0.0;
+  return m->w[i] * v;
+}
+
 double viral_logistic_contributions(const viral_logistic *m, const viral_sparse *x, double *out) {
   /* The intercept on raw values holds every dense coordinate's share at
    * x_i = 0, so an absent dense coordinate needs no term. */
@@ -466,19 +474,26 @@ double viral_logistic_contributions(const viral_logistic *m, const viral_sparse 
   for (size_t k = 0; k < x->count; k++) {
     uint32_t raw = x->items[k].index, i = raw & m->mask;
     double v = x->items[k].value;
-    /* u_i * (x / scale_i), the product the learner itself uses; not
-     * (u_i / scale_i) * x, which may differ in the last bit. */
     double share = 0.0;
     if (v == 0.0) share = 0.0;
     else if (raw < dense)
       share = m->w[raw] * (standardized(v, m->mean[raw], m->sd[raw]) -
                            standardized(0.0, m->mean[raw], m->sd[raw]));
-    else if (m->s) share = m->s[i] > 0.0 ? m->w[i] * (v / m->s[i]) : 0.0;
-    else share = m->w[i] * v;
+    else share = hashed_share(m, i, v);
     if (out) out[k] = share;
     margin += share;
   }
   return margin;
+}
+
+double viral_logistic_effects(const viral_logistic *m, const viral_sparse *x, double *out) {
+  for (size_t k = 0; k < x->count; k++) {
+    uint32_t raw = x->items[k].index;
+    double v = x->items[k].value;
+    if (raw < m->dense) out[k] = m->w[raw] * standardized(v, m->mean[raw], m->sd[raw]);
+    else out[k] = v == 0.0 ? 0.0 : hashed_share(m, raw & m->mask, v);
+  }
+  return m->bias_w;
 }
 
 double viral_logistic_weight(const viral_logistic *m, uint32_t index) {

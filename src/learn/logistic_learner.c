@@ -410,7 +410,7 @@ static int predict(const void *state, const viral_sparse *x, double *probability
 
 static int contributions(const void *state, const viral_sparse *x, double *out, viral_error *err) {
   (void)err;
-  viral_logistic_contributions(state, x, out);
+  viral_logistic_effects(state, x, out);
   return VIRAL_OK;
 }
 
@@ -523,6 +523,7 @@ const viral_learner viral_logistic_learner_ = {
     .learn = learn,
     .predict = predict,
     .contributions = contributions,
+    .contributions_from_mean = 1,
     .weights = weights,
     .describe = describe,
     .describe_json = NULL,

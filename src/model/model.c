@@ -468,6 +468,9 @@ struct viral_model_scratch {
   double *contributions;        /* [capacity] */
   viral_reason *ranked;         /* [capacity] */
   size_t capacity;
+  viral_sparse full;            /* the explained vector with every dense coordinate */
+  unsigned char *dense_seen;    /* [dense_cap]: coordinate i is in the vector */
+  uint32_t dense_cap;
 };
 
 viral_model_scratch *viral_model_scratch_create(void) {
@@ -476,7 +479,7 @@ viral_model_scratch *viral_model_scratch_create(void) {
     free(s);
     return NULL;
   }
-  if (s) viral_sparse_init(&s->x);
+  if (s) viral_sparse_init(&s->x), viral_sparse_init(&s->full);
   return s;
 }
 
@@ -484,6 +487,8 @@ void viral_model_scratch_free(viral_model_scratch *s) {
   if (!s) return;
   viral_pipeline_scratch_free(s->pipe);
   viral_sparse_release(&s->x);
+  viral_sparse_release(&s->full);
+  free(s->dense_seen);
   free(s->contributions);
   free(s->ranked);
   free(s);
@@ -512,10 +517,37 @@ int viral_model_predict_vector(const viral_model *m, const viral_sparse *x, vira
   return VIRAL_OK;
 }
 
+/* Largest effect first; ties by index, so the order is the same on any
+ * qsort. */
 static int by_abs_contribution(const void *a, const void *b) {
-  double x = fabs(((const viral_reason *)a)->contribution);
-  double y = fabs(((const viral_reason *)b)->contribution);
-  return (x < y) - (x > y);
+  const viral_reason *p = a, *q = b;
+  double x = fabs(p->contribution), y = fabs(q->contribution);
+  if (x != y) return (x < y) - (x > y);
+  return (p->index > q->index) - (p->index < q->index);
+}
+
+/* x with every dense coordinate of m's pipeline in it (those x lacks at 0),
+ * in s->full: for a learner whose contributions are measured from the mean
+ * video, a value of 0 has an effect too. */
+static int with_every_dense(const viral_model *m, viral_model_scratch *s, const viral_sparse *x,
+                            const viral_sparse **out) {
+  uint32_t dense = viral_pipeline_dense_count(m->pipeline);
+  if (dense > s->dense_cap) {
+    unsigned char *seen = realloc(s->dense_seen, dense);
+    if (!seen) return VIRAL_ERR_NOMEM;
+    s->dense_seen = seen;
+    s->dense_cap = dense;
+  }
+  if (dense) memset(s->dense_seen, 0, dense);
+  viral_sparse_clear(&s->full);
+  for (size_t k = 0; k < x->count; k++) {
+    if (viral_sparse_push(&s->full, x->items[k].index, x->items[k].value) != VIRAL_OK) return VIRAL_ERR_NOMEM;
+    if (x->items[k].index < dense) s->dense_seen[x->items[k].index] = 1;
+  }
+  for (uint32_t i = 0; i < dense; i++)
+    if (!s->dense_seen[i] && viral_sparse_push(&s->full, i, 0.0) != VIRAL_OK) return VIRAL_ERR_NOMEM;
+  *out = &s->full;
+  return VIRAL_OK;
 }
 
 int viral_model_predict(const viral_model *m, viral_model_scratch *s, const viral_record *rec,
@@ -533,7 +565,10 @@ int viral_model_explain(const viral_model *m, viral_model_scratch *s, const vira
                         size_t *reason_count, viral_error *err) {
   int rc;
   if (reason_count) *reason_count = 0;
-  if (!reasons || max_reasons == 0 || x->count == 0 || !m->learner->contributions) return VIRAL_OK;
+  if (!reasons || max_reasons == 0 || !m->learner->contributions) return VIRAL_OK;
+  if (m->learner->contributions_from_mean && with_every_dense(m, s, x, &x) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  if (x->count == 0) return VIRAL_OK;
   if (ensure_capacity(s, x->count) != VIRAL_OK)
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if ((rc = m->learner->contributions(m->state, x, s->contributions, err)) != VIRAL_OK) return rc;

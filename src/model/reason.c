@@ -74,8 +74,8 @@ int viral_reason_text(const viral_reason *r, char *buf, size_t size) {
   format_input_value(value, sizeof value, in);
   format_standing(standing, sizeof standing, in);
   const char *label = in->label[0] ? in->label : r->name;
-  return snprintf(buf, size, "%s%s%s%s -> %+.3g", label, in->kind == VIRAL_INPUT_MISSING ? " missing" : "",
-                  value, standing, r->contribution);
+  const char *state = in->kind == VIRAL_INPUT_MISSING ? " missing" : in->kind == VIRAL_INPUT_PRESENT ? " present" : "";
+  return snprintf(buf, size, "%s%s%s%s -> %+.3g", label, state, value, standing, r->contribution);
 }
 
 /* A number, or null when it is NAN. */
