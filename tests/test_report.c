@@ -248,9 +248,14 @@ END_TEST
  * when r is NULL, on progressive report p; text with per-fold rows (caller
  * frees). */
 static char *written(const viral_report *r, const viral_progressive_report *p, int which) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
+  /* the stream's buffer lives on the heap: gcc -O3 inlines this function
+   * and took the address of a local here for a dangling pointer */
+  struct memory {
+    char *text;
+    size_t len;
+  } *buf = calloc(1, sizeof *buf);
+  ck_assert_ptr_nonnull(buf);
+  FILE *f = open_memstream(&buf->text, &buf->len);
   viral_error err;
   int rc = r ? (which == 0   ? viral_report_write_text(r, f, 1, &err)
                 : which == 1 ? viral_report_write_json(r, f, &err)
@@ -260,6 +265,8 @@ static char *written(const viral_report *r, const viral_progressive_report *p, i
                              : viral_progressive_report_write_html(p, f, &err));
   ck_assert_int_eq(rc, VIRAL_OK);
   fclose(f);
+  char *text = buf->text;
+  free(buf);
   return text;
 }
 
