@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "share_output.h"
+#include "viral/dist.h"
 #include "viral/model.h"
 #include "viral/writer.h"
 
@@ -37,7 +39,9 @@ const cli_spec cmd_score_spec = {
     "XGBoost). Rows stream: memory stays flat. A row that cannot be\n"
     "scored stops the run with FILE:LINE (exit 1), or is reported and skipped\n"
     "with --skip-bad-rows. Probabilities are printed exactly (17 digits when\n"
-    "needed), so they compare bit for bit with eval's.\n\n"
+    "needed), so they compare bit for bit with eval's.\n"
+    "Under mpirun each process scores a share of the FILE's rows and process 0\n"
+    "writes them, the bytes one process writes (README \"Scale out with MPI\").\n\n"
     "example:\n"
     "  viral score --explain 3 datasets/sample.csv | head",
     options,
@@ -106,11 +110,17 @@ static void say_skipped(void *ctx, const viral_error *why) {
   fprintf(stderr, "viral score: %s (skipped)\n", why->message);
 }
 
-/* Score every row of path into o. The rows are held back until the
- * input is known to have the fields the model reads (cli_hold_update).
- * Returns an exit code. */
-static int score_all(viral_model *m, const char *path, const viral_reader_options *ropts,
-                     score_out *o, viral_error *err) {
+static void write_header(const score_out *o) {
+  if (!o->jsonl) fprintf(o->out, "video_id,probability,viral%s\n", o->explain ? ",reasons" : "");
+}
+
+/* Score the rows of path into o: every row, after the header, or with
+ * share (in an MPI job) the rows of this process's share, without one.
+ * Alone, the rows are held back until the input is known to have the
+ * fields the model reads (cli_hold_update). VIRAL_OK or an error; *counts are the
+ * row source's. */
+static int score_rows(viral_model *m, const char *path, const viral_reader_options *ropts, score_out *o,
+                      cli_share *share, viral_rows_counts *counts, viral_error *err) {
   viral_pipeline *p = viral_model_pipeline_mut(m);
   viral_rows_options ro;
   viral_rows_options_init(&ro);
@@ -118,15 +128,19 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   ro.ids = VIRAL_ROWS_ID_REQUIRED;
   ro.check_after = CLI_HOLD_ROWS;
   ro.skipped = say_skipped;
+  if (share) cli_share_rows_options(share, &ro);
+  memset(counts, 0, sizeof *counts);
   viral_rows *rows = viral_rows_open(p, path, ropts, &ro, err);
-  if (!rows) return cli_data_error("score", err);
+  if (!rows) return err->code;
   viral_model_scratch *scratch = viral_model_scratch_create();
   cli_held_output held = {o->out, o->out, NULL, 0};
-  int rc = scratch ? cli_hold_begin(&held, o->out, err) : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  int rc = scratch ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  /* a share goes to a file nobody sees before every share is done: no hold */
+  if (rc == VIRAL_OK && !share) rc = cli_hold_begin(&held, o->out, err);
   viral_reason reasons[MAX_EXPLAIN];
   const viral_row *row;
   o->out = held.out;
-  if (rc == VIRAL_OK && !o->jsonl) fprintf(o->out, "video_id,probability,viral%s\n", o->explain ? ",reasons" : "");
+  if (rc == VIRAL_OK && !share) write_header(o);
   while (rc == VIRAL_OK && (rc = viral_rows_next(rows, &row, err)) == 1) {
     if ((rc = cli_hold_update(&held, rows, err)) != VIRAL_OK) break;
     o->out = held.out;
@@ -138,6 +152,7 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
       if ((rc = viral_rows_reject(rows, err)) != VIRAL_OK) break;
       continue;
     }
+    if (share && (rc = cli_share_row(share, row->record, err)) != VIRAL_OK) break;
     viral_strview id = {row->id, row->id_len};
     if (o->jsonl) write_jsonl_row(o, id, &pred, reasons, n);
     else write_csv_row(o, id, &pred, reasons, n);
@@ -145,15 +160,83 @@ static int score_all(viral_model *m, const char *path, const viral_reader_option
   if (rc == 0) rc = cli_hold_update(&held, NULL, err);
   o->out = held.real;
   cli_hold_end(&held);
-  viral_rows_counts counts;
-  viral_rows_get_counts(rows, &counts);
+  viral_rows_get_counts(rows, counts);
   viral_rows_free(rows);
   viral_model_scratch_free(scratch);
-  if (rc < 0) return cli_data_error("score", err);
+  return rc < 0 ? rc : VIRAL_OK;
+}
+
+/* After a run: the input tally's warning and the bad rows skipped, unless
+ * -q. Returns 0. */
+static int say_done(const score_out *o, const viral_model *m, uint64_t bad_rows) {
   if (o->quiet) return CLI_EXIT_OK;
-  cli_input_warning("score", p);
-  if (counts.bad_rows) fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)counts.bad_rows);
+  cli_input_warning("score", viral_model_pipeline(m));
+  if (bad_rows && viral_dist_rank() == 0)
+    fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)bad_rows);
   return CLI_EXIT_OK;
+}
+
+/* Score path into out_path as one process. Returns an exit code. */
+static int score_alone(viral_model *m, const char *path, const viral_reader_options *ropts, const char *out_path,
+                       score_out *o, viral_error *err) {
+  viral_atomic_file *af = viral_atomic_open(out_path, err);
+  if (!af) return cli_data_error("score", err);
+  o->out = viral_atomic_stream(af);
+  viral_rows_counts counts;
+  if (score_rows(m, path, ropts, o, NULL, &counts, err) != VIRAL_OK) {
+    viral_atomic_abort(af);
+    return cli_data_error("score", err);
+  }
+  if (viral_atomic_commit(af, err) != VIRAL_OK) return cli_data_error("score", err);
+  return say_done(o, m, counts.bad_rows);
+}
+
+/* Process 0 writes the header and the parts, in input order, to out_path. */
+static int write_merged(FILE *const *parts, const char *out_path, score_out *o, viral_error *err) {
+  viral_atomic_file *af = viral_atomic_open(out_path, err);
+  if (!af) return err->code;
+  o->out = viral_atomic_stream(af);
+  write_header(o);
+  int rc = cli_share_merge(parts, (unsigned)viral_dist_size(), o->out, err);
+  if (rc != VIRAL_OK) viral_atomic_abort(af);
+  else rc = viral_atomic_commit(af, err);
+  return rc;
+}
+
+/* Score path into out_path as one process of an MPI job: each scores its
+ * share into a temporary file; process 0 gathers them and writes the
+ * output, opened only once every share is scored, so a failed or killed
+ * process leaves no file. Returns an exit code. */
+static int score_shared(viral_model *m, const char *path, const viral_reader_options *ropts, const char *out_path,
+                        score_out *o, viral_error *err) {
+  if (strcmp(path, "-") == 0)
+    return cli_usage_error("score", "processes of an MPI job cannot share standard input: give a FILE");
+  FILE *part = tmpfile();
+  cli_share share;
+  cli_share_init(&share, part);
+  viral_rows_counts counts = {0, 0, 0, 0};
+  int rc = part ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot create a temporary file");
+  o->out = part;
+  if (rc == VIRAL_OK) rc = score_rows(m, path, ropts, o, &share, &counts, err);
+  if (rc == VIRAL_OK) rc = cli_share_finish(&share, counts.records, err);
+  /* the first bad record in the input's order is the one said */
+  rc = viral_dist_agree(rc, (int64_t)counts.records, err);
+  uint64_t bad_rows = counts.bad_rows;
+  if (rc == VIRAL_OK) rc = viral_dist_sum(&bad_rows, 1, err);
+  FILE **parts = NULL;
+  if (rc == VIRAL_OK) {
+    parts = calloc((size_t)viral_dist_size(), sizeof *parts);
+    int gathered = parts ? viral_dist_gather_stream(part, parts, err) : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    if ((rc = viral_dist_agree(gathered, 0, err)) == VIRAL_OK && viral_dist_rank() == 0)
+      rc = write_merged(parts, out_path, o, err);
+  }
+  for (int r = 1; parts && r < viral_dist_size(); r++)
+    if (parts[r]) fclose(parts[r]);
+  free(parts);
+  if (part) fclose(part);
+  cli_share_release(&share);
+  if (rc != VIRAL_OK) return cli_data_error("score", err);
+  return say_done(o, m, bad_rows);
 }
 
 int cmd_score(int argc, char **argv) {
@@ -186,15 +269,9 @@ int cmd_score(int argc, char **argv) {
   }
   const char *path = args.positional_count ? args.positional[0] : "-";
   const char *out_path = cli_get(&args, "output") ? cli_get(&args, "output") : "-";
-  viral_atomic_file *af = viral_atomic_open(out_path, &err);
-  if (!af) {
-    viral_model_free(m);
-    return cli_data_error("score", &err);
-  }
-  score_out o = {viral_atomic_stream(af), to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet")};
-  rc = score_all(m, path, &ropts, &o, &err);
+  score_out o = {NULL, to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet")};
+  rc = viral_dist_size() > 1 ? score_shared(m, path, &ropts, out_path, &o, &err)
+                             : score_alone(m, path, &ropts, out_path, &o, &err);
   viral_model_free(m);
-  if (rc != CLI_EXIT_OK) viral_atomic_abort(af);
-  else if (viral_atomic_commit(af, &err) != VIRAL_OK) rc = cli_data_error("score", &err);
   return rc;
 }

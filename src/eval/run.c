@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viral/dist.h"
 #include "viral/eval.h"
 #include "viral/writer.h"
 #include "eval/eval_internal.h"
@@ -90,12 +91,84 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
   return rc;
 }
 
+/* ---- folds over the processes of an MPI job (viral/dist.h) ----
+ *
+ * Process p runs the folds f with f % size == p; then every process
+ * sends what its folds put in the report (the fold's span and metrics,
+ * and the fold, label and probabilities of each row it tested) to every
+ * other, so each holds the report one process makes, to the bit. */
+
+/* What this process's folds put in r, into out. */
+static void pack_folds(const viral_report *r, int rank, int ranks, FILE *out) {
+  for (int f = rank; f < r->folds; f += ranks) {
+    uint64_t tested = 0;
+    for (size_t row = 0; row < r->rows; row++) tested += r->fold[row] == f;
+    fwrite(&f, sizeof f, 1, out);
+    fwrite(r->span[f], sizeof r->span[f], 1, out);
+    fwrite(&tested, sizeof tested, 1, out);
+    for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+      if (r->have[j]) fwrite(viral_report_fold(r, j, f), sizeof(viral_metrics), 1, out);
+    for (uint64_t row = 0; row < r->rows; row++) {
+      if (r->fold[row] != f) continue;
+      fwrite(&row, sizeof row, 1, out);
+      fwrite(&r->labels[row], sizeof r->labels[row], 1, out);
+      for (int j = 0; j < VIRAL_REPORT_PREDICTORS; j++)
+        if (r->have[j]) fwrite(&r->probs[j][row], sizeof r->probs[j][row], 1, out);
+    }
+  }
+}
+
+/* The folds packed by every process (pack_folds) into r. */
+static int unpack_folds(viral_report *r, FILE *in, viral_error *err) {
+  int f;
+  while (fread(&f, sizeof f, 1, in) == 1) {
+    uint64_t tested;
+    int ok = f >= 0 && f < r->folds && fread(r->span[f], sizeof r->span[f], 1, in) == 1 &&
+             fread(&tested, sizeof tested, 1, in) == 1;
+    for (int j = 0; ok && j < VIRAL_REPORT_PREDICTORS; j++)
+      if (r->have[j]) ok = fread(&r->per_fold[(size_t)j * (size_t)r->folds + (size_t)f], sizeof(viral_metrics), 1, in) == 1;
+    for (uint64_t i = 0; ok && i < tested; i++) {
+      uint64_t row;
+      ok = fread(&row, sizeof row, 1, in) == 1 && row < r->rows && fread(&r->labels[row], sizeof r->labels[row], 1, in) == 1;
+      if (ok) r->fold[row] = f;
+      for (int j = 0; ok && j < VIRAL_REPORT_PREDICTORS; j++)
+        if (r->have[j]) ok = fread(&r->probs[j][row], sizeof r->probs[j][row], 1, in) == 1;
+    }
+    if (!ok) return viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "the folds of another process came damaged");
+  }
+  return VIRAL_OK;
+}
+
+/* After this process ran its folds (status rc; where: the fold that
+ * failed, -1 before any): the first failure of the job, or every fold's
+ * results in r. */
+static int share_folds(viral_report *r, int rc, int64_t where, viral_error *err) {
+  if ((rc = viral_dist_agree(rc, where, err)) != VIRAL_OK) return rc;
+  char *mine = NULL, *all = NULL;
+  size_t mine_len = 0, all_len = 0;
+  FILE *out = open_memstream(&mine, &mine_len);
+  if (out) {
+    pack_folds(r, viral_dist_rank(), viral_dist_size(), out);
+    if (fclose(out) != 0) free(mine), mine = NULL;
+  }
+  rc = mine ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  /* every process gathers, even one short of memory, then they agree */
+  int gathered = viral_dist_allgather(mine, rc == VIRAL_OK ? mine_len : 0, &all, &all_len, err);
+  if ((rc = viral_dist_agree(rc == VIRAL_OK ? gathered : rc, 0, err)) == VIRAL_OK && all_len) {
+    FILE *in = fmemopen(all, all_len, "rb");
+    rc = in ? unpack_folds(r, in, err) : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    if (in) fclose(in);
+  }
+  free(mine), free(all);
+  return rc;
+}
+
 int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_report *r,
                    viral_error *err) {
   size_t n = d->ds.rows;
   int k = o->folds;
   int rc = viral_report_init(r, k, n, err);
-  if (rc != VIRAL_OK) return rc;
+  if (rc != VIRAL_OK) return viral_dist_size() > 1 ? share_folds(r, rc, -1, err) : rc;
   r->temporal = o->temporal;
   r->have[VIRAL_REPORT_MODEL] = r->have[VIRAL_REPORT_BASE] = 1;
   r->have[VIRAL_REPORT_VIEWS] = d->has_views_window;
@@ -111,11 +184,17 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
     rc = viral_eval_stratified_folds(d->ds.labels, n, k, o->seed, fold_of, err);
   /* time folds learn in time order, so the file's order cannot matter */
   if (rc == VIRAL_OK && o->temporal) rc = viral_eval_time_order(d, order, err);
-  for (int f = 0; f < k && rc == VIRAL_OK; f++) {
+  int rank = viral_dist_rank(), ranks = viral_dist_size();
+  if (rc == VIRAL_OK && ranks > 1 && o->export_folds)
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "folds are exported by one process: run it without mpirun");
+  int64_t where = -1; /* the fold that failed; -1: before any */
+  for (int f = rank; f < k && rc == VIRAL_OK; f += ranks) {
+    where = f;
     if (o->progress) o->progress(o->progress_ctx, f, k);
     if ((rc = fold_roles(d, o, fold_of, order, f, role, r->span[f], err)) == VIRAL_OK)
       rc = run_fold(d, o, role, order, f, r, y, q, &exported[f], err);
   }
+  if (ranks > 1) rc = share_folds(r, rc, where, err);
   if (rc == VIRAL_OK) rc = describe(r, d, o, err);
   if (rc == VIRAL_OK && o->export_folds) rc = eval_export_manifest(o->export_folds, d, o, r, exported, err);
   free(fold_of), free(role), free(y), free(q), free(order), free(exported);
