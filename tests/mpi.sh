@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# mpi.sh VIRAL MPIEXEC VIRAL_MPI SOURCE_DIR - viral over the processes of an
-# MPI job on this machine (loopback, --oversubscribe): with 1, 2 and 4
-# processes `viral score`, `viral eval` (stratified and --temporal; text,
-# --json, --html, --predictions) and `viral tune` write the bytes one
-# process writes; a process that fails (a bad row in its share only) or is
-# killed ends the job with a non-zero exit, a message naming the rank, and
-# no output file.
+# mpi.sh VIRAL MPIEXEC VIRAL_MPI SOURCE_DIR TEST_DIST - viral over the
+# processes of an MPI job on this machine (loopback, --oversubscribe): with
+# 1, 2 and 4 processes the collective calls of viral/dist.h (the Check suite
+# TEST_DIST, each process checking what its rank gets) hold, and `viral
+# score`, `viral eval` (stratified and --temporal; text, --json, --html,
+# --predictions) and `viral tune` write the bytes one process writes; a
+# process that fails (a bad row in its share only) or is killed ends the job
+# with a non-zero exit, a message naming the rank, and no output file.
 # Skipped (77) when viral was built without MPI, failed under CI=true
 # (tools/setup.sh installs OpenMPI there).
 set -u
-viral=$1 mpiexec=$2 built_with_mpi=$3 src=$4
+viral=$1 mpiexec=$2 built_with_mpi=$3 src=$4 test_dist=$5
 if [ "$built_with_mpi" != ON ] || [ ! -x "$mpiexec" ]; then
   echo "mpi: viral was built without MPI (install libopenmpi-dev openmpi-bin: tools/setup.sh)" >&2
   [ "${CI:-}" = true ] && exit 1
@@ -33,6 +34,13 @@ run() { # processes, viral arguments...
   local n=$1; shift
   "$mpiexec" --oversubscribe -np "$n" "$viral" "$@"
 }
+
+# ---- the calls of viral/dist.h: agree, sum, allgather, gather_stream ----
+# (a failed check on one process can leave the others waiting: timeout)
+for n in 1 2 4; do
+  timeout 120 "$mpiexec" --oversubscribe -np "$n" "$test_dist" > "$tmp/dist.out" 2>&1 ||
+    fail "test_dist with $n processes: $(grep -v '^Running' "$tmp/dist.out" | head -5)"
+done
 
 model=$src/models/default.json
 "$viral" gen -q --videos 1200 --seed 5 -o "$tmp/data.csv" || exit 1

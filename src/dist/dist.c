@@ -23,10 +23,13 @@ static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM
 static int rewind_mine(FILE *mine, FILE **parts, viral_error *err) {
   parts[0] = mine;
   if (fflush(mine) == 0 && fseek(mine, 0, SEEK_SET) == 0) return VIRAL_OK;
-  return viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot read back the scores");
+  return viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot read back the bytes to gather");
 }
 
 #ifdef VIRAL_MPI
+
+static unsigned long long *lens_; /* [size_] the lengths of an allgather */
+static int *counts_, *at_;        /* [size_] the same as MPI counts, and where each goes */
 
 /* 1 when a launcher started this process as part of a job: Open MPI's
  * mpirun, MPICH's hydra and Slurm's PMI, or a PMIx launcher. A process
@@ -48,10 +51,19 @@ static int mpi_init(int *argc, char ***argv, viral_error *err) {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  return VIRAL_OK;
+  /* allocated here, so a gather never leaves the others waiting for want of
+   * memory (a process that fails here exits, and mpirun ends the job) */
+  lens_ = malloc((size_t)size_ * sizeof *lens_);
+  counts_ = malloc((size_t)size_ * sizeof *counts_);
+  at_ = malloc((size_t)size_ * sizeof *at_);
+  return lens_ && counts_ && at_ ? VIRAL_OK : nomem(err);
 }
 
-static void mpi_finalize(void) { MPI_Finalize(); }
+static void mpi_finalize(void) {
+  MPI_Finalize();
+  free(lens_), free(counts_), free(at_);
+  lens_ = NULL, counts_ = at_ = NULL;
+}
 
 static int mpi_failed(viral_error *err, const char *what) {
   return viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "rank %d: MPI %s failed", rank_, what);
@@ -88,28 +100,23 @@ static int mpi_sum(uint64_t *v, size_t n, viral_error *err) {
 }
 
 static int mpi_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
-  unsigned long long my_len = len, *lens = malloc((size_t)size_ * sizeof *lens);
-  int *counts = malloc((size_t)size_ * sizeof *counts), *at = malloc((size_t)size_ * sizeof *at);
-  int rc = lens && counts && at ? VIRAL_OK : nomem(err);
-  /* every process takes part even when short of memory: the lengths first */
-  if (MPI_Allgather(&my_len, 1, MPI_UNSIGNED_LONG_LONG, rc == VIRAL_OK ? lens : NULL, rc == VIRAL_OK ? 1 : 0,
-                    MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS && rc == VIRAL_OK)
-    rc = mpi_failed(err, "allgather");
-  unsigned long long sum = 0;
+  unsigned long long my_len = len, sum = 0;
+  int rc = VIRAL_OK;
+  if (MPI_Allgather(&my_len, 1, MPI_UNSIGNED_LONG_LONG, lens_, 1, MPI_UNSIGNED_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS)
+    return mpi_failed(err, "allgather");
   for (int r = 0; r < size_ && rc == VIRAL_OK; r++) {
-    at[r] = (int)sum;
-    sum += lens[r];
+    at_[r] = (int)sum;
+    sum += lens_[r];
     if (sum > INT_MAX) rc = viral_error_set(err, VIRAL_ERR_LIMIT, NULL, 0, "more than 2 GiB to gather over MPI");
-    else counts[r] = (int)lens[r];
+    else counts_[r] = (int)lens_[r];
   }
-  rc = mpi_agree(rc, 0, err);
+  /* every process saw the same lengths: the same verdict, no need to agree */
   if (rc == VIRAL_OK && sum && !(*all = malloc((size_t)sum))) rc = nomem(err);
-  rc = mpi_agree(rc, 0, err);
-  if (rc == VIRAL_OK && MPI_Allgatherv(mine, (int)len, MPI_BYTE, *all, counts, at, MPI_BYTE, MPI_COMM_WORLD) != MPI_SUCCESS)
+  if ((rc = mpi_agree(rc, 0, err)) == VIRAL_OK &&
+      MPI_Allgatherv(mine, (int)len, MPI_BYTE, *all, counts_, at_, MPI_BYTE, MPI_COMM_WORLD) != MPI_SUCCESS)
     rc = mpi_failed(err, "allgatherv");
   if (rc == VIRAL_OK) *total = (size_t)sum;
   else free(*all), *all = NULL;
-  free(lens), free(counts), free(at);
   return rc;
 }
 
@@ -119,11 +126,11 @@ static int mpi_allgather(const void *mine, size_t len, char **all, size_t *total
 /* Process r > 0: the bytes of mine to process 0, in chunks; an empty
  * message ends them (also after a read error, so process 0 never waits). */
 static int send_stream(FILE *mine, char *buf, viral_error *err) {
-  int rc = buf && fseek(mine, 0, SEEK_SET) == 0 ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot read back the scores");
+  int rc = buf && fseek(mine, 0, SEEK_SET) == 0 ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot read back the bytes to gather");
   size_t n;
   while (rc == VIRAL_OK && (n = fread(buf, 1, CHUNK, mine)) > 0)
     if (MPI_Send(buf, (int)n, MPI_BYTE, 0, STREAM_TAG, MPI_COMM_WORLD) != MPI_SUCCESS) return mpi_failed(err, "send");
-  if (rc == VIRAL_OK && ferror(mine)) rc = viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot read back the scores");
+  if (rc == VIRAL_OK && ferror(mine)) rc = viral_error_set(err, VIRAL_ERR_IO, NULL, 0, "cannot read back the bytes to gather");
   if (MPI_Send(buf, 0, MPI_BYTE, 0, STREAM_TAG, MPI_COMM_WORLD) != MPI_SUCCESS) return mpi_failed(err, "send");
   return rc;
 }
