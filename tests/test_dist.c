@@ -3,6 +3,7 @@
  * tests/mpi.sh runs it again under mpirun with 1, 2 and 4 processes: the
  * "job" cases then check the collective calls over a real job, each process
  * expecting what its rank should get. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,26 @@ START_TEST(sum_over_the_processes) {
 }
 END_TEST
 
+START_TEST(sum_doubles_alike_on_every_process) {
+  viral_error err;
+  int rank = viral_dist_rank(), size = viral_dist_size();
+  /* v[1]: 1e16 (whose ulp is 2) and ones, whose sum depends on the order */
+  double v[3] = {0.1 * (rank + 1), rank == 0 ? 1e16 : 1.0, -rank};
+  ck_assert_int_eq(viral_dist_sum_double(v, 3, &err), VIRAL_OK);
+  ck_assert_double_near(v[0], 0.1 * size * (size + 1) / 2, 1e-15);
+  ck_assert_double_near(v[1], 1e16 + (size - 1), size);
+  ck_assert(v[2] == -(double)size * (size - 1) / 2);
+  /* the same bits everywhere: every process's sums, side by side */
+  char *all;
+  size_t total;
+  ck_assert_int_eq(viral_dist_allgather(v, sizeof v, &all, &total, &err), VIRAL_OK);
+  ck_assert_uint_eq(total, (size_t)size * sizeof v);
+  for (int r = 1; r < size; r++) ck_assert_msg(memcmp(all, all + r * sizeof v, sizeof v) == 0, "rank %d summed otherwise", r);
+  free(all);
+  ck_assert_int_eq(viral_dist_sum_double(NULL, 0, &err), VIRAL_OK);
+}
+END_TEST
+
 START_TEST(allgather_in_rank_order) {
   viral_error err;
   int rank = viral_dist_rank(), size = viral_dist_size();
@@ -177,6 +198,7 @@ static Suite *make_suite(void) {
   tcase_add_test(job, agree_on_the_lowest_rank_of_a_tie);
   tcase_add_test(job, agree_tells_the_ones_that_succeeded);
   tcase_add_test(job, sum_over_the_processes);
+  tcase_add_test(job, sum_doubles_alike_on_every_process);
   tcase_add_test(job, allgather_in_rank_order);
   tcase_add_test(job, gather_streams_to_process_0);
   suite_add_tcase(s, job);

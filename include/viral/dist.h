@@ -49,6 +49,14 @@ int viral_dist_agree(int status, int64_t key, viral_error *err);
 /* Collective: v[n] summed over the processes, in place, on every process. */
 int viral_dist_sum(uint64_t *v, size_t n, viral_error *err);
 
+/* Collective: v[n] summed over the processes, in place: the same bits on
+ * every process (summed on process 0, then sent to all), so the processes
+ * of an iterative solver that sums its gradients here take the same steps.
+ * The order of the terms is the MPI library's: a sum may differ from one
+ * process's in its last bits, and may differ with the number of
+ * processes, never from one run to the next of the same job. */
+int viral_dist_sum_double(double *v, size_t n, viral_error *err);
+
 /* Collective: the len bytes at mine of every process, one after another in
  * rank order, on every process: *all (caller frees; NULL when the total is
  * 0) and *total. At most 2 GiB in all. VIRAL_OK or an error (the same on

@@ -99,6 +99,17 @@ static int mpi_sum(uint64_t *v, size_t n, viral_error *err) {
   return VIRAL_OK;
 }
 
+/* Not MPI_Allreduce: MPI only advises, without promising, that every
+ * process gets the same bits of a floating-point sum; a reduction to one
+ * process and a broadcast of its result promises it. */
+static int mpi_sum_double(double *v, size_t n, viral_error *err) {
+  if (n > INT_MAX) return viral_error_set(err, VIRAL_ERR_LIMIT, NULL, 0, "too many numbers to sum over MPI");
+  if (MPI_Reduce(rank_ == 0 ? MPI_IN_PLACE : v, v, (int)n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+    return mpi_failed(err, "reduce");
+  if (MPI_Bcast(v, (int)n, MPI_DOUBLE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) return mpi_failed(err, "broadcast");
+  return VIRAL_OK;
+}
+
 static int mpi_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
   unsigned long long my_len = len, sum = 0;
   int rc = VIRAL_OK;
@@ -188,6 +199,10 @@ static int mpi_sum(uint64_t *v, size_t n, viral_error *err) {
   (void)v, (void)n, (void)err;
   return VIRAL_OK;
 }
+static int mpi_sum_double(double *v, size_t n, viral_error *err) {
+  (void)v, (void)n, (void)err;
+  return VIRAL_OK;
+}
 static int mpi_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
   (void)mine, (void)len, (void)all, (void)total, (void)err;
   return VIRAL_OK;
@@ -218,6 +233,10 @@ int viral_dist_agree(int status, int64_t key, viral_error *err) {
 
 int viral_dist_sum(uint64_t *v, size_t n, viral_error *err) {
   return size_ == 1 || n == 0 ? VIRAL_OK : mpi_sum(v, n, err);
+}
+
+int viral_dist_sum_double(double *v, size_t n, viral_error *err) {
+  return size_ == 1 || n == 0 ? VIRAL_OK : mpi_sum_double(v, n, err);
 }
 
 int viral_dist_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
