@@ -1,7 +1,7 @@
 /* test_rows.c - the row source (viral/rows.h): the one bad-row policy,
  * labels and ids, metadata, selected records, passes, the input check,
- * and the same rows
- * from a file, from memory and from a dataset. */
+ * shares of one input, and the same rows from a file, from memory and from
+ * a dataset. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +240,52 @@ START_TEST(the_input_is_checked_after_check_after_records) {
 }
 END_TEST
 
+/* Shares of one input (several processes of an MPI job): each gets the
+ * records of its blocks, bad rows are its own, the counts of records are
+ * the whole input's. Blocks of 2: share 0 has records 0, 1 and 4 (a, the
+ * bad count, e), share 1 records 2 and 3 (c, no label). */
+START_TEST(shares_split_the_records_in_blocks) {
+  viral_pipeline *p = pipeline();
+  viral_error err;
+  const viral_row *row;
+  static const char *const ids[2] = {"ae", "c"};
+  static const uint64_t bad[2] = {1, 0}, unlabeled[2] = {0, 1};
+  for (unsigned share = 0; share < 2; share++) {
+    viral_rows_options o;
+    viral_rows_options_init(&o);
+    o.ids = VIRAL_ROWS_ID;
+    o.shares = 2;
+    o.share = share;
+    o.share_block = 2;
+    viral_rows *s = open_data(p, 1, &o);
+    char got[8] = "";
+    while (viral_rows_next(s, &row, &err) == 1) {
+      ck_assert_uint_eq((row->record / 2) % 2, share);
+      strncat(got, row->id, row->id_len);
+    }
+    ck_assert_str_eq(got, ids[share]);
+    viral_rows_counts c;
+    viral_rows_get_counts(s, &c);
+    ck_assert_uint_eq(c.records, 5);
+    ck_assert_uint_eq(c.bad_rows, bad[share]);
+    ck_assert_uint_eq(c.unlabeled, unlabeled[share]);
+    viral_rows_free(s);
+    /* strict: only the share that holds the bad row fails, at its line */
+    s = open_data(p, 0, &o);
+    int rc;
+    while ((rc = viral_rows_next(s, &row, &err)) == 1) continue;
+    if (share == 0) {
+      ck_assert_int_lt(rc, 0);
+      ck_assert_msg(strstr(err.message, "d.csv:3:") != NULL, "%s", err.message);
+    } else {
+      ck_assert_int_eq(rc, 0);
+    }
+    viral_rows_free(s);
+  }
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("rows");
   TCase *tc = tcase_create("rows");
@@ -248,6 +294,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, columns_records_passes_and_rejects);
   tcase_add_test(tc, a_dataset_gives_the_same_rows);
   tcase_add_test(tc, the_input_is_checked_after_check_after_records);
+  tcase_add_test(tc, shares_split_the_records_in_blocks);
   suite_add_tcase(s, tc);
   return s;
 }

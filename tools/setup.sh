@@ -8,6 +8,8 @@ packages="cmake make gcc pkg-config libsvm-dev liblinear-dev libxgboost-dev libc
 packages="$packages libsvm-tools liblinear-tools valgrind"
 # tools/test.sh builds with clang too (sanitizers, libFuzzer).
 packages="$packages clang libclang-rt-dev"
+# score, eval and tune over MPI (CMake's VIRAL_MPI); tests/mpi.sh runs mpirun.
+packages="$packages libopenmpi-dev openmpi-bin"
 # tests/stream_hardening.sh sorts a log by observed_at the way datasets/STREAM.md says.
 packages="$packages jq"
 # tests/man.sh renders the man pages (man -l, groff); tests/completion.sh runs

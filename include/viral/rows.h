@@ -87,6 +87,15 @@ typedef struct viral_rows_options {
   size_t column_count;
   const uint64_t *records;       /* only these records (0-based, ascending; NULL: all) */
   size_t record_count;
+  /* One process's share of the records, when several read the same input
+   * (viral/dist.h): the records of the blocks of share_block records
+   * (numbered from 0) whose number is share modulo shares. Every record is
+   * still read and tallied, so the checks and warnings are the whole
+   * input's, and records counts them all; the other shares' are neither
+   * transformed nor returned, and the records the reader skipped count as
+   * bad rows in share 0 only. shares 0 or 1: every record. */
+  unsigned shares, share;
+  uint64_t share_block;
   int checked;                   /* 1: a second read of an input read well before: no
                                     tally, and a record that fails now is an error (the
                                     reader still skips what it skipped the first time) */

@@ -38,13 +38,15 @@ extern "C" {
 /* ---- the rows of `viral score` ---- */
 
 /* One scored row: its video_id, its prediction and its n reasons (the
- * reasons column is written when explain is not 0, even when n is 0). */
+ * reasons column is written when explain is not 0, even when n is 0), and
+ * the number of its record in the input (viral_row.record). */
 typedef struct viral_scored_row {
   viral_strview id;
   const viral_prediction *prediction;
   const viral_reason *reasons;
   size_t n;
   size_t explain;
+  uint64_t record;
 } viral_scored_row;
 
 /* The CSV header line: "video_id,probability,viral" and ",reasons" when

@@ -5,6 +5,7 @@
  * and link with `pkg-config --libs viral`. The layers, bottom up (each
  * header says what it holds; ARCHITECTURE.md draws the map):
  *   error version           status codes, messages; the version
+ *   dist                    the processes of an MPI job (one without MPI)
  *   record reader           records, value parsers, CSV/JSON readers
  *   vector writer vector_io sparse vectors; atomic outputs, exact numbers;
  *                           vectors as LIBSVM/VW text
@@ -21,6 +22,7 @@
 #ifndef VIRAL_VIRAL_H
 #define VIRAL_VIRAL_H
 
+#include "viral/dist.h"
 #include "viral/error.h"
 #include "viral/version.h"
 

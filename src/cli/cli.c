@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viral/dist.h"
 #include "viral/eval.h"
 #include "viral/model.h"
 
@@ -91,8 +92,16 @@ void cli_print_option_table(const cli_spec *spec, FILE *out) {
   }
 }
 
+int cli_runs_distributed(const char *name) {
+  static const char *const distributed[] = {"score", "eval", "tune"};
+  for (size_t i = 0; i < sizeof distributed / sizeof *distributed; i++)
+    if (strcmp(name, distributed[i]) == 0) return 1;
+  return 0;
+}
+
 int cli_usage_error(const char *command, const char *fmt, ...) {
   va_list ap;
+  if (viral_dist_rank() != 0) return CLI_EXIT_USAGE;
   fprintf(stderr, "viral %s: ", command);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
@@ -102,6 +111,7 @@ int cli_usage_error(const char *command, const char *fmt, ...) {
 }
 
 int cli_data_error(const char *command, const viral_error *err) {
+  if (viral_dist_rank() != 0) return CLI_EXIT_DATA;
   fprintf(stderr, "viral %s: %s\n", command,
           err && err->message[0] ? err->message : "unknown error");
   return CLI_EXIT_DATA;

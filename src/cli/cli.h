@@ -68,7 +68,10 @@ const char *cli_option_value(void *args, const char *name);
 int cli_get_double(const cli_args *args, const char *name, double def, double *out);
 int cli_get_long(const cli_args *args, const char *name, long def, long *out);
 
-/* Print "viral CMD: MESSAGE" and the --help hint to stderr; returns 2. */
+/* Print "viral CMD: MESSAGE" and the --help hint to stderr; returns 2. In
+ * an MPI job only process 0 says it (each message once: the others failed
+ * the same way, or told process 0 why through viral_dist_agree); the same
+ * holds for cli_data_error and the warnings below. */
 int cli_usage_error(const char *command, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -76,6 +79,10 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     ;
 /* Print "viral CMD: MESSAGE" to stderr for a data/runtime error; returns 1. */
 int cli_data_error(const char *command, const viral_error *err);
+
+/* 1 when the command named name runs over the processes of an MPI job
+ * (score, eval, tune); the others refuse to run in a job of several. */
+int cli_runs_distributed(const char *name);
 
 /* Help text of a command on out. */
 void cli_print_help(const cli_spec *spec, FILE *out);

@@ -16,6 +16,7 @@
 #include "eval_progressive.h"
 #include "eval_report.h"
 #include "learn_options.h"
+#include "viral/dist.h"
 #include "viral/eval.h"
 #include "viral/report.h"
 #include "viral/writer.h"
@@ -86,7 +87,9 @@ const cli_spec cmd_eval_spec = {
     "posted_at + window and posted_at + --horizon); --no-delay learns right after\n"
     "scoring. Metrics over all outcomes and the last --window-size (--per-fold:\n"
     "each consecutive window; --html: a chart of them over time); -m starts\n"
-    "from a saved model, --final-model writes the model the run ends with.\n\n"
+    "from a saved model, --final-model writes the model the run ends with.\n"
+    "Under mpirun the folds are spread over the processes and process 0 writes\n"
+    "the report one process writes (not --progressive, --export-folds).\n\n"
     "example:\n"
     "  viral eval --folds 5 --per-fold datasets/sample.csv\n"
     "  viral eval --temporal --learner svm --kernel rbf --C 4 data.csv",
@@ -139,8 +142,13 @@ int cmd_eval(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_eval_spec, argc, argv, &args);
   if (rc != CLI_CONTINUE) return rc;
+  /* time runs one way: progressive validation is one process's */
+  if (cli_flag(&args, "progressive") && viral_dist_size() > 1)
+    return cli_usage_error("eval", "--progressive runs as one process: start it without mpirun");
   if (cli_flag(&args, "progressive")) return eval_progressive(&args);
   if ((rc = eval_progressive_check_unused(&args)) != CLI_CONTINUE) return rc;
+  if (cli_get(&args, "export-folds") && viral_dist_size() > 1)
+    return cli_usage_error("eval", "--export-folds runs as one process: start it without mpirun");
   viral_eval_options o;
   if ((rc = eval_options(&args, &o)) != CLI_CONTINUE) return rc;
 
@@ -171,16 +179,18 @@ int cmd_eval(int argc, char **argv) {
              *html = cli_get(&args, "html");
   pred_ctx pc = {d, &r};
   const viral_output outputs[] = {{pred, write_predictions, &pc}, {json, write_json, &r}, {html, write_html, &r}};
-  if (rc == VIRAL_OK) rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err);
+  /* in an MPI job every process holds the whole report; process 0 writes it */
+  int writes = viral_dist_rank() == 0;
+  if (rc == VIRAL_OK && writes) rc = viral_write_outputs(outputs, sizeof outputs / sizeof *outputs, &err);
   /* the directory last: the other outputs fail more easily than its rename */
   if (rc == VIRAL_OK && o.export_folds) rc = viral_atomic_dir_commit(o.export_folds, &err);
   else viral_atomic_dir_abort(o.export_folds);
   /* --json -: the JSON alone on stdout */
-  if (rc == VIRAL_OK && !(json && viral_names_stdout(json)))
+  if (rc == VIRAL_OK && writes && !(json && viral_names_stdout(json)))
     rc = viral_report_write_text(&r, stdout, cli_flag(&args, "per-fold"), &err);
   if (rc == VIRAL_OK) cli_print_warning("eval", d->input_warning);
   int status = rc == VIRAL_OK ? CLI_EXIT_OK : cli_data_error("eval", &err);
-  if (rc == VIRAL_OK && (d->unlabeled || d->bad_rows))
+  if (rc == VIRAL_OK && writes && (d->unlabeled || d->bad_rows))
     fprintf(stderr, "viral eval: skipped %llu unlabelled and %llu bad rows\n",
             (unsigned long long)d->unlabeled, (unsigned long long)d->bad_rows);
   viral_report_release(&r);

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "eval_report.h"
 #include "learn_options.h"
+#include "viral/dist.h"
 #include "viral/eval.h"
 #include "viral/metrics.h"
 #include "viral/writer.h"
@@ -45,7 +46,9 @@ const cli_spec cmd_tune_spec = {
     "(scaling, quantile label) on its own training rows, as in viral eval.\n"
     "With -o, trains the final model on all rows with the best parameters.\n"
     "--json writes the table and the best point as JSON (with -o: both files or\n"
-    "neither); --json - writes it to stdout instead of the table.\n\n"
+    "neither); --json - writes it to stdout instead of the table.\n"
+    "Under mpirun the (fold, point) pairs are spread over the processes and\n"
+    "process 0 writes what one process writes.\n\n"
     "example:\n"
     "  viral tune --metric auc -o model.json datasets/sample.csv\n"
     "  viral tune --learner svm --kernel rbf --log2c -1,7,2 --log2g -9,1,2 data.csv\n"
@@ -175,6 +178,8 @@ int cmd_tune(int argc, char **argv) {
     goto done;
   }
   if (text) print_best(&grid, &r, metric);
+  /* in an MPI job every process holds the whole result; process 0 writes it */
+  if (viral_dist_rank() != 0) goto done;
   const char *out = cli_get(&args, "output");
   viral_model *m = NULL;
   if (out) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "viral/dist.h"
 
 int cli_input_options(const cli_args *args, const viral_pipeline *p, viral_reader_options *opts) {
   viral_reader_options_init(opts);
@@ -45,7 +46,7 @@ int cli_show_progress(const cli_args *args) {
 }
 
 void cli_print_warning(const char *command, const char *text) {
-  if (text && *text) fprintf(stderr, "viral %s: warning: %s\n", command, text);
+  if (text && *text && viral_dist_rank() == 0) fprintf(stderr, "viral %s: warning: %s\n", command, text);
 }
 
 void cli_input_warning(const char *command, const viral_pipeline *p) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "viral/dist.h"
 #include "viral/version.h"
 
 /* Only commands that exist are listed: no stubs. */
@@ -130,12 +131,24 @@ static int run(int argc, char **argv) {
     return CLI_EXIT_USAGE;
   }
   if (!c) return unknown_command(name);
+  if (viral_dist_size() > 1 && !cli_runs_distributed(c->name))
+    return cli_usage_error(c->name, "runs as one process: start it without mpirun (score, eval and tune run over MPI)");
   return c->run(argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv) {
   /* Numbers are read and written in the C locale whatever the environment. */
   setlocale(LC_ALL, "C");
+  viral_error err;
+  viral_error_clear(&err);
+  if (viral_dist_init(&argc, &argv, &err) != VIRAL_OK) {
+    fprintf(stderr, "viral: %s\n", err.message);
+    return CLI_EXIT_DATA;
+  }
+  /* In an MPI job process 0 writes the results; the others' stdout goes nowhere. */
+  if (viral_dist_rank() != 0 && !freopen("/dev/null", "w", stdout)) return CLI_EXIT_DATA;
   const cli_command *c = argc >= 2 ? cli_find_command(argv[1]) : NULL;
-  return close_stdout(c ? c->name : NULL, run(argc, argv));
+  int status = close_stdout(c ? c->name : NULL, run(argc, argv));
+  viral_dist_finalize();
+  return status;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "learn/learner.h"
+#include "viral/dist.h"
 #include "viral/eval.h"
 #include "viral/metrics.h"
 
@@ -172,7 +173,44 @@ static int fold_metric(const viral_eval_fold *fold, const double *probs, viral_t
   return rc < 0 ? rc : VIRAL_OK;
 }
 
-/* Every point on every fold; each fold fits its pipeline once. */
+/* ---- over the processes of an MPI job (viral/dist.h) ----
+ *
+ * The work is cut in units, one point on one fold, numbered fold-major
+ * (u = f * points + i, the order one process runs them in); process p
+ * runs the units with u % size == p, each fold it has a unit of fitting its
+ * pipeline once; then every process sends its units' metrics to every
+ * other. */
+
+/* The metric of every unit, from the process that ran it, into out;
+ * after this process's status rc (where: the unit that failed, -1 before
+ * any): the first failure of the job, or VIRAL_OK. */
+static int share_units(viral_tune_result *out, int k, int rc, int64_t where, viral_error *err) {
+  if (viral_dist_size() == 1 || (rc = viral_dist_agree(rc, where, err)) != VIRAL_OK) return rc;
+  size_t units = out->count * (size_t)k, ranks = (size_t)viral_dist_size(), mine = 0;
+  double *sent = malloc((units / ranks + 1) * sizeof *sent), *all = NULL;
+  for (size_t u = (size_t)viral_dist_rank(); sent && u < units; u += ranks)
+    sent[mine++] = out->points[u % out->count].per_fold[u / out->count];
+  rc = sent ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  size_t len = 0;
+  int gathered = viral_dist_allgather(sent, rc == VIRAL_OK ? mine * sizeof *sent : 0, (char **)&all, &len, err);
+  rc = viral_dist_agree(rc == VIRAL_OK ? gathered : rc, 0, err);
+  /* the gathered metrics: process 0's units, then process 1's, ... */
+  size_t at = 0;
+  for (size_t p = 0; rc == VIRAL_OK && p < ranks; p++)
+    for (size_t u = p; u < units; u += ranks) out->points[u % out->count].per_fold[u / out->count] = all[at++];
+  free(sent), free(all);
+  return rc;
+}
+
+/* 1 when this process runs a unit of fold f. */
+static int runs_fold(int f, size_t points, int rank, int ranks) {
+  for (size_t i = 0; i < points; i++)
+    if (((size_t)f * points + i) % (size_t)ranks == (size_t)rank) return 1;
+  return 0;
+}
+
+/* Every point on every fold (this process's units of them); each fold fits
+ * its pipeline once. */
 static int run_folds(const viral_eval_data *d, int k, uint64_t seed, viral_tune_metric which,
                      void (*progress)(void *, int, int, size_t, size_t), void *ctx,
                      viral_tune_result *out, viral_error *err) {
@@ -181,12 +219,19 @@ static int run_folds(const viral_eval_data *d, int k, uint64_t seed, viral_tune_
   double *probs = calloc(rows, sizeof *probs), *y = malloc(rows * sizeof *y), *q = malloc(rows * sizeof *q);
   int rc = fold_of && role && probs && y && q ? VIRAL_OK
                                                : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  int rank = viral_dist_rank(), ranks = viral_dist_size();
+  int64_t where = -1; /* the unit that failed; -1: before any */
   if (rc == VIRAL_OK) rc = viral_eval_stratified_folds(d->ds.labels, d->ds.rows, k, seed, fold_of, err);
   for (int f = 0; f < k && rc == VIRAL_OK; f++) {
+    if (!runs_fold(f, out->count, rank, ranks)) continue;
+    where = (int64_t)f * (int64_t)out->count;
     for (size_t r = 0; r < d->ds.rows; r++) role[r] = fold_of[r] == f;
     viral_eval_fold fold;
     if ((rc = viral_eval_fold_init(&fold, d, role, err)) != VIRAL_OK) break;
     for (size_t i = 0; i < out->count && rc == VIRAL_OK; i++) {
+      size_t u = (size_t)f * out->count + i;
+      if (u % (size_t)ranks != (size_t)rank) continue;
+      where = (int64_t)u;
       if (progress) progress(ctx, f, k, i, out->count);
       viral_tune_point *pt = &out->points[i];
       rc = viral_eval_fold_predict_with(&fold, VIRAL_EVAL_MODEL, &pt->opts, probs, err);
@@ -195,7 +240,7 @@ static int run_folds(const viral_eval_data *d, int k, uint64_t seed, viral_tune_
     viral_eval_fold_release(&fold);
   }
   free(fold_of), free(role), free(probs), free(y), free(q);
-  return rc;
+  return share_units(out, k, rc, where, err);
 }
 
 int viral_eval_tune(const viral_eval_data *d, const viral_train_options *base,
@@ -206,7 +251,8 @@ int viral_eval_tune(const viral_eval_data *d, const viral_train_options *base,
   out->folds = k;
   out->best = -1;
   int rc = make_points(base, grid, k, out, err);
-  if (rc == VIRAL_OK) rc = run_folds(d, k, seed, metric, progress, progress_ctx, out, err);
+  /* one process short of memory still tells the others (share_units) */
+  rc = rc == VIRAL_OK ? run_folds(d, k, seed, metric, progress, progress_ctx, out, err) : share_units(out, k, rc, -1, err);
   for (size_t i = 0; i < out->count && rc == VIRAL_OK; i++) {
     viral_tune_point *pt = &out->points[i];
     viral_metrics_mean_std(pt->per_fold, (size_t)k, &pt->mean, &pt->sd, NULL);

@@ -162,9 +162,13 @@ int viral_rows_input_checked(const viral_rows *s) {
   return !s->p || s->o.checked || viral_pipeline_tally_checked(s->p);
 }
 
+/* 1 when the source is one of several shares of its input. */
+static int shared(const viral_rows *s) { return s->o.shares > 1 && s->o.share_block > 0; }
+
 void viral_rows_get_counts(const viral_rows *s, viral_rows_counts *out) {
   *out = s->counts;
-  out->bad_rows = s->rejected + (s->r ? viral_reader_skipped(s->r) : 0);
+  int counts_reader = !shared(s) || s->o.share == 0; /* every share saw the reader's skips */
+  out->bad_rows = s->rejected + (s->r && counts_reader ? viral_reader_skipped(s->r) : 0);
 }
 
 int viral_rows_no_labels(const viral_rows *s, viral_error *err) {
@@ -244,13 +248,17 @@ static int next_record(viral_rows *s, const viral_record **rec, viral_error *err
       s->selected++;
     }
     s->row.record = here;
-    if (s->o.checked) return 1;
+    int mine = !shared(s) || (here / s->o.share_block) % s->o.shares == s->o.share;
+    if (s->o.checked) {
+      if (mine) return 1;
+      continue;
+    }
     if ((rc = viral_pipeline_tally_record(s->p, s->r, *rec, err)) != VIRAL_OK) return rc;
     if (s->o.check_after && !viral_pipeline_tally_checked(s->p) &&
         viral_reader_rows(s->r) >= s->o.check_after &&
         (rc = viral_pipeline_tally_check(s->p, err)) != VIRAL_OK)
       return rc;
-    return 1;
+    if (mine) return 1;
   }
 }
 

@@ -54,7 +54,7 @@ int viral_score_next_row(const viral_model *m, viral_model_scratch *scratch, vir
     rc = viral_model_predict_vector(m, row->x, pred, err);
     if (rc == VIRAL_OK) rc = viral_model_explain(m, scratch, row->x, row->rec, reasons, explain, &n, err);
     if (rc == VIRAL_OK) {
-      viral_scored_row scored = {{row->id, row->id_len}, pred, reasons, n, explain};
+      viral_scored_row scored = {{row->id, row->id_len}, pred, reasons, n, explain, row->record};
       *out = scored;
       return 1;
     }
