@@ -144,6 +144,15 @@ double linear_rows_decision(const linear_rows *r, size_t i, const double *w) {
   return d;
 }
 
+void linear_rows_add_row(const linear_rows *r, size_t i, double a, double *v) {
+  for (const struct feature_node *p = r->nodes + r->start[i]; p->index != -1; p++) v[p->index - 1] += a * p->value;
+}
+
+void linear_rows_add_squares(const linear_rows *r, size_t i, double a, double *v) {
+  for (const struct feature_node *p = r->nodes + r->start[i]; p->index != -1; p++)
+    v[p->index - 1] += a * p->value * p->value;
+}
+
 /* ---- fitting ---- */
 
 static void quiet(const char *message) { (void)message; }

@@ -87,5 +87,9 @@ int linear_train(const linear_rows *r, const size_t *rows, size_t n, const linea
 
 /* Row i's decision value under w (bias item included). */
 double linear_rows_decision(const linear_rows *r, size_t i, const double *w);
+/* v += a x_i, and v_j += a x_ij^2 for every item j of row i (bias item
+ * included; after finish): v: [features + 1]. */
+void linear_rows_add_row(const linear_rows *r, size_t i, double a, double *v);
+void linear_rows_add_squares(const linear_rows *r, size_t i, double a, double *v);
 
 #endif

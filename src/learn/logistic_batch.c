@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "io/random.h"
+#include "learn/tron.h"
 
 /* The intercept is LIBLINEAR's weight on an item of this value (learn/
  * linear.h: 2.3 penalises it as (b / BIAS_ITEM)^2 / 2, a thousandth of a
@@ -46,16 +47,6 @@
 #define CV_EPS 0.0001
 #define FINAL_EPS 0.00000001
 
-/* ---- numbers ---- */
-
-static double sigmoid(double t) { return t >= 0 ? 1 / (1 + exp(-t)) : exp(t) / (1 + exp(t)); }
-
-/* -log p(y | margin t), without overflow. */
-static double log_loss(double t, double y) {
-  double s = y > 0.5 ? -t : t;
-  return s > 0 ? s + log1p(exp(-s)) : log1p(exp(s));
-}
-
 static double transform_item(void *ctx, uint32_t index, double value) {
   return viral_logistic_input_(ctx, index, value);
 }
@@ -93,7 +84,7 @@ static int held_out_loss(search *s, double C, double *loss, viral_error *err) {
       if (s->fold[k] != f) continue;
       size_t r = s->order[k];
       double y = linear_rows_label(s->rows, r), c = s->weight[y > 0.5];
-      sum += c * log_loss(linear_rows_decision(s->rows, r, s->w[f]), y);
+      sum += c * tron_log_loss(linear_rows_decision(s->rows, r, s->w[f]), y);
       weight += c;
     }
   }
@@ -188,7 +179,7 @@ static double polish_intercept(const linear_rows *r, const double *margin, const
   for (int it = 0; it < 50; it++) {
     double g = 0, h = 0;
     for (size_t i = 0; i < n; i++) {
-      double y = linear_rows_label(r, i), c = weight[y > 0.5], p = sigmoid(margin[i] + d);
+      double y = linear_rows_label(r, i), c = weight[y > 0.5], p = tron_sigmoid(margin[i] + d);
       g += c * (p - y);
       h += c * p * (1 - p);
     }
@@ -220,7 +211,7 @@ static int seed_state(viral_logistic *m, const linear_rows *r, const double *w, 
   const double weight[2] = {m->p.weight0, m->p.weight1};
   double total = 0; /* summed g^2: the intercept's */
   for (size_t i = 0; i < n; i++) {
-    double y = linear_rows_label(r, i), p = sigmoid(margin[i]);
+    double y = linear_rows_label(r, i), p = tron_sigmoid(margin[i]);
     double g = weight[y > 0.5] * (p - y), g2 = g * g;
     if (scored) scored(ctx, p, y);
     total += g2;
@@ -255,8 +246,7 @@ static int seed_state(viral_logistic *m, const linear_rows *r, const double *w, 
   return VIRAL_OK;
 }
 
-int logistic_batch_fit(viral_logistic *m, linear_rows *rows, void (*scored)(void *ctx, double p, double y),
-                       void *ctx, viral_error *err) {
+int logistic_batch_prepare(viral_logistic *m, linear_rows *rows, viral_error *err) {
   size_t n = linear_rows_count(rows);
   viral_sparse x;
   viral_sparse_init(&x);
@@ -267,7 +257,14 @@ int logistic_batch_fit(viral_logistic *m, linear_rows *rows, void (*scored)(void
   if (rc != VIRAL_OK) return viral_error_set(err, rc, NULL, 0, "out of memory");
   viral_logistic_refresh_(m);
   linear_rows_transform(rows, transform_item, m);
-  if ((rc = linear_rows_finish(rows, BIAS_ITEM, err)) != VIRAL_OK) return rc;
+  return linear_rows_finish(rows, BIAS_ITEM, err);
+}
+
+int logistic_batch_fit(viral_logistic *m, linear_rows *rows, void (*scored)(void *ctx, double p, double y),
+                       void *ctx, viral_error *err) {
+  size_t n = linear_rows_count(rows);
+  int rc = logistic_batch_prepare(m, rows, err);
+  if (rc != VIRAL_OK) return rc;
 
   viral_logistic_fit_info info = {VIRAL_LOGISTIC_FIT_BATCH, m->p.C, 0, NAN, n, 0};
   if (m->p.C == 0.0 && (rc = choose_C(rows, &m->p, &info, err)) != VIRAL_OK) return rc;

@@ -7,6 +7,12 @@
 #include "learn/linear.h"
 #include "learn/logistic_json.h"
 
+/* The first part of logistic_batch_fit: m (which has learned nothing yet)
+ * observes the rows (added raw, as below) and fixes its statistics; the
+ * rows become the inputs its optimizer sees, finished with the bias item
+ * the fit uses. VIRAL_OK, or an error with err set. */
+int logistic_batch_prepare(viral_logistic *m, linear_rows *rows, viral_error *err);
+
 /* Fit m, which has learned nothing yet, at the optimum of rows (added
  * raw with linear_rows_add, both classes present; the rows are used up:
  * transformed and finished), with m's params: class importances weight0
