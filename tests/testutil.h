@@ -42,6 +42,14 @@ char *test_pipeline_json(const struct viral_pipeline *p);
  * (77 when it is the "shared" run and the data is missing outside CI). */
 int test_main(Suite *suite);
 
+/* 1 when Open MPI's mpirun started this test (tests/mpi.sh). */
+int test_in_a_job(void);
+/* test_main for a suite whose cases may be collective (viral/dist.h): join
+ * the job (if any), run make_suite()'s suite in this process (no fork in a
+ * job: a child could not talk to the others), leave the job. name prefixes
+ * a failure to join. */
+int test_main_in_job(int *argc, char ***argv, const char *name, Suite *(*make_suite)(void));
+
 #define ck_assert_double_near(a, b, tol)                                       \
   ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol),                      \
                 "%s = %.17g, expected %.17g (tolerance %g)", #a, (double)(a),   \

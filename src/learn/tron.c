@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "viral/dist.h"
+
 /* The paper's constants: a step is taken when the actual reduction is
  * more than ETA0 of the predicted one; ETA1 and ETA2 grade the prediction;
  * SIGMA1..3 bound how delta shrinks and grows. */
@@ -224,6 +226,11 @@ static int newton(tron *t, double *w, double *work) {
 }
 
 /* ---- the calls ---- */
+
+int tron_sum_over_processes(void *ctx, double *v, size_t n, viral_error *err) {
+  (void)ctx;
+  return viral_dist_sum_double(v, n, err);
+}
 
 static int start(tron *t, const linear_rows *r, const size_t *rows, size_t n, const tron_fit *f, tron_info *info,
                  viral_error *err) {

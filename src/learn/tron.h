@@ -71,6 +71,14 @@ typedef struct tron_info {
 int tron_train(const linear_rows *r, const size_t *rows, size_t n, const tron_fit *f, const double *init, double *w,
                tron_info *info, viral_error *err);
 
+/* The hook of a process of an MPI job (viral/dist.h): v summed over the
+ * job's processes by viral_dist_sum_double, the same bits on each; ctx
+ * unused. In a job of one (no mpirun, or no MPI) it does nothing. Every
+ * process of the job must fit with it together (tron_train is collective
+ * then); a process that fails before its first sum (out of memory) leaves
+ * the others waiting, as any collective call does. */
+int tron_sum_over_processes(void *ctx, double *v, size_t n, viral_error *err);
+
 /* 1 / (1 + exp(-t)), and -log p(y | margin t) for y 0 or 1: without
  * overflow at any t. */
 double tron_sigmoid(double t);
