@@ -20,7 +20,7 @@ mkdir -p "$out"
 step "check a dataset: rows, and per field type, missing, distinct, min/median/max" \
   "$viral" describe "$data"
 
-step "train the online logistic model (one streaming pass)" \
+step "train the logistic model (batch optimum, C by 5-fold CV, then online)" \
   "$viral" train -o "$out/model.json" "$data"
 
 step "what the model learned" "$viral" inspect --top 5 "$out/model.json"

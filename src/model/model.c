@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/array.h"
 #include "io/random.h"
 #include "learn/logistic_json.h"
 #include "viral/calibrate.h"
@@ -470,7 +471,7 @@ struct viral_model_scratch {
   size_t capacity;
   viral_sparse full;            /* the explained vector with every dense coordinate */
   unsigned char *dense_seen;    /* [dense_cap]: coordinate i is in the vector */
-  uint32_t dense_cap;
+  size_t dense_cap;
 };
 
 viral_model_scratch *viral_model_scratch_create(void) {
@@ -532,12 +533,7 @@ static int by_abs_contribution(const void *a, const void *b) {
 static int with_every_dense(const viral_model *m, viral_model_scratch *s, const viral_sparse *x,
                             const viral_sparse **out) {
   uint32_t dense = viral_pipeline_dense_count(m->pipeline);
-  if (dense > s->dense_cap) {
-    unsigned char *seen = realloc(s->dense_seen, dense);
-    if (!seen) return VIRAL_ERR_NOMEM;
-    s->dense_seen = seen;
-    s->dense_cap = dense;
-  }
+  if (array_grow((void **)&s->dense_seen, &s->dense_cap, dense, 1, 64) < 0) return VIRAL_ERR_NOMEM;
   if (dense) memset(s->dense_seen, 0, dense);
   viral_sparse_clear(&s->full);
   for (size_t k = 0; k < x->count; k++) {
