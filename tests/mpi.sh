@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# mpi.sh VIRAL MPIEXEC VIRAL_MPI SOURCE_DIR TEST_DIST TEST_TRON - viral over
+# mpi.sh VIRAL MPIEXEC VIRAL_MPI SOURCE_DIR TEST_DIST TEST_TRON TEST_SPREAD - viral over
 # the processes of an MPI job on this machine (loopback, --oversubscribe):
 # with 1, 2 and 4 processes the collective calls of viral/dist.h (the Check
 # suite TEST_DIST, each process checking what its rank gets) hold, the
 # batch solver summing over the processes (TEST_TRON) fits what one process
-# fits, the same bits on every process, and `viral
+# fits, the same bits on every process, `viral train` (TEST_SPREAD, the
+# library's spread fit, and the CLI) fits the model one process fits, and `viral
 # score`, `viral eval` (stratified and --temporal; text, --json, --html,
 # --predictions; the HTML page's importance chart too) and `viral tune` write
 # the bytes one process writes; a process that fails (a bad row in its share
 # only) or is killed ends the job with a non-zero exit, a message naming the
-# rank, and no output file; train and score --log refuse to run.
+# rank, and no output file (train: no model); update and score --log refuse to run.
 # Skipped (77) when viral was built without MPI, failed under CI=true
 # (tools/setup.sh installs OpenMPI there).
 set -u
-viral=$1 mpiexec=$2 built_with_mpi=$3 src=$4 test_dist=$5 test_tron=$6
+viral=$1 mpiexec=$2 built_with_mpi=$3 src=$4 test_dist=$5 test_tron=$6 test_spread=$7
 if [ "$built_with_mpi" != ON ] || [ ! -x "$mpiexec" ]; then
   echo "mpi: viral was built without MPI (install libopenmpi-dev openmpi-bin: tools/setup.sh)" >&2
   [ "${CI:-}" = true ] && exit 1
@@ -45,6 +46,8 @@ for n in 1 2 4; do
     fail "test_dist with $n processes: $(grep -v '^Running' "$tmp/dist.out" | head -5)"
   timeout 120 "$mpiexec" --oversubscribe -np "$n" "$test_tron" > "$tmp/tron.out" 2>&1 ||
     fail "test_tron with $n processes: $(grep -v '^Running' "$tmp/tron.out" | head -5)"
+  timeout 300 "$mpiexec" --oversubscribe -np "$n" "$test_spread" > "$tmp/spread.out" 2>&1 ||
+    fail "test_model_spread with $n processes: $(grep -v '^Running' "$tmp/spread.out" | head -5)"
 done
 
 model=$src/models/default.json
@@ -169,10 +172,33 @@ status=$?
 grep -q "rank 1 .*signal 9" "$tmp/killed.err" || fail "a killed rank: no message naming rank 1 and the signal"
 ls "$tmp" | grep -q '^killed-out' && fail "a killed rank left an output file"
 
+# ---- train: the batch optimum fitted together (test_model_spread checks
+# the model against one process's); process 0 writes it, once ----
+"$viral" train -q -o "$tmp/train1.json" "$tmp/data.csv" || exit 1
+for n in 2 4; do
+  run "$n" train -o "$tmp/train$n.json" "$tmp/data.csv" 2> "$tmp/train$n.err" || fail "train with $n processes exited $?"
+  [ "$(grep -c '^viral train: 1200 rows' "$tmp/train$n.err")" = 1 ] ||
+    fail "train with $n processes: the summary not said once for the 1200 rows: $(cat "$tmp/train$n.err")"
+  # the same probabilities to 4 significant digits, row by row
+  "$viral" score -m "$tmp/train1.json" "$tmp/data.csv" | cut -d, -f2 | awk '{ printf "%.4g\n", $1 }' > "$tmp/p1"
+  "$viral" score -m "$tmp/train$n.json" "$tmp/data.csv" | cut -d, -f2 | awk '{ printf "%.4g\n", $1 }' > "$tmp/p$n"
+  cmp -s "$tmp/p1" "$tmp/p$n" || fail "train with $n processes: other probabilities than one process's"
+done
+# a bad row in rank 2's share stops the job, no model written
+run 4 train -o "$tmp/bad-model.json" "$tmp/bad.csv" 2> "$tmp/bad-train.err" && fail "train with a bad row in rank 2's share exited 0"
+grep -q "^viral train: rank 2: .*bad.csv:603: field 'views_1h'" "$tmp/bad-train.err" ||
+  fail "train with a bad row in rank 2's share: the message does not name rank 2 and the row: $(cat "$tmp/bad-train.err")"
+[ -e "$tmp/bad-model.json" ] && fail "train with a bad row in rank 2's share wrote a model"
+# learners that train as one process say so
+run 2 train --learner svm -o "$tmp/svm.json" "$tmp/data.csv" 2> "$tmp/svm.err" && fail "train --learner svm with 2 processes exited 0"
+[ "$(grep -c "^viral train: the svm learner trains as one process" "$tmp/svm.err")" = 1 ] ||
+  fail "train --learner svm with 2 processes: no message, or two: $(cat "$tmp/svm.err")"
+[ -e "$tmp/svm.json" ] && fail "train --learner svm with 2 processes wrote a model"
+
 # ---- commands that do not run over MPI say so, once ----
-run 2 train -o "$tmp/model.json" "$tmp/data.csv" 2> "$tmp/train.err" && fail "train with 2 processes exited 0"
-[ "$(grep -c "^viral train: runs as one process" "$tmp/train.err")" = 1 ] || fail "train with 2 processes: no message, or two"
-[ -e "$tmp/model.json" ] && fail "train with 2 processes wrote a model"
+run 2 update -m "$tmp/train1.json" -o "$tmp/updated.json" "$tmp/data.csv" 2> "$tmp/update.err" && fail "update with 2 processes exited 0"
+[ "$(grep -c "^viral update: runs as one process" "$tmp/update.err")" = 1 ] || fail "update with 2 processes: no message, or two"
+[ -e "$tmp/updated.json" ] && fail "update with 2 processes wrote a model"
 # score --log reads a log in time order: one process's
 "$viral" gen -q --log --to jsonl --videos 20 --seed 8 -o "$tmp/log.jsonl" || exit 1
 run 2 score --log -m "$model" -o "$tmp/log-out.csv" "$tmp/log.jsonl" 2> "$tmp/log.err"

@@ -1,5 +1,5 @@
-/* test_tron.c - viral's trust-region Newton (learn/tron.h) against
- * LIBLINEAR's (learn/linear.h, the batch optimum's solver today) on the same
+/* test_tron.c - viral's trust-region Newton (learn/tron.h, the batch
+ * optimum's solver) against LIBLINEAR's (learn/linear.h, its solver before) on the same
  * objective, and its sum hook: rows split between two "processes" (threads
  * summing through the hook as viral_dist_sum_double would) reach the
  * whole's solution, each process the same bits. tests/mpi.sh runs it again
@@ -22,7 +22,8 @@
 #include "viral/metrics.h"
 #include "viral/reader.h"
 
-/* The bias item of logistic_batch.c's fit. */
+/* A bias item as large as LIBLINEAR needs for its penalised intercept to
+ * matter little (logistic_batch.c's before its own solver). */
 #define BIAS_ITEM 1000.0
 /* LIBLINEAR's -e for the model viral keeps (logistic_batch.c FINAL_EPS). */
 #define LIBLINEAR_EPS 1e-8
@@ -34,7 +35,7 @@ static double uniform(uint64_t *state) { return (double)(splitmix64_next(state) 
 /* n rows over `features` coordinates, each present with probability 1/3
  * at a value in [-2, 2), labelled by a draw from a logistic model (so the
  * classes overlap and the optimum is finite), finished with bias
- * (generated: BIAS_ITEM, as logistic_batch.c). */
+ * (generated: BIAS_ITEM). */
 static linear_rows *generated_with(size_t n, uint32_t features, uint64_t seed, double bias) {
   linear_rows *r = linear_rows_create();
   ck_assert_ptr_nonnull(r);
@@ -68,16 +69,12 @@ static linear_rows *generated(size_t n, uint32_t features, uint64_t seed) {
 
 /* datasets/sample.csv through the default pipeline and the logistic
  * learner's preparation for its batch fit (logistic_batch_prepare): the
- * rows LIBLINEAR fits there. */
+ * rows the batch fit fits there. */
 static linear_rows *sample_rows(void) {
   char path[4096];
   test_repo_path(path, sizeof path, "datasets/sample.csv");
-  viral_pipeline_options popts;
-  viral_pipeline_options_init(&popts);
-  popts.scaling = "none";
   viral_error err;
-  viral_pipeline *p = viral_pipeline_load_spec(NULL, &popts, &err);
-  ck_assert_msg(p != NULL, "%s", err.message);
+  viral_pipeline *p = test_default_pipeline("none");
   viral_reader *in;
   const viral_record *rec;
   linear_rows *r = linear_rows_create();
@@ -100,7 +97,7 @@ static linear_rows *sample_rows(void) {
   while (bits < VIRAL_LOGISTIC_MAX_BITS && ((uint32_t)1 << bits) < viral_pipeline_dim(p)) bits++;
   viral_logistic *m = viral_logistic_create(&params, bits, &err);
   ck_assert_msg(m != NULL, "%s", err.message);
-  ck_assert_msg(logistic_batch_prepare(m, r, &err) == VIRAL_OK, "%s", err.message);
+  ck_assert_msg(logistic_batch_prepare(m, r, NULL, &err) == VIRAL_OK, "%s", err.message);
   viral_logistic_free(m);
   viral_pipeline_free(p);
   return r;

@@ -153,6 +153,16 @@ int test_main_in_job(int *argc, char ***argv, const char *name, Suite *(*make_su
   return status;
 }
 
+viral_pipeline *test_default_pipeline(const char *scaling) {
+  viral_pipeline_options popts;
+  viral_pipeline_options_init(&popts);
+  popts.scaling = scaling;
+  viral_error err;
+  viral_pipeline *p = viral_pipeline_load_spec(NULL, &popts, &err);
+  ck_assert_msg(p != NULL, "%s", err.message);
+  return p;
+}
+
 char *test_pipeline_json(const viral_pipeline *p) {
   viral_error err;
   cJSON *j = viral_pipeline_to_json(p, &err);

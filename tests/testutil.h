@@ -37,6 +37,9 @@ void test_replace_file(const char *from, const char *to);
  * frees). */
 struct viral_pipeline;
 char *test_pipeline_json(const struct viral_pipeline *p);
+/* The default spec with the given scaling ("none": as `viral train` loads
+ * it for the logistic learner); the test fails when it cannot load. */
+struct viral_pipeline *test_default_pipeline(const char *scaling);
 
 /* Run a suite built by make_suite() and return the process exit status
  * (77 when it is the "shared" run and the data is missing outside CI). */

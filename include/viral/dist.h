@@ -57,6 +57,11 @@ int viral_dist_sum(uint64_t *v, size_t n, viral_error *err);
  * processes, never from one run to the next of the same job. */
 int viral_dist_sum_double(double *v, size_t n, viral_error *err);
 
+/* Collective: v[n] replaced by the largest value of each element over the
+ * processes, the same on every process (a maximum does not depend on the
+ * order it is taken in). NaN elements are not to be compared. */
+int viral_dist_max_double(double *v, size_t n, viral_error *err);
+
 /* Collective: the len bytes at mine of every process, one after another in
  * rank order, on every process: *all (caller frees; NULL when the total is
  * 0) and *total. At most 2 GiB in all. VIRAL_OK or an error (the same on

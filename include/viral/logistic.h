@@ -77,8 +77,10 @@
  *   C sum_r c_r logloss_r + ||u||^2 / 2
  * on the inputs the optimizer sees with those statistics (z_i(x) - z_i(0)
  * on a dense coordinate, x / s_i on the others), the intercept unpenalised:
- * scikit-learn's LogisticRegression objective, solved by LIBLINEAR's primal
- * Newton method (src/learn/logistic_batch.c). C is params.C, or, when 0,
+ * scikit-learn's LogisticRegression objective, solved by viral's own
+ * trust-region Newton method, the one of LIBLINEAR's primal solver, whose
+ * sums over the rows can be summed over the processes of an MPI job
+ * (src/learn/tron.c, logistic_batch.c). C is params.C, or, when 0,
  * chosen by 5-fold stratified cross-validation of the held-out log loss
  * over C = 2^k. l1 and l2 play no part in it. The optimizer's state is
  * then seeded so that learning continues from the fit: for each coordinate

@@ -92,6 +92,11 @@ typedef struct viral_train_options {
   /* Called now and then with rows read so far (may be NULL). */
   void (*progress)(void *ctx, uint64_t rows);
   void *progress_ctx;
+  /* 1: viral_model_train is collective over the processes of an MPI job
+   * (viral/dist.h): each process reads its share of the input and they fit
+   * one model together, the same on every process (the logistic learner;
+   * README "Training over MPI"). 0 (default): this process alone. */
+  int spread;
 } viral_train_options;
 
 /* Defaults: the default learner (logistic FTRL) with its defaults, seed 1,

@@ -93,7 +93,7 @@ void cli_print_option_table(const cli_spec *spec, FILE *out) {
 }
 
 int cli_runs_distributed(const char *name) {
-  static const char *const distributed[] = {"score", "eval", "tune"};
+  static const char *const distributed[] = {"train", "score", "eval", "tune"};
   for (size_t i = 0; i < sizeof distributed / sizeof *distributed; i++)
     if (strcmp(name, distributed[i]) == 0) return 1;
   return 0;

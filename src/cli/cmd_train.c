@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "learn_options.h"
+#include "viral/dist.h"
 #include "viral/model.h"
 
 static const cli_option options[] = {
@@ -85,9 +86,12 @@ int cmd_train(int argc, char **argv) {
     return cli_usage_error("train", "--threshold must be a probability from 0 to 1");
   if ((rc = cli_calibrate_options(&args, &opts)) != CLI_CONTINUE) return rc;
   opts.skip_bad_rows = cli_flag(&args, "skip-bad-rows");
-  int show = cli_show_progress(&args);
+  /* under mpirun the processes train together; process 0 writes and says */
+  opts.spread = viral_dist_size() > 1;
+  int speaks = viral_dist_rank() == 0;
+  int show = speaks && cli_show_progress(&args);
   if (show) opts.progress = progress;
-  if (!cli_flag(&args, "quiet")) opts.warn = svm_warning, opts.note = note_line;
+  if (speaks && !cli_flag(&args, "quiet")) opts.warn = svm_warning, opts.note = note_line;
 
   viral_error err;
   viral_error_clear(&err);
@@ -98,7 +102,7 @@ int cmd_train(int argc, char **argv) {
     viral_pipeline_free(p);
     return cli_usage_error("train", "the spec has no label rule: give one with --label");
   }
-  if (viral_pipeline_leaks(p) && !cli_flag(&args, "quiet"))
+  if (viral_pipeline_leaks(p) && speaks && !cli_flag(&args, "quiet"))
     fprintf(stderr, "viral train: warning: --allow-leakage: features use fields observed after the "
                     "%gh window\n", viral_pipeline_window_hours(p));
   viral_reader_options ropts;
@@ -116,9 +120,11 @@ int cmd_train(int argc, char **argv) {
   if (!m) return cli_data_error("train", &err);
   if (!cli_flag(&args, "quiet")) cli_input_warning("train", viral_model_pipeline(m));
   double seconds = cli_seconds_since(&start);
-  rc = cli_save_model(m, out, cli_get(&args, "json"), "train", &summary, seconds, &err);
+  rc = speaks ? cli_save_model(m, out, cli_get(&args, "json"), "train", &summary, seconds, &err) : VIRAL_OK;
   viral_model_free(m);
+  /* the job's status is process 0's: the others wait for its write */
+  if (opts.spread) rc = viral_dist_agree(rc, 0, &err);
   if (rc != VIRAL_OK) return cli_data_error("train", &err);
-  if (!cli_flag(&args, "quiet")) cli_print_train_summary("train", &summary, seconds);
+  if (speaks && !cli_flag(&args, "quiet")) cli_print_train_summary("train", &summary, seconds);
   return CLI_EXIT_OK;
 }

@@ -132,7 +132,7 @@ static int run(int argc, char **argv) {
   }
   if (!c) return unknown_command(name);
   if (viral_dist_size() > 1 && !cli_runs_distributed(c->name))
-    return cli_usage_error(c->name, "runs as one process: start it without mpirun (score, eval and tune run over MPI)");
+    return cli_usage_error(c->name, "runs as one process: start it without mpirun (train, score, eval and tune run over MPI)");
   return c->run(argc - 1, argv + 1);
 }
 

@@ -110,6 +110,13 @@ static int mpi_sum_double(double *v, size_t n, viral_error *err) {
   return VIRAL_OK;
 }
 
+static int mpi_max_double(double *v, size_t n, viral_error *err) {
+  if (n > INT_MAX) return viral_error_set(err, VIRAL_ERR_LIMIT, NULL, 0, "too many numbers to compare over MPI");
+  if (MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+    return mpi_failed(err, "allreduce");
+  return VIRAL_OK;
+}
+
 static int mpi_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
   unsigned long long my_len = len, sum = 0;
   int rc = VIRAL_OK;
@@ -203,6 +210,10 @@ static int mpi_sum_double(double *v, size_t n, viral_error *err) {
   (void)v, (void)n, (void)err;
   return VIRAL_OK;
 }
+static int mpi_max_double(double *v, size_t n, viral_error *err) {
+  (void)v, (void)n, (void)err;
+  return VIRAL_OK;
+}
 static int mpi_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
   (void)mine, (void)len, (void)all, (void)total, (void)err;
   return VIRAL_OK;
@@ -237,6 +248,10 @@ int viral_dist_sum(uint64_t *v, size_t n, viral_error *err) {
 
 int viral_dist_sum_double(double *v, size_t n, viral_error *err) {
   return size_ == 1 || n == 0 ? VIRAL_OK : mpi_sum_double(v, n, err);
+}
+
+int viral_dist_max_double(double *v, size_t n, viral_error *err) {
+  return size_ == 1 || n == 0 ? VIRAL_OK : mpi_max_double(v, n, err);
 }
 
 int viral_dist_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {

@@ -37,6 +37,9 @@ typedef struct viral_fit_rows viral_fit_rows;
  * negative status with err set. */
 int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, double *weight,
                         viral_error *err);
+/* The record number (0-based, in the input) of the row viral_fit_rows_next
+ * gave last. */
+uint64_t viral_fit_rows_record(const viral_fit_rows *r);
 
 /* What training hands a learner. */
 typedef struct viral_learner_fit {
@@ -94,6 +97,9 @@ struct viral_learner {
   double (*param_get)(const viral_train_options *o, const char *name);
 
   /* ---- training ---- */
+  /* 1 when fit can take rows spread over the processes of an MPI job
+   * (o->spread: each process calls fit on its share, together) */
+  int spreads;
   /* before any pass over the data: can it learn p's vectors with o? */
   int (*check)(const viral_train_options *o, const viral_pipeline *p, viral_error *err);
   /* 1 when fit needs the class counts of all labelled rows first */

@@ -3,6 +3,7 @@
  * become feature_node arrays here and nowhere else. */
 #include "learn/linear.h"
 #include "io/array.h"
+#include "viral/dist.h"
 
 #include <limits.h>
 #include <math.h>
@@ -103,16 +104,50 @@ void linear_rows_transform(linear_rows *r, double (*f)(void *ctx, uint32_t index
   }
 }
 
-int linear_rows_finish(linear_rows *r, double bias, viral_error *err) {
-  /* number the indices in use, in increasing order: number[index] is the
-   * feature's number + 1, 0 for an index no row uses */
+/* One past the largest index the rows use. */
+static uint32_t top_index(const linear_rows *r) {
   uint32_t top = 0;
   for (size_t k = 0; k < r->nodes_used; k++)
     if (r->nodes[k].index >= 0 && (uint32_t)r->nodes[k].index + 1 > top) top = (uint32_t)r->nodes[k].index + 1;
-  uint32_t *number = calloc((size_t)top + 1, sizeof *number);
-  if (!number) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory numbering %u features", top);
+  return top;
+}
+
+/* in_use: [top] 1 at each index the rows use (0 elsewhere). */
+static void mark_in_use(const linear_rows *r, uint64_t *in_use) {
   for (size_t k = 0; k < r->nodes_used; k++)
-    if (r->nodes[k].index >= 0) number[r->nodes[k].index] = 1;
+    if (r->nodes[k].index >= 0) in_use[r->nodes[k].index] = 1;
+}
+
+/* The indices in use, marked in *in_use ([top + 1], caller frees): this
+ * process's rows, or with spread those of every process of the job. */
+static int indices_in_use(const linear_rows *r, int spread, uint64_t **in_use, uint32_t *top, viral_error *err) {
+  double most = top_index(r);
+  int rc = spread ? viral_dist_max_double(&most, 1, err) : VIRAL_OK;
+  if (rc != VIRAL_OK) return rc;
+  *top = (uint32_t)most;
+  if (!(*in_use = calloc((size_t)*top + 1, sizeof **in_use)))
+    rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory numbering %u features", *top);
+  else
+    mark_in_use(r, *in_use);
+  /* every process must make the sum: a failure to allocate is agreed first */
+  if (spread && (rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK) rc = viral_dist_sum(*in_use, (size_t)*top, err);
+  return rc;
+}
+
+int linear_rows_finish(linear_rows *r, double bias, viral_error *err) {
+  return linear_rows_finish_spread(r, bias, 0, err);
+}
+
+int linear_rows_finish_spread(linear_rows *r, double bias, int spread, viral_error *err) {
+  /* number the indices in use, in increasing order: number[index] is the
+   * feature's number + 1, 0 for an index no row uses */
+  uint64_t *number = NULL;
+  uint32_t top = 0;
+  int rc = indices_in_use(r, spread, &number, &top, err);
+  if (rc != VIRAL_OK) {
+    free(number);
+    return rc;
+  }
   uint32_t features = 0;
   for (uint32_t i = 0; i < top; i++)
     if (number[i]) number[i] = ++features;

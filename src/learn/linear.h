@@ -56,6 +56,11 @@ void linear_rows_transform(linear_rows *r, double (*f)(void *ctx, uint32_t index
  * alone, not the whole hashed space) and every row gets the bias item.
  * No row is added after it. VIRAL_OK or VIRAL_ERR_NOMEM. */
 int linear_rows_finish(linear_rows *r, double bias, viral_error *err);
+/* The same for rows spread over the processes of an MPI job (spread 1;
+ * collective: viral/dist.h): the indices in use by any process's rows are
+ * numbered, so that every process numbers the features alike. spread 0:
+ * linear_rows_finish. */
+int linear_rows_finish_spread(linear_rows *r, double bias, int spread, viral_error *err);
 /* After finish: the number of features, and the vector index of feature j. */
 uint32_t linear_rows_features(const linear_rows *r);
 uint32_t linear_rows_index(const linear_rows *r, uint32_t j);

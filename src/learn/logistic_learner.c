@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/array.h"
 #include "learn/learner.h"
 #include "learn/linear.h"
 #include "learn/logistic_batch.h"
 #include "learn/logistic_json.h"
+#include "viral/dist.h"
 #include "viral/logistic.h"
 
 /* ---- parameters ---- */
@@ -337,9 +339,58 @@ static int fit_batch(viral_logistic *lr, const viral_learner_fit *f, viral_fit_r
       note_online(lr, f, VIRAL_LOGISTIC_FIT_ONE_CLASS, n);
       rc = learn_held(lr, f, held, weight, err);
     } else {
-      rc = logistic_batch_fit(lr, held, f->scored, f->scored_ctx, err);
+      rc = logistic_batch_fit(lr, held, NULL, f->scored, f->scored_ctx, err);
     }
   }
+  linear_rows_free(held);
+  return rc;
+}
+
+/* ---- spread over the processes of an MPI job (opts->spread) ---- */
+
+static int spread_refused(viral_error *err) {
+  return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                         "--passes trains as one process: start it without mpirun (over MPI the logistic learner "
+                         "fits the batch optimum)");
+}
+
+/* The rows of this process's share held, every process's rows past
+ * --batch-memory or of one class an error (each process holds its share,
+ * so the limit is per process; there is no online course to take alone);
+ * then the batch optimum together (logistic_batch.h). */
+static int fit_batch_spread(viral_logistic *lr, const viral_learner_fit *f, viral_fit_rows *rows, viral_error *err) {
+  const double limit = cparams(f->opts)->batch_memory_mb * 1048576.0;
+  linear_rows *held = linear_rows_create();
+  uint64_t *record = NULL;
+  size_t capacity = 0;
+  const viral_sparse *x;
+  double y, w;
+  int rc = held ? VIRAL_OK : viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  while (rc == VIRAL_OK && (rc = viral_fit_rows_next(rows, &x, &y, &w, err)) == 1) {
+    size_t n = linear_rows_count(held);
+    rc = VIRAL_OK;
+    if (w != 1) rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "logistic: rows held in memory take no weight");
+    else if ((double)linear_rows_bytes_with(held, x->count) > limit)
+      rc = viral_error_set(err, VIRAL_ERR_LIMIT, NULL, 0,
+                           "this process's rows pass --batch-memory %g MB at its row %zu: give more processes, a "
+                           "larger --batch-memory, or train as one process",
+                           cparams(f->opts)->batch_memory_mb, n + 1);
+    else if (array_grow((void **)&record, &capacity, n + 1, sizeof *record, 1024) || linear_rows_add(held, x, y) != VIRAL_OK)
+      rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory holding %zu rows for the batch optimum", n);
+    else
+      record[n] = viral_fit_rows_record(rows);
+  }
+  /* every process has read its share: go on together or stop together */
+  rc = viral_dist_agree(rc, 0, err);
+  uint64_t counts[2] = {0, linear_rows_count(held)};
+  for (size_t i = 0; rc == VIRAL_OK && i < counts[1]; i++) counts[0] += linear_rows_label(held, i) > 0.5;
+  if (rc == VIRAL_OK) rc = viral_dist_sum(counts, 2, err);
+  if (rc == VIRAL_OK && (counts[0] == 0 || counts[0] == counts[1]))
+    rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the %llu rows hold one class: no batch optimum to reach",
+                         (unsigned long long)counts[1]);
+  logistic_batch_job job = {1, record};
+  if (rc == VIRAL_OK) rc = logistic_batch_fit(lr, held, &job, f->scored, f->scored_ctx, err);
+  free(record);
   linear_rows_free(held);
   return rc;
 }
@@ -351,7 +402,9 @@ static void *fit(const viral_learner_fit *f, viral_fit_rows *rows, viral_error *
   viral_logistic *lr = viral_logistic_create(&params, bits_for(f->opts, f->pipeline), err);
   if (!lr) return NULL;
   const double weight[2] = {params.weight0, params.weight1};
-  int rc = params.passes == 0                     ? fit_batch(lr, f, rows, weight, err)
+  int rc = f->opts->spread                         ? (params.passes == 0 ? fit_batch_spread(lr, f, rows, err)
+                                                                        : spread_refused(err))
+           : params.passes == 0                     ? fit_batch(lr, f, rows, weight, err)
            : params.passes == 1 && !params.shuffle ? learn_rows(lr, f, rows, weight, err)
                                                    : train_in_memory(lr, f, rows, err);
   if (rc != VIRAL_OK) {
@@ -503,6 +556,7 @@ static void free_state(void *state) { viral_logistic_free(state); }
 
 const viral_learner viral_logistic_learner_ = {
     .name = "logistic",
+    .spreads = 1,
     .summary = "batch optimum, then online",
     .scaling = "none", /* it normalizes in its own single pass */
     .options = options,

@@ -14,6 +14,7 @@
 #include "io/random.h"
 #include "learn/logistic_json.h"
 #include "viral/calibrate.h"
+#include "viral/dist.h"
 #include "viral/rows.h"
 
 /* ---- model object ---- */
@@ -107,6 +108,10 @@ static void note_time(viral_model *m, double t) {
   if (isnan(m->time_last) || t > m->time_last) m->time_last = t;
 }
 
+/* Training over MPI (opts->spread): the records are dealt round the
+ * processes in blocks of this many, as distributed scoring deals them. */
+#define SPREAD_BLOCK 256
+
 /* The labelled rows of path, with their time, through p; bad rows skipped
  * when either options say so. NULL with err set. */
 static viral_rows *training_rows(viral_pipeline *p, const char *path, const viral_reader_options *ropts,
@@ -118,6 +123,11 @@ static viral_rows *training_rows(viral_pipeline *p, const char *path, const vira
   viral_rows_options o;
   viral_rows_options_init(&o);
   o.times = 1;
+  if (opts->spread) { /* this process's share (viral/rows.h) */
+    o.shares = (unsigned)viral_dist_size();
+    o.share = (unsigned)viral_dist_rank();
+    o.share_block = SPREAD_BLOCK;
+  }
   return viral_rows_open(p, path, &ro, &o, err);
 }
 
@@ -132,6 +142,7 @@ struct viral_fit_rows {
   int need_rows;   /* a pass without a row to learn from is an error (training) */
   double previous; /* posted_at of the last labelled row */
   uint64_t seen;   /* labelled rows, for the progress callback */
+  uint64_t record; /* the record number of the row given last */
 };
 
 /* Calibration hold-out: while training with calibration, a seeded random
@@ -161,6 +172,7 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
     if (held) continue;
     m->rows++;
     m->positives += row->label > 0.5;
+    r->record = row->record;
     *x = row->x;
     *y = row->label;
     *weight = row->weight;
@@ -174,6 +186,8 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
   if (r->need_rows && m->rows == 0) return viral_rows_no_labels(r->s, err);
   return 0;
 }
+
+uint64_t viral_fit_rows_record(const viral_fit_rows *r) { return r->record; }
 
 /* Labelled rows of each class in one pass over s, then s starts again. */
 static int count_classes(viral_rows *s, const viral_train_options *opts, uint64_t counts[2],
@@ -243,6 +257,7 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
   int first = l->counts_first && l->counts_first(opts);
   int rc = l->check ? l->check(opts, m->pipeline, err) : VIRAL_OK;
   if (rc == VIRAL_OK && first) rc = count_classes(s, opts, counts, err);
+  if (first && opts->spread && (rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK) rc = viral_dist_sum(counts, 2, err);
   if (rc != VIRAL_OK) return rc;
   viral_dataset held;
   viral_dataset_init(&held);
@@ -251,7 +266,7 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
     m->holdout_fraction = opts->calibration_fraction;
     m->holdout_seed = opts->seed;
   }
-  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0};
+  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0, 0};
   viral_learner_fit f = {opts, m->pipeline, first ? counts : NULL, summary_add, acc};
   if (name) rc = profile_rows(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK && !(m->state = l->fit(&f, &rows, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
@@ -261,6 +276,45 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
   summary->held_out = held.rows;
   viral_dataset_release(&held);
   return rc;
+}
+
+/* ---- training over MPI (opts->spread) ---- */
+
+/* Whether opts can train spread over processes: the learner must fit on
+ * shares, and nothing may be held out (calibration is fitted alone). */
+static int spread_check(const viral_train_options *opts, viral_error *err) {
+  if (!opts->spread) return VIRAL_OK;
+  if (!opts->learner->spreads)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "the %s learner trains as one process: start it without mpirun (the logistic "
+                           "learner trains over MPI)", opts->learner->name);
+  if (opts->calibrate != VIRAL_CALIBRATION_NONE)
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "--calibrate trains as one process: start it without mpirun");
+  return VIRAL_OK;
+}
+
+/* What the processes counted on their shares made the job's: rows,
+ * positives, the time span, the summary's counts and its binned scores,
+ * the same on every process. */
+static int spread_merge(viral_model *m, summary_acc *acc, viral_train_summary *summary, viral_error *err) {
+  uint64_t counts[] = {m->rows, m->positives, summary->backwards, summary->unlabeled, summary->bad_rows, acc->n};
+  double span[2] = {isnan(m->time_first) ? -INFINITY : -m->time_first, isnan(m->time_last) ? -INFINITY : m->time_last};
+  int rc = viral_dist_sum(counts, sizeof counts / sizeof *counts, err);
+  if (rc == VIRAL_OK) rc = viral_dist_sum(acc->pos, AUC_BINS, err);
+  if (rc == VIRAL_OK) rc = viral_dist_sum(acc->neg, AUC_BINS, err);
+  if (rc == VIRAL_OK) rc = viral_dist_sum_double(&acc->loss, 1, err);
+  if (rc == VIRAL_OK) rc = viral_dist_max_double(span, 2, err);
+  if (rc != VIRAL_OK) return rc;
+  m->rows = counts[0];
+  m->positives = counts[1];
+  summary->backwards = counts[2];
+  summary->unlabeled = counts[3];
+  summary->bad_rows = counts[4];
+  acc->n = counts[5];
+  m->time_first = isinf(span[0]) ? NAN : -span[0];
+  m->time_last = isinf(span[1]) ? NAN : span[1];
+  return VIRAL_OK;
 }
 
 static void stamp_created(viral_model *m) { viral_format_timestamp(m->created_at, (double)time(NULL)); }
@@ -305,10 +359,16 @@ viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
                          viral_pipeline_needs_fit(p) ? "this spec (scaling or a quantile label)"
                                                      : "--class-weight balanced");
   }
+  /* what spread_check refuses, every process refuses alike: no need to agree */
+  int refused = rc == VIRAL_OK ? spread_check(opts, err) : VIRAL_OK;
+  if (refused) rc = refused;
   viral_rows *s = rc == VIRAL_OK ? training_rows(p, path, ropts, opts, err) : NULL;
   if (rc == VIRAL_OK && !s) rc = err ? err->code : VIRAL_ERR_IO;
   if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = viral_rows_fit(s, err);
+  /* spread: the learner's fit is collective, so every process starts it or none */
+  if (opts->spread && !refused) rc = viral_dist_agree(rc, 0, err);
   if (rc == VIRAL_OK) rc = train_rows(m, s, 1, opts, acc, summary, err);
+  if (rc == VIRAL_OK && opts->spread) rc = spread_merge(m, acc, summary, err);
   viral_rows_free(s);
   if (rc != VIRAL_OK) {
     free(acc);
@@ -338,7 +398,7 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
     free(acc);
     return err ? err->code : VIRAL_ERR_IO;
   }
-  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0};
+  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0, 0};
   viral_learner_fit f = {opts, m->pipeline, NULL, summary_add, acc};
   int rc = name_features(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK) rc = m->learner->update(m->state, &f, &rows, err);
