@@ -94,6 +94,9 @@ START_TEST(spread_fit_is_the_single_process_fit) {
   viral_model_time_span(spread, &first[0], &last[0]);
   viral_model_time_span(alone, &first[1], &last[1]);
   ck_assert(first[0] == first[1] && last[0] == last[1]);
+  /* the training profile covers every process's rows */
+  ck_assert_uint_eq(viral_pipeline_profile_rows(viral_model_pipeline(spread)),
+                    viral_pipeline_profile_rows(viral_model_pipeline(alone)));
 
   scored s = score_both(p, path, spread, alone);
   double gap = 0, size = 0;

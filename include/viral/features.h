@@ -202,6 +202,14 @@ const char *viral_pipeline_feature_group(const viral_pipeline *p, uint32_t index
  * 0: quantiles computed, names kept by frequency and sorted) profiling the
  * rows viral_pipeline_transform() transforms. VIRAL_OK or VIRAL_ERR_NOMEM. */
 int viral_pipeline_profile(viral_pipeline *p, int on, viral_error *err);
+/* Collective over the processes of an MPI job (viral/dist.h), while
+ * profiling, before finishing: the profiles of the processes' shares made
+ * the profile of all their rows, on every process (spreads as one process
+ * would find them but for the last bits; quantiles from a uniform sample
+ * of the union, another one than one process draws; the hashed names kept
+ * by any process, by their summed counts). Nothing when not profiling or
+ * alone. VIRAL_OK, or an error (the same on every process). */
+int viral_pipeline_profile_merge(viral_pipeline *p, viral_error *err);
 
 /* Rows behind p's profile (0: it has none). */
 uint64_t viral_pipeline_profile_rows(const viral_pipeline *p);

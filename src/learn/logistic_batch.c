@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "io/random.h"
+#include "io/welford.h"
 #include "learn/tron.h"
 #include "viral/dist.h"
 
@@ -61,9 +62,8 @@ static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM
 
 /* The statistics each process observed on its rows (dense means and m2,
  * hashed scales) made those of all the rows: the parts combined in rank
- * order by Chan, Golub and LeVeque's pairwise rule (the same bits on every
- * process; a single process's running Welford means differ in the last
- * bits). */
+ * order (io/welford.h; the same bits on every process; a single process's
+ * running Welford means differ in the last bits). */
 static int merge_observed(viral_logistic *m, viral_error *err) {
   size_t dense = m->dense, len = (1 + 2 * dense) * sizeof(double);
   double *mine = malloc(len);
@@ -79,24 +79,22 @@ static int merge_observed(viral_logistic *m, viral_error *err) {
   free(mine);
   if (rc != VIRAL_OK) return rc;
   double n = 0;
-  for (size_t at = 0; at + len <= total; at += len) {
-    double part[1];
-    memcpy(part, all + at, sizeof part);
-    double nb = part[0], N = n + nb;
-    for (size_t i = 0; i < dense && nb > 0; i++) {
-      double meanb, m2b;
-      memcpy(&meanb, all + at + (1 + i) * sizeof(double), sizeof meanb);
-      memcpy(&m2b, all + at + (1 + dense + i) * sizeof(double), sizeof m2b);
-      if (n == 0) { /* the first part with rows: its own */
-        m->mean[i] = meanb;
-        m->m2[i] = m2b;
-        continue;
-      }
-      double delta = meanb - m->mean[i];
-      m->m2[i] += m2b + delta * delta * n * nb / N;
-      m->mean[i] += delta * nb / N;
+  for (size_t i = 0; i < dense; i++) {
+    double rows = 0, mean = 0, m2 = 0;
+    for (size_t at = 0; at + len <= total; at += len) {
+      double part[3];
+      memcpy(&part[0], all + at, sizeof part[0]);
+      memcpy(&part[1], all + at + (1 + i) * sizeof(double), sizeof part[1]);
+      memcpy(&part[2], all + at + (1 + dense + i) * sizeof(double), sizeof part[2]);
+      welford_merge(&rows, &mean, &m2, part[0], part[1], part[2]);
     }
-    n = N;
+    m->mean[i] = mean;
+    m->m2[i] = m2;
+  }
+  for (size_t at = 0; at + len <= total; at += len) {
+    double part;
+    memcpy(&part, all + at, sizeof part);
+    n += part;
   }
   free(all);
   m->rows = (uint64_t)n;

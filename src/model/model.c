@@ -270,6 +270,8 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
   viral_learner_fit f = {opts, m->pipeline, first ? counts : NULL, summary_add, acc};
   if (name) rc = profile_rows(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK && !(m->state = l->fit(&f, &rows, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
+  /* spread: a fit that failed, failed on every process (it agreed) */
+  if (name && rc == VIRAL_OK && opts->spread) rc = viral_pipeline_profile_merge(m->pipeline, err);
   if (name) rc = profile_rows(m, 0, rc, err);
   if (rc == VIRAL_OK && m->held_out) rc = fit_calibration(m, opts->calibrate, &held, err);
   m->held_out = NULL;
