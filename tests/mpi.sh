@@ -184,6 +184,15 @@ for n in 2 4; do
   "$viral" score -m "$tmp/train$n.json" "$tmp/data.csv" | cut -d, -f2 | awk '{ printf "%.4g\n", $1 }' > "$tmp/p$n"
   cmp -s "$tmp/p1" "$tmp/p$n" || fail "train with $n processes: other probabilities than one process's"
 done
+# one online pass, the processes' weights averaged (test_model_spread
+# checks the model); several passes train as one process
+run 2 train --passes 1 -o "$tmp/online2.json" "$tmp/data.csv" 2> "$tmp/online2.err" ||
+  fail "train --passes 1 with 2 processes exited $?: $(cat "$tmp/online2.err")"
+"$viral" inspect "$tmp/online2.json" > /dev/null || fail "train --passes 1 with 2 processes: no valid model"
+run 2 train --passes 3 -o "$tmp/passes3.json" "$tmp/data.csv" 2> "$tmp/passes3.err" && fail "train --passes 3 with 2 processes exited 0"
+[ "$(grep -c "^viral train: --passes N (N > 1) and --shuffle train as one process" "$tmp/passes3.err")" = 1 ] ||
+  fail "train --passes 3 with 2 processes: no message, or two: $(cat "$tmp/passes3.err")"
+[ -e "$tmp/passes3.json" ] && fail "train --passes 3 with 2 processes wrote a model"
 # a bad row in rank 2's share stops the job, no model written
 run 4 train -o "$tmp/bad-model.json" "$tmp/bad.csv" 2> "$tmp/bad-train.err" && fail "train with a bad row in rank 2's share exited 0"
 grep -q "^viral train: rank 2: .*bad.csv:603: field 'views_1h'" "$tmp/bad-train.err" ||

@@ -12,14 +12,18 @@
 #include "testutil.h"
 #include "viral/dist.h"
 #include "viral/features.h"
+#include "viral/logistic.h"
 #include "viral/metrics.h"
 #include "viral/model.h"
 #include "viral/reader.h"
 
-static viral_model *train(const viral_pipeline *p, const char *path, int spread, viral_train_summary *summary) {
+/* passes 0: the batch optimum; 1: one online pass. */
+static viral_model *train(const viral_pipeline *p, const char *path, int spread, int passes,
+                          viral_train_summary *summary) {
   viral_train_options opts;
   viral_train_options_init(&opts);
   opts.spread = spread;
+  viral_train_options_logistic(&opts)->params.passes = passes;
   viral_error err;
   viral_error_clear(&err);
   viral_model *m = viral_model_train(p, path, NULL, &opts, summary, &err);
@@ -71,6 +75,14 @@ static scored score_both(viral_pipeline *p, const char *path, const viral_model 
   return s;
 }
 
+static void scored_free(scored *s) {
+  free(s->a);
+  free(s->b);
+  free(s->pa);
+  free(s->pb);
+  free(s->y);
+}
+
 static double auc_of(const double *probability, const double *y, size_t n) {
   double auc;
   viral_error err;
@@ -85,8 +97,8 @@ START_TEST(spread_fit_is_the_single_process_fit) {
   test_repo_path(path, sizeof path, "datasets/sample.csv");
   viral_pipeline *p = test_default_pipeline("none");
   viral_train_summary spread_summary, alone_summary;
-  viral_model *spread = train(p, path, 1, &spread_summary);
-  viral_model *alone = train(p, path, 0, &alone_summary);
+  viral_model *spread = train(p, path, 1, 0, &spread_summary);
+  viral_model *alone = train(p, path, 0, 0, &alone_summary);
   ck_assert_uint_eq(viral_model_rows(spread), viral_model_rows(alone));
   ck_assert_uint_eq(viral_model_positives(spread), viral_model_positives(alone));
   ck_assert_uint_eq(spread_summary.rows, alone_summary.rows);
@@ -118,11 +130,38 @@ START_TEST(spread_fit_is_the_single_process_fit) {
   ck_assert_msg(auc_gap <= 1e-6, "AUC differs by %g", auc_gap);
   ck_assert_double_near(spread_summary.log_loss, alone_summary.log_loss, 1e-6);
   ck_assert_double_near(spread_summary.auc, alone_summary.auc, 1e-6);
-  free(s.a);
-  free(s.b);
-  free(s.pa);
-  free(s.pb);
-  free(s.y);
+  scored_free(&s);
+  viral_model_free(spread);
+  viral_model_free(alone);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* Collective: one online pass spread over the job (each process learns
+ * its share, the weights averaged at the end: sample.csv's 5000 rows are
+ * fewer than an interval) against one process's pass over every row. */
+START_TEST(spread_online_pass_averages_the_processes) {
+  char path[4096];
+  test_repo_path(path, sizeof path, "datasets/sample.csv");
+  viral_pipeline *p = test_default_pipeline("none");
+  viral_train_summary spread_summary, alone_summary;
+  viral_model *spread = train(p, path, 1, 1, &spread_summary);
+  viral_model *alone = train(p, path, 0, 1, &alone_summary);
+  ck_assert_uint_eq(viral_model_rows(spread), viral_model_rows(alone));
+  scored s = score_both(p, path, spread, alone);
+  double auc_spread = auc_of(s.pa, s.y, s.n), auc_alone = auc_of(s.pb, s.y, s.n);
+  if (viral_dist_size() == 1) {
+    ck_assert_msg(memcmp(s.a, s.b, s.n * sizeof *s.a) == 0, "a job of one: another model than one process's");
+  } else {
+    /* measured on its training rows: AUC 0.9831 alone, 0.9665 averaged over
+     * 2 processes, 0.9596 over 4 (with fewer rows than an interval each
+     * process learns its share alone until the one average at the end); on
+     * 1M generated rows, synchronised every interval, the test AUC is
+     * within 0.001 (tools/bench/mpi.sh) */
+    ck_assert_msg(auc_spread >= auc_alone - 0.04, "rank %d of %d: AUC %.4f averaged, %.4f alone", viral_dist_rank(),
+                  viral_dist_size(), auc_spread, auc_alone);
+  }
+  scored_free(&s);
   viral_model_free(spread);
   viral_model_free(alone);
   viral_pipeline_free(p);
@@ -134,6 +173,7 @@ static Suite *make_suite(void) {
   TCase *job = tcase_create("job"); /* every process runs it: it is collective */
   tcase_set_timeout(job, 300);
   tcase_add_test(job, spread_fit_is_the_single_process_fit);
+  tcase_add_test(job, spread_online_pass_averages_the_processes);
   suite_add_tcase(s, job);
   return s;
 }

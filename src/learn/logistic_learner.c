@@ -14,6 +14,7 @@
 #include "learn/linear.h"
 #include "learn/logistic_batch.h"
 #include "learn/logistic_json.h"
+#include "learn/logistic_spread.h"
 #include "viral/dist.h"
 #include "viral/logistic.h"
 
@@ -350,8 +351,36 @@ static int fit_batch(viral_logistic *lr, const viral_learner_fit *f, viral_fit_r
 
 static int spread_refused(viral_error *err) {
   return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
-                         "--passes trains as one process: start it without mpirun (over MPI the logistic learner "
-                         "fits the batch optimum)");
+                         "--passes N (N > 1) and --shuffle train as one process: start it without mpirun (over MPI "
+                         "the logistic learner fits the batch optimum, or one online pass with --passes 1)");
+}
+
+/* One online pass over this process's share, synchronised with the other
+ * processes every LOGISTIC_SPREAD_INTERVAL rows of each and at the end
+ * (learn/logistic_spread.h). */
+static int learn_rows_spread(viral_logistic *lr, const viral_learner_fit *f, viral_fit_rows *rows,
+                             const double weight[2], viral_error *err) {
+  logistic_spread sync;
+  int rc = logistic_spread_start(&sync, lr, err);
+  for (uint64_t more = 1; more;) {
+    const viral_sparse *x;
+    double y, w;
+    int got = 1;
+    for (size_t k = 0; rc == VIRAL_OK && k < LOGISTIC_SPREAD_INTERVAL; k++) {
+      if ((got = viral_fit_rows_next(rows, &x, &y, &w, err)) != 1) break;
+      double p = viral_logistic_learn(lr, x, y, weight[y > 0.5] * w);
+      if (isnan(p)) rc = not_finite(err);
+      else if (f->scored) f->scored(f->scored_ctx, p, y);
+    }
+    if (got < 0) rc = got;
+    more = got == 1;
+    /* every process learned its rows of this interval: stop together or go on together */
+    if ((rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK) rc = viral_dist_sum(&more, 1, err);
+    if (rc == VIRAL_OK) rc = logistic_spread_sync(&sync, lr, err);
+    if (rc != VIRAL_OK) break;
+  }
+  logistic_spread_release(&sync);
+  return rc;
 }
 
 /* The rows of this process's share held, every process's rows past
@@ -402,8 +431,9 @@ static void *fit(const viral_learner_fit *f, viral_fit_rows *rows, viral_error *
   viral_logistic *lr = viral_logistic_create(&params, bits_for(f->opts, f->pipeline), err);
   if (!lr) return NULL;
   const double weight[2] = {params.weight0, params.weight1};
-  int rc = f->opts->spread                         ? (params.passes == 0 ? fit_batch_spread(lr, f, rows, err)
-                                                                        : spread_refused(err))
+  int rc = f->opts->spread ? (params.passes == 0                    ? fit_batch_spread(lr, f, rows, err)
+                              : params.passes == 1 && !params.shuffle ? learn_rows_spread(lr, f, rows, weight, err)
+                                                                      : spread_refused(err))
            : params.passes == 0                     ? fit_batch(lr, f, rows, weight, err)
            : params.passes == 1 && !params.shuffle ? learn_rows(lr, f, rows, weight, err)
                                                    : train_in_memory(lr, f, rows, err);

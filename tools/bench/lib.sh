@@ -27,8 +27,12 @@ measure() {
 
 # bench_cc OUT SOURCE: compile a bench helper against the static library.
 bench_cc() {
+  local mpi=
+  # a library built with MPI (VIRAL_MPI) links Open MPI's
+  grep -q '^VIRAL_MPI:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && mpi=$(pkg-config --libs ompi-c)
+  # shellcheck disable=SC2086 # $mpi is a list of flags
   ${CC:-cc} -O2 -std=c11 -Wall -Wextra -Iinclude -o "$1" "$2" "$build/libviral.a" \
-    -lsvm -llinear -lcsv -lcjson -lyajl -lm
+    -lsvm -llinear -lcsv -lcjson -lyajl -lm $mpi
 }
 
 # gen_data N: path of a cached `viral gen --videos N` CSV (seed 1).
