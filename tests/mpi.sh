@@ -26,6 +26,9 @@ trap 'rm -rf "$tmp"' EXIT
 # a job without the ptrace-based single copy, which containers forbid.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
+# More processes than cores (4 on 2, beside other jobs): a process waiting
+# in a collective call yields its core instead of spinning on it.
+export OMPI_MCA_mpi_yield_when_idle=1
 # Under ASan: the leaks LSan finds at exit inside libmpi and libopen-pal are
 # Open MPI's own (never viral's).
 # Open MPI's libraries have no frame pointers: LSan needs the slow unwinder
@@ -179,10 +182,13 @@ for n in 2 4; do
   run "$n" train -o "$tmp/train$n.json" "$tmp/data.csv" 2> "$tmp/train$n.err" || fail "train with $n processes exited $?"
   [ "$(grep -c '^viral train: 1200 rows' "$tmp/train$n.err")" = 1 ] ||
     fail "train with $n processes: the summary not said once for the 1200 rows: $(cat "$tmp/train$n.err")"
-  # the same probabilities to 4 significant digits, row by row
-  "$viral" score -m "$tmp/train1.json" "$tmp/data.csv" | cut -d, -f2 | awk '{ printf "%.4g\n", $1 }' > "$tmp/p1"
-  "$viral" score -m "$tmp/train$n.json" "$tmp/data.csv" | cut -d, -f2 | awk '{ printf "%.4g\n", $1 }' > "$tmp/p$n"
-  cmp -s "$tmp/p1" "$tmp/p$n" || fail "train with $n processes: other probabilities than one process's"
+  # the same probabilities to 1e-4 (relative), row by row (measured: 1.2e-5)
+  "$viral" score -m "$tmp/train1.json" "$tmp/data.csv" | cut -d, -f2 > "$tmp/p1"
+  "$viral" score -m "$tmp/train$n.json" "$tmp/data.csv" | cut -d, -f2 > "$tmp/p$n"
+  gap=$(paste -d ' ' "$tmp/p1" "$tmp/p$n" | awk 'NR > 1 { d = ($1 - $2) / $1; if (d < 0) d = -d; if (d > m) m = d }
+                                               END { print (NR == 1201 ? m : "rows") }')
+  awk -v g="$gap" 'BEGIN { exit !(g != "rows" && g <= 1e-4) }' ||
+    fail "train with $n processes: probabilities differ from one process's by $gap (relative)"
 done
 # one online pass, the processes' weights averaged (test_model_spread
 # checks the model); several passes train as one process

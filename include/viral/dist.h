@@ -76,6 +76,16 @@ int viral_dist_allgather(const void *mine, size_t len, char **all, size_t *total
  * process's error (agree on it after). */
 int viral_dist_gather_stream(FILE *mine, FILE **parts, viral_error *err);
 
+/* What this process's collective calls (agree, sums, maxima, allgather;
+ * not gather_stream) have sent since it started: the number of calls and
+ * the bytes of its own part in them (a sum of n doubles: 8 n, whatever the
+ * MPI library moves on the wire to sum them). Zeros alone. */
+typedef struct viral_dist_traffic_counts {
+  uint64_t calls;
+  uint64_t bytes;
+} viral_dist_traffic_counts;
+void viral_dist_traffic(viral_dist_traffic_counts *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,6 +70,14 @@ static void note_line(void *ctx, const char *message) {
   fprintf(stderr, "viral train: %s\n", message);
 }
 
+/* Over MPI: what process 0 sent to the job's collective calls. */
+static void print_traffic(void) {
+  viral_dist_traffic_counts t;
+  viral_dist_traffic(&t);
+  fprintf(stderr, "viral train: %d processes: process 0 sent %.1f MB in %llu collective calls\n", viral_dist_size(),
+          (double)t.bytes / 1e6, (unsigned long long)t.calls);
+}
+
 int cmd_train(int argc, char **argv) {
   cli_args args;
   int rc = cli_parse(&cmd_train_spec, argc, argv, &args);
@@ -125,6 +133,9 @@ int cmd_train(int argc, char **argv) {
   /* the job's status is process 0's: the others wait for its write */
   if (opts.spread) rc = viral_dist_agree(rc, 0, &err);
   if (rc != VIRAL_OK) return cli_data_error("train", &err);
-  if (speaks && !cli_flag(&args, "quiet")) cli_print_train_summary("train", &summary, seconds);
+  if (speaks && !cli_flag(&args, "quiet")) {
+    cli_print_train_summary("train", &summary, seconds);
+    if (opts.spread) print_traffic();
+  }
   return CLI_EXIT_OK;
 }

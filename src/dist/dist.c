@@ -237,26 +237,44 @@ void viral_dist_finalize(void) {
   joined = 0;
 }
 
+/* What this process's collective calls sent (viral_dist_traffic). */
+static viral_dist_traffic_counts traffic_;
+
+static void count(size_t bytes) {
+  traffic_.calls++;
+  traffic_.bytes += bytes;
+}
+
+void viral_dist_traffic(viral_dist_traffic_counts *out) { *out = traffic_; }
+
 int viral_dist_agree(int status, int64_t key, viral_error *err) {
   if (size_ == 1) return status < 0 ? status : VIRAL_OK;
+  count(sizeof status + sizeof key);
   return mpi_agree(status, key, err);
 }
 
 int viral_dist_sum(uint64_t *v, size_t n, viral_error *err) {
-  return size_ == 1 || n == 0 ? VIRAL_OK : mpi_sum(v, n, err);
+  if (size_ == 1 || n == 0) return VIRAL_OK;
+  count(n * sizeof *v);
+  return mpi_sum(v, n, err);
 }
 
 int viral_dist_sum_double(double *v, size_t n, viral_error *err) {
-  return size_ == 1 || n == 0 ? VIRAL_OK : mpi_sum_double(v, n, err);
+  if (size_ == 1 || n == 0) return VIRAL_OK;
+  count(n * sizeof *v);
+  return mpi_sum_double(v, n, err);
 }
 
 int viral_dist_max_double(double *v, size_t n, viral_error *err) {
-  return size_ == 1 || n == 0 ? VIRAL_OK : mpi_max_double(v, n, err);
+  if (size_ == 1 || n == 0) return VIRAL_OK;
+  count(n * sizeof *v);
+  return mpi_max_double(v, n, err);
 }
 
 int viral_dist_allgather(const void *mine, size_t len, char **all, size_t *total, viral_error *err) {
   *all = NULL;
   *total = 0;
+  if (size_ > 1) count(len);
   if (size_ > 1) return mpi_allgather(mine, len, all, total, err);
   if (len && !(*all = malloc(len))) return nomem(err);
   if (len) memcpy(*all, mine, len);

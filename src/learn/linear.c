@@ -134,6 +134,26 @@ static int indices_in_use(const linear_rows *r, int spread, uint64_t **in_use, u
   return rc;
 }
 
+int linear_rows_finish_like(linear_rows *r, const linear_rows *like, viral_error *err) {
+  uint32_t features = like->features;
+  free(r->index);
+  if (!(r->index = malloc(((size_t)features + 1) * sizeof *r->index)))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory numbering %u features", features);
+  memcpy(r->index, like->index, (size_t)features * sizeof *r->index);
+  for (size_t i = 0; i < r->rows; i++) {
+    struct feature_node *items;
+    size_t n = row_items(r, i, &items);
+    for (size_t k = 0; k < n; k++) items[k].index += 1; /* a feature number + 1, as finish leaves it */
+    items[n].index = (int)features + 1;
+    items[n].value = like->bias;
+    items[n + 1].index = -1;
+  }
+  r->features = features;
+  r->bias = like->bias;
+  r->finished = 1;
+  return VIRAL_OK;
+}
+
 int linear_rows_finish(linear_rows *r, double bias, viral_error *err) {
   return linear_rows_finish_spread(r, bias, 0, err);
 }

@@ -61,6 +61,10 @@ int linear_rows_finish(linear_rows *r, double bias, viral_error *err);
  * numbered, so that every process numbers the features alike. spread 0:
  * linear_rows_finish. */
 int linear_rows_finish_spread(linear_rows *r, double bias, int spread, viral_error *err);
+/* Finish rows whose items were added with like's feature numbers (rows of
+ * like, after its finish, as linear_rows_get gives them): numbered as
+ * like's, with its bias item. VIRAL_OK or VIRAL_ERR_NOMEM. */
+int linear_rows_finish_like(linear_rows *r, const linear_rows *like, viral_error *err);
 /* After finish: the number of features, and the vector index of feature j. */
 uint32_t linear_rows_features(const linear_rows *r);
 uint32_t linear_rows_index(const linear_rows *r, uint32_t j);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/array.h"
 #include "io/random.h"
-#include "io/welford.h"
 #include "learn/tron.h"
 #include "viral/dist.h"
 
@@ -60,45 +60,104 @@ static int job_sum(const logistic_batch_job *job, double *v, size_t n, viral_err
 
 static int nomem(viral_error *err) { return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory"); }
 
-/* The statistics each process observed on its rows (dense means and m2,
- * hashed scales) made those of all the rows: the parts combined in rank
- * order (io/welford.h; the same bits on every process; a single process's
- * running Welford means differ in the last bits). */
-static int merge_observed(viral_logistic *m, viral_error *err) {
-  size_t dense = m->dense, len = (1 + 2 * dense) * sizeof(double);
-  double *mine = malloc(len);
+/* ---- the statistics the inputs are standardized by ---- */
+
+/* A sum kept to twice a double's precision (hi + lo): sums of the same
+ * numbers in any order, or in parts added after, round to the same double
+ * but in the rarest ties; so each process's rows give the standardization
+ * one process gives (a running Welford mean differs in its last bits with
+ * the order, and the cross-validation that picks C is sensitive enough to
+ * flip on that, measured on sample.csv). */
+typedef struct exact_sum {
+  double hi, lo;
+} exact_sum;
+
+static void exact_add(exact_sum *a, double x) {
+  double s = a->hi + x, b = s - a->hi;
+  double e = (a->hi - (s - b)) + (x - b); /* the rounding error of s (Knuth's two-sum) */
+  double lo = a->lo + e;
+  a->hi = s + lo;
+  a->lo = lo - (a->hi - s);
+}
+
+/* Per dense coordinate: the sums of its values and of their squares (each
+ * square exact: its rounding error by fma), over the rows. */
+typedef struct dense_sums {
+  exact_sum *value, *square; /* [dense] */
+} dense_sums;
+
+static void count_row(const viral_logistic *m, const viral_sparse *x, double *xd, dense_sums *d) {
+  memset(xd, 0, m->dense * sizeof *xd);
+  for (size_t k = 0; k < x->count; k++) {
+    double v = x->items[k].value;
+    if (v == 0.0) continue;
+    uint32_t index = x->items[k].index;
+    if (index < m->dense) xd[index] += v; /* a coordinate twice in a row: its sum, as learning sees it */
+    else if (m->s && m->s[index & m->mask] < fabs(v)) m->s[index & m->mask] = fabs(v);
+  }
+  for (uint32_t i = 0; i < m->dense; i++) {
+    if (xd[i] == 0.0) continue;
+    double sq = xd[i] * xd[i];
+    exact_add(&d->value[i], xd[i]);
+    exact_add(&d->square[i], sq);
+    exact_add(&d->square[i], fma(xd[i], xd[i], -sq));
+  }
+}
+
+/* mean and m2 (sum of squared deviations) from the sums over n rows. */
+static void finish_statistics(const exact_sum *value, const exact_sum *square, double n, double *mean, double *m2) {
+  double s = value->hi + value->lo;
+  *mean = s / n;
+  /* m2 = squares - s^2 / n, the cancellation inside the extra precision */
+  exact_sum q = {0, 0};
+  double s2 = value->hi * value->hi;
+  exact_add(&q, square->hi);
+  exact_add(&q, square->lo);
+  exact_add(&q, -s2 / n);
+  exact_add(&q, -(fma(value->hi, value->hi, -s2) + 2 * value->hi * value->lo) / n);
+  exact_add(&q, -fma(-s2 / n, n, s2) / n);
+  double v = q.hi + q.lo;
+  *m2 = v > 0 ? v : 0;
+}
+
+/* The dense means and m2, the hashed scales and the row count of m from
+ * the rows (every process's when spread: the sums gathered and added in
+ * rank order, the scales' maxima), as if m had observed them. */
+static int observe_rows(viral_logistic *m, const linear_rows *rows, const logistic_batch_job *job, viral_error *err) {
+  size_t dense = m->dense, n = linear_rows_count(rows), width = 4 * dense + 1;
+  double *part = calloc(width, sizeof *part), *xd = malloc((dense ? dense : 1) * sizeof *xd);
   char *all = NULL;
   size_t total = 0;
-  int rc = mine ? VIRAL_OK : nomem(err);
-  if (rc == VIRAL_OK) {
-    mine[0] = (double)m->rows;
-    memcpy(mine + 1, m->mean, dense * sizeof *mine);
-    memcpy(mine + 1 + dense, m->m2, dense * sizeof *mine);
-  }
-  if ((rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK) rc = viral_dist_allgather(mine, len, &all, &total, err);
-  free(mine);
-  if (rc != VIRAL_OK) return rc;
-  double n = 0;
-  for (size_t i = 0; i < dense; i++) {
-    double rows = 0, mean = 0, m2 = 0;
-    for (size_t at = 0; at + len <= total; at += len) {
-      double part[3];
-      memcpy(&part[0], all + at, sizeof part[0]);
-      memcpy(&part[1], all + at + (1 + i) * sizeof(double), sizeof part[1]);
-      memcpy(&part[2], all + at + (1 + dense + i) * sizeof(double), sizeof part[2]);
-      welford_merge(&rows, &mean, &m2, part[0], part[1], part[2]);
+  viral_sparse x;
+  viral_sparse_init(&x);
+  int rc = part && xd ? VIRAL_OK : nomem(err);
+  dense_sums d = {(exact_sum *)(void *)part, (exact_sum *)(void *)(part + 2 * dense)};
+  for (size_t r = 0; r < n && rc == VIRAL_OK; r++)
+    if (linear_rows_get(rows, r, &x) != VIRAL_OK) rc = nomem(err);
+    else count_row(m, &x, xd, &d);
+  viral_sparse_release(&x);
+  free(xd);
+  if (part) part[4 * dense] = (double)n;
+  int spread = job && job->spread;
+  if (spread && (rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK) rc = viral_dist_allgather(part, width * sizeof *part, &all, &total, err);
+  if (spread && rc == VIRAL_OK && m->s) rc = viral_dist_max_double(m->s, m->dim, err);
+  if (rc == VIRAL_OK && spread) { /* the parts added in rank order */
+    memset(part, 0, width * sizeof *part);
+    for (size_t at = 0; at + width * sizeof *part <= total; at += width * sizeof *part) {
+      double *other = (double *)(void *)(all + at);
+      for (size_t j = 0; j < 4 * dense; j++) exact_add((exact_sum *)(void *)&part[2 * (j / 2)], other[j]);
+      part[4 * dense] += other[4 * dense];
     }
-    m->mean[i] = mean;
-    m->m2[i] = m2;
-  }
-  for (size_t at = 0; at + len <= total; at += len) {
-    double part;
-    memcpy(&part, all + at, sizeof part);
-    n += part;
   }
   free(all);
-  m->rows = (uint64_t)n;
-  return m->s ? viral_dist_max_double(m->s, m->dim, err) : VIRAL_OK;
+  if (rc == VIRAL_OK) {
+    double rows_seen = part[4 * dense];
+    for (size_t i = 0; i < dense && rows_seen > 0; i++)
+      finish_statistics(&d.value[i], &d.square[i], rows_seen, &m->mean[i], &m->m2[i]);
+    m->rows = (uint64_t)rows_seen;
+  }
+  free(part);
+  return rc;
 }
 
 /* Where each row of the job stands among all of them (in record order, as
@@ -169,52 +228,64 @@ static size_t job_local(const job_rows *j, size_t pos) { return j->local ? j->lo
 /* ---- C by cross-validation ---- */
 
 typedef struct search {
-  const linear_rows *rows;
   const logistic_batch_job *job;
   job_rows where;
+  linear_rows *cv;      /* the rows drawn, in the order drawn (every process holds them all) */
   tron_fit fit;
   int folds;
   size_t sample;        /* rows drawn */
   size_t *order;        /* [rows of the job] the rows drawn first, [0, sample) */
   int *fold;            /* [sample] the fold of order[k] */
-  size_t *train;        /* [sample] one fold's training rows here */
+  size_t *train;        /* [sample] one fold's training rows (of cv) */
   double *w[CV_FOLDS];  /* [features + 1] each fold's last fit: the next one's start */
 } search;
 
+/* Whether this process fits fold f: over MPI the folds are dealt round the
+ * processes (each fold's fits chain from one C to the next), alone all. */
+static int my_fold(const search *s, int f) {
+  return !(s->job && s->job->spread) || f % viral_dist_size() == viral_dist_rank();
+}
+
 /* The mean held-out log loss at C, each row weighed by its class
- * importance. */
+ * importance. Each fold's loss and weight are its process's alone (the
+ * others add zeros), then the folds are added in order: the same bits
+ * whatever the number of processes. */
 static int held_out_loss(search *s, double C, double *loss, viral_error *err) {
-  size_t width = (size_t)linear_rows_features(s->rows) + 1;
-  double sums[2] = {0, 0}; /* loss, weight */
+  size_t width = (size_t)linear_rows_features(s->cv) + 1;
+  double sums[2 * CV_FOLDS] = {0}; /* per fold: loss, weight */
   double *start = malloc(width * sizeof *start);
   int rc = start ? VIRAL_OK : nomem(err);
   s->fit.C = C;
   for (int f = 0; f < s->folds && rc == VIRAL_OK; f++) {
+    if (!my_fold(s, f)) continue;
     size_t n = 0;
-    for (size_t k = 0; k < s->sample; k++) {
-      size_t here = job_local(&s->where, s->order[k]);
-      if (s->fold[k] != f && here != SIZE_MAX) s->train[n++] = here;
-    }
+    for (size_t k = 0; k < s->sample; k++)
+      if (s->fold[k] != f) s->train[n++] = k;
     memcpy(start, s->w[f], width * sizeof *start);
-    if ((rc = tron_train(s->rows, s->train, n, &s->fit, start, s->w[f], NULL, err)) != VIRAL_OK) break;
+    if ((rc = tron_train(s->cv, s->train, n, &s->fit, start, s->w[f], NULL, err)) != VIRAL_OK) break;
     for (size_t k = 0; k < s->sample; k++) {
-      size_t here = job_local(&s->where, s->order[k]);
-      if (s->fold[k] != f || here == SIZE_MAX) continue;
-      double y = linear_rows_label(s->rows, here), c = y > 0.5 ? s->fit.weight1 : s->fit.weight0;
-      sums[0] += c * tron_log_loss(linear_rows_decision(s->rows, here, s->w[f]), y);
-      sums[1] += c;
+      if (s->fold[k] != f) continue;
+      double y = linear_rows_label(s->cv, k), c = y > 0.5 ? s->fit.weight1 : s->fit.weight0;
+      sums[2 * f] += c * tron_log_loss(linear_rows_decision(s->cv, k, s->w[f]), y);
+      sums[2 * f + 1] += c;
     }
   }
   free(start);
-  if (rc == VIRAL_OK) rc = job_sum(s->job, sums, 2, err);
-  *loss = sums[1] > 0 ? sums[0] / sums[1] : NAN;
+  if (s->job && s->job->spread && (rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK)
+    rc = job_sum(s->job, sums, 2 * (size_t)s->folds, err);
+  double total = 0, weight = 0;
+  for (int f = 0; f < s->folds; f++) {
+    total += sums[2 * f];
+    weight += sums[2 * f + 1];
+  }
+  *loss = weight > 0 ? total / weight : NAN;
   return rc;
 }
 
 /* The folds: a seeded draw of at most CV_MAX_ROWS of the job's rows, each
  * class dealt round the folds in turn; s->folds 0 when a class has fewer
  * than 2. The same on every process. */
-static int deal_folds(search *s, uint32_t seed, viral_error *err) {
+static int deal_folds(search *s, const linear_rows *rows, uint32_t seed, viral_error *err) {
   size_t n = s->where.total;
   s->sample = n < CV_MAX_ROWS ? n : CV_MAX_ROWS;
   if (!(s->order = malloc((n ? n : 1) * sizeof *s->order)) || !(s->fold = malloc((s->sample ? s->sample : 1) * sizeof *s->fold)) ||
@@ -229,18 +300,96 @@ static int deal_folds(search *s, uint32_t seed, viral_error *err) {
     s->order[j] = t;
   }
   size_t count[2] = {0, 0};
-  for (size_t k = 0; k < s->sample; k++) count[job_label(&s->where, s->rows, s->order[k]) > 0.5]++;
+  for (size_t k = 0; k < s->sample; k++) count[job_label(&s->where, rows, s->order[k]) > 0.5]++;
   size_t fewest = count[0] < count[1] ? count[0] : count[1];
   s->folds = fewest < CV_FOLDS ? (fewest < 2 ? 0 : (int)fewest) : CV_FOLDS;
   size_t dealt[2] = {0, 0};
   for (size_t k = 0; k < s->sample && s->folds; k++) {
-    int c = job_label(&s->where, s->rows, s->order[k]) > 0.5;
+    int c = job_label(&s->where, rows, s->order[k]) > 0.5;
     s->fold[k] = (int)(dealt[c]++ % (size_t)s->folds);
   }
-  size_t width = (size_t)linear_rows_features(s->rows) + 1;
+  size_t width = (size_t)linear_rows_features(rows) + 1;
   for (int f = 0; f < s->folds; f++)
     if (!(s->w[f] = calloc(width, sizeof *s->w[f]))) return nomem(err);
   return VIRAL_OK;
+}
+
+/* This process's rows among the drawn ones: for each, its place k in the
+ * draw, label, item count, then (feature, value) per item. */
+static int pack_drawn(const search *s, const linear_rows *rows, char **out, size_t *len, viral_error *err) {
+  size_t cap = 0;
+  viral_sparse x;
+  viral_sparse_init(&x);
+  int rc = VIRAL_OK;
+  *out = NULL;
+  *len = 0;
+  for (size_t k = 0; k < s->sample && rc == VIRAL_OK; k++) {
+    size_t here = job_local(&s->where, s->order[k]);
+    if (here == SIZE_MAX) continue;
+    if (linear_rows_get(rows, here, &x) != VIRAL_OK) {
+      rc = nomem(err);
+      break;
+    }
+    uint64_t head[3] = {k, linear_rows_label(rows, here) > 0.5, x.count};
+    size_t need = *len + sizeof head + x.count * (sizeof(uint32_t) + sizeof(double));
+    if (array_grow((void **)out, &cap, need, 1, 65536) < 0) {
+      rc = nomem(err);
+      break;
+    }
+    memcpy(*out + *len, head, sizeof head);
+    *len += sizeof head;
+    for (size_t i = 0; i < x.count; i++) {
+      memcpy(*out + *len, &x.items[i].index, sizeof(uint32_t));
+      memcpy(*out + *len + sizeof(uint32_t), &x.items[i].value, sizeof(double));
+      *len += sizeof(uint32_t) + sizeof(double);
+    }
+  }
+  viral_sparse_release(&x);
+  return rc;
+}
+
+/* s->cv: the drawn rows, every process's, in the order drawn, numbered as
+ * rows are (collective over MPI; alone a copy). */
+static int gather_drawn(search *s, const linear_rows *rows, viral_error *err) {
+  char *mine = NULL, *all = NULL;
+  size_t len = 0, total = 0;
+  int rc = pack_drawn(s, rows, &mine, &len, err);
+  if (s->job && s->job->spread) { /* alone (or one fold of a spread eval): no collective call */
+    if ((rc = viral_dist_agree(rc, 0, err)) == VIRAL_OK) rc = viral_dist_allgather(mine, len, &all, &total, err);
+    free(mine);
+  } else {
+    all = mine;
+    total = len;
+  }
+  const char **at = rc == VIRAL_OK ? calloc(s->sample ? s->sample : 1, sizeof *at) : NULL;
+  if (rc == VIRAL_OK && (!at || !(s->cv = linear_rows_create()))) rc = nomem(err);
+  for (size_t p = 0; rc == VIRAL_OK && p < total;) { /* where each drawn row's bytes are */
+    uint64_t head[3];
+    memcpy(head, all + p, sizeof head);
+    at[head[0]] = all + p;
+    p += sizeof head + head[2] * (sizeof(uint32_t) + sizeof(double));
+  }
+  viral_sparse x;
+  viral_sparse_init(&x);
+  for (size_t k = 0; rc == VIRAL_OK && k < s->sample; k++) {
+    uint64_t head[3];
+    memcpy(head, at[k], sizeof head);
+    const char *item = at[k] + sizeof head;
+    viral_sparse_clear(&x);
+    for (uint64_t i = 0; i < head[2] && rc == VIRAL_OK; i++, item += sizeof(uint32_t) + sizeof(double)) {
+      uint32_t index;
+      double value;
+      memcpy(&index, item, sizeof index);
+      memcpy(&value, item + sizeof index, sizeof value);
+      if (viral_sparse_push(&x, index, value) != VIRAL_OK) rc = nomem(err);
+    }
+    if (rc == VIRAL_OK && linear_rows_add(s->cv, &x, (double)head[1]) != VIRAL_OK) rc = nomem(err);
+  }
+  viral_sparse_release(&x);
+  free(at);
+  free(all);
+  if (rc == VIRAL_OK) rc = linear_rows_finish_like(s->cv, rows, err);
+  return rc;
 }
 
 /* Try C = 2^k: *best and info updated when its held-out loss is less. */
@@ -264,18 +413,20 @@ static tron_fit objective(const viral_logistic *m, const logistic_batch_job *job
   return f;
 }
 
-/* C = 2^k with the least held-out log loss (the first on ties). */
+/* C = 2^k with the least held-out log loss (the first on ties). The drawn
+ * rows are few (CV_MAX_ROWS at most): every process holds them all and
+ * fits its folds without summing over the processes. */
 static int choose_C(const viral_logistic *m, const linear_rows *rows, const logistic_batch_job *job,
                     viral_logistic_fit_info *info, viral_error *err) {
   search s;
   memset(&s, 0, sizeof s);
-  s.rows = rows;
   s.job = job;
-  s.fit = objective(m, job, 1.0, CV_EPS);
+  s.fit = objective(m, NULL, 1.0, CV_EPS);
   int rc = place_rows(rows, job, &s.where, err);
-  /* what follows is the same on every process: no failure to agree on but memory */
-  if (rc == VIRAL_OK) rc = deal_folds(&s, m->p.seed, err);
+  /* the draw is the same on every process: no failure to agree on but memory */
+  if (rc == VIRAL_OK) rc = deal_folds(&s, rows, m->p.seed, err);
   if (job && job->spread) rc = viral_dist_agree(rc, 0, err);
+  if (rc == VIRAL_OK) rc = gather_drawn(&s, rows, err);
   double best = INFINITY;
   info->C = DEFAULT_C;
   info->cv_log_loss = NAN;
@@ -292,6 +443,7 @@ static int choose_C(const viral_logistic *m, const linear_rows *rows, const logi
   free(s.train);
   free(s.fold);
   free(s.order);
+  linear_rows_free(s.cv);
   job_rows_free(&s.where);
   return rc;
 }
@@ -356,22 +508,14 @@ static int seed_state(viral_logistic *m, const linear_rows *r, const logistic_ba
 }
 
 int logistic_batch_prepare(viral_logistic *m, linear_rows *rows, const logistic_batch_job *job, viral_error *err) {
-  size_t n = linear_rows_count(rows);
-  viral_sparse x;
-  viral_sparse_init(&x);
-  int rc = VIRAL_OK;
-  for (size_t i = 0; i < n && rc == VIRAL_OK; i++)
-    if ((rc = linear_rows_get(rows, i, &x)) == VIRAL_OK) viral_logistic_observe_(m, &x);
-  viral_sparse_release(&x);
-  if (rc != VIRAL_OK) rc = nomem(err);
-  if (job && job->spread && rc == VIRAL_OK) rc = merge_observed(m, err);
+  int rc = observe_rows(m, rows, job, err);
   if (rc != VIRAL_OK) return rc;
   viral_logistic_refresh_(m);
   linear_rows_transform(rows, transform_item, m);
   return linear_rows_finish_spread(rows, BIAS_ITEM, job && job->spread, err);
 }
 
-int logistic_batch_fit(viral_logistic *m, linear_rows *rows, const logistic_batch_job *job,
+int logistic_batch_fit(viral_logistic *m, linear_rows *rows, logistic_batch_job *job,
                        void (*scored)(void *ctx, double p, double y), void *ctx, viral_error *err) {
   int rc = logistic_batch_prepare(m, rows, job, err);
   if (rc != VIRAL_OK) return rc;
@@ -383,7 +527,8 @@ int logistic_batch_fit(viral_logistic *m, linear_rows *rows, const logistic_batc
   if (!w || !margin) rc = nomem(err);
   if (job && job->spread) rc = viral_dist_agree(rc, 0, err);
   tron_fit fit = objective(m, job, info.C, FINAL_EPS);
-  if (rc == VIRAL_OK) rc = tron_train(rows, NULL, 0, &fit, NULL, w, NULL, err);
+  if (rc == VIRAL_OK) rc = tron_train(rows, NULL, 0, &fit, NULL, w, job ? &job->solver : NULL, err);
+  if (job) job->width = width;
   if (rc == VIRAL_OK) {
     for (size_t i = 0; i < n; i++) margin[i] = linear_rows_decision(rows, i, w);
     double b = w[width - 1] * BIAS_ITEM;

@@ -7,6 +7,7 @@
 
 #include "learn/linear.h"
 #include "learn/logistic_json.h"
+#include "learn/tron.h"
 
 /* Where the rows of a fit are. NULL (or spread 0): all in this process.
  * spread 1: spread over the processes of an MPI job (viral/dist.h), each
@@ -17,6 +18,11 @@
 typedef struct logistic_batch_job {
   int spread;
   const uint64_t *record; /* [rows here] each row's record number, ascending (spread) */
+  /* filled by the fit: the final fit's solver (C by cross-validation not
+   * counted) and its width (features + 1: the doubles of a summed
+   * Hessian-vector product) */
+  tron_info solver;
+  size_t width;
 } logistic_batch_job;
 
 /* The first part of logistic_batch_fit: m (which has learned nothing yet)
@@ -33,7 +39,7 @@ int logistic_batch_prepare(viral_logistic *m, linear_rows *rows, const logistic_
  * state of viral/logistic.h's seeding rule. scored (may be NULL) gets each
  * row's probability under the fitted weights and its label. VIRAL_OK, or
  * an error with err set and m to be freed. */
-int logistic_batch_fit(viral_logistic *m, linear_rows *rows, const logistic_batch_job *job,
+int logistic_batch_fit(viral_logistic *m, linear_rows *rows, logistic_batch_job *job,
                        void (*scored)(void *ctx, double p, double y), void *ctx, viral_error *err);
 
 /* viral_logistic_train's passes 0: the rows of ds, checked already. */

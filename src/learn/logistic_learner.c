@@ -417,8 +417,16 @@ static int fit_batch_spread(viral_logistic *lr, const viral_learner_fit *f, vira
   if (rc == VIRAL_OK && (counts[0] == 0 || counts[0] == counts[1]))
     rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the %llu rows hold one class: no batch optimum to reach",
                          (unsigned long long)counts[1]);
-  logistic_batch_job job = {1, record};
+  logistic_batch_job job = {1, record, {0, 0, 0, 0, 0, 0}, 0};
   if (rc == VIRAL_OK) rc = logistic_batch_fit(lr, held, &job, f->scored, f->scored_ctx, err);
+  if (rc == VIRAL_OK && f->opts->note) {
+    char message[200];
+    snprintf(message, sizeof message,
+             "the batch optimum: %d Newton steps, %d Hessian-vector products, each a sum of %zu doubles (%.2f MB) "
+             "over the processes",
+             job.solver.iterations, job.solver.cg_steps, job.width, (double)job.width * 8 / 1e6);
+    f->opts->note(f->opts->note_ctx, message);
+  }
   free(record);
   linear_rows_free(held);
   return rc;
