@@ -11,8 +11,6 @@
 #include "testutil.h"
 #include "viral/dist.h"
 
-/* 1 when Open MPI's mpirun started this test (tests/mpi.sh). */
-static int in_a_job(void) { return getenv("OMPI_COMM_WORLD_SIZE") != NULL; }
 
 /* ---- alone ---- */
 
@@ -186,7 +184,7 @@ END_TEST
 
 static Suite *make_suite(void) {
   Suite *s = suite_create("dist");
-  if (!in_a_job()) {
+  if (!test_in_a_job()) {
     TCase *alone = tcase_create("alone");
     tcase_add_test(alone, one_process_without_a_launcher);
     suite_add_tcase(s, alone);
@@ -205,17 +203,4 @@ static Suite *make_suite(void) {
   return s;
 }
 
-int main(int argc, char **argv) {
-  viral_error err;
-  viral_error_clear(&err);
-  if (viral_dist_init(&argc, &argv, &err) != VIRAL_OK) {
-    fprintf(stderr, "test_dist: %s\n", err.message);
-    return EXIT_FAILURE;
-  }
-  /* a process of a job runs its tests itself: a forked child could not
-   * talk to the others */
-  if (in_a_job()) setenv("CK_FORK", "no", 1);
-  int status = test_main(make_suite());
-  viral_dist_finalize();
-  return status;
-}
+int main(int argc, char **argv) { return test_main_in_job(make_suite, "test_dist", &argc, &argv); }

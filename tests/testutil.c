@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "features/pipeline_json.h"
+#include "viral/dist.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,21 @@ int test_main(Suite *suite) {
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int test_in_a_job(void) { return getenv("OMPI_COMM_WORLD_SIZE") != NULL; }
+
+int test_main_in_job(Suite *(*make_suite)(void), const char *name, int *argc, char ***argv) {
+  viral_error err;
+  viral_error_clear(&err);
+  if (viral_dist_init(argc, argv, &err) != VIRAL_OK) {
+    fprintf(stderr, "%s: %s\n", name, err.message);
+    return EXIT_FAILURE;
+  }
+  if (test_in_a_job()) setenv("CK_FORK", "no", 1);
+  int status = test_main(make_suite());
+  viral_dist_finalize();
+  return status;
 }
 
 char *test_pipeline_json(const viral_pipeline *p) {

@@ -42,6 +42,14 @@ char *test_pipeline_json(const struct viral_pipeline *p);
  * (77 when it is the "shared" run and the data is missing outside CI). */
 int test_main(Suite *suite);
 
+/* 1 when Open MPI's mpirun started this test (tests/mpi.sh). */
+int test_in_a_job(void);
+/* test_main for a suite of collective cases (viral/dist.h): joins the job
+ * (name and its error on stderr when it cannot), runs the suite in this
+ * process (a forked child could not talk to the others) and leaves the job.
+ * make_suite is called once the job is joined. */
+int test_main_in_job(Suite *(*make_suite)(void), const char *name, int *argc, char ***argv);
+
 #define ck_assert_double_near(a, b, tol)                                       \
   ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol),                      \
                 "%s = %.17g, expected %.17g (tolerance %g)", #a, (double)(a),   \
