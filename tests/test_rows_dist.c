@@ -42,7 +42,8 @@ static const char *shared_file(char *path, size_t size, const char *name, char *
   return path;
 }
 
-/* n JSON Lines records; shares_1h only in the last quarter, record bad (a
+/* n JSON Lines records; music_id another every 40 records (each process
+ * meets its own), shares_1h only in the last quarter, record bad (a
  * negative count) and every seventh without views_final. */
 static char *jsonl_records(int n, int bad) {
   size_t cap = 64 + (size_t)n * 192, used = 0;
@@ -52,7 +53,7 @@ static char *jsonl_records(int n, int bad) {
     if (i >= n * 3 / 4) snprintf(shares, sizeof shares, ", \"shares_1h\": %d", i % 7);
     if (i % 7 != 6) snprintf(label, sizeof label, ", \"views_final\": %d", (i * 7919) % 1009);
     used += (size_t)snprintf(t + used, cap - used, "{\"video_id\": \"v%d\", \"views_1h\": %d, \"likes_1h\": %d, \"music_id\": \"s%d\"%s%s}\n",
-                             i, i == bad ? -5 : (i * 37) % 101, (i * 13) % 29, i % 11, shares, label);
+                             i, i == bad ? -5 : (i * 37) % 101, (i * 13) % 29, i / 40, shares, label);
   }
   return t;
 }
@@ -117,7 +118,8 @@ START_TEST(the_job_sums_counts_and_tally) {
 END_TEST
 
 /* A fit over the job: the quantile threshold of top:10%:views_final is the
- * one process's, to the bit, and the scaling its up to rounding. */
+ * one process's, to the bit, the names of hashed values its, and the
+ * scaling its up to rounding. */
 START_TEST(the_job_fits_what_one_process_fits) {
   char path[600];
   shared_file(path, sizeof path, "fit.jsonl", jsonl_records(997, -1));
@@ -135,6 +137,13 @@ START_TEST(the_job_fits_what_one_process_fits) {
   ck_assert_ptr_nonnull(ta);
   ck_assert_ptr_nonnull(tb);
   ck_assert_int_eq(strncmp(ta, tb, 40), 0);
+  /* the names of the hashed music_id values, collisions marked */
+  const char *na = strstr(a, "\"names\":["), *nb = strstr(b, "\"names\":[");
+  ck_assert_ptr_nonnull(na);
+  ck_assert_ptr_nonnull(nb);
+  size_t names_len = (size_t)(strstr(na, "]]") - na);
+  ck_assert_msg(names_len > 20 && strncmp(na, nb, names_len + 1) == 0, "%.*s\n%.*s", (int)names_len + 1, na,
+                (int)names_len + 1, nb);
   if (viral_dist_size() == 1) ck_assert_str_eq(a, b);
   free(a);
   free(b);

@@ -179,8 +179,10 @@ int viral_rows_rewind(viral_rows *s, viral_error *err);
  * tallies (viral_rows_sum_shares) and pool what they fitted: the label
  * values of a quantile rule (every process then has them all, and the
  * same threshold as one process), the scaling statistics (combined in
- * rank order: the same on every process, one process's up to rounding).
- * The names of hashed features are the process's own. */
+ * rank order: the same on every process, one process's up to rounding),
+ * the names of hashed features (noted again in rank order: one process's,
+ * unless names_max filled a process's own table before it met an index
+ * another process named with another name). */
 int viral_rows_fit(viral_rows *s, viral_error *err);
 
 /* How a source shares its input with other processes. */

@@ -68,7 +68,48 @@ static int pool_scaling(viral_pipeline *p, viral_error *err) {
   return VIRAL_OK;
 }
 
+/* The names of hashed indices, each process's in the order it noted them:
+ * index (4 bytes), collided (1), group and name (NUL-terminated). */
+static char *pack_names(const viral_pipeline *p, size_t *len) {
+  size_t n = 0;
+  for (size_t i = 0; i < p->nnames; i++) n += 5 + strlen(p->names[i].group) + strlen(p->names[i].name) + 2;
+  char *buf = malloc(n ? n : 1), *at = buf;
+  for (size_t i = 0; buf && i < p->nnames; i++) {
+    const name_entry *e = &p->names[i];
+    memcpy(at, &e->index, 4);
+    at[4] = (char)e->collided;
+    at += 5;
+    at = stpcpy(at, e->group) + 1;
+    at = stpcpy(at, e->name) + 1;
+  }
+  *len = n;
+  return buf;
+}
+
+/* Every process's names noted again in rank order, as one process reading
+ * the ranges in turn notes them: the first names_max indices, a second
+ * name at an index (or a collision the process saw) a collision. */
+static int pool_names(viral_pipeline *p, viral_error *err) {
+  size_t len, total = 0;
+  char *mine = pack_names(p, &len), *all = NULL;
+  if (!mine) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  int rc = viral_dist_allgather(mine, len, &all, &total, err);
+  free(mine);
+  if (rc != VIRAL_OK) return rc;
+  pipeline_forget_names(p);
+  for (const char *at = all, *end = all + total; rc == VIRAL_OK && at < end;) {
+    uint32_t index;
+    memcpy(&index, at, 4);
+    const char *group = at + 5, *name = group + strlen(group) + 1;
+    rc = pipeline_pool_name(p, index, group, name, at[4]);
+    at = name + strlen(name) + 1;
+  }
+  free(all);
+  return rc == VIRAL_OK ? VIRAL_OK : viral_error_set(err, rc, NULL, 0, "out of memory");
+}
+
 int pipeline_fit_pool(viral_pipeline *p, viral_error *err) {
   int rc = pool_label_values(p, err);
-  return rc == VIRAL_OK ? pool_scaling(p, err) : rc;
+  if (rc == VIRAL_OK) rc = pool_scaling(p, err);
+  return rc == VIRAL_OK ? pool_names(p, err) : rc;
 }
