@@ -123,10 +123,10 @@ static int first_record_of_job(viral_rows *s, viral_error *err) {
   char *all = NULL;
   size_t total = 0;
   if ((rc = viral_dist_allgather(&mine, sizeof mine, &all, &total, err)) != VIRAL_OK) return rc;
-  uint64_t counts[1];
   for (unsigned k = 0; k < s->o.share; k++) {
-    memcpy(counts, all + k * sizeof mine, sizeof mine);
-    s->first_record += counts[0];
+    uint64_t theirs;
+    memcpy(&theirs, all + k * sizeof theirs, sizeof theirs);
+    s->first_record += theirs;
   }
   free(all);
   return VIRAL_OK;
