@@ -439,6 +439,36 @@ START_TEST(byte_shares_read_the_whole_input_once) {
 }
 END_TEST
 
+/* Records selected by number: each share returns those of its range. */
+START_TEST(byte_shares_keep_the_selected_records) {
+  char path[600];
+  write_tmp(path, sizeof path, "plain.csv", csv_records(60, 0, 0, -1));
+  static const uint64_t wanted[] = {0, 5, 20, 21, 58, 59};
+  viral_pipeline *p = pipeline();
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.labels = VIRAL_ROWS_ANY_LABEL;
+  o.records = wanted;
+  o.record_count = sizeof wanted / sizeof *wanted;
+  o.shares = 4;
+  o.share_bytes = 1;
+  size_t got = 0;
+  for (o.share = 0; o.share < o.shares; o.share++) {
+    viral_error err;
+    viral_rows *s = viral_rows_open(p, path, NULL, &o, &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    const viral_row *row;
+    while (viral_rows_next(s, &row, &err) == 1) {
+      ck_assert_uint_lt(got, o.record_count);
+      ck_assert_uint_eq(row->record, wanted[got++]);
+    }
+    viral_rows_free(s);
+  }
+  ck_assert_uint_eq(got, o.record_count);
+  viral_pipeline_free(p);
+}
+END_TEST
+
 /* A bad row in the last share: that share alone fails, at the line one
  * process names; the shares before it do not. */
 START_TEST(byte_shares_name_the_whole_inputs_lines) {
@@ -506,6 +536,7 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, the_input_is_checked_after_check_after_records);
   tcase_add_test(tc, shares_split_the_records_in_blocks);
   tcase_add_test(tc, byte_shares_read_the_whole_input_once);
+  tcase_add_test(tc, byte_shares_keep_the_selected_records);
   tcase_add_test(tc, byte_shares_name_the_whole_inputs_lines);
   tcase_add_test(tc, a_cut_inside_a_quoted_field_is_an_error);
   suite_add_tcase(s, tc);
