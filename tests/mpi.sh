@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# mpi.sh VIRAL MPIEXEC VIRAL_MPI SOURCE_DIR TEST_DIST TEST_TRON TEST_SPREAD - viral over
-# the processes of an MPI job on this machine (loopback, --oversubscribe):
-# with 1, 2 and 4 processes the collective calls of viral/dist.h (the Check
-# suite TEST_DIST, each process checking what its rank gets) hold, the
-# batch solver summing over the processes (TEST_TRON) fits what one process
-# fits, the same bits on every process, `viral train` (TEST_SPREAD, the
-# library's spread fit, and the CLI) fits the model one process fits, and `viral
+# mpi.sh VIRAL MPIEXEC VIRAL_MPI SOURCE_DIR TEST_DIST TEST_ROWS_DIST TEST_TRON TEST_SPREAD -
+# viral over the processes of an MPI job on this machine (loopback,
+# --oversubscribe): with 1, 2 and 4 processes the collective calls of
+# viral/dist.h (the Check suite TEST_DIST, each process checking what its
+# rank gets) hold, byte ranges of one input sum and fit what one process
+# does (TEST_ROWS_DIST), the batch solver summing over the processes
+# (TEST_TRON) fits what one process fits, the same bits on every process,
+# `viral train` (TEST_SPREAD, the library's spread fit, and the CLI) fits
+# the model one process fits, and `viral
 # score`, `viral eval` (stratified and --temporal; text, --json, --html,
 # --predictions; the HTML page's importance chart too) and `viral tune` write
 # the bytes one process writes; a process that fails (a bad row in its share
@@ -14,7 +16,7 @@
 # Skipped (77) when viral was built without MPI, failed under CI=true
 # (tools/setup.sh installs OpenMPI there).
 set -u
-viral=$1 mpiexec=$2 built_with_mpi=$3 src=$4 test_dist=$5 test_tron=$6 test_spread=$7
+viral=$1 mpiexec=$2 built_with_mpi=$3 src=$4 test_dist=$5 test_rows_dist=$6 test_tron=$7 test_spread=$8
 if [ "$built_with_mpi" != ON ] || [ ! -x "$mpiexec" ]; then
   echo "mpi: viral was built without MPI (install libopenmpi-dev openmpi-bin: tools/setup.sh)" >&2
   [ "${CI:-}" = true ] && exit 1
@@ -47,6 +49,9 @@ run() { # processes, viral arguments...
 for n in 1 2 4; do
   timeout 120 "$mpiexec" --oversubscribe -np "$n" "$test_dist" > "$tmp/dist.out" 2>&1 ||
     fail "test_dist with $n processes: $(grep -v '^Running' "$tmp/dist.out" | head -5)"
+  # byte ranges of one input: counts, tally and fitted thresholds as one process's
+  timeout 120 "$mpiexec" --oversubscribe -np "$n" "$test_rows_dist" > "$tmp/rows.out" 2>&1 ||
+    fail "test_rows_dist with $n processes: $(grep -v '^Running' "$tmp/rows.out" | head -5)"
   timeout 120 "$mpiexec" --oversubscribe -np "$n" "$test_tron" > "$tmp/tron.out" 2>&1 ||
     fail "test_tron with $n processes: $(grep -v '^Running' "$tmp/tron.out" | head -5)"
   timeout 300 "$mpiexec" --oversubscribe -np "$n" "$test_spread" > "$tmp/spread.out" 2>&1 ||

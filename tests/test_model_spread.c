@@ -6,12 +6,14 @@
  * by tests/mpi.sh under mpirun with 1, 2 and 4 processes, every process
  * checking its own copy of the model. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "viral/dist.h"
 #include "viral/features.h"
+#include "viral/gen.h"
 #include "viral/logistic.h"
 #include "viral/metrics.h"
 #include "viral/model.h"
@@ -137,12 +139,37 @@ START_TEST(spread_fit_is_the_single_process_fit) {
 }
 END_TEST
 
+/* videos generated videos (seed 3) written to a CSV of this process's own
+ * (every process writes the same bytes); path: its name. */
+static void generate(size_t videos, char *path, size_t size) {
+  char dir[3800];
+  char name[64];
+  snprintf(name, sizeof name, "model_spread_%d", viral_dist_rank());
+  test_tmpdir(dir, sizeof dir, name);
+  snprintf(path, size, "%s/videos.csv", dir);
+  viral_gen_params params;
+  viral_gen_params_init(&params);
+  params.videos = videos;
+  params.seed = 3;
+  viral_error err;
+  viral_gen *gen = viral_gen_create(&params, &err);
+  ck_assert_msg(gen != NULL, "%s", err.message);
+  FILE *out = fopen(path, "w");
+  ck_assert_ptr_nonnull(out);
+  viral_gen_write_header(out, &params, VIRAL_GEN_CSV);
+  viral_gen_video video;
+  while (viral_gen_next(gen, &video, &err) == 1) viral_gen_write_video(out, &params, VIRAL_GEN_CSV, &video);
+  ck_assert_int_eq(fclose(out), 0);
+  viral_gen_free(gen);
+}
+
 /* Collective: one online pass spread over the job (each process learns
- * its share, the weights averaged at the end: sample.csv's 5000 rows are
- * fewer than an interval) against one process's pass over every row. */
+ * its byte range of the file, the weights averaged every so many rows)
+ * against one process's pass over every row: the AUC on the training rows
+ * close to one process's. */
 START_TEST(spread_online_pass_averages_the_processes) {
   char path[4096];
-  test_repo_path(path, sizeof path, "datasets/sample.csv");
+  generate(40000, path, sizeof path);
   viral_pipeline *p = test_default_pipeline("none");
   viral_train_summary spread_summary, alone_summary;
   viral_model *spread = train(p, path, 1, 1, &spread_summary);
@@ -153,13 +180,13 @@ START_TEST(spread_online_pass_averages_the_processes) {
   if (viral_dist_size() == 1) {
     ck_assert_msg(memcmp(s.a, s.b, s.n * sizeof *s.a) == 0, "a job of one: another model than one process's");
   } else {
-    /* measured on its training rows: AUC 0.9831 alone, 0.9665 averaged over
-     * 2 processes, 0.9596 over 4 (with fewer rows than an interval each
-     * process learns its share alone until the one average at the end); on
-     * 1M generated rows, synchronised every interval, the test AUC is
-     * within 0.001 (tools/bench/mpi.sh) */
-    ck_assert_msg(auc_spread >= auc_alone - 0.04, "rank %d of %d: AUC %.4f averaged, %.4f alone", viral_dist_rank(),
-                  viral_dist_size(), auc_spread, auc_alone);
+    /* measured: AUC 0.9830 alone, 0.9762 over 2 processes, 0.9598 over 4:
+     * 10,000 rows each (a quarter of the posting times) are few for 5
+     * averages; on 1M rows (tools/bench/mpi.sh) the test AUC is within
+     * 0.001 */
+    double allowed = viral_dist_size() == 2 ? 0.01 : 0.03;
+    ck_assert_msg(fabs(auc_spread - auc_alone) <= allowed, "rank %d of %d: AUC %.4f averaged, %.4f alone",
+                  viral_dist_rank(), viral_dist_size(), auc_spread, auc_alone);
   }
   scored_free(&s);
   viral_model_free(spread);

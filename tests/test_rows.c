@@ -286,6 +286,246 @@ START_TEST(shares_split_the_records_in_blocks) {
 }
 END_TEST
 
+/* ---- byte ranges of one input (share_bytes) ---- */
+
+/* n records of CSV: quoted cells with commas when quoted, CRLF line ends
+ * when crlf; record bad (0-based, or -1) has a negative count. */
+static char *csv_records(int n, int quoted, int crlf, int bad) {
+  size_t cap = 128 + (size_t)n * 128, used = 0;
+  char *t = malloc(cap);
+  const char *eol = crlf ? "\r\n" : "\n";
+  used += (size_t)snprintf(t + used, cap - used, "video_id,posted_at,views_1h,music_id,viral,extra%s", eol);
+  for (int i = 0; i < n; i++) {
+    int views = i == bad ? -5 : (i * 37) % 101;
+    used += (size_t)snprintf(t + used, cap - used, "v%d,2026-03-01T%02d:00:00Z,%d,s%d,%s,", i, i % 24,
+                             views, i % 7, i % 5 == 4 ? "" : i % 3 ? "0" : "1");
+    if (quoted) used += (size_t)snprintf(t + used, cap - used, "\"note, \"\"%d\"\"\"%s", i, eol);
+    else used += (size_t)snprintf(t + used, cap - used, "%d%s", i * i, eol);
+  }
+  return t;
+}
+
+static char *jsonl_records(int n) {
+  size_t cap = 64 + (size_t)n * 160, used = 0;
+  char *t = malloc(cap);
+  for (int i = 0; i < n; i++)
+    used += (size_t)snprintf(t + used, cap - used,
+                             "{\"video_id\": \"v%d\", \"posted_at\": \"2026-03-01T%02d:00:00Z\", "
+                             "\"views_1h\": %d, \"music_id\": \"s%d\"%s}\n%s",
+                             i, i % 24, (i * 37) % 101, i % 7, i % 5 == 4 ? "" : i % 3 ? ", \"viral\": 0" : ", \"viral\": 1",
+                             i % 9 == 8 ? "\n" : "");
+  return t;
+}
+
+/* Append what a row is (record, label, time, id, vector) to buf. */
+static void describe_row(char *buf, size_t size, const viral_row *row) {
+  size_t used = strlen(buf);
+  used += (size_t)snprintf(buf + used, size - used, "%llu %g %.17g %.*s:", (unsigned long long)row->record,
+                           row->label, row->posted_at, (int)row->id_len, row->id ? row->id : "");
+  for (size_t k = 0; k < row->x->count && used < size; k++)
+    used += (size_t)snprintf(buf + used, size - used, " %u=%.17g", (unsigned)row->x->items[k].index,
+                             row->x->items[k].value);
+  if (used < size) snprintf(buf + used, size - used, "\n");
+}
+
+/* The rows of path as share `share` of `shares` by byte ranges (shares 0:
+ * the whole input), appended to buf; the counts added to *total. The
+ * source's sharing is checked against want. */
+static void read_share(const char *path, int skip, unsigned shares, unsigned share,
+                       viral_rows_sharing want, char *buf, size_t size, viral_rows_counts *total) {
+  viral_pipeline *p = pipeline();
+  viral_reader_options ro;
+  viral_reader_options_init(&ro);
+  ro.skip_bad_rows = skip;
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.labels = VIRAL_ROWS_ANY_LABEL;
+  o.ids = VIRAL_ROWS_ID;
+  o.times = 1;
+  o.shares = shares;
+  o.share = share;
+  o.share_bytes = 1;
+  viral_error err;
+  viral_rows *s = viral_rows_open(p, path, &ro, &o, &err);
+  ck_assert_msg(s != NULL, "%s (share %u of %u, %d)", err.message, share, shares, err.code);
+  ck_assert_int_eq(viral_rows_get_sharing(s), shares > 1 ? want : VIRAL_ROWS_UNSHARED);
+  const viral_row *row;
+  int rc;
+  while ((rc = viral_rows_next(s, &row, &err)) == 1) describe_row(buf, size, row);
+  ck_assert_msg(rc == 0, "%s", err.message);
+  ck_assert_int_eq(viral_rows_sum_shares(s, &err), VIRAL_OK);
+  viral_rows_counts c;
+  viral_rows_get_counts(s, &c);
+  total->records += c.records, total->rows += c.rows, total->unlabeled += c.unlabeled,
+      total->bad_rows += c.bad_rows;
+  viral_rows_free(s);
+  viral_pipeline_free(p);
+}
+
+static int by_text(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* text's lines sorted, in place (dealt shares give the rows out of order). */
+static void sort_lines(char *text) {
+  size_t n = 0, len = strlen(text);
+  char **lines = malloc((len + 1) * sizeof *lines), *copy = strdup(text);
+  for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) lines[n++] = line;
+  qsort(lines, n, sizeof *lines, by_text);
+  text[0] = '\0';
+  for (size_t i = 0; i < n; i++) strcat(strcat(text, lines[i]), "\n");
+  free(lines);
+  free(copy);
+}
+
+/* The shares of path, in share order, give the rows of the whole input:
+ * the same vectors, labels, records, times and ids, and counts that add up
+ * to the whole input's (dealt shares: the same rows, in another order). */
+static void shares_read_the_whole(const char *path, int skip, viral_rows_sharing want) {
+  enum { SIZE = 1 << 20 };
+  char *whole = calloc(1, SIZE), *joined = calloc(1, SIZE);
+  viral_rows_counts one = {0, 0, 0, 0};
+  read_share(path, skip, 0, 0, want, whole, SIZE, &one);
+  ck_assert_uint_gt(one.rows, 0);
+  static const unsigned counts[] = {2, 3, 4, 7, 16};
+  for (size_t n = 0; n < sizeof counts / sizeof *counts; n++) {
+    viral_rows_counts sum = {0, 0, 0, 0};
+    joined[0] = '\0';
+    for (unsigned share = 0; share < counts[n]; share++)
+      read_share(path, skip, counts[n], share, want, joined, SIZE, &sum);
+    if (want == VIRAL_ROWS_DEALT) sort_lines(joined), sort_lines(whole);
+    ck_assert_msg(strcmp(whole, joined) == 0, "%s in %u shares:\n%s\nwhole:\n%s", path, counts[n], joined, whole);
+    if (want == VIRAL_ROWS_BYTE_RANGE) {
+      ck_assert_uint_eq(sum.records, one.records);
+      ck_assert_uint_eq(sum.bad_rows, one.bad_rows);
+    }
+    ck_assert_uint_eq(sum.rows, one.rows);
+    ck_assert_uint_eq(sum.unlabeled, one.unlabeled);
+  }
+  free(whole);
+  free(joined);
+}
+
+static const char *write_tmp(char *path, size_t size, const char *name, char *text) {
+  char dir[512];
+  test_tmpdir(dir, sizeof dir, "rows_bytes");
+  snprintf(path, size, "%s/%s", dir, name);
+  test_write_file(path, text);
+  free(text);
+  return path;
+}
+
+START_TEST(byte_shares_read_the_whole_input_once) {
+  char path[600];
+  shares_read_the_whole(write_tmp(path, sizeof path, "plain.csv", csv_records(60, 0, 0, -1)), 0,
+                        VIRAL_ROWS_BYTE_RANGE);
+  shares_read_the_whole(write_tmp(path, sizeof path, "quoted.csv", csv_records(60, 1, 0, -1)), 0,
+                        VIRAL_ROWS_BYTE_RANGE);
+  shares_read_the_whole(write_tmp(path, sizeof path, "crlf.csv", csv_records(60, 1, 1, -1)), 0,
+                        VIRAL_ROWS_BYTE_RANGE);
+  /* fewer records than shares: some shares are empty */
+  shares_read_the_whole(write_tmp(path, sizeof path, "tiny.csv", csv_records(2, 0, 0, -1)), 0,
+                        VIRAL_ROWS_BYTE_RANGE);
+  shares_read_the_whole(write_tmp(path, sizeof path, "bad.csv", csv_records(60, 0, 0, 41)), 1,
+                        VIRAL_ROWS_BYTE_RANGE);
+  shares_read_the_whole(write_tmp(path, sizeof path, "v.jsonl", jsonl_records(60)), 0, VIRAL_ROWS_BYTE_RANGE);
+  /* a JSON document cannot be cut: the shares deal its records */
+  char *doc = malloc(1 << 16);
+  char *lines = jsonl_records(30);
+  size_t used = (size_t)sprintf(doc, "[");
+  for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n"))
+    used += (size_t)sprintf(doc + used, "%s%s", used > 1 ? ",\n" : "", line);
+  sprintf(doc + used, "]\n");
+  free(lines);
+  shares_read_the_whole(write_tmp(path, sizeof path, "doc.json", doc), 0, VIRAL_ROWS_DEALT);
+}
+END_TEST
+
+/* Records selected by number: each share returns those of its range. */
+START_TEST(byte_shares_keep_the_selected_records) {
+  char path[600];
+  write_tmp(path, sizeof path, "plain.csv", csv_records(60, 0, 0, -1));
+  static const uint64_t wanted[] = {0, 5, 20, 21, 58, 59};
+  viral_pipeline *p = pipeline();
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.labels = VIRAL_ROWS_ANY_LABEL;
+  o.records = wanted;
+  o.record_count = sizeof wanted / sizeof *wanted;
+  o.shares = 4;
+  o.share_bytes = 1;
+  size_t got = 0;
+  for (o.share = 0; o.share < o.shares; o.share++) {
+    viral_error err;
+    viral_rows *s = viral_rows_open(p, path, NULL, &o, &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    const viral_row *row;
+    while (viral_rows_next(s, &row, &err) == 1) {
+      ck_assert_uint_lt(got, o.record_count);
+      ck_assert_uint_eq(row->record, wanted[got++]);
+    }
+    viral_rows_free(s);
+  }
+  ck_assert_uint_eq(got, o.record_count);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* A bad row in the last share: that share alone fails, at the line one
+ * process names; the shares before it do not. */
+START_TEST(byte_shares_name_the_whole_inputs_lines) {
+  char path[600];
+  write_tmp(path, sizeof path, "bad.csv", csv_records(60, 1, 0, 55)); /* line 57 */
+  char want[700];
+  snprintf(want, sizeof want, "%s:57: ", path);
+  viral_pipeline *p = pipeline();
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.shares = 3;
+  o.share_bytes = 1;
+  for (o.share = 0; o.share < 3; o.share++) {
+    viral_error err;
+    viral_rows *s = viral_rows_open(p, path, NULL, &o, &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    const viral_row *row;
+    int rc;
+    while ((rc = viral_rows_next(s, &row, &err)) == 1) continue;
+    if (o.share < 2) ck_assert_msg(rc == 0, "%s", err.message);
+    else ck_assert_msg(rc < 0 && strstr(err.message, want) == err.message, "%s", err.message);
+    viral_rows_free(s);
+  }
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* A quoted field holding line ends across a cut: an error naming the file
+ * and the byte, for the shares on either side of the cut, never rows cut
+ * in two. */
+START_TEST(a_cut_inside_a_quoted_field_is_an_error) {
+  char path[600];
+  size_t cap = 1 << 14, used = 0;
+  char *t = malloc(cap);
+  used += (size_t)snprintf(t + used, cap - used, "video_id,views_1h,viral,extra\na,1,1,x\nb,2,0,\"");
+  for (int i = 0; i < 300; i++) used += (size_t)snprintf(t + used, cap - used, "line %d\n", i);
+  snprintf(t + used, cap - used, "end\"\nc,3,1,y\n");
+  write_tmp(path, sizeof path, "spans.csv", t);
+  viral_pipeline *p = pipeline();
+  viral_pipeline_set_allow_missing(p, 1);
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.shares = 2;
+  o.share_bytes = 1;
+  char want[700];
+  snprintf(want, sizeof want, "cannot cut %s at byte ", path);
+  for (o.share = 0; o.share < 2; o.share++) {
+    viral_error err;
+    viral_rows *s = viral_rows_open(p, path, NULL, &o, &err);
+    ck_assert_msg(s == NULL, "share %u opened", o.share);
+    ck_assert_msg(strstr(err.message, want) == err.message, "%s", err.message);
+    ck_assert_msg(strstr(err.message, "a quoted field spans a line end there") != NULL, "%s", err.message);
+  }
+  viral_pipeline_free(p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("rows");
   TCase *tc = tcase_create("rows");
@@ -295,6 +535,10 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, a_dataset_gives_the_same_rows);
   tcase_add_test(tc, the_input_is_checked_after_check_after_records);
   tcase_add_test(tc, shares_split_the_records_in_blocks);
+  tcase_add_test(tc, byte_shares_read_the_whole_input_once);
+  tcase_add_test(tc, byte_shares_keep_the_selected_records);
+  tcase_add_test(tc, byte_shares_name_the_whole_inputs_lines);
+  tcase_add_test(tc, a_cut_inside_a_quoted_field_is_an_error);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -96,6 +96,28 @@ typedef struct viral_rows_options {
    * bad rows in share 0 only. shares 0 or 1: every record. */
   unsigned shares, share;
   uint64_t share_block;
+  /* 1: share reads only its byte range of the input instead (with shares
+   * > 1): the bytes of the file after its CSV header split into shares
+   * nearly equal ranges, each start moved forward to the next line's start;
+   * a share reads the records whose first byte lies in its range, so each
+   * record is read by one share, and the shares in order read the file in
+   * order. Every share reads the CSV header (the columns). Line numbers in
+   * messages and records are the whole input's. Each share tallies its own
+   * records (check_after counts the share's records): the end-of-pass
+   * check of the input's fields waits for viral_rows_sum_shares. A CSV quoted field holding a line end across a
+   * cut is an error ("cannot cut FILE at byte N for the processes: a quoted
+   * field spans a line end there; ..."), never wrong rows.
+   *   When the shares are the processes of the MPI job (viral/dist.h: its
+   * size is shares and its rank share), viral_rows_open is collective (the
+   * shares agree on the mode and on an error, and exchange the records of
+   * their ranges, read once at open); so are viral_rows_fit and
+   * viral_rows_sum_shares. Shares set by hand in a process alone (tests)
+   * read the ranges before their own at open to number their records, and
+   * viral_rows_fit reads every record.
+   *   Input that cannot be cut (standard input, memory, a JSON document,
+   * JSON Lines under a json_path) falls back to dealing blocks of
+   * share_block records (1 when 0): viral_rows_get_sharing says which. */
+  int share_bytes;
   int checked;                   /* 1: a second read of an input read well before: no
                                     tally, and a record that fails now is an error (the
                                     reader still skips what it skipped the first time) */
@@ -151,8 +173,41 @@ int viral_rows_rewind(viral_rows *s, viral_error *err);
 
 /* One whole pass fitting the source's pipeline on its records
  * (viral_pipeline_fit_begin, fit_record, fit_end), under the same policy;
- * the next viral_rows_next starts the input again. VIRAL_OK or an error. */
+ * the next viral_rows_next starts the input again. VIRAL_OK or an error.
+ * Byte ranges of the job's processes: collective; each process reads its
+ * range, the processes agree on the pass (viral_dist_agree), sum their
+ * tallies (viral_rows_sum_shares) and pool what they fitted: the label
+ * values of a quantile rule (every process then has them all, and the
+ * same threshold as one process), the scaling statistics (combined in
+ * rank order: the same on every process, one process's up to rounding),
+ * the names of hashed features (noted again in rank order: one process's,
+ * unless names_max filled a process's own table before it met an index
+ * another process named with another name). */
 int viral_rows_fit(viral_rows *s, viral_error *err);
+
+/* How a source shares its input with other processes. */
+typedef enum viral_rows_sharing {
+  VIRAL_ROWS_UNSHARED = 0,  /* every record read and returned */
+  VIRAL_ROWS_DEALT,         /* every record read and tallied, the share's blocks returned
+                               (shares, share, share_block): counts and tally are the input's */
+  VIRAL_ROWS_BYTE_RANGE     /* only the records of the share's byte range read (share_bytes):
+                               counts and tally are the share's until viral_rows_sum_shares */
+} viral_rows_sharing;
+/* The sharing in effect (share_bytes falls back to VIRAL_ROWS_DEALT for an
+ * input that cannot be cut). */
+viral_rows_sharing viral_rows_get_sharing(const viral_rows *s);
+
+/* After a pass of viral_rows_next that ended (returned 0), for a source
+ * reading a byte range: sums the counts (viral_rows_get_counts) and the
+ * input tally (viral_pipeline_tally_*: the check, the warning, "no labelled
+ * rows") over the processes of the job, so that they are what one process
+ * reading the whole input gets, and checks the input's fields (the check
+ * the pass left). Collective when the shares are the job's processes
+ * (every process calls it, in the same order as the other collective calls,
+ * after agreeing on the pass: viral_dist_agree); a share alone only checks
+ * its own tally. Any other source: VIRAL_OK at once. VIRAL_OK or the
+ * check's error (the same on every process). */
+int viral_rows_sum_shares(viral_rows *s, viral_error *err);
 
 /* What the current (or last) pass saw. */
 typedef struct viral_rows_counts {

@@ -41,6 +41,27 @@ int viral_pipeline_tally_checked(const viral_pipeline *p) { return p->tally_chec
 
 uint64_t pipeline_tally_rows(const viral_pipeline *p) { return p->tally_rows; }
 
+/* [rows, missing[nfields], seen[nfields]]: sums of seen flags stay flags. */
+size_t pipeline_tally_size(const viral_pipeline *p) { return p->tally_on ? 1 + 2 * p->nfields : 0; }
+
+void pipeline_tally_save(const viral_pipeline *p, uint64_t *v) {
+  if (!p->tally_on) return;
+  v[0] = p->tally_rows;
+  for (size_t i = 0; i < p->nfields; i++) {
+    v[1 + i] = p->tally_missing[i];
+    v[1 + p->nfields + i] = p->tally_seen[i];
+  }
+}
+
+void pipeline_tally_load(viral_pipeline *p, const uint64_t *v) {
+  if (!p->tally_on) return;
+  p->tally_rows = v[0];
+  for (size_t i = 0; i < p->nfields; i++) {
+    p->tally_missing[i] = v[1 + i];
+    p->tally_seen[i] = v[1 + p->nfields + i] > 0;
+  }
+}
+
 static void mark_label_fields(viral_pipeline *p) {
   const label_rule *l = &p->label;
   if (l->kind == LABEL_NONE) return;

@@ -295,5 +295,22 @@ const char *pipeline_hashed_name(viral_pipeline_scratch *s, const feature_def *f
 int pipeline_name_is(const char *name, const feature_def *f, viral_strview a, const viral_strview *b);
 /* Records tallied so far. */
 uint64_t pipeline_tally_rows(const viral_pipeline *p);
+/* The tally as numbers to sum over the processes of a job (viral_rows_sum_shares):
+ * pipeline_tally_size of them, saved into v, and loaded back from the sums. */
+size_t pipeline_tally_size(const viral_pipeline *p);
+void pipeline_tally_save(const viral_pipeline *p, uint64_t *v);
+void pipeline_tally_load(viral_pipeline *p, const uint64_t *v);
+
+/* Name hashed index as another process of a job named it (fit_pool.c):
+ * as the fit notes names, and collided when that process saw a collision. */
+int pipeline_pool_name(viral_pipeline *p, uint32_t index, const char *group, const char *name,
+                       int collided);
+
+/* fit_pool.c: collective over the job's processes (viral/dist.h), between
+ * the fit of each process's records and viral_pipeline_fit_end: every
+ * process gets what all fitted (the label values of a quantile rule, the
+ * scaling statistics, combined in rank order, the names of hashed indices,
+ * noted in rank order). VIRAL_OK or an error, the same on every process. */
+int pipeline_fit_pool(viral_pipeline *p, viral_error *err);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include "features/pipeline_internal.h"
 #include "io/reader_options.h"
+#include "io/reader_range.h"
+#include "viral/dist.h"
 
 struct viral_rows {
   viral_rows_options o;
@@ -24,6 +26,15 @@ struct viral_rows {
   int in_pass;               /* 0: the next call starts a pass */
   size_t selected;           /* o.records: the next one to look for */
   uint64_t rejected;         /* bad rows this pass skipped itself */
+  uint64_t base;             /* the number of the pass's first record */
+  /* a byte range of the input (o.share_bytes) */
+  int bytes;                 /* this source reads its range only */
+  int job;                   /* ... and the shares are the job's processes */
+  reader_range range;
+  uint64_t first_record;     /* the number of the range's first record */
+  int whole;                 /* this pass reads every record (a fit without the job) */
+  int summed;                /* job_counts hold the job's counts (viral_rows_sum_shares) */
+  viral_rows_counts job_counts;
   viral_sparse x;
   /* a source over a backend of vectors */
   const viral_rows_backend *backend;
@@ -71,7 +82,86 @@ static int open_reader(viral_rows *s, viral_error *err) {
                  : viral_reader_open(s->path, &s->ro.opts, err);
   if (!s->r) return err && err->code ? err->code : VIRAL_ERR_IO;
   s->used = 0;
+  return s->bytes && !s->whole ? reader_set_range(s->r, &s->range, err) : VIRAL_OK;
+}
+
+/* ---- byte ranges ---- */
+
+/* The records of range k of the input, read by a reader of their own, into
+ * *records: VIRAL_OK, or an error that stops the job (the input cannot be
+ * opened or read, a record spans the range's end). A record the reader
+ * fails on otherwise ends the count: the pass fails there too. */
+static int count_range(const viral_rows *s, unsigned k, uint64_t *records, viral_error *err) {
+  viral_reader *r = viral_reader_open(s->path, &s->ro.opts, err);
+  if (!r) return err && err->code ? err->code : VIRAL_ERR_IO;
+  reader_range range;
+  int rc = reader_share_range(r, s->o.shares, k, &range, err);
+  if (rc == VIRAL_OK) rc = reader_set_range(r, &range, err);
+  viral_error why;
+  viral_error_clear(&why);
+  const viral_record *rec;
+  *records = 0;
+  if (rc == VIRAL_OK) {
+    while ((rc = viral_reader_next(r, &rec, &why)) == 1) ++*records;
+    if (rc < 0 && (reader_cut_inside(r) || rc == VIRAL_ERR_IO || rc == VIRAL_ERR_NOMEM)) {
+      if (err) *err = why;
+    } else {
+      rc = VIRAL_OK;
+    }
+  }
+  viral_reader_free(r);
+  return rc;
+}
+
+/* The number of this share's first record, the shares being the job's
+ * processes: each counts its range's records, and they exchange counts. */
+static int first_record_of_job(viral_rows *s, viral_error *err) {
+  uint64_t mine = 0;
+  int rc = count_range(s, s->o.share, &mine, err);
+  /* the first cut that fails, by its share */
+  if ((rc = viral_dist_agree(rc, (int64_t)s->o.share, err)) != VIRAL_OK) return rc;
+  char *all = NULL;
+  size_t total = 0;
+  if ((rc = viral_dist_allgather(&mine, sizeof mine, &all, &total, err)) != VIRAL_OK) return rc;
+  for (unsigned k = 0; k < s->o.share; k++) {
+    uint64_t theirs;
+    memcpy(&theirs, all + k * sizeof theirs, sizeof theirs);
+    s->first_record += theirs;
+  }
+  free(all);
   return VIRAL_OK;
+}
+
+/* The same for a share alone: it counts the ranges before its own, and
+ * reads its own to its end to see that the cut there is a boundary. */
+static int first_record_alone(viral_rows *s, viral_error *err) {
+  uint64_t records;
+  for (unsigned k = 0; k <= s->o.share; k++) {
+    int rc = count_range(s, k, &records, err);
+    if (rc != VIRAL_OK) return rc;
+    if (k < s->o.share) s->first_record += records;
+  }
+  return VIRAL_OK;
+}
+
+/* Share the input by byte ranges, or fall back to dealing records when it
+ * cannot be cut: the same choice on every process of the job (collective
+ * there). s->r is open, or failed to (rc). */
+static int share_bytes(viral_rows *s, int rc, viral_error *err) {
+  s->job = viral_dist_size() == (int)s->o.shares && viral_dist_rank() == (int)s->o.share;
+  if (s->job && (rc = viral_dist_agree(rc, 0, err)) != VIRAL_OK) return rc;
+  if (rc != VIRAL_OK) return rc;
+  uint64_t can_cut = (uint64_t)reader_can_cut(s->r);
+  if (s->job && (rc = viral_dist_sum(&can_cut, 1, err)) != VIRAL_OK) return rc;
+  if (can_cut != (s->job ? s->o.shares : 1)) {
+    if (!s->o.share_block) s->o.share_block = 1;
+    return VIRAL_OK;
+  }
+  if ((rc = reader_share_range(s->r, s->o.shares, s->o.share, &s->range, err)) != VIRAL_OK) return rc;
+  rc = s->job ? first_record_of_job(s, err) : first_record_alone(s, err);
+  if (rc != VIRAL_OK) return rc;
+  s->bytes = 1;
+  return reader_set_range(s->r, &s->range, err);
 }
 
 static viral_rows *open_records(viral_pipeline *p, const char *path, const char *data, size_t len,
@@ -89,7 +179,10 @@ static viral_rows *open_records(viral_pipeline *p, const char *path, const char 
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
-  if (open_reader(s, err) != VIRAL_OK) {
+  int rc = open_reader(s, err);
+  if (s->o.share_bytes && s->o.shares > 1 && !data) rc = share_bytes(s, rc, err);
+  else if (s->o.share_bytes && s->o.shares > 1 && !s->o.share_block) s->o.share_block = 1;
+  if (rc != VIRAL_OK) {
     viral_rows_free(s);
     return NULL;
   }
@@ -162,10 +255,19 @@ int viral_rows_input_checked(const viral_rows *s) {
   return !s->p || s->o.checked || viral_pipeline_tally_checked(s->p);
 }
 
-/* 1 when the source is one of several shares of its input. */
-static int shared(const viral_rows *s) { return s->o.shares > 1 && s->o.share_block > 0; }
+/* 1 when the source is one of several shares of its input's records
+ * (every record read, the share's blocks returned). */
+static int shared(const viral_rows *s) { return !s->bytes && s->o.shares > 1 && s->o.share_block > 0; }
+
+viral_rows_sharing viral_rows_get_sharing(const viral_rows *s) {
+  return s->bytes ? VIRAL_ROWS_BYTE_RANGE : shared(s) ? VIRAL_ROWS_DEALT : VIRAL_ROWS_UNSHARED;
+}
 
 void viral_rows_get_counts(const viral_rows *s, viral_rows_counts *out) {
+  if (s->summed) {
+    *out = s->job_counts;
+    return;
+  }
   *out = s->counts;
   int counts_reader = !shared(s) || s->o.share == 0; /* every share saw the reader's skips */
   out->bad_rows = s->rejected + (s->r && counts_reader ? viral_reader_skipped(s->r) : 0);
@@ -192,9 +294,11 @@ static int begin_pass(viral_rows *s, viral_error *err) {
   memset(&s->counts, 0, sizeof s->counts);
   s->rejected = 0;
   s->selected = 0;
+  s->summed = 0;
+  s->base = s->bytes && !s->whole ? s->first_record : 0;
   s->in_pass = 1;
   if (s->backend) return VIRAL_OK;
-  if (s->used) {
+  if (s->used || s->whole) {
     int rc = s->path ? open_reader(s, err) : read_twice(err);
     if (rc != VIRAL_OK) return rc;
   }
@@ -241,8 +345,9 @@ static int next_record(viral_rows *s, const viral_record **rec, viral_error *err
   for (;;) {
     int rc = viral_reader_next(s->r, rec, err);
     if (rc != 1) return rc;
-    uint64_t here = s->counts.records++;
+    uint64_t here = s->base + s->counts.records++;
     if (s->o.records) {
+      while (s->selected < s->o.record_count && s->o.records[s->selected] < here) s->selected++;
       if (s->selected >= s->o.record_count) return 0;
       if (s->o.records[s->selected] != here) continue;
       s->selected++;
@@ -262,9 +367,39 @@ static int next_record(viral_rows *s, const viral_record **rec, viral_error *err
   }
 }
 
-/* The end of a pass: the input has the fields the pipeline reads. */
+/* The end of a pass: the input has the fields the pipeline reads (a byte
+ * range's pass: once the shares' tallies are summed). */
 static int end_pass(viral_rows *s, viral_error *err) {
+  if (s->bytes && !s->whole) return VIRAL_OK;
   return s->o.checked ? VIRAL_OK : viral_pipeline_tally_check(s->p, err);
+}
+
+/* The counts of this pass, the reader's skips in bad_rows, then the
+ * tally's numbers: what viral_rows_sum_shares sums. */
+static int sum_over_job(viral_rows *s, viral_error *err) {
+  size_t tally = s->o.checked ? 0 : pipeline_tally_size(s->p), n = 4 + tally;
+  uint64_t *v = malloc(n * sizeof *v);
+  if (!v) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  viral_rows_counts mine;
+  viral_rows_get_counts(s, &mine);
+  v[0] = mine.records, v[1] = mine.rows, v[2] = mine.unlabeled, v[3] = mine.bad_rows;
+  if (tally) pipeline_tally_save(s->p, v + 4);
+  int rc = viral_dist_sum(v, n, err);
+  if (rc == VIRAL_OK) {
+    viral_rows_counts job = {v[0], v[1], v[2], v[3]};
+    s->job_counts = job;
+    s->summed = 1;
+    if (tally) pipeline_tally_load(s->p, v + 4);
+  }
+  free(v);
+  return rc;
+}
+
+int viral_rows_sum_shares(viral_rows *s, viral_error *err) {
+  if (!s->bytes) return VIRAL_OK;
+  int rc = s->job ? sum_over_job(s, err) : VIRAL_OK;
+  if (rc == VIRAL_OK && !s->o.checked) rc = viral_pipeline_tally_check(s->p, err);
+  return rc;
 }
 
 /* A numeric column by its literal name, NAN when absent or unreadable. */
@@ -367,6 +502,7 @@ int viral_rows_next(viral_rows *s, const viral_row **row, viral_error *err) {
 
 int viral_rows_fit(viral_rows *s, viral_error *err) {
   if (s->backend) return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "rows in memory have no pipeline to fit");
+  s->whole = s->bytes && !s->job; /* a share alone fits on every record */
   int rc = begin_pass(s, err);
   if (rc == VIRAL_OK) rc = viral_pipeline_fit_begin(s->p, err);
   const viral_record *rec;
@@ -375,7 +511,13 @@ int viral_rows_fit(viral_rows *s, viral_error *err) {
     if (rc != VIRAL_OK) rc = bad_row(s, rc, err);
   }
   if (rc == 0) rc = end_pass(s, err);
+  if (s->bytes && s->job) { /* every process comes here: pool what they fitted */
+    rc = viral_dist_agree(rc, (int64_t)(s->base + s->counts.records), err);
+    if (rc == VIRAL_OK) rc = viral_rows_sum_shares(s, err);
+    if (rc == VIRAL_OK) rc = pipeline_fit_pool(s->p, err);
+  }
   if (rc == VIRAL_OK) rc = viral_pipeline_fit_end(s->p, err);
+  s->whole = 0;
   s->in_pass = 0; /* the next pass starts the input again */
   return rc;
 }

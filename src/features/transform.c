@@ -349,6 +349,15 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   return VIRAL_OK;
 }
 
+int pipeline_pool_name(viral_pipeline *p, uint32_t index, const char *group, const char *name,
+                       int collided) {
+  int rc = note_name(p, index, group, name);
+  size_t slot;
+  name_entry *e = rc == VIRAL_OK && collided ? find_name(p, index, &slot) : NULL;
+  if (e) e->collided = 1;
+  return rc;
+}
+
 /* 1 when name is what pipeline_hashed_name would write for (f, a, b): "%.*s" stops
  * at a NUL, so the values count up to their first one. */
 int pipeline_name_is(const char *name, const feature_def *f, viral_strview a,

@@ -38,6 +38,7 @@ typedef struct csv_state {
 
   long line;       /* physical line of data[pos] */
   long rec_line;   /* line the current record started on */
+  uint64_t rec_start; /* offset in the input where it started */
   size_t rec_bytes; /* bytes of the current record fed so far */
   int in_record;   /* a record has started and not ended */
   int skip_line;   /* after a quoting error: drop input up to the next line end */
@@ -200,9 +201,12 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
 
     if (s->skip_line) {
       if (end) s->skip_line = 0;
+    } else if (!s->in_record && content > 0 && reader_past_range(r)) {
+      return 0;
     } else if (end && content > 0 && !s->in_record && csv_fast_path &&
                !memchr(p, '"', content)) {
       s->rec_line = s->line;
+      s->rec_start = reader_offset(r);
       if (content > max)
         return viral_error_set(err, VIRAL_ERR_LIMIT, r->name, s->rec_line,
                                "record longer than %zu bytes", max);
@@ -212,6 +216,7 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
       if (!s->in_record && content > 0) {
         s->in_record = 1;
         s->rec_line = s->line;
+        s->rec_start = reader_offset(r);
         s->rec_bytes = 0;
       }
       if (s->in_record && s->rec_bytes + content > max)
@@ -247,6 +252,8 @@ static int read_record(viral_reader *r, csv_state *s, viral_error *err) {
     if (lf) s->line++;
   }
   if (s->nomem) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, s->rec_line, "out of memory");
+  int rc = reader_check_cut(r, s->rec_start, s->rec_line, err);
+  if (rc != VIRAL_OK) return rc;
   s->bad_utf8 = first_bad_cell(s);
   return 1;
 }
@@ -319,6 +326,8 @@ static int csv_next(viral_reader *r, viral_error *err) {
   }
 }
 
+static void csv_at_line(viral_reader *r, long line) { ((csv_state *)r->impl)->line = line; }
+
 static void csv_free_impl(viral_reader *r) {
   csv_state *s = r->impl;
   if (!s) return;
@@ -336,6 +345,7 @@ int csv_reader_init(viral_reader *r, viral_error *err) {
   r->impl = s;
   r->next = csv_next;
   r->free_impl = csv_free_impl;
+  r->at_line = csv_at_line;
   s->line = 1;
   s->bad_utf8 = -1;
   if (parser_start(s) != VIRAL_OK)

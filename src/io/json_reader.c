@@ -844,6 +844,7 @@ static int next_line(viral_reader *r, json_state *s, const char **line, size_t *
                      viral_error *err) {
   size_t have = 0;
   int spans = 0;
+  if (reader_past_range(r)) return 0;
   for (;;) {
     if (r->pos == r->len) {
       int rc = reader_source_read(r, 0, err);
@@ -1113,6 +1114,8 @@ static void json_free_impl(viral_reader *r) {
   r->impl = NULL;
 }
 
+static void jsonl_at_line(viral_reader *r, long line) { ((json_state *)r->impl)->line_no = line - 1; }
+
 int json_reader_init(viral_reader *r, viral_error *err) {
   json_state *s = calloc(1, sizeof *s);
   if (!s) return viral_error_set(err, VIRAL_ERR_NOMEM, r->name, 0, "out of memory");
@@ -1127,6 +1130,7 @@ int json_reader_init(viral_reader *r, viral_error *err) {
     s->jsonl = 1;
     s->in_records = 1; /* every line's value is a record */
     r->next = jsonl_next;
+    r->at_line = jsonl_at_line;
     return VIRAL_OK;
   }
   r->next = document_next;

@@ -46,6 +46,7 @@ int reader_source_read(viral_reader *r, int keep, viral_error *err) {
     ssize_t n = read(r->fd, r->buffer + kept, r->buffer_cap - kept);
     if (n > 0) {
       r->len = kept + (size_t)n;
+      r->read_end += (uint64_t)n;
       return 1;
     }
     if (n == 0) {
@@ -205,6 +206,7 @@ static viral_reader *reader_new(const char *name, const viral_reader_options *op
   viral_reader *r = calloc(1, sizeof *r);
   if (!r) goto nomem;
   r->fd = -1;
+  r->range_end = UINT64_MAX;
   if (reader_options_copy_init(&r->given, opts) != VIRAL_OK) goto nomem;
   r->opts = r->given.opts;
   if (!r->opts.max_record_bytes) r->opts.max_record_bytes = VIRAL_DEFAULT_MAX_RECORD_BYTES;
@@ -239,6 +241,7 @@ static viral_reader *reader_start(viral_reader *r, const char *path, viral_error
   rc = r->format == VIRAL_FORMAT_CSV ? csv_reader_init(r, err)
                                      : json_reader_init(r, err);
   if (rc < 0) goto fail;
+  r->body_start = r->format == VIRAL_FORMAT_JSON ? 0 : reader_offset(r);
   return r;
 fail:
   viral_reader_free(r);
@@ -272,6 +275,7 @@ viral_reader *viral_reader_open_memory(const char *name, const char *data, size_
   r->memory_len = data ? len : 0;
   r->data = r->memory;
   r->len = r->memory_len;
+  r->read_end = r->memory_len;
   return reader_start(r, name, err);
 }
 

@@ -4,6 +4,7 @@
 #define VIRAL_IO_READER_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "io/reader_options.h"
 #include "io/record_internal.h"
@@ -26,6 +27,11 @@ struct viral_reader {
   const char *data; /* current bytes: data[pos..len) not yet consumed */
   size_t len, pos;
   int eof;
+  /* byte ranges (io/reader_range.h): where the bytes are in the input */
+  uint64_t read_end;   /* offset in the input of data[len] */
+  uint64_t body_start; /* offset of the first record's line (after a CSV header) */
+  uint64_t range_end;  /* records start before this offset (UINT64_MAX: all) */
+  int cut_inside;      /* a record read spans range_end: the cut is not a record boundary */
 
   size_t rows, skipped;
   int failed; /* a fatal error happened: every later call fails the same way */
@@ -38,7 +44,20 @@ struct viral_reader {
   int (*next)(viral_reader *r, viral_error *err); /* 1 record, 0 end, < 0 error */
   const char *(*path_miss)(const viral_reader *r, const char *path); /* NULL: follows none */
   void (*free_impl)(viral_reader *r);
+  void (*at_line)(viral_reader *r, long line); /* data[pos] is on line `line` now (a seek) */
 };
+
+/* The offset in the input of data[pos], the next byte to read. */
+static inline uint64_t reader_offset(const viral_reader *r) { return r->read_end - (r->len - r->pos); }
+
+/* 1 when a record starting at data[pos] is past the reader's range: the
+ * input then reads as ended. */
+int reader_past_range(viral_reader *r);
+
+/* After a record that started at offset start and ends at data[pos]: when
+ * it spans the end of the reader's range, the range was not cut at a record
+ * boundary: VIRAL_ERR_PARSE with err saying so, else VIRAL_OK. */
+int reader_check_cut(viral_reader *r, uint64_t start, long line, viral_error *err);
 
 /* Read more input. When data[pos..len) is empty it is replaced by the next
  * chunk; otherwise (keep = 1) the new bytes are appended to it. Returns 1 when

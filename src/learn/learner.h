@@ -40,6 +40,9 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
 /* The record number (0-based, in the input) of the row viral_fit_rows_next
  * gave last. */
 uint64_t viral_fit_rows_record(const viral_fit_rows *r);
+/* The error of a training input without a labelled row (its label rule
+ * and what the rows had instead): returns its status. */
+int viral_fit_rows_none(const viral_fit_rows *r, viral_error *err);
 
 /* What training hands a learner. */
 typedef struct viral_learner_fit {

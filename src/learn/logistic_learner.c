@@ -356,17 +356,18 @@ static int spread_refused(viral_error *err) {
 }
 
 /* One online pass over this process's share, synchronised with the other
- * processes every LOGISTIC_SPREAD_INTERVAL rows of each and at the end
+ * processes every so many rows of each and at the end
  * (learn/logistic_spread.h). */
 static int learn_rows_spread(viral_logistic *lr, const viral_learner_fit *f, viral_fit_rows *rows,
                              const double weight[2], viral_error *err) {
   logistic_spread sync;
   int rc = logistic_spread_start(&sync, lr, err);
-  for (uint64_t more = 1; more;) {
+  size_t interval = LOGISTIC_SPREAD_FIRST;
+  for (uint64_t more = 1; more; interval = interval < LOGISTIC_SPREAD_INTERVAL ? 2 * interval : interval) {
     const viral_sparse *x;
     double y, w;
     int got = 1;
-    for (size_t k = 0; rc == VIRAL_OK && k < LOGISTIC_SPREAD_INTERVAL; k++) {
+    for (size_t k = 0; rc == VIRAL_OK && k < interval; k++) {
       if ((got = viral_fit_rows_next(rows, &x, &y, &w, err)) != 1) break;
       double p = viral_logistic_learn(lr, x, y, weight[y > 0.5] * w);
       if (isnan(p)) rc = not_finite(err);
@@ -414,6 +415,7 @@ static int fit_batch_spread(viral_logistic *lr, const viral_learner_fit *f, vira
   uint64_t counts[2] = {0, linear_rows_count(held)};
   for (size_t i = 0; rc == VIRAL_OK && i < counts[1]; i++) counts[0] += linear_rows_label(held, i) > 0.5;
   if (rc == VIRAL_OK) rc = viral_dist_sum(counts, 2, err);
+  if (rc == VIRAL_OK && counts[1] == 0) rc = viral_fit_rows_none(rows, err);
   if (rc == VIRAL_OK && (counts[0] == 0 || counts[0] == counts[1]))
     rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the %llu rows hold one class: no batch optimum to reach",
                          (unsigned long long)counts[1]);

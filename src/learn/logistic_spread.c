@@ -78,10 +78,10 @@ static int merge_statistics(viral_logistic *m, double *base, viral_error *err) {
   return VIRAL_OK;
 }
 
-/* The weights averaged over the processes, each coordinate's squared
- * gradients since the base summed (as one process would have gathered
- * them), and the optimizer's state seeded to give those weights with that
- * sum (viral_logistic_seed_: FTRL's z solved for them). */
+/* The processes' models averaged: the weights, and each coordinate's
+ * squared gradients since the base; the optimizer's state seeded to give
+ * those weights with those sums (viral_logistic_seed_: FTRL's z solved for
+ * them). */
 static int average_weights(viral_logistic *m, const double *base, viral_error *err) {
   double bias[2] = {m->bias_w, m->n ? m->bias_n - base[m->dim] : 0};
   int rc = viral_dist_sum_double(m->w, m->dim, err);
@@ -93,8 +93,8 @@ static int average_weights(viral_logistic *m, const double *base, viral_error *e
   if (rc != VIRAL_OK) return rc;
   double processes = viral_dist_size();
   for (size_t i = 0; i < m->dim; i++)
-    viral_logistic_seed_(m, (uint32_t)i, m->w[i] / processes, m->n ? base[i] + m->n[i] : 0);
-  viral_logistic_seed_bias_(m, bias[0] / processes, m->n ? base[m->dim] + bias[1] : 0);
+    viral_logistic_seed_(m, (uint32_t)i, m->w[i] / processes, m->n ? base[i] + m->n[i] / processes : 0);
+  viral_logistic_seed_bias_(m, bias[0] / processes, m->n ? base[m->dim] + bias[1] / processes : 0);
   return VIRAL_OK;
 }
 

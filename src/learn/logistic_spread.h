@@ -1,22 +1,29 @@
 /* logistic_spread.h - internal: the online logistic learner (one pass)
  * over the processes of an MPI job (viral/dist.h). Each process learns its
- * share of the rows online; every LOGISTIC_SPREAD_INTERVAL rows of each
- * and at the end the processes synchronise (logistic_spread_sync,
- * collective): the weights become their average over the processes (model
- * averaging: iterative parameter mixing, McDonald, Hall and Mann 2010),
- * each coordinate's squared gradients the sum of every process's since the
- * last synchronisation (what one process learning every row would have
- * gathered, so the learning rates fall as one process's would) with the
- * optimizer's state seeded to give the averaged weights with it (as the
- * batch optimum seeds it: viral/logistic.h), the dense statistics those of
- * all the rows seen (io/welford.h), the hashed scales their maximum.
+ * share of the rows online; every so many rows of each (below) and at the
+ * end the processes synchronise (logistic_spread_sync,
+ * collective): the processes' models are averaged (iterative parameter
+ * mixing, McDonald, Hall and Mann 2010): the weights, and each coordinate's
+ * squared gradients gathered since the last synchronisation (so each
+ * process's learning rates fall as one process's would on its share), the
+ * optimizer's state seeded to give the averaged weights with them (as the
+ * batch optimum seeds it: viral/logistic.h); the dense statistics become
+ * those of all the rows seen (io/welford.h), the hashed scales their
+ * maximum. Measured on 1M generated rows (tools/bench/mpi.sh), test AUC:
+ * 0.9756 alone, 0.9759 over 2 processes, 0.9755 over 4. Summing the
+ * processes' changes instead overshot (0.69 over 2: each makes the same
+ * early progress on the intercept); summing the squared gradients but
+ * averaging the weights gave 0.9758 and 0.9744.
  * Every process ends with the same state, bit for bit. */
 #ifndef VIRAL_LOGISTIC_SPREAD_H
 #define VIRAL_LOGISTIC_SPREAD_H
 
 #include "learn/logistic_json.h"
 
-/* Rows each process learns between synchronisations. */
+/* Rows each process learns between synchronisations: FIRST, then twice
+ * as many each time up to INTERVAL (the models part most at the start,
+ * when every row moves them; a sync sends 2^bits doubles and more). */
+#define LOGISTIC_SPREAD_FIRST 256
 #define LOGISTIC_SPREAD_INTERVAL 16384
 
 typedef struct logistic_spread {

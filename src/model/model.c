@@ -108,8 +108,9 @@ static void note_time(viral_model *m, double t) {
   if (isnan(m->time_last) || t > m->time_last) m->time_last = t;
 }
 
-/* Training over MPI (opts->spread): the records are dealt round the
- * processes in blocks of this many, as distributed scoring deals them. */
+/* Training over MPI (opts->spread), an input that cannot be cut in byte
+ * ranges: the records are dealt round the processes in blocks of this
+ * many, as distributed scoring deals them. */
 #define SPREAD_BLOCK 256
 
 /* The labelled rows of path, with their time, through p; bad rows skipped
@@ -127,6 +128,7 @@ static viral_rows *training_rows(viral_pipeline *p, const char *path, const vira
     o.shares = (unsigned)viral_dist_size();
     o.share = (unsigned)viral_dist_rank();
     o.share_block = SPREAD_BLOCK;
+    o.share_bytes = 1; /* each reads its byte range (viral/rows.h), or, where none can be cut, its blocks */
   }
   return viral_rows_open(p, path, &ro, &o, err);
 }
@@ -143,6 +145,7 @@ struct viral_fit_rows {
   double previous; /* posted_at of the last labelled row */
   uint64_t seen;   /* labelled rows, for the progress callback */
   uint64_t record; /* the record number of the row given last */
+  int spread;      /* a share of an MPI job's rows: the job's counts are taken after (spread_merge) */
 };
 
 /* Calibration hold-out: while training with calibration, a seeded random
@@ -179,6 +182,7 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
     return 1;
   }
   if (rc < 0) return rc;
+  if (r->spread) return 0;
   viral_rows_counts counts;
   viral_rows_get_counts(r->s, &counts);
   r->summary->unlabeled += counts.unlabeled;
@@ -188,6 +192,8 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
 }
 
 uint64_t viral_fit_rows_record(const viral_fit_rows *r) { return r->record; }
+
+int viral_fit_rows_none(const viral_fit_rows *r, viral_error *err) { return viral_rows_no_labels(r->s, err); }
 
 /* Labelled rows of each class in one pass over s, then s starts again. */
 static int count_classes(viral_rows *s, const viral_train_options *opts, uint64_t counts[2],
@@ -266,7 +272,7 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
     m->holdout_fraction = opts->calibration_fraction;
     m->holdout_seed = opts->seed;
   }
-  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0, 0};
+  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0, 0, opts->spread};
   viral_learner_fit f = {opts, m->pipeline, first ? counts : NULL, summary_add, acc};
   if (name) rc = profile_rows(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK && !(m->state = l->fit(&f, &rows, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
@@ -297,12 +303,20 @@ static int spread_check(const viral_train_options *opts, viral_error *err) {
 }
 
 /* What the processes counted on their shares made the job's: rows,
- * positives, the time span, the summary's counts and its binned scores,
- * the same on every process. */
-static int spread_merge(viral_model *m, summary_acc *acc, viral_train_summary *summary, viral_error *err) {
-  uint64_t counts[] = {m->rows, m->positives, summary->backwards, summary->unlabeled, summary->bad_rows, acc->n};
+ * positives, the time span, the input's counts (summed by the row source
+ * itself when each process read a byte range of it: viral_rows_sum_shares,
+ * which also checks the input's fields), the summary's binned scores, the
+ * same on every process. Collective. */
+static int spread_merge(viral_model *m, viral_rows *s, summary_acc *acc, viral_train_summary *summary,
+                        viral_error *err) {
+  int rc = viral_rows_sum_shares(s, err);
+  viral_rows_counts input;
+  viral_rows_get_counts(s, &input);
+  int summed = viral_rows_get_sharing(s) == VIRAL_ROWS_BYTE_RANGE;
+  uint64_t counts[] = {m->rows, m->positives, summary->backwards, acc->n, summed ? 0 : input.unlabeled,
+                       summed ? 0 : input.bad_rows};
   double span[2] = {isnan(m->time_first) ? -INFINITY : -m->time_first, isnan(m->time_last) ? -INFINITY : m->time_last};
-  int rc = viral_dist_sum(counts, sizeof counts / sizeof *counts, err);
+  if (rc == VIRAL_OK) rc = viral_dist_sum(counts, sizeof counts / sizeof *counts, err);
   if (rc == VIRAL_OK) rc = viral_dist_sum(acc->pos, AUC_BINS, err);
   if (rc == VIRAL_OK) rc = viral_dist_sum(acc->neg, AUC_BINS, err);
   if (rc == VIRAL_OK) rc = viral_dist_sum_double(&acc->loss, 1, err);
@@ -311,12 +325,12 @@ static int spread_merge(viral_model *m, summary_acc *acc, viral_train_summary *s
   m->rows = counts[0];
   m->positives = counts[1];
   summary->backwards = counts[2];
-  summary->unlabeled = counts[3];
-  summary->bad_rows = counts[4];
-  acc->n = counts[5];
+  acc->n = counts[3];
+  summary->unlabeled = summed ? input.unlabeled : counts[4];
+  summary->bad_rows = summed ? input.bad_rows : counts[5];
   m->time_first = isinf(span[0]) ? NAN : -span[0];
   m->time_last = isinf(span[1]) ? NAN : span[1];
-  return VIRAL_OK;
+  return m->rows ? VIRAL_OK : viral_rows_no_labels(s, err);
 }
 
 static void stamp_created(viral_model *m) { viral_format_timestamp(m->created_at, (double)time(NULL)); }
@@ -370,7 +384,7 @@ viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
   /* spread: the learner's fit is collective, so every process starts it or none */
   if (opts->spread && !refused) rc = viral_dist_agree(rc, 0, err);
   if (rc == VIRAL_OK) rc = train_rows(m, s, 1, opts, acc, summary, err);
-  if (rc == VIRAL_OK && opts->spread) rc = spread_merge(m, acc, summary, err);
+  if (rc == VIRAL_OK && opts->spread) rc = spread_merge(m, s, acc, summary, err);
   viral_rows_free(s);
   if (rc != VIRAL_OK) {
     free(acc);
@@ -400,7 +414,7 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
     free(acc);
     return err ? err->code : VIRAL_ERR_IO;
   }
-  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0, 0};
+  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0, 0, 0};
   viral_learner_fit f = {opts, m->pipeline, NULL, summary_add, acc};
   int rc = name_features(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK) rc = m->learner->update(m->state, &f, &rows, err);
