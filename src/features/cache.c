@@ -8,7 +8,7 @@
  * is a flags byte, then what the flags say is there; its vector is a count
  * and, per coordinate, a code (index delta << 2 | value tag) and the value
  * when the tag does not say it. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise */
 #include "viral/cache.h"
 
 #include <cJSON.h>
@@ -75,13 +75,19 @@ typedef struct hash64 {
 static uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 static uint64_t round64(uint64_t acc, uint64_t in) { return rotl(acc + in * P2, 31) * P1; }
 
-static uint64_t load64(const unsigned char *p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+/* A little-endian u64 at p: one load on a little-endian machine. */
+static inline uint64_t load64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
   return v;
 }
 
-static uint32_t load32(const unsigned char *p) { return (uint32_t)load64((const unsigned char[8]){p[0], p[1], p[2], p[3]}); }
+static inline uint32_t load32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static void store64(unsigned char *p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
@@ -499,6 +505,31 @@ static int read_meta(viral_cache *c, const unsigned char *text, size_t len, vira
   return VIRAL_OK;
 }
 
+/* Mapped pages are read once and dropped: the pass's memory stays flat in
+ * the rows (the page cache keeps the file). */
+#define RELEASE_BYTES ((size_t)8 << 20)
+
+/* Let the pages of c's map in [from, to) go (whole pages inside it). */
+static void release_pages(const viral_cache *c, const unsigned char *from, const unsigned char *to) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t a = ((size_t)(from - c->map) + page - 1) / page * page, b = (size_t)(to - c->map) / page * page;
+  if (b > a) madvise(c->map + a, b - a, MADV_DONTNEED);
+}
+
+/* The hash of everything after the header, read in slices let go behind. */
+static uint64_t hash_mapped(const viral_cache *c) {
+  hash64 h;
+  hash_init(&h, 0);
+  const unsigned char *p = c->map + HEADER_SIZE, *end = c->map + c->size;
+  while (p < end) {
+    size_t n = (size_t)(end - p) < RELEASE_BYTES ? (size_t)(end - p) : RELEASE_BYTES;
+    hash_update(&h, p, n);
+    release_pages(c, p, p + n);
+    p += n;
+  }
+  return hash_final(&h);
+}
+
 /* Every check of a mapped file. */
 static int check_file(viral_cache *c, viral_error *err) {
   const unsigned char *h = c->map;
@@ -511,7 +542,7 @@ static int check_file(viral_cache *c, viral_error *err) {
   if (c->size > size)
     return viral_error_set(err, VIRAL_ERR_PARSE, c->path, 0, "%zu bytes where the header says %llu",
                            c->size, (unsigned long long)size);
-  uint64_t sum = checksum(h, hash_bytes(h + HEADER_SIZE, c->size - HEADER_SIZE, 0));
+  uint64_t sum = checksum(h, hash_mapped(c));
   if (sum != load64(h + H_CHECKSUM)) return bad(err, c->path, "checksum mismatch: the file is corrupt");
   if (rows_end < HEADER_SIZE || rows_end > size || meta != size - rows_end)
     return bad(err, c->path, "bad header (sections out of place)");
@@ -628,6 +659,7 @@ viral_cache *viral_cache_prepare(const char *path, const char *input, const vira
 typedef struct cache_rows {
   const viral_cache *c;
   const unsigned char *at;  /* the next row */
+  const unsigned char *kept; /* the pages from here on are not let go yet */
   uint64_t index;           /* its position */
   viral_sparse x;
   double *columns;          /* [c->column_count] */
@@ -692,7 +724,8 @@ static int get_vector(cache_rows *r, const unsigned char **pp, const unsigned ch
   viral_feature *it = x->items;
   for (uint64_t i = 0; i < count; i++) {
     uint64_t code;
-    if (!get_varint(&p, end, &code)) return 0;
+    if (p < end && *p < 0x80) code = *p++; /* most: a one-byte code */
+    else if (!get_varint(&p, end, &code)) return 0;
     uint64_t index = expected + (code >> 2);
     if (index > UINT32_MAX || index < expected) return 0;
     double v;
@@ -764,8 +797,12 @@ static int decode_row(cache_rows *r, viral_row *row, viral_error *err) {
 
 static int cache_row(void *ctx, uint64_t index, viral_row *row, viral_error *err) {
   cache_rows *r = ctx;
-  if (index == 0) r->at = r->c->rows_begin;
+  if (index == 0) r->at = r->kept = r->c->rows_begin;
   r->index = index;
+  if ((size_t)(r->at - r->kept) >= RELEASE_BYTES) {
+    release_pages(r->c, r->kept, r->at);
+    r->kept = r->at;
+  }
   if (r->at >= r->c->rows_end) {
     if (index != r->c->rows)
       return viral_error_set(err, VIRAL_ERR_PARSE, r->c->path, 0, "%llu rows where the header says %llu",
@@ -808,7 +845,7 @@ viral_rows *viral_rows_open_cache(const viral_cache *c, const viral_rows_options
     return NULL;
   }
   r->c = c;
-  r->at = c->rows_begin;
+  r->at = r->kept = c->rows_begin;
   viral_sparse_init(&r->x);
   if (pick_columns(r, o, err) != VIRAL_OK) {
     cache_rows_free(r);
