@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "features/cache_internal.h"
 #include "features/pipeline_internal.h"
 #include "features/pipeline_json.h"
 #include "features/rows_internal.h"
@@ -153,6 +154,12 @@ static uint64_t checksum(const unsigned char *header, uint64_t body_hash) {
   memcpy(copy, header, HEADER_SIZE);
   store64(copy + H_CHECKSUM, 0);
   return hash_bytes(copy, HEADER_SIZE, body_hash ^ P4);
+}
+
+void cache_seal(unsigned char *file, size_t size) {
+  if (size < HEADER_SIZE) return;
+  store64(file + H_FILE_SIZE, size);
+  store64(file + H_CHECKSUM, checksum(file, hash_bytes(file + HEADER_SIZE, size - HEADER_SIZE, 0)));
 }
 
 /* ---- the key ---- */
