@@ -47,9 +47,10 @@ typedef struct viral_cache_options {
 } viral_cache_options;
 
 /* The key of a cache of p (as given, before the pass) over an input read
- * with ro, made for co: a hash of p's document, ro and co. */
-uint64_t viral_cache_key(const viral_pipeline *p, const viral_reader_options *ro,
-                         const viral_cache_options *co, viral_error *err);
+ * with ro (NULL: defaults), made for co: a hash of p's document, ro and co,
+ * into *key. VIRAL_OK or VIRAL_ERR_NOMEM. */
+int viral_cache_key(const viral_pipeline *p, const viral_reader_options *ro, const viral_cache_options *co,
+                    uint64_t *key, viral_error *err);
 
 /* One pass over input (a file; not standard input) with a copy of p, as
  * co's mode says, written atomically to path. VIRAL_OK or an error (the

@@ -176,15 +176,12 @@ static void key_number(hash64 *h, const char *label, uint64_t v) {
   hash_update(h, b, 8);
 }
 
-uint64_t viral_cache_key(const viral_pipeline *p, const viral_reader_options *ro,
-                         const viral_cache_options *co, viral_error *err) {
+int viral_cache_key(const viral_pipeline *p, const viral_reader_options *ro, const viral_cache_options *co,
+                    uint64_t *key, viral_error *err) {
   cJSON *json = viral_pipeline_to_json(p, err);
   char *text = json ? cJSON_PrintUnformatted(json) : NULL;
   cJSON_Delete(json);
-  if (!text) {
-    viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-    return 0;
-  }
+  if (!text) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   viral_reader_options def;
   viral_reader_options_init(&def);
   if (!ro) ro = &def;
@@ -202,7 +199,8 @@ uint64_t viral_cache_key(const viral_pipeline *p, const viral_reader_options *ro
   key_number(&h, "max_record_bytes", (uint64_t)ro->max_record_bytes);
   key_number(&h, "max_fields", (uint64_t)ro->max_fields);
   key_number(&h, "max_depth", (uint64_t)ro->max_depth);
-  return hash_final(&h);
+  *key = hash_final(&h);
+  return VIRAL_OK;
 }
 
 /* ---- writing ---- */
@@ -409,14 +407,15 @@ int viral_cache_build(const viral_pipeline *p, const char *input, const viral_re
   if (stdin_input(input))
     return viral_error_set(err, VIRAL_ERR_INVALID, "stdin", 0, "a vector cache is made from a file, not standard input");
   if (stat(input, &in) != 0) return viral_error_set(err, VIRAL_ERR_IO, input, 0, "cannot open: %s", strerror(errno));
-  uint64_t key = viral_cache_key(p, ro, co, err);
-  viral_pipeline *q = key || !err || !err->code ? viral_pipeline_copy(p, err) : NULL;
-  if (!q) return err ? err->code : VIRAL_ERR_NOMEM;
+  uint64_t key;
+  int rc = viral_cache_key(p, ro, co, &key, err);
+  viral_pipeline *q = rc == VIRAL_OK ? viral_pipeline_copy(p, err) : NULL;
+  if (!q) return rc != VIRAL_OK ? rc : err ? err->code : VIRAL_ERR_NOMEM;
   cache_writer w = {0};
   hash_init(&w.body, 0);
   viral_rows *s = build_rows(q, input, ro, co, &w, err);
   viral_atomic_file *file = s ? viral_atomic_open(path, err) : NULL;
-  int rc = file ? VIRAL_OK : err ? err->code : VIRAL_ERR_IO;
+  rc = file ? VIRAL_OK : err ? err->code : VIRAL_ERR_IO;
   unsigned char header[HEADER_SIZE] = {0};
   if (rc == VIRAL_OK) {
     w.f = viral_atomic_stream(file);
@@ -652,8 +651,8 @@ viral_cache *viral_cache_prepare(const char *path, const char *input, const vira
                                  const viral_reader_options *ro, const viral_cache_options *co,
                                  char *note, size_t note_size, viral_error *err) {
   note[0] = '\0';
-  uint64_t key = viral_cache_key(p, ro, co, err);
-  if (!key && err && err->code) return NULL;
+  uint64_t key;
+  if (viral_cache_key(p, ro, co, &key, err) != VIRAL_OK) return NULL;
   const char *open_path = path;
   if (viral_cache_is(input)) {
     open_path = input;
