@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 case $seconds in ''|*[!0-9]*) echo "usage: tools/fuzz.sh [SECONDS]" >&2; exit 2;; esac
 dir=${VIRAL_FUZZ_DIR:-build-fuzz}
-harnesses=${VIRAL_FUZZ_ONLY:-"csv json spec model stream"}
+harnesses=${VIRAL_FUZZ_ONLY:-"csv json spec model stream cache"}
 timeout=${VIRAL_FUZZ_TIMEOUT:-10}
 rss=${VIRAL_FUZZ_RSS_MB:-2048}
 

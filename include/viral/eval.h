@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "viral/cache.h"
 #include "viral/error.h"
 #include "viral/features.h"
 #include "viral/model.h"
@@ -71,6 +72,12 @@ viral_eval_data *viral_eval_load(const viral_pipeline *p, const char *path,
 viral_eval_data *viral_eval_load_with_views(const viral_pipeline *p, const char *path,
                                             const viral_reader_options *ropts, int skip_bad_rows,
                                             const char *views_field, viral_error *err);
+/* The same from a vector cache made for training (VIRAL_CACHE_TRAIN) with
+ * p and the columns views_<window>h (or views_field) and oracle_p: the data,
+ * counts, warning and named pipeline the load of its input gives. A p that
+ * needs fitting is fitted per fold from the records: an error here. */
+viral_eval_data *viral_eval_load_cache(const viral_pipeline *p, const viral_cache *c,
+                                       const char *views_field, viral_error *err);
 /* NULL-safe. */
 void viral_eval_data_free(viral_eval_data *d);
 

@@ -40,6 +40,7 @@
 #include "viral/learner.h"
 #include "viral/reader.h"
 #include "viral/record.h"
+#include "viral/rows.h"
 #include "viral/vector.h"
 
 #ifdef __cplusplus
@@ -158,6 +159,15 @@ viral_model *viral_model_train(const viral_pipeline *p, const char *path,
                                const viral_train_options *opts, viral_train_summary *summary,
                                viral_error *err);
 
+/* Train a model on the rows of s, made by a pass that fitted (when it
+ * needs fitting) and profiled p as viral_model_train's pass does (a vector
+ * cache, viral/cache.h): the model viral_model_train gives on the records
+ * they came from. s is read (and rewound) here, not freed. NULL with err
+ * set. */
+viral_model *viral_model_train_rows(const viral_pipeline *p, viral_rows *s,
+                                    const viral_train_options *opts, viral_train_summary *summary,
+                                    viral_error *err);
+
 /* Train a model on rows already featurized with p (fitted when it needs
  * fitting), in order, exactly as viral_model_train does on a file holding
  * the records those rows came from: the same calibration hold-out, class
@@ -174,6 +184,14 @@ viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
 int viral_model_update(viral_model *m, const char *path, const viral_reader_options *reader_opts,
                        const viral_train_options *opts, viral_train_summary *summary,
                        viral_error *err);
+
+/* Continue training m on the labelled rows of s (a vector cache made for
+ * update with m's pipeline), whose pass left named as the pipeline
+ * viral_model_update leaves m with: m takes a copy of it. As
+ * viral_model_update on failure. */
+int viral_model_update_rows(viral_model *m, const viral_pipeline *named, viral_rows *s,
+                            const viral_train_options *opts, viral_train_summary *summary,
+                            viral_error *err);
 
 /* Learn from one record (a learner that learns online; test-then-train): *p_before gets
  * the probability the model gave rec before learning (may be NULL). The label

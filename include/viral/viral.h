@@ -39,6 +39,7 @@
 
 #include "viral/features.h"
 #include "viral/rows.h"
+#include "viral/cache.h"
 
 #include "viral/calibrate.h"
 #include "viral/logistic.h"

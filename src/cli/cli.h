@@ -106,6 +106,10 @@ const char *cli_closest(const char *word, const char *const *names, size_t count
       {"json-path", 0, "PATH", "JSON path to the records in a JSON document: data.videos, "      \
                                "[].data.videos; replaces the spec's, '' is the top"},              \
       {"skip-bad-rows", 0, NULL, "skip malformed rows, count them and report the count"}
+/* --cache FILE (cache.c) */
+#define CLI_CACHE_OPTION                                                                         \
+  {"cache", 0, "FILE", "read the rows from this vector cache; made from the input first when "    \
+                       "missing or stale (input or spec changed)"}
 /* --allow-missing: read an input that lacks fields the spec reads */
 #define CLI_ALLOW_MISSING_OPTION                                                                 \
   {"allow-missing", 0, NULL, "read an input that lacks fields the spec reads (they count as missing)"}
@@ -179,5 +183,28 @@ CLI_DECLARE(eval);
 CLI_DECLARE(tune);
 CLI_DECLARE(assemble);
 CLI_DECLARE(serve);
+
+/* ---- the vector cache (cache.c) ---- */
+
+#include "viral/cache.h"
+#include "viral/model.h"
+
+/* The cache options of a training cache of p (train, eval, tune): the
+ * views column (views_field, or views_<window>h; into views, 64 bytes)
+ * and oracle_p kept beside the vectors, names into names[2]. */
+void cli_train_cache_options(const viral_pipeline *p, const char *views_field, char *views,
+                             const char *names[2], viral_cache_options *co);
+/* The cache the command reads for input: --cache's (made first when
+ * missing or stale, saying why on stderr unless --quiet), or input itself
+ * when it is a cache; *c NULL when it reads input as text. CLI_CONTINUE or
+ * an exit status (the error said). */
+int cli_open_cache(const cli_args *args, const char *input, const viral_pipeline *p,
+                   const viral_reader_options *ro, const viral_cache_options *co, viral_cache **c);
+/* Train on data as viral_model_train does, through the vector cache when
+ * the command has one (cli_open_cache); the input tally's warning into
+ * warning (VIRAL_ERROR_MAX bytes). CLI_CONTINUE and *m, or an exit status. */
+int cli_train_model(const cli_args *args, const viral_pipeline *p, const char *data,
+                    const viral_reader_options *ro, const viral_train_options *opts,
+                    viral_train_summary *summary, char *warning, viral_model **m);
 
 #endif

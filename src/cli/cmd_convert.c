@@ -1,7 +1,7 @@
 /* cmd_convert.c - `viral convert`: write feature vectors as LIBSVM or Vowpal
- * Wabbit text, for other tools.
+ * Wabbit text, for other tools, or as viral's own vector cache.
  *
- * usage: viral convert [--spec FILE] [--to libsvm|vw] [options] [FILE|-]
+ * usage: viral convert [--spec FILE] [--to libsvm|vw|cache] [options] [FILE|-]
  *
  * LIBSVM lines are "LABEL IDX:VAL ..." with labels 0/1 and 1-based indices in
  * ascending order (svm-train and liblinear-train accept both). VW lines are
@@ -21,7 +21,7 @@
 #include "viral/writer.h"
 
 static const cli_option options[] = {
-    {"to", 0, "FMT", "output format: libsvm (default) or vw"},
+    {"to", 0, "FMT", "output format: libsvm (default), vw or cache"},
     CLI_SPEC_OPTIONS,
     CLI_INPUT_OPTIONS,
     {"output", 'o', "FILE", "write to FILE (atomically) instead of standard output"},
@@ -32,25 +32,53 @@ static const cli_option options[] = {
 const cli_spec cmd_convert_spec = {
     "convert",
     "[options] [FILE|-]",
-    "write feature vectors as LIBSVM or Vowpal Wabbit text",
+    "write feature vectors as LIBSVM or Vowpal Wabbit text, or a vector cache",
     "Reads records (CSV, JSONL or JSON), turns each into its feature vector with\n"
     "the spec's pipeline and writes one line per record with its label:\n"
     "  libsvm: LABEL IDX:VAL ...        labels 0/1, indices from 1, ascending\n"
     "  vw:     LABEL |namespace name:value ...   labels -1/1, one namespace per group\n"
     "Rows whose label is missing are an error (skipped with --skip-bad-rows).\n"
     "A spec with scaling or a top:P% label is first fitted on the whole input\n"
-    "(two passes), so FILE must then be a file, not standard input.\n\n"
+    "(two passes), so FILE must then be a file, not standard input.\n"
+    "--to cache writes viral's binary vector cache to -o FILE (datasets/FORMATS.md,\n"
+    "\"Vector cache\"): the rows train, eval and tune read in place of FILE when\n"
+    "given it as their input, with the same spec options and the default\n"
+    "(logistic) learner's scaling; the same file --cache makes.\n\n"
     "example:\n"
     "  viral convert -o sample.libsvm datasets/sample.csv\n"
-    "  viral convert --to vw -o sample.vw datasets/sample.csv",
+    "  viral convert --to vw -o sample.vw datasets/sample.csv\n"
+    "  viral convert --to cache -o sample.vc datasets/sample.csv",
     options,
     0,
     1,
 };
 
-enum { TO_LIBSVM, TO_VW };
+enum { TO_LIBSVM, TO_VW, TO_CACHE };
 
 /* ---- the command ---- */
+
+/* --to cache: the training cache of job's input at path (-o). Returns an
+ * exit status. */
+static int write_cache(const cli_args *args, const char *input, viral_pipeline *p, const viral_reader_options *ro) {
+  const char *path = cli_get(args, "output");
+  if (!path || strcmp(path, "-") == 0) return cli_usage_error("convert", "--to cache needs -o FILE");
+  if (strcmp(input, "-") == 0) return cli_usage_error("convert", "--to cache reads a FILE, not stdin");
+  char views[64];
+  const char *names[2];
+  viral_cache_options co;
+  cli_train_cache_options(p, NULL, views, names, &co);
+  viral_error err;
+  viral_error_clear(&err);
+  viral_cache *c = NULL;
+  if (viral_cache_build(p, input, ro, &co, path, &err) != VIRAL_OK || !(c = viral_cache_open(path, &err)))
+    return cli_data_error("convert", &err);
+  if (!cli_flag(args, "quiet")) {
+    cli_print_warning("convert", viral_cache_warning(c));
+    fprintf(stderr, "viral convert: %llu rows in the vector cache %s\n", (unsigned long long)viral_cache_rows(c), path);
+  }
+  viral_cache_free(c);
+  return CLI_EXIT_OK;
+}
 
 typedef struct convert_job {
   const char *input;
@@ -119,10 +147,14 @@ int cmd_convert(int argc, char **argv) {
   const char *to = cli_get(&args, "to");
   if (!to || strcmp(to, "libsvm") == 0) job.to = TO_LIBSVM;
   else if (strcmp(to, "vw") == 0) job.to = TO_VW;
-  else return cli_usage_error("convert", "--to must be libsvm or vw, not '%s'", to);
+  else if (strcmp(to, "cache") == 0) job.to = TO_CACHE;
+  else return cli_usage_error("convert", "--to must be libsvm, vw or cache, not '%s'", to);
   viral_error err;
   viral_error_clear(&err);
-  job.pipe = cli_load_pipeline(&args, NULL, &err);
+  /* the cache train reads: its pipeline scaled as the default learner scales */
+  viral_train_options topts;
+  viral_train_options_init(&topts);
+  job.pipe = cli_load_pipeline(&args, job.to == TO_CACHE ? viral_learner_scaling(topts.learner) : NULL, &err);
   if (!job.pipe) return cli_data_error("convert", &err);
   if ((rc = cli_input_options(&args, job.pipe, &job.ropts)) != CLI_CONTINUE) {
     viral_pipeline_free(job.pipe);
@@ -142,6 +174,11 @@ int cmd_convert(int argc, char **argv) {
   if (viral_pipeline_leaks(job.pipe) && !quiet)
     fprintf(stderr, "viral convert: warning: --allow-leakage: features use fields observed after "
                     "the %gh window\n", viral_pipeline_window_hours(job.pipe));
+  if (job.to == TO_CACHE) {
+    rc = write_cache(&args, job.input, job.pipe, &job.ropts);
+    viral_pipeline_free(job.pipe);
+    return rc;
+  }
 
   int status = CLI_EXIT_OK;
   viral_atomic_file *af = NULL;

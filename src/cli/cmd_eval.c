@@ -37,6 +37,7 @@ static const cli_option options[] = {
     CLI_LEARNER_OPTIONS,
     CLI_CALIBRATE_OPTIONS,
     CLI_INPUT_OPTIONS,
+    CLI_CACHE_OPTION,
     {"quiet", 'q', NULL, "no progress on stderr"},
     {NULL, 0, NULL, NULL},
 };
@@ -145,6 +146,8 @@ int cmd_eval(int argc, char **argv) {
   /* time runs one way: progressive validation is one process's */
   if (cli_flag(&args, "progressive") && viral_dist_size() > 1)
     return cli_usage_error("eval", "--progressive runs as one process: start it without mpirun");
+  if (cli_flag(&args, "progressive") && cli_get(&args, "cache"))
+    return cli_usage_error("eval", "--cache is not given with --progressive");
   if (cli_flag(&args, "progressive")) return eval_progressive(&args);
   if ((rc = eval_progressive_check_unused(&args)) != CLI_CONTINUE) return rc;
   if (cli_get(&args, "export-folds") && viral_dist_size() > 1)

@@ -25,6 +25,7 @@ static const cli_option options[] = {
     {"score-at", 0, "AGES", "with --log: score each video at these ages instead (from the model's window on), e.g. 2h,6h,24h"},
     {"html", 0, "FILE", "with --log: a self-contained HTML page drawing a few videos' probability by age"},
     CLI_INPUT_OPTIONS,
+    CLI_CACHE_OPTION,
     CLI_ALLOW_MISSING_OPTION,
     {"quiet", 'q', NULL, "no warning or skipped-rows count on stderr"},
     {NULL, 0, NULL, NULL},
@@ -70,6 +71,7 @@ typedef struct score_out {
   int jsonl;
   size_t explain;
   int quiet; /* -q: no warning or skipped-rows count */
+  viral_cache *cache; /* the rows' vector cache (--cache), or NULL: the input */
 } score_out;
 
 static void say_skipped(void *ctx, const viral_error *why) {
@@ -97,7 +99,7 @@ static int score_rows(viral_model *m, const char *path, const viral_reader_optio
   ro.skipped = say_skipped;
   if (share) cli_share_rows_options(share, &ro);
   memset(counts, 0, sizeof *counts);
-  viral_rows *rows = viral_rows_open(p, path, ropts, &ro, err);
+  viral_rows *rows = o->cache ? viral_rows_open_cache(o->cache, &ro, err) : viral_rows_open(p, path, ropts, &ro, err);
   if (!rows) return err->code;
   viral_model_scratch *scratch = viral_model_scratch_create();
   cli_held_output held = {o->out, o->out, NULL, 0};
@@ -133,7 +135,8 @@ static int score_rows(viral_model *m, const char *path, const viral_reader_optio
  * -q. Returns 0. */
 static int say_done(const score_out *o, const viral_model *m, uint64_t bad_rows) {
   if (o->quiet) return CLI_EXIT_OK;
-  cli_input_warning("score", viral_model_pipeline(m));
+  if (o->cache) cli_print_warning("score", viral_cache_warning(o->cache));
+  else cli_input_warning("score", viral_model_pipeline(m));
   if (bad_rows && viral_dist_rank() == 0)
     fprintf(stderr, "viral score: %llu bad rows skipped\n", (unsigned long long)bad_rows);
   return CLI_EXIT_OK;
@@ -147,6 +150,7 @@ static int score_log_usage(const cli_args *args, long explain) {
   /* a log is read in time order: one process's */
   if (viral_dist_size() > 1) return cli_usage_error("score", "--log runs as one process: start it without mpirun");
   if (explain) return cli_usage_error("score", "--explain is not given with --log");
+  if (cli_get(args, "cache")) return cli_usage_error("score", "--cache is not given with --log");
   const char *format = cli_get(args, "format");
   if (cli_get(args, "json-path") || (format && strcmp(format, "csv") && strcmp(format, "jsonl")))
     return cli_usage_error("score", "--log reads CSV or JSON Lines (--format csv|jsonl), no --json-path");
@@ -268,10 +272,20 @@ int cmd_score(int argc, char **argv) {
   }
   const char *path = args.positional_count ? args.positional[0] : "-";
   const char *out_path = cli_get(&args, "output") ? cli_get(&args, "output") : "-";
-  score_out o = {NULL, to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet")};
-  if (cli_flag(&args, "log")) rc = score_log_run(&args, &m, path, out_path, &o, &err);
+  score_out o = {NULL, to && strcmp(to, "jsonl") == 0, (size_t)explain, cli_flag(&args, "quiet"), NULL};
+  viral_cache_options co = {VIRAL_CACHE_SCORE, NULL, 0};
+  if (!cli_flag(&args, "log") &&
+      (rc = cli_open_cache(&args, path, viral_model_pipeline(m), &ropts, &co, &o.cache)) != CLI_CONTINUE) {
+    viral_model_free(m);
+    return rc;
+  }
+  /* the reasons name each feature by its input, which a cache does not keep */
+  if (o.cache && explain) rc = cli_usage_error("score", "--explain reads each row's inputs: a vector cache holds "
+                                                        "vectors only (score the input itself)");
+  else if (cli_flag(&args, "log")) rc = score_log_run(&args, &m, path, out_path, &o, &err);
   else if (viral_dist_size() > 1) rc = score_shared(m, path, &ropts, out_path, &o, &err);
   else rc = score_alone(m, path, &ropts, out_path, &o, &err);
+  viral_cache_free(o.cache);
   viral_model_free(m);
   return rc;
 }

@@ -18,6 +18,7 @@ static const cli_option options[] = {
     {"threshold", 't', "P", "probability at which score says viral (default 0.5)"},
     CLI_CALIBRATE_OPTIONS,
     CLI_INPUT_OPTIONS,
+    CLI_CACHE_OPTION,
     CLI_JSON_SUMMARY_OPTION,
     {"quiet", 'q', NULL, "no summary or progress on stderr"},
     {NULL, 0, NULL, NULL},
@@ -41,12 +42,17 @@ const cli_spec cmd_train_spec = {
     "the progressive log loss and AUC (each row scored before it is learned; the\n"
     "SVM's training rows are not scored: that would cost as much as training;\n"
     "gbt's are those of its early-stopping slice, scored by trees that did not\n"
-    "see it); --json writes it as JSON too, with the model (both or neither).\n\n"
+    "see it); --json writes it as JSON too, with the model (both or neither).\n"
+    "--cache FILE reads the rows from a vector cache (datasets/FORMATS.md), made\n"
+    "from the input on the first run and again whenever the input or the spec\n"
+    "changed (a line on stderr says why); a cache given as the input is read as\n"
+    "it is. The model is the one training on the input gives.\n\n"
     "example:\n"
     "  viral train -o model.json datasets/sample.csv\n"
     "  viral train --learner svm --kernel rbf --C 4 -o svm.json datasets/sample.csv\n"
     "  viral train --learner gbt -o trees.json datasets/sample.csv\n"
-    "  viral train -q --json - -o model.json datasets/sample.csv | jq .auc",
+    "  viral train -q --json - -o model.json datasets/sample.csv | jq .auc\n"
+    "  viral train --cache sample.vc -o model.json datasets/sample.csv",
     options,
     0,
     1,
@@ -122,11 +128,13 @@ int cmd_train(int argc, char **argv) {
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   viral_train_summary summary;
-  viral_model *m = viral_model_train(p, data, &ropts, &opts, &summary, &err);
+  viral_model *m = NULL;
+  char warning[VIRAL_ERROR_MAX];
+  rc = cli_train_model(&args, p, data, &ropts, &opts, &summary, warning, &m);
   viral_pipeline_free(p);
   if (show) fputc('\n', stderr);
-  if (!m) return cli_data_error("train", &err);
-  if (!cli_flag(&args, "quiet")) cli_input_warning("train", viral_model_pipeline(m));
+  if (rc != CLI_CONTINUE) return rc;
+  if (!cli_flag(&args, "quiet")) cli_print_warning("train", warning);
   double seconds = cli_seconds_since(&start);
   rc = speaks ? cli_save_model(m, out, cli_get(&args, "json"), "train", &summary, seconds, &err) : VIRAL_OK;
   viral_model_free(m);

@@ -27,6 +27,7 @@ static const cli_option options[] = {
     CLI_LEARNER_OPTIONS,
     CLI_CALIBRATE_OPTIONS,
     CLI_INPUT_OPTIONS,
+    CLI_CACHE_OPTION,
     CLI_JSON_SUMMARY_OPTION,
     {"quiet", 'q', NULL, "no progress on stderr"},
     {NULL, 0, NULL, NULL},
@@ -185,12 +186,12 @@ int cmd_tune(int argc, char **argv) {
   if (out) {
     const viral_train_options *b = &r.points[r.best].opts;
     viral_pipeline *fresh = cli_load_pipeline(&args, viral_learner_scaling(b->learner), &err);
-    m = fresh ? viral_model_train(fresh, args.positional[0], &ropts, b, NULL, &err) : NULL;
+    char warning[VIRAL_ERROR_MAX];
+    status = fresh ? cli_train_model(&args, fresh, args.positional[0], &ropts, b, NULL, warning, &m)
+                   : cli_data_error("tune", &err);
     viral_pipeline_free(fresh);
-    if (!m) {
-      status = cli_data_error("tune", &err);
-      goto done;
-    }
+    if (status != CLI_CONTINUE) goto done;
+    status = CLI_EXIT_OK;
   }
   tune_json tj = {&grid, &r, d, metric, viral_pipeline_label_rule(p), out, k, seed};
   const viral_output outputs[] = {{out, cli_model_output, m}, {json, write_tune_json, &tj}};

@@ -13,6 +13,7 @@ static const cli_option options[] = {
     {"output", 'o', "FILE", "write the updated model here (default: replace MODEL, atomically)"},
     {"budget", 0, "N", "svm: support vectors carried over at most (default: all)"},
     CLI_INPUT_OPTIONS,
+    CLI_CACHE_OPTION,
     CLI_ALLOW_MISSING_OPTION,
     CLI_JSON_SUMMARY_OPTION,
     {"quiet", 'q', NULL, "no summary on stderr"},
@@ -40,6 +41,20 @@ const cli_spec cmd_update_spec = {
     0,
     1,
 };
+
+/* viral_model_update on the rows of c, m taking the pipeline c's pass left. */
+static int update_from_cache(viral_model *m, const viral_cache *c, const viral_train_options *opts,
+                             viral_train_summary *summary, viral_error *err) {
+  viral_rows_options o;
+  viral_rows_options_init(&o);
+  o.times = 1;
+  viral_pipeline *named = viral_cache_pipeline(c, err);
+  viral_rows *rows = named ? viral_rows_open_cache(c, &o, err) : NULL;
+  int rc = rows ? viral_model_update_rows(m, named, rows, opts, summary, err) : err->code;
+  viral_rows_free(rows);
+  viral_pipeline_free(named);
+  return rc;
+}
 
 int cmd_update(int argc, char **argv) {
   cli_args args;
@@ -70,8 +85,16 @@ int cmd_update(int argc, char **argv) {
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
   viral_train_summary summary;
-  rc = viral_model_update(m, data, &ropts, &opts, &summary, &err);
-  if (rc == VIRAL_OK && !cli_flag(&args, "quiet")) cli_input_warning("update", viral_model_pipeline(m));
+  viral_cache *c;
+  viral_cache_options co = {VIRAL_CACHE_UPDATE, NULL, 0};
+  if ((rc = cli_open_cache(&args, data, viral_model_pipeline(m), &ropts, &co, &c)) != CLI_CONTINUE) {
+    viral_model_free(m);
+    return rc;
+  }
+  rc = c ? update_from_cache(m, c, &opts, &summary, &err) : viral_model_update(m, data, &ropts, &opts, &summary, &err);
+  if (rc == VIRAL_OK && !cli_flag(&args, "quiet") && c) cli_print_warning("update", viral_cache_warning(c));
+  else if (rc == VIRAL_OK && !cli_flag(&args, "quiet")) cli_input_warning("update", viral_model_pipeline(m));
+  viral_cache_free(c);
   double seconds = cli_seconds_since(&start);
   if (rc == VIRAL_OK) rc = cli_save_model(m, out, cli_get(&args, "json"), "update", &summary, seconds, &err);
   viral_model_free(m);

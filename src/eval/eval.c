@@ -94,7 +94,7 @@ static int keep_row(viral_eval_data *d, const viral_row *row, size_t *cap, viral
 }
 
 /* Every labelled row of s (ready to transform) into d. */
-static int read_rows(viral_eval_data *d, viral_rows *s, viral_pipeline *q, viral_error *err) {
+static int read_rows(viral_eval_data *d, viral_rows *s, viral_error *err) {
   size_t cap = 0;
   const viral_row *row;
   int rc;
@@ -105,7 +105,6 @@ static int read_rows(viral_eval_data *d, viral_rows *s, viral_pipeline *q, viral
   viral_rows_get_counts(s, &counts);
   d->unlabeled += counts.unlabeled;
   d->bad_rows += counts.bad_rows;
-  viral_pipeline_tally_warning(q, d->input_warning, sizeof d->input_warning);
   return rc < 0 ? rc : VIRAL_OK;
 }
 
@@ -115,9 +114,10 @@ viral_eval_data *viral_eval_load(const viral_pipeline *p, const char *path,
   return viral_eval_load_with_views(p, path, ropts, skip_bad_rows, NULL, err);
 }
 
-viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const char *path,
-                                            const viral_reader_options *ropts, int skip_bad_rows,
-                                            const char *views_field, viral_error *err) {
+/* The data of an evaluation of a copy of shared, empty, its views column's
+ * name in views_name (checked by the leakage guard). NULL with err set. */
+static viral_eval_data *new_data(const viral_pipeline *shared, const char *views_field, char views_name[64],
+                                 viral_error *err) {
   if (views_field && strlen(views_field) >= 64) {
     viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "the views column name is too long");
     return NULL;
@@ -125,40 +125,53 @@ viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const 
   viral_pipeline *p = viral_pipeline_copy(shared, err);
   if (!p) return NULL;
   /* the baseline's field passes the guard every feature passes */
-  char default_views[64];
-  snprintf(default_views, sizeof default_views, "views_%gh", viral_pipeline_window_hours(p));
-  if (viral_pipeline_check_observed(p, views_field ? views_field : default_views, "the views baseline",
-                                    err) != VIRAL_OK) {
+  snprintf(views_name, 64, "views_%gh", viral_pipeline_window_hours(p));
+  if (views_field) snprintf(views_name, 64, "%s", views_field);
+  if (viral_pipeline_check_observed(p, views_name, "the views baseline", err) != VIRAL_OK) {
     viral_pipeline_free(p);
     return NULL;
   }
   viral_eval_data *d = calloc(1, sizeof *d);
-  struct viral_eval_source *s = calloc(1, sizeof *s);
-  if (d) d->source = s, d->pipeline = p;
-  const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
-  if (!d || !s || !(s->name = text_dup(name))) {
-    if (!d) free(s), viral_pipeline_free(p);
-    viral_eval_data_free(d);
+  if (!d) {
+    viral_pipeline_free(p);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
+  d->pipeline = p;
   viral_dataset_init(&d->ds);
-  if (reader_options_copy_init(&s->ropts, ropts) != VIRAL_OK) {
+  return d;
+}
+
+/* The options of the rows eval keeps: ids, times, the views and oracle
+ * columns (columns: [2], borrowed). */
+static void data_rows_options(viral_rows_options *o, const char *const *columns) {
+  viral_rows_options_init(o);
+  o->ids = VIRAL_ROWS_ID;
+  o->times = 1;
+  o->columns = columns;
+  o->column_count = 2;
+}
+
+viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const char *path,
+                                            const viral_reader_options *ropts, int skip_bad_rows,
+                                            const char *views_field, viral_error *err) {
+  char views_name[64];
+  viral_eval_data *d = new_data(shared, views_field, views_name, err);
+  if (!d) return NULL;
+  viral_pipeline *p = d->pipeline;
+  struct viral_eval_source *s = calloc(1, sizeof *s);
+  d->source = s;
+  const char *name = path && strcmp(path, "-") != 0 ? path : "stdin";
+  if (!s || !(s->name = text_dup(name)) || reader_options_copy_init(&s->ropts, ropts) != VIRAL_OK) {
     viral_eval_data_free(d);
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
   viral_pipeline *q = NULL; /* what featurizes the load: p, or a copy fitted on all rows */
   viral_rows *rows = NULL;
-  char views_name[64];
-  snprintf(views_name, sizeof views_name, "%s", views_field ? views_field : default_views);
   const char *const columns[2] = {views_name, "oracle_p"};
   viral_rows_options o;
-  viral_rows_options_init(&o);
-  o.ids = VIRAL_ROWS_ID;
-  o.times = 1;
-  o.columns = columns;
-  o.column_count = 2;
+  data_rows_options(&o, columns);
   s->ropts.opts.skip_bad_rows = s->ropts.opts.skip_bad_rows || skip_bad_rows;
   int rc = VIRAL_OK;
   if (!viral_pipeline_needs_fit(p)) {
@@ -170,11 +183,40 @@ viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const 
   }
   /* profiled as it is read: the report names the features by it */
   if (rc == VIRAL_OK) rc = viral_pipeline_profile(q, 1, err);
-  if (rc == VIRAL_OK) rc = read_rows(d, rows, q, err);
+  if (rc == VIRAL_OK) rc = read_rows(d, rows, err);
+  if (rc == VIRAL_OK) viral_pipeline_tally_warning(q, d->input_warning, sizeof d->input_warning);
   if (rc == VIRAL_OK) rc = viral_pipeline_profile(q, 0, err);
   viral_rows_free(rows);
   if (rc == VIRAL_OK) d->named = q;
   else if (q != p) viral_pipeline_free(q);
+  if (rc != VIRAL_OK) {
+    viral_eval_data_free(d);
+    return NULL;
+  }
+  if (d->ds.rows == 0) d->has_views_window = d->has_oracle = 0;
+  return d;
+}
+
+viral_eval_data *viral_eval_load_cache(const viral_pipeline *shared, const viral_cache *c,
+                                       const char *views_field, viral_error *err) {
+  if (viral_pipeline_needs_fit(shared)) {
+    viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a spec with scaling or a quantile label is fitted "
+                                                     "inside each fold: a vector cache holds the vectors of "
+                                                     "one fitted pipeline");
+    return NULL;
+  }
+  char views_name[64];
+  viral_eval_data *d = new_data(shared, views_field, views_name, err);
+  if (!d) return NULL;
+  const char *const columns[2] = {views_name, "oracle_p"};
+  viral_rows_options o;
+  data_rows_options(&o, columns);
+  viral_rows *rows = viral_rows_open_cache(c, &o, err);
+  int rc = rows ? read_rows(d, rows, err) : err ? err->code : VIRAL_ERR_NOMEM;
+  viral_rows_free(rows);
+  snprintf(d->input_warning, sizeof d->input_warning, "%s", viral_cache_warning(c));
+  /* the pass that made the cache profiled its pipeline, as the load above does */
+  if (rc == VIRAL_OK && !(d->named = viral_cache_pipeline(c, err))) rc = err ? err->code : VIRAL_ERR_NOMEM;
   if (rc != VIRAL_OK) {
     viral_eval_data_free(d);
     return NULL;

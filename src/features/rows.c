@@ -233,7 +233,7 @@ static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *e
   return 1;
 }
 
-static const viral_rows_backend dataset_backend = {"rows", dataset_row, free};
+static const viral_rows_backend dataset_backend = {"rows", dataset_row, free, NULL, NULL};
 
 viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
                                     viral_error *err) {
@@ -248,6 +248,7 @@ viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_op
 
 const char *viral_rows_name(const viral_rows *s) {
   if (s->r) return viral_reader_name(s->r);
+  if (s->backend && s->backend->source_name) return s->backend->source_name(s->backend_ctx);
   return s->path ? s->path : s->backend ? s->backend->name : "stdin";
 }
 
@@ -271,6 +272,7 @@ void viral_rows_get_counts(const viral_rows *s, viral_rows_counts *out) {
   *out = s->counts;
   int counts_reader = !shared(s) || s->o.share == 0; /* every share saw the reader's skips */
   out->bad_rows = s->rejected + (s->r && counts_reader ? viral_reader_skipped(s->r) : 0);
+  if (s->backend && s->backend->reader_skipped) out->bad_rows += s->backend->reader_skipped(s->backend_ctx);
 }
 
 int viral_rows_no_labels(const viral_rows *s, viral_error *err) {
@@ -467,14 +469,22 @@ static int make_row(viral_rows *s, const viral_record *rec, viral_error *err) {
 static int next_backend_row(viral_rows *s, const viral_row **out, viral_error *err) {
   int rc;
   viral_row *row = &s->row;
-  while ((rc = s->backend->row(s->backend_ctx, s->counts.records, row, err)) == 1) {
+  for (;;) {
+    for (size_t k = 0; k < s->o.column_count; k++) s->columns[k] = NAN;
+    row->columns = s->columns;
+    if ((rc = s->backend->row(s->backend_ctx, s->counts.records, row, err)) != 1 && rc != 2) break;
     row->record = s->counts.records++;
     row->rec = NULL;
+    if (rc == 2) { /* skipped when the rows were made: skipped again, as then */
+      s->rejected++;
+      if (s->o.skipped && err) s->o.skipped(s->o.skipped_ctx, err);
+      viral_error_clear(err);
+      continue;
+    }
     if (isnan(row->label) && s->o.labels == VIRAL_ROWS_LABELLED) {
       s->counts.unlabeled++;
       continue;
     }
-    for (size_t k = 0; k < s->o.column_count; k++) s->columns[k] = NAN;
     s->counts.rows++;
     *out = row;
     return 1;

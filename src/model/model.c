@@ -350,9 +350,12 @@ static viral_model *empty_model(const viral_pipeline *p, const viral_train_optio
   return m;
 }
 
-viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
-                               const viral_reader_options *ropts, const viral_train_options *opts,
-                               viral_train_summary *summary, viral_error *err) {
+/* The training of viral_model_train (given NULL: on the records of path,
+ * the pipeline fitted and profiled on the way) and viral_model_train_rows
+ * (on given, whose pass fitted and profiled shared). */
+static viral_model *train_model(const viral_pipeline *shared, const char *path, viral_rows *given,
+                                const viral_reader_options *ropts, const viral_train_options *opts,
+                                viral_train_summary *summary, viral_error *err) {
   viral_train_summary local = {0};
   if (!summary) summary = &local;
   memset(summary, 0, sizeof *summary);
@@ -369,7 +372,7 @@ viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
   int two_passes = viral_pipeline_needs_fit(p) || opts->balanced;
   /* before any pass */
   int rc = opts->learner->check ? opts->learner->check(opts, p, err) : VIRAL_OK;
-  if (two_passes && is_stdin(path)) {
+  if (!given && two_passes && is_stdin(path)) {
     rc = viral_error_set(err, VIRAL_ERR_INVALID, "stdin", 0,
                          "%s needs two passes over the data: give a file, not standard input",
                          viral_pipeline_needs_fit(p) ? "this spec (scaling or a quantile label)"
@@ -378,14 +381,14 @@ viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
   /* what spread_check refuses, every process refuses alike: no need to agree */
   int refused = rc == VIRAL_OK ? spread_check(opts, err) : VIRAL_OK;
   if (refused) rc = refused;
-  viral_rows *s = rc == VIRAL_OK ? training_rows(p, path, ropts, opts, err) : NULL;
-  if (rc == VIRAL_OK && !s) rc = err ? err->code : VIRAL_ERR_IO;
-  if (rc == VIRAL_OK && viral_pipeline_needs_fit(p)) rc = viral_rows_fit(s, err);
+  viral_rows *s = given;
+  if (rc == VIRAL_OK && !given && !(s = training_rows(p, path, ropts, opts, err))) rc = err ? err->code : VIRAL_ERR_IO;
+  if (rc == VIRAL_OK && !given && viral_pipeline_needs_fit(p)) rc = viral_rows_fit(s, err);
   /* spread: the learner's fit is collective, so every process starts it or none */
   if (opts->spread && !refused) rc = viral_dist_agree(rc, 0, err);
-  if (rc == VIRAL_OK) rc = train_rows(m, s, 1, opts, acc, summary, err);
+  if (rc == VIRAL_OK) rc = train_rows(m, s, !given, opts, acc, summary, err);
   if (rc == VIRAL_OK && opts->spread) rc = spread_merge(m, s, acc, summary, err);
-  viral_rows_free(s);
+  if (s != given) viral_rows_free(s);
   if (rc != VIRAL_OK) {
     free(acc);
     viral_model_free(m);
@@ -398,28 +401,52 @@ viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
   return m;
 }
 
-int viral_model_update(viral_model *m, const char *path, const viral_reader_options *ropts,
-                       const viral_train_options *opts, viral_train_summary *summary,
-                       viral_error *err) {
+viral_model *viral_model_train(const viral_pipeline *shared, const char *path,
+                               const viral_reader_options *ropts, const viral_train_options *opts,
+                               viral_train_summary *summary, viral_error *err) {
+  return train_model(shared, path, NULL, ropts, opts, summary, err);
+}
+
+viral_model *viral_model_train_rows(const viral_pipeline *p, viral_rows *s,
+                                    const viral_train_options *opts, viral_train_summary *summary,
+                                    viral_error *err) {
+  return train_model(p, NULL, s, NULL, opts, summary, err);
+}
+
+/* The update of viral_model_update (given NULL: on the records of path,
+ * naming the hashed features met) and viral_model_update_rows (on given,
+ * m taking named, the pipeline its pass left). */
+static int update_model(viral_model *m, const char *path, viral_rows *given, const viral_pipeline *named,
+                        const viral_reader_options *ropts, const viral_train_options *opts,
+                        viral_train_summary *summary, viral_error *err) {
   viral_train_summary local = {0};
   if (!summary) summary = &local;
   memset(summary, 0, sizeof *summary);
   if (!m->learner->update)
     return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "a %s model cannot be updated", m->learner->name);
+  viral_pipeline *taken = named ? viral_pipeline_copy(named, err) : NULL;
+  if (named && !taken) return err ? err->code : VIRAL_ERR_NOMEM;
   summary_acc *acc = calloc(1, sizeof *acc);
-  if (!acc) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  if (!acc) {
+    viral_pipeline_free(taken);
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  }
+  if (taken) {
+    viral_pipeline_free(m->pipeline);
+    m->pipeline = taken;
+  }
   uint64_t rows_before = m->rows, pos_before = m->positives;
-  viral_rows *s = training_rows(m->pipeline, path, ropts, opts, err);
+  viral_rows *s = given ? given : training_rows(m->pipeline, path, ropts, opts, err);
   if (!s) {
     free(acc);
     return err ? err->code : VIRAL_ERR_IO;
   }
   viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0, 0, 0};
   viral_learner_fit f = {opts, m->pipeline, NULL, summary_add, acc};
-  int rc = name_features(m, 1, VIRAL_OK, err);
+  int rc = given ? VIRAL_OK : name_features(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK) rc = m->learner->update(m->state, &f, &rows, err);
-  rc = name_features(m, 0, rc, err);
-  viral_rows_free(s);
+  if (!given) rc = name_features(m, 0, rc, err);
+  if (s != given) viral_rows_free(s);
   if (rc == VIRAL_OK) {
     m->updates++;
     summary->rows = m->rows - rows_before;
@@ -428,6 +455,18 @@ int viral_model_update(viral_model *m, const char *path, const viral_reader_opti
   }
   free(acc);
   return rc;
+}
+
+int viral_model_update(viral_model *m, const char *path, const viral_reader_options *ropts,
+                       const viral_train_options *opts, viral_train_summary *summary,
+                       viral_error *err) {
+  return update_model(m, path, NULL, NULL, ropts, opts, summary, err);
+}
+
+int viral_model_update_rows(viral_model *m, const viral_pipeline *named, viral_rows *s,
+                            const viral_train_options *opts, viral_train_summary *summary,
+                            viral_error *err) {
+  return update_model(m, NULL, s, named, NULL, opts, summary, err);
 }
 
 /* ---- training from rows in memory (cross-validation) ---- */

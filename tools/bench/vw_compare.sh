@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154 # measure() in lib.sh sets NAME_s and NAME_kb
-# vw_compare.sh - one logistic pass of `viral train` from CSV against Vowpal
-# Wabbit on the same feature vectors, paired runs (the issue "ahead of Vowpal
-# Wabbit on every input path").
+# vw_compare.sh - one logistic pass of `viral train` from CSV and from its
+# vector cache against Vowpal Wabbit on the same feature vectors, paired runs
+# (the issue "ahead of Vowpal Wabbit on every input path").
 #
 #   tools/bench/vw_compare.sh [VIDEOS [PAIRS]]   # default 200000 3; the full run is 1000000 3
 #
@@ -17,11 +17,14 @@
 #                libsvm` rewritten as "label |f 1:0.016 3:0.17 ..."
 #   (c) cache    (b) from VW's binary cache (--cache_file, made by one run
 #                before the timed ones)
+# and viral trains (v) from the CSV and (w) from its own vector cache
+# (`viral convert --to cache`, made before the timed runs; the same model).
 # VW flags: --loss_function logistic -b 18 (viral's hash_bits) --passes 1,
 # no interactions, its default learner (adaptive, normalized, invariant),
 # model written with -f as viral writes its model. Each pair runs viral then
-# (a), (b), (c), PAIRS times in turn; medians and ratios at the end. Test AUC
-# of each (tools/bench/auc.c): viral score on the test CSV, VW -t with
+# (a), (b), (c), then viral from its cache, PAIRS times in turn; medians and
+# ratios at the end. Test AUC of each (tools/bench/auc.c): viral score on the
+# test CSV, VW -t with
 # --link logistic on the test vectors. Wall clock (VW parses in a second
 # thread); asserts nothing.
 set -eu
@@ -54,6 +57,7 @@ flags="--quiet --loss_function logistic -b 18 --passes 1"
 rm -f "$d/train.cache"
 # shellcheck disable=SC2086 # flags are words
 "$vw" $flags -d "$d/train-int.vw" --cache_file "$d/train.cache" -f "$d/cache-maker.model"
+"$viral" convert --quiet --to cache -o "$d/train.vc" "$d/train.csv"
 
 times=$d/times.txt
 : > "$times"
@@ -65,7 +69,8 @@ for pair in $(seq "$pairs"); do
   measure b "$vw" $flags -d "$d/train-int.vw" -f "$d/int.model"
   # shellcheck disable=SC2086
   measure c "$vw" $flags --cache_file "$d/train.cache" -f "$d/cache.model"
-  echo "$pair $v_s $a_s $b_s $c_s $v_kb $a_kb $b_kb $c_kb $v_cpu $a_cpu $b_cpu $c_cpu" >> "$times"
+  measure w "$viral" train --quiet --passes 1 -o "$d/viral-cache.json" "$d/train.vc"
+  echo "$pair $v_s $a_s $b_s $c_s $v_kb $a_kb $b_kb $c_kb $v_cpu $a_cpu $b_cpu $c_cpu $w_s $w_kb $w_cpu" >> "$times"
 done
 
 "$viral" score -m "$d/viral.json" -o "$d/scores.csv" "$d/test.csv"
@@ -75,6 +80,9 @@ vw_auc() { # model test-file
   auc "$d/labels" "$d/vw.p"
 }
 auc_v=$(auc "$d/labels" "$d/viral.p")
+"$viral" score -m "$d/viral-cache.json" -o "$d/scores-cache.csv" "$d/test.csv"
+tail -n +2 "$d/scores-cache.csv" | cut -d , -f 2 > "$d/viral-cache.p"
+auc_w=$(auc "$d/labels" "$d/viral-cache.p")
 auc_a=$(vw_auc "$d/named.model" "$d/test.vw")
 auc_b=$(vw_auc "$d/int.model" "$d/test-int.vw")
 auc_c=$(vw_auc "$d/cache.model" "$d/test-int.vw")
@@ -82,18 +90,21 @@ auc_c=$(vw_auc "$d/cache.model" "$d/test-int.vw")
 median() { cut -d ' ' -f "$1" "$times" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "vw_compare.sh: $videos videos ($ntrain train rows, $ntest test rows), $pairs pairs, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d ' ' -f 1-3 /proc/loadavg)"
 echo "VW: $("$vw" --version | head -n 1) ($vw), flags: $flags"
-row() { printf '%-11s %14s %14s %14s %14s\n' "$@"; }
-row "wall s" "viral train" "VW named" "VW integer" "VW cache"
-while read -r pair v a b c _; do row "pair $pair" "$v" "$a" "$b" "$c"; done < "$times"
-mv=$(median 2) ma=$(median 3) mb=$(median 4) mc=$(median 5)
-row median "$mv" "$ma" "$mb" "$mc"
-row "cpu s" "" "" "" ""
-while read -r pair _ _ _ _ _ _ _ _ v a b c; do row "pair $pair" "$v" "$a" "$b" "$c"; done < "$times"
-cv=$(median 10) ca=$(median 11) cb=$(median 12) cc=$(median 13)
-row median "$cv" "$ca" "$cb" "$cc"
-row "peak KiB" "$(median 6)" "$(median 7)" "$(median 8)" "$(median 9)"
-row "test AUC" "$auc_v" "$auc_a" "$auc_b" "$auc_c"
+row() { printf '%-11s %14s %14s %14s %14s %14s\n' "$@"; }
+row "wall s" "viral train" "VW named" "VW integer" "VW cache" "viral cache"
+while read -r pair v a b c _ _ _ _ _ _ _ _ w _; do row "pair $pair" "$v" "$a" "$b" "$c" "$w"; done < "$times"
+mv=$(median 2) ma=$(median 3) mb=$(median 4) mc=$(median 5) mw=$(median 14)
+row median "$mv" "$ma" "$mb" "$mc" "$mw"
+row "cpu s" "" "" "" "" ""
+while read -r pair _ _ _ _ _ _ _ _ v a b c _ _ w; do row "pair $pair" "$v" "$a" "$b" "$c" "$w"; done < "$times"
+cv=$(median 10) ca=$(median 11) cb=$(median 12) cc=$(median 13) cw=$(median 16)
+row median "$cv" "$ca" "$cb" "$cc" "$cw"
+row "peak KiB" "$(median 6)" "$(median 7)" "$(median 8)" "$(median 9)" "$(median 15)"
+row "test AUC" "$auc_v" "$auc_a" "$auc_b" "$auc_c" "$auc_w"
 echo "ratio VW / viral train (medians; > 1: viral faster), wall clock and CPU (user + system):"
 echo "  named   $(div "$ma" "$mv")  cpu $(div "$ca" "$cv")"
 echo "  integer $(div "$mb" "$mv")  cpu $(div "$cb" "$cv")  (target >= 2 at equal AUC)"
 echo "  cache   $(div "$mc" "$mv")  cpu $(div "$cc" "$cv")"
+echo "ratio VW from its cache / viral from its cache (> 1: viral faster):"
+echo "  cache   $(div "$mc" "$mw")  cpu $(div "$cc" "$cw")  (target >= 2 at equal AUC)"
+echo "cache files: VW $(wc -c < "$d/train.cache") bytes, viral $(wc -c < "$d/train.vc") bytes"
