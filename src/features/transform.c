@@ -349,21 +349,22 @@ static int note_name(viral_pipeline *p, uint32_t index, const char *group, const
   return VIRAL_OK;
 }
 
+/* name past the text t[0..len) up to t's first NUL, or NULL when name does
+ * not start with it. A byte loop: the texts are a few bytes, and it runs
+ * for every hashed coordinate of every training row. */
+static const char *skip_text(const char *name, const char *t, size_t len) {
+  for (size_t i = 0; i < len && t[i]; i++, name++)
+    if (*name != t[i]) return NULL; /* name's NUL stops here too */
+  return name;
+}
+
 /* 1 when name is what pipeline_hashed_name would write for (f, a, b): "%.*s" stops
  * at a NUL, so the values count up to their first one. */
 int pipeline_name_is(const char *name, const feature_def *f, viral_strview a,
                    const viral_strview *b) {
-  size_t n = strlen(f->name);
-  if (strncmp(name, f->name, n) != 0 || name[n] != '=') return 0;
-  name += n + 1;
-  size_t alen = strnlen(a.ptr, a.len);
-  if (strncmp(name, a.ptr, alen) != 0) return 0;
-  name += alen;
-  if (b) {
-    size_t blen = strnlen(b->ptr, b->len);
-    if (*name++ != '^' || strncmp(name, b->ptr, blen) != 0) return 0;
-    name += blen;
-  }
+  name = skip_text(name, f->name, SIZE_MAX);
+  if (!name || *name++ != '=' || !(name = skip_text(name, a.ptr, a.len))) return 0;
+  if (b && (*name++ != '^' || !(name = skip_text(name, b->ptr, b->len)))) return 0;
   return *name == '\0';
 }
 
