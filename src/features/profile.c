@@ -42,6 +42,9 @@ static void drop_accumulators(viral_pipeline *p) {
   free(p->bucket_count);
   free(p->bucket_entry);
   free(p->heap);
+  free(p->pending);
+  p->pending = NULL;
+  p->npending = p->pending_cap = 0;
   p->row_x = p->row_in = NULL;
   p->bucket_count = p->bucket_entry = p->heap = NULL;
   p->profiling = 0;
@@ -142,6 +145,7 @@ int viral_pipeline_profile(viral_pipeline *p, int on, viral_error *err) {
 /* ---- one row ---- */
 
 void profile_row_begin(viral_pipeline *p) {
+  p->npending = 0;
   for (uint32_t c = 0; c < p->ncols; c++) {
     p->row_x[c] = 0; /* a column the row does not emit is 0 in its vector */
     p->row_in[c] = NAN;
@@ -159,7 +163,9 @@ static void reservoir_add(viral_pipeline *p, col_profile *cp, double x) {
   if (j < PROFILE_RESERVOIR) cp->res[j] = x;
 }
 
-void profile_row_end(viral_pipeline *p) {
+static int note_pending(viral_pipeline *p, viral_pipeline_scratch *s);
+
+int profile_row_end(viral_pipeline *p, viral_pipeline_scratch *s) {
   p->profile_rows++;
   for (uint32_t c = 0; c < p->ncols; c++) {
     col_profile *cp = &p->cols[c].prof;
@@ -170,7 +176,10 @@ void profile_row_end(viral_pipeline *p) {
     cp->m2 += d * (x - cp->m);
     if (cp->res && !isnan(p->row_in[c])) reservoir_add(p, cp, p->row_in[c]);
   }
+  return note_pending(p, s);
 }
+
+int profile_row_fail(viral_pipeline *p, viral_pipeline_scratch *s) { return note_pending(p, s); }
 
 /* ---- names by frequency ---- */
 
@@ -237,8 +246,8 @@ static int add_entry(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t inde
   return VIRAL_OK;
 }
 
-int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
-                        const feature_def *f, viral_strview a, const viral_strview *b) {
+static int note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
+                       const feature_def *f, viral_strview a, const viral_strview *b) {
   if (p->bucket_count[index] < UINT32_MAX) p->bucket_count[index]++;
   if (p->names_max == 0) return VIRAL_OK;
   uint32_t k = p->bucket_entry[index];
@@ -264,6 +273,50 @@ int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t i
   int rc = set_name(s, e, f, a, b);
   heap_down(p, 0);
   return rc;
+}
+
+#if defined(__GNUC__) /* a macro: gcc drops a function of nothing but prefetches */
+#define PREFETCH(a) __builtin_prefetch((a))
+#else
+#define PREFETCH(a) ((void)(a))
+#endif
+
+int profile_queue_hashed(viral_pipeline *p, uint32_t index, const feature_def *f, viral_strview a,
+                         const viral_strview *b) {
+  if (array_grow((void **)&p->pending, &p->pending_cap, p->npending + 1, sizeof *p->pending, 16) < 0)
+    return VIRAL_ERR_NOMEM;
+  PREFETCH(&p->bucket_count[index]);
+  PREFETCH(&p->bucket_entry[index]);
+  pending_note *q = &p->pending[p->npending++];
+  q->index = index;
+  q->f = f;
+  q->a = a;
+  q->has_b = b != NULL;
+  if (b) q->b = *b;
+  return VIRAL_OK;
+}
+
+/* Note the row's queued coordinates in order, after asking for the names
+ * they will be compared with (a hint only: noting may move them). */
+static int note_pending(viral_pipeline *p, viral_pipeline_scratch *s) {
+  size_t n = p->npending;
+  p->npending = 0;
+  if (p->names_max) {
+    for (size_t i = 0; i < n; i++) {
+      uint32_t k = p->bucket_entry[p->pending[i].index];
+      if (k) PREFETCH(&p->names[k - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+      uint32_t k = p->bucket_entry[p->pending[i].index];
+      if (k) PREFETCH(p->names[k - 1].name);
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    const pending_note *q = &p->pending[i];
+    int rc = note_hashed(p, s, q->index, q->f, q->a, q->has_b ? &q->b : NULL);
+    if (rc != VIRAL_OK) return rc;
+  }
+  return VIRAL_OK;
 }
 
 /* ---- inputs ---- */

@@ -401,7 +401,7 @@ static int emit_hashed(const viral_pipeline *p, emitter *e, const feature_def *f
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
   if (e->mode == EMIT_VECTOR && !e->collect) return push(e->out, index, x);
   if (e->mode == EMIT_VECTOR) {
-    int rc = e->mp->profiling ? profile_note_hashed(e->mp, e->s, index, f, a, b)
+    int rc = e->mp->profiling ? profile_queue_hashed(e->mp, index, f, a, b)
                               : note_hashed(e->mp, e->s, index, f, a, b);
     return rc ? rc : push(e->out, index, x);
   }
@@ -690,9 +690,13 @@ static int transform_row(const viral_pipeline *p, const viral_record *rec, emitt
   if (e->out) viral_sparse_clear(e->out);
   int profiling = e->mode == EMIT_VECTOR && e->mp && e->mp->profiling;
   if (profiling) profile_row_begin(e->mp);
-  if ((rc = run_row(p, rec, e, err))) return rc;
+  if ((rc = run_row(p, rec, e, err))) {
+    if (profiling) (void)profile_row_fail(e->mp, e->s); /* the row's error is the one to tell */
+    return rc;
+  }
   if (e->out) viral_sparse_finish(e->out);
-  if (profiling) profile_row_end(e->mp);
+  if (profiling && profile_row_end(e->mp, e->s) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (label) {
     double x;
     if ((rc = label_value(p, e->s, rec, &x, err)) < 0) return rc;
