@@ -213,6 +213,7 @@ struct viral_pipeline {
   uint32_t *bucket_count;   /* [2^hash_bits] rows that had each hashed index */
   uint32_t *bucket_entry;   /* [2^hash_bits] names[] index + 1 of the index's name, 0: none */
   uint32_t *heap;           /* [names_max] names[] indices, min-heap by bucket_count */
+  uint32_t *heap_counts;    /* [names_max] bucket_count of each heap place's index */
   pending_note *pending;    /* [npending] the row's hashed coordinates, in order */
   size_t npending, pending_cap;
 
