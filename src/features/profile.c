@@ -84,8 +84,8 @@ static int profile_start(viral_pipeline *p) {
   p->row_x = malloc(ncols * sizeof *p->row_x);
   p->row_in = malloc(ncols * sizeof *p->row_in);
   if (!p->row_x || !p->row_in) return VIRAL_ERR_NOMEM;
-  if (dim && (!(p->bucket_count = calloc(dim, sizeof *p->bucket_count)) ||
-              !(p->bucket_entry = calloc(dim, sizeof *p->bucket_entry)) ||
+  if (dim && (!(p->bucket_count = table_calloc(dim, sizeof *p->bucket_count)) ||
+              !(p->bucket_entry = table_calloc(dim, sizeof *p->bucket_entry)) ||
               !(p->heap = malloc((p->names_max ? p->names_max : 1) * sizeof *p->heap)) ||
               !(p->heap_counts = malloc((p->names_max ? p->names_max : 1) * sizeof *p->heap_counts))))
     return VIRAL_ERR_NOMEM;

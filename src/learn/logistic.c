@@ -3,6 +3,7 @@
 #include "learn/logistic_json.h"
 #include "io/random.h"
 #include "learn/logistic_batch.h"
+#include "io/array.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -108,14 +109,15 @@ viral_logistic *viral_logistic_create(const viral_logistic_params *params, int b
   m->bits = bits;
   m->dim = (size_t)1 << bits;
   m->mask = (uint32_t)(m->dim - 1);
-  /* calloc: untouched pages of a large hashed space cost no memory. */
-  m->w = calloc(m->dim, sizeof *m->w);
+  /* huge pages where they help (see table_calloc); past 256 MiB calloc's
+   * lazy pages: an untouched part of a large hashed space costs no memory */
+  m->w = table_calloc(m->dim, sizeof *m->w);
   if (!m->w) goto nomem;
-  if (params->optimizer == VIRAL_LOGISTIC_FTRL && !(m->z = calloc(m->dim, sizeof *m->z)))
+  if (params->optimizer == VIRAL_LOGISTIC_FTRL && !(m->z = table_calloc(m->dim, sizeof *m->z)))
     goto nomem;
-  if (params->optimizer != VIRAL_LOGISTIC_SGD && !(m->n = calloc(m->dim, sizeof *m->n)))
+  if (params->optimizer != VIRAL_LOGISTIC_SGD && !(m->n = table_calloc(m->dim, sizeof *m->n)))
     goto nomem;
-  if (params->normalize && !(m->s = calloc(m->dim, sizeof *m->s))) goto nomem;
+  if (params->normalize && !(m->s = table_calloc(m->dim, sizeof *m->s))) goto nomem;
   if (params->normalize && params->dense > 0) {
     if (params->dense > m->dim) {
       viral_logistic_free(m);
