@@ -223,6 +223,15 @@ struct viral_pipeline {
   /* the scratch of the transforms given a pipeline they may change (viral_pipeline_transform) */
   viral_pipeline_scratch own;
 
+  /* the last names find_field was asked for and their fields (transform.c):
+   * callers ask for the same ones (video_id, posted_at) on every row */
+  struct {
+    char name[32];  /* "" unused */
+    int index;      /* -1: not a field of the pipeline */
+    size_t nfields; /* the fields there were then */
+  } found[2];
+  int found_next;
+
   /* input tally (input.c) */
   int allow_missing;
   int id_field;           /* index of video_id in fields */

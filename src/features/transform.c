@@ -769,10 +769,20 @@ int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
 
 /* ---- single fields, through the spec's mapping ---- */
 
-static int find_field(const viral_pipeline *p, const char *name) {
-  for (size_t i = 0; i < p->nfields; i++)
-    if (strcmp(p->fields[i].name, name) == 0) return (int)i;
-  return -1;
+static int find_field(viral_pipeline *p, const char *name) {
+  for (int k = 0; k < 2; k++)
+    if (p->found[k].name[0] && p->found[k].nfields == p->nfields && strcmp(p->found[k].name, name) == 0)
+      return p->found[k].index;
+  int index = -1;
+  for (size_t i = 0; i < p->nfields && index < 0; i++)
+    if (strcmp(p->fields[i].name, name) == 0) index = (int)i;
+  if (name[0] && strlen(name) < sizeof p->found[0].name) {
+    memcpy(p->found[p->found_next].name, name, strlen(name) + 1);
+    p->found[p->found_next].index = index;
+    p->found[p->found_next].nfields = p->nfields;
+    p->found_next ^= 1;
+  }
+  return index;
 }
 
 /* Field i of rec read afresh into p's own scratch: 1 present, 0 missing,
