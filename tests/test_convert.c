@@ -63,6 +63,17 @@ static void first_row(viral_pipeline *p, const char *file, viral_sparse *v, doub
   ck_assert_int_eq(viral_pipeline_field_timestamp(p, rec, "video_id", &first_posted, &err),
                    VIRAL_ERR_INVALID);
   ck_assert_int_eq(viral_pipeline_field_text(p, rec, "nope", &id, &err), VIRAL_MISSING);
+  /* asked again, in another order (the pipeline remembers its last two
+   * answers): the same fields */
+  double posted = NAN;
+  for (int round = 0; round < 2; round++) {
+    ck_assert_int_eq(viral_pipeline_field_text(p, rec, "nope", &id, &err), VIRAL_MISSING);
+    ck_assert_int_eq(viral_pipeline_field_timestamp(p, rec, "posted_at", &posted, &err), VIRAL_OK);
+    ck_assert_double_eq(posted, first_posted);
+    ck_assert_int_eq(viral_pipeline_field_text(p, rec, "video_id", &id, &err), VIRAL_OK);
+    ck_assert_int_eq((int)id.len, (int)strlen(first_id));
+    ck_assert(memcmp(id.ptr, first_id, id.len) == 0);
+  }
   viral_reader_free(r);
 }
 

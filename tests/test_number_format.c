@@ -1,7 +1,9 @@
 /* test_number_format.c - the fast exact formatter of `viral convert` gives
  * the same text as viral_format_double() (the shortest of %.15g, %.16g and
  * %.17g that reads back) and always reads back to the same double. */
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,12 +84,56 @@ START_TEST(edges_match) {
 }
 END_TEST
 
+/* format_g17_into gives printf's %.17g (the model file's coordinates). */
+static void same_g17(double x) {
+  char a[32], b[32];
+  size_t n = format_g17_into(a, x);
+  snprintf(b, sizeof b, "%.17g", x);
+  ck_assert_msg(strcmp(a, b) == 0, "%s: format_g17_into gave '%s'", b, a);
+  ck_assert_uint_eq(n, strlen(b));
+}
+
+START_TEST(g17_matches_printf) {
+  /* exact ties at the 17th digit (18 significant digits ending in 5): to
+   * the even neighbour, as printf */
+  for (int k = 1; k <= 60; k++)
+    for (int j = 0; j < 64; j++) {
+      double x = ldexp(1.0 + j, 0) + ldexp(1.0, -k);
+      same_g17(x), same_g17(-x), same_g17(ldexp(x, -20)), same_g17(ldexp(x, 20));
+    }
+  for (int e = -80; e <= 80; e++) {
+    double x = ldexp(1.0, e);
+    same_g17(x), same_g17(nextafter(x, 0)), same_g17(nextafter(x, INFINITY)), same_g17(3 * x);
+  }
+  for (int e = -20; e <= 22; e++) { /* where the digits carry into a new decade */
+    double x = pow(10, e);
+    same_g17(x), same_g17(nextafter(x, 0)), same_g17(nextafter(x, INFINITY)), same_g17(x * 9.999999999999999);
+  }
+  double cases[] = {0, -0.0, 1, -1, 0.1, 1e-5, 1e-4, 1e16, 1e17, 99999999999999999.0, 5e-324, DBL_MAX,
+                    INFINITY, -INFINITY, NAN};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) same_g17(cases[i]);
+  uint64_t s = 88172645463325252u;
+  for (int i = 0; i < 600000; i++) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    double x;
+    if (i % 2) { /* any bits, most magnitudes */
+      memcpy(&x, &s, sizeof x);
+    } else { /* the magnitudes an optimizer's state takes */
+      uint64_t bits = (s & 0x800FFFFFFFFFFFFFu) | ((uint64_t)(1023 - 45 + s % 105) << 52);
+      memcpy(&x, &bits, sizeof x);
+    }
+    same_g17(x);
+  }
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("number_format");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, known_values);
   tcase_add_test(tc, random_values_match);
   tcase_add_test(tc, edges_match);
+  tcase_add_test(tc, g17_matches_printf);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1158,28 +1158,52 @@ START_TEST(profile_describes_each_kind_in_words) {
 }
 END_TEST
 
+/* Profile the rows of the CSV text through p: row `failing` must fail (-1:
+ * none), the others succeed; returns the last coordinate's index of row
+ * `marked` (a hashed one when the spec has any). */
+static uint32_t profile_csv(viral_pipeline *p, const char *text, int rows, int failing, int marked) {
+  viral_reader *r = csv(text);
+  viral_error err;
+  viral_sparse v;
+  viral_sparse_init(&v);
+  uint32_t index = 0;
+  ck_assert_int_eq(viral_pipeline_profile(p, 1, &err), VIRAL_OK);
+  for (int i = 0; i < rows; i++) {
+    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err) != VIRAL_OK, i == failing);
+    if (i == marked) index = v.items[v.count - 1].index;
+  }
+  ck_assert_int_eq(viral_pipeline_profile(p, 0, &err), VIRAL_OK);
+  viral_reader_free(r);
+  viral_sparse_release(&v);
+  return index;
+}
+
 /* names_max 1 and three values: the name kept is the most frequent one */
 START_TEST(profile_keeps_the_most_frequent_names) {
   viral_pipeline *p = spec("{\"name\":\"w\",\"window\":\"2h\",\"label\":\"viral\",\"hash_bits\":16,"
                            "\"scaling\":\"none\",\"names_max\":1,\"features\":["
                            "{\"transform\":\"hash\",\"field\":\"music_id\"}]}");
-  viral_reader *r = csv("video_id,music_id,viral\na,rare,0\nb,often,0\nc,often,0\nd,once,0\ne,often,0\n");
-  viral_error err;
-  viral_sparse v;
-  viral_sparse_init(&v);
-  uint32_t often = 0;
-  ck_assert_int_eq(viral_pipeline_profile(p, 1, &err), VIRAL_OK);
-  for (int i = 0; i < 5; i++) {
-    ck_assert_int_eq(viral_pipeline_transform(p, next(r), &v, NULL, &err), VIRAL_OK);
-    if (i == 1) often = v.items[0].index;
-  }
-  ck_assert_int_eq(viral_pipeline_profile(p, 0, &err), VIRAL_OK);
+  uint32_t often = profile_csv(p, "video_id,music_id,viral\na,rare,0\nb,often,0\nc,often,0\nd,once,0\ne,often,0\n",
+                               5, -1, 1);
   char name[64];
   viral_pipeline_feature_name(p, often, name, sizeof name);
   ck_assert_str_eq(name, "sound=often");
   ck_assert_double_eq_tol(viral_pipeline_spread(p, often), sqrt(0.6 * 0.4), 1e-12);
-  viral_reader_free(r);
-  viral_sparse_release(&v);
+  viral_pipeline_free(p);
+}
+END_TEST
+
+/* A row that fails after its hashed feature (the profile notes a row's
+ * hashed coordinates when it ends) still counts them, as it did when each
+ * was noted on the spot: "x" is on 2 of the 4 rows that ended well. */
+START_TEST(profile_counts_a_failed_rows_hashed_coordinates) {
+  viral_pipeline *p = spec("{\"name\":\"w\",\"window\":\"2h\",\"label\":\"viral\",\"hash_bits\":16,"
+                           "\"scaling\":\"none\",\"features\":[{\"transform\":\"hash\",\"field\":\"music_id\"},"
+                           "{\"transform\":\"log1p\",\"field\":\"views_2h\"}]}");
+  uint32_t x = profile_csv(p, "video_id,music_id,views_2h,viral\na,x,10,0\nb,x,lots,0\nc,y,5,0\nd,y,5,0\ne,y,5,0\n",
+                           5, 1, 0);
+  ck_assert_uint_eq(viral_pipeline_profile_rows(p), 4);
+  ck_assert_double_eq_tol(viral_pipeline_spread(p, x), 0.5, 1e-12);
   viral_pipeline_free(p);
 }
 END_TEST
@@ -1188,6 +1212,7 @@ static Suite *make_suite(void) {
   Suite *s = suite_create("transform");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, transforms_by_hand);
+  tcase_add_test(tc, profile_counts_a_failed_rows_hashed_coordinates);
   tcase_add_test(tc, logit_and_times_log1p_by_hand);
   tcase_add_test(tc, missing_without_policy_is_an_error);
   tcase_add_test(tc, hashing_indices_names_and_signs);

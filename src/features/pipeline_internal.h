@@ -115,6 +115,17 @@ typedef struct label_rule {
   size_t nvalues, cap;
 } label_rule;
 
+/* A hashed coordinate of the row being profiled, noted when the row ends
+ * (profile_row_end): its count and name are cache misses in tables of
+ * 2^hash_bits, asked for when it is queued so that they arrive while the
+ * rest of the row is worked out. */
+typedef struct pending_note {
+  uint32_t index;
+  const feature_def *f;
+  viral_strview a, b; /* b: a cross's second value (has_b) */
+  int has_b;
+} pending_note;
+
 typedef struct name_entry {
   uint32_t index;
   int collided;
@@ -202,12 +213,24 @@ struct viral_pipeline {
   uint32_t *bucket_count;   /* [2^hash_bits] rows that had each hashed index */
   uint32_t *bucket_entry;   /* [2^hash_bits] names[] index + 1 of the index's name, 0: none */
   uint32_t *heap;           /* [names_max] names[] indices, min-heap by bucket_count */
+  uint32_t *heap_counts;    /* [names_max] bucket_count of each heap place's index */
+  pending_note *pending;    /* [npending] the row's hashed coordinates, in order */
+  size_t npending, pending_cap;
 
   /* read-only while transforming, filled when the pipeline is built */
   double *log1p_table; /* [LOG1P_TABLE]: log1p(i); NULL without memory (then computed) */
   double weekday_table[7][2]; /* sin, cos of each day's angle */
   /* the scratch of the transforms given a pipeline they may change (viral_pipeline_transform) */
   viral_pipeline_scratch own;
+
+  /* the last names find_field was asked for and their fields (transform.c):
+   * callers ask for the same ones (video_id, posted_at) on every row */
+  struct {
+    char name[32];  /* "" unused */
+    int index;      /* -1: not a field of the pipeline */
+    size_t nfields; /* the fields there were then */
+  } found[2];
+  int found_next;
 
   /* input tally (input.c) */
   int allow_missing;
@@ -268,11 +291,15 @@ void profile_release(viral_pipeline *p);
  * viral_input_kind. */
 double profile_input(const viral_pipeline_scratch *s, const feature_def *f, double value, int *kind);
 /* While profiling: a row starts, a coordinate of its hashed feature f
- * (values a, b), and the row ends well. */
+ * (values a, b, in the row of s) is queued, and the row ends well
+ * (profile_row_end) or not (profile_row_fail: the coordinates queued before
+ * its error still count). The queue is noted at either end, in order;
+ * VIRAL_ERR_NOMEM without memory. */
 void profile_row_begin(viral_pipeline *p);
-int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
-                        const feature_def *f, viral_strview a, const viral_strview *b);
-void profile_row_end(viral_pipeline *p);
+int profile_queue_hashed(viral_pipeline *p, uint32_t index, const feature_def *f, viral_strview a,
+                         const viral_strview *b);
+int profile_row_end(viral_pipeline *p, viral_pipeline_scratch *s);
+int profile_row_fail(viral_pipeline *p, viral_pipeline_scratch *s);
 /* Describe into out: column offset of dense feature f (present or not,
  * input and kind as profile_input gave them); hashed coordinate index of f
  * named name (values a, b); an index by the pipeline alone. */

@@ -42,8 +42,12 @@ static void drop_accumulators(viral_pipeline *p) {
   free(p->bucket_count);
   free(p->bucket_entry);
   free(p->heap);
+  free(p->heap_counts);
+  free(p->pending);
+  p->pending = NULL;
+  p->npending = p->pending_cap = 0;
   p->row_x = p->row_in = NULL;
-  p->bucket_count = p->bucket_entry = p->heap = NULL;
+  p->bucket_count = p->bucket_entry = p->heap = p->heap_counts = NULL;
   p->profiling = 0;
 }
 
@@ -80,9 +84,10 @@ static int profile_start(viral_pipeline *p) {
   p->row_x = malloc(ncols * sizeof *p->row_x);
   p->row_in = malloc(ncols * sizeof *p->row_in);
   if (!p->row_x || !p->row_in) return VIRAL_ERR_NOMEM;
-  if (dim && (!(p->bucket_count = calloc(dim, sizeof *p->bucket_count)) ||
-              !(p->bucket_entry = calloc(dim, sizeof *p->bucket_entry)) ||
-              !(p->heap = malloc((p->names_max ? p->names_max : 1) * sizeof *p->heap))))
+  if (dim && (!(p->bucket_count = table_calloc(dim, sizeof *p->bucket_count)) ||
+              !(p->bucket_entry = table_calloc(dim, sizeof *p->bucket_entry)) ||
+              !(p->heap = malloc((p->names_max ? p->names_max : 1) * sizeof *p->heap)) ||
+              !(p->heap_counts = malloc((p->names_max ? p->names_max : 1) * sizeof *p->heap_counts))))
     return VIRAL_ERR_NOMEM;
   for (uint32_t c = 0; c < p->ncols; c++) {
     col_profile *cp = &p->cols[c].prof;
@@ -142,6 +147,7 @@ int viral_pipeline_profile(viral_pipeline *p, int on, viral_error *err) {
 /* ---- one row ---- */
 
 void profile_row_begin(viral_pipeline *p) {
+  p->npending = 0;
   for (uint32_t c = 0; c < p->ncols; c++) {
     p->row_x[c] = 0; /* a column the row does not emit is 0 in its vector */
     p->row_in[c] = NAN;
@@ -159,7 +165,11 @@ static void reservoir_add(viral_pipeline *p, col_profile *cp, double x) {
   if (j < PROFILE_RESERVOIR) cp->res[j] = x;
 }
 
-void profile_row_end(viral_pipeline *p) {
+static void prefetch_entries(const viral_pipeline *p);
+static int note_pending(viral_pipeline *p, viral_pipeline_scratch *s);
+
+int profile_row_end(viral_pipeline *p, viral_pipeline_scratch *s) {
+  prefetch_entries(p); /* they arrive while the columns are counted */
   p->profile_rows++;
   for (uint32_t c = 0; c < p->ncols; c++) {
     col_profile *cp = &p->cols[c].prof;
@@ -170,18 +180,25 @@ void profile_row_end(viral_pipeline *p) {
     cp->m2 += d * (x - cp->m);
     if (cp->res && !isnan(p->row_in[c])) reservoir_add(p, cp, p->row_in[c]);
   }
+  return note_pending(p, s);
 }
+
+int profile_row_fail(viral_pipeline *p, viral_pipeline_scratch *s) { return note_pending(p, s); }
 
 /* ---- names by frequency ---- */
 
-static uint32_t heap_count(const viral_pipeline *p, size_t h) {
-  return p->bucket_count[p->names[p->heap[h]].index];
-}
+/* The count of the name at heap place h: bucket_count of its index, kept
+ * beside the heap (heap_counts) so that sifting reads one small array
+ * instead of a miss in names[] and one in bucket_count per comparison. */
+static uint32_t heap_count(const viral_pipeline *p, size_t h) { return p->heap_counts[h]; }
 
 static void heap_swap(viral_pipeline *p, size_t a, size_t b) {
   uint32_t t = p->heap[a];
   p->heap[a] = p->heap[b];
   p->heap[b] = t;
+  t = p->heap_counts[a];
+  p->heap_counts[a] = p->heap_counts[b];
+  p->heap_counts[b] = t;
   p->names[p->heap[a]].heap_pos = a;
   p->names[p->heap[b]].heap_pos = b;
 }
@@ -232,13 +249,14 @@ static int add_entry(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t inde
   if (set_name(s, e, f, a, b) != VIRAL_OK) return VIRAL_ERR_NOMEM;
   e->heap_pos = p->nnames;
   p->heap[p->nnames] = (uint32_t)p->nnames;
+  p->heap_counts[p->nnames] = p->bucket_count[index];
   p->bucket_entry[index] = (uint32_t)++p->nnames;
   heap_up(p, e->heap_pos);
   return VIRAL_OK;
 }
 
-int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
-                        const feature_def *f, viral_strview a, const viral_strview *b) {
+static int note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t index,
+                       const feature_def *f, viral_strview a, const viral_strview *b) {
   if (p->bucket_count[index] < UINT32_MAX) p->bucket_count[index]++;
   if (p->names_max == 0) return VIRAL_OK;
   uint32_t k = p->bucket_entry[index];
@@ -250,6 +268,7 @@ int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t i
     if (pipeline_name_is(e->name, f, a, b)) e->votes++;
     else if ((e->collided = 1, e->votes == 0)) rc = set_name(s, e, f, a, b);
     else e->votes--;
+    p->heap_counts[e->heap_pos] = p->bucket_count[index];
     heap_down(p, e->heap_pos);
     return rc;
   }
@@ -261,9 +280,60 @@ int profile_note_hashed(viral_pipeline *p, viral_pipeline_scratch *s, uint32_t i
   e->index = index;
   e->collided = 0;
   p->bucket_entry[index] = p->heap[0] + 1;
+  p->heap_counts[0] = p->bucket_count[index];
   int rc = set_name(s, e, f, a, b);
   heap_down(p, 0);
   return rc;
+}
+
+#if defined(__GNUC__) /* a macro: gcc drops a function of nothing but prefetches */
+#define PREFETCH(a) __builtin_prefetch((a))
+#else
+#define PREFETCH(a) ((void)(a))
+#endif
+
+int profile_queue_hashed(viral_pipeline *p, uint32_t index, const feature_def *f, viral_strview a,
+                         const viral_strview *b) {
+  if (array_grow((void **)&p->pending, &p->pending_cap, p->npending + 1, sizeof *p->pending, 16) < 0)
+    return VIRAL_ERR_NOMEM;
+  PREFETCH(&p->bucket_count[index]);
+  PREFETCH(&p->bucket_entry[index]);
+  pending_note *q = &p->pending[p->npending++];
+  q->index = index;
+  q->f = f;
+  q->a = a;
+  q->has_b = b != NULL;
+  if (b) q->b = *b;
+  return VIRAL_OK;
+}
+
+/* Ask for the name entries of the queued coordinates, then (once those
+ * are in) for their names: hints only, noting may move them. */
+static void prefetch_entries(const viral_pipeline *p) {
+  for (size_t i = 0; p->names_max && i < p->npending; i++) {
+    uint32_t k = p->bucket_entry[p->pending[i].index];
+    if (k) PREFETCH(&p->names[k - 1]);
+  }
+}
+
+static void prefetch_names(const viral_pipeline *p) {
+  for (size_t i = 0; p->names_max && i < p->npending; i++) {
+    uint32_t k = p->bucket_entry[p->pending[i].index];
+    if (k) PREFETCH(p->names[k - 1].name);
+  }
+}
+
+/* Note the row's queued coordinates in order. */
+static int note_pending(viral_pipeline *p, viral_pipeline_scratch *s) {
+  prefetch_names(p);
+  size_t n = p->npending;
+  p->npending = 0;
+  for (size_t i = 0; i < n; i++) {
+    const pending_note *q = &p->pending[i];
+    int rc = note_hashed(p, s, q->index, q->f, q->a, q->has_b ? &q->b : NULL);
+    if (rc != VIRAL_OK) return rc;
+  }
+  return VIRAL_OK;
 }
 
 /* ---- inputs ---- */

@@ -358,21 +358,22 @@ int pipeline_pool_name(viral_pipeline *p, uint32_t index, const char *group, con
   return rc;
 }
 
+/* name past the text t[0..len) up to t's first NUL, or NULL when name does
+ * not start with it. A byte loop: the texts are a few bytes, and it runs
+ * for every hashed coordinate of every training row. */
+static const char *skip_text(const char *name, const char *t, size_t len) {
+  for (size_t i = 0; i < len && t[i]; i++, name++)
+    if (*name != t[i]) return NULL; /* name's NUL stops here too */
+  return name;
+}
+
 /* 1 when name is what pipeline_hashed_name would write for (f, a, b): "%.*s" stops
  * at a NUL, so the values count up to their first one. */
 int pipeline_name_is(const char *name, const feature_def *f, viral_strview a,
                    const viral_strview *b) {
-  size_t n = strlen(f->name);
-  if (strncmp(name, f->name, n) != 0 || name[n] != '=') return 0;
-  name += n + 1;
-  size_t alen = strnlen(a.ptr, a.len);
-  if (strncmp(name, a.ptr, alen) != 0) return 0;
-  name += alen;
-  if (b) {
-    size_t blen = strnlen(b->ptr, b->len);
-    if (*name++ != '^' || strncmp(name, b->ptr, blen) != 0) return 0;
-    name += blen;
-  }
+  name = skip_text(name, f->name, SIZE_MAX);
+  if (!name || *name++ != '=' || !(name = skip_text(name, a.ptr, a.len))) return 0;
+  if (b && (*name++ != '^' || !(name = skip_text(name, b->ptr, b->len)))) return 0;
   return *name == '\0';
 }
 
@@ -409,7 +410,7 @@ static int emit_hashed(const viral_pipeline *p, emitter *e, const feature_def *f
   double x = p->signed_hash && (h >> 31) ? -1.0 : 1.0;
   if (e->mode == EMIT_VECTOR && !e->collect) return push(e->out, index, x);
   if (e->mode == EMIT_VECTOR) {
-    int rc = e->mp->profiling ? profile_note_hashed(e->mp, e->s, index, f, a, b)
+    int rc = e->mp->profiling ? profile_queue_hashed(e->mp, index, f, a, b)
                               : note_hashed(e->mp, e->s, index, f, a, b);
     return rc ? rc : push(e->out, index, x);
   }
@@ -698,9 +699,13 @@ static int transform_row(const viral_pipeline *p, const viral_record *rec, emitt
   if (e->out) viral_sparse_clear(e->out);
   int profiling = e->mode == EMIT_VECTOR && e->mp && e->mp->profiling;
   if (profiling) profile_row_begin(e->mp);
-  if ((rc = run_row(p, rec, e, err))) return rc;
+  if ((rc = run_row(p, rec, e, err))) {
+    if (profiling) (void)profile_row_fail(e->mp, e->s); /* the row's error is the one to tell */
+    return rc;
+  }
   if (e->out) viral_sparse_finish(e->out);
-  if (profiling) profile_row_end(e->mp);
+  if (profiling && profile_row_end(e->mp, e->s) != VIRAL_OK)
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (label) {
     double x;
     if ((rc = label_value(p, e->s, rec, &x, err)) < 0) return rc;
@@ -773,10 +778,20 @@ int viral_pipeline_collect_names(viral_pipeline *p, int on, viral_error *err) {
 
 /* ---- single fields, through the spec's mapping ---- */
 
-static int find_field(const viral_pipeline *p, const char *name) {
-  for (size_t i = 0; i < p->nfields; i++)
-    if (strcmp(p->fields[i].name, name) == 0) return (int)i;
-  return -1;
+static int find_field(viral_pipeline *p, const char *name) {
+  for (int k = 0; k < 2; k++)
+    if (p->found[k].name[0] && p->found[k].nfields == p->nfields && strcmp(p->found[k].name, name) == 0)
+      return p->found[k].index;
+  int index = -1;
+  for (size_t i = 0; i < p->nfields && index < 0; i++)
+    if (strcmp(p->fields[i].name, name) == 0) index = (int)i;
+  if (name[0] && strlen(name) < sizeof p->found[0].name) {
+    memcpy(p->found[p->found_next].name, name, strlen(name) + 1);
+    p->found[p->found_next].index = index;
+    p->found[p->found_next].nfields = p->nfields;
+    p->found_next ^= 1;
+  }
+  return index;
 }
 
 /* Field i of rec read afresh into p's own scratch: 1 present, 0 missing,

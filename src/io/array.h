@@ -15,4 +15,13 @@
  * unchanged). */
 int array_grow(void **p, size_t *cap, size_t need, size_t size, size_t first);
 
+/* calloc(n, size) for a table read at random indices (a learner's 2^bits
+ * weights, the training profile's counts), freed with free(). From 1 MiB
+ * to 256 MiB it is rounded up to and aligned on 2 MiB and, on Linux, asks
+ * for transparent huge pages (where the system grants them on request):
+ * one TLB entry per 2 MiB instead of 512, as each row touches the table at
+ * a few random places. Such a table is zeroed at once, so all of it is
+ * resident from the start; others stay calloc's, resident as touched. */
+void *table_calloc(size_t n, size_t size);
+
 #endif

@@ -17,6 +17,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "viral/writer.h"
@@ -188,59 +189,86 @@ static inline int try_digits(uint64_t W, u128 P, u128 R, int s, u128 gap4, int p
   return dist4 < limit4;
 }
 
-/* The shortest exact form with 15..17 digits by integer arithmetic, for ax
- * (positive, normal) from about 1e-11 to 1e17; returns the end of the
- * text, or NULL to leave the value to another path.
- *
- * ax = m 2^e exactly, so S = ax 10^k = m 5^k 2^(e+k) is P / 2^s with the
- * integer P = m 5^k (shifted left when e + k > 0): no rounding anywhere.
- * With k = 16 - e10, S has 17 digits before the point: W = floor(S). The
- * k-digit candidate is S / q rounded (q = 10^(17 - k)), decided on the
- * exact remainder; it reads back when |n q - S| is below half the gap
- * between doubles at ax, 2^(e-1) 10^k, which in units of 2^-s is 5^k / 2
- * (a quarter below a power of two, where the gap below is half as wide).
- * Exact ties, in the rounding or in the reading back, go to the slow path. */
-static char *exact_shortest(char *out, double ax) {
+/* ax (positive, normal) = m 2^e exactly, scaled to 17 digits before the
+ * point: S = ax 10^k = m 5^k 2^(e+k) = P / 2^s with the integer P = m 5^k
+ * (shifted left when e + k > 0), W = floor(S) (10^16 <= W < 10^17), and
+ * e10 = floor(log10(ax)) = 16 - k. No rounding anywhere. 0 when ax is out
+ * of reach (from about 1e-11 to 1e17 it is not). */
+typedef struct scaled17 {
+  u128 P;
+  int s, k, e, e10, power_of_two;
+  uint64_t W;
+} scaled17;
+
+static int scale17(double ax, scaled17 *out) {
   uint64_t bits;
   memcpy(&bits, &ax, sizeof bits);
   int biased = (int)(bits >> 52);
-  if (biased == 0 || biased == 0x7FF) return NULL;
+  if (biased == 0 || biased == 0x7FF) return 0;
   uint64_t m = (bits & 0xFFFFFFFFFFFFFu) | ((uint64_t)1 << 52);
   int e = biased - 1075, e2 = biased - 1023;
-  int power_of_two = (bits & 0xFFFFFFFFFFFFFu) == 0;
   /* e10 = floor(log10(ax)) from floor(e2 log10(2)), which is e10 or one less */
   int e10 = e2 >= 0 ? (int)(((long)e2 * 78913) >> 18) : -(int)((-(long)e2 * 78913 + 262143) >> 18);
-  u128 P = 0;
-  int s = 0, k = 0;
-  uint64_t W = 0;
   for (int tries = 0;; tries++) {
-    k = 16 - e10;
-    if (tries == 3 || k < 0 || k > 27) return NULL;
+    int k = 16 - e10;
+    if (tries == 3 || k < 0 || k > 27) return 0;
     int sh = -(e + k);
-    if (sh > 64 || sh < -8) return NULL;
-    P = (u128)m * pow5[k];
+    if (sh > 64 || sh < -8) return 0;
+    u128 P = (u128)m * pow5[k];
     if (sh < 0) P <<= -sh;
-    s = sh > 0 ? sh : 0;
+    int s = sh > 0 ? sh : 0;
     u128 whole = P >> s;
     if (whole >= (u128)100000000000000000u) e10++;
     else if (whole < (u128)10000000000000000u) e10--;
     else {
-      W = (uint64_t)whole;
-      break;
+      *out = (scaled17){P, s, k, e, e10, (bits & 0xFFFFFFFFFFFFFu) == 0, (uint64_t)whole};
+      return 1;
     }
   }
-  u128 R = P - ((u128)W << s); /* S - W, in units of 2^-s */
+}
+
+/* The shortest exact form with 15..17 digits by integer arithmetic, for ax
+ * (positive, normal) from about 1e-11 to 1e17; returns the end of the
+ * text, or NULL to leave the value to another path.
+ *
+ * With S = W + R / 2^s as scale17 gives it, the k-digit candidate is S / q
+ * rounded (q = 10^(17 - k)), decided on the exact remainder; it reads back
+ * when |n q - S| is below half the gap between doubles at ax, 2^(e-1)
+ * 10^k, which in units of 2^-s is 5^k / 2 (a quarter below a power of two,
+ * where the gap below is half as wide). Exact ties, in the rounding or in
+ * the reading back, go to the slow path. */
+static char *exact_shortest(char *out, double ax) {
+  scaled17 c;
+  if (!scale17(ax, &c)) return NULL;
+  u128 R = c.P - ((u128)c.W << c.s); /* S - W, in units of 2^-s */
   /* four times the half gap, in units of 2^-s: 2 * 5^k, shifted when s was
    * clipped at 0 */
-  int up = e + k > 0 ? e + k : 0;
-  u128 gap4 = (u128)pow5[k] << (1 + up);
+  int up = c.e + c.k > 0 ? c.e + c.k : 0;
+  u128 gap4 = (u128)pow5[c.k] << (1 + up);
   /* q and top are constants in each call, so their divisions are
    * multiplications */
-  uint64_t n = 0;
-  int digits = 15, found = try_digits(W, P, R, s, gap4, power_of_two, 100, 1000000000000000u, &n);
-  if (found == 0) digits = 16, found = try_digits(W, P, R, s, gap4, power_of_two, 10, 10000000000000000u, &n);
-  if (found == 0) digits = 17, found = try_digits(W, P, R, s, gap4, power_of_two, 1, 100000000000000000u, &n);
-  return found > 0 ? format_g(out, n, digits, e10) : NULL;
+  uint64_t n = 0, W = c.W;
+  int s = c.s, pow2 = c.power_of_two;
+  int digits = 15, found = try_digits(W, c.P, R, s, gap4, pow2, 100, 1000000000000000u, &n);
+  if (found == 0) digits = 16, found = try_digits(W, c.P, R, s, gap4, pow2, 10, 10000000000000000u, &n);
+  if (found == 0) digits = 17, found = try_digits(W, c.P, R, s, gap4, pow2, 1, 100000000000000000u, &n);
+  return found > 0 ? format_g(out, n, digits, c.e10) : NULL;
+}
+
+/* printf's %.17g of ax (positive, normal) from about 1e-11 to 1e17: S
+ * rounded to the nearest whole number, a tie to the even one, as glibc's
+ * printf does in the default rounding mode; NULL out of reach. */
+static char *exact_g17(char *out, double ax) {
+  scaled17 c;
+  if (!scale17(ax, &c)) return NULL;
+  uint64_t n = c.W;
+  int e10 = c.e10;
+  if (c.s > 0) {
+    u128 twice_rest = (c.P - ((u128)c.W << c.s)) * 2, unit = (u128)1 << c.s;
+    if (twice_rest > unit || (twice_rest == unit && (n & 1))) n++;
+  }
+  if (n == 100000000000000000u) n /= 10, e10++; /* 9.99..95 up to 10 */
+  return format_g(out, n, 17, e10);
 }
 #endif
 
@@ -275,6 +303,18 @@ size_t format_value_into(char buf[32], double x) {
     if (end) return (size_t)(end - buf);
   }
   return strlen(format_double_slow(buf, x));
+}
+
+size_t format_g17_into(char buf[32], double x) {
+#ifdef __SIZEOF_INT128__
+  if (isfinite(x) && x != 0) {
+    char *o = buf;
+    if (x < 0) *o++ = '-';
+    char *end = exact_g17(o, fabs(x));
+    if (end) return (size_t)(end - buf);
+  }
+#endif
+  return (size_t)snprintf(buf, 32, "%.17g", x);
 }
 
 const char *format_value(char buf[32], double x) {

@@ -23,6 +23,11 @@ const char *format_value(char buf[32], double x);
  * appending numbers needs no strlen. */
 size_t format_value_into(char buf[32], double x);
 
+/* printf's "%.17g" of x, the same text, at buf's start; returns its
+ * length. By integer arithmetic from about 1e-11 to 1e17 in magnitude (a
+ * model's optimizer state), snprintf elsewhere. */
+size_t format_g17_into(char buf[32], double x);
+
 /* The decimal digits of n at buf's start (NUL-terminated); returns their
  * count. */
 size_t format_index(char buf[32], uint64_t n);

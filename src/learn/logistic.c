@@ -3,10 +3,18 @@
 #include "learn/logistic_json.h"
 #include "io/random.h"
 #include "learn/logistic_batch.h"
+#include "io/array.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define VIRAL_SSE2 1
+#else
+#define VIRAL_SSE2 0
+#endif
 
 /* ---- parameters ---- */
 
@@ -101,14 +109,15 @@ viral_logistic *viral_logistic_create(const viral_logistic_params *params, int b
   m->bits = bits;
   m->dim = (size_t)1 << bits;
   m->mask = (uint32_t)(m->dim - 1);
-  /* calloc: untouched pages of a large hashed space cost no memory. */
-  m->w = calloc(m->dim, sizeof *m->w);
+  /* huge pages where they help (see table_calloc); past 256 MiB calloc's
+   * lazy pages: an untouched part of a large hashed space costs no memory */
+  m->w = table_calloc(m->dim, sizeof *m->w);
   if (!m->w) goto nomem;
-  if (params->optimizer == VIRAL_LOGISTIC_FTRL && !(m->z = calloc(m->dim, sizeof *m->z)))
+  if (params->optimizer == VIRAL_LOGISTIC_FTRL && !(m->z = table_calloc(m->dim, sizeof *m->z)))
     goto nomem;
-  if (params->optimizer != VIRAL_LOGISTIC_SGD && !(m->n = calloc(m->dim, sizeof *m->n)))
+  if (params->optimizer != VIRAL_LOGISTIC_SGD && !(m->n = table_calloc(m->dim, sizeof *m->n)))
     goto nomem;
-  if (params->normalize && !(m->s = calloc(m->dim, sizeof *m->s))) goto nomem;
+  if (params->normalize && !(m->s = table_calloc(m->dim, sizeof *m->s))) goto nomem;
   if (params->normalize && params->dense > 0) {
     if (params->dense > m->dim) {
       viral_logistic_free(m);
@@ -332,6 +341,104 @@ void viral_logistic_seed_bias_(viral_logistic *m, double b, double n) {
   seed_coordinate(&m->p, b, n, 0.0, 0.0, &m->bias_w, m->z ? &m->bias_z : NULL, m->n ? &m->bias_n : NULL);
 }
 
+/* A hint to fetch the cache line at address a (rw 1: to write it). A macro:
+ * gcc finds a function around __builtin_prefetch free of side effects and
+ * drops the calls to it. */
+#if defined(__GNUC__)
+#define PREFETCH(a, rw) __builtin_prefetch((a), (rw))
+#else
+#define PREFETCH(a, rw) ((void)(a))
+#endif
+
+/* Dense column i after this example: Welford's update of its mean and m2
+ * over t examples (mean1, m21), its sd (sd1), the example's value xd[i]
+ * standardized, and the standardized value of 0 (z0, for raw_bias). */
+static inline void dense_statistics(const viral_logistic *m, uint32_t i, double t, double *xd,
+                                    double *mean1, double *m21, double *sd1, double *z0) {
+  double delta = xd[i] - m->mean[i];
+  mean1[i] = m->mean[i] + delta / t;
+  m21[i] = m->m2[i] + delta * (xd[i] - mean1[i]);
+  sd1[i] = dense_sd(m21[i], t);
+  double x0 = xd[i];
+  xd[i] = standardized(x0, mean1[i], sd1[i]);
+  /* an absent value (+0: a sum of non-zero values that cancel is +0 too)
+   * is already standardized(0) */
+  z0[i] = x0 == 0.0 ? xd[i] : standardized(0.0, mean1[i], sd1[i]);
+}
+
+#if VIRAL_SSE2
+/* The dense columns' steps are chains of divisions and square roots, which
+ * the divider takes one at a time: two columns per SSE2 instruction halve
+ * them. Each lane is the scalar code's operation on the same operands in
+ * the same order (no fused multiply-add, the same comparisons), so the
+ * results are the same bits; a lane whose scalar code would compute no
+ * value there (sd 0, a column at 0) computes one and drops it. */
+
+static inline __m128d pick(__m128d mask, __m128d yes, __m128d no) {
+  return _mm_or_pd(_mm_and_pd(mask, yes), _mm_andnot_pd(mask, no));
+}
+
+/* standardized() of two values: +0 where sd is not > 0 (sd_pos false);
+ * min and max in this operand order pass a NaN on as the scalar
+ * comparisons do. */
+static inline __m128d standardized_pair(__m128d x, __m128d mean, __m128d sd, __m128d sd_pos) {
+  __m128d z = _mm_div_pd(_mm_sub_pd(x, mean), sd);
+  z = _mm_max_pd(_mm_set1_pd(-STD_CLIP), _mm_min_pd(_mm_set1_pd(STD_CLIP), z));
+  return _mm_and_pd(sd_pos, z);
+}
+
+/* dense_statistics of columns i and i + 1. */
+static inline void dense_pair_statistics(const viral_logistic *m, uint32_t i, double t, double *xd,
+                                         double *mean1, double *m21, double *sd1, double *z0) {
+  const __m128d zero = _mm_setzero_pd(), tt = _mm_set1_pd(t);
+  __m128d x = _mm_loadu_pd(xd + i), mean = _mm_loadu_pd(m->mean + i);
+  __m128d delta = _mm_sub_pd(x, mean);
+  __m128d mean1v = _mm_add_pd(mean, _mm_div_pd(delta, tt));
+  __m128d m21v = _mm_add_pd(_mm_loadu_pd(m->m2 + i), _mm_mul_pd(delta, _mm_sub_pd(x, mean1v)));
+  /* dense_sd: sqrt(m2 / t) where m2 > 0, else +0 */
+  __m128d sd1v = _mm_and_pd(_mm_cmpgt_pd(m21v, zero), _mm_sqrt_pd(_mm_div_pd(m21v, tt)));
+  __m128d sd_pos = _mm_cmpgt_pd(sd1v, zero);
+  __m128d xs = standardized_pair(x, mean1v, sd1v, sd_pos);
+  __m128d z0v = pick(_mm_cmpeq_pd(x, zero), xs, standardized_pair(zero, mean1v, sd1v, sd_pos));
+  _mm_storeu_pd(mean1 + i, mean1v);
+  _mm_storeu_pd(m21 + i, m21v);
+  _mm_storeu_pd(sd1 + i, sd1v);
+  _mm_storeu_pd(xd + i, xs);
+  _mm_storeu_pd(z0 + i, z0v);
+}
+
+/* over_alpha of two values. */
+static inline __m128d over_alpha_pair(const viral_logistic_params *p, double inv, __m128d x) {
+  return inv != 0.0 ? _mm_mul_pd(x, _mm_set1_pd(inv)) : _mm_div_pd(x, _mm_set1_pd(p->alpha));
+}
+
+/* ftrl_step on dense columns i and i + 1 with gradients gm * xd where xd
+ * is not 0 (a column at 0 keeps its state, as in the scalar loop). */
+static inline void ftrl_dense_pair(const viral_logistic_params *p, double inv, uint32_t i,
+                                   double *z, double *n, double *rn, double *w, const double *xd,
+                                   double gm) {
+  const __m128d zero = _mm_setzero_pd(), sign = _mm_set1_pd(-0.0);
+  const __m128d l1 = _mm_set1_pd(p->l1), l2 = _mm_set1_pd(p->l2);
+  __m128d x = _mm_loadu_pd(xd + i), step = _mm_cmpneq_pd(x, zero);
+  __m128d g = _mm_mul_pd(_mm_set1_pd(gm), x);
+  __m128d n_old = _mm_loadu_pd(n + i), w_old = _mm_loadu_pd(w + i), z_old = _mm_loadu_pd(z + i);
+  __m128d rn_old = _mm_loadu_pd(rn + i);
+  __m128d n_new = _mm_add_pd(n_old, _mm_mul_pd(g, g));
+  __m128d sqrt_new = _mm_sqrt_pd(n_new);
+  __m128d sigma = over_alpha_pair(p, inv, _mm_sub_pd(sqrt_new, rn_old));
+  __m128d z_new = _mm_add_pd(z_old, _mm_sub_pd(g, _mm_mul_pd(sigma, w_old)));
+  /* ftrl_weight_: +0 where |z| <= l1, else -(z -+ l1) / ((beta + sqrt n) / alpha + l2) */
+  __m128d weak = _mm_cmple_pd(_mm_andnot_pd(sign, z_new), l1);
+  __m128d shrunk = pick(_mm_cmpgt_pd(z_new, zero), _mm_sub_pd(z_new, l1), _mm_add_pd(z_new, l1));
+  __m128d den = _mm_add_pd(over_alpha_pair(p, inv, _mm_add_pd(_mm_set1_pd(p->beta), sqrt_new)), l2);
+  __m128d w_new = _mm_andnot_pd(weak, _mm_div_pd(_mm_xor_pd(shrunk, sign), den));
+  _mm_storeu_pd(z + i, pick(step, z_new, z_old));
+  _mm_storeu_pd(n + i, pick(step, n_new, n_old));
+  _mm_storeu_pd(w + i, pick(step, w_new, w_old));
+  _mm_storeu_pd(rn + i, pick(step, sqrt_new, rn_old));
+}
+#endif
+
 double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, double c) {
   if (!(y == 0.0 || y == 1.0) || !nonneg(c)) return NAN;
   const viral_feature *it = x->items;
@@ -354,7 +461,6 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
    * prediction and update see the same inputs; nothing is written to the
    * state yet, so a non-finite value can still be refused with the learner
    * untouched. */
-  double margin = m->bias_w;
   if (dense) memset(xd, 0, dense * sizeof *xd);
   for (size_t k = 0; k < count; k++) {
     double v = it[k].value;
@@ -363,22 +469,29 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
       xd[it[k].index] += v;
       continue;
     }
+    /* the hashed coordinates' state is scattered over four arrays of
+     * 2^bits, a cache miss each: asked for here, it arrives while the
+     * dense columns are worked out */
     uint32_t i = it[k].index & m->mask;
-    margin += w[i] * scaled(s, i, v);
+    PREFETCH(&w[i], 1);
+    if (s) PREFETCH(&s[i], 1);
+    if (m->z) PREFETCH(&m->z[i], 1);
+    if (m->n) PREFETCH(&m->n[i], 1);
   }
   const double t = (double)(m->rows + 1); /* examples including this one */
-  for (uint32_t i = 0; i < dense; i++) {  /* Welford's update, then standardize */
-    double delta = xd[i] - m->mean[i];
-    mean1[i] = m->mean[i] + delta / t;
-    m21[i] = m->m2[i] + delta * (xd[i] - mean1[i]);
-    sd1[i] = dense_sd(m21[i], t);
-    double x0 = xd[i];
-    xd[i] = standardized(x0, mean1[i], sd1[i]);
-    /* an absent value (+0: a sum of non-zero values that cancel is +0 too)
-     * is already standardized(0) */
-    z0[i] = x0 == 0.0 ? xd[i] : standardized(0.0, mean1[i], sd1[i]);
-    margin += w[i] * xd[i];
+  uint32_t i = 0;
+#if VIRAL_SSE2
+  for (; i + 1 < dense; i += 2) dense_pair_statistics(m, i, t, xd, mean1, m21, sd1, z0);
+#endif
+  for (; i < dense; i++) dense_statistics(m, i, t, xd, mean1, m21, sd1, z0);
+  /* the margin: the intercept, the hashed terms, then the dense ones */
+  double margin = m->bias_w;
+  for (size_t k = 0; k < count; k++) {
+    if (it[k].value == 0.0 || it[k].index < dense) continue;
+    i = it[k].index & m->mask;
+    margin += w[i] * scaled(s, i, it[k].value);
   }
+  for (i = 0; i < dense; i++) margin += w[i] * xd[i];
   if (!isfinite(margin)) return NAN;
   double p = sigmoid(margin);
   double gm = c * (p - y); /* d(c * logloss) / d margin */
@@ -388,7 +501,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   /* Pass 2: commit the statistics, then update every dense coordinate, every
    * present hashed one (and its scale) and the intercept. One loop per
    * optimizer so that the step inlines. */
-  for (uint32_t i = 0; i < dense; i++) {
+  for (i = 0; i < dense; i++) {
     m->mean[i] = mean1[i];
     m->m2[i] = m21[i];
     m->sd[i] = sd1[i];
@@ -398,7 +511,11 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   case VIRAL_LOGISTIC_FTRL: {
     double *restrict z = m->z, *restrict n = m->n, *restrict rn = m->sqrt_n;
     const double inv = exact_reciprocal(par->alpha);
-    for (uint32_t i = 0; i < dense; i++)
+    i = 0;
+#if VIRAL_SSE2
+    for (; i + 1 < dense; i += 2) ftrl_dense_pair(par, inv, i, z, n, rn, w, xd, gm);
+#endif
+    for (; i < dense; i++)
       if (xd[i] != 0.0) rn[i] = ftrl_step(par, inv, &z[i], &n[i], rn[i], &w[i], gm * xd[i], l1, l2);
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0 || it[k].index < dense) continue;
@@ -411,7 +528,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   }
   case VIRAL_LOGISTIC_ADAGRAD: {
     double *restrict n = m->n;
-    for (uint32_t i = 0; i < dense; i++)
+    for (i = 0; i < dense; i++)
       if (xd[i] != 0.0) adagrad_step(par, &n[i], &w[i], gm * xd[i], l1, l2);
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0 || it[k].index < dense) continue;
@@ -424,7 +541,7 @@ double viral_logistic_learn(viral_logistic *m, const viral_sparse *x, double y, 
   case VIRAL_LOGISTIC_SGD: {
     /* eta_t = alpha / sqrt(t), t counting this example: one sqrt per row. */
     const double eta = par->alpha / sqrt(t);
-    for (uint32_t i = 0; i < dense; i++)
+    for (i = 0; i < dense; i++)
       if (xd[i] != 0.0) w[i] = prox(w[i] - eta * gm * xd[i], eta, l1, l2);
     for (size_t k = 0; k < count; k++) {
       if (it[k].value == 0.0 || it[k].index < dense) continue;

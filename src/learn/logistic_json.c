@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "io/json_number.h"
+#include "io/number_format.h"
 #include "viral/writer.h"
 
 /* 2^53: every integer up to here is exact in a double, hence in JSON. */
@@ -87,10 +88,11 @@ static size_t format_row(const viral_logistic *m, size_t index, char *buf) {
       /* %.17g reads back exactly (DESIGN.md section 5). Not the shortest
        * exact form of viral_format_double: optimizer state is arbitrary
        * doubles, for which that search costs up to three printf and three
-       * strtod calls, most of the time of saving a large model. */
+       * strtod calls, most of the time of saving a large model. And not
+       * printf itself: its multi-precision digits were the rest of it. */
       buf[len++] = ',';
       buf[len++] = ' ';
-      len += (size_t)snprintf(buf + len, 32, "%.17g", cols[c]);
+      len += format_g17_into(buf + len, cols[c]);
     }
   buf[len++] = ']';
   return len;
