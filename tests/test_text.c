@@ -2,11 +2,13 @@
  * literals, escaped as cJSON escapes them; and the one array grower
  * (io/array.h). */
 #include <cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/array.h"
+#include "io/spill.h"
 #include "io/text.h"
 #include "viral/writer.h"
 #include "testutil.h"
@@ -117,6 +119,112 @@ START_TEST(copies) {
 }
 END_TEST
 
+START_TEST(pool_copies_stay_put) {
+  text_pool pool = {0};
+  char *kept[5000];
+  char want[32];
+  for (int i = 0; i < 5000; i++) { /* more than one block of copies */
+    int n = snprintf(want, sizeof want, "v%d", i * 7919);
+    ck_assert_ptr_nonnull(kept[i] = text_pool_dup(&pool, want, (size_t)n));
+  }
+  char *empty = text_pool_dup(&pool, "", 0);
+  size_t long_len = TEXT_POOL_BLOCK; /* longer than a block: one of its own */
+  char *long_text = malloc(long_len);
+  memset(long_text, 'x', long_len);
+  char *big = text_pool_dup(&pool, long_text, long_len);
+  char *after = text_pool_dup(&pool, "after", 5);
+  for (int i = 0; i < 5000; i++) {
+    snprintf(want, sizeof want, "v%d", i * 7919);
+    ck_assert_str_eq(kept[i], want);
+  }
+  ck_assert_str_eq(empty, "");
+  ck_assert_uint_eq(strlen(big), long_len);
+  ck_assert_int_eq(memcmp(big, long_text, long_len), 0);
+  ck_assert_str_eq(after, "after");
+  free(long_text);
+  text_pool_release(&pool);
+  ck_assert_ptr_null(pool.blocks);
+}
+END_TEST
+
+/* The resident KiB of the mapping that holds p (/proc/self/smaps), -1 when
+ * none does. */
+static long mapping_rss_kb(const void *p) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  ck_assert_ptr_nonnull(f);
+  char line[512];
+  int inside = 0;
+  long rss = -1;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+      inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+      continue;
+    }
+    if (inside && sscanf(line, "Rss: %ld kB", &rss) == 1) break;
+  }
+  fclose(f);
+  return rss;
+}
+
+START_TEST(arrays_spill_to_a_file_and_let_go) {
+  setenv("VIRAL_SPILL_FROM_BYTES", "65536", 1); /* this test's process only (Check forks) */
+  viral_spill *s = NULL;
+  uint64_t *a = NULL;
+  size_t cap = 0, n = (size_t)32 << 20 >> 3; /* 32 MiB of values */
+  for (size_t i = 0; i < n; i++) {
+    ck_assert_int_eq(spill_grow(&s, (void **)&a, &cap, i + 1, sizeof *a, 64), 0);
+    a[i] = i * 2654435761u;
+    spill_touched(s, a + i, sizeof *a);
+  }
+  ck_assert(spill_in_file(s));
+  ck_assert_uint_ge(cap, n);
+  /* written in order: a few MiB of it mapped, not 32 */
+  long rss = mapping_rss_kb(a);
+  ck_assert_int_ge(rss, 0);
+  ck_assert_int_le(rss, 12 << 10);
+  /* read back at random places, each said touched: the same bound, and
+   * every value as written (the pages let go came back from the file) */
+  uint64_t state = 7;
+  for (size_t k = 0; k < 200000; k++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    size_t i = (size_t)(state >> 20) % n;
+    ck_assert_uint_eq(a[i], i * 2654435761u);
+    spill_touched(s, a + i, sizeof *a);
+  }
+  ck_assert_int_le(mapping_rss_kb(a), 12 << 10);
+  spill_let_go(s);
+  ck_assert_int_le(mapping_rss_kb(a), 64);
+  for (size_t i = 0; i < n; i += 4099) ck_assert_uint_eq(a[i], i * 2654435761u);
+  spill_free(s, a);
+  /* below the threshold an array stays on the heap */
+  s = NULL;
+  a = NULL;
+  cap = 0;
+  ck_assert_int_eq(spill_grow(&s, (void **)&a, &cap, 100, sizeof *a, 64), 0);
+  ck_assert(!spill_in_file(s));
+  spill_touched(s, a, 8); /* nothing for the heap */
+  spill_let_go(s);
+  spill_free(s, a);
+}
+END_TEST
+
+START_TEST(a_spill_without_room_stays_on_the_heap) {
+  setenv("VIRAL_SPILL_FROM_BYTES", "4096", 1);
+  setenv("TMPDIR", "/nonexistent-viral-spill-dir", 1); /* no file can be made */
+  viral_spill *s = NULL;
+  uint32_t *a = NULL;
+  size_t cap = 0;
+  for (uint32_t i = 0; i < 100000; i++) {
+    ck_assert_int_eq(spill_grow(&s, (void **)&a, &cap, i + 1, sizeof *a, 64), 0);
+    a[i] = i;
+  }
+  ck_assert(!spill_in_file(s));
+  for (uint32_t i = 0; i < 100000; i++) ck_assert_uint_eq(a[i], i);
+  spill_free(s, a);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("text");
   TCase *tc = tcase_create("core");
@@ -125,6 +233,9 @@ static Suite *make_suite(void) {
   tcase_add_test(tc, emit_failure_stops);
   tcase_add_test(tc, copies);
   tcase_add_test(tc, arrays_grow_by_half_and_refuse_overflow);
+  tcase_add_test(tc, pool_copies_stay_put);
+  tcase_add_test(tc, arrays_spill_to_a_file_and_let_go);
+  tcase_add_test(tc, a_spill_without_room_stays_on_the_heap);
   suite_add_tcase(s, tc);
   return s;
 }

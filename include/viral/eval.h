@@ -40,8 +40,9 @@ typedef struct viral_eval_data {
   double *posted_at;    /* [ds.rows] unix seconds, NAN when absent */
   double *views_window; /* [ds.rows] views at the window (views_<W>h, or the column
                            named at load), NAN when absent */
-  double *oracle;       /* [ds.rows] oracle_p column, NAN when absent */
-  char **id;            /* [ds.rows] video_id (NULL when absent) */
+  double *oracle;       /* [ds.rows] oracle_p column (NULL when has_oracle is 0) */
+  char **id;            /* [ds.rows] video_id (NULL when absent), in id_text */
+  struct text_pool *id_text; /* private: where the ids are kept */
   int has_views_window, has_oracle; /* 1 when every row has the value */
   uint64_t unlabeled, bad_rows;
   uint64_t positives;

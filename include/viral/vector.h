@@ -46,6 +46,7 @@ typedef struct viral_dataset {
   double *labels;       /* [rows]: 0 or 1 */
   size_t row_capacity, item_capacity;
   uint32_t dim;         /* 1 + largest index seen */
+  struct viral_spill *spill; /* internal: the file items live in past 16 MiB (NULL: the heap) */
 } viral_dataset;
 
 void viral_dataset_init(viral_dataset *ds);

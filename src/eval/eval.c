@@ -26,8 +26,8 @@ static void source_free(struct viral_eval_source *s) {
 
 void viral_eval_data_free(viral_eval_data *d) {
   if (!d) return;
-  if (d->id)
-    for (size_t i = 0; i < d->ds.rows; i++) free(d->id[i]);
+  if (d->id_text) text_pool_release(d->id_text);
+  free(d->id_text);
   viral_dataset_release(&d->ds);
   free(d->id);
   free(d->record);
@@ -84,13 +84,27 @@ static int keep_row(viral_eval_data *d, const viral_row *row, size_t *cap, viral
   if (isnan(d->views_window[i])) d->has_views_window = 0;
   if (isnan(d->oracle[i])) d->has_oracle = 0;
   d->id[i] = NULL;
-  if (row->id && !(d->id[i] = malloc(row->id_len + 1)))
+  if (row->id && !(d->id[i] = text_pool_dup(d->id_text, row->id, row->id_len)))
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
-  if (row->id) {
-    memcpy(d->id[i], row->id, row->id_len);
-    d->id[i][row->id_len] = '\0';
-  }
   return VIRAL_OK;
+}
+
+/* The arrays of d's rows cut to their rows (they grew by doubling), the
+ * oracle's dropped when a row lacks it: a table of a million rows keeps
+ * what it holds, no more. */
+static void fit_arrays(viral_eval_data *d) {
+  size_t n = d->ds.rows ? d->ds.rows : 1;
+  void *p;
+  if ((p = realloc(d->record, n * sizeof *d->record))) d->record = p;
+  if ((p = realloc(d->posted_at, n * sizeof *d->posted_at))) d->posted_at = p;
+  if ((p = realloc(d->views_window, n * sizeof *d->views_window))) d->views_window = p;
+  if ((p = realloc(d->id, n * sizeof *d->id))) d->id = p;
+  if (!d->has_oracle) {
+    free(d->oracle);
+    d->oracle = NULL;
+  } else if ((p = realloc(d->oracle, n * sizeof *d->oracle))) {
+    d->oracle = p;
+  }
 }
 
 /* Every labelled row of s (ready to transform) into d. */
@@ -99,8 +113,12 @@ static int read_rows(viral_eval_data *d, viral_rows *s, viral_error *err) {
   const viral_row *row;
   int rc;
   d->has_views_window = d->has_oracle = 1;
+  if (!d->id_text && !(d->id_text = calloc(1, sizeof *d->id_text)))
+    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   while ((rc = viral_rows_next(s, &row, err)) == 1)
     if ((rc = keep_row(d, row, &cap, err)) != VIRAL_OK) break;
+  if (rc >= 0 && d->ds.rows == 0) d->has_views_window = d->has_oracle = 0;
+  if (rc >= 0) fit_arrays(d);
   viral_rows_counts counts;
   viral_rows_get_counts(s, &counts);
   d->unlabeled += counts.unlabeled;
@@ -491,46 +509,46 @@ static int predict_views(const viral_eval_fold *fold, double *probs, viral_error
 }
 
 
-/* The standard deviation of each index's value over the rows of ds (an
- * index absent from a row is 0 there): sd[dim], caller frees; NULL
- * without memory. Two passes: no cancellation on large values. */
-static double *rows_spread(const viral_dataset *ds, uint32_t dim) {
+/* The standard deviation of each index's value over the rows rows[0 .. n)
+ * of ds (an index absent from a row is 0 there): sd[dim], caller frees;
+ * NULL without memory. Two passes: no cancellation on large values. */
+static double *rows_spread(const viral_dataset *ds, const size_t *rows, size_t n, uint32_t dim) {
   double *mean = calloc(dim ? dim : 1, sizeof *mean), *sd = calloc(dim ? dim : 1, sizeof *sd);
   size_t *present = calloc(dim ? dim : 1, sizeof *present);
-  if (!mean || !sd || !present || ds->rows == 0) {
+  if (!mean || !sd || !present || n == 0) {
     free(mean), free(present);
-    if (ds->rows == 0) return sd;
+    if (n == 0) return sd;
     free(sd);
     return NULL;
   }
-  double n = (double)ds->rows;
-  for (size_t r = 0; r < ds->rows; r++) {
-    viral_sparse row = viral_dataset_row(ds, r);
-    for (size_t k = 0; k < row.count; k++)
-      if (row.items[k].index < dim) mean[row.items[k].index] += row.items[k].value / n;
+  double count = (double)n;
+  for (size_t k = 0; k < n; k++) {
+    viral_sparse row = viral_dataset_row(ds, rows[k]);
+    for (size_t j = 0; j < row.count; j++)
+      if (row.items[j].index < dim) mean[row.items[j].index] += row.items[j].value / count;
   }
-  for (size_t r = 0; r < ds->rows; r++) {
-    viral_sparse row = viral_dataset_row(ds, r);
-    for (size_t k = 0; k < row.count; k++) {
-      uint32_t i = row.items[k].index;
+  for (size_t k = 0; k < n; k++) {
+    viral_sparse row = viral_dataset_row(ds, rows[k]);
+    for (size_t j = 0; j < row.count; j++) {
+      uint32_t i = row.items[j].index;
       if (i >= dim) continue;
-      double d = row.items[k].value - mean[i];
+      double d = row.items[j].value - mean[i];
       sd[i] += d * d;
       present[i]++;
     }
   }
   for (uint32_t i = 0; i < dim; i++) /* the rows without it, each at 0 */
-    sd[i] = sqrt((sd[i] + (n - (double)present[i]) * mean[i] * mean[i]) / n);
+    sd[i] = sqrt((sd[i] + (count - (double)present[i]) * mean[i] * mean[i]) / count);
   free(mean), free(present);
   return sd;
 }
 
 /* Add the importance of each feature in m, on the spread of its training
  * rows, to the fold's sums. A learner without weights adds nothing. */
-static int add_importance(const viral_eval_fold *fold, const viral_model *m, const viral_dataset *train,
+static int add_importance(const viral_eval_fold *fold, const viral_model *m, const size_t *train, size_t rows,
                           viral_error *err) {
   uint32_t dim = viral_pipeline_dim(fold->pipeline);
-  double *spread = rows_spread(train, dim);
+  double *spread = rows_spread(fold->ds, train, rows, dim);
   if (!spread) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   size_t n = 0;
   const char *measure = NULL;
@@ -549,24 +567,22 @@ static int add_importance(const viral_eval_fold *fold, const viral_model *m, con
 static int predict_model(const viral_eval_fold *fold, const viral_train_options *opts,
                          double *probs, viral_error *err) {
   const viral_dataset *all = fold->ds;
-  viral_dataset train;
-  viral_dataset_init(&train);
-  int rc = VIRAL_OK;
-  for (size_t j = 0; j < all->rows && rc == VIRAL_OK; j++) {
+  /* the training rows by number, in the fold's order: no copy of them */
+  size_t n = 0;
+  for (size_t r = 0; r < all->rows; r++) n += fold->role[r] == 0;
+  size_t *train = malloc((n ? n : 1) * sizeof *train);
+  if (!train) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  n = 0;
+  for (size_t j = 0; j < all->rows; j++) {
     size_t r = row_at(fold, j);
-    if (fold->role[r] != 0) continue;
-    viral_sparse row = viral_dataset_row(all, r);
-    rc = viral_dataset_append(&train, &row, all->labels[r]);
-  }
-  if (rc != VIRAL_OK) {
-    viral_dataset_release(&train);
-    return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+    if (fold->role[r] == 0) train[n++] = r;
   }
   viral_train_options o = *opts;
   o.warn = NULL, o.progress = NULL, o.note = NULL; /* the caller reports per fold */
-  viral_model *m = viral_model_fit(fold->pipeline, &train, &o, err);
-  if (m && fold->importance) rc = add_importance(fold, m, &train, err);
-  viral_dataset_release(&train);
+  int rc = VIRAL_OK;
+  viral_model *m = viral_model_fit_rows(fold->pipeline, all, train, n, &o, err);
+  if (m && fold->importance) rc = add_importance(fold, m, train, n, err);
+  free(train);
   if (!m) return err ? err->code : VIRAL_ERR_INVALID;
   for (size_t r = 0; r < all->rows && rc == VIRAL_OK; r++) {
     if (fold->role[r] != 1) continue;

@@ -47,11 +47,13 @@ static int fold_roles(const viral_eval_data *d, const viral_eval_options *o, con
 /* Predict fold f with every predictor r has, learning and scoring the rows
  * in order (NULL: file order), and score them. */
 static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const int *role,
-                    const size_t *order, int f, viral_report *r, double *y, double *q,
-                    export_fold_info *exported, double *importance, const char **measure,
-                    viral_error *err) {
-  size_t train = 0;
-  for (size_t row = 0; row < d->ds.rows; row++) train += role[row] == 0;
+                    const size_t *order, int f, viral_report *r, export_fold_info *exported,
+                    double *importance, const char **measure, viral_error *err) {
+  size_t train = 0, tested = 0;
+  for (size_t row = 0; row < d->ds.rows; row++) {
+    train += role[row] == 0;
+    tested += role[row] == 1;
+  }
   if (train == 0)
     return viral_error_set(err, VIRAL_ERR_INVALID, d->source ? d->source->name : NULL, 0,
                            "fold %d has no training rows%s", f + 1,
@@ -77,6 +79,9 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
       r->fold[row] = f;
       r->labels[row] = fold.ds->labels[row];
     }
+  /* the test part's labels and each predictor's probabilities, in the fold's order */
+  double *y = malloc((tested ? tested : 1) * sizeof *y), *q = malloc((tested ? tested : 1) * sizeof *q);
+  if (rc == VIRAL_OK && (!y || !q)) rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   for (int j = 0; j < VIRAL_REPORT_PREDICTORS && rc == VIRAL_OK; j++) {
     if (!r->have[j]) continue;
     size_t m = 0;
@@ -90,6 +95,7 @@ static int run_fold(const viral_eval_data *d, const viral_eval_options *o, const
     rc = viral_metrics_compute(y, q, m, o->train.threshold, 0,
                                &r->per_fold[(size_t)j * (size_t)r->folds + (size_t)f], err);
   }
+  free(y), free(q);
   viral_eval_fold_release(&fold);
   return rc;
 }
@@ -312,13 +318,12 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   r->have[VIRAL_REPORT_ORACLE] = d->has_oracle;
   if (d->has_oracle) memcpy(r->probs[VIRAL_REPORT_ORACLE], d->oracle, n * sizeof *d->oracle);
   int *fold_of = malloc((n ? n : 1) * sizeof *fold_of), *role = malloc((n ? n : 1) * sizeof *role);
-  double *y = malloc((n ? n : 1) * sizeof *y), *q = malloc((n ? n : 1) * sizeof *q);
   size_t *order = o->temporal ? malloc((n ? n : 1) * sizeof *order) : NULL;
   export_fold_info *exported = calloc((size_t)(k > 0 ? k : 1), sizeof *exported);
   uint32_t dim = viral_pipeline_dim(d->pipeline);
   double *importance = calloc(dim ? dim : 1, sizeof *importance); /* a fold's, then the sum */
   fold_importance *kept = calloc((size_t)(k > 0 ? k : 1), sizeof *kept);
-  if (!fold_of || !role || !y || !q || (o->temporal && !order) || !exported || !importance || !kept)
+  if (!fold_of || !role || (o->temporal && !order) || !exported || !importance || !kept)
     rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   if (rc == VIRAL_OK && !o->temporal)
     rc = viral_eval_stratified_folds(d->ds.labels, n, k, o->seed, fold_of, err);
@@ -333,7 +338,7 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
     where = f;
     if (o->progress) o->progress(o->progress_ctx, f, k);
     if ((rc = fold_roles(d, o, fold_of, order, f, role, r->span[f], err)) == VIRAL_OK &&
-        (rc = run_fold(d, o, role, order, f, r, y, q, &exported[f], importance, &measure, err)) == VIRAL_OK)
+        (rc = run_fold(d, o, role, order, f, r, &exported[f], importance, &measure, err)) == VIRAL_OK)
       rc = keep_fold_importance(importance, dim, measure, &kept[f], err);
   }
   if (ranks > 1) rc = share_folds(r, kept, dim, rc, where, err);
@@ -341,7 +346,7 @@ int viral_eval_run(const viral_eval_data *d, const viral_eval_options *o, viral_
   if (measure) rc = keep_importance(r, d, importance, k, measure, err);
   if (rc == VIRAL_OK) rc = describe(r, d, o, err);
   if (rc == VIRAL_OK && o->export_folds) rc = eval_export_manifest(o->export_folds, d, o, r, exported, err);
-  free(fold_of), free(role), free(y), free(q), free(order), free(exported), free(importance);
+  free(fold_of), free(role), free(order), free(exported), free(importance);
   fold_importance_free(kept, k);
   return rc;
 }

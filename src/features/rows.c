@@ -216,16 +216,19 @@ viral_rows *viral_rows_open_backend_(const viral_rows_backend *b, void *ctx, con
 
 typedef struct dataset_rows {
   const viral_dataset *ds;
+  const size_t *rows; /* [n] the rows given, in order; NULL: all */
+  size_t n;
   viral_sparse row;
 } dataset_rows;
 
 static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *err) {
   (void)err;
   dataset_rows *d = ctx;
-  if (index >= d->ds->rows) return 0;
-  d->row = viral_dataset_row(d->ds, (size_t)index);
+  if (index >= d->n) return 0;
+  size_t r = d->rows ? d->rows[index] : (size_t)index;
+  d->row = viral_dataset_row(d->ds, r);
   row->x = &d->row;
-  row->label = d->ds->labels[index];
+  row->label = d->ds->labels[r];
   row->weight = 1;
   row->posted_at = NAN;
   row->id = NULL;
@@ -235,15 +238,22 @@ static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *e
 
 static const viral_rows_backend dataset_backend = {"rows", dataset_row, free, NULL, NULL};
 
-viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
-                                    viral_error *err) {
+viral_rows *viral_rows_open_dataset_rows(const viral_dataset *ds, const size_t *rows, size_t n,
+                                         const viral_rows_options *o, viral_error *err) {
   dataset_rows *d = calloc(1, sizeof *d);
   if (!d) {
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
   d->ds = ds;
+  d->rows = rows;
+  d->n = rows ? n : ds->rows;
   return viral_rows_open_backend_(&dataset_backend, d, o, err);
+}
+
+viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
+                                    viral_error *err) {
+  return viral_rows_open_dataset_rows(ds, NULL, 0, o, err);
 }
 
 const char *viral_rows_name(const viral_rows *s) {

@@ -1,6 +1,7 @@
 /* vector.c - sparse vectors and the CSR dataset (include/viral/vector.h). */
 #include "viral/vector.h"
 #include "io/array.h"
+#include "io/spill.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,7 @@ void viral_dataset_init(viral_dataset *ds) { memset(ds, 0, sizeof *ds); }
 void viral_dataset_release(viral_dataset *ds) {
   if (!ds) return;
   free(ds->row_start);
-  free(ds->items);
+  spill_free(ds->spill, ds->items);
   free(ds->labels);
   viral_dataset_init(ds);
 }
@@ -116,8 +117,12 @@ int viral_dataset_append(viral_dataset *ds, const viral_sparse *v, double label)
   size_t row_cap = ds->row_capacity, label_cap = ds->row_capacity;
   if (array_grow((void **)&ds->row_start, &row_cap, ds->rows + 2, sizeof *ds->row_start, 64) ||
       array_grow((void **)&ds->labels, &label_cap, ds->rows + 2, sizeof *ds->labels, 64) ||
-      array_grow((void **)&ds->items, &ds->item_capacity, items_used + v->count + 1, sizeof *ds->items, 64))
+      spill_grow(&ds->spill, (void **)&ds->items, &ds->item_capacity, items_used + v->count + 1, sizeof *ds->items,
+                 64))
     return VIRAL_ERR_NOMEM;
+  /* items in a file (io/spill.h): whoever writes or reads the rows, in any
+   * order, holds a few MiB of their pages, not the dataset's */
+  spill_touched(ds->spill, ds->items + items_used, v->count * sizeof *v->items);
   ds->row_capacity = row_cap < label_cap ? row_cap : label_cap;
   if (ds->rows == 0) ds->row_start[0] = 0;
   if (v->count) /* an empty vector may have no items at all: memcpy wants a pointer */
@@ -134,6 +139,7 @@ viral_sparse viral_dataset_row(const viral_dataset *ds, size_t r) {
   viral_sparse v;
   v.items = ds->items + ds->row_start[r];
   v.count = ds->row_start[r + 1] - ds->row_start[r];
+  spill_touched(ds->spill, v.items, v.count * sizeof *v.items);
   v.capacity = 0;
   return v;
 }

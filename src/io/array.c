@@ -8,14 +8,21 @@
 #include <sys/mman.h>
 #endif
 
-int array_grow(void **p, size_t *cap, size_t need, size_t size, size_t first) {
-  if (need <= *cap) return 0;
-  size_t c = *cap ? *cap : (first ? first : 1);
+int array_capacity(size_t cap, size_t need, size_t size, size_t first, size_t *out) {
+  size_t c = cap ? cap : (first ? first : 1);
   while (c < need) {
     if (c > SIZE_MAX / 3 * 2) return -1;
     c += c / 2 + 1;
   }
   if (size && c > SIZE_MAX / size) return -1;
+  *out = c;
+  return 0;
+}
+
+int array_grow(void **p, size_t *cap, size_t need, size_t size, size_t first) {
+  if (need <= *cap) return 0;
+  size_t c;
+  if (array_capacity(*cap, need, size, first, &c) < 0) return -1;
   void *q = realloc(*p, c * size);
   if (!q) return -1;
   *p = q;

@@ -14,6 +14,9 @@
  * -1 when memory ran out or the byte count overflows (then *p and *cap are
  * unchanged). */
 int array_grow(void **p, size_t *cap, size_t need, size_t size, size_t first);
+/* The capacity array_grow would grow cap to for need (need > cap) into
+ * *out: 0, or -1 when the byte count overflows. */
+int array_capacity(size_t cap, size_t need, size_t size, size_t first, size_t *out);
 
 /* calloc(n, size) for a table read at random indices (a learner's 2^bits
  * weights, the training profile's counts), freed with free(). From 1 MiB

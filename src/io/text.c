@@ -64,3 +64,42 @@ void viral_json_write_string(FILE *out, const char *s, size_t len) {
 }
 
 void json_string_write(FILE *out, const char *s) { viral_json_write_string(out, s, strlen(s)); }
+
+struct text_block {
+  struct text_block *next;
+  char text[];
+};
+
+char *text_pool_dup(text_pool *pool, const char *s, size_t len) {
+  if (len >= TEXT_POOL_BLOCK / 4) { /* a long one: a block of its own, behind the newest */
+    struct text_block *own = malloc(sizeof *own + len + 1);
+    if (!own) return NULL;
+    struct text_block **at = pool->blocks ? &pool->blocks->next : &pool->blocks;
+    own->next = *at;
+    *at = own;
+    memcpy(own->text, s, len);
+    own->text[len] = '\0';
+    return own->text;
+  }
+  if (!pool->blocks || pool->left < len + 1) {
+    struct text_block *b = malloc(sizeof *b + TEXT_POOL_BLOCK);
+    if (!b) return NULL;
+    b->next = pool->blocks;
+    pool->blocks = b;
+    pool->left = TEXT_POOL_BLOCK;
+  }
+  char *copy = pool->blocks->text + (TEXT_POOL_BLOCK - pool->left);
+  memcpy(copy, s, len);
+  copy[len] = '\0';
+  pool->left -= len + 1;
+  return copy;
+}
+
+void text_pool_release(text_pool *pool) {
+  while (pool->blocks) {
+    struct text_block *next = pool->blocks->next;
+    free(pool->blocks);
+    pool->blocks = next;
+  }
+  pool->left = 0;
+}

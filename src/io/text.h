@@ -17,6 +17,21 @@ char *text_dup(const char *s);
  * memory ran out; the caller frees. */
 char *text_dup_len(const char *s, size_t len);
 
+/* Many small strings kept together (a table's video ids): copies made in
+ * blocks of TEXT_POOL_BLOCK bytes that never move, so a copy costs its
+ * bytes and its NUL, not a heap allocation each. Initialise with {0}. */
+typedef struct text_pool {
+  struct text_block *blocks; /* the newest first */
+  size_t left;               /* free bytes in the newest */
+} text_pool;
+#define TEXT_POOL_BLOCK ((size_t)64 << 10)
+
+/* A NUL-terminated copy of the len bytes at s in pool, valid until
+ * text_pool_release; NULL when memory ran out. */
+char *text_pool_dup(text_pool *pool, const char *s, size_t len);
+/* Free every copy of the pool. */
+void text_pool_release(text_pool *pool);
+
 /* The len bytes at s as a JSON string literal, quotes included, escaped as
  * cJSON escapes (so documents viral writes itself and those cJSON writes
  * agree): '"' and '\\' with a backslash, the control bytes \b \f \n \r \t

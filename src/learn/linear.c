@@ -3,6 +3,7 @@
  * become feature_node arrays here and nowhere else. */
 #include "learn/linear.h"
 #include "io/array.h"
+#include "io/spill.h"
 #include "viral/dist.h"
 
 #include <limits.h>
@@ -17,6 +18,7 @@
  * and the terminator. */
 struct linear_rows {
   struct feature_node *nodes;
+  viral_spill *spill; /* the file nodes live in past io/spill.h's threshold (NULL: the heap) */
   size_t nodes_used, nodes_capacity;
   size_t *start; /* [rows + 1] */
   double *y;     /* [rows]: +1 for class 1, -1 for class 0 (LIBLINEAR's order: see linear_train) */
@@ -26,6 +28,13 @@ struct linear_rows {
   double bias;
   int finished;
 };
+
+/* Row i touched: nodes in a file (io/spill.h) are let go every few MiB
+ * touched, so a pass over the rows (a fit makes one per function, gradient
+ * and Hessian-vector product) holds a few MiB of them, not all. */
+static void walked(const linear_rows *r, size_t i) {
+  if (r->spill) spill_touched(r->spill, r->nodes + r->start[i], (r->start[i + 1] - r->start[i]) * sizeof *r->nodes);
+}
 
 linear_rows *linear_rows_create(void) {
   linear_rows *r = calloc(1, sizeof *r);
@@ -41,7 +50,7 @@ void linear_rows_free(linear_rows *r) {
   free(r->index);
   free(r->y);
   free(r->start);
-  free(r->nodes);
+  spill_free(r->spill, r->nodes);
   free(r);
 }
 
@@ -61,10 +70,12 @@ int linear_rows_add(linear_rows *r, const viral_sparse *x, double y) {
   size_t cap = r->rows_capacity, ycap = r->rows_capacity;
   if (array_grow((void **)&r->start, &cap, r->rows + 2, sizeof *r->start, 1024) ||
       array_grow((void **)&r->y, &ycap, r->rows + 1, sizeof *r->y, 1024) ||
-      array_grow((void **)&r->nodes, &r->nodes_capacity, r->nodes_used + x->count + 2, sizeof *r->nodes, 1024))
+      spill_grow(&r->spill, (void **)&r->nodes, &r->nodes_capacity, r->nodes_used + x->count + 2, sizeof *r->nodes,
+                 1024))
     return VIRAL_ERR_NOMEM;
   r->rows_capacity = cap < ycap ? cap : ycap;
   struct feature_node *n = r->nodes + r->nodes_used;
+  spill_touched(r->spill, n, (x->count + 2) * sizeof *r->nodes);
   for (size_t k = 0; k < x->count; k++) {
     n[k].index = (int)x->items[k].index;
     n[k].value = x->items[k].value;
@@ -80,6 +91,7 @@ int linear_rows_add(linear_rows *r, const viral_sparse *x, double y) {
 
 /* Row i's own items (without the two closing nodes). */
 static size_t row_items(const linear_rows *r, size_t i, struct feature_node **items) {
+  walked(r, i);
   *items = r->nodes + r->start[i];
   return r->start[i + 1] - r->start[i] - 2;
 }
@@ -107,15 +119,22 @@ void linear_rows_transform(linear_rows *r, double (*f)(void *ctx, uint32_t index
 /* One past the largest index the rows use. */
 static uint32_t top_index(const linear_rows *r) {
   uint32_t top = 0;
-  for (size_t k = 0; k < r->nodes_used; k++)
-    if (r->nodes[k].index >= 0 && (uint32_t)r->nodes[k].index + 1 > top) top = (uint32_t)r->nodes[k].index + 1;
+  for (size_t i = 0; i < r->rows; i++) {
+    struct feature_node *items;
+    size_t n = row_items(r, i, &items);
+    for (size_t k = 0; k < n; k++)
+      if ((uint32_t)items[k].index + 1 > top) top = (uint32_t)items[k].index + 1;
+  }
   return top;
 }
 
 /* in_use: [top] 1 at each index the rows use (0 elsewhere). */
 static void mark_in_use(const linear_rows *r, uint64_t *in_use) {
-  for (size_t k = 0; k < r->nodes_used; k++)
-    if (r->nodes[k].index >= 0) in_use[r->nodes[k].index] = 1;
+  for (size_t i = 0; i < r->rows; i++) {
+    struct feature_node *items;
+    size_t n = row_items(r, i, &items);
+    for (size_t k = 0; k < n; k++) in_use[items[k].index] = 1;
+  }
 }
 
 /* The indices in use, marked in *in_use ([top + 1], caller frees): this
@@ -194,16 +213,19 @@ int linear_rows_finish_spread(linear_rows *r, double bias, int spread, viral_err
 }
 
 double linear_rows_decision(const linear_rows *r, size_t i, const double *w) {
+  walked(r, i);
   double d = 0;
   for (const struct feature_node *p = r->nodes + r->start[i]; p->index != -1; p++) d += w[p->index - 1] * p->value;
   return d;
 }
 
 void linear_rows_add_row(const linear_rows *r, size_t i, double a, double *v) {
+  walked(r, i);
   for (const struct feature_node *p = r->nodes + r->start[i]; p->index != -1; p++) v[p->index - 1] += a * p->value;
 }
 
 void linear_rows_add_squares(const linear_rows *r, size_t i, double a, double *v) {
+  walked(r, i);
   for (const struct feature_node *p = r->nodes + r->start[i]; p->index != -1; p++)
     v[p->index - 1] += a * p->value * p->value;
 }

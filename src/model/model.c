@@ -473,10 +473,15 @@ int viral_model_update_rows(viral_model *m, const viral_pipeline *named, viral_r
 
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err) {
+  return viral_model_fit_rows(p, ds, NULL, 0, opts, err);
+}
+
+viral_model *viral_model_fit_rows(const viral_pipeline *p, const viral_dataset *ds, const size_t *rows, size_t n,
+                                  const viral_train_options *opts, viral_error *err) {
   viral_model *m = empty_model(p, opts, err);
   if (!m) return NULL;
   summary_acc *acc = calloc(1, sizeof *acc);
-  viral_rows *s = acc ? viral_rows_open_dataset(ds, NULL, err) : NULL;
+  viral_rows *s = acc ? viral_rows_open_dataset_rows(ds, rows, n, NULL, err) : NULL;
   if (!acc || !s) {
     viral_model_free(m);
     free(acc);
