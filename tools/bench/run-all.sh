@@ -47,6 +47,7 @@ if VW_NO_BUILD=1 tools/bench/vw.sh > /dev/null 2>&1; then
 fi
 run "Scoring: memory, speed from disk and from memory" tools/bench/score.sh "$videos"
 run "Memory of train and update" tools/bench/memory.sh "$small" "$videos"
+run "Memory of eval (rows spilled to a file vs held on the heap)" tools/bench/eval_memory.sh "$small"
 run "Kernel SVM: viral vs svm-train" tools/bench/svm.sh 5000 10000
 if [ -n "$notes" ]; then { echo; echo "$notes"; } >> "$tmp"; fi
 mv "$tmp" "$out"
