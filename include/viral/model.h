@@ -176,6 +176,10 @@ viral_model *viral_model_train_rows(const viral_pipeline *p, viral_rows *s,
  * Caller frees with viral_model_free(); NULL on error with err set. */
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err);
+/* The same, row r posted at posted_at[r] ([ds->rows]; NULL: no times), as
+ * the file's records were (the logistic learner's --half-life reads them). */
+viral_model *viral_model_fit_timed(const viral_pipeline *p, const viral_dataset *ds, const double *posted_at,
+                                   const viral_train_options *opts, viral_error *err);
 
 /* Continue training m on the labelled records of path. On failure m is
  * unchanged for the SVM; for the logistic learner rows learned before the

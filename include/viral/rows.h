@@ -156,6 +156,10 @@ viral_rows *viral_rows_open_memory(viral_pipeline *p, const char *name, const ch
  * row number. */
 viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
                                     viral_error *err);
+/* The same, each row posted at posted_at[row] ([ds->rows], borrowed; NULL:
+ * none has a time, as viral_rows_open_dataset). */
+viral_rows *viral_rows_open_dataset_timed(const viral_dataset *ds, const double *posted_at,
+                                          const viral_rows_options *o, viral_error *err);
 
 /* Next row: 1 and *row set, 0 at the end of the pass (the input then
  * checked), or a negative status with err set. */

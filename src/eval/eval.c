@@ -551,20 +551,24 @@ static int predict_model(const viral_eval_fold *fold, const viral_train_options 
   const viral_dataset *all = fold->ds;
   viral_dataset train;
   viral_dataset_init(&train);
-  int rc = VIRAL_OK;
+  double *posted_at = malloc((all->rows ? all->rows : 1) * sizeof *posted_at); /* the training rows' */
+  int rc = posted_at ? VIRAL_OK : VIRAL_ERR_NOMEM;
   for (size_t j = 0; j < all->rows && rc == VIRAL_OK; j++) {
     size_t r = row_at(fold, j);
     if (fold->role[r] != 0) continue;
     viral_sparse row = viral_dataset_row(all, r);
+    posted_at[train.rows] = fold->data->posted_at[r];
     rc = viral_dataset_append(&train, &row, all->labels[r]);
   }
   if (rc != VIRAL_OK) {
     viral_dataset_release(&train);
+    free(posted_at);
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   }
   viral_train_options o = *opts;
   o.warn = NULL, o.progress = NULL, o.note = NULL; /* the caller reports per fold */
-  viral_model *m = viral_model_fit(fold->pipeline, &train, &o, err);
+  viral_model *m = viral_model_fit_timed(fold->pipeline, &train, posted_at, &o, err);
+  free(posted_at);
   if (m && fold->importance) rc = add_importance(fold, m, &train, err);
   viral_dataset_release(&train);
   if (!m) return err ? err->code : VIRAL_ERR_INVALID;

@@ -216,6 +216,7 @@ viral_rows *viral_rows_open_backend_(const viral_rows_backend *b, void *ctx, con
 
 typedef struct dataset_rows {
   const viral_dataset *ds;
+  const double *posted_at; /* [rows] or NULL */
   viral_sparse row;
 } dataset_rows;
 
@@ -227,7 +228,7 @@ static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *e
   row->x = &d->row;
   row->label = d->ds->labels[index];
   row->weight = 1;
-  row->posted_at = NAN;
+  row->posted_at = d->posted_at ? d->posted_at[index] : NAN;
   row->id = NULL;
   row->id_len = 0;
   return 1;
@@ -235,15 +236,21 @@ static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *e
 
 static const viral_rows_backend dataset_backend = {"rows", dataset_row, free, NULL, NULL};
 
-viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
-                                    viral_error *err) {
+viral_rows *viral_rows_open_dataset_timed(const viral_dataset *ds, const double *posted_at,
+                                          const viral_rows_options *o, viral_error *err) {
   dataset_rows *d = calloc(1, sizeof *d);
   if (!d) {
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
     return NULL;
   }
   d->ds = ds;
+  d->posted_at = posted_at;
   return viral_rows_open_backend_(&dataset_backend, d, o, err);
+}
+
+viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
+                                    viral_error *err) {
+  return viral_rows_open_dataset_timed(ds, NULL, o, err);
 }
 
 const char *viral_rows_name(const viral_rows *s) {
