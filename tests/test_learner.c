@@ -60,7 +60,7 @@ END_TEST
  * that takes them shows them: the order `viral train --help` has. */
 START_TEST(options_listed_once_in_order) {
   static const char *const names[] = {"learner", "optimizer", "alpha", "beta", "l1", "l2", "passes", "C",
-                                      "batch-memory", "shuffle", "seed", "bits", "no-normalize",
+                                      "batch-memory", "half-life", "shuffle", "seed", "bits", "no-normalize",
                                       "class-weight", "kernel", "gamma", "max-depth", "eta",
                                       "min-child-weight", "lambda", "subsample", "colsample", "rounds",
                                       "early-stop", "valid-fraction", "no-refit", "min-feature-rows",
@@ -154,6 +154,12 @@ START_TEST(parsing_refuses_with_the_reason) {
   const char *const cost_online[] = {"C", "2", "passes", "1", NULL};
   ck_assert_int_eq(parse(&o, cost_online, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--C is the cost of the batch optimum: it does not go with --passes (online)");
+  const char *const recency_online[] = {"half-life", "0.25", "passes", "1", NULL};
+  ck_assert_int_eq(parse(&o, recency_online, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--half-life weighs the rows of the batch optimum: it does not go with --passes (online)");
+  const char *const recency[] = {"half-life", "-1", NULL};
+  ck_assert_int_eq(parse(&o, recency, &err), VIRAL_ERR_INVALID);
+  ck_assert_str_eq(err.message, "--half-life must be a finite number >= 0 (a share of the rows' time span)");
   const char *const memory[] = {"batch-memory", "-1", NULL};
   ck_assert_int_eq(parse(&o, memory, &err), VIRAL_ERR_INVALID);
   ck_assert_str_eq(err.message, "--batch-memory must be from 0 to 1048576 MB");

@@ -347,6 +347,46 @@ START_TEST(doubled_sums_are_C_doubled) {
 }
 END_TEST
 
+/* A row of importance 2 (linear_rows_set_weights) is the row counted
+ * twice: the fit on weighted rows reaches the optimum of the fit on a row
+ * list naming those rows twice; all importances 1 give the unweighted
+ * fit's bits. */
+START_TEST(row_weights_are_repeated_rows) {
+  linear_rows *r = generated(300, 10, 11);
+  size_t n = linear_rows_count(r), width = width_of(r), listed = 0;
+  size_t *list = malloc(2 * n * sizeof *list);
+  double *weight = malloc(n * sizeof *weight), *ones = malloc(n * sizeof *ones);
+  double *plain = malloc(width * sizeof *plain), *twice_listed = malloc(width * sizeof *twice_listed);
+  double *weighted = malloc(width * sizeof *weighted), *unit = malloc(width * sizeof *unit);
+  for (size_t i = 0; i < n; i++) {
+    list[listed++] = i;
+    if (i % 3 == 0) list[listed++] = i;
+    weight[i] = i % 3 == 0 ? 2.0 : 1.0;
+    ones[i] = 1.0;
+  }
+  viral_error err;
+  tron_fit f = fit_of(0.5, 1.5, 1.0, r);
+  f.eps = 1e-10;
+  ck_assert_int_eq(tron_train(r, NULL, 0, &f, NULL, plain, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(tron_train(r, list, listed, &f, NULL, twice_listed, NULL, &err), VIRAL_OK);
+  linear_rows_set_weights(r, weight);
+  ck_assert_double_eq(linear_rows_weight(r, 3), 2.0);
+  ck_assert_double_eq(linear_rows_weight(r, 4), 1.0);
+  ck_assert_int_eq(tron_train(r, NULL, 0, &f, NULL, weighted, NULL, &err), VIRAL_OK);
+  ck_assert_double_lt(relative_gap(weighted, twice_listed, width), 1e-6);
+  ck_assert_double_gt(relative_gap(weighted, plain, width), 1e-2); /* the weights moved it */
+  linear_rows_set_weights(r, ones); /* frees the weights before */
+  ck_assert_int_eq(tron_train(r, NULL, 0, &f, NULL, unit, NULL, &err), VIRAL_OK);
+  ck_assert_int_eq(memcmp(unit, plain, width * sizeof *unit), 0);
+  free(unit);
+  free(weighted);
+  free(twice_listed);
+  free(plain);
+  free(list);
+  linear_rows_free(r);
+}
+END_TEST
+
 /* A failing hook stops the fit with its error. */
 static int refuse(void *ctx, double *v, size_t n, viral_error *err) {
   (void)ctx, (void)v, (void)n;
@@ -426,6 +466,7 @@ static Suite *make_suite(void) {
     tcase_add_test(tc, free_intercept_zeroes_its_gradient);
     tcase_add_test(tc, split_rows_sum_to_the_whole);
     tcase_add_test(tc, doubled_sums_are_C_doubled);
+    tcase_add_test(tc, row_weights_are_repeated_rows);
     tcase_add_test(tc, hook_failure_is_the_fits);
     suite_add_tcase(s, tc);
   }

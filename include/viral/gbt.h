@@ -55,8 +55,8 @@ extern "C" {
 /* Training parameters. Caller-owned; viral_gbt_params_init() sets the
  * defaults given here (README "gbt" says why these). */
 typedef struct viral_gbt_params {
-  int max_depth;           /* depth of each tree, 1 to 16 (default 6) */
-  double eta;              /* learning rate, in (0, 1] (default 0.05) */
+  int max_depth;           /* depth of each tree, 1 to 16 (default 4) */
+  double eta;              /* learning rate, in (0, 1] (default 0.02) */
   double min_child_weight; /* least hessian in a leaf, >= 0 (default 1) */
   double lambda;           /* L2 penalty on leaf values, >= 0 (default 1) */
   double subsample;        /* share of rows each tree sees, in (0, 1] (default 0.8) */

@@ -251,6 +251,14 @@ typedef struct viral_logistic_options {
    * memory flat from then on. Default VIRAL_LOGISTIC_BATCH_MEMORY_MB; 0:
    * always one pass. */
   double batch_memory_mb;
+  /* The batch optimum weighs each row by its recency: 2^(-(t_last - t) /
+   * (half_life (t_last - t_first))), t the row's posted_at and t_first,
+   * t_last the earliest and latest of the rows fitted, so the weight halves
+   * every half_life of the rows' time span (0.25: the newest quarter of the
+   * span weighs as much as the three before). Every row needs a posted_at.
+   * 0 (the default): every row 1. Not saved: the model continues online as
+   * any other (one pass per new row). */
+  double half_life;
 } viral_logistic_options;
 
 /* The logistic learner's parameters in o; NULL when o's learner is another. */

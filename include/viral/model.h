@@ -177,9 +177,11 @@ viral_model *viral_model_train_rows(const viral_pipeline *p, viral_rows *s,
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err);
 /* The same on the rows rows[0 .. n) of ds, in that order (a fold's
- * training rows without a copy of them); NULL rows: all of ds. */
+ * training rows without a copy of them; NULL rows: all of ds), row r
+ * posted at posted_at[r] ([ds->rows]; NULL: no times), as the file's
+ * records were (the logistic learner's --half-life reads them). */
 viral_model *viral_model_fit_rows(const viral_pipeline *p, const viral_dataset *ds, const size_t *rows, size_t n,
-                                  const viral_train_options *opts, viral_error *err);
+                                  const double *posted_at, const viral_train_options *opts, viral_error *err);
 
 /* Continue training m on the labelled records of path. On failure m is
  * unchanged for the SVM; for the logistic learner rows learned before the

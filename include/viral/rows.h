@@ -156,10 +156,11 @@ viral_rows *viral_rows_open_memory(viral_pipeline *p, const char *name, const ch
  * row number. */
 viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
                                     viral_error *err);
-/* The rows rows[0 .. n) of ds (both borrowed), in that order; NULL rows:
- * every row, as viral_rows_open_dataset. */
+/* The rows rows[0 .. n) of ds (borrowed), in that order (NULL rows: every
+ * row, as viral_rows_open_dataset), row r posted at posted_at[r]
+ * ([ds->rows], borrowed; NULL: none has a time). */
 viral_rows *viral_rows_open_dataset_rows(const viral_dataset *ds, const size_t *rows, size_t n,
-                                         const viral_rows_options *o, viral_error *err);
+                                         const double *posted_at, const viral_rows_options *o, viral_error *err);
 
 /* Next row: 1 and *row set, 0 at the end of the pass (the input then
  * checked), or a negative status with err set. */

@@ -580,7 +580,7 @@ static int predict_model(const viral_eval_fold *fold, const viral_train_options 
   viral_train_options o = *opts;
   o.warn = NULL, o.progress = NULL, o.note = NULL; /* the caller reports per fold */
   int rc = VIRAL_OK;
-  viral_model *m = viral_model_fit_rows(fold->pipeline, all, train, n, &o, err);
+  viral_model *m = viral_model_fit_rows(fold->pipeline, all, train, n, fold->data->posted_at, &o, err);
   if (m && fold->importance) rc = add_importance(fold, m, train, n, err);
   free(train);
   if (!m) return err ? err->code : VIRAL_ERR_INVALID;

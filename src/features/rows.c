@@ -218,6 +218,7 @@ typedef struct dataset_rows {
   const viral_dataset *ds;
   const size_t *rows; /* [n] the rows given, in order; NULL: all */
   size_t n;
+  const double *posted_at; /* [ds->rows] or NULL */
   viral_sparse row;
 } dataset_rows;
 
@@ -230,7 +231,7 @@ static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *e
   row->x = &d->row;
   row->label = d->ds->labels[r];
   row->weight = 1;
-  row->posted_at = NAN;
+  row->posted_at = d->posted_at ? d->posted_at[r] : NAN;
   row->id = NULL;
   row->id_len = 0;
   return 1;
@@ -239,7 +240,7 @@ static int dataset_row(void *ctx, uint64_t index, viral_row *row, viral_error *e
 static const viral_rows_backend dataset_backend = {"rows", dataset_row, free, NULL, NULL};
 
 viral_rows *viral_rows_open_dataset_rows(const viral_dataset *ds, const size_t *rows, size_t n,
-                                         const viral_rows_options *o, viral_error *err) {
+                                         const double *posted_at, const viral_rows_options *o, viral_error *err) {
   dataset_rows *d = calloc(1, sizeof *d);
   if (!d) {
     viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
@@ -248,12 +249,13 @@ viral_rows *viral_rows_open_dataset_rows(const viral_dataset *ds, const size_t *
   d->ds = ds;
   d->rows = rows;
   d->n = rows ? n : ds->rows;
+  d->posted_at = posted_at;
   return viral_rows_open_backend_(&dataset_backend, d, o, err);
 }
 
 viral_rows *viral_rows_open_dataset(const viral_dataset *ds, const viral_rows_options *o,
                                     viral_error *err) {
-  return viral_rows_open_dataset_rows(ds, NULL, 0, o, err);
+  return viral_rows_open_dataset_rows(ds, NULL, 0, NULL, o, err);
 }
 
 const char *viral_rows_name(const viral_rows *s) {

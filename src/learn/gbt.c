@@ -33,8 +33,8 @@ struct viral_gbt_model {
 
 void viral_gbt_params_init(viral_gbt_params *p) {
   memset(p, 0, sizeof *p);
-  p->max_depth = 6;
-  p->eta = 0.05;
+  p->max_depth = 4;
+  p->eta = 0.02;
   p->min_child_weight = 1;
   p->lambda = 1;
   p->subsample = 0.8;

@@ -20,8 +20,8 @@
 /* ---- parameters ---- */
 
 static const viral_option options[] = {
-    {"max-depth", "N", "gbt: depth of each tree (default 6)"},
-    {"eta", "X", "gbt: learning rate (default 0.05)"},
+    {"max-depth", "N", "gbt: depth of each tree (default 4)"},
+    {"eta", "X", "gbt: learning rate (default 0.02)"},
     {"min-child-weight", "X", "gbt: least hessian in a leaf (default 1)"},
     {"lambda", "X", "gbt: L2 penalty on leaf values (default 1)"},
     {"subsample", "X", "gbt: share of rows each tree sees (default 0.8)"},

@@ -38,8 +38,9 @@ typedef struct viral_fit_rows viral_fit_rows;
 int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, double *weight,
                         viral_error *err);
 /* The record number (0-based, in the input) of the row viral_fit_rows_next
- * gave last. */
+ * gave last, and its posted_at (Unix seconds; NAN when it has none). */
 uint64_t viral_fit_rows_record(const viral_fit_rows *r);
+double viral_fit_rows_posted_at(const viral_fit_rows *r);
 /* The error of a training input without a labelled row (its label rule
  * and what the rows had instead): returns its status. */
 int viral_fit_rows_none(const viral_fit_rows *r, viral_error *err);

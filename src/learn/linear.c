@@ -22,6 +22,7 @@ struct linear_rows {
   size_t nodes_used, nodes_capacity;
   size_t *start; /* [rows + 1] */
   double *y;     /* [rows]: +1 for class 1, -1 for class 0 (LIBLINEAR's order: see linear_train) */
+  double *weight; /* [rows] each row's importance; NULL: all 1 */
   size_t rows, rows_capacity;
   uint32_t *index; /* after finish: [features] the vector index of each feature */
   uint32_t features;
@@ -49,6 +50,7 @@ void linear_rows_free(linear_rows *r) {
   if (!r) return;
   free(r->index);
   free(r->y);
+  free(r->weight);
   free(r->start);
   spill_free(r->spill, r->nodes);
   free(r);
@@ -88,6 +90,13 @@ int linear_rows_add(linear_rows *r, const viral_sparse *x, double y) {
   r->start[++r->rows] = r->nodes_used;
   return VIRAL_OK;
 }
+
+void linear_rows_set_weights(linear_rows *r, double *weight) {
+  free(r->weight);
+  r->weight = weight;
+}
+
+double linear_rows_weight(const linear_rows *r, size_t i) { return r->weight ? r->weight[i] : 1.0; }
 
 /* Row i's own items (without the two closing nodes). */
 static size_t row_items(const linear_rows *r, size_t i, struct feature_node **items) {

@@ -40,6 +40,13 @@ int linear_rows_add(linear_rows *r, const viral_sparse *x, double y);
 size_t linear_rows_count(const linear_rows *r);
 /* Row i's label, 0 or 1. */
 double linear_rows_label(const linear_rows *r, size_t i);
+/* Give the rows importances: weight [count] (malloc'd, >= 0, finite), which
+ * r now owns and frees; NULL: every row 1 (the default). tron_train's loss
+ * (learn/tron.h) and the batch optimum's cross-validation weigh row i by
+ * it; linear_train (LIBLINEAR) does not read it. */
+void linear_rows_set_weights(linear_rows *r, double *weight);
+/* Row i's importance: 1 unless set. */
+double linear_rows_weight(const linear_rows *r, size_t i);
 /* The memory the rows would hold with one more row of items items, bytes. */
 size_t linear_rows_bytes_with(const linear_rows *r, size_t items);
 /* Row i's items into out (cleared first, left finished): before

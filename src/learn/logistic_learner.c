@@ -29,6 +29,7 @@ static const viral_option options[] = {
     {"passes", "N", "logistic: N online passes instead of the batch optimum (1: one streaming pass)"},
     {"C", "X", "logistic: cost of the batch optimum (default: by 5-fold CV); svm: cost (default 1)"},
     {"batch-memory", "MB", "logistic: memory the batch optimum may hold rows in (default 1024; past it one online pass)"},
+    {"half-life", "F", "logistic: the batch optimum weighs rows by recency, halving every F of their time span (default 0: equally)"},
     {"shuffle", NULL, "logistic: shuffle the rows every pass (seeded)"},
     {"seed", NULL, NULL},
     {"bits", "B", "logistic: weights for 2^B hashed features (default: the spec's)"},
@@ -81,6 +82,7 @@ static int params_parse(void *params, viral_option_get get, void *ctx, viral_err
       (rc = viral_option_number(get, ctx, "l2", &lp->l2, err)) != VIRAL_OK ||
       (rc = viral_option_number(get, ctx, "C", &lp->C, err)) != VIRAL_OK ||
       (rc = viral_option_number(get, ctx, "batch-memory", &p->batch_memory_mb, err)) != VIRAL_OK ||
+      (rc = viral_option_number(get, ctx, "half-life", &p->half_life, err)) != VIRAL_OK ||
       (rc = viral_option_whole(get, ctx, "passes", &passes, err)) != VIRAL_OK ||
       (rc = viral_option_whole(get, ctx, "bits", &bits, err)) != VIRAL_OK)
     return rc;
@@ -88,6 +90,8 @@ static int params_parse(void *params, viral_option_get get, void *ctx, viral_err
     return viral_option_error(err, "--passes must be from 1 to %d", VIRAL_LOGISTIC_MAX_PASSES);
   if (get(ctx, "C") && !(isfinite(lp->C) && lp->C > 0))
     return viral_option_error(err, "C must be a finite number > 0"); /* svm's words: one option */
+  if (!(isfinite(p->half_life) && p->half_life >= 0))
+    return viral_option_error(err, "--half-life must be a finite number >= 0 (a share of the rows' time span)");
   if (!(p->batch_memory_mb >= 0 && p->batch_memory_mb <= VIRAL_LOGISTIC_MAX_BATCH_MEMORY_MB))
     return viral_option_error(err, "--batch-memory must be from 0 to %.0f MB", VIRAL_LOGISTIC_MAX_BATCH_MEMORY_MB);
   if (bits && (bits < VIRAL_LOGISTIC_MIN_BITS || bits > VIRAL_LOGISTIC_MAX_BITS))
@@ -117,6 +121,8 @@ static const char *params_check(const viral_train_options *o) {
   if (params.passes > 0 && params.C > 0)
     return "--C is the cost of the batch optimum: it does not go with --passes (online)";
   if (params.passes == 0 && params.shuffle) return "--shuffle needs --passes N (online passes)";
+  if (params.passes > 0 && cparams(o)->half_life > 0)
+    return "--half-life weighs the rows of the batch optimum: it does not go with --passes (online)";
   return viral_logistic_params_check(&params);
 }
 
@@ -130,8 +136,10 @@ static void params_describe(const viral_train_options *o, char *buf, size_t size
   const viral_logistic_params *lp = &cparams(o)->params;
   char C[48];
   describe_C(lp->C, C, sizeof C);
+  char recency[64] = "";
+  if (cparams(o)->half_life > 0) snprintf(recency, sizeof recency, ", half-life %g of the span", cparams(o)->half_life);
   if (lp->passes == 0)
-    snprintf(buf, size, "batch optimum, %s, then online %s alpha %g beta %g l1 %g l2 %g", C,
+    snprintf(buf, size, "batch optimum, %s%s, then online %s alpha %g beta %g l1 %g l2 %g", C, recency,
              viral_logistic_optimizer_name(lp->optimizer), lp->alpha, lp->beta, lp->l1, lp->l2);
   else
     snprintf(buf, size, "%s alpha %g beta %g l1 %g l2 %g passes %d", viral_logistic_optimizer_name(lp->optimizer),
@@ -299,21 +307,53 @@ static void note_online(viral_logistic *lr, const viral_learner_fit *f, viral_lo
   f->opts->note(f->opts->note_ctx, message);
 }
 
-/* The rows held while they fit in --batch-memory, then the batch optimum;
- * past it (or with one class) one online pass over all of them. */
+/* The recency weights of viral_logistic_options.half_life (> 0) for rows
+ * posted at time[n], given to held: VIRAL_OK or an error. */
+static int weigh_by_recency(linear_rows *held, const double *time, size_t n, double half_life, viral_error *err) {
+  double first = INFINITY, last = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    first = time[i] < first ? time[i] : first;
+    last = time[i] > last ? time[i] : last;
+  }
+  double *weight = malloc((n ? n : 1) * sizeof *weight);
+  if (!weight) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+  double scale = last > first ? half_life * (last - first) : 0;
+  for (size_t i = 0; i < n; i++) weight[i] = scale > 0 ? exp2(-(last - time[i]) / scale) : 1.0;
+  linear_rows_set_weights(held, weight);
+  return VIRAL_OK;
+}
+
+/* The rows held while they fit in --batch-memory, then the batch optimum
+ * (weighed by recency with --half-life); past it (or with one class) one
+ * online pass over all of them. */
 static int fit_batch(viral_logistic *lr, const viral_learner_fit *f, viral_fit_rows *rows, const double weight[2],
                      viral_error *err) {
-  const double limit = cparams(f->opts)->batch_memory_mb * 1048576.0;
+  const double limit = cparams(f->opts)->batch_memory_mb * 1048576.0, half_life = cparams(f->opts)->half_life;
   linear_rows *held = linear_rows_create();
   if (!held) return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   const viral_sparse *x;
-  double y, w;
-  size_t positives = 0;
+  double y, w, *time = NULL;
+  size_t positives = 0, time_capacity = 0;
   int rc;
   while ((rc = viral_fit_rows_next(rows, &x, &y, &w, err)) == 1) {
     if (w != 1) {
       rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0, "logistic: rows held in memory take no weight");
       break;
+    }
+    if (half_life > 0) {
+      size_t n = linear_rows_count(held);
+      double t = viral_fit_rows_posted_at(rows);
+      if (isnan(t)) {
+        rc = viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                             "--half-life weighs rows by their posted_at: record %llu (from 1) has none",
+                             (unsigned long long)viral_fit_rows_record(rows) + 1);
+        break;
+      }
+      if (array_grow((void **)&time, &time_capacity, n + 1, sizeof *time, 1024)) {
+        rc = viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
+        break;
+      }
+      time[n] = t;
     }
     if ((double)linear_rows_bytes_with(held, x->count) > limit) {
       /* exactly `--passes 1`: the rows held, this one and the rest, in order */
@@ -340,9 +380,11 @@ static int fit_batch(viral_logistic *lr, const viral_learner_fit *f, viral_fit_r
       note_online(lr, f, VIRAL_LOGISTIC_FIT_ONE_CLASS, n);
       rc = learn_held(lr, f, held, weight, err);
     } else {
-      rc = logistic_batch_fit(lr, held, NULL, f->scored, f->scored_ctx, err);
+      if (half_life > 0) rc = weigh_by_recency(held, time, n, half_life, err);
+      if (rc == VIRAL_OK) rc = logistic_batch_fit(lr, held, NULL, f->scored, f->scored_ctx, err);
     }
   }
+  free(time);
   linear_rows_free(held);
   return rc;
 }
@@ -389,6 +431,9 @@ static int learn_rows_spread(viral_logistic *lr, const viral_learner_fit *f, vir
  * so the limit is per process; there is no online course to take alone);
  * then the batch optimum together (logistic_batch.h). */
 static int fit_batch_spread(viral_logistic *lr, const viral_learner_fit *f, viral_fit_rows *rows, viral_error *err) {
+  if (cparams(f->opts)->half_life > 0) /* every process has the same options: all stop here */
+    return viral_error_set(err, VIRAL_ERR_INVALID, NULL, 0,
+                           "--half-life trains as one process: start it without mpirun");
   const double limit = cparams(f->opts)->batch_memory_mb * 1048576.0;
   linear_rows *held = linear_rows_create();
   uint64_t *record = NULL;

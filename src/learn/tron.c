@@ -70,6 +70,7 @@ static int evaluate(tron *t, const double *w, double *out, double *D) {
   for (size_t k = 0; k < t->n; k++) {
     size_t i = row_of(t, k);
     double y = linear_rows_label(t->r, i), c = t->f->C * (y > 0.5 ? t->f->weight1 : t->f->weight0);
+    c *= linear_rows_weight(t->r, i);
     double margin = linear_rows_decision(t->r, i, w), p = tron_sigmoid(margin);
     out[0] += c * tron_log_loss(margin, y);
     linear_rows_add_row(t->r, i, c * (p - y), g);

@@ -9,7 +9,8 @@
  *   f(w) = ||w||^2 / 2 + C sum_r c_r log(1 + exp(-y_r w.x_r))
  *
  * y_r = +1 for class 1 and -1 for class 0, c_r = weight1 or weight0: the
- * objective of linear_train with LINEAR_LOGISTIC. With free_last the bias
+ * objective of linear_train with LINEAR_LOGISTIC; rows given importances
+ * (linear_rows_set_weights) have c_r times theirs. With free_last the bias
  * item's weight leaves the penalty (viral's objective, viral/logistic.h:
  * the intercept unpenalised).
  *

@@ -145,6 +145,7 @@ struct viral_fit_rows {
   double previous; /* posted_at of the last labelled row */
   uint64_t seen;   /* labelled rows, for the progress callback */
   uint64_t record; /* the record number of the row given last */
+  double posted_at; /* and its posted_at */
   int spread;      /* a share of an MPI job's rows: the job's counts are taken after (spread_merge) */
 };
 
@@ -176,6 +177,7 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
     m->rows++;
     m->positives += row->label > 0.5;
     r->record = row->record;
+    r->posted_at = t;
     *x = row->x;
     *y = row->label;
     *weight = row->weight;
@@ -192,6 +194,8 @@ int viral_fit_rows_next(viral_fit_rows *r, const viral_sparse **x, double *y, do
 }
 
 uint64_t viral_fit_rows_record(const viral_fit_rows *r) { return r->record; }
+
+double viral_fit_rows_posted_at(const viral_fit_rows *r) { return r->posted_at; }
 
 int viral_fit_rows_none(const viral_fit_rows *r, viral_error *err) { return viral_rows_no_labels(r->s, err); }
 
@@ -272,7 +276,7 @@ static int train_rows(viral_model *m, viral_rows *s, int name, const viral_train
     m->holdout_fraction = opts->calibration_fraction;
     m->holdout_seed = opts->seed;
   }
-  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0, 0, opts->spread};
+  viral_fit_rows rows = {m, s, opts, summary, 1, NAN, 0, 0, NAN, opts->spread};
   viral_learner_fit f = {opts, m->pipeline, first ? counts : NULL, summary_add, acc};
   if (name) rc = profile_rows(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK && !(m->state = l->fit(&f, &rows, err))) rc = err ? err->code : VIRAL_ERR_INVALID;
@@ -441,7 +445,7 @@ static int update_model(viral_model *m, const char *path, viral_rows *given, con
     free(acc);
     return err ? err->code : VIRAL_ERR_IO;
   }
-  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0, 0, 0};
+  viral_fit_rows rows = {m, s, opts, summary, 0, NAN, 0, 0, NAN, 0};
   viral_learner_fit f = {opts, m->pipeline, NULL, summary_add, acc};
   int rc = given ? VIRAL_OK : name_features(m, 1, VIRAL_OK, err);
   if (rc == VIRAL_OK) rc = m->learner->update(m->state, &f, &rows, err);
@@ -473,15 +477,15 @@ int viral_model_update_rows(viral_model *m, const viral_pipeline *named, viral_r
 
 viral_model *viral_model_fit(const viral_pipeline *p, const viral_dataset *ds,
                              const viral_train_options *opts, viral_error *err) {
-  return viral_model_fit_rows(p, ds, NULL, 0, opts, err);
+  return viral_model_fit_rows(p, ds, NULL, 0, NULL, opts, err);
 }
 
 viral_model *viral_model_fit_rows(const viral_pipeline *p, const viral_dataset *ds, const size_t *rows, size_t n,
-                                  const viral_train_options *opts, viral_error *err) {
+                                  const double *posted_at, const viral_train_options *opts, viral_error *err) {
   viral_model *m = empty_model(p, opts, err);
   if (!m) return NULL;
   summary_acc *acc = calloc(1, sizeof *acc);
-  viral_rows *s = acc ? viral_rows_open_dataset_rows(ds, rows, n, NULL, err) : NULL;
+  viral_rows *s = acc ? viral_rows_open_dataset_rows(ds, rows, n, posted_at, NULL, err) : NULL;
   if (!acc || !s) {
     viral_model_free(m);
     free(acc);
