@@ -22,8 +22,8 @@ echo "eval_memory.sh: $(date -u +%FT%TZ), $(nproc) cores, $(git rev-parse --shor
 printf '%-10s %-8s %10s %10s %12s %10s\n' rows rows_in "cpu s" "wall s" "peak MB" "B/row"
 for n in "$@"; do
   f=$(gen_data "$n")
-  measure heap env VIRAL_SPILL_FROM_BYTES=1000000000000 "$viral" eval --folds 5 --json "$d/heap-$n.json" "$f"
-  measure spilled "$viral" eval --folds 5 --json "$d/spilled-$n.json" "$f"
+  measure heap env VIRAL_SPILL_FROM_BYTES=1000000000000 "$viral" eval --folds 5 --json "$d/heap-$n.json" "$f" > /dev/null
+  measure spilled "$viral" eval --folds 5 --json "$d/spilled-$n.json" "$f" > /dev/null
   for how in heap spilled; do
     kb=${how}_kb cpu=${how}_cpu s=${how}_s
     printf '%-10s %-8s %10s %10s %12.1f %10.0f\n' "$n" "$how" "${!cpu}" "${!s}" \
