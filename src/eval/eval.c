@@ -117,7 +117,7 @@ static int read_rows(viral_eval_data *d, viral_rows *s, viral_error *err) {
     return viral_error_set(err, VIRAL_ERR_NOMEM, NULL, 0, "out of memory");
   while ((rc = viral_rows_next(s, &row, err)) == 1)
     if ((rc = keep_row(d, row, &cap, err)) != VIRAL_OK) break;
-  if (rc >= 0 && d->ds.rows == 0) d->has_views_window = d->has_oracle = 0;
+  if (rc >= 0 && d->ds.rows == 0) d->has_views_window = d->has_oracle = 0; /* nothing to score them on */
   if (rc >= 0) fit_arrays(d);
   viral_rows_counts counts;
   viral_rows_get_counts(s, &counts);
@@ -211,7 +211,6 @@ viral_eval_data *viral_eval_load_with_views(const viral_pipeline *shared, const 
     viral_eval_data_free(d);
     return NULL;
   }
-  if (d->ds.rows == 0) d->has_views_window = d->has_oracle = 0;
   return d;
 }
 
@@ -239,7 +238,6 @@ viral_eval_data *viral_eval_load_cache(const viral_pipeline *shared, const viral
     viral_eval_data_free(d);
     return NULL;
   }
-  if (d->ds.rows == 0) d->has_views_window = d->has_oracle = 0;
   return d;
 }
 

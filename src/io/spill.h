@@ -10,8 +10,9 @@
  * drops the process's mapping of every page of it (they come back from the
  * page cache when read again, unchanged), and spill_touched does it every
  * 8 MiB touched, so a caller that says what it touches holds about that
- * much at once: the process's resident memory stays flat in the rows. Pointers into the
- * array stay valid across spill_let_go (not across a growth).
+ * much at once: the process's resident memory stays flat in the rows.
+ * Pointers into the array stay valid across spill_let_go (not across a
+ * growth).
  *
  * Spilling saves memory; it never makes a failure: where no file can be
  * made or grown (no space in $TMPDIR), the array stays on, or goes back
